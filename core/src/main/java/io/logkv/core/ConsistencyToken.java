@@ -1,0 +1,186 @@
+package io.logkv.core;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A client's knowledge of the log: for each (namespace, partition) it has seen, the position it has seen.
+ * A read that carries a token is served only by a replica that has applied at least those positions.
+ *
+ * <p>Tokens merge by taking the highest position per partition, so a client can hold one token for all
+ * of its namespaces. The text form is URL-safe base64 of:
+ * <pre>
+ *   byte      format (1)
+ *   varint    entry count
+ *   entries, sorted: int32 namespace id (murmur2 of the name), varint partition, varlong next offset
+ * </pre>
+ */
+public final class ConsistencyToken {
+
+    /** The token that demands nothing. */
+    public static final ConsistencyToken EMPTY = new ConsistencyToken(new TreeMap<>());
+
+    /** More entries than this in one token is treated as malformed (bounds work per request). */
+    public static final int MAX_ENTRIES = 4096;
+
+    private static final byte FORMAT_V1 = 1;
+
+    private final TreeMap<Long, Long> positions;
+
+    private ConsistencyToken(TreeMap<Long, Long> positions) {
+        this.positions = positions;
+    }
+
+    /** A token for one position of one namespace. */
+    public static ConsistencyToken of(NamespaceName namespace, LogPosition position) {
+        TreeMap<Long, Long> map = new TreeMap<>();
+        map.put(entryKey(namespace.tokenId(), position.partition()), position.nextOffset());
+        return new ConsistencyToken(map);
+    }
+
+    /** The position this token demands for {@code partition} of {@code namespace}; 0 when none. */
+    public long positionFor(NamespaceName namespace, int partition) {
+        return positions.getOrDefault(entryKey(namespace.tokenId(), partition), 0L);
+    }
+
+    /** The positions this token demands in {@code namespace}, by partition. */
+    public Map<Integer, Long> positionsFor(NamespaceName namespace) {
+        long id = namespace.tokenId();
+        Map<Integer, Long> result = new TreeMap<>();
+        positions.subMap(entryKey((int) id, 0), true, entryKey((int) id, Integer.MAX_VALUE), true)
+                .forEach((key, offset) -> result.put((int) (key & 0xffffffffL), offset));
+        return Collections.unmodifiableMap(result);
+    }
+
+    /** The highest position per partition of this token and {@code other}. */
+    public ConsistencyToken merge(ConsistencyToken other) {
+        if (other.positions.isEmpty()) {
+            return this;
+        }
+        if (positions.isEmpty()) {
+            return other;
+        }
+        TreeMap<Long, Long> merged = new TreeMap<>(positions);
+        other.positions.forEach((key, offset) -> merged.merge(key, offset, Math::max));
+        return new ConsistencyToken(merged);
+    }
+
+    public boolean isEmpty() {
+        return positions.isEmpty();
+    }
+
+    /** The URL-safe text form. */
+    public String encode() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8 + positions.size() * 12);
+        out.write(FORMAT_V1);
+        writeVarLong(out, positions.size());
+        positions.forEach((key, offset) -> {
+            int id = (int) (key >> 32);
+            out.write(id >>> 24);
+            out.write(id >>> 16);
+            out.write(id >>> 8);
+            out.write(id);
+            writeVarLong(out, key & 0xffffffffL);
+            writeVarLong(out, offset);
+        });
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+    }
+
+    /** Parses one token's text form; throws {@link MalformedTokenException} for anything else. */
+    public static ConsistencyToken decode(String text) {
+        if (text == null || text.isBlank()) {
+            throw new MalformedTokenException("empty token");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getUrlDecoder().decode(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw new MalformedTokenException("a token is URL-safe base64");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            if (in.get() != FORMAT_V1) {
+                throw new MalformedTokenException("unknown token format");
+            }
+            long count = readVarLong(in);
+            if (count < 0 || count > MAX_ENTRIES) {
+                throw new MalformedTokenException("a token holds at most " + MAX_ENTRIES + " positions");
+            }
+            TreeMap<Long, Long> map = new TreeMap<>();
+            for (long i = 0; i < count; i++) {
+                int id = in.getInt();
+                long partition = readVarLong(in);
+                long offset = readVarLong(in);
+                if (partition < 0 || partition > Integer.MAX_VALUE || offset < 0) {
+                    throw new MalformedTokenException("position out of range");
+                }
+                map.merge(entryKey(id, (int) partition), offset, Math::max);
+            }
+            if (in.hasRemaining()) {
+                throw new MalformedTokenException("trailing bytes after the token");
+            }
+            return new ConsistencyToken(map);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new MalformedTokenException("truncated token");
+        }
+    }
+
+    /**
+     * Parses and merges every token in a list of header values, each of which may hold several
+     * comma-separated tokens, as HTTP allows for repeated headers.
+     */
+    public static ConsistencyToken decodeAll(Iterable<String> headerValues) {
+        ConsistencyToken merged = EMPTY;
+        for (String value : headerValues) {
+            for (String part : value.split(",")) {
+                if (!part.isBlank()) {
+                    merged = merged.merge(decode(part));
+                }
+            }
+        }
+        return merged;
+    }
+
+    private static long entryKey(int namespaceId, int partition) {
+        return ((long) namespaceId << 32) | (partition & 0xffffffffL);
+    }
+
+    private static void writeVarLong(ByteArrayOutputStream out, long value) {
+        while ((value & ~0x7FL) != 0) {
+            out.write((int) ((value & 0x7F) | 0x80));
+            value >>>= 7;
+        }
+        out.write((int) value);
+    }
+
+    private static long readVarLong(ByteBuffer in) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = in.get();
+            value |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new MalformedTokenException("varint too long");
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ConsistencyToken token && positions.equals(token.positions);
+    }
+
+    @Override
+    public int hashCode() {
+        return positions.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return encode();
+    }
+}

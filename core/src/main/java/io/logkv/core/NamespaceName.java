@@ -1,0 +1,39 @@
+package io.logkv.core;
+
+import java.util.regex.Pattern;
+
+/**
+ * The validated name of a namespace: 1 to 100 characters of {@code [A-Za-z0-9_-]}, so that it can be
+ * part of a Kafka topic name without escaping and without colliding with another namespace's topics.
+ */
+public record NamespaceName(String value) {
+
+    private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+
+    public NamespaceName {
+        if (value == null || !LEGAL.matcher(value).matches()) {
+            throw new IllegalArgumentException(
+                    "namespace names are 1 to 100 characters of letters, digits, '_' and '-': " + value);
+        }
+    }
+
+    /** Whether {@code candidate} would be accepted as a namespace name. */
+    public static boolean isLegal(String candidate) {
+        return candidate != null && LEGAL.matcher(candidate).matches();
+    }
+
+    /** The compacted topic that holds this namespace's truth. */
+    public String truthTopic() {
+        return "logkv.truth." + value;
+    }
+
+    /** A stable 32-bit identity used inside tokens (murmur2 of the name, as Kafka hashes keys). */
+    public int tokenId() {
+        return org.apache.kafka.common.utils.Utils.murmur2(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
