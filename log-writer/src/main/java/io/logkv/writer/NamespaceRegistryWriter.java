@@ -1,0 +1,89 @@
+package io.logkv.writer;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceRegistry;
+import io.logkv.core.NamespaceSettings;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Creates, changes and deletes namespaces: creates the truth topic first, then records the namespace in
+ * the registry topic, so a namespace is never listed before its topic exists.
+ */
+public final class NamespaceRegistryWriter implements AutoCloseable {
+
+    private final TruthTopics topics;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Duration timeout;
+
+    public NamespaceRegistryWriter(String bootstrapServers, TruthTopics topics, Duration timeout) {
+        this.topics = topics;
+        this.timeout = timeout;
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis(), 1_000));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis(), 1_000));
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "logkv-namespace-registry");
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Creates the registry topic when missing and checks that it is as safe as a truth topic. */
+    public void ensureRegistryTopic() {
+        topics.ensure(NamespaceRegistry.TOPIC, 1);
+    }
+
+    /**
+     * Creates the namespace's truth topic when missing, then records its settings.
+     *
+     * @return the registry position that covers the change (a catalog that reached it knows the namespace)
+     * @throws NamespaceConflictException when the topic exists with another partition count
+     */
+    public long put(NamespaceName namespace, NamespaceSettings settings) {
+        int partitions = topics.ensure(namespace.truthTopic(), settings.partitions());
+        if (partitions != settings.partitions()) {
+            throw new NamespaceConflictException(namespace + " already has " + partitions
+                    + " partitions; the partition count of a namespace cannot change");
+        }
+        return send(namespace, settings.encode());
+    }
+
+    /**
+     * Removes the namespace from the registry, then deletes its truth topic.
+     *
+     * @return the registry position that covers the removal
+     */
+    public long remove(NamespaceName namespace) {
+        long position = send(namespace, null);
+        topics.delete(namespace.truthTopic());
+        return position;
+    }
+
+    private long send(NamespaceName namespace, byte[] value) {
+        try {
+            return 1 + producer.send(new ProducerRecord<>(NamespaceRegistry.TOPIC, 0,
+                    namespace.value().getBytes(StandardCharsets.UTF_8), value)).get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaUnavailableException("could not record namespace " + namespace, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted recording namespace " + namespace, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,121 @@
+package io.logkv.writer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/** Creates the compacted topics that hold LogKV's truth, and checks that existing ones are safe. */
+public final class TruthTopics {
+
+    private final Admin admin;
+    private final TruthTopicRequirements requirements;
+    private final Duration timeout;
+
+    public TruthTopics(Admin admin, TruthTopicRequirements requirements, Duration timeout) {
+        this.admin = admin;
+        this.requirements = requirements;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Creates {@code topic} with {@code partitions} partitions unless it exists, then checks it.
+     *
+     * @return the partition count of the topic as it now is (an existing topic keeps its own)
+     * @throws UnsafeTruthTopicException when the topic exists with unsafe settings
+     */
+    public int ensure(String topic, int partitions) {
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) requirements.replicationFactor())
+                    .configs(requirements.topicConfig()))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new KafkaUnavailableException("could not create topic " + topic, e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new KafkaUnavailableException("timed out creating topic " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted creating topic " + topic, e);
+        }
+        return verify(topic);
+    }
+
+    /**
+     * Checks an existing topic against the requirements.
+     *
+     * @return its partition count
+     * @throws UnsafeTruthTopicException when its settings could lose acknowledged writes
+     */
+    public int verify(String topic) {
+        TopicDescription description = describe(topic)
+                .orElseThrow(() -> new UnsafeTruthTopicException(List.of(topic + " does not exist")));
+        List<Integer> replicas = description.partitions().stream().map(p -> p.replicas().size()).toList();
+        List<String> problems = requirements.violations(topic, replicas, config(topic));
+        if (!problems.isEmpty()) {
+            throw new UnsafeTruthTopicException(problems);
+        }
+        return description.partitions().size();
+    }
+
+    /** Deletes a topic; a topic that is already gone is not an error. */
+    public void delete(String topic) {
+        try {
+            admin.deleteTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw new KafkaUnavailableException("could not delete topic " + topic, e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new KafkaUnavailableException("timed out deleting topic " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted deleting topic " + topic, e);
+        }
+    }
+
+    /** The topic's description, or empty when it does not exist. */
+    public Optional<TopicDescription> describe(String topic) {
+        try {
+            return Optional.of(admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return Optional.empty();
+            }
+            throw new KafkaUnavailableException("could not describe topic " + topic, e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaUnavailableException("timed out describing topic " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted describing topic " + topic, e);
+        }
+    }
+
+    private Map<String, String> config(String topic) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config config = admin.describeConfigs(List.of(resource)).all()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(resource);
+            return config.entries().stream()
+                    .filter(entry -> entry.value() != null)
+                    .collect(Collectors.toMap(e -> e.name(), e -> e.value()));
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaUnavailableException("could not read the configuration of " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted reading the configuration of " + topic, e);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package io.logkv.materializer;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partition replicas this node holds, and the one thread that applies the log to them.
+ *
+ * <p>The thread reads every assigned partition with a {@code read_committed} consumer, so records of
+ * aborted or still-open transactions (a fenced writer's, for instance) never reach a replica. For each
+ * partition in a poll it writes the records and the consumer's new position in one RocksDB batch, then
+ * wakes the reads waiting for that position.
+ */
+public final class LocalReplicas implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalReplicas.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    private static final long POSITION_PERSIST_INTERVAL_MS = 5_000;
+    private static final long PROGRESS_INTERVAL_MS = 5_000;
+
+    private final ReplicaSettings settings;
+    private final StoreResources resources;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger waiters = new AtomicInteger();
+    private final Counter appliedRecords;
+    private final Counter malformedRecords;
+    private final Thread applier;
+    private volatile boolean running = true;
+    private volatile RuntimeException failure;
+    private long lastPersistMs;
+    private ReplayProgress progress;
+
+    public LocalReplicas(ReplicaSettings settings, MeterRegistry meters) {
+        this.settings = settings;
+        this.resources = new StoreResources(settings.blockCacheBytes(), settings.writeBufferBytes(), settings.minBlobBytes());
+        this.consumer = new KafkaConsumer<>(consumerConfig(settings), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.appliedRecords = Counter.builder("logkv.replica.applied").description("Log records applied to replicas").register(meters);
+        this.malformedRecords = Counter.builder("logkv.replica.malformed")
+                .description("Log records skipped because they are not envelopes").register(meters);
+        meters.gauge("logkv.replica.waiting", waiters);
+        meters.gauge("logkv.replica.block.cache.bytes", resources, StoreResources::blockCacheUsage);
+        this.applier = new Thread(this::run, "logkv-replica-applier");
+        this.applier.setDaemon(true);
+        this.applier.start();
+    }
+
+    /**
+     * Starts replicating every partition of a namespace, resuming each from its persisted position.
+     * Completes once the partitions are assigned (not once they have caught up).
+     */
+    public CompletableFuture<Void> replicate(NamespaceName namespace, int partitions) {
+        return submit(() -> {
+            List<TopicPartition> added = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                TopicPartition tp = new TopicPartition(namespace.truthTopic(), p);
+                if (!replicas.containsKey(tp)) {
+                    PartitionStore store = PartitionStore.open(storeDirectory(tp), resources);
+                    replicas.put(tp, new PartitionReplica(namespace, p, store, waiters, settings.maxWaiters()));
+                    added.add(tp);
+                }
+            }
+            if (!added.isEmpty()) {
+                consumer.assign(List.copyOf(replicas.keySet()));
+                for (TopicPartition tp : added) {
+                    long from = replicas.get(tp).resumedFrom();
+                    consumer.seek(tp, from);
+                    log.info("event=replica_opened partition={} resume_position={}", tp, from);
+                }
+            }
+        });
+    }
+
+    /** Stops replicating a namespace and deletes its stores. */
+    public CompletableFuture<Void> drop(NamespaceName namespace) {
+        return submit(() -> {
+            List<TopicPartition> removed = replicas.keySet().stream()
+                    .filter(tp -> tp.topic().equals(namespace.truthTopic())).toList();
+            removed.forEach(tp -> replicas.remove(tp).close(true));
+            consumer.assign(List.copyOf(replicas.keySet()));
+        });
+    }
+
+    /** This node's replica of a partition, or null when it holds none. */
+    public PartitionReplica replica(NamespaceName namespace, int partition) {
+        return replicas.get(new TopicPartition(namespace.truthTopic(), partition));
+    }
+
+    /** This node's replicas of a namespace, by partition. */
+    public List<PartitionReplica> replicas(NamespaceName namespace) {
+        return replicas.values().stream()
+                .filter(r -> r.namespace().equals(namespace))
+                .sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
+                .toList();
+    }
+
+    /** Whether every replica on this node is within {@code maxLagRecords} of the log's committed end. */
+    public boolean caughtUp(long maxLagRecords) {
+        return replicas.values().stream().allMatch(r -> r.lagRecords() >= 0 && r.lagRecords() <= maxLagRecords);
+    }
+
+    /** Why the applying thread stopped, or null while it runs. A node whose applier failed is not live. */
+    public RuntimeException failure() {
+        return failure;
+    }
+
+    /** Bytes the shared block cache holds (data, index and filter blocks, and memtables). */
+    public long blockCacheUsage() {
+        return resources.blockCacheUsage();
+    }
+
+    private CompletableFuture<Void> submit(Runnable command) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!running) {
+            done.completeExceptionally(new ReplicaUnavailableException("replicas are closed"));
+            return done;
+        }
+        commands.add(() -> {
+            try {
+                command.run();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        consumer.wakeup();
+        return done;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                runCommands();
+                if (replicas.isEmpty()) {
+                    Thread.sleep(POLL_TIMEOUT.toMillis() / 4);
+                    continue;
+                }
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(POLL_TIMEOUT);
+                } catch (WakeupException e) {
+                    continue;
+                }
+                apply(records);
+                try {
+                    observePositions();
+                } catch (WakeupException e) {
+                    // a command is waiting; positions are observed again after the next poll
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure = e;
+            log.error("event=applier_failed", e);
+        } finally {
+            runCommands();
+            replicas.values().forEach(r -> r.close(false));
+            replicas.clear();
+            consumer.close(Duration.ofSeconds(5));
+            resources.close();
+        }
+    }
+
+    private void runCommands() {
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            command.run();
+        }
+    }
+
+    private void apply(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            PartitionReplica replica = replicas.get(tp);
+            if (replica == null) {
+                continue;
+            }
+            List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
+            int applied = 0;
+            try (PartitionStore.Batch changes = replica.store().newBatch()) {
+                for (ConsumerRecord<byte[], byte[]> record : batch) {
+                    if (record.key() == null) {
+                        malformedRecords.increment();
+                    } else if (record.value() == null) {
+                        changes.delete(record.key());
+                        applied++;
+                    } else if (isEnvelope(record.value())) {
+                        changes.put(record.key(), record.value());
+                        applied++;
+                    } else {
+                        malformedRecords.increment();
+                        log.warn("event=malformed_record partition={} offset={}", tp, record.offset());
+                    }
+                }
+                // The last record's offset, not consumer.position(): that call can throw a pending
+                // wakeup, and the position must never run ahead of what this batch holds.
+                long position = batch.get(batch.size() - 1).offset() + 1;
+                changes.commit(position);
+                replica.applied(position, applied);
+            }
+            appliedRecords.increment(applied);
+        }
+    }
+
+    private static boolean isEnvelope(byte[] value) {
+        return value.length > 2 && value[0] == RecordEnvelope.MAGIC && value[1] == RecordEnvelope.FORMAT_V1;
+    }
+
+    private void observePositions() {
+        long now = System.currentTimeMillis();
+        boolean persist = now - lastPersistMs >= POSITION_PERSIST_INTERVAL_MS;
+        long behind = 0;
+        for (Map.Entry<TopicPartition, PartitionReplica> entry : replicas.entrySet()) {
+            TopicPartition tp = entry.getKey();
+            PartitionReplica replica = entry.getValue();
+            replica.advancedWithoutRecords(consumer.position(tp));
+            OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isPresent()) {
+                replica.observeLag(lag.getAsLong(), now);
+                behind += lag.getAsLong();
+            }
+            if (persist && replica.positionUnpersisted()) {
+                replica.persistPosition();
+            }
+        }
+        if (persist) {
+            lastPersistMs = now;
+        }
+        reportProgress(behind, now);
+    }
+
+    /** Logs replay progress while replicas are far behind (after a wipe or a long stop). */
+    private void reportProgress(long behind, long now) {
+        if (behind == 0) {
+            if (progress != null) {
+                log.info("event=replay_done records={} seconds={}", progress.applied(appliedRecords.count()),
+                        String.format("%.1f", (now - progress.startedMs) / 1000.0));
+                progress = null;
+            }
+            return;
+        }
+        if (progress == null) {
+            progress = new ReplayProgress(now, appliedRecords.count(), now);
+        } else if (now - progress.lastReportMs >= PROGRESS_INTERVAL_MS) {
+            double applied = progress.applied(appliedRecords.count());
+            double seconds = Math.max(0.001, (now - progress.startedMs) / 1000.0);
+            log.info("event=replay_progress applied={} remaining={} records_per_second={} done_percent={}",
+                    (long) applied, behind, (long) (applied / seconds),
+                    String.format("%.1f", 100.0 * applied / Math.max(1, applied + behind)));
+            progress.lastReportMs = now;
+        }
+    }
+
+    private java.nio.file.Path storeDirectory(TopicPartition tp) {
+        return settings.dataDir().resolve("replicas").resolve(tp.topic() + "-" + tp.partition());
+    }
+
+    private static Properties consumerConfig(ReplicaSettings settings) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.clientId());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        return props;
+    }
+
+    /** Stops applying, persists every replica's position and closes the stores. */
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            applier.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class ReplayProgress {
+        final long startedMs;
+        final double appliedAtStart;
+        long lastReportMs;
+
+        ReplayProgress(long startedMs, double appliedAtStart, long lastReportMs) {
+            this.startedMs = startedMs;
+            this.appliedAtStart = appliedAtStart;
+            this.lastReportMs = lastReportMs;
+        }
+
+        double applied(double appliedNow) {
+            return appliedNow - appliedAtStart;
+        }
+    }
+}

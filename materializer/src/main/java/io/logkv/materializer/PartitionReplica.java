@@ -1,0 +1,158 @@
+package io.logkv.materializer;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * This node's replica of one truth partition: its store, the position it has applied, and how far
+ * behind the log it is. Reads may come from any thread; only the applying thread changes it.
+ */
+public final class PartitionReplica {
+
+    private final NamespaceName namespace;
+    private final int partition;
+    private final PartitionStore store;
+    private final ReplicaCatchUp catchUp;
+    private final long resumedFrom;
+    private final AtomicLong appliedSinceOpen = new AtomicLong();
+    private final ReentrantReadWriteLock open = new ReentrantReadWriteLock();
+    private volatile long lagRecords = -1;
+    private volatile long caughtUpAtMs;
+    private volatile boolean closed;
+    private long persisted;
+
+    PartitionReplica(NamespaceName namespace, int partition, PartitionStore store, AtomicInteger nodeWaiters, int maxWaiters) {
+        this.namespace = namespace;
+        this.partition = partition;
+        this.store = store;
+        this.resumedFrom = store.persistedPosition();
+        this.persisted = resumedFrom;
+        this.catchUp = new ReplicaCatchUp(resumedFrom, nodeWaiters, maxWaiters);
+    }
+
+    public NamespaceName namespace() {
+        return namespace;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    /** The envelope stored for {@code key} (expired or not), or null when the key is absent. */
+    public RecordEnvelope read(byte[] key) {
+        open.readLock().lock();
+        try {
+            if (closed) {
+                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
+            }
+            byte[] bytes = store.get(key);
+            return bytes == null ? null : RecordEnvelope.decode(bytes);
+        } finally {
+            open.readLock().unlock();
+        }
+    }
+
+    /** Waiting for this replica to reach a position. */
+    public ReplicaCatchUp catchUp() {
+        return catchUp;
+    }
+
+    /** The position applied: every committed record below it is reflected. */
+    public long appliedPosition() {
+        return catchUp.applied();
+    }
+
+    /** The position the store had persisted when it was opened (0 for a new or wiped store). */
+    public long resumedFrom() {
+        return resumedFrom;
+    }
+
+    /** Records applied since this replica was opened: small after a restart, the whole log after a wipe. */
+    public long appliedSinceOpen() {
+        return appliedSinceOpen.get();
+    }
+
+    /** Committed records in the log not yet applied, or -1 before the first fetch tells. */
+    public long lagRecords() {
+        return lagRecords;
+    }
+
+    /** How long since this replica was last caught up with the log's committed end; 0 when it is. */
+    public long lagMillis(long nowMs) {
+        long lag = lagRecords;
+        if (lag == 0) {
+            return 0;
+        }
+        return caughtUpAtMs == 0 ? nowMs : Math.max(0, nowMs - caughtUpAtMs);
+    }
+
+    /** A digest of the replica's contents (see {@link PartitionStore#digest()}), with the position it reflects. */
+    public ReplicaDigest digest() {
+        open.readLock().lock();
+        try {
+            long position = appliedPosition();
+            return new ReplicaDigest(namespace.value(), partition, position, store.digest());
+        } finally {
+            open.readLock().unlock();
+        }
+    }
+
+    public long estimatedKeys() {
+        return store.estimatedKeys();
+    }
+
+    PartitionStore store() {
+        return store;
+    }
+
+    void applied(long position, int records) {
+        appliedSinceOpen.addAndGet(records);
+        persisted = position;
+        catchUp.advance(position);
+    }
+
+    /** Records that the log position moved without records (transaction markers); persisted later. */
+    void advancedWithoutRecords(long position) {
+        catchUp.advance(position);
+    }
+
+    boolean positionUnpersisted() {
+        return catchUp.applied() > persisted;
+    }
+
+    void persistPosition() {
+        long position = catchUp.applied();
+        try (PartitionStore.Batch batch = store.newBatch()) {
+            batch.commit(position);
+        }
+        persisted = position;
+    }
+
+    void observeLag(long records, long nowMs) {
+        lagRecords = records;
+        if (records == 0) {
+            caughtUpAtMs = nowMs;
+        }
+    }
+
+    void close(boolean destroy) {
+        open.writeLock().lock();
+        try {
+            closed = true;
+            catchUp.cancelAll();
+            if (destroy) {
+                store.destroy();
+            } else {
+                if (positionUnpersisted()) {
+                    persistPosition();
+                }
+                store.close();
+            }
+        } finally {
+            open.writeLock().unlock();
+        }
+    }
+}

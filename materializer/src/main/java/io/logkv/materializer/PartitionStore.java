@@ -1,0 +1,193 @@
+package io.logkv.materializer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+
+/**
+ * One RocksDB store holding one partition's replica, and the log position it has applied.
+ *
+ * <p>Data keys are the record key behind a {@code 0x01} byte; the applied position sits under the single
+ * key {@code 0x00}. Both are written in the same batch, and the store has one column family, so whatever
+ * RocksDB persists (with the WAL off, a prefix of the batches) has a position that matches its data.
+ */
+public final class PartitionStore implements AutoCloseable {
+
+    private static final byte[] POSITION_KEY = {0x00};
+    private static final byte DATA_PREFIX = 0x01;
+
+    private final Path directory;
+    private final StoreResources resources;
+    private final Options options;
+    private final RocksDB db;
+    private final long persistedPosition;
+
+    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, long persistedPosition) {
+        this.directory = directory;
+        this.resources = resources;
+        this.options = options;
+        this.db = db;
+        this.persistedPosition = persistedPosition;
+    }
+
+    /** Opens (or creates) the store in {@code directory}. */
+    public static PartitionStore open(Path directory, StoreResources resources) {
+        Options options = resources.newOptions();
+        try {
+            Files.createDirectories(directory);
+            RocksDB db = RocksDB.open(options, directory.toString());
+            byte[] position = db.get(POSITION_KEY);
+            return new PartitionStore(directory, resources, options, db, position == null ? 0L : ByteBuffer.wrap(position).getLong());
+        } catch (RocksDBException | IOException e) {
+            options.close();
+            throw new IllegalStateException("could not open the replica store in " + directory, e);
+        }
+    }
+
+    /** The position this store had persisted when it was opened: where replay resumes. */
+    public long persistedPosition() {
+        return persistedPosition;
+    }
+
+    /** The stored envelope bytes of {@code key}, or null when absent. */
+    public byte[] get(byte[] key) {
+        try {
+            return db.get(resources.readOptions(), dataKey(key));
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("replica read failed in " + directory, e);
+        }
+    }
+
+    /** A batch of changes that will reach the store together with the position it leads to. */
+    public Batch newBatch() {
+        return new Batch();
+    }
+
+    /**
+     * Writes a content digest: SHA-256 over every (key, value) in key order. Two replicas of the same
+     * partition at the same position have equal digests.
+     */
+    public String digest() {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer lengths = ByteBuffer.allocate(8);
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(new byte[] {DATA_PREFIX}); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                byte[] value = it.value();
+                lengths.clear();
+                lengths.putInt(key.length - 1).putInt(value.length);
+                sha.update(lengths.array());
+                sha.update(key, 1, key.length - 1);
+                sha.update(value);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** The number of keys held, as RocksDB estimates it (cheap, approximate). */
+    public long estimatedKeys() {
+        try {
+            return db.getLongProperty("rocksdb.estimate-num-keys");
+        } catch (RocksDBException e) {
+            return -1;
+        }
+    }
+
+    /** Persists memtables, so a restart resumes from the latest applied position. */
+    public void flush() {
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(flush);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("replica flush failed in " + directory, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            db.close();
+            options.close();
+        }
+    }
+
+    /** Closes the store and deletes its files. */
+    public void destroy() {
+        db.close();
+        options.close();
+        deleteRecursively(directory);
+    }
+
+    static void deleteRecursively(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete " + directory, e);
+        }
+    }
+
+    private static byte[] dataKey(byte[] key) {
+        byte[] prefixed = new byte[key.length + 1];
+        prefixed[0] = DATA_PREFIX;
+        System.arraycopy(key, 0, prefixed, 1, key.length);
+        return prefixed;
+    }
+
+    /** Changes to one store, applied atomically together with the position they lead to. */
+    public final class Batch implements AutoCloseable {
+        private final WriteBatch batch = new WriteBatch();
+
+        public void put(byte[] key, byte[] envelope) {
+            try {
+                batch.put(dataKey(key), envelope);
+            } catch (RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public void delete(byte[] key) {
+            try {
+                batch.delete(dataKey(key));
+            } catch (RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Writes the changes and the new applied position in one atomic batch. */
+        public void commit(long position) {
+            try {
+                batch.put(POSITION_KEY, ByteBuffer.allocate(Long.BYTES).putLong(position).array());
+                db.write(resources.writeOptions(), batch);
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("replica write failed in " + directory, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            batch.close();
+        }
+    }
+}

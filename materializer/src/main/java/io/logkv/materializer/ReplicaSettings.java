@@ -1,0 +1,26 @@
+package io.logkv.materializer;
+
+import java.nio.file.Path;
+
+/**
+ * How this node keeps its replicas.
+ *
+ * @param bootstrapServers   the Kafka cluster
+ * @param clientId           the consumer's client id (shows in broker metrics)
+ * @param dataDir            where the RocksDB stores live, one directory per partition
+ * @param blockCacheBytes    the block cache shared by every store on the node
+ * @param writeBufferBytes   the memtable budget shared by every store on the node (charged to the cache)
+ * @param minBlobBytes       values at least this large go to RocksDB blob files, keeping small values' blocks dense
+ * @param maxPollRecords     records per poll of the log
+ * @param maxWaiters         reads that may wait for this node to catch up at once
+ */
+public record ReplicaSettings(
+        String bootstrapServers,
+        String clientId,
+        Path dataDir,
+        long blockCacheBytes,
+        long writeBufferBytes,
+        long minBlobBytes,
+        int maxPollRecords,
+        int maxWaiters) {
+}

@@ -1,0 +1,107 @@
+package io.logkv.query;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Every knob of a LogKV node, with its default. Set them as {@code logkv.*} properties (command line,
+ * environment, {@code application.yml}); docs/configuration.md lists them.
+ *
+ * @param nodeId     this node's name: part of its transactional id and of every version it writes
+ * @param dataDir    where this node keeps its replicas
+ * @param kafka      how to reach Kafka
+ * @param limits     what a request may hold
+ * @param truth      how truth topics are created and checked
+ * @param namespaces namespaces every node makes sure exist at start
+ * @param writer     the write path
+ * @param replicas   the replicas and the read path
+ */
+@ConfigurationProperties("logkv")
+public record LogKvProperties(
+        @DefaultValue("node-1") String nodeId,
+        @DefaultValue("./data/node-1") Path dataDir,
+        @DefaultValue Kafka kafka,
+        @DefaultValue Limits limits,
+        @DefaultValue Truth truth,
+        @DefaultValue Namespaces namespaces,
+        @DefaultValue Writer writer,
+        @DefaultValue Replicas replicas) {
+
+    /**
+     * @param bootstrapServers the Kafka brokers
+     * @param adminTimeout     the bound on each administrative call (topic creation, descriptions)
+     */
+    public record Kafka(
+            @DefaultValue("localhost:19092") String bootstrapServers,
+            @DefaultValue("15s") Duration adminTimeout) {
+    }
+
+    /**
+     * @param maxKeyBytes   the longest key, in UTF-8 bytes
+     * @param maxValueBytes the largest value
+     */
+    public record Limits(
+            @DefaultValue("1024") int maxKeyBytes,
+            @DefaultValue("1MB") DataSize maxValueBytes) {
+    }
+
+    /**
+     * @param replicationFactor replicas of each truth partition (at least 3)
+     * @param minInsyncReplicas replicas that must hold a write before it is acknowledged (at least 2)
+     */
+    public record Truth(
+            @DefaultValue("3") int replicationFactor,
+            @DefaultValue("2") int minInsyncReplicas) {
+    }
+
+    /**
+     * @param bootstrap         namespaces created at start when missing
+     * @param defaultPartitions partitions of a namespace created without a count
+     */
+    public record Namespaces(
+            @DefaultValue("default") List<String> bootstrap,
+            @DefaultValue("6") int defaultPartitions) {
+    }
+
+    /**
+     * @param maxPendingWrites   writes that may wait for a transaction before new ones get 503
+     * @param maxBatchRecords    records per transaction at most (group commit)
+     * @param maxBatchBytes      bytes per transaction at most
+     * @param transactionTimeout how long the broker lets an open transaction live before aborting it
+     * @param deliveryTimeout    how long a write may take to be acknowledged before it fails
+     * @param compression        Kafka compression of truth records
+     */
+    public record Writer(
+            @DefaultValue("10000") int maxPendingWrites,
+            @DefaultValue("1000") int maxBatchRecords,
+            @DefaultValue("16MB") DataSize maxBatchBytes,
+            @DefaultValue("10s") Duration transactionTimeout,
+            @DefaultValue("10s") Duration deliveryTimeout,
+            @DefaultValue("lz4") String compression) {
+    }
+
+    /**
+     * @param blockCache        the RocksDB block cache shared by every replica of the node
+     * @param writeBuffers      the RocksDB memtable budget shared by every replica (charged to the cache)
+     * @param minBlobSize       values at least this large are kept in RocksDB blob files
+     * @param maxPollRecords    log records applied per poll
+     * @param maxWaitingReads   reads that may wait for replicas to catch up at once before others get 503
+     * @param defaultWait       how long a read waits for its replica by default ({@code wait_ms})
+     * @param maxWait           the largest {@code wait_ms} accepted
+     * @param readyMaxLagRecords the lag, in records, under which a node counts as caught up (readiness)
+     */
+    public record Replicas(
+            @DefaultValue("256MB") DataSize blockCache,
+            @DefaultValue("64MB") DataSize writeBuffers,
+            @DefaultValue("64KB") DataSize minBlobSize,
+            @DefaultValue("2000") int maxPollRecords,
+            @DefaultValue("10000") int maxWaitingReads,
+            @DefaultValue("1s") Duration defaultWait,
+            @DefaultValue("10s") Duration maxWait,
+            @DefaultValue("1000") long readyMaxLagRecords) {
+    }
+}

@@ -1,0 +1,99 @@
+package io.logkv.query;
+
+import io.logkv.core.HybridClock;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.NamespaceCatalog;
+import io.logkv.materializer.ReplicaSettings;
+import io.logkv.writer.AppenderSettings;
+import io.logkv.writer.LogWriter;
+import io.logkv.writer.NamespaceRegistryWriter;
+import io.logkv.writer.TransactionalAppender;
+import io.logkv.writer.TruthTopicRequirements;
+import io.logkv.writer.TruthTopics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.utils.Utils;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the roles of one node: the log writer, the replicas, and the namespace catalog. */
+@Configuration(proxyBeanMethods = false)
+public class NodeConfiguration {
+
+    /** Room in a Kafka record beyond the value: the key, the envelope header and record overhead. */
+    private static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
+
+    @Bean(destroyMethod = "close")
+    Admin kafkaAdmin(LogKvProperties props) {
+        return Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafka().bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "logkv-admin-" + props.nodeId(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) props.kafka().adminTimeout().toMillis(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) props.kafka().adminTimeout().toMillis()));
+    }
+
+    @Bean
+    TruthTopics truthTopics(Admin admin, LogKvProperties props) {
+        int maxMessageBytes = (int) props.limits().maxValueBytes().toBytes() + RECORD_OVERHEAD_BYTES;
+        return new TruthTopics(admin, new TruthTopicRequirements(props.truth().replicationFactor(),
+                props.truth().minInsyncReplicas(), maxMessageBytes), props.kafka().adminTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
+    NamespaceRegistryWriter namespaceRegistryWriter(TruthTopics topics, LogKvProperties props) {
+        return new NamespaceRegistryWriter(props.kafka().bootstrapServers(), topics, props.kafka().adminTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
+    TransactionalAppender transactionalAppender(LogKvProperties props, MeterRegistry meters) {
+        LogKvProperties.Writer writer = props.writer();
+        return new TransactionalAppender(new AppenderSettings(
+                props.kafka().bootstrapServers(),
+                "logkv-writer-" + props.nodeId(),
+                writer.maxPendingWrites(),
+                writer.maxBatchRecords(),
+                (int) writer.maxBatchBytes().toBytes(),
+                (int) props.limits().maxValueBytes().toBytes() + RECORD_OVERHEAD_BYTES,
+                writer.transactionTimeout(),
+                writer.deliveryTimeout(),
+                writer.compression()), meters);
+    }
+
+    @Bean
+    LogWriter logWriter(TransactionalAppender appender, LogKvProperties props) {
+        int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
+        return new LogWriter(appender, HybridClock.system(), writerId);
+    }
+
+    @Bean(destroyMethod = "close")
+    LocalReplicas localReplicas(LogKvProperties props, MeterRegistry meters) {
+        LogKvProperties.Replicas replicas = props.replicas();
+        return new LocalReplicas(new ReplicaSettings(
+                props.kafka().bootstrapServers(),
+                "logkv-replicas-" + props.nodeId(),
+                props.dataDir(),
+                replicas.blockCache().toBytes(),
+                replicas.writeBuffers().toBytes(),
+                replicas.minBlobSize().toBytes(),
+                replicas.maxPollRecords(),
+                replicas.maxWaitingReads()), meters);
+    }
+
+    @Bean(destroyMethod = "close")
+    NamespaceCatalog namespaceCatalog(LogKvProperties props) {
+        return new NamespaceCatalog(props.kafka().bootstrapServers(), "logkv-catalog-" + props.nodeId());
+    }
+
+    @Bean
+    NodeStartup nodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
+                            NamespaceRegistryWriter registry, LogKvProperties props) {
+        if (props.limits().maxValueBytes().toBytes() > Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES
+                || props.limits().maxKeyBytes() < 1) {
+            throw new IllegalArgumentException("logkv.limits are out of range");
+        }
+        return new NodeStartup(catalog, replicas, topics, registry, props);
+    }
+}

@@ -1,0 +1,115 @@
+package io.logkv.query;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceSettings;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.NamespaceCatalog;
+import io.logkv.writer.NamespaceRegistryWriter;
+import io.logkv.writer.TruthTopics;
+import io.logkv.writer.UnsafeTruthTopicException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.InitializingBean;
+
+/**
+ * Brings a node up: makes sure the registry topic exists, reads the registry, creates the bootstrap
+ * namespaces, and refuses to start if any truth topic could lose acknowledged writes. From then on every
+ * namespace the registry announces is checked and replicated on this node.
+ */
+public class NodeStartup implements InitializingBean {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeStartup.class);
+
+    private final NamespaceCatalog catalog;
+    private final LocalReplicas replicas;
+    private final TruthTopics topics;
+    private final NamespaceRegistryWriter registry;
+    private final LogKvProperties props;
+    private final Set<NamespaceName> unsafe = ConcurrentHashMap.newKeySet();
+    private volatile boolean started;
+
+    NodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
+                NamespaceRegistryWriter registry, LogKvProperties props) {
+        this.catalog = catalog;
+        this.replicas = replicas;
+        this.topics = topics;
+        this.registry = registry;
+        this.props = props;
+    }
+
+    @Override
+    public void afterPropertiesSet() throws Exception {
+        registry.ensureRegistryTopic();
+        catalog.listen(this::namespaceChanged);
+        catalog.start();
+        awaitCatalog();
+        List<String> problems = new ArrayList<>();
+        for (String name : props.namespaces().bootstrap()) {
+            NamespaceName namespace = new NamespaceName(name);
+            if (catalog.settings(namespace).isEmpty()) {
+                long position = registry.put(namespace, new NamespaceSettings(props.namespaces().defaultPartitions(), Duration.ZERO));
+                catalog.awaitPosition(position, props.kafka().adminTimeout()).get();
+                log.info("event=namespace_bootstrapped namespace={}", namespace);
+            }
+        }
+        for (NamespaceName namespace : catalog.all().keySet()) {
+            try {
+                topics.verify(namespace.truthTopic());
+            } catch (UnsafeTruthTopicException e) {
+                problems.addAll(e.violations());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new UnsafeTruthTopicException(problems);
+        }
+        started = true;
+        log.info("event=node_started node={} namespaces={}", props.nodeId(), catalog.all().size());
+    }
+
+    /** Whether the node finished starting. */
+    public boolean started() {
+        return started;
+    }
+
+    /** Whether the namespace's truth topic failed its safety check, so the node does not serve it. */
+    public boolean isUnsafe(NamespaceName namespace) {
+        return unsafe.contains(namespace);
+    }
+
+    private void awaitCatalog() throws InterruptedException {
+        long deadline = System.nanoTime() + props.kafka().adminTimeout().toNanos() * 2;
+        while (!catalog.caughtUp()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read the namespace registry from Kafka at "
+                        + props.kafka().bootstrapServers());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private void namespaceChanged(NamespaceName namespace, NamespaceSettings settings) {
+        if (settings == null) {
+            unsafe.remove(namespace);
+            replicas.drop(namespace);
+            log.info("event=namespace_dropped namespace={}", namespace);
+            return;
+        }
+        try {
+            int partitions = topics.verify(namespace.truthTopic());
+            if (partitions != settings.partitions()) {
+                throw new UnsafeTruthTopicException(List.of(namespace.truthTopic() + " has " + partitions
+                        + " partitions but the registry says " + settings.partitions()));
+            }
+            unsafe.remove(namespace);
+            replicas.replicate(namespace, partitions);
+        } catch (UnsafeTruthTopicException e) {
+            unsafe.add(namespace);
+            log.error("event=namespace_not_served namespace={} reason=\"{}\"", namespace, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.logkv.query.api;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+
+/**
+ * An answer in RFC 9457 form ({@code application/problem+json}) that a handler throws to end a request:
+ * a problem type from API.md, a status, a detail for the human, and any headers the answer must carry.
+ */
+public class ApiProblem extends RuntimeException {
+
+    private final HttpStatus status;
+    private final String type;
+    private final String title;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    public ApiProblem(HttpStatus status, String type, String title, String detail) {
+        super(detail);
+        this.status = status;
+        this.type = type;
+        this.title = title;
+    }
+
+    public static ApiProblem badRequest(String type, String detail) {
+        return new ApiProblem(HttpStatus.BAD_REQUEST, type, "Malformed request", detail);
+    }
+
+    public static ApiProblem namespaceNotFound(String namespace) {
+        return new ApiProblem(HttpStatus.NOT_FOUND, "namespace-not-found", "Namespace not found",
+                "there is no namespace '" + namespace + "'");
+    }
+
+    public static ApiProblem unavailable(String type, String title, String detail, Duration retryAfter) {
+        return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, type, title, detail)
+                .withHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+    }
+
+    /** Adds a header to the answer. */
+    public ApiProblem withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    /** The RFC 9457 body. */
+    public ProblemDetail body() {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, getMessage());
+        problem.setType(typeUri(type));
+        problem.setTitle(title);
+        return problem;
+    }
+
+    /** Problem types are relative URIs under {@code /problems/}, named as in API.md. */
+    public static URI typeUri(String type) {
+        return URI.create("/problems/" + type);
+    }
+}

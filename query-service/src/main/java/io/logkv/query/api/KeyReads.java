@@ -1,0 +1,86 @@
+package io.logkv.query.api;
+
+import io.logkv.core.ConsistencyToken;
+import io.logkv.core.KeyPartitioner;
+import io.logkv.core.LogPosition;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.PartitionReplica;
+import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.springframework.stereotype.Component;
+
+/**
+ * The read path: find this node's replica of the key's partition, wait (without a thread) until it has
+ * applied the position the consistency level demands, then read the key from RocksDB.
+ */
+@Component
+public class KeyReads {
+
+    private final LocalReplicas replicas;
+    private final CommittedEnds committedEnds;
+
+    public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds) {
+        this.replicas = replicas;
+        this.committedEnds = committedEnds;
+    }
+
+    /**
+     * Reads one key.
+     *
+     * @param token the positions the client has seen (session reads wait for them)
+     * @return the outcome; fails with a 503 {@link ApiProblem} when the replica cannot catch up within {@code wait}
+     */
+    public CompletableFuture<KeyRead> read(ServedNamespace namespace, byte[] key, ReadConsistency consistency,
+                                           ConsistencyToken token, Duration wait) {
+        int partition = KeyPartitioner.partitionOf(key, namespace.settings().partitions());
+        PartitionReplica replica = replicas.replica(namespace.name(), partition);
+        if (replica == null) {
+            throw ApiProblem.unavailable("replica-unavailable", "No replica here",
+                    "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1));
+        }
+        CompletableFuture<Long> required = switch (consistency) {
+            case EVENTUAL -> CompletableFuture.completedFuture(0L);
+            case SESSION -> CompletableFuture.completedFuture(token.positionFor(namespace.name(), partition));
+            case STRONG -> committedEnds.of(new TopicPartition(namespace.name().truthTopic(), partition));
+        };
+        long started = System.nanoTime();
+        return required.thenCompose(position -> {
+            Duration left = wait.minusNanos(System.nanoTime() - started);
+            return replica.catchUp().await(position, left).thenApply(caughtUp -> {
+                if (!caughtUp) {
+                    throw ApiProblem.unavailable("not-caught-up", "Replica not caught up",
+                            "the replica of partition " + partition + " had applied position " + replica.appliedPosition()
+                                    + " but the read needs " + position + "; retry, or allow a longer wait_ms",
+                            Duration.ofSeconds(1));
+                }
+                return readNow(namespace, replica, key, token);
+            });
+        });
+    }
+
+    private KeyRead readNow(ServedNamespace namespace, PartitionReplica replica, byte[] key, ConsistencyToken token) {
+        // The position is taken before the value, so the value reflects at least that position.
+        long position = replica.appliedPosition();
+        long now = System.currentTimeMillis();
+        long lagMs = replica.lagMillis(now);
+        RecordEnvelope envelope = replica.read(key);
+        if (envelope != null && envelope.isExpiredAt(now)) {
+            envelope = null;
+        }
+        ConsistencyToken served = token.merge(ConsistencyToken.of(namespace.name(), new LogPosition(replica.partition(), position)));
+        return new KeyRead(envelope, served, lagMs);
+    }
+
+    /**
+     * What a read found.
+     *
+     * @param envelope the live value, or null when the key is absent or expired
+     * @param token    the request's token merged with the position the read was served at
+     * @param lagMs    how far behind the log's committed end the replica was
+     */
+    public record KeyRead(RecordEnvelope envelope, ConsistencyToken token, long lagMs) {
+    }
+}

@@ -1,0 +1,234 @@
+package io.logkv.query.api;
+
+import io.logkv.core.ConsistencyToken;
+import io.logkv.core.KeyRules;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.TimeToLive;
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.writer.LogWriter;
+import io.logkv.writer.WriteOutcome;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /v1/namespaces/{ns}/keys/{key}}: put, get and delete one key (API.md). Handlers return futures,
+ * so a request waiting for Kafka or for a replica to catch up holds no server thread.
+ */
+@RestController
+@RequestMapping("/v1/namespaces/{ns}/keys")
+public class KeysController {
+
+    public static final String TOKEN_HEADER = "KV-Token";
+    public static final String LAG_HEADER = "KV-Replica-Lag-Ms";
+    public static final String EXPIRES_HEADER = "KV-Expires-At";
+    private static final String DEFAULT_CONTENT_TYPE = MediaType.APPLICATION_OCTET_STREAM_VALUE;
+
+    private final NamespaceResolver namespaces;
+    private final LogWriter writer;
+    private final KeyReads reads;
+    private final KeyRules keyRules;
+    private final long maxValueBytes;
+    private final LogKvProperties.Replicas replicaProps;
+
+    public KeysController(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, LogKvProperties props) {
+        this.namespaces = namespaces;
+        this.writer = writer;
+        this.reads = reads;
+        this.keyRules = new KeyRules(props.limits().maxKeyBytes());
+        this.maxValueBytes = props.limits().maxValueBytes().toBytes();
+        this.replicaProps = props.replicas();
+    }
+
+    @PutMapping("/{key}")
+    public CompletableFuture<ResponseEntity<WriteResult>> put(@PathVariable String ns, @PathVariable String key,
+                                                              @RequestParam(required = false) String ttl,
+                                                              HttpServletRequest request) throws IOException {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] keyBytes = keyBytes(key);
+        ConsistencyToken token = requestToken(request);
+        String contentType = contentType(request.getContentType());
+        long expiresAt = expiry(ttl, namespace.settings().defaultTtl());
+        byte[] value = body(request);
+        return writer.put(namespace.name(), namespace.settings().partitions(), keyBytes, contentType, value, expiresAt)
+                .thenApply(outcome -> written(HttpStatus.OK, namespace, outcome, token));
+    }
+
+    @DeleteMapping("/{key}")
+    public CompletableFuture<ResponseEntity<WriteResult>> delete(@PathVariable String ns, @PathVariable String key,
+                                                                 HttpServletRequest request) {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] keyBytes = keyBytes(key);
+        ConsistencyToken token = requestToken(request);
+        return writer.delete(namespace.name(), namespace.settings().partitions(), keyBytes)
+                .thenApply(outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
+    }
+
+    @GetMapping("/{key}")
+    public CompletableFuture<ResponseEntity<byte[]>> get(@PathVariable String ns, @PathVariable String key,
+                                                         @RequestParam(required = false) String consistency,
+                                                         @RequestParam(name = "wait_ms", required = false) String waitMs,
+                                                         @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+                                                         HttpServletRequest request) {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] keyBytes = keyBytes(key);
+        ConsistencyToken token = requestToken(request);
+        ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
+        Duration wait = waitBound(waitMs);
+        return reads.read(namespace, keyBytes, level, token, wait).thenApply(read -> {
+            RecordEnvelope envelope = read.envelope();
+            HttpHeaders headers = new HttpHeaders();
+            headers.set(TOKEN_HEADER, read.token().encode());
+            headers.set(LAG_HEADER, Long.toString(read.lagMs()));
+            if (envelope == null) {
+                throw new ApiProblem(HttpStatus.NOT_FOUND, "key-not-found", "Key not found",
+                        "there is no live value for this key in '" + ns + "'")
+                        .withHeader(TOKEN_HEADER, read.token().encode())
+                        .withHeader(LAG_HEADER, Long.toString(read.lagMs()));
+            }
+            String etag = quoted(envelope.version().text());
+            headers.setETag(etag);
+            if (envelope.expiresAtMs() != RecordEnvelope.NO_EXPIRY) {
+                headers.set(EXPIRES_HEADER, Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString());
+            }
+            if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
+                return new ResponseEntity<>(headers, HttpStatus.NOT_MODIFIED);
+            }
+            headers.set(HttpHeaders.CONTENT_TYPE, envelope.contentType());
+            return new ResponseEntity<>(envelope.value(), headers, HttpStatus.OK);
+        });
+    }
+
+    private ResponseEntity<WriteResult> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
+                                                ConsistencyToken requestToken) {
+        String token = requestToken.merge(ConsistencyToken.of(namespace.name(), outcome.position())).encode();
+        String version = outcome.version().text();
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(TOKEN_HEADER, token);
+        return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
+    }
+
+    private byte[] keyBytes(String key) {
+        try {
+            return keyRules.encode(key);
+        } catch (KeyRules.IllegalKeyException e) {
+            throw e.tooLong()
+                    ? new ApiProblem(HttpStatus.URI_TOO_LONG, "key-too-long", "Key too long", e.getMessage())
+                    : ApiProblem.badRequest("bad-key", e.getMessage());
+        }
+    }
+
+    static ConsistencyToken requestToken(HttpServletRequest request) {
+        try {
+            return ConsistencyToken.decodeAll(Collections.list(request.getHeaders(TOKEN_HEADER)));
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("bad-token", "malformed KV-Token: " + e.getMessage());
+        }
+    }
+
+    private static String contentType(String header) {
+        if (header == null || header.isBlank()) {
+            return DEFAULT_CONTENT_TYPE;
+        }
+        try {
+            MediaType.parseMediaType(header);
+        } catch (InvalidMediaTypeException e) {
+            throw ApiProblem.badRequest("bad-content-type", "Content-Type is not a media type: " + e.getMessage());
+        }
+        if (header.length() > RecordEnvelope.MAX_CONTENT_TYPE_BYTES || !header.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw ApiProblem.badRequest("bad-content-type", "Content-Type must be at most "
+                    + RecordEnvelope.MAX_CONTENT_TYPE_BYTES + " printable ASCII characters");
+        }
+        return header;
+    }
+
+    private static long expiry(String ttl, Duration namespaceDefault) {
+        Duration timeToLive;
+        if (ttl != null) {
+            try {
+                timeToLive = TimeToLive.parse(ttl);
+            } catch (IllegalArgumentException e) {
+                throw ApiProblem.badRequest("bad-ttl", e.getMessage());
+            }
+        } else {
+            timeToLive = namespaceDefault;
+        }
+        return timeToLive.isZero() ? RecordEnvelope.NO_EXPIRY : System.currentTimeMillis() + timeToLive.toMillis();
+    }
+
+    private Duration waitBound(String waitMs) {
+        if (waitMs == null) {
+            return replicaProps.defaultWait();
+        }
+        long millis;
+        try {
+            millis = Long.parseLong(waitMs);
+        } catch (NumberFormatException e) {
+            millis = -1;
+        }
+        if (millis < 0 || millis > replicaProps.maxWait().toMillis()) {
+            throw ApiProblem.badRequest("bad-wait", "wait_ms must be a whole number from 0 to " + replicaProps.maxWait().toMillis());
+        }
+        return Duration.ofMillis(millis);
+    }
+
+    private byte[] body(HttpServletRequest request) throws IOException {
+        long declared = request.getContentLengthLong();
+        if (declared > maxValueBytes) {
+            throw valueTooLarge();
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] value = in.readNBytes((int) Math.min(maxValueBytes + 1, Integer.MAX_VALUE - 8));
+            if (value.length > maxValueBytes) {
+                throw valueTooLarge();
+            }
+            return value;
+        }
+    }
+
+    private ApiProblem valueTooLarge() {
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "value-too-large", "Value too large",
+                "values are at most " + maxValueBytes + " bytes");
+    }
+
+    private static boolean matches(String ifNoneMatch, String etag) {
+        for (String candidate : ifNoneMatch.split(",")) {
+            String c = candidate.strip();
+            if (c.equals("*") || c.equals(etag) || c.equals("W/" + etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String quoted(String version) {
+        return "\"" + version + "\"";
+    }
+
+    /**
+     * The body of a successful write.
+     *
+     * @param version the version the write created
+     * @param token   a token covering the write
+     */
+    public record WriteResult(String version, String token) {
+    }
+}

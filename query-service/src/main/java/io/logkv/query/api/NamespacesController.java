@@ -1,0 +1,166 @@
+package io.logkv.query.api;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceSettings;
+import io.logkv.core.TimeToLive;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.NamespaceCatalog;
+import io.logkv.materializer.PartitionReplica;
+import io.logkv.query.LogKvProperties;
+import io.logkv.writer.NamespaceRegistryWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /v1/namespaces}: create, change, describe, list and delete namespaces (API.md). */
+@RestController
+@RequestMapping("/v1/namespaces")
+public class NamespacesController {
+
+    private final NamespaceCatalog catalog;
+    private final NamespaceRegistryWriter registry;
+    private final NamespaceResolver resolver;
+    private final LocalReplicas replicas;
+    private final LogKvProperties props;
+
+    public NamespacesController(NamespaceCatalog catalog, NamespaceRegistryWriter registry, NamespaceResolver resolver,
+                                LocalReplicas replicas, LogKvProperties props) {
+        this.catalog = catalog;
+        this.registry = registry;
+        this.resolver = resolver;
+        this.replicas = replicas;
+        this.props = props;
+    }
+
+    @GetMapping
+    public Map<String, List<NamespaceSummary>> list() {
+        return Map.of("namespaces", catalog.all().entrySet().stream()
+                .map(e -> NamespaceSummary.of(e.getKey(), e.getValue())).toList());
+    }
+
+    @GetMapping("/{ns}")
+    public NamespaceDescription describe(@PathVariable String ns) {
+        NamespaceResolver.ServedNamespace namespace = resolver.resolve(ns);
+        long now = System.currentTimeMillis();
+        List<PartitionDescription> partitions = replicas.replicas(namespace.name()).stream()
+                .map(replica -> PartitionDescription.of(replica, props.nodeId(), now)).toList();
+        return new NamespaceDescription(namespace.name().value(), namespace.settings().partitions(),
+                seconds(namespace.settings().defaultTtl()), namespace.name().truthTopic(), partitions);
+    }
+
+    /** Creates a namespace (201) or changes its settings (200); answers once this node serves it. */
+    @PutMapping("/{ns}")
+    public CompletableFuture<ResponseEntity<NamespaceSummary>> put(@PathVariable String ns,
+                                                                   @RequestBody(required = false) NamespaceRequest request) {
+        if (!NamespaceName.isLegal(ns)) {
+            throw ApiProblem.badRequest("bad-namespace", "namespace names are 1 to 100 characters of letters, digits, '_' and '-'");
+        }
+        NamespaceName name = new NamespaceName(ns);
+        Optional<NamespaceSettings> existing = catalog.settings(name);
+        NamespaceSettings settings = settings(request, existing);
+        if (existing.isPresent() && existing.get().partitions() != settings.partitions()) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "namespace-conflict", "Namespace conflict",
+                    ns + " has " + existing.get().partitions() + " partitions; the partition count of a namespace cannot change");
+        }
+        long position = registry.put(name, settings);
+        HttpStatus status = existing.isPresent() ? HttpStatus.OK : HttpStatus.CREATED;
+        return catalog.awaitPosition(position, props.kafka().adminTimeout()).thenApply(seen ->
+                ResponseEntity.status(status).body(NamespaceSummary.of(name, settings)));
+    }
+
+    @DeleteMapping("/{ns}")
+    public CompletableFuture<ResponseEntity<Void>> delete(@PathVariable String ns) {
+        NamespaceName name = resolver.resolve(ns).name();
+        long position = registry.remove(name);
+        return catalog.awaitPosition(position, props.kafka().adminTimeout())
+                .thenApply(seen -> ResponseEntity.noContent().build());
+    }
+
+    private NamespaceSettings settings(NamespaceRequest request, Optional<NamespaceSettings> existing) {
+        int partitions = request != null && request.partitions() != null ? request.partitions()
+                : existing.map(NamespaceSettings::partitions).orElse(props.namespaces().defaultPartitions());
+        Duration ttl = existing.map(NamespaceSettings::defaultTtl).orElse(Duration.ZERO);
+        if (request != null && request.defaultTtl() != null) {
+            try {
+                ttl = request.defaultTtl().isBlank() || request.defaultTtl().equals("0") ? Duration.ZERO : TimeToLive.parse(request.defaultTtl());
+            } catch (IllegalArgumentException e) {
+                throw ApiProblem.badRequest("bad-ttl", e.getMessage());
+            }
+        }
+        try {
+            return new NamespaceSettings(partitions, ttl);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("bad-namespace-settings", e.getMessage());
+        }
+    }
+
+    private static long seconds(Duration duration) {
+        return duration.toSeconds();
+    }
+
+    /**
+     * The body of {@code PUT /v1/namespaces/{ns}}; every field is optional.
+     *
+     * @param partitions partitions of the truth topic (only when creating)
+     * @param defaultTtl time to live of writes that name none ({@code 90s}, {@code 2h}, ...; {@code 0} for none)
+     */
+    public record NamespaceRequest(Integer partitions, String defaultTtl) {
+    }
+
+    /**
+     * A namespace in a list.
+     *
+     * @param name              its name
+     * @param partitions        partitions of its truth topic
+     * @param defaultTtlSeconds default time to live, 0 for none
+     */
+    public record NamespaceSummary(String name, int partitions, long defaultTtlSeconds) {
+        static NamespaceSummary of(NamespaceName name, NamespaceSettings settings) {
+            return new NamespaceSummary(name.value(), settings.partitions(), seconds(settings.defaultTtl()));
+        }
+    }
+
+    /**
+     * A namespace and where its partitions are replicated.
+     *
+     * @param name              its name
+     * @param partitions        partitions of its truth topic
+     * @param defaultTtlSeconds default time to live, 0 for none
+     * @param truthTopic        the Kafka topic that holds its truth
+     * @param replicas          this node's replicas of its partitions
+     */
+    public record NamespaceDescription(String name, int partitions, long defaultTtlSeconds, String truthTopic,
+                                       List<PartitionDescription> replicas) {
+    }
+
+    /**
+     * One replica of one partition.
+     *
+     * @param partition        the partition
+     * @param node             the node holding the replica
+     * @param appliedPosition  the log position applied
+     * @param lagRecords       committed records not yet applied (-1 before the first fetch)
+     * @param lagMs            how long since the replica was last caught up (0 when it is)
+     * @param resumedFrom      the position the replica resumed from when it was opened
+     * @param appliedSinceOpen records applied since it was opened
+     * @param estimatedKeys    keys held, as RocksDB estimates
+     */
+    public record PartitionDescription(int partition, String node, long appliedPosition, long lagRecords, long lagMs,
+                                       long resumedFrom, long appliedSinceOpen, long estimatedKeys) {
+        static PartitionDescription of(PartitionReplica replica, String node, long now) {
+            return new PartitionDescription(replica.partition(), node, replica.appliedPosition(), replica.lagRecords(),
+                    replica.lagMillis(now), replica.resumedFrom(), replica.appliedSinceOpen(), replica.estimatedKeys());
+        }
+    }
+}

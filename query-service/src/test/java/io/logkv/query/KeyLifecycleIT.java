@@ -1,0 +1,168 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.testkit.KafkaTestCluster;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("integration")
+class KeyLifecycleIT {
+
+    @TempDir
+    static Path dataDir;
+    static LogKvNode node;
+
+    @BeforeAll
+    static void startNode() {
+        node = LogKvNode.start("lifecycle", KafkaTestCluster.shared().bootstrapServers(), dataDir);
+    }
+
+    @AfterAll
+    static void stopNode() {
+        node.close();
+    }
+
+    @Test
+    void putThenGetThenDeleteThenNotFound() {
+        String key = "user/42 ü " + UUID.randomUUID();
+
+        HttpResponse<String> put = node.put("default", key, "hello");
+        assertThat(put.statusCode()).isEqualTo(200);
+        String version = put.headers().firstValue("ETag").orElseThrow();
+        String token = put.headers().firstValue("KV-Token").orElseThrow();
+        assertThat(put.body()).contains("\"version\":" + version).contains("\"token\":\"" + token + "\"");
+
+        HttpResponse<String> get = node.get("default", key, "KV-Token", token);
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("hello");
+        assertThat(get.headers().firstValue("Content-Type")).hasValue("text/plain");
+        assertThat(get.headers().firstValue("ETag")).hasValue(version);
+        assertThat(get.headers().firstValue("KV-Replica-Lag-Ms")).isPresent();
+        assertThat(get.headers().firstValue("KV-Token")).isPresent();
+
+        HttpResponse<String> delete = node.delete("default", key);
+        assertThat(delete.statusCode()).isEqualTo(204);
+        String deleteToken = delete.headers().firstValue("KV-Token").orElseThrow();
+        assertThat(delete.headers().firstValue("ETag")).isPresent().isNotEqualTo(version);
+
+        HttpResponse<String> gone = node.get("default", key, "KV-Token", deleteToken);
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(gone.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(gone.headers().firstValue("KV-Token")).isPresent();
+    }
+
+    @Test
+    void contentTypeAndBinaryValuesRoundTrip() {
+        byte[] value = new byte[70_000];
+        new java.util.Random(7).nextBytes(value);
+        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", "blob")))
+                .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(value)));
+        assertThat(put.statusCode()).isEqualTo(200);
+
+        HttpResponse<byte[]> get = node.sendForBytes(HttpRequest.newBuilder(URI.create(node.keyUrl("default", "blob")))
+                .header("KV-Token", put.headers().firstValue("KV-Token").orElseThrow()).GET());
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.headers().firstValue("Content-Type")).hasValue("image/png");
+        assertThat(get.body()).isEqualTo(value);
+
+        HttpResponse<String> noType = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", "untyped")))
+                .PUT(HttpRequest.BodyPublishers.ofString("x")));
+        HttpResponse<String> read = node.get("default", "untyped", "KV-Token", noType.headers().firstValue("KV-Token").orElseThrow());
+        assertThat(read.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+    }
+
+    @Test
+    void largestLegalKeyAndValueAreAccepted() {
+        String key = "é".repeat(512);
+        byte[] value = new byte[1024 * 1024];
+        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", key)))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(value)));
+        assertThat(put.statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> get = node.sendForBytes(HttpRequest.newBuilder(URI.create(node.keyUrl("default", key)))
+                .header("KV-Token", put.headers().firstValue("KV-Token").orElseThrow()).GET());
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).hasSize(value.length);
+    }
+
+    @Test
+    void keysMayHoldSlashesSpacesAndAnyUnicode() {
+        for (String key : new String[] {"a/b/c", "with space", "😀 emoji", "back\\slash", "per%cent", "plus+sign", "?query&x=1#frag"}) {
+            HttpResponse<String> put = node.put("default", key, "v:" + key);
+            assertThat(put.statusCode()).as(key).isEqualTo(200);
+            HttpResponse<String> get = node.get("default", key, "KV-Token", put.headers().firstValue("KV-Token").orElseThrow());
+            assertThat(get.statusCode()).as(key).isEqualTo(200);
+            assertThat(get.body()).isEqualTo("v:" + key);
+        }
+    }
+
+    @Test
+    void ttlSetsAnExpiryThatReadsReport() {
+        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", "ttl-key") + "?ttl=1h"))
+                .PUT(HttpRequest.BodyPublishers.ofString("soon gone")));
+        assertThat(put.statusCode()).isEqualTo(200);
+        HttpResponse<String> get = node.get("default", "ttl-key", "KV-Token", put.headers().firstValue("KV-Token").orElseThrow());
+        assertThat(get.headers().firstValue("KV-Expires-At")).isPresent();
+    }
+
+    @Test
+    void expiredKeyReadsAsNotFoundAtOnce() throws InterruptedException {
+        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", "short-lived") + "?ttl=1"))
+                .PUT(HttpRequest.BodyPublishers.ofString("x")));
+        String token = put.headers().firstValue("KV-Token").orElseThrow();
+        Thread.sleep(1_100);
+        assertThat(node.get("default", "short-lived", "KV-Token", token).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void conditionalGetAnswersNotModified() {
+        HttpResponse<String> put = node.put("default", "etagged", "v1");
+        String etag = put.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> get = node.get("default", "etagged", "KV-Token", put.headers().firstValue("KV-Token").orElseThrow(),
+                "If-None-Match", etag);
+        assertThat(get.statusCode()).isEqualTo(304);
+    }
+
+    @Test
+    void namespacesAreCreatedDescribedAndListedAtRunTime() {
+        String name = "orders-" + UUID.randomUUID().toString().substring(0, 8);
+        HttpResponse<String> created = node.putNamespace(name, "{\"partitions\":3,\"defaultTtl\":\"2h\"}");
+        assertThat(created.statusCode()).isEqualTo(201);
+
+        HttpResponse<String> put = node.put(name, "k", "v");
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(node.get(name, "k", "KV-Token", put.headers().firstValue("KV-Token").orElseThrow()).body()).isEqualTo("v");
+
+        HttpResponse<String> describe = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + name))).GET());
+        assertThat(describe.statusCode()).isEqualTo(200);
+        assertThat(describe.body()).contains("\"partitions\":3").contains("\"defaultTtlSeconds\":7200")
+                .contains("\"appliedPosition\"").contains("\"lagRecords\"");
+
+        HttpResponse<String> list = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces"))).GET());
+        assertThat(list.body()).contains("\"name\":\"" + name + "\"").contains("\"name\":\"default\"");
+
+        assertThat(node.putNamespace(name, "{\"defaultTtl\":\"0\"}").statusCode()).isEqualTo(200);
+        assertThat(node.putNamespace(name, "{\"partitions\":4}").statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void healthAndMetricsEndpointsAnswer() {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/health/readiness"))).GET()).statusCode())
+                        .isEqualTo(200));
+        assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/prometheus"))).GET()).body())
+                .contains("logkv_replica_applied");
+        assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/health/liveness"))).GET()).statusCode())
+                .isEqualTo(200);
+        assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/info"))).GET()).statusCode())
+                .isEqualTo(200);
+    }
+}

@@ -1,0 +1,126 @@
+package io.logkv.testkit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.BrokerServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A real KRaft Kafka cluster of several brokers inside the test JVM, configured as LogKV requires in
+ * production: replication factor 3, {@code min.insync.replicas=2}, unclean leader election off, and
+ * internal topics (offsets, transactions) replicated the same way.
+ *
+ * <p>{@link #shared()} gives one cluster per test JVM for tests that do not harm it; tests that stop
+ * brokers {@link #start(int) start} their own.
+ */
+public final class KafkaTestCluster implements AutoCloseable {
+
+    private static KafkaTestCluster shared;
+
+    private final KafkaClusterTestKit kit;
+    private final Admin admin;
+
+    private KafkaTestCluster(KafkaClusterTestKit kit) {
+        this.kit = kit;
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kit.bootstrapServers());
+        this.admin = Admin.create(props);
+    }
+
+    /** The cluster shared by every test in this JVM that leaves brokers running; closed at exit. */
+    public static synchronized KafkaTestCluster shared() {
+        if (shared == null) {
+            shared = start(3);
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "kafka-test-cluster-stop"));
+        }
+        return shared;
+    }
+
+    /** Starts a cluster of {@code brokers} combined broker-and-controller-capable nodes. */
+    public static KafkaTestCluster start(int brokers) {
+        try {
+            KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(brokers)
+                    .setNumControllerNodes(1)
+                    .build())
+                    .setConfigProp("min.insync.replicas", "2")
+                    .setConfigProp("default.replication.factor", "3")
+                    .setConfigProp("unclean.leader.election.enable", "false")
+                    .setConfigProp("auto.create.topics.enable", "false")
+                    .setConfigProp("offsets.topic.replication.factor", "3")
+                    .setConfigProp("offsets.topic.num.partitions", "5")
+                    .setConfigProp("transaction.state.log.replication.factor", "3")
+                    .setConfigProp("transaction.state.log.min.isr", "2")
+                    .setConfigProp("transaction.state.log.num.partitions", "5")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("log.cleaner.backoff.ms", "1000")
+                    .build();
+            kit.format();
+            kit.startup();
+            kit.waitForReadyBrokers();
+            return new KafkaTestCluster(kit);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the in-process Kafka cluster", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return kit.bootstrapServers();
+    }
+
+    /** An admin client owned by the cluster; do not close it. */
+    public Admin admin() {
+        return admin;
+    }
+
+    /** The broker id that currently leads {@code partition} of {@code topic}. */
+    public int leaderOf(String topic, int partition) {
+        try {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(topic);
+            TopicPartitionInfo info = description.partitions().get(partition);
+            Node leader = info.leader();
+            if (leader == null) {
+                throw new IllegalStateException(topic + "-" + partition + " has no leader");
+            }
+            return leader.id();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not describe " + topic, e);
+        }
+    }
+
+    /** Shuts one broker down (a controlled shutdown: its partitions move their leadership away). */
+    public void stopBroker(int brokerId) {
+        BrokerServer broker = kit.brokers().get(brokerId);
+        if (broker == null) {
+            throw new IllegalArgumentException("no broker " + brokerId + " in " + kit.brokers().keySet());
+        }
+        broker.shutdown(Duration.ofSeconds(30));
+        broker.awaitShutdown();
+    }
+
+    /** Ids of the brokers of this cluster, running or not. */
+    public Map<Integer, BrokerServer> brokers() {
+        return kit.brokers();
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(5));
+        try {
+            kit.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop the in-process Kafka cluster", e);
+        }
+    }
+}
