@@ -49,7 +49,24 @@ public final class TruthTopics {
             Thread.currentThread().interrupt();
             throw new KafkaUnavailableException("interrupted creating topic " + topic, e);
         }
+        awaitVisible(topic);
         return verify(topic);
+    }
+
+    /** Waits until a new topic's metadata has reached the broker that answers descriptions. */
+    private void awaitVisible(String topic) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (describe(topic).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new KafkaUnavailableException("topic " + topic + " was created but is not visible", null);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaUnavailableException("interrupted waiting for topic " + topic, e);
+            }
+        }
     }
 
     /**

@@ -64,7 +64,7 @@ public class KeysController {
                                                               @RequestParam(required = false) String ttl,
                                                               HttpServletRequest request) throws IOException {
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] keyBytes = keyBytes(key);
+        byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
         String contentType = contentType(request.getContentType());
         long expiresAt = expiry(ttl, namespace.settings().defaultTtl());
@@ -77,7 +77,7 @@ public class KeysController {
     public CompletableFuture<ResponseEntity<WriteResult>> delete(@PathVariable String ns, @PathVariable String key,
                                                                  HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] keyBytes = keyBytes(key);
+        byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
         return writer.delete(namespace.name(), namespace.settings().partitions(), keyBytes)
                 .thenApply(outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
@@ -90,7 +90,7 @@ public class KeysController {
                                                          @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
                                                          HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] keyBytes = keyBytes(key);
+        byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = waitBound(waitMs);
@@ -126,9 +126,10 @@ public class KeysController {
         return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
     }
 
-    private byte[] keyBytes(String key) {
+    /** The key's bytes, decoded from the raw path (the routed {@code {key}} only selects the handler). */
+    private byte[] keyBytes(HttpServletRequest request) {
         try {
-            return keyRules.encode(key);
+            return keyRules.encode(KeyPathSegment.decode(request.getRequestURI()));
         } catch (KeyRules.IllegalKeyException e) {
             throw e.tooLong()
                     ? new ApiProblem(HttpStatus.URI_TOO_LONG, "key-too-long", "Key too long", e.getMessage())
