@@ -36,11 +36,14 @@ public final class KafkaTestCluster implements AutoCloseable {
         this.admin = Admin.create(props);
     }
 
-    /** The cluster shared by every test in this JVM that leaves brokers running; closed at exit. */
+    /**
+     * The cluster shared by every test in this JVM that leaves brokers running. It is closed when the
+     * JUnit session ends ({@link SharedClusterSessionListener}), while the JVM is still whole: closing
+     * in-process brokers from a shutdown hook races the JVM's exit and can fail the test run.
+     */
     public static synchronized KafkaTestCluster shared() {
         if (shared == null) {
             shared = start(3);
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "kafka-test-cluster-stop"));
         }
         return shared;
     }
@@ -71,6 +74,14 @@ public final class KafkaTestCluster implements AutoCloseable {
             return new KafkaTestCluster(kit);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the in-process Kafka cluster", e);
+        }
+    }
+
+    /** Closes the shared cluster, if one was started. */
+    static synchronized void closeShared() {
+        if (shared != null) {
+            shared.close();
+            shared = null;
         }
     }
 

@@ -95,7 +95,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
                                                           WebRequest request) {
-        if (body instanceof ProblemDetail detail && "about:blank".equals(String.valueOf(detail.getType()))) {
+        if (body instanceof ProblemDetail detail
+                && (detail.getType() == null || "about:blank".equals(detail.getType().toString()))) {
             detail.setType(ApiProblem.typeUri(status.value() == 404 ? "not-found" : "bad-request"));
         }
         HttpHeaders withType = new HttpHeaders();
