@@ -1,0 +1,176 @@
+package io.logkv.local;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One node of the local Kafka cluster, run as a child JVM so that it can be stopped, killed and restarted
+ * like a real broker. Its files live in one directory: {@code server.properties}, the Kafka log in
+ * {@code data/} and its own logs in {@code logs/}.
+ */
+public final class KafkaBrokerProcess {
+
+    private static final String STORAGE_TOOL = "kafka.tools.StorageTool";
+
+    private final int nodeId;
+    private final Path directory;
+    private final KafkaJvm jvm;
+    private final Path log4jConfig;
+    private volatile Process process;
+
+    KafkaBrokerProcess(int nodeId, Path directory, KafkaJvm jvm, Path log4jConfig) {
+        this.nodeId = nodeId;
+        this.directory = directory;
+        this.jvm = jvm;
+        this.log4jConfig = log4jConfig;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** The broker's own logs ({@code server.log}, {@code console.log}), for when something goes wrong. */
+    public Path logDirectory() {
+        return directory.resolve("logs");
+    }
+
+    Path dataDirectory() {
+        return directory.resolve("data");
+    }
+
+    private Path serverProperties() {
+        return directory.resolve("server.properties");
+    }
+
+    /** Formatting writes {@code meta.properties}; its presence means this node has been formatted before. */
+    boolean isFormatted() {
+        return Files.exists(dataDirectory().resolve("meta.properties"));
+    }
+
+    void writeConfig(KafkaPorts ports) throws IOException {
+        Files.createDirectories(logDirectory());
+        Map<String, String> properties = KafkaServerProperties.forNode(nodeId, ports, dataDirectory());
+        Files.writeString(serverProperties(), KafkaServerProperties.render(properties));
+    }
+
+    /** Runs {@code kafka-storage format} for this node; all nodes get the same cluster id and voter set. */
+    Process startFormat(KafkaClusterIdentity identity) throws IOException {
+        ProcessBuilder builder = jvm.process(STORAGE_TOOL, loggingProperties(), List.of(
+                "format",
+                "--config", serverProperties().toString(),
+                "--cluster-id", identity.clusterId(),
+                "--initial-controllers", identity.initialControllers()));
+        Path output = logDirectory().resolve("format.log");
+        return builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /**
+     * Starts this broker's JVM; after {@link #stop} or {@link #kill}, starts it again on the same storage,
+     * as fault tests do. Its storage must have been formatted, i.e. the cluster started once.
+     */
+    public void start() throws IOException {
+        if (isAlive()) {
+            throw new IllegalStateException(this + " is already running");
+        }
+        Map<String, String> properties = new LinkedHashMap<>(loggingProperties());
+        properties.put(KafkaBrokerMain.EXIT_WITH_LAUNCHER_PROPERTY, "true");
+        ProcessBuilder builder = jvm.process(KafkaBrokerMain.class.getName(), properties,
+                List.of(serverProperties().toString()));
+        // Only crashes reach the console: log4j2 writes everything else to logs/server.log. Stdin stays
+        // a pipe from this JVM: its end tells the broker that the launcher is gone.
+        builder.redirectErrorStream(true).redirectOutput(logDirectory().resolve("console.log").toFile());
+        process = builder.start();
+    }
+
+    private Map<String, String> loggingProperties() {
+        return Map.of(
+                "log4j2.configurationFile", log4jConfig.toString(),
+                "kafka.logs.dir", logDirectory().toString());
+    }
+
+    /** The running JVM, if started; tests use it to check that stopping leaves no process behind. */
+    public Optional<ProcessHandle> processHandle() {
+        return Optional.ofNullable(process).map(Process::toHandle);
+    }
+
+    public boolean isAlive() {
+        Process current = process;
+        return current != null && current.isAlive();
+    }
+
+    Optional<Process> process() {
+        return Optional.ofNullable(process);
+    }
+
+    /**
+     * Stops the broker as an operator would: SIGTERM, so Kafka hands over partition leadership and closes
+     * its logs cleanly; SIGKILL only if that takes longer than {@code grace}.
+     *
+     * @return true if the broker stopped within the grace period
+     */
+    public boolean stop(Duration grace) throws InterruptedException {
+        Process current = process;
+        if (current == null || !current.isAlive()) {
+            return true;
+        }
+        current.destroy();
+        if (current.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            return true;
+        }
+        kill();
+        return false;
+    }
+
+    /** SIGKILL: a crash, for fault tests and for brokers that do not stop in time. */
+    public void kill() throws InterruptedException {
+        Process current = process;
+        if (current != null) {
+            current.destroyForcibly();
+            current.waitFor();
+        }
+    }
+
+    /** The last lines of this node's logs, stack frames left out, to explain a failed start. */
+    String logTail(int lines) {
+        return tail(lines, "console.log", "server.log");
+    }
+
+    /** The output of the last {@code kafka-storage format}, to explain a failed format. */
+    String formatLogTail(int lines) {
+        return tail(lines, "format.log");
+    }
+
+    private String tail(int lines, String... fileNames) {
+        StringBuilder tail = new StringBuilder();
+        for (String name : fileNames) {
+            Path file = logDirectory().resolve(name);
+            List<String> messages;
+            try {
+                messages = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                        .filter(line -> !line.isBlank() && !line.startsWith("\t") && !line.startsWith("    at "))
+                        .toList();
+            } catch (IOException missingOrUnreadable) {
+                continue;
+            }
+            if (!messages.isEmpty()) {
+                tail.append("--- ").append(file).append('\n');
+                messages.subList(Math.max(0, messages.size() - lines), messages.size())
+                        .forEach(line -> tail.append(line).append('\n'));
+            }
+        }
+        return tail.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Kafka broker " + nodeId;
+    }
+}

@@ -1,0 +1,60 @@
+package io.logkv.local;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code server.properties} of one node of the local cluster: a combined broker and KRaft controller,
+ * configured for LogKV's durability rules (replication factor 3, two in-sync replicas, no unclean
+ * election) so that the local run behaves like production, only smaller.
+ */
+final class KafkaServerProperties {
+
+    private KafkaServerProperties() {
+    }
+
+    static Map<String, String> forNode(int nodeId, KafkaPorts ports, Path logDir) {
+        String broker = "PLAINTEXT://" + KafkaPorts.HOST + ":" + ports.brokerPort(nodeId);
+        String controller = "CONTROLLER://" + KafkaPorts.HOST + ":" + ports.controllerPort(nodeId);
+        Map<String, String> properties = new LinkedHashMap<>();
+        // Every node is a voter, so the metadata quorum survives the loss of any one node.
+        properties.put("process.roles", "broker,controller");
+        properties.put("node.id", String.valueOf(nodeId));
+        properties.put("controller.quorum.bootstrap.servers", ports.controllerBootstrapServers());
+        properties.put("listeners", broker + "," + controller);
+        properties.put("advertised.listeners", broker + "," + controller);
+        properties.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        properties.put("controller.listener.names", "CONTROLLER");
+        properties.put("inter.broker.listener.name", "PLAINTEXT");
+        properties.put("log.dirs", logDir.toAbsolutePath().toString());
+
+        // The log is the truth: an acknowledged write is on at least two of three replicas.
+        properties.put("default.replication.factor", "3");
+        properties.put("min.insync.replicas", "2");
+        properties.put("unclean.leader.election.enable", "false");
+        properties.put("auto.create.topics.enable", "false"); // LogKV creates every topic itself, with checked settings
+        properties.put("offsets.topic.replication.factor", "3");
+        properties.put("transaction.state.log.replication.factor", "3");
+        properties.put("transaction.state.log.min.isr", "2");
+        properties.put("share.coordinator.state.topic.replication.factor", "3");
+        properties.put("share.coordinator.state.topic.min.isr", "2");
+
+        // Fewer internal partitions than production: they are created on first use and slow that use down.
+        properties.put("offsets.topic.num.partitions", "12");
+        properties.put("transaction.state.log.num.partitions", "12");
+        // A stopping broker waits for the controllers' approval, which comes with a heartbeat response. When
+        // the whole cluster stops at once, approvals must arrive before two of the three controllers are gone.
+        properties.put("broker.heartbeat.interval.ms", "250");
+        // One developer, one group: waiting for more members to join only delays the first read.
+        properties.put("group.initial.rebalance.delay.ms", "0");
+        return properties;
+    }
+
+    static String render(Map<String, String> properties) {
+        return properties.entrySet().stream()
+                .map(entry -> entry.getKey() + "=" + entry.getValue())
+                .collect(Collectors.joining("\n", "# Written by bin/logkv local at every start; edits are overwritten.\n", "\n"));
+    }
+}
