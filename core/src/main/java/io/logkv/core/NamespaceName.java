@@ -27,6 +27,24 @@ public record NamespaceName(String value) {
         return "logkv.truth." + value;
     }
 
+    /**
+     * The topic streaming applications write to with a plain Kafka producer; partitioned like the truth
+     * topic, and applied to it in order by each partition's owner.
+     */
+    public String ingestTopic() {
+        return "logkv.ingest." + value;
+    }
+
+    /** The namespace of a truth or ingest topic name, or null when the name is neither. */
+    public static NamespaceName ofTopic(String topic) {
+        for (String prefix : new String[] {"logkv.truth.", "logkv.ingest."}) {
+            if (topic.startsWith(prefix) && isLegal(topic.substring(prefix.length()))) {
+                return new NamespaceName(topic.substring(prefix.length()));
+            }
+        }
+        return null;
+    }
+
     /** A stable 32-bit identity used inside tokens (murmur2 of the name, as Kafka hashes keys). */
     public int tokenId() {
         return org.apache.kafka.common.utils.Utils.murmur2(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -49,6 +49,8 @@ final class KafkaServerProperties {
         properties.put("broker.heartbeat.interval.ms", "250");
         // One developer, one group: waiting for more members to join only delays the first read.
         properties.put("group.initial.rebalance.delay.ms", "0");
+        // Back-to-back transactions: retry adding partitions quickly while the previous markers land.
+        properties.put("add.partitions.to.txn.retry.backoff.ms", "2");
         return properties;
     }
 

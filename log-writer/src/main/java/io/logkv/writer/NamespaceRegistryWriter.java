@@ -56,7 +56,21 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
             throw new NamespaceConflictException(namespace + " already has " + partitions
                     + " partitions; the partition count of a namespace cannot change");
         }
+        ensureQueues(namespace, partitions);
         return send(namespace, settings.encode());
+    }
+
+    /**
+     * Creates the namespace's ingest topic (partitioned exactly like its truth topic, because owning an
+     * ingest partition is owning the truth partition of the same number) and its dead-letter topic.
+     */
+    public void ensureQueues(NamespaceName namespace, int partitions) {
+        int ingestPartitions = topics.ensureQueue(namespace.ingestTopic(), partitions);
+        if (ingestPartitions != partitions) {
+            throw new NamespaceConflictException(namespace.ingestTopic() + " has " + ingestPartitions
+                    + " partitions but the truth topic has " + partitions);
+        }
+        topics.ensureQueue(IngestRecords.deadLetterTopic(namespace), 1);
     }
 
     /**
@@ -67,6 +81,8 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
     public long remove(NamespaceName namespace) {
         long position = send(namespace, null);
         topics.delete(namespace.truthTopic());
+        topics.delete(namespace.ingestTopic());
+        topics.delete(IngestRecords.deadLetterTopic(namespace));
         return position;
     }
 

@@ -35,6 +35,19 @@ public record TruthTopicRequirements(int replicationFactor, int minInSyncReplica
     }
 
     /**
+     * The configuration of ingest and dead-letter topics: queues, not truth (deleted by age, 7 days), but
+     * replicated as safely, because an acknowledged produce to them must not be lost either.
+     */
+    public Map<String, String> queueTopicConfig() {
+        return Map.of(
+                "cleanup.policy", "delete",
+                "retention.ms", Long.toString(java.time.Duration.ofDays(7).toMillis()),
+                "min.insync.replicas", Integer.toString(minInSyncReplicas),
+                "unclean.leader.election.enable", "false",
+                "max.message.bytes", Integer.toString(maxMessageBytes));
+    }
+
+    /**
      * What is wrong with a topic, in words an operator can act on; empty when it is safe.
      *
      * @param topic               the topic's name

@@ -36,9 +36,26 @@ public final class TruthTopics {
      * @throws UnsafeTruthTopicException when the topic exists with unsafe settings
      */
     public int ensure(String topic, int partitions) {
+        create(topic, partitions, requirements.topicConfig());
+        awaitVisible(topic);
+        return verify(topic);
+    }
+
+    /**
+     * Creates a queue topic (a namespace's ingest or dead-letter topic) unless it exists.
+     *
+     * @return its partition count as it now is
+     */
+    public int ensureQueue(String topic, int partitions) {
+        create(topic, partitions, requirements.queueTopicConfig());
+        awaitVisible(topic);
+        return describe(topic).map(d -> d.partitions().size()).orElse(0);
+    }
+
+    private void create(String topic, int partitions, Map<String, String> config) {
         try {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) requirements.replicationFactor())
-                    .configs(requirements.topicConfig()))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .configs(config))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new KafkaUnavailableException("could not create topic " + topic, e.getCause());
@@ -49,8 +66,6 @@ public final class TruthTopics {
             Thread.currentThread().interrupt();
             throw new KafkaUnavailableException("interrupted creating topic " + topic, e);
         }
-        awaitVisible(topic);
-        return verify(topic);
     }
 
     /** Waits until a new topic's metadata has reached the broker that answers descriptions. */

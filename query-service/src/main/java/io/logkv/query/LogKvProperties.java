@@ -11,8 +11,10 @@ import org.springframework.util.unit.DataSize;
  * Every knob of a LogKV node, with its default. Set them as {@code logkv.*} properties (command line,
  * environment, {@code application.yml}); docs/configuration.md lists them.
  *
- * @param nodeId     this node's name: part of its transactional id and of every version it writes
- * @param dataDir    where this node keeps its replicas
+ * @param nodeId        this node's name: part of its transactional id and of every version it writes
+ * @param advertisedUrl where other nodes reach this node's HTTP API to forward writes; empty means
+ *                      {@code http://localhost:<server port>}
+ * @param dataDir       where this node keeps its replicas
  * @param kafka      how to reach Kafka
  * @param limits     what a request may hold
  * @param truth      how truth topics are created and checked
@@ -23,6 +25,7 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("logkv")
 public record LogKvProperties(
         @DefaultValue("node-1") String nodeId,
+        @DefaultValue("") String advertisedUrl,
         @DefaultValue("./data/node-1") Path dataDir,
         @DefaultValue Kafka kafka,
         @DefaultValue Limits limits,
@@ -68,6 +71,11 @@ public record LogKvProperties(
     }
 
     /**
+     * @param groupId            the consumer group whose assignment decides which node owns which partition
+     * @param sessionTimeout     how long the group waits for a silent node before giving its partitions to others
+     * @param maxPollInterval    how long a node's owner loop may stall before it leaves the group
+     * @param catchUpTimeout     how long a new owner may take to catch up with a partition
+     * @param forwardTimeout     how long a write forwarded to the owner may take
      * @param maxPendingWrites   writes that may wait for a transaction before new ones get 503
      * @param maxBatchRecords    records per transaction at most (group commit)
      * @param maxBatchBytes      bytes per transaction at most
@@ -76,6 +84,11 @@ public record LogKvProperties(
      * @param compression        Kafka compression of truth records
      */
     public record Writer(
+            @DefaultValue("logkv-writers") String groupId,
+            @DefaultValue("10s") Duration sessionTimeout,
+            @DefaultValue("30s") Duration maxPollInterval,
+            @DefaultValue("30s") Duration catchUpTimeout,
+            @DefaultValue("15s") Duration forwardTimeout,
             @DefaultValue("10000") int maxPendingWrites,
             @DefaultValue("1000") int maxBatchRecords,
             @DefaultValue("16MB") DataSize maxBatchBytes,

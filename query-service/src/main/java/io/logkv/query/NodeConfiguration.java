@@ -4,14 +4,19 @@ import io.logkv.core.HybridClock;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.materializer.ReplicaSettings;
-import io.logkv.writer.AppenderSettings;
+import io.logkv.core.KeyRules;
+import io.logkv.core.NamespaceSettings;
+import io.logkv.writer.IngestRecords;
 import io.logkv.writer.LogWriter;
 import io.logkv.writer.NamespaceRegistryWriter;
-import io.logkv.writer.TransactionalAppender;
+import io.logkv.writer.OwnerDirectory;
+import io.logkv.writer.OwnerSettings;
+import io.logkv.writer.PartitionOwner;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -48,24 +53,36 @@ public class NodeConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    TransactionalAppender transactionalAppender(LogKvProperties props, MeterRegistry meters) {
+    PartitionOwner partitionOwner(LogKvProperties props, LocalReplicas replicas, NamespaceCatalog catalog, MeterRegistry meters) {
         LogKvProperties.Writer writer = props.writer();
-        return new TransactionalAppender(new AppenderSettings(
+        OwnerSettings settings = new OwnerSettings(
                 props.kafka().bootstrapServers(),
-                "logkv-writer-" + props.nodeId(),
+                props.nodeId(),
+                writer.groupId(),
+                writer.sessionTimeout(),
+                writer.maxPollInterval(),
                 writer.maxPendingWrites(),
                 writer.maxBatchRecords(),
                 (int) writer.maxBatchBytes().toBytes(),
                 (int) props.limits().maxValueBytes().toBytes() + RECORD_OVERHEAD_BYTES,
                 writer.transactionTimeout(),
                 writer.deliveryTimeout(),
-                writer.compression()), meters);
+                writer.catchUpTimeout(),
+                writer.compression());
+        IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
+                ns -> catalog.settings(ns).map(NamespaceSettings::partitions).orElse(0), meters);
+        int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
+        return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters);
     }
 
     @Bean
-    LogWriter logWriter(TransactionalAppender appender, LogKvProperties props) {
-        int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
-        return new LogWriter(appender, HybridClock.system(), writerId);
+    LogWriter logWriter(PartitionOwner owner) {
+        return new LogWriter(owner);
+    }
+
+    @Bean
+    OwnerDirectory ownerDirectory(Admin admin, LogKvProperties props) {
+        return new OwnerDirectory(admin, props.writer().groupId(), Duration.ofSeconds(1));
     }
 
     @Bean(destroyMethod = "close")
@@ -89,11 +106,11 @@ public class NodeConfiguration {
 
     @Bean
     NodeStartup nodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
-                            NamespaceRegistryWriter registry, LogKvProperties props) {
+                            NamespaceRegistryWriter registry, PartitionOwner owner, LogKvProperties props) {
         if (props.limits().maxValueBytes().toBytes() > Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES
                 || props.limits().maxKeyBytes() < 1) {
             throw new IllegalArgumentException("logkv.limits are out of range");
         }
-        return new NodeStartup(catalog, replicas, topics, registry, props);
+        return new NodeStartup(catalog, replicas, topics, registry, owner, props);
     }
 }

@@ -14,14 +14,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.logkv.writer.PartitionOwner;
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
 
 /**
  * Brings a node up: makes sure the registry topic exists, reads the registry, creates the bootstrap
  * namespaces, and refuses to start if any truth topic could lose acknowledged writes. From then on every
  * namespace the registry announces is checked and replicated on this node.
  */
-public class NodeStartup implements InitializingBean {
+public class NodeStartup implements InitializingBean, ApplicationListener<WebServerInitializedEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(NodeStartup.class);
 
@@ -29,16 +32,18 @@ public class NodeStartup implements InitializingBean {
     private final LocalReplicas replicas;
     private final TruthTopics topics;
     private final NamespaceRegistryWriter registry;
+    private final PartitionOwner owner;
     private final LogKvProperties props;
     private final Set<NamespaceName> unsafe = ConcurrentHashMap.newKeySet();
     private volatile boolean started;
 
     NodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
-                NamespaceRegistryWriter registry, LogKvProperties props) {
+                NamespaceRegistryWriter registry, PartitionOwner owner, LogKvProperties props) {
         this.catalog = catalog;
         this.replicas = replicas;
         this.topics = topics;
         this.registry = registry;
+        this.owner = owner;
         this.props = props;
     }
 
@@ -57,9 +62,11 @@ public class NodeStartup implements InitializingBean {
                 log.info("event=namespace_bootstrapped namespace={}", namespace);
             }
         }
-        for (NamespaceName namespace : catalog.all().keySet()) {
+        for (var entry : catalog.all().entrySet()) {
+            NamespaceName namespace = entry.getKey();
             try {
                 topics.verify(namespace.truthTopic());
+                registry.ensureQueues(namespace, entry.getValue().partitions());
             } catch (UnsafeTruthTopicException e) {
                 problems.addAll(e.violations());
             }
@@ -69,6 +76,24 @@ public class NodeStartup implements InitializingBean {
         }
         started = true;
         log.info("event=node_started node={} namespaces={}", props.nodeId(), catalog.all().size());
+    }
+
+    /** Once the HTTP server listens, the node can tell others where to forward writes: it joins the writers. */
+    @Override
+    public void onApplicationEvent(WebServerInitializedEvent event) {
+        if (event.getApplicationContext().getServerNamespace() != null) {
+            return; // the management server, when it has a port of its own
+        }
+        String url = props.advertisedUrl().isBlank()
+                ? "http://localhost:" + event.getWebServer().getPort()
+                : props.advertisedUrl();
+        owner.start(url);
+        owner.follow(servedNamespaces());
+        log.info("event=writer_joined node={} advertised_url={}", props.nodeId(), url);
+    }
+
+    private List<NamespaceName> servedNamespaces() {
+        return catalog.all().keySet().stream().filter(ns -> !unsafe.contains(ns)).toList();
     }
 
     /** Whether the node finished starting. */
@@ -96,6 +121,7 @@ public class NodeStartup implements InitializingBean {
         if (settings == null) {
             unsafe.remove(namespace);
             replicas.drop(namespace);
+            owner.follow(servedNamespaces());
             log.info("event=namespace_dropped namespace={}", namespace);
             return;
         }
@@ -107,6 +133,7 @@ public class NodeStartup implements InitializingBean {
             }
             unsafe.remove(namespace);
             replicas.replicate(namespace, partitions);
+            owner.follow(servedNamespaces());
         } catch (UnsafeTruthTopicException e) {
             unsafe.add(namespace);
             log.error("event=namespace_not_served namespace={} reason=\"{}\"", namespace, e.getMessage());

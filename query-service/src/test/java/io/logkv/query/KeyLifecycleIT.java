@@ -36,7 +36,7 @@ class KeyLifecycleIT {
         String key = "user/42 ü " + UUID.randomUUID();
 
         HttpResponse<String> put = node.put("default", key, "hello");
-        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         String version = put.headers().firstValue("ETag").orElseThrow();
         String token = put.headers().firstValue("KV-Token").orElseThrow();
         assertThat(put.body()).contains("\"version\":" + version).contains("\"token\":\"" + token + "\"");

@@ -66,6 +66,8 @@ public final class KafkaTestCluster implements AutoCloseable {
                     .setConfigProp("transaction.state.log.min.isr", "2")
                     .setConfigProp("transaction.state.log.num.partitions", "5")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("group.min.session.timeout.ms", "500")
+                    .setConfigProp("add.partitions.to.txn.retry.backoff.ms", "2")
                     .setConfigProp("log.cleaner.backoff.ms", "1000")
                     .build();
             kit.format();

@@ -10,8 +10,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.springframework.stereotype.Component;
 
 /**
- * The committed end of a partition (its last stable offset): every write acknowledged so far lies below
- * it, so a replica that has applied it reflects them all. Strong reads wait for it.
+ * The end of a partition as its leader reports it (the high watermark). Every acknowledged write lies
+ * below it. The last stable offset is not enough: a transaction is acknowledged once its commit decision
+ * is durable, and the markers that make it visible reach the partition a moment later, so the last stable
+ * offset can still sit before an acknowledged write. A read_committed replica whose position has reached
+ * the high watermark has seen every transaction below it resolved, so it reflects them all. Strong reads
+ * wait for it.
  */
 @Component
 public class CommittedEnds {
@@ -24,7 +28,7 @@ public class CommittedEnds {
 
     /** Asks the partition leader for the committed end; completes without holding a thread. */
     public CompletableFuture<Long> of(TopicPartition partition) {
-        return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+        return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
                 .partitionResult(partition)
                 .toCompletionStage()
                 .toCompletableFuture()

@@ -1,6 +1,8 @@
 package io.logkv.query.api;
 
 import io.logkv.core.ConsistencyToken;
+import io.logkv.core.KeyPartitioner;
+import io.logkv.core.WriteCondition;
 import io.logkv.core.KeyRules;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.TimeToLive;
@@ -46,41 +48,50 @@ public class KeysController {
     private final NamespaceResolver namespaces;
     private final LogWriter writer;
     private final KeyReads reads;
+    private final WriteRouting routing;
     private final KeyRules keyRules;
     private final long maxValueBytes;
     private final LogKvProperties.Replicas replicaProps;
 
-    public KeysController(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, LogKvProperties props) {
+    public KeysController(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
+                          LogKvProperties props) {
         this.namespaces = namespaces;
         this.writer = writer;
         this.reads = reads;
+        this.routing = routing;
         this.keyRules = new KeyRules(props.limits().maxKeyBytes());
         this.maxValueBytes = props.limits().maxValueBytes().toBytes();
         this.replicaProps = props.replicas();
     }
 
     @PutMapping("/{key}")
-    public CompletableFuture<ResponseEntity<WriteResult>> put(@PathVariable String ns, @PathVariable String key,
-                                                              @RequestParam(required = false) String ttl,
-                                                              HttpServletRequest request) throws IOException {
+    public CompletableFuture<ResponseEntity<Object>> put(@PathVariable String ns, @PathVariable String key,
+                                                         @RequestParam(required = false) String ttl,
+                                                         HttpServletRequest request) throws IOException {
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
+        WriteCondition condition = WriteConditions.of(request);
         String contentType = contentType(request.getContentType());
         long expiresAt = expiry(ttl, namespace.settings().defaultTtl());
         byte[] value = body(request);
-        return writer.put(namespace.name(), namespace.settings().partitions(), keyBytes, contentType, value, expiresAt)
-                .thenApply(outcome -> written(HttpStatus.OK, namespace, outcome, token));
+        int partitions = namespace.settings().partitions();
+        return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
+                () -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition),
+                outcome -> written(HttpStatus.OK, namespace, outcome, token));
     }
 
     @DeleteMapping("/{key}")
-    public CompletableFuture<ResponseEntity<WriteResult>> delete(@PathVariable String ns, @PathVariable String key,
-                                                                 HttpServletRequest request) {
+    public CompletableFuture<ResponseEntity<Object>> delete(@PathVariable String ns, @PathVariable String key,
+                                                            HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
-        return writer.delete(namespace.name(), namespace.settings().partitions(), keyBytes)
-                .thenApply(outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
+        WriteCondition condition = WriteConditions.of(request);
+        int partitions = namespace.settings().partitions();
+        return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, null,
+                () -> writer.delete(namespace.name(), partitions, keyBytes, condition),
+                outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
     }
 
     @GetMapping("/{key}")
@@ -118,8 +129,8 @@ public class KeysController {
         });
     }
 
-    private ResponseEntity<WriteResult> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
-                                                ConsistencyToken requestToken) {
+    private ResponseEntity<Object> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
+                                           ConsistencyToken requestToken) {
         String token = requestToken.merge(ConsistencyToken.of(namespace.name(), outcome.position())).encode();
         String version = outcome.version().text();
         ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(TOKEN_HEADER, token);

@@ -4,6 +4,8 @@ import io.logkv.materializer.ReplicaOverloadedException;
 import io.logkv.materializer.ReplicaUnavailableException;
 import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.NamespaceConflictException;
+import io.logkv.writer.NotOwnerException;
+import io.logkv.writer.PreconditionFailedException;
 import io.logkv.writer.WriteFailedException;
 import io.logkv.writer.WriterOverloadedException;
 import java.time.Duration;
@@ -71,6 +73,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         if (exception instanceof ReplicaUnavailableException) {
             return ApiProblem.unavailable("replica-unavailable", "Replica unavailable", exception.getMessage(), Duration.ofSeconds(1));
+        }
+        if (exception instanceof PreconditionFailedException failed) {
+            ApiProblem problem = new ApiProblem(HttpStatus.PRECONDITION_FAILED, "precondition-failed", "Precondition failed",
+                    failed.getMessage());
+            return failed.current() == null ? problem : problem.withHeader("ETag", "\"" + failed.current().text() + "\"");
+        }
+        if (exception instanceof NotOwnerException) {
+            return ApiProblem.unavailable("no-owner", "No owner", exception.getMessage(), Duration.ofSeconds(1));
         }
         if (exception instanceof NamespaceConflictException) {
             return new ApiProblem(HttpStatus.CONFLICT, "namespace-conflict", "Namespace conflict", exception.getMessage());

@@ -1,0 +1,197 @@
+package io.logkv.writer;
+
+import io.logkv.core.KeyRules;
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.TimeToLive;
+import io.logkv.core.Version;
+import io.logkv.core.WriteCondition;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.ToIntFunction;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * Turns records of ingest topics into writes, and keeps the ingest offsets that a transaction commits:
+ * the position after the last ingest record the transaction applied (or dead-lettered), so every ingest
+ * record is applied exactly once, in order, across owner fail-overs.
+ */
+public final class IngestRecords {
+
+    private final KeyRules keyRules;
+    private final long maxValueBytes;
+    private final ToIntFunction<NamespaceName> partitionsOf;
+    private final Counter deadLettered;
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+
+    /**
+     * @param partitionsOf the partition count of a namespace, or 0 when it is unknown
+     */
+    public IngestRecords(KeyRules keyRules, long maxValueBytes, ToIntFunction<NamespaceName> partitionsOf, MeterRegistry meters) {
+        this.keyRules = keyRules;
+        this.maxValueBytes = maxValueBytes;
+        this.partitionsOf = partitionsOf;
+        this.deadLettered = Counter.builder("logkv.ingest.dead.lettered")
+                .description("Ingest records not applied (malformed or failed condition), sent to the dead-letter topic")
+                .register(meters);
+    }
+
+    /** The dead-letter topic of a namespace. */
+    public static String deadLetterTopic(NamespaceName namespace) {
+        return "logkv.dead-letters." + namespace.value();
+    }
+
+    /** One ingest record as a pending write; a malformed one carries the reason instead of a request. */
+    PartitionOwner.PendingWrite toWrite(ConsumerRecord<byte[], byte[]> record) {
+        NamespaceName ns = NamespaceName.ofTopic(record.topic());
+        IngestSource source = new IngestSource(record);
+        WriteRequest request = null;
+        try {
+            request = decode(ns, record);
+        } catch (IllegalArgumentException e) {
+            source = source.malformed(e.getMessage());
+        }
+        return new PartitionOwner.PendingWrite(request, source, new CompletableFuture<>(), System.nanoTime());
+    }
+
+    private WriteRequest decode(NamespaceName ns, ConsumerRecord<byte[], byte[]> record) {
+        int partitions = ns == null ? 0 : partitionsOf.applyAsInt(ns);
+        if (partitions == 0) {
+            throw new IllegalArgumentException("unknown namespace");
+        }
+        if (record.key() == null) {
+            throw new IllegalArgumentException("the record has no key");
+        }
+        String key = new String(record.key(), StandardCharsets.UTF_8);
+        byte[] keyBytes = keyRules.encode(key);
+        if (!java.util.Arrays.equals(keyBytes, record.key())) {
+            throw new IllegalArgumentException("the key is not valid UTF-8");
+        }
+        WriteCondition condition = condition(record);
+        if (record.value() == null) {
+            return new WriteRequest(ns, partitions, keyBytes, null, null, 0, condition);
+        }
+        RecordEnvelope envelope = RecordEnvelope.decode(record.value());
+        if (envelope.value().length > maxValueBytes) {
+            throw new IllegalArgumentException("the value is larger than " + maxValueBytes + " bytes");
+        }
+        long expiresAt = envelope.expiresAtMs();
+        String ttl = header(record, IngestHeaders.TTL_MS);
+        if (ttl != null) {
+            long ttlMs = Long.parseLong(ttl.strip());
+            if (ttlMs < 1 || ttlMs > TimeToLive.MAX.toMillis()) {
+                throw new IllegalArgumentException(IngestHeaders.TTL_MS + " must be between 1 and " + TimeToLive.MAX.toMillis());
+            }
+            expiresAt = System.currentTimeMillis() + ttlMs;
+        }
+        return new WriteRequest(ns, partitions, keyBytes, envelope.value(), envelope.contentType(), expiresAt, condition);
+    }
+
+    private static WriteCondition condition(ConsumerRecord<byte[], byte[]> record) {
+        String ifMatch = header(record, IngestHeaders.IF_MATCH);
+        String ifNoneMatch = header(record, IngestHeaders.IF_NONE_MATCH);
+        if (ifMatch != null && ifNoneMatch != null) {
+            throw new IllegalArgumentException("a record cannot carry both conditions");
+        }
+        if (ifMatch != null) {
+            return WriteCondition.matching(Version.parse(ifMatch.strip()));
+        }
+        if (ifNoneMatch != null) {
+            if (!ifNoneMatch.strip().equals("*")) {
+                throw new IllegalArgumentException(IngestHeaders.IF_NONE_MATCH + " must be *");
+            }
+            return WriteCondition.ABSENT;
+        }
+        return WriteCondition.NONE;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** The dead letter for an ingest record that was not applied. */
+    ProducerRecord<byte[], byte[]> deadLetter(IngestSource source, String reason) {
+        deadLettered.increment();
+        NamespaceName ns = NamespaceName.ofTopic(source.record().topic());
+        List<Header> headers = new ArrayList<>();
+        source.record().headers().forEach(headers::add);
+        headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_REASON, reason.getBytes(StandardCharsets.UTF_8)));
+        headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_SOURCE, (source.record().topic() + "-"
+                + source.record().partition() + "@" + source.record().offset()).getBytes(StandardCharsets.UTF_8)));
+        return new ProducerRecord<>(deadLetterTopic(ns), null, source.record().key(), source.record().value(), headers);
+    }
+
+    /** The offsets a transaction applying {@code batch} commits: the group's generation rides with them. */
+    Map<TopicPartition, OffsetAndMetadata> offsetsFor(List<PartitionOwner.PendingWrite> batch) {
+        Map<TopicPartition, Long> positions = new HashMap<>(committed);
+        for (PartitionOwner.PendingWrite pending : batch) {
+            if (pending.source() != null) {
+                ConsumerRecord<byte[], byte[]> record = pending.source().record();
+                positions.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
+            }
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        positions.forEach((tp, position) -> offsets.put(tp, new OffsetAndMetadata(position)));
+        return offsets;
+    }
+
+    /** Records that a transaction with these offsets committed. */
+    void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, offset) -> {
+            if (committed.containsKey(tp)) {
+                committed.put(tp, offset.offset());
+            }
+        });
+    }
+
+    /** After an aborted transaction: re-reads every ingest record it held. */
+    void rewind(Consumer<byte[], byte[]> consumer, List<PartitionOwner.PendingWrite> batch) {
+        for (PartitionOwner.PendingWrite pending : batch) {
+            if (pending.source() != null) {
+                TopicPartition tp = new TopicPartition(pending.source().record().topic(), pending.source().record().partition());
+                Long position = committed.get(tp);
+                if (position != null) {
+                    consumer.seek(tp, position);
+                }
+            }
+        }
+    }
+
+    void assigned(TopicPartition ingestPartition, long position) {
+        committed.put(ingestPartition, position);
+    }
+
+    void released(Collection<TopicPartition> ingestPartitions) {
+        ingestPartitions.forEach(committed::remove);
+    }
+
+    /**
+     * Where a write came from when a streaming application produced it.
+     *
+     * @param record          the ingest record
+     * @param malformedReason why it cannot be applied, or null
+     */
+    record IngestSource(ConsumerRecord<byte[], byte[]> record, String malformedReason) {
+        IngestSource(ConsumerRecord<byte[], byte[]> record) {
+            this(record, null);
+        }
+
+        IngestSource malformed(String reason) {
+            return new IngestSource(record, "malformed: " + reason);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.logkv.writer;
+
+import io.logkv.core.Version;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Writes this owner committed that its replica may not have applied yet. Conditions are checked against
+ * these first and the replica second, so an owner never has to wait for its own replica between
+ * transactions. Entries leave once the replica has applied their position.
+ */
+final class RecentWrites {
+
+    private final Map<TopicPartition, Map<ByteBuffer, Entry>> byPartition = new HashMap<>();
+
+    /** What this owner last wrote to a key, or null when it has not written it since the replica caught up. */
+    Entry get(TopicPartition partition, byte[] key) {
+        Map<ByteBuffer, Entry> entries = byPartition.get(partition);
+        return entries == null ? null : entries.get(ByteBuffer.wrap(key));
+    }
+
+    void put(TopicPartition partition, byte[] key, Entry entry) {
+        byPartition.computeIfAbsent(partition, p -> new HashMap<>()).put(ByteBuffer.wrap(key), entry);
+    }
+
+    /** Forgets entries the replica has applied. */
+    void prune(TopicPartition partition, long appliedPosition) {
+        Map<ByteBuffer, Entry> entries = byPartition.get(partition);
+        if (entries != null) {
+            entries.values().removeIf(entry -> entry.position() <= appliedPosition);
+            if (entries.isEmpty()) {
+                byPartition.remove(partition);
+            }
+        }
+    }
+
+    void forget(TopicPartition partition) {
+        byPartition.remove(partition);
+    }
+
+    Iterable<TopicPartition> partitions() {
+        return Map.copyOf(byPartition).keySet();
+    }
+
+    /**
+     * One committed write.
+     *
+     * @param version     the version written
+     * @param deleted     whether the write was a delete
+     * @param expiresAtMs its expiry, or 0
+     * @param position    the log position covering it
+     */
+    record Entry(Version version, boolean deleted, long expiresAtMs, long position) {
+
+        /** The key's version as conditions see it at {@code nowMs}: null when deleted or expired. */
+        Version liveVersion(long nowMs) {
+            if (deleted || (expiresAtMs != 0 && nowMs >= expiresAtMs)) {
+                return null;
+            }
+            return version;
+        }
+    }
+}

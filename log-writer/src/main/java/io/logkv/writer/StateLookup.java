@@ -1,0 +1,23 @@
+package io.logkv.writer;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.Version;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the partition owner needs from a replica of the partitions it owns: the current version of a key,
+ * and a way to wait until the replica has applied a position. (The writer reads state through this
+ * interface so that it does not depend on how replicas are kept.)
+ */
+public interface StateLookup {
+
+    /** The current version of a live (present, unexpired) key, or null. */
+    Version currentVersion(NamespaceName namespace, int partition, byte[] key);
+
+    /** The position this node's replica of the partition has applied, or -1 when it holds none. */
+    long appliedPosition(NamespaceName namespace, int partition);
+
+    /** Completes with true once the replica has applied {@code position}, false after {@code maxWait}. */
+    CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait);
+}

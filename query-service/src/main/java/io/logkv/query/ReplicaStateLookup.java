@@ -1,0 +1,55 @@
+package io.logkv.query;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.Version;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.PartitionReplica;
+import io.logkv.writer.StateLookup;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** The partition owner's view of state: this node's replicas of the partitions it owns. */
+final class ReplicaStateLookup implements StateLookup {
+
+    private final LocalReplicas replicas;
+
+    ReplicaStateLookup(LocalReplicas replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public Version currentVersion(NamespaceName namespace, int partition, byte[] key) {
+        RecordEnvelope envelope = replica(namespace, partition).read(key);
+        return envelope == null || envelope.isExpiredAt(System.currentTimeMillis()) ? null : envelope.version();
+    }
+
+    @Override
+    public long appliedPosition(NamespaceName namespace, int partition) {
+        PartitionReplica replica = replicas.replica(namespace, partition);
+        return replica == null ? -1 : replica.appliedPosition();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait) {
+        PartitionReplica replica = replicas.replica(namespace, partition);
+        if (replica != null) {
+            return replica.catchUp().await(position, maxWait);
+        }
+        if (maxWait.toMillis() <= 0) {
+            return CompletableFuture.completedFuture(false);
+        }
+        // The group can hand this node a partition of a namespace a moment before its replica opens.
+        Duration step = Duration.ofMillis(Math.min(50, maxWait.toMillis()));
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(step.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+                .thenCompose(ignored -> awaitApplied(namespace, partition, position, maxWait.minus(step)));
+    }
+
+    private PartitionReplica replica(NamespaceName namespace, int partition) {
+        PartitionReplica replica = replicas.replica(namespace, partition);
+        if (replica == null) {
+            throw new IllegalStateException("this node owns " + namespace + "-" + partition + " but holds no replica of it");
+        }
+        return replica;
+    }
+}

@@ -1,0 +1,41 @@
+package io.logkv.query.api;
+
+import io.logkv.core.Version;
+import io.logkv.core.WriteCondition;
+import jakarta.servlet.http.HttpServletRequest;
+
+/** Reads a write's precondition from {@code If-Match} / {@code If-None-Match} (API.md). */
+final class WriteConditions {
+
+    private WriteConditions() {
+    }
+
+    static WriteCondition of(HttpServletRequest request) {
+        String ifMatch = request.getHeader("If-Match");
+        String ifNoneMatch = request.getHeader("If-None-Match");
+        if (ifMatch != null && ifNoneMatch != null) {
+            throw ApiProblem.badRequest("bad-condition", "a write may carry If-Match or If-None-Match, not both");
+        }
+        if (ifNoneMatch != null) {
+            if (!ifNoneMatch.strip().equals("*")) {
+                throw ApiProblem.badRequest("bad-condition", "on writes, If-None-Match must be * (put-if-absent)");
+            }
+            return WriteCondition.ABSENT;
+        }
+        if (ifMatch != null) {
+            String tag = ifMatch.strip();
+            if (tag.equals("*")) {
+                return WriteCondition.PRESENT;
+            }
+            if (tag.length() < 2 || !tag.startsWith("\"") || !tag.endsWith("\"")) {
+                throw ApiProblem.badRequest("bad-condition", "If-Match must be a quoted version, as ETag gives it, or *");
+            }
+            try {
+                return WriteCondition.matching(Version.parse(tag.substring(1, tag.length() - 1)));
+            } catch (IllegalArgumentException e) {
+                throw ApiProblem.badRequest("bad-condition", "If-Match names no version LogKV issued: " + e.getMessage());
+            }
+        }
+        return WriteCondition.NONE;
+    }
+}

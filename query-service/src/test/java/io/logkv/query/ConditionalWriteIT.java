@@ -1,0 +1,120 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.testkit.KafkaTestCluster;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compare-and-set and put-if-absent, checked by each partition's single owner, across two nodes. */
+@Tag("integration")
+class ConditionalWriteIT {
+
+    static final String NS = "conditional";
+    @TempDir
+    static Path dataDir;
+    static LogKvNode first;
+    static LogKvNode second;
+
+    @BeforeAll
+    static void startNodes() {
+        first = LogKvNode.start("cond-a", KafkaTestCluster.shared().bootstrapServers(), dataDir.resolve("a"));
+        second = LogKvNode.start("cond-b", KafkaTestCluster.shared().bootstrapServers(), dataDir.resolve("b"));
+        assertThat(first.putNamespace(NS, "{\"partitions\":4}").statusCode()).isIn(200, 201);
+    }
+
+    @AfterAll
+    static void stopNodes() {
+        second.close();
+        first.close();
+    }
+
+    @Test
+    void compareAndSetSucceedsOnlyAgainstTheCurrentVersion() {
+        HttpResponse<String> created = write(first, "PUT", "cas-key", "v1", "If-None-Match", "*");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        String v1 = created.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> again = write(second, "PUT", "cas-key", "v1bis", "If-None-Match", "*");
+        assertThat(again.statusCode()).isEqualTo(412);
+        assertThat(again.headers().firstValue("ETag")).hasValue(v1);
+        assertThat(again.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+
+        HttpResponse<String> updated = write(second, "PUT", "cas-key", "v2", "If-Match", v1);
+        assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+        String v2 = updated.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> stale = write(first, "PUT", "cas-key", "v3", "If-Match", v1);
+        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(stale.headers().firstValue("ETag")).hasValue(v2);
+
+        assertThat(write(first, "DELETE", "cas-key", null, "If-Match", v1).statusCode()).isEqualTo(412);
+        HttpResponse<String> deleted = write(first, "DELETE", "cas-key", null, "If-Match", v2);
+        assertThat(deleted.statusCode()).isEqualTo(204);
+
+        HttpResponse<String> onAbsent = write(second, "PUT", "cas-key", "v4", "If-Match", v2);
+        assertThat(onAbsent.statusCode()).isEqualTo(412);
+        assertThat(onAbsent.headers().firstValue("ETag")).isEmpty();
+        assertThat(write(second, "PUT", "cas-key", "v5", "If-None-Match", "*").statusCode()).isEqualTo(200);
+        assertThat(first.get(NS, "cas-key", "KV-Token", deleted.headers().firstValue("KV-Token").orElseThrow()).statusCode())
+                .isIn(200);
+    }
+
+    @Test
+    void malformedConditionsAreRefused() {
+        assertThat(write(first, "PUT", "c", "v", "If-Match", "not-quoted").statusCode()).isEqualTo(400);
+        assertThat(write(first, "PUT", "c", "v", "If-Match", "\"zz\"").statusCode()).isEqualTo(400);
+        assertThat(write(first, "PUT", "c", "v", "If-None-Match", "\"0000000000000000aaaaaaaa\"").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void ofFiftyConcurrentCreatorsExactlyOneWins() throws Exception {
+        int creators = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(creators);
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<Integer>> outcomes = new ArrayList<>();
+        for (int i = 0; i < creators; i++) {
+            LogKvNode node = i % 2 == 0 ? first : second;
+            String value = "creator-" + i;
+            outcomes.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return write(node, "PUT", "race-key", value, "If-None-Match", "*").statusCode();
+            }, pool));
+        }
+        start.countDown();
+        List<Integer> statuses = new ArrayList<>();
+        for (CompletableFuture<Integer> outcome : outcomes) {
+            statuses.add(outcome.get(60, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        assertThat(statuses).filteredOn(s -> s == 200).hasSize(1);
+        assertThat(statuses).filteredOn(s -> s == 412).hasSize(creators - 1);
+    }
+
+    static HttpResponse<String> write(LogKvNode node, String method, String key, String value, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.keyUrl(NS, key)))
+                .method(method, value == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(value));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return node.send(request);
+    }
+}
