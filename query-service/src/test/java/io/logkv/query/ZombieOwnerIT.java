@@ -1,0 +1,101 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.writer.PartitionOwner;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A deposed owner that keeps running never gets a write visible, and its client hears of the failure. */
+@Tag("integration")
+class ZombieOwnerIT {
+
+    private static final NamespaceName NS = new NamespaceName("zombie");
+    private static final String[] FAST_GROUP = {
+            "--logkv.writer.session-timeout=1s",
+            "--logkv.writer.max-poll-interval=2s",
+            "--logkv.writer.transaction-timeout=3s"};
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aDeposedOwnersWritesNeverBecomeVisible() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        try (LogKvNode a = LogKvNode.start("zombie-a", kafka, dataDir.resolve("a"), FAST_GROUP);
+             LogKvNode b = LogKvNode.start("zombie-b", kafka, dataDir.resolve("b"), FAST_GROUP)) {
+            assertThat(a.putNamespace(NS.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            TopicPartition partition = new TopicPartition(NS.truthTopic(), 0);
+            assertThat(a.put(NS.value(), "k", "before").statusCode()).isEqualTo(200);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
+            LogKvNode zombie = a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
+            LogKvNode successor = zombie == a ? b : a;
+
+            zombie.bean(PartitionOwner.class).stallBeforeCommit();
+            CompletableFuture<HttpResponse<String>> zombieWrite = HttpClient.newHttpClient().sendAsync(
+                    HttpRequest.newBuilder(URI.create(zombie.keyUrl(NS.value(), "k")))
+                            .timeout(Duration.ofSeconds(60))
+                            .PUT(HttpRequest.BodyPublishers.ofString("zombie")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+                    successor.bean(PartitionOwner.class).owned().contains(partition));
+            HttpResponse<String> successorWrite = successor.put(NS.value(), "k", "successor");
+            assertThat(successorWrite.statusCode()).as(successorWrite.body()).isEqualTo(200);
+
+            zombie.bean(PartitionOwner.class).resume();
+            HttpResponse<String> zombieAnswer = zombieWrite.get(60, TimeUnit.SECONDS);
+            assertThat(zombieAnswer.statusCode()).as(zombieAnswer.body()).isEqualTo(503);
+
+            for (LogKvNode reader : List.of(a, b)) {
+                HttpResponse<String> read = reader.send(HttpRequest.newBuilder(
+                        URI.create(reader.keyUrl(NS.value(), "k") + "?consistency=strong&wait_ms=10000")).GET());
+                assertThat(read.body()).isEqualTo("successor");
+            }
+            assertThat(committedValues(kafka, partition)).containsExactly("before", "successor");
+        }
+    }
+
+    /** Every value a read_committed consumer sees in the partition, straight from Kafka. */
+    private static List<String> committedValues(String bootstrapServers, TopicPartition partition) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(new String(RecordEnvelope.decode(record.value()).value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return values;
+    }
+}
