@@ -82,7 +82,7 @@ public final class IngestRecords {
         }
         WriteCondition condition = condition(record);
         if (record.value() == null) {
-            return new WriteRequest(ns, partitions, keyBytes, null, null, 0, condition);
+            return new WriteRequest(ns, partitions, keyBytes, null, null, 0, condition, null);
         }
         RecordEnvelope envelope = RecordEnvelope.decode(record.value());
         if (envelope.value().length > maxValueBytes) {
@@ -97,7 +97,7 @@ public final class IngestRecords {
             }
             expiresAt = System.currentTimeMillis() + ttlMs;
         }
-        return new WriteRequest(ns, partitions, keyBytes, envelope.value(), envelope.contentType(), expiresAt, condition);
+        return new WriteRequest(ns, partitions, keyBytes, envelope.value(), envelope.contentType(), expiresAt, condition, null);
     }
 
     private static WriteCondition condition(ConsumerRecord<byte[], byte[]> record) {

@@ -19,12 +19,13 @@ public final class LogWriter {
 
     /** Writes a value; completes once the write is committed to the log. */
     public CompletableFuture<WriteOutcome> put(NamespaceName namespace, int partitions, byte[] key, String contentType,
-                                               byte[] value, long expiresAtMs, WriteCondition condition) {
-        return owner.submit(new WriteRequest(namespace, partitions, key, value, contentType, expiresAtMs, condition));
+                                               byte[] value, long expiresAtMs, WriteCondition condition, String idempotencyKey) {
+        return owner.submit(new WriteRequest(namespace, partitions, key, value, contentType, expiresAtMs, condition, idempotencyKey));
     }
 
     /** Deletes a key by writing a tombstone; completes once it is committed to the log. */
-    public CompletableFuture<WriteOutcome> delete(NamespaceName namespace, int partitions, byte[] key, WriteCondition condition) {
-        return owner.submit(new WriteRequest(namespace, partitions, key, null, null, 0, condition));
+    public CompletableFuture<WriteOutcome> delete(NamespaceName namespace, int partitions, byte[] key, WriteCondition condition,
+                                                  String idempotencyKey) {
+        return owner.submit(new WriteRequest(namespace, partitions, key, null, null, 0, condition, idempotencyKey));
     }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param transactionTimeout how long the broker lets a transaction stay open before aborting it
  * @param deliveryTimeout    how long a write may take from hand-over to acknowledgement
  * @param catchUpTimeout     how long a new owner may take to catch up before writes waiting for it fail
+ * @param idempotencyWindow  how long a write's idempotency key answers retries
  * @param compression        the producer's compression type
  */
 public record OwnerSettings(
@@ -32,6 +33,7 @@ public record OwnerSettings(
         Duration transactionTimeout,
         Duration deliveryTimeout,
         Duration catchUpTimeout,
+        Duration idempotencyWindow,
         String compression) {
 
     /** The transactional id: a restarted node with the same id fences its previous incarnation. */

@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Tombstones;
 import io.logkv.core.Version;
@@ -26,6 +27,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -88,11 +90,16 @@ final class OwnerTransactions implements AutoCloseable {
 
     /** The truth record of an accepted write. */
     static ProducerRecord<byte[], byte[]> record(TopicPartition tp, WriteRequest request, Version version) {
+        List<Header> headers = new ArrayList<>(2);
+        if (request.idempotencyKey() != null) {
+            headers.add(IdempotentOutcome.header(request.idempotencyKey()));
+        }
         if (request.isDelete()) {
-            return new ProducerRecord<>(tp.topic(), tp.partition(), request.key(), null, List.of(Tombstones.versionHeader(version)));
+            headers.add(Tombstones.versionHeader(version));
+            return new ProducerRecord<>(tp.topic(), tp.partition(), request.key(), null, headers);
         }
         byte[] envelope = new RecordEnvelope(version, request.expiresAtMs(), request.contentType(), request.value()).encode();
-        return new ProducerRecord<>(tp.topic(), tp.partition(), request.key(), envelope);
+        return new ProducerRecord<>(tp.topic(), tp.partition(), request.key(), envelope, headers);
     }
 
     /**

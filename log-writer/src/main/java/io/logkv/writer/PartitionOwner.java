@@ -1,6 +1,7 @@
 package io.logkv.writer;
 
 import io.logkv.core.HybridClock;
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.Version;
@@ -285,6 +286,7 @@ public final class PartitionOwner implements AutoCloseable {
         List<Accepted> accepted = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
         List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
+        Map<String, PendingWrite> firstWithKey = new HashMap<>();
         for (PendingWrite pending : batch) {
             WriteRequest request = pending.request();
             if (request == null) {
@@ -292,6 +294,9 @@ public final class PartitionOwner implements AutoCloseable {
                 continue;
             }
             TopicPartition tp = pending.truthPartition();
+            if (request.idempotencyKey() != null && answeredBefore(pending, tp, firstWithKey, now)) {
+                continue;
+            }
             String slot = tp + "/" + Base64.getEncoder().encodeToString(request.key());
             Version current = currentVersion(tp, request, tentative.get(slot), now);
             if (!request.condition().holds(current)) {
@@ -333,6 +338,9 @@ public final class PartitionOwner implements AutoCloseable {
             long position = stored.get(i) + 1;
             WriteRequest request = a.pending().request();
             recent.put(a.tp(), request.key(), new RecentWrites.Entry(a.version(), request.isDelete(), request.expiresAtMs(), position));
+            if (request.idempotencyKey() != null) {
+                recent.putOutcome(a.tp(), idempotencyBytes(request), new IdempotentOutcome(a.version(), position, now, request.key()));
+            }
             a.pending().result().complete(new WriteOutcome(a.version(), new LogPosition(a.tp().partition(), position)));
         }
         answerRejected(rejected);
@@ -359,6 +367,40 @@ public final class PartitionOwner implements AutoCloseable {
                 failedWrites.increment();
             }
         }
+    }
+
+    /**
+     * Whether a write with an idempotency key is a retry of one already written (by this owner, by a
+     * previous owner as the log shows, or earlier in this very batch); if so it is answered with the first
+     * outcome and writes nothing.
+     */
+    private boolean answeredBefore(PendingWrite pending, TopicPartition tp, Map<String, PendingWrite> firstWithKey, long now) {
+        WriteRequest request = pending.request();
+        byte[] key = idempotencyBytes(request);
+        IdempotentOutcome outcome = recent.outcome(tp, key);
+        if (outcome == null) {
+            outcome = state.previousOutcome(request.namespace(), tp.partition(), key);
+        }
+        if (outcome != null && outcome.answers(request.key(), now, settings.idempotencyWindow().toMillis())) {
+            pending.result().complete(new WriteOutcome(outcome.version(), new LogPosition(tp.partition(), outcome.position())));
+            return true;
+        }
+        PendingWrite first = firstWithKey.putIfAbsent(tp + "/" + request.idempotencyKey(), pending);
+        if (first != null) {
+            first.result().whenComplete((result, error) -> {
+                if (error != null) {
+                    pending.result().completeExceptionally(error);
+                } else {
+                    pending.result().complete(result);
+                }
+            });
+            return true;
+        }
+        return false;
+    }
+
+    private static byte[] idempotencyBytes(WriteRequest request) {
+        return request.idempotencyKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private Version currentVersion(TopicPartition tp, WriteRequest request, RecentWrites.Entry inBatch, long now) {

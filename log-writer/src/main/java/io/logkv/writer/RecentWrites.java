@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.Version;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -14,6 +15,17 @@ import org.apache.kafka.common.TopicPartition;
 final class RecentWrites {
 
     private final Map<TopicPartition, Map<ByteBuffer, Entry>> byPartition = new HashMap<>();
+    private final Map<TopicPartition, Map<ByteBuffer, IdempotentOutcome>> outcomes = new HashMap<>();
+
+    /** The outcome of a write this owner committed with {@code idempotencyKey}, not yet applied by its replica. */
+    IdempotentOutcome outcome(TopicPartition partition, byte[] idempotencyKey) {
+        Map<ByteBuffer, IdempotentOutcome> entries = outcomes.get(partition);
+        return entries == null ? null : entries.get(ByteBuffer.wrap(idempotencyKey));
+    }
+
+    void putOutcome(TopicPartition partition, byte[] idempotencyKey, IdempotentOutcome outcome) {
+        outcomes.computeIfAbsent(partition, p -> new HashMap<>()).putIfAbsent(ByteBuffer.wrap(idempotencyKey), outcome);
+    }
 
     /** What this owner last wrote to a key, or null when it has not written it since the replica caught up. */
     Entry get(TopicPartition partition, byte[] key) {
@@ -34,14 +46,24 @@ final class RecentWrites {
                 byPartition.remove(partition);
             }
         }
+        Map<ByteBuffer, IdempotentOutcome> known = outcomes.get(partition);
+        if (known != null) {
+            known.values().removeIf(outcome -> outcome.position() <= appliedPosition);
+            if (known.isEmpty()) {
+                outcomes.remove(partition);
+            }
+        }
     }
 
     void forget(TopicPartition partition) {
         byPartition.remove(partition);
+        outcomes.remove(partition);
     }
 
     Iterable<TopicPartition> partitions() {
-        return Map.copyOf(byPartition).keySet();
+        java.util.Set<TopicPartition> all = new java.util.HashSet<>(byPartition.keySet());
+        all.addAll(outcomes.keySet());
+        return all;
     }
 
     /**

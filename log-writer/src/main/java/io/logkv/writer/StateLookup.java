@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.Version;
 import java.time.Duration;
@@ -14,6 +15,9 @@ public interface StateLookup {
 
     /** The current version of a live (present, unexpired) key, or null. */
     Version currentVersion(NamespaceName namespace, int partition, byte[] key);
+
+    /** The first outcome of a write that carried {@code idempotencyKey} (UTF-8), or null. */
+    IdempotentOutcome previousOutcome(NamespaceName namespace, int partition, byte[] idempotencyKey);
 
     /** The position this node's replica of the partition has applied, or -1 when it holds none. */
     long appliedPosition(NamespaceName namespace, int partition);

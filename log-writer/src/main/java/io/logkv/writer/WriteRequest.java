@@ -13,10 +13,11 @@ import io.logkv.core.WriteCondition;
  * @param value       the value, or null for a delete
  * @param contentType the value's media type (ignored for deletes)
  * @param expiresAtMs epoch ms after which the value reads as absent, or 0
- * @param condition   the precondition
+ * @param condition      the precondition
+ * @param idempotencyKey the client's idempotency key, or null
  */
 public record WriteRequest(NamespaceName namespace, int partitions, byte[] key, byte[] value, String contentType,
-                           long expiresAtMs, WriteCondition condition) {
+                           long expiresAtMs, WriteCondition condition, String idempotencyKey) {
 
     /** The partition of the key. */
     public int partition() {

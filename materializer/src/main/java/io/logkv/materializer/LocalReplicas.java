@@ -1,7 +1,10 @@
 package io.logkv.materializer;
 
 import io.logkv.core.NamespaceName;
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.RecordEnvelope;
+import io.logkv.core.Tombstones;
+import io.logkv.core.Version;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -205,9 +208,11 @@ public final class LocalReplicas implements AutoCloseable {
                         malformedRecords.increment();
                     } else if (record.value() == null) {
                         changes.delete(record.key());
+                        rememberOutcome(changes, record, Tombstones.versionOf(record.headers()));
                         applied++;
                     } else if (isEnvelope(record.value())) {
                         changes.put(record.key(), record.value());
+                        rememberOutcome(changes, record, RecordEnvelope.versionOf(record.value()));
                         applied++;
                     } else {
                         malformedRecords.increment();
@@ -221,6 +226,14 @@ public final class LocalReplicas implements AutoCloseable {
                 replica.applied(position, applied);
             }
             appliedRecords.increment(applied);
+        }
+    }
+
+    private static void rememberOutcome(PartitionStore.Batch changes, ConsumerRecord<byte[], byte[]> record, Version version) {
+        byte[] idempotencyKey = IdempotentOutcome.keyOf(record.headers());
+        if (idempotencyKey != null && version != null) {
+            changes.rememberOutcome(idempotencyKey,
+                    new IdempotentOutcome(version, record.offset() + 1, record.timestamp(), record.key()).encode());
         }
     }
 

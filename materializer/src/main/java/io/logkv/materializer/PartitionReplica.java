@@ -1,5 +1,6 @@
 package io.logkv.materializer;
 
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,20 @@ public final class PartitionReplica {
             }
             byte[] bytes = store.get(key);
             return bytes == null ? null : RecordEnvelope.decode(bytes);
+        } finally {
+            open.readLock().unlock();
+        }
+    }
+
+    /** The first outcome of a write that carried {@code idempotencyKey}, or null. */
+    public IdempotentOutcome idempotentOutcome(byte[] idempotencyKey) {
+        open.readLock().lock();
+        try {
+            if (closed) {
+                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
+            }
+            byte[] bytes = store.idempotentOutcome(idempotencyKey);
+            return bytes == null ? null : IdempotentOutcome.decode(bytes);
         } finally {
             open.readLock().unlock();
         }

@@ -20,14 +20,15 @@ import org.rocksdb.WriteBatch;
 /**
  * One RocksDB store holding one partition's replica, and the log position it has applied.
  *
- * <p>Data keys are the record key behind a {@code 0x01} byte; the applied position sits under the single
- * key {@code 0x00}. Both are written in the same batch, and the store has one column family, so whatever
+ * <p>Data keys are the record key behind a {@code 0x01} byte; the first outcomes of writes that carried an
+ * idempotency key sit behind {@code 0x02}; the applied position sits under the single key {@code 0x00}. Both are written in the same batch, and the store has one column family, so whatever
  * RocksDB persists (with the WAL off, a prefix of the batches) has a position that matches its data.
  */
 public final class PartitionStore implements AutoCloseable {
 
     private static final byte[] POSITION_KEY = {0x00};
     private static final byte DATA_PREFIX = 0x01;
+    private static final byte IDEMPOTENCY_PREFIX = 0x02;
 
     private final Path directory;
     private final StoreResources resources;
@@ -71,6 +72,15 @@ public final class PartitionStore implements AutoCloseable {
         }
     }
 
+    /** The first outcome of a write that carried {@code idempotencyKey}, as applied from the log, or null. */
+    public byte[] idempotentOutcome(byte[] idempotencyKey) {
+        try {
+            return db.get(resources.readOptions(), prefixed(IDEMPOTENCY_PREFIX, idempotencyKey));
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("replica read failed in " + directory, e);
+        }
+    }
+
     /** A batch of changes that will reach the store together with the position it leads to. */
     public Batch newBatch() {
         return new Batch();
@@ -91,6 +101,9 @@ public final class PartitionStore implements AutoCloseable {
         try (RocksIterator it = db.newIterator()) {
             for (it.seek(new byte[] {DATA_PREFIX}); it.isValid(); it.next()) {
                 byte[] key = it.key();
+                if (key[0] != DATA_PREFIX) {
+                    break;
+                }
                 byte[] value = it.value();
                 lengths.clear();
                 lengths.putInt(key.length - 1).putInt(value.length);
@@ -149,8 +162,12 @@ public final class PartitionStore implements AutoCloseable {
     }
 
     private static byte[] dataKey(byte[] key) {
+        return prefixed(DATA_PREFIX, key);
+    }
+
+    private static byte[] prefixed(byte prefix, byte[] key) {
         byte[] prefixed = new byte[key.length + 1];
-        prefixed[0] = DATA_PREFIX;
+        prefixed[0] = prefix;
         System.arraycopy(key, 0, prefixed, 1, key.length);
         return prefixed;
     }
@@ -170,6 +187,17 @@ public final class PartitionStore implements AutoCloseable {
         public void delete(byte[] key) {
             try {
                 batch.delete(dataKey(key));
+            } catch (RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Remembers the first outcome of a write that carried an idempotency key (the first one wins). */
+        public void rememberOutcome(byte[] idempotencyKey, byte[] outcome) {
+            try {
+                if (idempotentOutcome(idempotencyKey) == null) {
+                    batch.put(prefixed(IDEMPOTENCY_PREFIX, idempotencyKey), outcome);
+                }
             } catch (RocksDBException e) {
                 throw new IllegalStateException(e);
             }

@@ -76,6 +76,7 @@ public record LogKvProperties(
      * @param maxPollInterval    how long a node's owner loop may stall before it leaves the group
      * @param catchUpTimeout     how long a new owner may take to catch up with a partition
      * @param forwardTimeout     how long a write forwarded to the owner may take
+     * @param idempotencyWindow  how long an {@code Idempotency-Key} answers retries with the first outcome
      * @param maxPendingWrites   writes that may wait for a transaction before new ones get 503
      * @param maxBatchRecords    records per transaction at most (group commit)
      * @param maxBatchBytes      bytes per transaction at most
@@ -89,6 +90,7 @@ public record LogKvProperties(
             @DefaultValue("30s") Duration maxPollInterval,
             @DefaultValue("30s") Duration catchUpTimeout,
             @DefaultValue("15s") Duration forwardTimeout,
+            @DefaultValue("24h") Duration idempotencyWindow,
             @DefaultValue("10000") int maxPendingWrites,
             @DefaultValue("1000") int maxBatchRecords,
             @DefaultValue("16MB") DataSize maxBatchBytes,

@@ -68,6 +68,7 @@ public class NodeConfiguration {
                 writer.transactionTimeout(),
                 writer.deliveryTimeout(),
                 writer.catchUpTimeout(),
+                writer.idempotencyWindow(),
                 writer.compression());
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
                 ns -> catalog.settings(ns).map(NamespaceSettings::partitions).orElse(0), meters);

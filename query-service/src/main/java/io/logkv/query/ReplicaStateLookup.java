@@ -1,5 +1,6 @@
 package io.logkv.query;
 
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Version;
@@ -22,6 +23,11 @@ final class ReplicaStateLookup implements StateLookup {
     public Version currentVersion(NamespaceName namespace, int partition, byte[] key) {
         RecordEnvelope envelope = replica(namespace, partition).read(key);
         return envelope == null || envelope.isExpiredAt(System.currentTimeMillis()) ? null : envelope.version();
+    }
+
+    @Override
+    public IdempotentOutcome previousOutcome(NamespaceName namespace, int partition, byte[] idempotencyKey) {
+        return replica(namespace, partition).idempotentOutcome(idempotencyKey);
     }
 
     @Override

@@ -72,12 +72,13 @@ public class KeysController {
         byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
         WriteCondition condition = WriteConditions.of(request);
+        String idempotencyKey = WriteConditions.idempotencyKey(request);
         String contentType = contentType(request.getContentType());
         long expiresAt = expiry(ttl, namespace.settings().defaultTtl());
         byte[] value = body(request);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
-                () -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition),
+                () -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition, idempotencyKey),
                 outcome -> written(HttpStatus.OK, namespace, outcome, token));
     }
 
@@ -88,9 +89,10 @@ public class KeysController {
         byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
         WriteCondition condition = WriteConditions.of(request);
+        String idempotencyKey = WriteConditions.idempotencyKey(request);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, null,
-                () -> writer.delete(namespace.name(), partitions, keyBytes, condition),
+                () -> writer.delete(namespace.name(), partitions, keyBytes, condition, idempotencyKey),
                 outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
     }
 

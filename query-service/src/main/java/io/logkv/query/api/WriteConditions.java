@@ -1,13 +1,27 @@
 package io.logkv.query.api;
 
+import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.Version;
 import io.logkv.core.WriteCondition;
 import jakarta.servlet.http.HttpServletRequest;
 
-/** Reads a write's precondition from {@code If-Match} / {@code If-None-Match} (API.md). */
+/** Reads a write's precondition ({@code If-Match} / {@code If-None-Match}) and {@code Idempotency-Key} (API.md). */
 final class WriteConditions {
 
     private WriteConditions() {
+    }
+
+    /** The request's {@code Idempotency-Key}: 1 to 256 bytes of printable ASCII, or null when absent. */
+    static String idempotencyKey(HttpServletRequest request) {
+        String key = request.getHeader("Idempotency-Key");
+        if (key == null) {
+            return null;
+        }
+        if (key.isEmpty() || key.length() > IdempotentOutcome.MAX_KEY_BYTES || !key.chars().allMatch(c -> c >= 0x21 && c < 0x7f)) {
+            throw ApiProblem.badRequest("bad-idempotency-key",
+                    "Idempotency-Key must be 1 to " + IdempotentOutcome.MAX_KEY_BYTES + " printable ASCII characters without spaces");
+        }
+        return key;
     }
 
     static WriteCondition of(HttpServletRequest request) {
