@@ -42,6 +42,21 @@ public final class ConsistencyToken {
         return new ConsistencyToken(map);
     }
 
+    /**
+     * A token for a position of a namespace's ingest topic (a streaming application's write): a read that
+     * carries it waits until the replica has applied the ingest records up to that position.
+     */
+    public static ConsistencyToken ofIngest(NamespaceName namespace, LogPosition ingestPosition) {
+        TreeMap<Long, Long> map = new TreeMap<>();
+        map.put(entryKey(namespace.ingestTokenId(), ingestPosition.partition()), ingestPosition.nextOffset());
+        return new ConsistencyToken(map);
+    }
+
+    /** The ingest position this token demands for {@code partition} of {@code namespace}; 0 when none. */
+    public long ingestPositionFor(NamespaceName namespace, int partition) {
+        return positions.getOrDefault(entryKey(namespace.ingestTokenId(), partition), 0L);
+    }
+
     /** The position this token demands for {@code partition} of {@code namespace}; 0 when none. */
     public long positionFor(NamespaceName namespace, int partition) {
         return positions.getOrDefault(entryKey(namespace.tokenId(), partition), 0L);

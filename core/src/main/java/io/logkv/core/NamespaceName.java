@@ -50,6 +50,11 @@ public record NamespaceName(String value) {
         return org.apache.kafka.common.utils.Utils.murmur2(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** The identity of this namespace's ingest positions inside tokens (distinct from {@link #tokenId()}). */
+    public int ingestTokenId() {
+        return org.apache.kafka.common.utils.Utils.murmur2(("ingest:" + value).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Override
     public String toString() {
         return value;

@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.IngestHeaders;
 import io.logkv.core.KeyRules;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
@@ -147,6 +148,24 @@ public final class IngestRecords {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         positions.forEach((tp, position) -> offsets.put(tp, new OffsetAndMetadata(position)));
         return offsets;
+    }
+
+    /**
+     * One progress marker per truth partition that {@code batch} applied ingest records to: the marker
+     * records, in the same transaction, how far the ingest partition has been applied.
+     */
+    List<ProducerRecord<byte[], byte[]>> progressMarkers(List<PartitionOwner.PendingWrite> batch) {
+        Map<TopicPartition, Long> reached = new HashMap<>();
+        for (PartitionOwner.PendingWrite pending : batch) {
+            if (pending.source() != null) {
+                ConsumerRecord<byte[], byte[]> record = pending.source().record();
+                reached.merge(pending.truthPartition(), record.offset() + 1, Math::max);
+            }
+        }
+        List<ProducerRecord<byte[], byte[]>> markers = new ArrayList<>();
+        reached.forEach((tp, position) -> markers.add(
+                new ProducerRecord<>(tp.topic(), tp.partition(), new byte[0], IngestHeaders.progressValue(position))));
+        return markers;
     }
 
     /** Records that a transaction with these offsets committed. */

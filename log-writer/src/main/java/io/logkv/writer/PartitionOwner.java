@@ -321,6 +321,7 @@ public final class PartitionOwner implements AutoCloseable {
         accepted.forEach(a -> records.add(OwnerTransactions.record(a.tp(), a.pending().request(), a.version())));
         records.addAll(deadLetters);
         Map<TopicPartition, OffsetAndMetadata> offsets = ingest.offsetsFor(batch);
+        records.addAll(ingest.progressMarkers(batch));
         long start = System.nanoTime();
         List<Long> stored;
         try {

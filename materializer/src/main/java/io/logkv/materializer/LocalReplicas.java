@@ -2,6 +2,7 @@ package io.logkv.materializer;
 
 import io.logkv.core.NamespaceName;
 import io.logkv.core.IdempotentOutcome;
+import io.logkv.core.IngestHeaders;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Tombstones;
 import io.logkv.core.Version;
@@ -202,10 +203,13 @@ public final class LocalReplicas implements AutoCloseable {
             }
             List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
             int applied = 0;
+            long ingestPosition = 0;
             try (PartitionStore.Batch changes = replica.store().newBatch()) {
                 for (ConsumerRecord<byte[], byte[]> record : batch) {
                     if (record.key() == null) {
                         malformedRecords.increment();
+                    } else if (IngestHeaders.isProgressMarker(record.key())) {
+                        ingestPosition = Math.max(ingestPosition, IngestHeaders.progressOf(record.value()));
                     } else if (record.value() == null) {
                         changes.delete(record.key());
                         rememberOutcome(changes, record, Tombstones.versionOf(record.headers()));
@@ -222,8 +226,11 @@ public final class LocalReplicas implements AutoCloseable {
                 // The last record's offset, not consumer.position(): that call can throw a pending
                 // wakeup, and the position must never run ahead of what this batch holds.
                 long position = batch.get(batch.size() - 1).offset() + 1;
+                if (ingestPosition > 0) {
+                    changes.ingestPosition(ingestPosition);
+                }
                 changes.commit(position);
-                replica.applied(position, applied);
+                replica.applied(position, applied, ingestPosition);
             }
             appliedRecords.increment(applied);
         }

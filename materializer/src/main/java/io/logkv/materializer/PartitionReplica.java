@@ -17,6 +17,7 @@ public final class PartitionReplica {
     private final int partition;
     private final PartitionStore store;
     private final ReplicaCatchUp catchUp;
+    private final ReplicaCatchUp ingestCatchUp;
     private final long resumedFrom;
     private final AtomicLong appliedSinceOpen = new AtomicLong();
     private final ReentrantReadWriteLock open = new ReentrantReadWriteLock();
@@ -32,6 +33,7 @@ public final class PartitionReplica {
         this.resumedFrom = store.persistedPosition();
         this.persisted = resumedFrom;
         this.catchUp = new ReplicaCatchUp(resumedFrom, nodeWaiters, maxWaiters);
+        this.ingestCatchUp = new ReplicaCatchUp(store.persistedIngestPosition(), nodeWaiters, maxWaiters);
     }
 
     public NamespaceName namespace() {
@@ -73,6 +75,11 @@ public final class PartitionReplica {
     /** Waiting for this replica to reach a position. */
     public ReplicaCatchUp catchUp() {
         return catchUp;
+    }
+
+    /** Waiting for this replica to reflect the ingest topic's records up to a position (streaming writes). */
+    public ReplicaCatchUp ingestCatchUp() {
+        return ingestCatchUp;
     }
 
     /** The position applied: every committed record below it is reflected. */
@@ -123,10 +130,13 @@ public final class PartitionReplica {
         return store;
     }
 
-    void applied(long position, int records) {
+    void applied(long position, int records, long ingestPosition) {
         appliedSinceOpen.addAndGet(records);
         persisted = position;
         catchUp.advance(position);
+        if (ingestPosition > 0) {
+            ingestCatchUp.advance(ingestPosition);
+        }
     }
 
     /** Records that the log position moved without records (transaction markers); persisted later. */
@@ -158,6 +168,7 @@ public final class PartitionReplica {
         try {
             closed = true;
             catchUp.cancelAll();
+            ingestCatchUp.cancelAll();
             if (destroy) {
                 store.destroy();
             } else {

@@ -27,6 +27,7 @@ import org.rocksdb.WriteBatch;
 public final class PartitionStore implements AutoCloseable {
 
     private static final byte[] POSITION_KEY = {0x00};
+    private static final byte[] INGEST_POSITION_KEY = {0x00, 0x01};
     private static final byte DATA_PREFIX = 0x01;
     private static final byte IDEMPOTENCY_PREFIX = 0x02;
 
@@ -35,13 +36,16 @@ public final class PartitionStore implements AutoCloseable {
     private final Options options;
     private final RocksDB db;
     private final long persistedPosition;
+    private final long persistedIngestPosition;
 
-    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, long persistedPosition) {
+    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, long persistedPosition,
+                           long persistedIngestPosition) {
         this.directory = directory;
         this.resources = resources;
         this.options = options;
         this.db = db;
         this.persistedPosition = persistedPosition;
+        this.persistedIngestPosition = persistedIngestPosition;
     }
 
     /** Opens (or creates) the store in {@code directory}. */
@@ -51,7 +55,9 @@ public final class PartitionStore implements AutoCloseable {
             Files.createDirectories(directory);
             RocksDB db = RocksDB.open(options, directory.toString());
             byte[] position = db.get(POSITION_KEY);
-            return new PartitionStore(directory, resources, options, db, position == null ? 0L : ByteBuffer.wrap(position).getLong());
+            byte[] ingestPosition = db.get(INGEST_POSITION_KEY);
+            return new PartitionStore(directory, resources, options, db, position == null ? 0L : ByteBuffer.wrap(position).getLong(),
+                    ingestPosition == null ? 0L : ByteBuffer.wrap(ingestPosition).getLong());
         } catch (RocksDBException | IOException e) {
             options.close();
             throw new IllegalStateException("could not open the replica store in " + directory, e);
@@ -61,6 +67,11 @@ public final class PartitionStore implements AutoCloseable {
     /** The position this store had persisted when it was opened: where replay resumes. */
     public long persistedPosition() {
         return persistedPosition;
+    }
+
+    /** The ingest position this store had persisted when it was opened (see {@link io.logkv.core.IngestHeaders}). */
+    public long persistedIngestPosition() {
+        return persistedIngestPosition;
     }
 
     /** The stored envelope bytes of {@code key}, or null when absent. */
@@ -187,6 +198,15 @@ public final class PartitionStore implements AutoCloseable {
         public void delete(byte[] key) {
             try {
                 batch.delete(dataKey(key));
+            } catch (RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Records how far the partition's ingest topic has been applied (kept with the data). */
+        public void ingestPosition(long position) {
+            try {
+                batch.put(INGEST_POSITION_KEY, ByteBuffer.allocate(Long.BYTES).putLong(position).array());
             } catch (RocksDBException e) {
                 throw new IllegalStateException(e);
             }

@@ -47,9 +47,13 @@ public class KeyReads {
             case STRONG -> committedEnds.of(new TopicPartition(namespace.name().truthTopic(), partition));
         };
         long started = System.nanoTime();
+        long ingestPosition = consistency == ReadConsistency.SESSION ? token.ingestPositionFor(namespace.name(), partition) : 0;
         return required.thenCompose(position -> {
             Duration left = wait.minusNanos(System.nanoTime() - started);
-            return replica.catchUp().await(position, left).thenApply(caughtUp -> {
+            return replica.catchUp().await(position, left)
+                    .thenCompose(caughtUp -> !caughtUp || ingestPosition == 0 ? CompletableFuture.completedFuture(caughtUp)
+                            : replica.ingestCatchUp().await(ingestPosition, wait.minusNanos(System.nanoTime() - started)))
+                    .thenApply(caughtUp -> {
                 if (!caughtUp) {
                     throw ApiProblem.unavailable("not-caught-up", "Replica not caught up",
                             "the replica of partition " + partition + " had applied position " + replica.appliedPosition()
