@@ -85,6 +85,9 @@ final class OwnerTransactions implements AutoCloseable {
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, settings.sessionTimeout().toMillis() / 4));
         props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) settings.maxPollInterval().toMillis());
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, settings.maxBatchRecords() / 2));
+        // The group leader re-balances when its metadata shows a subscribed topic it had not seen; refresh
+        // often, so a new namespace is owned within seconds even if the leader assigned before knowing it.
+        props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

@@ -143,6 +143,13 @@ public final class PartitionOwner implements AutoCloseable {
         namespaces.forEach(ns -> topics.add(ns.ingestTopic()));
         commands.add(() -> {
             if (!topics.equals(subscribed)) {
+                for (String topic : topics) {
+                    if (!subscribed.contains(topic)) {
+                        // Learn the new topic's metadata first: a group leader that assigns before it knows a
+                        // topic leaves its partitions unowned until its next metadata refresh.
+                        learnMetadata(topic);
+                    }
+                }
                 subscribed = Set.copyOf(topics);
                 if (topics.isEmpty()) {
                     consumer.unsubscribe();
@@ -152,6 +159,20 @@ public final class PartitionOwner implements AutoCloseable {
             }
         });
         wakeUp();
+    }
+
+    private void learnMetadata(String topic) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                consumer.partitionsFor(topic, settings.sessionTimeout());
+                return;
+            } catch (WakeupException e) {
+                // a write arrived meanwhile; ask again
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                log.warn("event=topic_metadata_slow topic={}", topic);
+                return;
+            }
+        }
     }
 
     private void wakeUp() {
@@ -200,27 +221,34 @@ public final class PartitionOwner implements AutoCloseable {
         List<PendingWrite> batch = new ArrayList<>();
         try {
             while (running) {
-                runCommands();
-                ConsumerRecords<byte[], byte[]> records = poll();
-                releaseCaughtUp(batch);
-                List<PendingWrite> again = new ArrayList<>(retries);
-                retries.clear();
-                again.forEach(pending -> admit(pending, batch));
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    admit(ingest.toWrite(record), batch);
+                try {
+                    runCommands();
+                    ConsumerRecords<byte[], byte[]> records = poll();
+                    releaseCaughtUp(batch);
+                    List<PendingWrite> again = new ArrayList<>(retries);
+                    retries.clear();
+                    again.forEach(pending -> admit(pending, batch));
+                    for (ConsumerRecord<byte[], byte[]> record : records) {
+                        admit(ingest.toWrite(record), batch);
+                    }
+                    gather(batch);
+                    if (!batch.isEmpty()) {
+                        process(batch);
+                    }
+                    pruneRecent();
+                } catch (WakeupException e) {
+                    retries.addAll(batch.stream().filter(p -> p.source() == null).toList());
+                } catch (RuntimeException e) {
+                    // The loop must outlive any one failure: a node that stops writing is worse than a failed batch.
+                    log.error("event=owner_loop_error", e);
+                    fail(batch, new WriteFailedException("the partition owner failed", e, true));
+                    Thread.sleep(100);
+                } finally {
+                    batch.clear();
                 }
-                gather(batch);
-                if (!batch.isEmpty()) {
-                    process(batch);
-                }
-                batch.clear();
-                pruneRecent();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("event=owner_loop_failed", e);
-            fail(batch, new WriteFailedException("the partition owner failed", e, true));
         } finally {
             List<PendingWrite> rest = new ArrayList<>(retries);
             queue.drainTo(rest);
@@ -490,7 +518,7 @@ public final class PartitionOwner implements AutoCloseable {
                 }
                 // position() fetches committed offsets with require_stable: it returns only once the
                 // previous owner's last transaction is committed or aborted (KIP-447).
-                ingest.assigned(ingestPartition, consumer.position(ingestPartition));
+                ingest.assigned(ingestPartition, stablePosition(ingestPartition));
                 TopicPartition tp = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
                 Ownership ownership = new Ownership(System.nanoTime());
                 owned.put(tp, ownership);
@@ -509,6 +537,17 @@ public final class PartitionOwner implements AutoCloseable {
                                 }
                             }
                         }));
+            }
+        }
+
+        /** The committed position, waiting through wake-ups (a write arriving must not lose an assignment). */
+        private long stablePosition(TopicPartition ingestPartition) {
+            while (true) {
+                try {
+                    return consumer.position(ingestPartition, settings.maxPollInterval());
+                } catch (WakeupException e) {
+                    // a write was queued meanwhile; it waits for this assignment anyway
+                }
             }
         }
 
