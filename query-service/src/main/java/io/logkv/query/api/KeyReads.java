@@ -9,6 +9,7 @@ import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.stereotype.Component;
 
@@ -36,17 +37,33 @@ public class KeyReads {
     public CompletableFuture<KeyRead> read(ServedNamespace namespace, byte[] key, ReadConsistency consistency,
                                            ConsistencyToken token, Duration wait) {
         int partition = KeyPartitioner.partitionOf(key, namespace.settings().partitions());
+        long started = System.nanoTime();
+        return replica(namespace, partition, started + wait.toNanos())
+                .thenCompose(replica -> read(namespace, replica, key, consistency, token, wait, started));
+    }
+
+    /** This node's replica of the partition; a namespace created a moment ago may still be opening it. */
+    private CompletableFuture<PartitionReplica> replica(ServedNamespace namespace, int partition, long deadlineNanos) {
         PartitionReplica replica = replicas.replica(namespace.name(), partition);
-        if (replica == null) {
-            throw ApiProblem.unavailable("replica-unavailable", "No replica here",
-                    "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1));
+        if (replica != null) {
+            return CompletableFuture.completedFuture(replica);
         }
+        if (System.nanoTime() >= deadlineNanos) {
+            return CompletableFuture.failedFuture(ApiProblem.unavailable("replica-unavailable", "No replica here",
+                    "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1)));
+        }
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))
+                .thenCompose(ignored -> replica(namespace, partition, deadlineNanos));
+    }
+
+    private CompletableFuture<KeyRead> read(ServedNamespace namespace, PartitionReplica replica, byte[] key,
+                                            ReadConsistency consistency, ConsistencyToken token, Duration wait, long started) {
+        int partition = replica.partition();
         CompletableFuture<Long> required = switch (consistency) {
             case EVENTUAL -> CompletableFuture.completedFuture(0L);
             case SESSION -> CompletableFuture.completedFuture(token.positionFor(namespace.name(), partition));
             case STRONG -> committedEnds.of(new TopicPartition(namespace.name().truthTopic(), partition));
         };
-        long started = System.nanoTime();
         long ingestPosition = consistency == ReadConsistency.SESSION ? token.ingestPositionFor(namespace.name(), partition) : 0;
         return required.thenCompose(position -> {
             Duration left = wait.minusNanos(System.nanoTime() - started);
