@@ -102,13 +102,16 @@ public final class PartitionReplica {
         return lagRecords;
     }
 
-    /** How long since this replica was last caught up with the log's committed end; 0 when it is. */
+    /**
+     * How long since this replica was last caught up with the log's committed end: 0 when it is, -1 while
+     * unknown (no fetch has answered since the replica opened).
+     */
     public long lagMillis(long nowMs) {
         long lag = lagRecords;
         if (lag == 0) {
             return 0;
         }
-        return caughtUpAtMs == 0 ? nowMs : Math.max(0, nowMs - caughtUpAtMs);
+        return caughtUpAtMs == 0 ? -1 : Math.max(0, nowMs - caughtUpAtMs);
     }
 
     /** A digest of the replica's contents (see {@link PartitionStore#digest()}), with the position it reflects. */
