@@ -56,7 +56,7 @@ public final class IngestRecords {
     }
 
     /** One ingest record as a pending write; a malformed one carries the reason instead of a request. */
-    PartitionOwner.PendingWrite toWrite(ConsumerRecord<byte[], byte[]> record) {
+    PendingWrite toWrite(ConsumerRecord<byte[], byte[]> record) {
         NamespaceName ns = NamespaceName.ofTopic(record.topic());
         IngestSource source = new IngestSource(record);
         WriteRequest request = null;
@@ -65,7 +65,7 @@ public final class IngestRecords {
         } catch (IllegalArgumentException e) {
             source = source.malformed(e.getMessage());
         }
-        return new PartitionOwner.PendingWrite(request, source, new CompletableFuture<>(), System.nanoTime());
+        return new PendingWrite(request, source, new CompletableFuture<>(), System.nanoTime());
     }
 
     private WriteRequest decode(NamespaceName ns, ConsumerRecord<byte[], byte[]> record) {
@@ -137,9 +137,9 @@ public final class IngestRecords {
     }
 
     /** The offsets a transaction applying {@code batch} commits: the group's generation rides with them. */
-    Map<TopicPartition, OffsetAndMetadata> offsetsFor(List<PartitionOwner.PendingWrite> batch) {
+    Map<TopicPartition, OffsetAndMetadata> offsetsFor(List<PendingWrite> batch) {
         Map<TopicPartition, Long> positions = new HashMap<>(committed);
-        for (PartitionOwner.PendingWrite pending : batch) {
+        for (PendingWrite pending : batch) {
             if (pending.source() != null) {
                 ConsumerRecord<byte[], byte[]> record = pending.source().record();
                 positions.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
@@ -154,9 +154,9 @@ public final class IngestRecords {
      * One progress marker per truth partition that {@code batch} applied ingest records to: the marker
      * records, in the same transaction, how far the ingest partition has been applied.
      */
-    List<ProducerRecord<byte[], byte[]>> progressMarkers(List<PartitionOwner.PendingWrite> batch) {
+    List<ProducerRecord<byte[], byte[]>> progressMarkers(List<PendingWrite> batch) {
         Map<TopicPartition, Long> reached = new HashMap<>();
-        for (PartitionOwner.PendingWrite pending : batch) {
+        for (PendingWrite pending : batch) {
             if (pending.source() != null) {
                 ConsumerRecord<byte[], byte[]> record = pending.source().record();
                 reached.merge(pending.truthPartition(), record.offset() + 1, Math::max);
@@ -178,8 +178,8 @@ public final class IngestRecords {
     }
 
     /** After an aborted transaction: re-reads every ingest record it held. */
-    void rewind(Consumer<byte[], byte[]> consumer, List<PartitionOwner.PendingWrite> batch) {
-        for (PartitionOwner.PendingWrite pending : batch) {
+    void rewind(Consumer<byte[], byte[]> consumer, List<PendingWrite> batch) {
+        for (PendingWrite pending : batch) {
             if (pending.source() != null) {
                 TopicPartition tp = new TopicPartition(pending.source().record().topic(), pending.source().record().partition());
                 Long position = committed.get(tp);

@@ -4,7 +4,6 @@ import io.logkv.core.HybridClock;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
-import io.logkv.core.Version;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +11,6 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +20,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.Base64;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -65,14 +61,13 @@ public final class PartitionOwner implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final RecentWrites recent = new RecentWrites();
     private final List<PendingWrite> retries = new ArrayList<>();
-    private final Map<TopicPartition, Ownership> owned = new HashMap<>();
+    private final OwnedPartitions partitions;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile Thread loop;
     private final Timer commitTimer;
     private final DistributionSummary batchRecords;
     private final Counter failedWrites;
     private final Counter preconditionFailures;
-    private volatile Set<TopicPartition> ownedSnapshot = Set.of();
     private volatile boolean running = true;
     private volatile boolean stalled;
     private volatile String advertisedUrl;
@@ -95,7 +90,8 @@ public final class PartitionOwner implements AutoCloseable {
         this.preconditionFailures = Counter.builder("logkv.writer.precondition.failed")
                 .description("Conditional writes whose condition did not hold").register(meters);
         meters.gauge("logkv.writer.pending", queue, BlockingQueue::size);
-        meters.gauge("logkv.writer.owned.partitions", this, owner -> owner.ownedSnapshot.size());
+        this.partitions = new OwnedPartitions(settings, () -> consumer, transactions, state, ingest, recent, commands);
+        meters.gauge("logkv.writer.owned.partitions", partitions, owned -> owned.ready().size());
     }
 
     /**
@@ -154,7 +150,7 @@ public final class PartitionOwner implements AutoCloseable {
                 if (topics.isEmpty()) {
                     consumer.unsubscribe();
                 } else {
-                    consumer.subscribe(topics, new Rebalance());
+                    consumer.subscribe(topics, partitions);
                 }
             }
         });
@@ -189,7 +185,7 @@ public final class PartitionOwner implements AutoCloseable {
 
     /** The truth partitions this node owns and has caught up with (so accepts writes for). */
     public Set<TopicPartition> owned() {
-        return ownedSnapshot;
+        return partitions.ready();
     }
 
     /**
@@ -224,12 +220,12 @@ public final class PartitionOwner implements AutoCloseable {
                 try {
                     runCommands();
                     ConsumerRecords<byte[], byte[]> records = poll();
-                    releaseCaughtUp(batch);
+                    partitions.releaseCaughtUp(batch, this::fail);
                     List<PendingWrite> again = new ArrayList<>(retries);
                     retries.clear();
-                    again.forEach(pending -> admit(pending, batch));
+                    again.forEach(pending -> partitions.admit(pending, batch));
                     for (ConsumerRecord<byte[], byte[]> record : records) {
-                        admit(ingest.toWrite(record), batch);
+                        partitions.admit(ingest.toWrite(record), batch);
                     }
                     gather(batch);
                     if (!batch.isEmpty()) {
@@ -252,7 +248,7 @@ public final class PartitionOwner implements AutoCloseable {
         } finally {
             List<PendingWrite> rest = new ArrayList<>(retries);
             queue.drainTo(rest);
-            owned.values().forEach(o -> rest.addAll(o.parked));
+            rest.addAll(partitions.parked());
             fail(rest, new WriteFailedException("the writer stopped", null, false));
             transactions.close();
             consumer.close(Duration.ofSeconds(5));
@@ -286,59 +282,18 @@ public final class PartitionOwner implements AutoCloseable {
         long bytes = batch.stream().mapToLong(PendingWrite::bytes).sum();
         PendingWrite next;
         while (batch.size() < settings.maxBatchRecords() && bytes < settings.maxBatchBytes() && (next = queue.poll()) != null) {
-            if (admit(next, batch)) {
+            if (partitions.admit(next, batch)) {
                 bytes += next.bytes();
             }
         }
     }
 
-    /** Adds a write to the batch if this node owns its partition and has caught up; parks it while catching up. */
-    private boolean admit(PendingWrite pending, List<PendingWrite> batch) {
-        TopicPartition tp = pending.truthPartition();
-        Ownership ownership = owned.get(tp);
-        if (ownership == null) {
-            pending.result().completeExceptionally(new NotOwnerException(tp));
-            return false;
-        }
-        if (!ownership.caughtUp) {
-            ownership.parked.add(pending);
-            return false;
-        }
-        batch.add(pending);
-        return true;
-    }
-
     private void process(List<PendingWrite> batch) {
         long now = System.currentTimeMillis();
-        Map<String, RecentWrites.Entry> tentative = new HashMap<>();
-        List<Accepted> accepted = new ArrayList<>();
-        List<Rejected> rejected = new ArrayList<>();
-        List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
-        Map<String, PendingWrite> firstWithKey = new HashMap<>();
-        for (PendingWrite pending : batch) {
-            WriteRequest request = pending.request();
-            if (request == null) {
-                deadLetters.add(ingest.deadLetter(pending.source(), pending.source().malformedReason()));
-                continue;
-            }
-            TopicPartition tp = pending.truthPartition();
-            if (request.idempotencyKey() != null && answeredBefore(pending, tp, firstWithKey, now)) {
-                continue;
-            }
-            String slot = tp + "/" + Base64.getEncoder().encodeToString(request.key());
-            Version current = currentVersion(tp, request, tentative.get(slot), now);
-            if (!request.condition().holds(current)) {
-                rejected.add(new Rejected(pending, current));
-                if (pending.source() != null) {
-                    deadLetters.add(ingest.deadLetter(pending.source(), "precondition failed: current version "
-                            + (current == null ? "none" : current.text())));
-                }
-                continue;
-            }
-            Version version = new Version(clock.next(), writerId);
-            tentative.put(slot, new RecentWrites.Entry(version, request.isDelete(), request.expiresAtMs(), Long.MAX_VALUE));
-            accepted.add(new Accepted(pending, tp, version));
-        }
+        BatchPlan plan = BatchPlan.decide(batch, recent, state, ingest, clock, writerId, settings.idempotencyWindow(), now);
+        List<BatchPlan.Accepted> accepted = plan.accepted();
+        List<BatchPlan.Rejected> rejected = plan.rejected();
+        List<ProducerRecord<byte[], byte[]>> deadLetters = plan.deadLetters();
         boolean fromIngest = batch.stream().anyMatch(p -> p.source() != null);
         if (accepted.isEmpty() && !fromIngest) {
             // Nothing to write: the conditions were checked against committed state only.
@@ -363,12 +318,12 @@ public final class PartitionOwner implements AutoCloseable {
         commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         batchRecords.record(accepted.size());
         for (int i = 0; i < accepted.size(); i++) {
-            Accepted a = accepted.get(i);
+            BatchPlan.Accepted a = accepted.get(i);
             long position = stored.get(i) + 1;
             WriteRequest request = a.pending().request();
             recent.put(a.tp(), request.key(), new RecentWrites.Entry(a.version(), request.isDelete(), request.expiresAtMs(), position));
             if (request.idempotencyKey() != null) {
-                recent.putOutcome(a.tp(), idempotencyBytes(request), new IdempotentOutcome(a.version(), position, now, request.key()));
+                recent.putOutcome(a.tp(), BatchPlan.idempotencyBytes(request), new IdempotentOutcome(a.version(), position, now, request.key()));
             }
             a.pending().result().complete(new WriteOutcome(a.version(), new LogPosition(a.tp().partition(), position)));
         }
@@ -398,53 +353,8 @@ public final class PartitionOwner implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether a write with an idempotency key is a retry of one already written (by this owner, by a
-     * previous owner as the log shows, or earlier in this very batch); if so it is answered with the first
-     * outcome and writes nothing.
-     */
-    private boolean answeredBefore(PendingWrite pending, TopicPartition tp, Map<String, PendingWrite> firstWithKey, long now) {
-        WriteRequest request = pending.request();
-        byte[] key = idempotencyBytes(request);
-        IdempotentOutcome outcome = recent.outcome(tp, key);
-        if (outcome == null) {
-            outcome = state.previousOutcome(request.namespace(), tp.partition(), key);
-        }
-        if (outcome != null && outcome.answers(request.key(), now, settings.idempotencyWindow().toMillis())) {
-            pending.result().complete(new WriteOutcome(outcome.version(), new LogPosition(tp.partition(), outcome.position())));
-            return true;
-        }
-        PendingWrite first = firstWithKey.putIfAbsent(tp + "/" + request.idempotencyKey(), pending);
-        if (first != null) {
-            first.result().whenComplete((result, error) -> {
-                if (error != null) {
-                    pending.result().completeExceptionally(error);
-                } else {
-                    pending.result().complete(result);
-                }
-            });
-            return true;
-        }
-        return false;
-    }
-
-    private static byte[] idempotencyBytes(WriteRequest request) {
-        return request.idempotencyKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    private Version currentVersion(TopicPartition tp, WriteRequest request, RecentWrites.Entry inBatch, long now) {
-        if (inBatch != null) {
-            return inBatch.liveVersion(now);
-        }
-        RecentWrites.Entry mine = recent.get(tp, request.key());
-        if (mine != null) {
-            return mine.liveVersion(now);
-        }
-        return state.currentVersion(request.namespace(), tp.partition(), request.key());
-    }
-
-    private void answerRejected(List<Rejected> rejected) {
-        for (Rejected r : rejected) {
+    private void answerRejected(List<BatchPlan.Rejected> rejected) {
+        for (BatchPlan.Rejected r : rejected) {
             preconditionFailures.increment();
             r.pending().result().completeExceptionally(new PreconditionFailedException(r.current()));
         }
@@ -454,20 +364,6 @@ public final class PartitionOwner implements AutoCloseable {
         for (TopicPartition tp : recent.partitions()) {
             NamespaceName ns = NamespaceName.ofTopic(tp.topic());
             recent.prune(tp, ns == null ? Long.MAX_VALUE : state.appliedPosition(ns, tp.partition()));
-        }
-    }
-
-    /** Moves writes parked for partitions that have now caught up into the batch. */
-    private void releaseCaughtUp(List<PendingWrite> batch) {
-        long now = System.nanoTime();
-        for (Ownership ownership : owned.values()) {
-            if (ownership.caughtUp) {
-                batch.addAll(ownership.parked);
-                ownership.parked.clear();
-            } else if (now - ownership.assignedAtNanos > settings.catchUpTimeout().toNanos() && !ownership.parked.isEmpty()) {
-                fail(ownership.parked, new WriteFailedException("the new owner is still catching up with the partition", null, false));
-                ownership.parked.clear();
-            }
         }
     }
 
@@ -494,135 +390,5 @@ public final class PartitionOwner implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Reacts to the group's decisions, inside {@code poll()} on the owner's thread, between transactions. */
-    private final class Rebalance implements ConsumerRebalanceListener {
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            release(partitions, "revoked");
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            release(partitions, "lost");
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            for (TopicPartition ingestPartition : partitions) {
-                NamespaceName ns = NamespaceName.ofTopic(ingestPartition.topic());
-                if (ns == null) {
-                    continue;
-                }
-                // position() fetches committed offsets with require_stable: it returns only once the
-                // previous owner's last transaction is committed or aborted (KIP-447).
-                ingest.assigned(ingestPartition, stablePosition(ingestPartition));
-                TopicPartition tp = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
-                Ownership ownership = new Ownership(System.nanoTime());
-                owned.put(tp, ownership);
-                transactions.committedEnd(tp)
-                        .thenCompose(end -> state.awaitApplied(ns, tp.partition(), end, settings.catchUpTimeout()))
-                        .whenComplete((caughtUp, error) -> commands.add(() -> {
-                            if (owned.get(tp) == ownership) {
-                                if (Boolean.TRUE.equals(caughtUp)) {
-                                    ownership.caughtUp = true;
-                                    publishOwned();
-                                    log.info("event=partition_owned partition={} catch_up_ms={}", tp,
-                                            (System.nanoTime() - ownership.assignedAtNanos) / 1_000_000);
-                                } else {
-                                    log.warn("event=catch_up_failed partition={} error={}", tp, error == null ? "timeout" : error.toString());
-                                    consumer.enforceRebalance("could not catch up with " + tp);
-                                }
-                            }
-                        }));
-            }
-        }
-
-        /** The committed position, waiting through wake-ups (a write arriving must not lose an assignment). */
-        private long stablePosition(TopicPartition ingestPartition) {
-            while (true) {
-                try {
-                    return consumer.position(ingestPartition, settings.maxPollInterval());
-                } catch (WakeupException e) {
-                    // a write was queued meanwhile; it waits for this assignment anyway
-                }
-            }
-        }
-
-        private void release(Collection<TopicPartition> partitions, String why) {
-            for (TopicPartition ingestPartition : partitions) {
-                NamespaceName ns = NamespaceName.ofTopic(ingestPartition.topic());
-                if (ns == null) {
-                    continue;
-                }
-                TopicPartition tp = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
-                Ownership ownership = owned.remove(tp);
-                recent.forget(tp);
-                if (ownership != null) {
-                    ownership.parked.forEach(p -> p.result().completeExceptionally(new NotOwnerException(tp)));
-                    log.info("event=partition_released partition={} reason={}", tp, why);
-                }
-            }
-            ingest.released(partitions);
-            publishOwned();
-        }
-    }
-
-    private void publishOwned() {
-        Set<TopicPartition> ready = new HashSet<>();
-        owned.forEach((tp, ownership) -> {
-            if (ownership.caughtUp) {
-                ready.add(tp);
-            }
-        });
-        ownedSnapshot = Set.copyOf(ready);
-    }
-
-    /** One owned partition: whether it has caught up, and the writes waiting until it has. */
-    private static final class Ownership {
-        final long assignedAtNanos;
-        final List<PendingWrite> parked = new ArrayList<>();
-        volatile boolean caughtUp;
-
-        Ownership(long assignedAtNanos) {
-            this.assignedAtNanos = assignedAtNanos;
-        }
-    }
-
-    /**
-     * A write waiting for a transaction: from HTTP ({@code source} null) or from an ingest topic
-     * ({@code request} null when the ingest record is malformed).
-     */
-    record PendingWrite(WriteRequest request, IngestRecords.IngestSource source, CompletableFuture<WriteOutcome> result,
-                        long enqueuedNanos, int attempts) {
-
-        PendingWrite(WriteRequest request, IngestRecords.IngestSource source, CompletableFuture<WriteOutcome> result,
-                     long enqueuedNanos) {
-            this(request, source, result, enqueuedNanos, 1);
-        }
-
-        PendingWrite retried() {
-            return new PendingWrite(request, source, result, enqueuedNanos, attempts + 1);
-        }
-
-        TopicPartition truthPartition() {
-            if (request != null) {
-                return new TopicPartition(request.namespace().truthTopic(), request.partition());
-            }
-            NamespaceName ns = NamespaceName.ofTopic(source.record().topic());
-            return new TopicPartition(ns == null ? source.record().topic() : ns.truthTopic(), source.record().partition());
-        }
-
-        long bytes() {
-            return request == null ? 0 : request.key().length + (request.value() == null ? 0 : request.value().length);
-        }
-    }
-
-    private record Accepted(PendingWrite pending, TopicPartition tp, Version version) {
-    }
-
-    private record Rejected(PendingWrite pending, Version current) {
     }
 }
