@@ -10,22 +10,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,7 +76,7 @@ class BrokerLossIT {
                     leader, acknowledged.size(), before, refused.get());
 
             assertThat(acknowledged.size()).as("writes kept being acknowledged after the broker loss").isGreaterThan(before);
-            Map<String, String> inLog = readTruthTopic(cluster.bootstrapServers());
+            Map<String, String> inLog = readTruthTopic(cluster);
             acknowledged.forEach((key, value) -> assertThat(inLog.get(key)).as("key %s in the log", key).isEqualTo(value));
             for (Map.Entry<String, String> entry : acknowledged.entrySet()) {
                 HttpResponse<String> get = node.send(HttpRequest.newBuilder(
@@ -92,24 +87,12 @@ class BrokerLossIT {
     }
 
     /** Every committed value of the namespace's truth topic, read independently of LogKV's replicas. */
-    private static Map<String, String> readTruthTopic(String bootstrapServers) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    private static Map<String, String> readTruthTopic(KafkaTestCluster cluster) {
         Map<String, String> values = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = List.of(new TopicPartition(NS.truthTopic(), 0),
-                    new TopicPartition(NS.truthTopic(), 1), new TopicPartition(NS.truthTopic(), 2));
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    values.put(new String(record.key(), StandardCharsets.UTF_8),
-                            new String(RecordEnvelope.decode(record.value()).value(), StandardCharsets.UTF_8));
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> record : cluster.readCommitted(List.of(new TopicPartition(NS.truthTopic(), 0),
+                new TopicPartition(NS.truthTopic(), 1), new TopicPartition(NS.truthTopic(), 2)))) {
+            values.put(new String(record.key(), StandardCharsets.UTF_8),
+                    new String(RecordEnvelope.decode(record.value()).value(), StandardCharsets.UTF_8));
         }
         return values;
     }

@@ -13,12 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -61,7 +56,7 @@ class IdempotentRetryIT {
 
             HttpResponse<String> other = put(survivor, "order-1", "other payload", "another-key");
             assertThat(other.headers().firstValue("ETag")).isPresent().isNotEqualTo(version);
-            assertThat(recordsCarrying(kafka, partition, "retry-me-42")).isEqualTo(1);
+            assertThat(recordsCarrying(partition, "retry-me-42")).isEqualTo(1);
         }
     }
 
@@ -79,25 +74,10 @@ class IdempotentRetryIT {
                 .PUT(HttpRequest.BodyPublishers.ofString(value)));
     }
 
-    private static int recordsCarrying(String bootstrapServers, TopicPartition partition, String idempotencyKey) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        int count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    byte[] key = IdempotentOutcome.keyOf(record.headers());
-                    if (key != null && new String(key, StandardCharsets.UTF_8).equals(idempotencyKey)) {
-                        count++;
-                    }
-                }
-            }
-        }
-        return count;
+    private static long recordsCarrying(TopicPartition partition, String idempotencyKey) {
+        return KafkaTestCluster.shared().readCommitted(List.of(partition)).stream()
+                .map(record -> IdempotentOutcome.keyOf(record.headers()))
+                .filter(key -> key != null && new String(key, StandardCharsets.UTF_8).equals(idempotencyKey))
+                .count();
     }
 }

@@ -13,16 +13,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -75,27 +69,14 @@ class ZombieOwnerIT {
                         URI.create(reader.keyUrl(NS.value(), "k") + "?consistency=strong&wait_ms=10000")).GET());
                 assertThat(read.body()).isEqualTo("successor");
             }
-            assertThat(committedValues(kafka, partition)).containsExactly("before", "successor");
+            assertThat(committedValues(partition)).containsExactly("before", "successor");
         }
     }
 
     /** Every value a read_committed consumer sees in the partition, straight from Kafka. */
-    private static List<String> committedValues(String bootstrapServers, TopicPartition partition) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    values.add(new String(RecordEnvelope.decode(record.value()).value(), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return values;
+    private static List<String> committedValues(TopicPartition partition) {
+        return KafkaTestCluster.shared().readCommitted(List.of(partition)).stream()
+                .map(record -> new String(RecordEnvelope.decode(record.value()).value(), StandardCharsets.UTF_8))
+                .toList();
     }
 }
