@@ -6,6 +6,8 @@ import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.NamespaceConflictException;
 import io.logkv.writer.NotOwnerException;
 import io.logkv.writer.PreconditionFailedException;
+import io.logkv.writer.UnsafeTruthTopicException;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import io.logkv.writer.WriteFailedException;
 import io.logkv.writer.WriterOverloadedException;
 import java.time.Duration;
@@ -41,6 +43,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             return handle(exception, request);
         }
         return problem(internal(wrapper));
+    }
+
+    /** Spring's handler would answer a bare 503; LogKV's says why and when to retry. */
+    @Override
+    protected ResponseEntity<Object> handleAsyncRequestTimeoutException(AsyncRequestTimeoutException exception,
+                                                                       HttpHeaders headers, HttpStatusCode status,
+                                                                       WebRequest request) {
+        return problem(asProblem(exception));
     }
 
     @ExceptionHandler(Exception.class)
@@ -79,6 +89,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                     failed.getMessage());
             return failed.current() == null ? problem : problem.withHeader("ETag", "\"" + failed.current().text() + "\"");
         }
+        if (exception instanceof UnsafeTruthTopicException) {
+            return ApiProblem.unavailable("unsafe-namespace", "Namespace not served", exception.getMessage(), Duration.ofSeconds(30));
+        }
+        if (exception instanceof AsyncRequestTimeoutException) {
+            return ApiProblem.unavailable("overloaded", "Timed out", "the request took longer than the node allows", Duration.ofSeconds(1));
+        }
         if (exception instanceof NotOwnerException) {
             return ApiProblem.unavailable("no-owner", "No owner", exception.getMessage(), Duration.ofSeconds(1));
         }
@@ -107,11 +123,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                                                           WebRequest request) {
         if (body instanceof ProblemDetail detail
                 && (detail.getType() == null || "about:blank".equals(detail.getType().toString()))) {
-            detail.setType(ApiProblem.typeUri(status.value() == 404 ? "not-found" : "bad-request"));
+            detail.setType(ApiProblem.typeUri(status.value() == 404 ? "not-found" : status.is5xxServerError() ? "overloaded" : "bad-request"));
         }
         HttpHeaders withType = new HttpHeaders();
         if (headers != null) {
             withType.putAll(headers);
+        }
+        if (status.value() == 503 && !withType.containsHeader("Retry-After")) {
+            withType.set("Retry-After", "1");
         }
         withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return new ResponseEntity<>(body, withType, status);
