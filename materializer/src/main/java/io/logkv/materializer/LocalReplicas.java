@@ -93,8 +93,24 @@ public final class LocalReplicas implements AutoCloseable {
                     consumer.seek(tp, from);
                     log.info("event=replica_opened partition={} resume_position={}", tp, from);
                 }
+                observeInitialLag(added);
             }
         });
+    }
+
+    /**
+     * Learns how far behind newly opened replicas are before their first fetch answers, so that a node
+     * does not report itself unready merely because a namespace was just created (its replicas are empty
+     * and so is the log). Best effort: if Kafka does not answer quickly, the first fetch will tell.
+     */
+    private void observeInitialLag(List<TopicPartition> added) {
+        try {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(added, Duration.ofSeconds(2));
+            long now = System.currentTimeMillis();
+            ends.forEach((tp, end) -> replicas.get(tp).observeLag(Math.max(0, end - replicas.get(tp).resumedFrom()), now));
+        } catch (org.apache.kafka.common.errors.TimeoutException | WakeupException e) {
+            log.debug("event=initial_lag_unknown partitions={}", added.size());
+        }
     }
 
     /** Stops replicating a namespace and deletes its stores. */
