@@ -28,7 +28,7 @@ final class LocalCommand implements Callable<Integer> {
     static final int DEFAULT_KAFKA_PORT = 19092;
     private static final Duration KAFKA_START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final String NODE_ID = "node-1";
+    private static final int MAX_NODES = 9;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
@@ -42,7 +42,7 @@ final class LocalCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--nodes", defaultValue = "1", paramLabel = "N",
-            description = "Number of LogKV nodes (default: ${DEFAULT-VALUE}; only 1 is supported yet).")
+            description = "Number of LogKV nodes, on ports PORT, PORT+1, ... (default: ${DEFAULT-VALUE}, at most 9).")
     int nodes;
 
     @Option(names = "--kafka-port", paramLabel = "PORT",
@@ -59,7 +59,7 @@ final class LocalCommand implements Callable<Integer> {
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private volatile LocalKafkaCluster cluster;
-    private volatile LogKvNode node;
+    private final List<LogKvNode> started = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean stopping;
 
     @Override
@@ -91,8 +91,10 @@ final class LocalCommand implements Callable<Integer> {
         } catch (IOException | IllegalStateException e) {
             return failure("Kafka failed to start: " + e.getMessage());
         }
-        if (!startNode(data)) {
-            return 1;
+        for (int i = 1; i <= nodes; i++) {
+            if (!startNode(data, "node-" + i, port + i - 1)) {
+                return 1;
+            }
         }
         printWelcome(data);
         // Everything runs on other threads now; this one only keeps the command alive until a signal.
@@ -101,11 +103,10 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private String usageError() {
-        if (nodes != 1) {
-            return nodes < 1 ? "--nodes must be at least 1"
-                    : "--nodes " + nodes + ": only one LogKV node is supported for now; run without --nodes";
+        if (nodes < 1 || nodes > MAX_NODES) {
+            return "--nodes must be between 1 and " + MAX_NODES;
         }
-        if (port < 0 || port > 65535) {
+        if (port < 0 || port + nodes - 1 > 65535) {
             return "--port " + port + " is not a TCP port";
         }
         if (kafkaPort != null && (kafkaPort < 1 || kafkaPort > 65535 - 2 * LocalKafkaCluster.NODES)) {
@@ -143,41 +144,47 @@ final class LocalCommand implements Callable<Integer> {
             return "port " + kafkaBusy + " is in use; is another bin/logkv local running? Stop it, or choose other"
                     + " Kafka ports with --kafka-port and another --data-dir";
         }
-        if (!KafkaPorts.isFree(port)) {
-            return "port " + port + " is in use; choose another with --port";
+        for (int i = 0; i < nodes; i++) {
+            if (!KafkaPorts.isFree(port + i)) {
+                return "port " + (port + i) + " is in use; choose another with --port";
+            }
         }
         return null;
     }
 
-    private boolean startNode(Path data) throws InterruptedException {
-        out.println("starting LogKV " + NODE_ID + " on port " + port + " ...");
-        long started = System.nanoTime();
+    private boolean startNode(Path data, String nodeId, int nodePort) throws InterruptedException {
+        out.println("starting LogKV " + nodeId + " on port " + nodePort + " ...");
+        long startedAt = System.nanoTime();
+        LogKvNode node;
         try {
-            node = LogKvNode.start(NODE_ID, port, cluster.bootstrapServers(), data.resolve(NODE_ID), nodeLog(data),
+            node = LogKvNode.start(nodeId, nodePort, cluster.bootstrapServers(), data.resolve(nodeId), nodeLog(data, nodeId),
                     verbose, nodeArguments);
+            started.add(node);
         } catch (RuntimeException | LinkageError e) {
             // LinkageError: a class of the node missing from the build, e.g. while a module is being rebuilt.
-            failure("LogKV " + NODE_ID + " failed to start: " + rootCause(e) + "\nits log: " + nodeLog(data)
+            failure("LogKV " + nodeId + " failed to start: " + rootCause(e) + "\nits log: " + nodeLog(data, nodeId)
                     + "; stopping Kafka ...");
             return false;
         }
         if (node.httpPort().isEmpty()) {
-            failure("LogKV " + NODE_ID + " started without an HTTP server; its log: " + nodeLog(data));
+            failure("LogKV " + nodeId + " started without an HTTP server; its log: " + nodeLog(data, nodeId));
             return false;
         }
-        node.awaitReady(NODE_READY_TIMEOUT).ifPresent(notReady -> err.println("WARNING: LogKV " + NODE_ID
+        node.awaitReady(NODE_READY_TIMEOUT).ifPresent(notReady -> err.println("WARNING: LogKV " + nodeId
                 + " is not ready after " + NODE_READY_TIMEOUT.toSeconds() + " s; its readiness probe says: " + notReady));
-        out.printf(Locale.ROOT, "LogKV ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        out.printf(Locale.ROOT, "LogKV %s ready in %.1f s%n", nodeId, (System.nanoTime() - startedAt) / 1e9);
         return true;
     }
 
     private void printWelcome(Path data) {
-        String url = "http://localhost:" + node.httpPort().orElseThrow();
+        String url = "http://localhost:" + started.get(0).httpPort().orElseThrow();
         out.println();
-        out.println("LogKV listening on " + url);
+        for (LogKvNode node : started) {
+            out.println("LogKV listening on http://localhost:" + node.httpPort().orElseThrow());
+        }
         out.println("  Kafka:  " + cluster.bootstrapServers());
         out.println("  data:   " + data);
-        out.println("  logs:   " + nodeLog(data) + ", " + data.resolve("kafka") + "/broker-N/logs/");
+        out.println("  logs:   " + data.resolve("logs") + "/node-N.log, " + data.resolve("kafka") + "/broker-N/logs/");
         out.println();
         out.println("Try it:");
         out.println("  curl -X PUT -H 'Content-Type: text/plain' --data-binary 'hello' " + url + "/v1/namespaces/default/keys/greeting");
@@ -186,26 +193,27 @@ final class LocalCommand implements Callable<Integer> {
         out.println("Press Ctrl-C to stop.");
     }
 
-    private static Path nodeLog(Path data) {
-        return data.resolve("logs").resolve(NODE_ID + ".log");
+    private static Path nodeLog(Path data, String nodeId) {
+        return data.resolve("logs").resolve(nodeId + ".log");
     }
 
     /** The shutdown hook: the node first, while the brokers can still take its last writes, then the brokers. */
     private void stopEverything() {
         stopping = true;
-        LogKvNode runningNode = node;
         LocalKafkaCluster runningCluster = cluster;
         boolean brokersRunning = runningCluster != null
                 && runningCluster.brokers().stream().anyMatch(KafkaBrokerProcess::isAlive);
-        if (runningNode == null && !brokersRunning) {
+        if (started.isEmpty() && !brokersRunning) {
             return;
         }
-        if (runningNode != null) {
-            out.println("stopping LogKV " + NODE_ID + " ...");
+        List<LogKvNode> nodesNewestFirst = new ArrayList<>(started);
+        java.util.Collections.reverse(nodesNewestFirst);
+        for (LogKvNode node : nodesNewestFirst) {
+            out.println("stopping LogKV " + node.nodeId() + " ...");
             try {
-                runningNode.close();
+                node.close();
             } catch (RuntimeException e) {
-                err.println("LogKV " + NODE_ID + " did not stop cleanly: " + rootCause(e));
+                err.println("LogKV " + node.nodeId() + " did not stop cleanly: " + rootCause(e));
             }
         }
         if (brokersRunning) {

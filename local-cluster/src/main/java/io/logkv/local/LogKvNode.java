@@ -20,10 +20,16 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 final class LogKvNode implements AutoCloseable {
 
+    private final String nodeId;
     private final ConfigurableApplicationContext context;
 
-    private LogKvNode(ConfigurableApplicationContext context) {
+    private LogKvNode(String nodeId, ConfigurableApplicationContext context) {
+        this.nodeId = nodeId;
         this.context = context;
+    }
+
+    String nodeId() {
+        return nodeId;
     }
 
     /**
@@ -50,7 +56,7 @@ final class LogKvNode implements AutoCloseable {
         // Otherwise Spring names the launcher's main class as the application in its log.
         application.setMainApplicationClass(LogKvApplication.class);
         application.setRegisterShutdownHook(false);
-        return new LogKvNode(application.run(arguments.toArray(String[]::new)));
+        return new LogKvNode(nodeId, application.run(arguments.toArray(String[]::new)));
     }
 
     /**
