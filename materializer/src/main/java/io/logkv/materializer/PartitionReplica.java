@@ -25,6 +25,10 @@ public final class PartitionReplica {
     private volatile long caughtUpAtMs;
     private volatile boolean closed;
     private long persisted;
+    private boolean bulkLoading;
+
+    /** Lag, in records, beyond which the store loads in bulk (see {@link PartitionStore#bulkLoad}). */
+    static final long BULK_LOAD_LAG_RECORDS = 50_000;
 
     PartitionReplica(NamespaceName namespace, int partition, PartitionStore store, AtomicInteger nodeWaiters, int maxWaiters) {
         this.namespace = namespace;
@@ -163,6 +167,11 @@ public final class PartitionReplica {
         lagRecords = records;
         if (records == 0) {
             caughtUpAtMs = nowMs;
+        }
+        boolean farBehind = records > BULK_LOAD_LAG_RECORDS;
+        if (farBehind != bulkLoading && !closed) {
+            store.bulkLoad(farBehind);
+            bulkLoading = farBehind;
         }
     }
 

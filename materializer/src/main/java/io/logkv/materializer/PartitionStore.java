@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.stream.Stream;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.MutableColumnFamilyOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -132,6 +133,23 @@ public final class PartitionStore implements AutoCloseable {
             return db.getLongProperty("rocksdb.estimate-num-keys");
         } catch (RocksDBException e) {
             return -1;
+        }
+    }
+
+    /**
+     * Switches the store in or out of bulk loading, for a replica far behind the log (a rebuild, a long
+     * stop). While loading, compactions wait and level-0 files may pile up without stalling writes, so
+     * the replay spends its CPU on applying; leaving the mode lets compactions run again in the background.
+     */
+    public void bulkLoad(boolean loading) {
+        try {
+            db.setOptions(MutableColumnFamilyOptions.builder()
+                    .setDisableAutoCompactions(loading)
+                    .setLevel0SlowdownWritesTrigger(loading ? 400 : 20)
+                    .setLevel0StopWritesTrigger(loading ? 800 : 36)
+                    .build());
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("could not change the load mode of " + directory, e);
         }
     }
 

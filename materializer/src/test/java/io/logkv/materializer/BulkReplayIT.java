@@ -1,0 +1,76 @@
+package io.logkv.materializer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.Version;
+import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.writer.TruthTopicRequirements;
+import io.logkv.writer.TruthTopics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A replica far behind the log replays in bulk-load mode and ends with exactly the log's contents. */
+@Tag("integration")
+class BulkReplayIT {
+
+    private static final NamespaceName NS = new NamespaceName("bulk-replay");
+    private static final int RECORDS = 60_000;
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aReplayThroughBulkLoadingHoldsEveryKeyOfTheLog() throws Exception {
+        KafkaTestCluster cluster = KafkaTestCluster.shared();
+        new TruthTopics(cluster.admin(), new TruthTopicRequirements(3, 2, 2_000_000), Duration.ofSeconds(30))
+                .ensure(NS.truthTopic(), 2);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bulk-replay-loader");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            for (int i = 0; i < RECORDS; i += 5_000) {
+                producer.beginTransaction();
+                for (int j = i; j < i + 5_000; j++) {
+                    producer.send(new ProducerRecord<>(NS.truthTopic(), j % 2, key(j),
+                            new RecordEnvelope(new Version(j + 1, 1), 0, "text/plain", value(j)).encode()));
+                }
+                producer.commitTransaction();
+            }
+        }
+        ReplicaSettings settings = new ReplicaSettings(cluster.bootstrapServers(), "bulk-replay", dataDir,
+                16 << 20, 8 << 20, 64 << 10, 2_000, 100);
+        try (LocalReplicas replicas = new LocalReplicas(settings, new SimpleMeterRegistry())) {
+            replicas.replicate(NS, 2).get();
+            Awaitility.await().atMost(Duration.ofSeconds(120)).until(() ->
+                    replicas.replicas(NS).stream().mapToLong(PartitionReplica::appliedSinceOpen).sum() == RECORDS
+                            && replicas.replicas(NS).stream().allMatch(r -> r.lagRecords() == 0));
+            for (int j = 0; j < RECORDS; j++) {
+                RecordEnvelope envelope = replicas.replica(NS, j % 2).read(key(j));
+                assertThat(envelope).as("key %d", j).isNotNull();
+                assertThat(envelope.value()).isEqualTo(value(j));
+            }
+        }
+    }
+
+    private static byte[] key(int i) {
+        return ("key-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] value(int i) {
+        return ("value-" + i + "-" + "x".repeat(100)).getBytes(StandardCharsets.UTF_8);
+    }
+}
