@@ -14,22 +14,34 @@ final class MachineDescription {
     static String describe() {
         Runtime runtime = Runtime.getRuntime();
         return String.format(Locale.ROOT, "- CPU: %s, %d cores visible to the JVM (Runtime.availableProcessors)%n"
-                        + "- Max heap: %d MiB%n- JDK: %s (%s %s)%n- OS: %s %s %s%n",
-                cpuModel(), runtime.availableProcessors(), runtime.maxMemory() / (1024 * 1024),
+                        + "- Memory: %s; max heap: %d MiB%n- JDK: %s (%s %s)%n- OS: %s %s %s%n",
+                cpuModel(), runtime.availableProcessors(), memory(), runtime.maxMemory() / (1024 * 1024),
                 System.getProperty("java.version"), System.getProperty("java.vm.name"), System.getProperty("java.vm.version"),
                 System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
     }
 
     private static String cpuModel() {
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (!Files.isReadable(cpuinfo)) {
-            return "unknown CPU";
+        return procLine("/proc/cpuinfo", "model name").orElse("unknown CPU");
+    }
+
+    private static String memory() {
+        return procLine("/proc/meminfo", "MemTotal").map(kb -> {
+            long kib = Long.parseLong(kb.replaceAll("[^0-9]", ""));
+            return String.format(Locale.ROOT, "%.1f GiB", kib / (1024.0 * 1024.0));
+        }).orElse("unknown memory");
+    }
+
+    /** The value of the first "name : value" line of a /proc file. */
+    private static java.util.Optional<String> procLine(String file, String name) {
+        Path path = Path.of(file);
+        if (!Files.isReadable(path)) {
+            return java.util.Optional.empty();
         }
         try {
-            return Files.readAllLines(cpuinfo).stream().filter(line -> line.startsWith("model name"))
-                    .map(line -> line.substring(line.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+            return Files.readAllLines(path).stream().filter(line -> line.startsWith(name))
+                    .map(line -> line.substring(line.indexOf(':') + 1).strip()).findFirst();
         } catch (IOException e) {
-            return "unknown CPU";
+            return java.util.Optional.empty();
         }
     }
 }

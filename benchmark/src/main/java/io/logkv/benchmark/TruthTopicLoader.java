@@ -59,7 +59,7 @@ final class TruthTopicLoader {
                 }
                 byte[] key = String.format("key-%010d", i).getBytes(StandardCharsets.UTF_8);
                 byte[] value = new RecordEnvelope(new Version(clock.next(), WRITER_ID), RecordEnvelope.NO_EXPIRY,
-                        "application/octet-stream", value(random, valueBytes)).encode();
+                        "application/octet-stream", Values.of(valueBytes, random)).encode();
                 payloadBytes += key.length + value.length;
                 // No explicit partition: the default partitioner hashes keys as LogKV's KeyPartitioner does.
                 last = producer.send(new ProducerRecord<>(namespace.truthTopic(), key, value));
@@ -78,21 +78,6 @@ final class TruthTopicLoader {
         System.out.printf("  loaded %d records (%.0f MiB payload) in %.1f s: %.0f records/s%n",
                 records, payloadBytes / 1048576.0, seconds, records / seconds);
         return new LoadedTopic(namespace, partitions, records, payloadBytes);
-    }
-
-    /**
-     * Half random bytes, half a repeated pattern: values that compress about 2:1, like typical JSON,
-     * rather than the best case (all zeros) or the worst (all random).
-     */
-    private static byte[] value(SplittableRandom random, int size) {
-        byte[] value = new byte[size];
-        for (int i = 0; i < size / 2; i++) {
-            value[i] = (byte) random.nextInt(256);
-        }
-        for (int i = size / 2; i < size; i++) {
-            value[i] = (byte) ('a' + i % 16);
-        }
-        return value;
     }
 
     private Properties producerConfig(NamespaceName namespace) {
