@@ -38,7 +38,31 @@ public final class TruthTopics {
     public int ensure(String topic, int partitions) {
         create(topic, partitions, requirements.topicConfig());
         awaitVisible(topic);
-        return verify(topic);
+        return verifySettled(topic);
+    }
+
+    /**
+     * Checks a topic that may have just been created: a broker whose metadata lags can describe it
+     * without its configuration for a moment (and so as unsafe), so the check is repeated until it
+     * passes or the admin timeout passes; a topic that really is unsafe fails after that.
+     */
+    private int verifySettled(String topic) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return verify(topic);
+            } catch (UnsafeTruthTopicException | KafkaUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaUnavailableException("interrupted checking topic " + topic, e);
+            }
+        }
     }
 
     /**

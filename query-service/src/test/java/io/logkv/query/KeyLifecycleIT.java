@@ -135,7 +135,7 @@ class KeyLifecycleIT {
     void namespacesAreCreatedDescribedAndListedAtRunTime() {
         String name = "orders-" + UUID.randomUUID().toString().substring(0, 8);
         HttpResponse<String> created = node.putNamespace(name, "{\"partitions\":3,\"defaultTtl\":\"2h\"}");
-        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
         HttpResponse<String> put = node.put(name, "k", "v");
         assertThat(put.statusCode()).isEqualTo(200);
