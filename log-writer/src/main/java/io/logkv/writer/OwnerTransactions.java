@@ -141,6 +141,14 @@ final class OwnerTransactions implements AutoCloseable {
             abortOrReset();
             throw new WriteFailedException("this node no longer owns the partition", e, false, true);
         } catch (KafkaException e) {
+            if (committing) {
+                // commitTransaction() failed: the commit may have happened (a retried EndTxn answered with an
+                // error, say). Only a fresh producer's initTransactions() can tell; the writes are answered as
+                // unknown and never retried, or a client could see 412 against its own committed write.
+                log.warn("event=commit_outcome_unknown error={}", e.toString());
+                closeProducer();
+                throw new WriteFailedException("Kafka did not confirm the commit: " + e.getMessage(), e, true);
+            }
             log.info("event=transaction_aborted error={}", e.toString());
             abortOrReset();
             throw new WriteFailedException("the transaction was aborted: " + e.getMessage(), e, false);

@@ -40,7 +40,18 @@ final class CasRegisterHistory {
 
     /** Whether the history is linearizable from {@code initial}. */
     synchronized boolean isLinearizable(String initial) {
-        return search(new BitSet(ops.size()), initial, new HashSet<>());
+        // The search recurses once per operation: thousands deep for a long history, so it gets a big stack.
+        boolean[] result = new boolean[1];
+        Thread searcher = new Thread(null, () -> result[0] = search(new BitSet(ops.size()), initial, new HashSet<>()),
+                "linearizability-check", 1L << 30);
+        searcher.start();
+        try {
+            searcher.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return result[0];
     }
 
     private boolean search(BitSet done, String state, Set<Object> seen) {

@@ -45,32 +45,32 @@ class ConditionalWriteIT {
 
     @Test
     void compareAndSetSucceedsOnlyAgainstTheCurrentVersion() {
-        HttpResponse<String> created = write(first, "PUT", "cas-key", "v1", "If-None-Match", "*");
+        HttpResponse<String> created = write(first, "PUT", casKey, "v1", "If-None-Match", "*");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         String v1 = created.headers().firstValue("ETag").orElseThrow();
 
-        HttpResponse<String> again = write(second, "PUT", "cas-key", "v1bis", "If-None-Match", "*");
+        HttpResponse<String> again = write(second, "PUT", casKey, "v1bis", "If-None-Match", "*");
         assertThat(again.statusCode()).isEqualTo(412);
         assertThat(again.headers().firstValue("ETag")).hasValue(v1);
         assertThat(again.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 
-        HttpResponse<String> updated = write(second, "PUT", "cas-key", "v2", "If-Match", v1);
+        HttpResponse<String> updated = write(second, "PUT", casKey, "v2", "If-Match", v1);
         assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
         String v2 = updated.headers().firstValue("ETag").orElseThrow();
 
-        HttpResponse<String> stale = write(first, "PUT", "cas-key", "v3", "If-Match", v1);
+        HttpResponse<String> stale = write(first, "PUT", casKey, "v3", "If-Match", v1);
         assertThat(stale.statusCode()).isEqualTo(412);
         assertThat(stale.headers().firstValue("ETag")).hasValue(v2);
 
-        assertThat(write(first, "DELETE", "cas-key", null, "If-Match", v1).statusCode()).isEqualTo(412);
-        HttpResponse<String> deleted = write(first, "DELETE", "cas-key", null, "If-Match", v2);
+        assertThat(write(first, "DELETE", casKey, null, "If-Match", v1).statusCode()).isEqualTo(412);
+        HttpResponse<String> deleted = write(first, "DELETE", casKey, null, "If-Match", v2);
         assertThat(deleted.statusCode()).isEqualTo(204);
 
-        HttpResponse<String> onAbsent = write(second, "PUT", "cas-key", "v4", "If-Match", v2);
+        HttpResponse<String> onAbsent = write(second, "PUT", casKey, "v4", "If-Match", v2);
         assertThat(onAbsent.statusCode()).isEqualTo(412);
         assertThat(onAbsent.headers().firstValue("ETag")).isEmpty();
-        assertThat(write(second, "PUT", "cas-key", "v5", "If-None-Match", "*").statusCode()).isEqualTo(200);
-        assertThat(first.get(NS, "cas-key", "KV-Token", deleted.headers().firstValue("KV-Token").orElseThrow()).statusCode())
+        assertThat(write(second, "PUT", casKey, "v5", "If-None-Match", "*").statusCode()).isEqualTo(200);
+        assertThat(first.get(NS, casKey, "KV-Token", deleted.headers().firstValue("KV-Token").orElseThrow()).statusCode())
                 .isIn(200);
     }
 
@@ -96,7 +96,7 @@ class ConditionalWriteIT {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return write(node, "PUT", "race-key", value, "If-None-Match", "*").statusCode();
+                return write(node, "PUT", raceKey, value, "If-None-Match", "*").statusCode();
             }, pool));
         }
         start.countDown();
@@ -108,6 +108,10 @@ class ConditionalWriteIT {
         assertThat(statuses).filteredOn(s -> s == 200).hasSize(1);
         assertThat(statuses).filteredOn(s -> s == 412).hasSize(creators - 1);
     }
+
+    /** Fresh per run, so a rerun does not meet the keys an earlier run created. */
+    private final String casKey = "cas-key-" + Long.toString(System.nanoTime(), 36);
+    private final String raceKey = "race-key-" + Long.toString(System.nanoTime(), 36);
 
     static HttpResponse<String> write(LogKvNode node, String method, String key, String value, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.keyUrl(NS, key)))

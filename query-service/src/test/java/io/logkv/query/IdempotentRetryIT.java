@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class IdempotentRetryIT {
 
-    private static final NamespaceName NS = new NamespaceName("idempotent");
+    private final NamespaceName NS = new NamespaceName("idempotent-" + Long.toString(System.nanoTime(), 36));
 
     @TempDir
     Path dataDir;
@@ -63,13 +63,14 @@ class IdempotentRetryIT {
     @Test
     void malformedIdempotencyKeysAreRefused() {
         try (LogKvNode node = LogKvNode.start("idem-c", KafkaTestCluster.shared().bootstrapServers(), dataDir.resolve("c"))) {
+            assertThat(node.putNamespace(NS.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
             assertThat(put(node, "k", "v", "x".repeat(257)).statusCode()).isEqualTo(400);
             assertThat(put(node, "k", "v", "has space").statusCode()).isEqualTo(400);
         }
     }
 
-    private static HttpResponse<String> put(LogKvNode node, String key, String value, String idempotencyKey) {
-        return node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default".equals(key) ? key : NS.value(), key)))
+    private HttpResponse<String> put(LogKvNode node, String key, String value, String idempotencyKey) {
+        return node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(NS.value(), key)))
                 .header("Idempotency-Key", idempotencyKey)
                 .PUT(HttpRequest.BodyPublishers.ofString(value)));
     }

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class IngestIT {
 
-    private static final NamespaceName NS = new NamespaceName("ingest");
+    private final NamespaceName NS = new NamespaceName("ingest-" + Long.toString(System.nanoTime(), 36));
 
     @TempDir
     Path dataDir;
@@ -81,7 +81,7 @@ class IngestIT {
     @Test
     void aMalformedIngestRecordIsDeadLetteredAndTheRestStillApplies() throws Exception {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
-        NamespaceName ns = new NamespaceName("ingest-bad");
+        NamespaceName ns = new NamespaceName("ingest-bad-" + Long.toString(System.nanoTime(), 36));
         try (LogKvNode node = LogKvNode.start("ingest-c", kafka, dataDir.resolve("c"));
              KafkaProducer<byte[], byte[]> raw = rawProducer(kafka);
              KafkaProducer<String, IngestWrite> producer = producer(kafka)) {
@@ -107,7 +107,7 @@ class IngestIT {
         }
     }
 
-    private static RecordMetadata produce(KafkaProducer<String, IngestWrite> producer, Map<String, String> expected,
+    private RecordMetadata produce(KafkaProducer<String, IngestWrite> producer, Map<String, String> expected,
                                           int from, int to) throws Exception {
         RecordMetadata last = null;
         List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
@@ -137,7 +137,7 @@ class IngestIT {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    private static long truthDataRecords(String kafka) {
+    private long truthDataRecords(String kafka) {
         return read(kafka, List.of(new TopicPartition(NS.truthTopic(), 0), new TopicPartition(NS.truthTopic(), 1)))
                 .stream().filter(r -> !IngestHeaders.isProgressMarker(r.key())).count();
     }

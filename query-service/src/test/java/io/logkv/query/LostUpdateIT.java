@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class LostUpdateIT {
 
-    private static final String NS = "counters";
+    /** Fresh per run: a rerun of this test must not start from the counters an earlier run left. */
+    private final String NS = "counters-" + Long.toString(System.nanoTime(), 36);
     private static final List<String> COUNTERS = List.of("c0", "c1", "c2");
     private static final String[] FAST_GROUP = {"--logkv.writer.session-timeout=1s", "--logkv.writer.transaction-timeout=5s"};
 
@@ -114,7 +115,7 @@ class LostUpdateIT {
     }
 
     /** Reads the counter (strong), then writes count + 1 conditioned on what was read; records both. */
-    private static void increment(LogKvNode node, String counter, String writer, CasRegisterHistory history,
+    private void increment(LogKvNode node, String counter, String writer, CasRegisterHistory history,
                                   AtomicInteger acknowledged, AtomicInteger unknown) {
         long readStart = System.nanoTime();
         HttpResponse<String> read;

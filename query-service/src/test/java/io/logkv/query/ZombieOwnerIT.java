@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class ZombieOwnerIT {
 
-    private static final NamespaceName NS = new NamespaceName("zombie");
+    private final NamespaceName NS = new NamespaceName("zombie-" + Long.toString(System.nanoTime(), 36));
     private static final String[] FAST_GROUP = {
             "--logkv.writer.session-timeout=1s",
             "--logkv.writer.max-poll-interval=2s",
