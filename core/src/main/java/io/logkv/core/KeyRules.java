@@ -38,6 +38,22 @@ public record KeyRules(int maxKeyBytes) {
         return out;
     }
 
+    /**
+     * Checks a key given as bytes that are already known to be valid UTF-8 (decoded strictly from a
+     * request path, say), without turning them into a string and back.
+     *
+     * @return the same bytes
+     */
+    public byte[] check(byte[] utf8) {
+        if (utf8.length == 0) {
+            throw new IllegalKeyException("the key is empty", false);
+        }
+        if (utf8.length > maxKeyBytes) {
+            throw new IllegalKeyException("the key is " + utf8.length + " bytes of UTF-8; the limit is " + maxKeyBytes, true);
+        }
+        return utf8;
+    }
+
     /** A key that breaks the rules; {@code tooLong} tells a length problem from a content problem. */
     public static final class IllegalKeyException extends IllegalArgumentException {
         private final boolean tooLong;

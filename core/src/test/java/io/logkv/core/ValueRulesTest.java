@@ -21,6 +21,15 @@ class ValueRulesTest {
     }
 
     @Test
+    void keyBytesAreCheckedWithoutReencoding() {
+        byte[] key = "é".repeat(512).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(keys.check(key)).isSameAs(key);
+        assertThatThrownBy(() -> keys.check(new byte[1025]))
+                .isInstanceOfSatisfying(KeyRules.IllegalKeyException.class, e -> assertThat(e.tooLong()).isTrue());
+        assertThatThrownBy(() -> keys.check(new byte[0])).isInstanceOf(KeyRules.IllegalKeyException.class);
+    }
+
+    @Test
     void ttlAcceptsTheFormsOfTheApi() {
         assertThat(TimeToLive.parse("90s")).isEqualTo(Duration.ofSeconds(90));
         assertThat(TimeToLive.parse("15m")).isEqualTo(Duration.ofMinutes(15));

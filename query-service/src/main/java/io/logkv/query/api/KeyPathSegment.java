@@ -18,8 +18,8 @@ final class KeyPathSegment {
     private KeyPathSegment() {
     }
 
-    /** The decoded key of a {@code .../keys/{key}} request URI. */
-    static String decode(String rawRequestUri) {
+    /** The decoded key of a {@code .../keys/{key}} request URI, as UTF-8 bytes checked to be valid. */
+    static byte[] decode(String rawRequestUri) {
         int start = rawRequestUri.indexOf(MARKER);
         if (start < 0) {
             throw ApiProblem.badRequest("bad-key", "the request path names no key");
@@ -45,12 +45,13 @@ final class KeyPathSegment {
                 bytes.write(c);
             }
         }
+        byte[] key = bytes.toByteArray();
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toByteArray()))
-                    .toString();
+                    .decode(ByteBuffer.wrap(key));
+            return key;
         } catch (CharacterCodingException e) {
             throw ApiProblem.badRequest("bad-key", "the key is not valid UTF-8 once percent-decoded");
         }

@@ -142,7 +142,7 @@ public class KeysController {
     /** The key's bytes, decoded from the raw path (the routed {@code {key}} only selects the handler). */
     private byte[] keyBytes(HttpServletRequest request) {
         try {
-            return keyRules.encode(KeyPathSegment.decode(request.getRequestURI()));
+            return keyRules.check(KeyPathSegment.decode(request.getRequestURI()));
         } catch (KeyRules.IllegalKeyException e) {
             throw e.tooLong()
                     ? new ApiProblem(HttpStatus.URI_TOO_LONG, "key-too-long", "Key too long", e.getMessage())
