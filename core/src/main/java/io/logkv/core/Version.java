@@ -1,6 +1,6 @@
 package io.logkv.core;
 
-import java.util.Locale;
+import java.util.HexFormat;
 
 /**
  * Identifies one write of one key, the same on every replica, after every rebuild and in every region,
@@ -24,8 +24,11 @@ public record Version(long timestamp, int writer) implements Comparable<Version>
 
     /** The text form used in {@code ETag} headers: 24 lower-case hex digits. */
     public String text() {
-        return String.format(Locale.ROOT, "%016x%08x", timestamp, writer);
+        // HexFormat, not String.format: this runs for every write and every read that finds a value.
+        return HEX.toHexDigits(timestamp) + HEX.toHexDigits(writer);
     }
+
+    private static final HexFormat HEX = HexFormat.of();
 
     /** Parses the text form; throws {@link IllegalArgumentException} when it is not one. */
     public static Version parse(String text) {
