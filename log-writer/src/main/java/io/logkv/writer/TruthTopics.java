@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -77,19 +78,8 @@ public final class TruthTopics {
     }
 
     private void create(String topic, int partitions, Map<String, String> config) {
-        try {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) requirements.replicationFactor())
-                    .configs(config))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new KafkaUnavailableException("could not create topic " + topic, e.getCause());
-            }
-        } catch (TimeoutException e) {
-            throw new KafkaUnavailableException("timed out creating topic " + topic, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted creating topic " + topic, e);
-        }
+        await(admin.createTopics(List.of(new NewTopic(topic, partitions, (short) requirements.replicationFactor())
+                .configs(config))).all(), "create topic " + topic, TopicExistsException.class);
     }
 
     /** Waits until a new topic's metadata has reached the broker that answers descriptions. */
@@ -127,51 +117,42 @@ public final class TruthTopics {
 
     /** Deletes a topic; a topic that is already gone is not an error. */
     public void delete(String topic) {
-        try {
-            admin.deleteTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                throw new KafkaUnavailableException("could not delete topic " + topic, e.getCause());
-            }
-        } catch (TimeoutException e) {
-            throw new KafkaUnavailableException("timed out deleting topic " + topic, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted deleting topic " + topic, e);
-        }
+        await(admin.deleteTopics(List.of(topic)).all(), "delete topic " + topic, UnknownTopicOrPartitionException.class);
     }
 
     /** The topic's description, or empty when it does not exist. */
     public Optional<TopicDescription> describe(String topic) {
-        try {
-            return Optional.of(admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic));
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return Optional.empty();
-            }
-            throw new KafkaUnavailableException("could not describe topic " + topic, e.getCause());
-        } catch (TimeoutException e) {
-            throw new KafkaUnavailableException("timed out describing topic " + topic, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted describing topic " + topic, e);
-        }
+        Map<String, TopicDescription> described = await(admin.describeTopics(List.of(topic)).allTopicNames(),
+                "describe topic " + topic, UnknownTopicOrPartitionException.class);
+        return Optional.ofNullable(described == null ? null : described.get(topic));
     }
 
     private Map<String, String> config(String topic) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = await(admin.describeConfigs(List.of(resource)).all(), "read the configuration of " + topic, null)
+                .get(resource);
+        return config.entries().stream()
+                .filter(entry -> entry.value() != null)
+                .collect(Collectors.toMap(e -> e.name(), e -> e.value()));
+    }
+
+    /**
+     * Waits, within the admin timeout, for an admin call. A failure of the {@code tolerated} kind answers
+     * null (the topic already exists, or is already gone); anything else means Kafka is unavailable.
+     */
+    private <T> T await(KafkaFuture<T> call, String what, Class<? extends Throwable> tolerated) {
         try {
-            Config config = admin.describeConfigs(List.of(resource)).all()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(resource);
-            return config.entries().stream()
-                    .filter(entry -> entry.value() != null)
-                    .collect(Collectors.toMap(e -> e.name(), e -> e.value()));
-        } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaUnavailableException("could not read the configuration of " + topic, e);
+            return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (tolerated != null && tolerated.isInstance(e.getCause())) {
+                return null;
+            }
+            throw new KafkaUnavailableException("could not " + what, e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaUnavailableException("timed out trying to " + what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted reading the configuration of " + topic, e);
+            throw new KafkaUnavailableException("interrupted trying to " + what, e);
         }
     }
 }
