@@ -128,6 +128,20 @@ public final class LocalReplicas implements AutoCloseable {
         return replicas.get(new TopicPartition(namespace.truthTopic(), partition));
     }
 
+    /**
+     * This node's replica of a partition, waiting up to {@code maxWait} (without a thread) for one that a
+     * namespace created a moment ago is still opening; completes with null if none opens in time.
+     */
+    public CompletableFuture<PartitionReplica> awaitReplica(NamespaceName namespace, int partition, Duration maxWait) {
+        PartitionReplica replica = replica(namespace, partition);
+        if (replica != null || maxWait.toMillis() <= 0) {
+            return CompletableFuture.completedFuture(replica);
+        }
+        long step = Math.min(20, maxWait.toMillis());
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(step, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .thenCompose(ignored -> awaitReplica(namespace, partition, maxWait.minusMillis(step)));
+    }
+
     /** This node's replicas of a namespace, by partition. */
     public List<PartitionReplica> replicas(NamespaceName namespace) {
         return replicas.values().stream()

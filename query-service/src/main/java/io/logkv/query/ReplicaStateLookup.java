@@ -38,17 +38,11 @@ final class ReplicaStateLookup implements StateLookup {
 
     @Override
     public CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait) {
-        PartitionReplica replica = replicas.replica(namespace, partition);
-        if (replica != null) {
-            return replica.catchUp().await(position, maxWait);
-        }
-        if (maxWait.toMillis() <= 0) {
-            return CompletableFuture.completedFuture(false);
-        }
         // The group can hand this node a partition of a namespace a moment before its replica opens.
-        Duration step = Duration.ofMillis(Math.min(50, maxWait.toMillis()));
-        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(step.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-                .thenCompose(ignored -> awaitApplied(namespace, partition, position, maxWait.minus(step)));
+        long started = System.nanoTime();
+        return replicas.awaitReplica(namespace, partition, maxWait).thenCompose(replica -> replica == null
+                ? CompletableFuture.completedFuture(false)
+                : replica.catchUp().await(position, maxWait.minusNanos(System.nanoTime() - started)));
     }
 
     private PartitionReplica replica(NamespaceName namespace, int partition) {

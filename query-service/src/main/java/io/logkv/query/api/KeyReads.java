@@ -9,7 +9,6 @@ import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.stereotype.Component;
 
@@ -38,22 +37,13 @@ public class KeyReads {
                                            ConsistencyToken token, Duration wait) {
         int partition = KeyPartitioner.partitionOf(key, namespace.settings().partitions());
         long started = System.nanoTime();
-        return replica(namespace, partition, started + wait.toNanos())
-                .thenCompose(replica -> read(namespace, replica, key, consistency, token, wait, started));
-    }
-
-    /** This node's replica of the partition; a namespace created a moment ago may still be opening it. */
-    private CompletableFuture<PartitionReplica> replica(ServedNamespace namespace, int partition, long deadlineNanos) {
-        PartitionReplica replica = replicas.replica(namespace.name(), partition);
-        if (replica != null) {
-            return CompletableFuture.completedFuture(replica);
-        }
-        if (System.nanoTime() >= deadlineNanos) {
-            return CompletableFuture.failedFuture(ApiProblem.unavailable("replica-unavailable", "No replica here",
-                    "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1)));
-        }
-        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))
-                .thenCompose(ignored -> replica(namespace, partition, deadlineNanos));
+        return replicas.awaitReplica(namespace.name(), partition, wait).thenCompose(replica -> {
+            if (replica == null) {
+                throw ApiProblem.unavailable("replica-unavailable", "No replica here",
+                        "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1));
+            }
+            return read(namespace, replica, key, consistency, token, wait, started);
+        });
     }
 
     private CompletableFuture<KeyRead> read(ServedNamespace namespace, PartitionReplica replica, byte[] key,

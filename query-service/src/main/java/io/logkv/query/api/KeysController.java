@@ -109,15 +109,17 @@ public class KeysController {
         Duration wait = waitBound(waitMs);
         return reads.read(namespace, keyBytes, level, token, wait).thenApply(read -> {
             RecordEnvelope envelope = read.envelope();
-            HttpHeaders headers = new HttpHeaders();
-            headers.set(TOKEN_HEADER, read.token().encode());
-            headers.set(LAG_HEADER, Long.toString(read.lagMs()));
+            String servedToken = read.token().encode();
+            String lag = Long.toString(read.lagMs());
             if (envelope == null) {
                 throw new ApiProblem(HttpStatus.NOT_FOUND, "key-not-found", "Key not found",
                         "there is no live value for this key in '" + ns + "'")
-                        .withHeader(TOKEN_HEADER, read.token().encode())
-                        .withHeader(LAG_HEADER, Long.toString(read.lagMs()));
+                        .withHeader(TOKEN_HEADER, servedToken)
+                        .withHeader(LAG_HEADER, lag);
             }
+            HttpHeaders headers = new HttpHeaders();
+            headers.set(TOKEN_HEADER, servedToken);
+            headers.set(LAG_HEADER, lag);
             String etag = quoted(envelope.version().text());
             headers.setETag(etag);
             if (envelope.expiresAtMs() != RecordEnvelope.NO_EXPIRY) {
