@@ -39,6 +39,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
     private final Queue<Runnable> commands;
     private final Map<TopicPartition, Ownership> owned = new HashMap<>();
     private volatile Set<TopicPartition> ready = Set.of();
+    private volatile Set<TopicPartition> assigned = Set.of();
 
     OwnedPartitions(OwnerSettings settings, Supplier<KafkaConsumer<byte[], byte[]>> consumer, OwnerTransactions transactions,
                     StateLookup state, IngestRecords ingest, RecentWrites recent, Queue<Runnable> commands) {
@@ -54,6 +55,11 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
     /** The partitions owned and caught up with (readable from any thread). */
     Set<TopicPartition> ready() {
         return ready;
+    }
+
+    /** The partitions owned, caught up or still catching up (readable from any thread). */
+    Set<TopicPartition> assigned() {
+        return assigned;
     }
 
     /** Adds a write to the batch if this node owns its partition and has caught up; parks it while catching up. */
@@ -117,6 +123,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             TopicPartition tp = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
             Ownership ownership = new Ownership(System.nanoTime());
             owned.put(tp, ownership);
+            publish();
             transactions.committedEnd(tp)
                     .thenCompose(end -> state.awaitApplied(ns, tp.partition(), end, settings.catchUpTimeout()))
                     .whenComplete((caughtUp, error) -> commands.add(() -> caughtUp(tp, ownership, Boolean.TRUE.equals(caughtUp), error)));
@@ -174,6 +181,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             }
         });
         ready = Set.copyOf(caughtUp);
+        assigned = Set.copyOf(owned.keySet());
     }
 
     /** One owned partition: whether it has caught up, and the writes waiting until it has. */

@@ -183,6 +183,11 @@ public final class PartitionOwner implements AutoCloseable {
         return advertisedUrl;
     }
 
+    /** The truth partitions the writers' group has given this node, caught up with or not. */
+    public Set<TopicPartition> assigned() {
+        return partitions.assigned();
+    }
+
     /** The truth partitions this node owns and has caught up with (so accepts writes for). */
     public Set<TopicPartition> owned() {
         return partitions.ready();

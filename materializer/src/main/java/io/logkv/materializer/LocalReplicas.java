@@ -10,6 +10,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -47,6 +51,11 @@ public final class LocalReplicas implements AutoCloseable {
     private final StoreResources resources;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, RebuildProgress> rebuilds = new ConcurrentHashMap<>();
+    /** Digests asked for at positions not yet applied, by partition, lowest position first (applier thread only). */
+    private final Map<TopicPartition, List<PendingDigest>> pendingDigests = new HashMap<>();
+    private final ExecutorService digester;
+    private final MeterRegistry meters;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiters = new AtomicInteger();
     private final Counter appliedRecords;
@@ -59,6 +68,12 @@ public final class LocalReplicas implements AutoCloseable {
 
     public LocalReplicas(ReplicaSettings settings, MeterRegistry meters) {
         this.settings = settings;
+        this.meters = meters;
+        this.digester = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "logkv-replica-digests");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.resources = new StoreResources(settings.blockCacheBytes(), settings.writeBufferBytes(), settings.minBlobBytes());
         this.consumer = new KafkaConsumer<>(consumerConfig(settings), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.appliedRecords = Counter.builder("logkv.replica.applied").description("Log records applied to replicas").register(meters);
@@ -81,21 +96,190 @@ public final class LocalReplicas implements AutoCloseable {
             for (int p = 0; p < partitions; p++) {
                 TopicPartition tp = new TopicPartition(namespace.truthTopic(), p);
                 if (!replicas.containsKey(tp)) {
-                    PartitionStore store = PartitionStore.open(storeDirectory(tp), resources);
-                    replicas.put(tp, new PartitionReplica(namespace, p, store, waiters, settings.maxWaiters()));
+                    openReplica(tp);
                     added.add(tp);
                 }
             }
-            if (!added.isEmpty()) {
-                consumer.assign(List.copyOf(replicas.keySet()));
-                for (TopicPartition tp : added) {
-                    long from = replicas.get(tp).resumedFrom();
-                    consumer.seek(tp, from);
-                    log.info("event=replica_opened partition={} resume_position={}", tp, from);
-                }
-                observeInitialLag(added);
+            reassign(added);
+        });
+    }
+
+    /** Opens this node's replica of one partition if it holds none (a partition the node has just come to own). */
+    public CompletableFuture<Void> ensure(NamespaceName namespace, int partition) {
+        TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
+        return submit(() -> {
+            if (!replicas.containsKey(tp)) {
+                openReplica(tp);
+                reassign(List.of(tp));
             }
         });
+    }
+
+    /** The truth partitions this node holds a replica of. */
+    public Set<TopicPartition> held() {
+        return Set.copyOf(replicas.keySet());
+    }
+
+    /**
+     * Makes this node hold exactly the replicas of {@code wanted} (truth partitions): opens the missing
+     * ones, resuming each from its persisted position, and closes and deletes the others. A replica
+     * released here is deleted because a store left behind would resume later from a position whose
+     * tombstones the log may have compacted away meanwhile.
+     */
+    public CompletableFuture<Void> hold(Set<TopicPartition> wanted) {
+        return submit(() -> {
+            List<TopicPartition> added = new ArrayList<>();
+            for (TopicPartition tp : wanted) {
+                if (!replicas.containsKey(tp) && NamespaceName.ofTopic(tp.topic()) != null) {
+                    openReplica(tp);
+                    added.add(tp);
+                }
+            }
+            List<TopicPartition> released = replicas.keySet().stream().filter(tp -> !wanted.contains(tp)).toList();
+            for (TopicPartition tp : released) {
+                closeReplica(tp, true);
+                log.info("event=replica_released partition={}", tp);
+            }
+            if (!released.isEmpty() && added.isEmpty()) {
+                consumer.assign(List.copyOf(replicas.keySet()));
+            }
+            reassign(added);
+        });
+    }
+
+    /**
+     * Wipes this node's replica of a partition and replays it from the start of the log, with progress
+     * in {@link #rebuilds()}, the logs and the {@code logkv.replica.rebuild.*} gauges. While it replays,
+     * the replica does not count as {@linkplain PartitionReplica#serving() serving}.
+     */
+    public CompletableFuture<RebuildProgress> rebuild(NamespaceName namespace, int partition) {
+        TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
+        CompletableFuture<RebuildProgress> started = new CompletableFuture<>();
+        submit(() -> {
+            if (!replicas.containsKey(tp)) {
+                throw new ReplicaUnavailableException("this node holds no replica of " + tp);
+            }
+            RebuildProgress running = rebuilds.get(tp);
+            if (running != null && !running.finished()) {
+                started.complete(running);
+                return;
+            }
+            closeReplica(tp, true);
+            PartitionReplica fresh = openReplica(tp);
+            consumer.assign(List.copyOf(replicas.keySet()));
+            consumer.seek(tp, 0);
+            long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(10)).getOrDefault(tp, 0L);
+            fresh.openedAgainst(end);
+            RebuildProgress progress = new RebuildProgress(namespace, partition, end);
+            rebuilds.put(tp, progress);
+            registerRebuildGauges(tp);
+            log.info("event=rebuild_started partition={} target_position={}", tp, end);
+            started.complete(progress);
+        }).whenComplete((ignored, error) -> {
+            if (error != null) {
+                started.completeExceptionally(error);
+            }
+        });
+        return started;
+    }
+
+    /** The rebuilds this node has run since it started (running and finished), latest per partition. */
+    public List<RebuildProgress> rebuilds() {
+        return rebuilds.values().stream()
+                .sorted(java.util.Comparator.comparing((RebuildProgress r) -> r.namespace().value()).thenComparingInt(RebuildProgress::partition))
+                .toList();
+    }
+
+    /**
+     * The digest of this node's replica of a partition at exactly {@code position}: of every committed
+     * record below it, and none above. Waits (without a thread) up to {@code maxWait} for the replica to
+     * get there; fails with {@link PositionPassedException} when it is already past it.
+     */
+    public CompletableFuture<ReplicaDigest> digestAt(NamespaceName namespace, int partition, long position, Duration maxWait) {
+        TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
+        CompletableFuture<ReplicaDigest> digest = new CompletableFuture<>();
+        submit(() -> {
+            PartitionReplica replica = replicas.get(tp);
+            if (replica == null) {
+                throw new ReplicaUnavailableException("this node holds no replica of " + tp);
+            }
+            long applied = replica.appliedPosition();
+            if (applied > position) {
+                throw new PositionPassedException(tp, position, applied);
+            }
+            PendingDigest pending = new PendingDigest(position, digest);
+            if (applied == position) {
+                takeDigest(replica, pending);
+                return;
+            }
+            List<PendingDigest> queue = pendingDigests.computeIfAbsent(tp, k -> new ArrayList<>());
+            queue.add(pending);
+            queue.sort(java.util.Comparator.comparingLong(PendingDigest::position));
+        }).whenComplete((ignored, error) -> {
+            if (error != null) {
+                digest.completeExceptionally(error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error);
+            }
+        });
+        return digest.orTimeout(Math.max(1, maxWait.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops applying the log to one replica (fault injection: a replica that falls behind). */
+    public CompletableFuture<Void> pause(NamespaceName namespace, int partition) {
+        return submit(() -> consumer.pause(List.of(new TopicPartition(namespace.truthTopic(), partition))));
+    }
+
+    /** Resumes applying the log to a replica paused with {@link #pause}. */
+    public CompletableFuture<Void> resume(NamespaceName namespace, int partition) {
+        return submit(() -> consumer.resume(List.of(new TopicPartition(namespace.truthTopic(), partition))));
+    }
+
+    private PartitionReplica openReplica(TopicPartition tp) {
+        NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
+        PartitionStore store = PartitionStore.open(storeDirectory(tp), resources);
+        PartitionReplica replica = new PartitionReplica(namespace, tp.partition(), store, waiters, settings.maxWaiters());
+        replicas.put(tp, replica);
+        return replica;
+    }
+
+    private void closeReplica(TopicPartition tp, boolean destroy) {
+        PartitionReplica replica = replicas.remove(tp);
+        if (replica != null) {
+            replica.close(destroy);
+        }
+        List<PendingDigest> pending = pendingDigests.remove(tp);
+        if (pending != null) {
+            pending.forEach(d -> d.result().completeExceptionally(new ReplicaUnavailableException(tp + " was closed")));
+        }
+        RebuildProgress rebuild = rebuilds.get(tp);
+        if (rebuild != null && !rebuild.finished()) {
+            rebuild.failed("the replica was closed");
+        }
+    }
+
+    /** Assigns the consumer to every replica held and seeks newly opened ones to where they resume. */
+    private void reassign(List<TopicPartition> added) {
+        if (added.isEmpty()) {
+            return;
+        }
+        consumer.assign(List.copyOf(replicas.keySet()));
+        for (TopicPartition tp : added) {
+            long from = replicas.get(tp).resumedFrom();
+            consumer.seek(tp, from);
+            log.info("event=replica_opened partition={} resume_position={}", tp, from);
+        }
+        observeInitialLag(added);
+    }
+
+    private void registerRebuildGauges(TopicPartition tp) {
+        io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
+                "namespace", NamespaceName.ofTopic(tp.topic()).value(), "partition", Integer.toString(tp.partition()));
+        io.micrometer.core.instrument.Gauge.builder("logkv.replica.rebuild.percent", rebuilds,
+                        all -> all.containsKey(tp) ? all.get(tp).status().percentDone() : 0)
+                .description("How far the latest rebuild of a replica has come").tags(tags).register(meters);
+        io.micrometer.core.instrument.Gauge.builder("logkv.replica.rebuild.records", rebuilds,
+                        all -> all.containsKey(tp) ? all.get(tp).status().records() : 0)
+                .description("Records the latest rebuild of a replica has applied").tags(tags).register(meters);
     }
 
     /**
@@ -107,7 +291,11 @@ public final class LocalReplicas implements AutoCloseable {
         try {
             Map<TopicPartition, Long> ends = consumer.endOffsets(added, Duration.ofSeconds(2));
             long now = System.currentTimeMillis();
-            ends.forEach((tp, end) -> replicas.get(tp).observeLag(Math.max(0, end - replicas.get(tp).resumedFrom()), now));
+            ends.forEach((tp, end) -> {
+                PartitionReplica replica = replicas.get(tp);
+                replica.openedAgainst(end);
+                replica.observeLag(Math.max(0, end - replica.resumedFrom()), now);
+            });
         } catch (org.apache.kafka.common.errors.TimeoutException | WakeupException e) {
             log.debug("event=initial_lag_unknown partitions={}", added.size());
         }
@@ -118,7 +306,7 @@ public final class LocalReplicas implements AutoCloseable {
         return submit(() -> {
             List<TopicPartition> removed = replicas.keySet().stream()
                     .filter(tp -> tp.topic().equals(namespace.truthTopic())).toList();
-            removed.forEach(tp -> replicas.remove(tp).close(true));
+            removed.forEach(tp -> closeReplica(tp, true));
             consumer.assign(List.copyOf(replicas.keySet()));
         });
     }
@@ -214,6 +402,7 @@ public final class LocalReplicas implements AutoCloseable {
             replicas.values().forEach(r -> r.close(false));
             replicas.clear();
             consumer.close(Duration.ofSeconds(5));
+            digester.shutdown();
             resources.close();
         }
     }
@@ -232,38 +421,101 @@ public final class LocalReplicas implements AutoCloseable {
                 continue;
             }
             List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
-            int applied = 0;
-            long ingestPosition = 0;
-            try (PartitionStore.Batch changes = replica.store().newBatch()) {
-                for (ConsumerRecord<byte[], byte[]> record : batch) {
-                    if (record.key() == null) {
-                        malformedRecords.increment();
-                    } else if (IngestHeaders.isProgressMarker(record.key())) {
-                        ingestPosition = Math.max(ingestPosition, IngestHeaders.progressOf(record.value()));
-                    } else if (record.value() == null) {
-                        changes.delete(record.key());
-                        rememberOutcome(changes, record, Tombstones.versionOf(record.headers()));
-                        applied++;
-                    } else if (isEnvelope(record.value())) {
-                        changes.put(record.key(), record.value());
-                        rememberOutcome(changes, record, RecordEnvelope.versionOf(record.value()));
-                        applied++;
-                    } else {
-                        malformedRecords.increment();
-                        log.warn("event=malformed_record partition={} offset={}", tp, record.offset());
-                    }
+            List<PendingDigest> pending = pendingDigests.get(tp);
+            int from = 0;
+            while (from < batch.size()) {
+                // A digest asked for at position P sees every record below P and none above: the batch is
+                // cut there, and the snapshot taken between the two parts.
+                long cut = pending == null || pending.isEmpty() ? Long.MAX_VALUE : pending.get(0).position();
+                int to = from;
+                while (to < batch.size() && batch.get(to).offset() < cut) {
+                    to++;
                 }
-                // The last record's offset, not consumer.position(): that call can throw a pending
-                // wakeup, and the position must never run ahead of what this batch holds.
-                long position = batch.get(batch.size() - 1).offset() + 1;
-                if (ingestPosition > 0) {
-                    changes.ingestPosition(ingestPosition);
+                if (to > from) {
+                    long position = to < batch.size() ? cut : batch.get(to - 1).offset() + 1;
+                    applySegment(tp, replica, batch.subList(from, to), position);
                 }
-                changes.commit(position);
-                replica.applied(position, applied, ingestPosition);
+                if (to < batch.size()) {
+                    replica.advancedWithoutRecords(cut);
+                    takeDueDigests(tp, replica, batch.get(to).offset());
+                }
+                from = to;
             }
-            appliedRecords.increment(applied);
         }
+    }
+
+    private void applySegment(TopicPartition tp, PartitionReplica replica, List<ConsumerRecord<byte[], byte[]>> segment, long position) {
+        int applied = 0;
+        long bytes = 0;
+        long ingestPosition = 0;
+        try (PartitionStore.Batch changes = replica.store().newBatch()) {
+            for (ConsumerRecord<byte[], byte[]> record : segment) {
+                if (record.key() == null) {
+                    malformedRecords.increment();
+                } else if (IngestHeaders.isProgressMarker(record.key())) {
+                    ingestPosition = Math.max(ingestPosition, IngestHeaders.progressOf(record.value()));
+                } else if (record.value() == null) {
+                    changes.delete(record.key());
+                    rememberOutcome(changes, record, Tombstones.versionOf(record.headers()));
+                    applied++;
+                    bytes += record.key().length;
+                } else if (isEnvelope(record.value())) {
+                    changes.put(record.key(), record.value());
+                    rememberOutcome(changes, record, RecordEnvelope.versionOf(record.value()));
+                    applied++;
+                    bytes += record.key().length + record.value().length;
+                } else {
+                    malformedRecords.increment();
+                    log.warn("event=malformed_record partition={} offset={}", tp, record.offset());
+                }
+            }
+            // The position comes from the records (or the digest cut), not consumer.position(): that call
+            // can throw a pending wakeup, and the position must never run ahead of what this batch holds.
+            if (ingestPosition > 0) {
+                changes.ingestPosition(ingestPosition);
+            }
+            changes.commit(position);
+            replica.applied(position, applied, ingestPosition);
+        }
+        appliedRecords.increment(applied);
+        RebuildProgress rebuild = rebuilds.get(tp);
+        if (rebuild != null && !rebuild.finished()) {
+            rebuild.applied(position, applied, bytes);
+            if (rebuild.finished()) {
+                logRebuildDone(tp, rebuild);
+            }
+        }
+    }
+
+    /** Takes the digests due at or below {@code limit}: the replica holds every committed record below each. */
+    private void takeDueDigests(TopicPartition tp, PartitionReplica replica, long limit) {
+        List<PendingDigest> pending = pendingDigests.get(tp);
+        while (pending != null && !pending.isEmpty() && pending.get(0).position() <= limit) {
+            takeDigest(replica, pending.remove(0));
+        }
+        if (pending != null && pending.isEmpty()) {
+            pendingDigests.remove(tp);
+        }
+    }
+
+    private void takeDigest(PartitionReplica replica, PendingDigest pending) {
+        if (pending.result().isDone()) {
+            return; // timed out meanwhile
+        }
+        PartitionStore.ContentSnapshot snapshot = replica.store().snapshot();
+        digester.execute(() -> {
+            try {
+                pending.result().complete(replica.digest(snapshot, pending.position()));
+            } catch (RuntimeException e) {
+                pending.result().completeExceptionally(e);
+            }
+        });
+    }
+
+    private void logRebuildDone(TopicPartition tp, RebuildProgress rebuild) {
+        RebuildProgress.Status status = rebuild.status();
+        log.info("event=rebuild_done partition={} records={} bytes={} seconds={} records_per_second={} mb_per_second={}",
+                tp, status.records(), status.bytes(), status.elapsedMs() / 1000.0, status.recordsPerSecond(), status.megabytesPerSecond());
     }
 
     private static void rememberOutcome(PartitionStore.Batch changes, ConsumerRecord<byte[], byte[]> record, Version version) {
@@ -285,7 +537,23 @@ public final class LocalReplicas implements AutoCloseable {
         for (Map.Entry<TopicPartition, PartitionReplica> entry : replicas.entrySet()) {
             TopicPartition tp = entry.getKey();
             PartitionReplica replica = entry.getValue();
-            replica.advancedWithoutRecords(consumer.position(tp));
+            long position = consumer.position(tp);
+            replica.advancedWithoutRecords(position);
+            if (pendingDigests.containsKey(tp)) {
+                takeDueDigests(tp, replica, replica.appliedPosition());
+            }
+            RebuildProgress rebuild = rebuilds.get(tp);
+            if (rebuild != null && !rebuild.finished()) {
+                rebuild.advancedTo(replica.appliedPosition());
+                if (rebuild.finished()) {
+                    logRebuildDone(tp, rebuild);
+                } else if (System.nanoTime() - rebuild.lastReportNanos >= PROGRESS_INTERVAL_MS * 1_000_000) {
+                    RebuildProgress.Status status = rebuild.status();
+                    log.info("event=rebuild_progress partition={} done_percent={} records={} records_per_second={} mb_per_second={}",
+                            tp, status.percentDone(), status.records(), status.recordsPerSecond(), status.megabytesPerSecond());
+                    rebuild.lastReportNanos = System.nanoTime();
+                }
+            }
             OptionalLong lag = consumer.currentLag(tp);
             if (lag.isPresent()) {
                 replica.observeLag(lag.getAsLong(), now);
@@ -350,6 +618,9 @@ public final class LocalReplicas implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private record PendingDigest(long position, CompletableFuture<ReplicaDigest> result) {
     }
 
     private static final class ReplayProgress {

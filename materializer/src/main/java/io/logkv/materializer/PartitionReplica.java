@@ -23,6 +23,8 @@ public final class PartitionReplica {
     private final ReentrantReadWriteLock open = new ReentrantReadWriteLock();
     private volatile long lagRecords = -1;
     private volatile long caughtUpAtMs;
+    private volatile long endAtOpen = -1;
+    private volatile boolean serving;
     private volatile boolean closed;
     private long persisted;
     private boolean bulkLoading;
@@ -96,6 +98,15 @@ public final class PartitionReplica {
         return resumedFrom;
     }
 
+    /**
+     * Whether this replica has reached the log's end as it was when the replica opened (or has been seen
+     * caught up since): from then on it is a fair answer for eventual reads. A replica opened empty for a
+     * rebuild or a new placement is not, until its replay is done.
+     */
+    public boolean serving() {
+        return serving;
+    }
+
     /** Records applied since this replica was opened: small after a restart, the whole log after a wipe. */
     public long appliedSinceOpen() {
         return appliedSinceOpen.get();
@@ -137,9 +148,40 @@ public final class PartitionReplica {
         return store;
     }
 
+    /** Notes the log's end when the replica opened; the replica serves once it has applied that far. */
+    void openedAgainst(long end) {
+        endAtOpen = end;
+        if (catchUp.applied() >= end) {
+            serving = true;
+        }
+    }
+
+    /**
+     * The digest of a snapshot taken on the applying thread at exactly {@code position}; computed on the
+     * caller's thread, with the store kept open meanwhile. Releases the snapshot.
+     */
+    ReplicaDigest digest(PartitionStore.ContentSnapshot snapshot, long position) {
+        open.readLock().lock();
+        try {
+            if (closed) {
+                throw new ReplicaUnavailableException(namespace + "-" + partition + " closed before its digest was taken");
+            }
+            try {
+                return new ReplicaDigest(namespace.value(), partition, position, snapshot.digest());
+            } finally {
+                snapshot.close();
+            }
+        } finally {
+            open.readLock().unlock();
+        }
+    }
+
     void applied(long position, int records, long ingestPosition) {
         appliedSinceOpen.addAndGet(records);
         persisted = position;
+        if (endAtOpen >= 0 && position >= endAtOpen) {
+            serving = true;
+        }
         catchUp.advance(position);
         if (ingestPosition > 0) {
             ingestCatchUp.advance(ingestPosition);
@@ -148,6 +190,9 @@ public final class PartitionReplica {
 
     /** Records that the log position moved without records (transaction markers); persisted later. */
     void advancedWithoutRecords(long position) {
+        if (endAtOpen >= 0 && position >= endAtOpen) {
+            serving = true;
+        }
         catchUp.advance(position);
     }
 
@@ -167,6 +212,7 @@ public final class PartitionReplica {
         lagRecords = records;
         if (records == 0) {
             caughtUpAtMs = nowMs;
+            serving = true;
         }
         boolean farBehind = records > BULK_LOAD_LAG_RECORDS;
         if (farBehind != bulkLoading && !closed) {

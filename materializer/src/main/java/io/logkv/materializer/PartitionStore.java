@@ -15,7 +15,9 @@ import org.rocksdb.MutableColumnFamilyOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -103,28 +105,58 @@ public final class PartitionStore implements AutoCloseable {
      * partition at the same position have equal digests.
      */
     public String digest() {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        try (ContentSnapshot snapshot = snapshot()) {
+            return snapshot.digest();
         }
-        ByteBuffer lengths = ByteBuffer.allocate(8);
-        try (RocksIterator it = db.newIterator()) {
-            for (it.seek(new byte[] {DATA_PREFIX}); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                if (key[0] != DATA_PREFIX) {
-                    break;
-                }
-                byte[] value = it.value();
-                lengths.clear();
-                lengths.putInt(key.length - 1).putInt(value.length);
-                sha.update(lengths.array());
-                sha.update(key, 1, key.length - 1);
-                sha.update(value);
+    }
+
+    /**
+     * Freezes the store's current contents (a RocksDB snapshot): later writes do not change what the
+     * snapshot's digest sees, so a digest can be taken at an exact position and computed elsewhere.
+     */
+    public ContentSnapshot snapshot() {
+        return new ContentSnapshot(db.getSnapshot());
+    }
+
+    /** The frozen contents of a store; close it to let RocksDB drop what only it still holds. */
+    public final class ContentSnapshot implements AutoCloseable {
+        private final Snapshot snapshot;
+
+        private ContentSnapshot(Snapshot snapshot) {
+            this.snapshot = snapshot;
+        }
+
+        /** SHA-256 over every (key length, value length, key, value) of the data keys, in key order. */
+        public String digest() {
+            MessageDigest sha;
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
             }
+            ByteBuffer lengths = ByteBuffer.allocate(8);
+            try (ReadOptions read = new ReadOptions().setSnapshot(snapshot).setFillCache(false);
+                 RocksIterator it = db.newIterator(read)) {
+                for (it.seek(new byte[] {DATA_PREFIX}); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (key[0] != DATA_PREFIX) {
+                        break;
+                    }
+                    byte[] value = it.value();
+                    lengths.clear();
+                    lengths.putInt(key.length - 1).putInt(value.length);
+                    sha.update(lengths.array());
+                    sha.update(key, 1, key.length - 1);
+                    sha.update(value);
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest());
         }
-        return HexFormat.of().formatHex(sha.digest());
+
+        @Override
+        public void close() {
+            db.releaseSnapshot(snapshot);
+        }
     }
 
     /** The number of keys held, as RocksDB estimates it (cheap, approximate). */

@@ -108,6 +108,11 @@ public record LogKvProperties(
      * @param defaultWait       how long a read waits for its replica by default ({@code wait_ms})
      * @param maxWait           the largest {@code wait_ms} accepted
      * @param readyMaxLagRecords the lag, in records, under which a node counts as caught up (readiness)
+     * @param copies            replicas of each partition across the nodes (the partition's owner is one)
+     * @param placementRefresh  how often a node re-reads the group and re-places its replicas
+     * @param releaseDelay      how long a node keeps a replica that left its placement (while the new holder catches up)
+     * @param forwardTimeout    how long a node forwarded a read may take beyond the read's own wait
+     * @param maxBatchKeys      keys one batch-get may ask for
      */
     public record Replicas(
             @DefaultValue("256MB") DataSize blockCache,
@@ -117,6 +122,11 @@ public record LogKvProperties(
             @DefaultValue("10000") int maxWaitingReads,
             @DefaultValue("1s") Duration defaultWait,
             @DefaultValue("10s") Duration maxWait,
-            @DefaultValue("1000") long readyMaxLagRecords) {
+            @DefaultValue("1000") long readyMaxLagRecords,
+            @DefaultValue("2") int copies,
+            @DefaultValue("1s") Duration placementRefresh,
+            @DefaultValue("30s") Duration releaseDelay,
+            @DefaultValue("2s") Duration forwardTimeout,
+            @DefaultValue("1000") int maxBatchKeys) {
     }
 }

@@ -2,6 +2,7 @@ package io.logkv.query;
 
 import io.logkv.core.HybridClock;
 import io.logkv.materializer.LocalReplicas;
+import io.logkv.query.cluster.ClusterReplicas;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.materializer.ReplicaSettings;
 import io.logkv.core.KeyRules;
@@ -101,17 +102,24 @@ public class NodeConfiguration {
     }
 
     @Bean(destroyMethod = "close")
+    ClusterReplicas clusterReplicas(OwnerDirectory directory, LocalReplicas replicas, PartitionOwner owner, LogKvProperties props) {
+        LogKvProperties.Replicas settings = props.replicas();
+        return new ClusterReplicas(directory, replicas, owner, settings.copies(), settings.placementRefresh(),
+                settings.releaseDelay(), props.kafka().adminTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
     NamespaceCatalog namespaceCatalog(LogKvProperties props) {
         return new NamespaceCatalog(props.kafka().bootstrapServers(), "logkv-catalog-" + props.nodeId());
     }
 
     @Bean
     NodeStartup nodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
-                            NamespaceRegistryWriter registry, PartitionOwner owner, LogKvProperties props) {
+                            NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, LogKvProperties props) {
         if (props.limits().maxValueBytes().toBytes() > Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES
                 || props.limits().maxKeyBytes() < 1) {
             throw new IllegalArgumentException("logkv.limits are out of range");
         }
-        return new NodeStartup(catalog, replicas, topics, registry, owner, props);
+        return new NodeStartup(catalog, replicas, topics, registry, owner, cluster, props);
     }
 }

@@ -4,6 +4,7 @@ import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
+import io.logkv.query.cluster.ClusterReplicas;
 import io.logkv.writer.NamespaceRegistryWriter;
 import io.logkv.writer.TruthTopics;
 import io.logkv.writer.UnsafeTruthTopicException;
@@ -22,7 +23,7 @@ import org.springframework.context.ApplicationListener;
 /**
  * Brings a node up: makes sure the registry topic exists, reads the registry, creates the bootstrap
  * namespaces, and refuses to start if any truth topic could lose acknowledged writes. From then on every
- * namespace the registry announces is checked and replicated on this node.
+ * namespace the registry announces is checked, and its partitions are replicated where the placement says.
  */
 public class NodeStartup implements InitializingBean, ApplicationListener<WebServerInitializedEvent> {
 
@@ -33,17 +34,19 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
     private final TruthTopics topics;
     private final NamespaceRegistryWriter registry;
     private final PartitionOwner owner;
+    private final ClusterReplicas cluster;
     private final LogKvProperties props;
     private final Set<NamespaceName> unsafe = ConcurrentHashMap.newKeySet();
     private volatile boolean started;
 
     NodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
-                NamespaceRegistryWriter registry, PartitionOwner owner, LogKvProperties props) {
+                NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, LogKvProperties props) {
         this.catalog = catalog;
         this.replicas = replicas;
         this.topics = topics;
         this.registry = registry;
         this.owner = owner;
+        this.cluster = cluster;
         this.props = props;
     }
 
@@ -89,11 +92,22 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
                 : props.advertisedUrl();
         owner.start(url);
         owner.follow(servedNamespaces());
+        cluster.start(url, this::servedPartitions);
         log.info("event=writer_joined node={} advertised_url={}", props.nodeId(), url);
     }
 
     private List<NamespaceName> servedNamespaces() {
         return catalog.all().keySet().stream().filter(ns -> !unsafe.contains(ns)).toList();
+    }
+
+    private java.util.Map<NamespaceName, Integer> servedPartitions() {
+        java.util.Map<NamespaceName, Integer> served = new java.util.HashMap<>();
+        catalog.all().forEach((namespace, settings) -> {
+            if (!unsafe.contains(namespace)) {
+                served.put(namespace, settings.partitions());
+            }
+        });
+        return served;
     }
 
     /** Whether the node finished starting. */
@@ -132,8 +146,8 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
                         + " partitions but the registry says " + settings.partitions()));
             }
             unsafe.remove(namespace);
-            replicas.replicate(namespace, partitions);
             owner.follow(servedNamespaces());
+            cluster.refreshSoon();
         } catch (UnsafeTruthTopicException e) {
             unsafe.add(namespace);
             log.error("event=namespace_not_served namespace={} reason=\"{}\"", namespace, e.getMessage());

@@ -38,8 +38,11 @@ final class ReplicaStateLookup implements StateLookup {
 
     @Override
     public CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait) {
-        // The group can hand this node a partition of a namespace a moment before its replica opens.
+        // A new owner may hold no replica of the partition yet (it was not one of its replicas): open one.
         long started = System.nanoTime();
+        if (replicas.replica(namespace, partition) == null) {
+            replicas.ensure(namespace, partition);
+        }
         return replicas.awaitReplica(namespace, partition, maxWait).thenCompose(replica -> replica == null
                 ? CompletableFuture.completedFuture(false)
                 : replica.catchUp().await(position, maxWait.minusNanos(System.nanoTime() - started)));

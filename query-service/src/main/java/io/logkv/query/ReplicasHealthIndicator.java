@@ -1,13 +1,14 @@
 package io.logkv.query;
 
 import io.logkv.materializer.LocalReplicas;
+import io.logkv.query.cluster.ClusterReplicas;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
  * The {@code replicas} health contributor, part of the readiness group: a node is ready to take reads
- * only once every replica it holds is within {@code logkv.replicas.ready-max-lag-records} of the log,
+ * only once it has placed its replicas and every replica it holds is within {@code logkv.replicas.ready-max-lag-records} of the log,
  * and it is down when the thread that applies the log has failed.
  */
 @Component("replicas")
@@ -15,11 +16,14 @@ public class ReplicasHealthIndicator implements HealthIndicator {
 
     private final LocalReplicas replicas;
     private final NodeStartup startup;
+    private final ClusterReplicas cluster;
     private final long maxLagRecords;
 
-    public ReplicasHealthIndicator(LocalReplicas replicas, NodeStartup startup, LogKvProperties props) {
+    public ReplicasHealthIndicator(LocalReplicas replicas, NodeStartup startup, ClusterReplicas cluster,
+                                   LogKvProperties props) {
         this.replicas = replicas;
         this.startup = startup;
+        this.cluster = cluster;
         this.maxLagRecords = props.replicas().readyMaxLagRecords();
     }
 
@@ -28,7 +32,7 @@ public class ReplicasHealthIndicator implements HealthIndicator {
         if (replicas.failure() != null) {
             return Health.down().withDetail("error", String.valueOf(replicas.failure().getMessage())).build();
         }
-        if (!startup.started() || !replicas.caughtUp(maxLagRecords)) {
+        if (!startup.started() || !cluster.placed() || !replicas.caughtUp(maxLagRecords)) {
             return Health.outOfService().withDetail("reason", "replicas are catching up with the log").build();
         }
         return Health.up().build();

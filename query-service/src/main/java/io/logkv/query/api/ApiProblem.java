@@ -39,10 +39,35 @@ public class ApiProblem extends RuntimeException {
                 .withHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
     }
 
+    /** A peer's problem answer, to pass on as this node's own. */
+    public static ApiProblem fromPeer(int status, byte[] body, java.util.Optional<String> retryAfter, tools.jackson.databind.ObjectMapper json) {
+        String type = "replica-unavailable";
+        String title = "Replica unavailable";
+        String detail = "a replica answered " + status;
+        try {
+            tools.jackson.databind.JsonNode problem = json.readTree(body);
+            type = problem.path("type").asString(type).replaceFirst("^/problems/", "");
+            title = problem.path("title").asString(title);
+            detail = problem.path("detail").asString(detail);
+        } catch (RuntimeException e) {
+            // not a problem document: keep the generic description
+        }
+        HttpStatus resolved = HttpStatus.resolve(status);
+        ApiProblem answer = new ApiProblem(resolved == null || resolved.is2xxSuccessful() ? HttpStatus.SERVICE_UNAVAILABLE : resolved,
+                type, title, detail);
+        retryAfter.ifPresent(value -> answer.withHeader("Retry-After", value));
+        return answer;
+    }
+
     /** Adds a header to the answer. */
     public ApiProblem withHeader(String name, String value) {
         headers.put(name, value);
         return this;
+    }
+
+    /** The problem type's name (the last segment of its URI). */
+    public String type() {
+        return type;
     }
 
     public HttpStatus status() {

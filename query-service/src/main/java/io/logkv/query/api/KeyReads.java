@@ -30,16 +30,18 @@ public class KeyReads {
     /**
      * Reads one key.
      *
-     * @param token the positions the client has seen (session reads wait for them)
+     * @param token     the positions the client has seen (session reads wait for them)
+     * @param forwarded whether another node sent the read here as a replica holder: if this node holds
+     *                  none, it says so at once instead of waiting for one to open
      * @return the outcome; fails with a 503 {@link ApiProblem} when the replica cannot catch up within {@code wait}
      */
     public CompletableFuture<KeyRead> read(ServedNamespace namespace, byte[] key, ReadConsistency consistency,
-                                           ConsistencyToken token, Duration wait) {
+                                           ConsistencyToken token, Duration wait, boolean forwarded) {
         int partition = KeyPartitioner.partitionOf(key, namespace.settings().partitions());
         long started = System.nanoTime();
-        return replicas.awaitReplica(namespace.name(), partition, wait).thenCompose(replica -> {
+        return replicas.awaitReplica(namespace.name(), partition, forwarded ? Duration.ZERO : wait).thenCompose(replica -> {
             if (replica == null) {
-                throw ApiProblem.unavailable("replica-unavailable", "No replica here",
+                throw ApiProblem.unavailable(ReadRouting.NO_REPLICA_PROBLEM, "No replica here",
                         "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1));
             }
             return read(namespace, replica, key, consistency, token, wait, started);

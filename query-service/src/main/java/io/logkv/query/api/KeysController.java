@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collections;
+import java.util.List;
+import java.util.function.Supplier;
+import io.logkv.query.api.Peers.ForwardedRequest;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -43,18 +46,27 @@ public class KeysController {
     public static final String TOKEN_HEADER = "KV-Token";
     public static final String LAG_HEADER = "KV-Replica-Lag-Ms";
     public static final String EXPIRES_HEADER = "KV-Expires-At";
+    /** Names the node whose replica answered a read. */
+    public static final String SERVED_BY_HEADER = "KV-Served-By";
+    private static final List<String> FORWARDED_READ_HEADERS = List.of(TOKEN_HEADER, HttpHeaders.IF_NONE_MATCH);
+    static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, TOKEN_HEADER, LAG_HEADER,
+            EXPIRES_HEADER, SERVED_BY_HEADER, HttpHeaders.RETRY_AFTER);
     private static final String DEFAULT_CONTENT_TYPE = MediaType.APPLICATION_OCTET_STREAM_VALUE;
 
     private final NamespaceResolver namespaces;
     private final LogWriter writer;
     private final KeyReads reads;
     private final WriteRouting routing;
+    private final ReadRouting readRouting;
+    private final String nodeId;
     private final KeyRules keyRules;
     private final long maxValueBytes;
     private final LogKvProperties.Replicas replicaProps;
 
     public KeysController(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
-                          LogKvProperties props) {
+                          ReadRouting readRouting, LogKvProperties props) {
+        this.readRouting = readRouting;
+        this.nodeId = props.nodeId();
         this.namespaces = namespaces;
         this.writer = writer;
         this.reads = reads;
@@ -106,31 +118,44 @@ public class KeysController {
         byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
-        Duration wait = waitBound(waitMs);
-        return reads.read(namespace, keyBytes, level, token, wait).thenApply(read -> {
-            RecordEnvelope envelope = read.envelope();
-            String servedToken = read.token().encode();
-            String lag = Long.toString(read.lagMs());
-            if (envelope == null) {
-                throw new ApiProblem(HttpStatus.NOT_FOUND, "key-not-found", "Key not found",
-                        "there is no live value for this key in '" + ns + "'")
-                        .withHeader(TOKEN_HEADER, servedToken)
-                        .withHeader(LAG_HEADER, lag);
-            }
-            HttpHeaders headers = new HttpHeaders();
-            headers.set(TOKEN_HEADER, servedToken);
-            headers.set(LAG_HEADER, lag);
-            String etag = quoted(envelope.version().text());
-            headers.setETag(etag);
-            if (envelope.expiresAtMs() != RecordEnvelope.NO_EXPIRY) {
-                headers.set(EXPIRES_HEADER, Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString());
-            }
-            if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
-                return new ResponseEntity<>(headers, HttpStatus.NOT_MODIFIED);
-            }
-            headers.set(HttpHeaders.CONTENT_TYPE, envelope.contentType());
-            return new ResponseEntity<>(envelope.value(), headers, HttpStatus.OK);
-        });
+        Duration wait = WaitBound.of(waitMs, replicaProps);
+        int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
+        boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
+        Supplier<CompletableFuture<ResponseEntity<byte[]>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded)
+                .thenApply(read -> answer(ns, read, ifNoneMatch));
+        List<String> peers = readRouting.peersFor(namespace, partition, level, forwarded);
+        if (peers.isEmpty()) {
+            return local.get();
+        }
+        return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(request, null, FORWARDED_READ_HEADERS), wait, level,
+                response -> Peers.relay(response, RELAYED_READ_HEADERS), local);
+    }
+
+    private ResponseEntity<byte[]> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
+        RecordEnvelope envelope = read.envelope();
+        String servedToken = read.token().encode();
+        String lag = Long.toString(read.lagMs());
+        if (envelope == null) {
+            throw new ApiProblem(HttpStatus.NOT_FOUND, "key-not-found", "Key not found",
+                    "there is no live value for this key in '" + ns + "'")
+                    .withHeader(TOKEN_HEADER, servedToken)
+                    .withHeader(LAG_HEADER, lag)
+                    .withHeader(SERVED_BY_HEADER, nodeId);
+        }
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(TOKEN_HEADER, servedToken);
+        headers.set(LAG_HEADER, lag);
+        headers.set(SERVED_BY_HEADER, nodeId);
+        String etag = quoted(envelope.version().text());
+        headers.setETag(etag);
+        if (envelope.expiresAtMs() != RecordEnvelope.NO_EXPIRY) {
+            headers.set(EXPIRES_HEADER, Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString());
+        }
+        if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
+            return new ResponseEntity<>(headers, HttpStatus.NOT_MODIFIED);
+        }
+        headers.set(HttpHeaders.CONTENT_TYPE, envelope.contentType());
+        return new ResponseEntity<>(envelope.value(), headers, HttpStatus.OK);
     }
 
     private ResponseEntity<Object> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
@@ -188,22 +213,6 @@ public class KeysController {
             timeToLive = namespaceDefault;
         }
         return timeToLive.isZero() ? RecordEnvelope.NO_EXPIRY : System.currentTimeMillis() + timeToLive.toMillis();
-    }
-
-    private Duration waitBound(String waitMs) {
-        if (waitMs == null) {
-            return replicaProps.defaultWait();
-        }
-        long millis;
-        try {
-            millis = Long.parseLong(waitMs);
-        } catch (NumberFormatException e) {
-            millis = -1;
-        }
-        if (millis < 0 || millis > replicaProps.maxWait().toMillis()) {
-            throw ApiProblem.badRequest("bad-wait", "wait_ms must be a whole number from 0 to " + replicaProps.maxWait().toMillis());
-        }
-        return Duration.ofMillis(millis);
     }
 
     private byte[] body(HttpServletRequest request) throws IOException {

@@ -32,10 +32,12 @@ public class NamespacesController {
     private final NamespaceRegistryWriter registry;
     private final NamespaceResolver resolver;
     private final LocalReplicas replicas;
+    private final Topology topology;
     private final LogKvProperties props;
 
     public NamespacesController(NamespaceCatalog catalog, NamespaceRegistryWriter registry, NamespaceResolver resolver,
-                                LocalReplicas replicas, LogKvProperties props) {
+                                LocalReplicas replicas, Topology topology, LogKvProperties props) {
+        this.topology = topology;
         this.catalog = catalog;
         this.registry = registry;
         this.resolver = resolver;
@@ -49,14 +51,19 @@ public class NamespacesController {
                 .map(e -> NamespaceSummary.of(e.getKey(), e.getValue())).toList());
     }
 
+    /**
+     * The namespace, this node's replicas of it, and its topology: for every partition the owner and the
+     * replicas the placement names, each with its position and lag as that node reports it.
+     */
     @GetMapping("/{ns}")
-    public NamespaceDescription describe(@PathVariable String ns) {
+    public CompletableFuture<NamespaceDescription> describe(@PathVariable String ns) {
         NamespaceResolver.ServedNamespace namespace = resolver.resolve(ns);
         long now = System.currentTimeMillis();
-        List<PartitionDescription> partitions = replicas.replicas(namespace.name()).stream()
+        List<PartitionDescription> local = replicas.replicas(namespace.name()).stream()
                 .map(replica -> PartitionDescription.of(replica, props.nodeId(), now)).toList();
-        return new NamespaceDescription(namespace.name().value(), namespace.settings().partitions(),
-                seconds(namespace.settings().defaultTtl()), namespace.name().truthTopic(), partitions);
+        return topology.of(namespace).thenApply(partitions -> new NamespaceDescription(namespace.name().value(),
+                namespace.settings().partitions(), seconds(namespace.settings().defaultTtl()), namespace.name().truthTopic(),
+                local, partitions));
     }
 
     /** Creates a namespace (201) or changes its settings (200); answers once this node serves it. */
@@ -139,9 +146,10 @@ public class NamespacesController {
      * @param defaultTtlSeconds default time to live, 0 for none
      * @param truthTopic        the Kafka topic that holds its truth
      * @param replicas          this node's replicas of its partitions
+     * @param topology          every partition's owner and replicas across the nodes
      */
     public record NamespaceDescription(String name, int partitions, long defaultTtlSeconds, String truthTopic,
-                                       List<PartitionDescription> replicas) {
+                                       List<PartitionDescription> replicas, List<Topology.PartitionTopology> topology) {
     }
 
     /**

@@ -2,15 +2,12 @@ package io.logkv.query.api;
 
 import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.api.Peers.ForwardedRequest;
 import io.logkv.writer.NotOwnerException;
 import io.logkv.writer.OwnerDirectory;
 import io.logkv.writer.PartitionOwner;
 import io.logkv.writer.WriteOutcome;
 import jakarta.servlet.http.HttpServletRequest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,8 +15,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 
@@ -31,8 +26,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class WriteRouting {
 
-    /** Marks a forwarded request, so it is never forwarded twice. */
-    public static final String FORWARDED_HEADER = "KV-Forwarded-By";
     private static final List<String> FORWARDED_REQUEST_HEADERS = List.of(
             "Content-Type", "If-Match", "If-None-Match", "KV-Token", "Idempotency-Key");
     private static final List<String> RELAYED_RESPONSE_HEADERS = List.of(
@@ -41,14 +34,14 @@ public class WriteRouting {
 
     private final OwnerDirectory directory;
     private final PartitionOwner owner;
-    private final HttpClient http;
+    private final Peers peers;
     private final LogKvProperties props;
 
-    public WriteRouting(OwnerDirectory directory, PartitionOwner owner, LogKvProperties props) {
+    public WriteRouting(OwnerDirectory directory, PartitionOwner owner, Peers peers, LogKvProperties props) {
         this.directory = directory;
         this.owner = owner;
+        this.peers = peers;
         this.props = props;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     /**
@@ -62,7 +55,7 @@ public class WriteRouting {
                                                            byte[] body, Supplier<CompletableFuture<WriteOutcome>> local,
                                                            Function<WriteOutcome, ResponseEntity<Object>> answer) {
         long deadline = System.nanoTime() + props.writer().forwardTimeout().toNanos();
-        ForwardedRequest forwardable = ForwardedRequest.of(request, body);
+        ForwardedRequest forwardable = ForwardedRequest.of(request, body, FORWARDED_REQUEST_HEADERS);
         return attempt(namespace, partition, forwardable, local, answer, deadline, false);
     }
 
@@ -99,43 +92,14 @@ public class WriteRouting {
     }
 
     private CompletableFuture<ResponseEntity<Object>> forward(String ownerUrl, ForwardedRequest request) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(ownerUrl + request.pathAndQuery()))
-                .timeout(props.writer().forwardTimeout())
-                .method(request.method(), request.body() == null
-                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(request.body()))
-                .header(FORWARDED_HEADER, props.nodeId());
-        request.headers().forEach((name, value) -> builder.header(name, value));
-        return http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray())
+        return peers.send(ownerUrl, request, props.writer().forwardTimeout())
                 .handle((response, error) -> {
                     if (error != null) {
                         throw ApiProblem.unavailable("owner-unreachable", "Owner unreachable",
                                 "the owner of the partition, " + ownerUrl + ", did not answer: " + error.getMessage(), Duration.ofSeconds(1));
                     }
-                    HttpHeaders headers = new HttpHeaders();
-                    for (String name : RELAYED_RESPONSE_HEADERS) {
-                        response.headers().firstValue(name).ifPresent(value -> headers.set(name, value));
-                    }
-                    byte[] bytes = response.body();
-                    return new ResponseEntity<>(bytes == null || bytes.length == 0 ? null : bytes, headers,
-                            HttpStatus.valueOf(response.statusCode()));
+                    ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
+                    return new ResponseEntity<>(relayed.getBody(), relayed.getHeaders(), relayed.getStatusCode());
                 });
-    }
-
-    /** What is needed to replay a write on another node, taken while the servlet request is still valid. */
-    private record ForwardedRequest(String method, String pathAndQuery, java.util.Map<String, String> headers, byte[] body,
-                                    String forwardedBy) {
-
-        static ForwardedRequest of(HttpServletRequest request, byte[] body) {
-            java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
-            for (String name : FORWARDED_REQUEST_HEADERS) {
-                java.util.List<String> values = java.util.Collections.list(request.getHeaders(name));
-                if (!values.isEmpty()) {
-                    headers.put(name, String.join(", ", values));
-                }
-            }
-            String query = request.getQueryString();
-            return new ForwardedRequest(request.getMethod(), request.getRequestURI() + (query == null ? "" : "?" + query),
-                    headers, body, request.getHeader(FORWARDED_HEADER));
-        }
     }
 }

@@ -1,0 +1,210 @@
+package io.logkv.query.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.logkv.core.ConsistencyToken;
+import io.logkv.core.KeyPartitioner;
+import io.logkv.core.KeyRules;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.api.Peers.ForwardedRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * {@code POST /v1/namespaces/{ns}/batch-get}: reads many keys with the consistency options of a single
+ * read. Keys are grouped by partition; each group is read from this node's replica or forwarded, as one
+ * request, to a node holding one. Either every key is answered at the requested consistency or the
+ * whole request fails (503 when a replica cannot catch up in time), never a mix with stale values.
+ */
+@RestController
+public class BatchGetController {
+
+    private static final List<String> FORWARDED_HEADERS = List.of(KeysController.TOKEN_HEADER, HttpHeaders.CONTENT_TYPE);
+
+    private final NamespaceResolver namespaces;
+    private final KeyReads reads;
+    private final ReadRouting routing;
+    private final ObjectMapper json;
+    private final KeyRules keyRules;
+    private final LogKvProperties.Replicas replicaProps;
+    private final int maxKeys;
+
+    public BatchGetController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json,
+                              LogKvProperties props) {
+        this.namespaces = namespaces;
+        this.reads = reads;
+        this.routing = routing;
+        this.json = json;
+        this.keyRules = new KeyRules(props.limits().maxKeyBytes());
+        this.replicaProps = props.replicas();
+        this.maxKeys = props.replicas().maxBatchKeys();
+    }
+
+    @PostMapping(path = "/v1/namespaces/{ns}/batch-get", produces = MediaType.APPLICATION_JSON_VALUE)
+    public CompletableFuture<ResponseEntity<BatchGetResult>> batchGet(@PathVariable String ns,
+                                                                      @RequestParam(required = false) String consistency,
+                                                                      @RequestParam(name = "wait_ms", required = false) String waitMs,
+                                                                      @RequestBody(required = false) BatchGetRequest body,
+                                                                      HttpServletRequest request) {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        List<byte[]> keys = keys(body);
+        ConsistencyToken token = KeysController.requestToken(request);
+        ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
+        Duration wait = WaitBound.of(waitMs, replicaProps);
+        boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
+        ForwardedRequest forwardable = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
+
+        Map<Integer, List<Integer>> byPartition = new TreeMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            byPartition.computeIfAbsent(KeyPartitioner.partitionOf(keys.get(i), namespace.settings().partitions()), p -> new ArrayList<>()).add(i);
+        }
+        List<CompletableFuture<Part>> parts = new ArrayList<>();
+        byPartition.forEach((partition, indexes) -> {
+            Supplier<CompletableFuture<Part>> local = () -> readHere(namespace, keys, indexes, level, token, wait, forwarded);
+            List<String> peers = routing.peersFor(namespace, partition, level, forwarded);
+            parts.add(peers.isEmpty() ? local.get()
+                    : routing.forward(namespace, partition, peers, forwardable.withBody(subBatch(body, indexes)), wait, level,
+                            response -> fromPeer(response, indexes), local));
+        });
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            BatchItem[] items = new BatchItem[keys.size()];
+            ConsistencyToken served = token;
+            long lag = 0;
+            for (CompletableFuture<Part> future : parts) {
+                Part part = future.join();
+                for (int i = 0; i < part.indexes().size(); i++) {
+                    items[part.indexes().get(i)] = part.items().get(i);
+                }
+                served = served.merge(part.token());
+                lag = Math.max(lag, part.lagMs());
+            }
+            String encoded = served.encode();
+            return ResponseEntity.ok()
+                    .header(KeysController.TOKEN_HEADER, encoded)
+                    .header(KeysController.LAG_HEADER, Long.toString(lag))
+                    .body(new BatchGetResult(List.of(items), encoded));
+        });
+    }
+
+    private List<byte[]> keys(BatchGetRequest body) {
+        if (body == null || body.keys() == null) {
+            throw ApiProblem.badRequest("bad-batch", "the body must be a JSON object with a \"keys\" array of strings");
+        }
+        if (body.keys().size() > maxKeys) {
+            throw ApiProblem.badRequest("too-many-keys", "a batch-get reads at most " + maxKeys + " keys, not " + body.keys().size());
+        }
+        List<byte[]> keys = new ArrayList<>(body.keys().size());
+        for (String key : body.keys()) {
+            if (key == null) {
+                throw ApiProblem.badRequest("bad-key", "keys must be strings, not null");
+            }
+            try {
+                keys.add(keyRules.check(key.getBytes(StandardCharsets.UTF_8)));
+            } catch (KeyRules.IllegalKeyException e) {
+                throw ApiProblem.badRequest(e.tooLong() ? "key-too-long" : "bad-key", e.getMessage());
+            }
+        }
+        return keys;
+    }
+
+    private CompletableFuture<Part> readHere(ServedNamespace namespace, List<byte[]> keys, List<Integer> indexes,
+                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded) {
+        List<CompletableFuture<KeyReads.KeyRead>> readsOfKeys = indexes.stream()
+                .map(i -> reads.read(namespace, keys.get(i), level, token, wait, forwarded)).toList();
+        return CompletableFuture.allOf(readsOfKeys.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<BatchItem> items = new ArrayList<>(indexes.size());
+            ConsistencyToken served = token;
+            long lag = 0;
+            for (int i = 0; i < indexes.size(); i++) {
+                KeyReads.KeyRead read = readsOfKeys.get(i).join();
+                items.add(BatchItem.of(new String(keys.get(indexes.get(i)), StandardCharsets.UTF_8), read.envelope()));
+                served = served.merge(read.token());
+                lag = Math.max(lag, read.lagMs());
+            }
+            return new Part(indexes, items, served, lag);
+        });
+    }
+
+    private byte[] subBatch(BatchGetRequest body, List<Integer> indexes) {
+        return json.writeValueAsBytes(new BatchGetRequest(indexes.stream().map(body.keys()::get).toList()));
+    }
+
+    private Part fromPeer(HttpResponse<byte[]> response, List<Integer> indexes) {
+        if (response.statusCode() != 200) {
+            throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.headers().firstValue(HttpHeaders.RETRY_AFTER), json);
+        }
+        BatchGetResult result = json.readValue(response.body(), BatchGetResult.class);
+        if (result.items() == null || result.items().size() != indexes.size()) {
+            throw ApiProblem.unavailable("replica-unavailable", "Bad answer from a replica",
+                    "a replica answered a batch-get with the wrong number of items", Duration.ofSeconds(1));
+        }
+        long lag = response.headers().firstValue(KeysController.LAG_HEADER).map(Long::parseLong).orElse(0L);
+        return new Part(indexes, result.items(), ConsistencyToken.decodeAll(List.of(result.token())), lag);
+    }
+
+    private record Part(List<Integer> indexes, List<BatchItem> items, ConsistencyToken token, long lagMs) {
+    }
+
+    /**
+     * The body of a batch-get.
+     *
+     * @param keys the keys to read, as UTF-8 text (the same rules as a key in a URL)
+     */
+    public record BatchGetRequest(List<String> keys) {
+    }
+
+    /**
+     * The answer of a batch-get: one item per requested key, in request order.
+     *
+     * @param items the keys' values
+     * @param token the position the reads were served at, merged with the request's token
+     */
+    public record BatchGetResult(List<BatchItem> items, String token) {
+    }
+
+    /**
+     * One key of a batch-get.
+     *
+     * @param key         the key
+     * @param found       whether it has a live value
+     * @param version     the value's version (the ETag of a single read), when found
+     * @param contentType the value's content type, when found
+     * @param value       the value, base64-encoded (RFC 4648), when found
+     * @param expiresAt   when the value expires (RFC 3339), when it has a time to live
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BatchItem(String key, boolean found, String version, String contentType, String value, String expiresAt) {
+
+        static BatchItem of(String key, RecordEnvelope envelope) {
+            if (envelope == null) {
+                return new BatchItem(key, false, null, null, null, null);
+            }
+            String expiresAt = envelope.expiresAtMs() == RecordEnvelope.NO_EXPIRY ? null
+                    : Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString();
+            return new BatchItem(key, true, envelope.version().text(), envelope.contentType(),
+                    Base64.getEncoder().encodeToString(envelope.value()), expiresAt);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.logkv.query.api;
+
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.PartitionReplica;
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.api.Peers.ForwardedRequest;
+import io.logkv.query.cluster.ClusterReplicas;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.springframework.stereotype.Component;
+
+/**
+ * Decides where a read runs. A node answers from its own replica of the key's partition when it holds
+ * one that serves (has caught up since it opened); otherwise it forwards the read to the nodes the
+ * placement names, best first: for session and strong reads the partition's owner (always caught up
+ * with what it wrote), for eventual reads the replicas in turn, to spread the load. A peer that does not
+ * answer, or answers that it holds no replica, is skipped for the next one.
+ */
+@Component
+public class ReadRouting {
+
+    static final String NO_REPLICA_PROBLEM = "replica-unavailable";
+
+    private final LocalReplicas replicas;
+    private final ClusterReplicas cluster;
+    private final Peers peers;
+    private final Duration forwardTimeout;
+    private final AtomicInteger turn = new AtomicInteger();
+
+    public ReadRouting(LocalReplicas replicas, ClusterReplicas cluster, Peers peers, LogKvProperties props) {
+        this.replicas = replicas;
+        this.cluster = cluster;
+        this.peers = peers;
+        this.forwardTimeout = props.replicas().forwardTimeout();
+    }
+
+    /** The nodes to forward a read of a partition to, best first; empty when this node answers it. */
+    public List<String> peersFor(ServedNamespace namespace, int partition, ReadConsistency consistency, boolean forwarded) {
+        if (forwarded) {
+            return List.of();
+        }
+        PartitionReplica local = replicas.replica(namespace.name(), partition);
+        if (local != null && local.serving()) {
+            return List.of();
+        }
+        List<String> placed = new ArrayList<>(cluster.placement().replicasOf(namespace.name(), partition));
+        placed.remove(cluster.self());
+        if (placed.size() > 1 && consistency == ReadConsistency.EVENTUAL) {
+            java.util.Collections.rotate(placed, Math.floorMod(turn.getAndIncrement(), placed.size()));
+        }
+        return placed;
+    }
+
+    /**
+     * Forwards a read to the first of {@code candidates} that answers it, relaying that answer; when none
+     * can, answers with {@code local} if this node holds a replica that may answer, else 503.
+     *
+     * @param request the read as received (with its token headers and query)
+     * @param wait    the read's own wait bound; a peer may take {@code forward-timeout} more
+     * @param relay   turns a peer's answer into this node's answer
+     * @param local   the read on this node's own replica
+     */
+    public <T> CompletableFuture<T> forward(ServedNamespace namespace, int partition, List<String> candidates, ForwardedRequest request,
+                                           Duration wait, ReadConsistency consistency, Function<HttpResponse<byte[]>, T> relay,
+                                           Supplier<CompletableFuture<T>> local) {
+        return attempt(namespace, partition, candidates, 0, request, wait.plus(forwardTimeout), consistency, relay, local, null);
+    }
+
+    private <T> CompletableFuture<T> attempt(ServedNamespace namespace, int partition, List<String> candidates, int index,
+                                             ForwardedRequest request, Duration timeout, ReadConsistency consistency,
+                                             Function<HttpResponse<byte[]>, T> relay, Supplier<CompletableFuture<T>> local,
+                                             String lastProblem) {
+        if (index >= candidates.size()) {
+            PartitionReplica replica = replicas.replica(namespace.name(), partition);
+            if (replica != null && (replica.serving() || consistency != ReadConsistency.EVENTUAL)) {
+                return local.get();
+            }
+            return CompletableFuture.failedFuture(ApiProblem.unavailable(NO_REPLICA_PROBLEM, "No replica reachable",
+                    "no replica of " + namespace.name() + "-" + partition + " could answer: " + lastProblem, Duration.ofSeconds(1)));
+        }
+        String peer = candidates.get(index);
+        return peers.send(peer, request, timeout).handle((response, error) -> {
+            if (error != null) {
+                return null;
+            }
+            if (response.statusCode() == 503 && new String(response.body(), StandardCharsets.UTF_8).contains("/" + NO_REPLICA_PROBLEM)) {
+                return null;
+            }
+            return response;
+        }).thenCompose(response -> response != null
+                ? CompletableFuture.completedFuture(relay.apply(response))
+                : attempt(namespace, partition, candidates, index + 1, request, timeout, consistency, relay, local,
+                        peer + " holds no serving replica or did not answer"));
+    }
+}
