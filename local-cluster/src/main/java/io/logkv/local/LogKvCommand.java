@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 /** {@code bin/logkv}: LogKV's command line. Each job is a subcommand; {@code local} runs it on this machine. */
 @Command(name = "logkv",
         description = "LogKV: a key-value store whose truth is a replicated Kafka log.",
-        subcommands = {LocalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, RebuildCommand.class, CommandLine.HelpCommand.class})
 public final class LogKvCommand implements Runnable {
 
     private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";

@@ -164,11 +164,11 @@ public final class LocalReplicas implements AutoCloseable {
                 started.complete(running);
                 return;
             }
+            long end = endOffset(tp);
             closeReplica(tp, true);
             PartitionReplica fresh = openReplica(tp);
             consumer.assign(List.copyOf(replicas.keySet()));
             consumer.seek(tp, 0);
-            long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(10)).getOrDefault(tp, 0L);
             fresh.openedAgainst(end);
             RebuildProgress progress = new RebuildProgress(namespace, partition, end);
             rebuilds.put(tp, progress);
@@ -181,6 +181,19 @@ public final class LocalReplicas implements AutoCloseable {
             }
         });
         return started;
+    }
+
+    /** The committed end of a partition's log, asked on the applying thread (a pending wake-up is retried). */
+    private long endOffset(TopicPartition tp) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return consumer.endOffsets(List.of(tp), Duration.ofSeconds(10)).getOrDefault(tp, 0L);
+            } catch (WakeupException e) {
+                if (attempt >= 10) {
+                    throw new ReplicaUnavailableException("could not learn the end of " + tp + " from Kafka");
+                }
+            }
+        }
     }
 
     /** The rebuilds this node has run since it started (running and finished), latest per partition. */

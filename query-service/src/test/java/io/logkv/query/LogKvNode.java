@@ -61,6 +61,14 @@ public final class LogKvNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops answering HTTP at once, as a crashed process would (connections are refused), while the
+     * node's Kafka clients stay in their groups until {@link #stop()}.
+     */
+    public void stopAnsweringHttp() {
+        ((org.springframework.boot.web.server.context.WebServerApplicationContext) context).getWebServer().stop();
+    }
+
     @Override
     public void close() {
         stop();

@@ -102,7 +102,10 @@ public final class ClusterReplicas implements AutoCloseable {
             Map<NamespaceName, Integer> namespaces = served.get();
             ReplicaPlacement next = ReplicaPlacement.of(view, self, namespaces, copies);
             placement = next;
-            replicas.hold(keep(next, namespaces)).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            Set<TopicPartition> keep = keep(next, namespaces);
+            if (!keep.equals(replicas.held())) {
+                replicas.hold(keep).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
             placed = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
