@@ -124,13 +124,19 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             Ownership ownership = new Ownership(System.nanoTime());
             owned.put(tp, ownership);
             publish();
-            transactions.committedEnd(tp)
-                    .thenCompose(end -> state.awaitApplied(ns, tp.partition(), end, settings.catchUpTimeout()))
-                    .whenComplete((caughtUp, error) -> commands.add(() -> caughtUp(tp, ownership, Boolean.TRUE.equals(caughtUp), error)));
+            catchUp(tp, ownership, -1);
         }
     }
 
-    private void caughtUp(TopicPartition tp, Ownership ownership, boolean caughtUp, Throwable error) {
+    /** Waits for this node's replica to apply the partition's committed end, then takes writes for it. */
+    private void catchUp(TopicPartition tp, Ownership ownership, long appliedBefore) {
+        NamespaceName ns = NamespaceName.ofTopic(tp.topic());
+        transactions.committedEnd(tp)
+                .thenCompose(end -> state.awaitApplied(ns, tp.partition(), end, settings.catchUpTimeout()))
+                .whenComplete((caughtUp, error) -> commands.add(() -> caughtUp(tp, ownership, Boolean.TRUE.equals(caughtUp), error, appliedBefore)));
+    }
+
+    private void caughtUp(TopicPartition tp, Ownership ownership, boolean caughtUp, Throwable error, long appliedBefore) {
         if (owned.get(tp) != ownership) {
             return; // revoked meanwhile
         }
@@ -138,8 +144,16 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             ownership.caughtUp = true;
             publish();
             log.info("event=partition_owned partition={} catch_up_ms={}", tp, (System.nanoTime() - ownership.assignedAtNanos) / 1_000_000);
+            return;
+        }
+        long applied = state.appliedPosition(NamespaceName.ofTopic(tp.topic()), tp.partition());
+        if (error == null && applied > appliedBefore) {
+            // A replica that was not here before is replaying a long log: it is getting there, so keep
+            // the partition (its writes wait, then fail with 503) rather than hand it to a node as cold.
+            log.info("event=catch_up_continues partition={} applied_position={}", tp, applied);
+            catchUp(tp, ownership, applied);
         } else {
-            log.warn("event=catch_up_failed partition={} error={}", tp, error == null ? "timeout" : error.toString());
+            log.warn("event=catch_up_failed partition={} error={}", tp, error == null ? "no progress" : error.toString());
             consumer.get().enforceRebalance("could not catch up with " + tp);
         }
     }

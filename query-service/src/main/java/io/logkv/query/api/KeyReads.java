@@ -44,6 +44,13 @@ public class KeyReads {
                 throw ApiProblem.unavailable(ReadRouting.NO_REPLICA_PROBLEM, "No replica here",
                         "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1));
             }
+            if (!replica.serving() && (forwarded || consistency == ReadConsistency.EVENTUAL)) {
+                // Replaying (a rebuild, a new placement): an eventual read here could miss keys the log
+                // holds, and a node that forwarded the read can try a replica that has caught up.
+                throw ApiProblem.unavailable(ReadRouting.NO_REPLICA_PROBLEM, "Replica replaying",
+                        "this node's replica of " + namespace.name() + "-" + partition + " is replaying the log (applied position "
+                                + replica.appliedPosition() + ")", Duration.ofSeconds(1));
+            }
             return read(namespace, replica, key, consistency, token, wait, started);
         });
     }
