@@ -26,9 +26,10 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
 
     /** What to measure. */
-    enum Only { all, write, read, rebuild }
+    enum Only { all, write, read, rebuild, micro }
 
-    @Option(names = "--only", description = "all (write and read), write, read or rebuild (the rebuild spike). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--only", description = "all (write and read), write, read, rebuild (the rebuild spike) or micro "
+            + "(JMH micro-benchmarks of hot code paths). Default: ${DEFAULT-VALUE}")
     Only only = Only.all;
 
     @Option(names = "--keys", description = "keys loaded before the read benchmark (the issue's full size is 1000000). Default: ${DEFAULT-VALUE}")
@@ -83,6 +84,10 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (only == Only.rebuild) {
             runRebuildSpike();
+            return 0;
+        }
+        if (only == Only.micro) {
+            io.logkv.benchmark.micro.MicroBench.run(out, 1, Math.max(1, seconds / 5));
             return 0;
         }
         Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("logkv-bench");

@@ -45,6 +45,10 @@ final class BenchNode implements AutoCloseable {
         }
     }
 
+    <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
     String baseUrl() {
         return baseUrl;
     }

@@ -28,6 +28,9 @@ final class ReadPathBench {
     static final String REDIS_GET = "Redis GET (redis-benchmark)";
     static final String REDIS_SET = "Redis SET (redis-benchmark)";
     static final String SESSION = "PUT ack → session GET with its token sees it";
+    static final String MIX = "LogKV 95% GET / 5% PUT, Zipf-skewed keys (s=0.99)";
+    private static final double ZIPF_EXPONENT = 0.99;
+    private static final int MIX_WRITE_PERCENT = 5;
     private static final NamespaceName NAMESPACE = new NamespaceName("bench-read");
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(10);
 
@@ -52,19 +55,20 @@ final class ReadPathBench {
     }
 
     static int plannedSteps(BenchSettings settings) {
-        // closed loops, open loops, read-after-write, raw RocksDB, Redis SET and GET
-        int perRepeat = 3 + 2 * settings.rateFractions().size() + 1 + (settings.url() == null ? 1 : 0) + 2;
+        // closed loops (LogKV, empty, empty async, the Zipf mix), open loops, read-after-write, raw RocksDB, Redis
+        int perRepeat = 4 + 2 * settings.rateFractions().size() + 1 + (settings.url() == null ? 1 : 0) + 2;
         return perRepeat * settings.repeats();
     }
 
     void run() throws IOException, InterruptedException {
         Path dataDir = settings.workDir().resolve("bench-reader");
         if (settings.url() != null) {
-            measureNode(new HttpKeys(settings.url()));
+            measureNode(new HttpKeys(settings.url()), () -> { });
         } else {
+            MemoryReport before = MemoryReport.now();
             progress.say("starting LogKV node bench-reader");
             try (BenchNode node = BenchNode.start("bench-reader", bootstrapServers, dataDir)) {
-                measureNode(new HttpKeys(node.baseUrl()));
+                measureNode(new HttpKeys(node.baseUrl()), () -> reportMemory(before, node));
             }
             // The node is stopped, so its stores can be opened here: the same data, no HTTP, no Spring.
             try (RawRocksDbGets raw = new RawRocksDbGets(dataDir, NAMESPACE, settings.partitions())) {
@@ -79,8 +83,9 @@ final class ReadPathBench {
         measureRedis();
     }
 
-    private void measureNode(HttpKeys keys) throws IOException, InterruptedException {
+    private void measureNode(HttpKeys keys, Runnable afterLoad) throws IOException, InterruptedException {
         load(keys);
+        afterLoad.run();
         try (EmptyHandlerServer empty = new EmptyHandlerServer(value)) {
             HttpKeys emptyKeys = new HttpKeys(empty.baseUrl());
             String ns = NAMESPACE.value();
@@ -93,6 +98,15 @@ final class ReadPathBench {
                 RunSample logkvMax = closed(LOGKV, load, EMPTY, run, (c, s) -> keys.get(ns, randomKey()));
                 RunSample emptyMax = closed(EMPTY, load, null, run, (c, s) -> emptyKeys.getPath("/empty/" + randomKey()));
                 closed(EMPTY_ASYNC, load, EMPTY, run, (c, s) -> emptyKeys.getPath("/empty-async/" + randomKey()));
+                ZipfKeys zipf = new ZipfKeys(settings.keys(), ZIPF_EXPONENT);
+                closed(MIX, load, LOGKV, run, (c, s) -> {
+                    String key = keyName(zipf.next());
+                    if (ThreadLocalRandom.current().nextInt(100) < MIX_WRITE_PERCENT) {
+                        keys.put(ns, key, value, false);
+                    } else {
+                        keys.get(ns, key);
+                    }
+                });
                 for (double fraction : settings.rateFractions()) {
                     String rateLoad = String.format(Locale.ROOT, "%.0f%% of its max, open loop", fraction * 100);
                     open(LOGKV, rateLoad, EMPTY, run, fraction * logkvMax.opsPerSecond(), (c, s) -> keys.get(ns, randomKey()));
@@ -102,6 +116,20 @@ final class ReadPathBench {
                 measureReadAfterWrite(keys, run);
             }
         }
+    }
+
+    /** Heap after GC and resident memory the node added to the JVM once its data set was loaded. */
+    private void reportMemory(MemoryReport before, BenchNode node) {
+        MemoryReport after = MemoryReport.now();
+        MemoryReport added = after.minus(before);
+        long cache = node.bean(io.logkv.materializer.LocalReplicas.class).blockCacheUsage();
+        String text = String.format(Locale.ROOT, "Memory with %,d keys of %d bytes loaded: the node added %s of heap after GC "
+                        + "and %s of resident memory to the JVM (whole JVM with the brokers: heap %s, resident %s); "
+                        + "RocksDB block cache with memtables %s (bounded by logkv.replicas.block-cache).",
+                settings.keys(), settings.valueBytes(), MemoryReport.mib(added.heapAfterGcBytes()), MemoryReport.mib(added.residentBytes()),
+                MemoryReport.mib(after.heapAfterGcBytes()), MemoryReport.mib(after.residentBytes()), MemoryReport.mib(cache));
+        progress.say(text);
+        results.note(text);
     }
 
     private RunSample closed(String name, String load, String baseline, int run, ClosedLoop.Operation operation) {
