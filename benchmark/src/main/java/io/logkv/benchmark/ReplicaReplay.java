@@ -34,7 +34,7 @@ final class ReplicaReplay {
     Measurement replay(LoadedTopic topic) {
         Path dataDir = workDir.resolve("replicas-" + topic.namespace() + "-" + (++runs));
         ReplicaSettings settings = new ReplicaSettings(bootstrapServers, "spike-replay", dataDir, BLOCK_CACHE_BYTES,
-                WRITE_BUFFER_BYTES, MIN_BLOB_BYTES, ReaderSettings.MAX_POLL_RECORDS, MAX_WAITERS);
+                WRITE_BUFFER_BYTES, MIN_BLOB_BYTES, ReaderSettings.MAX_POLL_RECORDS, MAX_WAITERS, java.time.Duration.ofHours(20));
         Progress progress = new Progress("LogKV replay", topic.records());
         CpuSample cpu = CpuSample.take();
         long started = System.nanoTime();

@@ -18,6 +18,10 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -68,6 +72,19 @@ public final class PartitionOwner implements AutoCloseable {
     private final DistributionSummary batchRecords;
     private final Counter failedWrites;
     private final Counter preconditionFailures;
+    private final ExecutorService answerPool = Executors.newFixedThreadPool(2, runnable -> {
+        Thread thread = new Thread(runnable, "logkv-write-answers");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Completes writers' futures off the owner thread; runs them in place once the pool is shut down. */
+    private final Executor answers = command -> {
+        try {
+            answerPool.execute(command);
+        } catch (RejectedExecutionException e) {
+            command.run();
+        }
+    };
     private volatile boolean running = true;
     private volatile boolean stalled;
     private volatile String advertisedUrl;
@@ -126,11 +143,21 @@ public final class PartitionOwner implements AutoCloseable {
         if (!running) {
             throw new WriterOverloadedException("the writer is shutting down");
         }
+        // Whatever the caller chains on the answer (building the HTTP response) runs on the answer pool,
+        // not on the owner thread, which goes straight back to batching the next transaction.
+        CompletableFuture<WriteOutcome> answer = new CompletableFuture<>();
+        pending.result().whenCompleteAsync((outcome, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(error);
+            } else {
+                answer.complete(outcome);
+            }
+        }, answers);
         if (!queue.offer(pending)) {
             throw new WriterOverloadedException("more than " + settings.maxPendingWrites() + " writes are waiting");
         }
         groupConsumer.wakeup();
-        return pending.result();
+        return answer;
     }
 
     /** Follows exactly these namespaces: subscribes to their ingest topics, which decides ownership. */
@@ -388,6 +415,7 @@ public final class PartitionOwner implements AutoCloseable {
         Thread thread = loop;
         if (thread == null) {
             transactions.close();
+            answerPool.shutdown();
             return;
         }
         try {
@@ -395,5 +423,6 @@ public final class PartitionOwner implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        answerPool.shutdown();
     }
 }

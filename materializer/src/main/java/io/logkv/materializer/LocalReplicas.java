@@ -250,6 +250,14 @@ public final class LocalReplicas implements AutoCloseable {
     private PartitionReplica openReplica(TopicPartition tp) {
         NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
         PartitionStore store = PartitionStore.open(storeDirectory(tp), resources);
+        long idleMs = System.currentTimeMillis() - store.persistedAppliedAtMs();
+        if (store.persistedPosition() > 0 && idleMs > settings.maxResumeAge().toMillis()) {
+            // Compaction may have removed tombstones of keys this store still holds: replay from the start.
+            log.warn("event=replica_too_old_wiped partition={} idle_hours={} resume_position={}", tp, idleMs / 3_600_000,
+                    store.persistedPosition());
+            store.destroy();
+            store = PartitionStore.open(storeDirectory(tp), resources);
+        }
         PartitionReplica replica = new PartitionReplica(namespace, tp.partition(), store, waiters, settings.maxWaiters());
         replicas.put(tp, replica);
         return replica;

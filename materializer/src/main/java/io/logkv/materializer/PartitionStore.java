@@ -31,6 +31,7 @@ public final class PartitionStore implements AutoCloseable {
 
     private static final byte[] POSITION_KEY = {0x00};
     private static final byte[] INGEST_POSITION_KEY = {0x00, 0x01};
+    private static final byte[] APPLIED_AT_KEY = {0x00, 0x02};
     private static final byte DATA_PREFIX = 0x01;
     private static final byte IDEMPOTENCY_PREFIX = 0x02;
 
@@ -40,15 +41,17 @@ public final class PartitionStore implements AutoCloseable {
     private final RocksDB db;
     private final long persistedPosition;
     private final long persistedIngestPosition;
+    private final long persistedAppliedAtMs;
 
     private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, long persistedPosition,
-                           long persistedIngestPosition) {
+                           long persistedIngestPosition, long persistedAppliedAtMs) {
         this.directory = directory;
         this.resources = resources;
         this.options = options;
         this.db = db;
         this.persistedPosition = persistedPosition;
         this.persistedIngestPosition = persistedIngestPosition;
+        this.persistedAppliedAtMs = persistedAppliedAtMs;
     }
 
     /** Opens (or creates) the store in {@code directory}. */
@@ -59,8 +62,10 @@ public final class PartitionStore implements AutoCloseable {
             RocksDB db = RocksDB.open(options, directory.toString());
             byte[] position = db.get(POSITION_KEY);
             byte[] ingestPosition = db.get(INGEST_POSITION_KEY);
+            byte[] appliedAt = db.get(APPLIED_AT_KEY);
             return new PartitionStore(directory, resources, options, db, position == null ? 0L : ByteBuffer.wrap(position).getLong(),
-                    ingestPosition == null ? 0L : ByteBuffer.wrap(ingestPosition).getLong());
+                    ingestPosition == null ? 0L : ByteBuffer.wrap(ingestPosition).getLong(),
+                    appliedAt == null ? 0L : ByteBuffer.wrap(appliedAt).getLong());
         } catch (RocksDBException | IOException e) {
             options.close();
             throw new IllegalStateException("could not open the replica store in " + directory, e);
@@ -70,6 +75,11 @@ public final class PartitionStore implements AutoCloseable {
     /** The position this store had persisted when it was opened: where replay resumes. */
     public long persistedPosition() {
         return persistedPosition;
+    }
+
+    /** When (epoch ms) this store last persisted a position before it was opened; 0 for a new store. */
+    public long persistedAppliedAtMs() {
+        return persistedAppliedAtMs;
     }
 
     /** The ingest position this store had persisted when it was opened (see {@link io.logkv.core.IngestHeaders}). */
@@ -277,6 +287,7 @@ public final class PartitionStore implements AutoCloseable {
         public void commit(long position) {
             try {
                 batch.put(POSITION_KEY, ByteBuffer.allocate(Long.BYTES).putLong(position).array());
+                batch.put(APPLIED_AT_KEY, ByteBuffer.allocate(Long.BYTES).putLong(System.currentTimeMillis()).array());
                 db.write(resources.writeOptions(), batch);
             } catch (RocksDBException e) {
                 throw new IllegalStateException("replica write failed in " + directory, e);

@@ -13,6 +13,8 @@ import java.nio.file.Path;
  * @param minBlobBytes       values at least this large go to RocksDB blob files, keeping small values' blocks dense
  * @param maxPollRecords     records per poll of the log
  * @param maxWaiters         reads that may wait for this node to catch up at once
+ * @param maxResumeAge       a store last written longer ago than this is wiped and replayed instead of resumed:
+ *                           the log may have dropped tombstones it never saw ({@code delete.retention.ms})
  */
 public record ReplicaSettings(
         String bootstrapServers,
@@ -22,5 +24,6 @@ public record ReplicaSettings(
         long writeBufferBytes,
         long minBlobBytes,
         int maxPollRecords,
-        int maxWaiters) {
+        int maxWaiters,
+        java.time.Duration maxResumeAge) {
 }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -52,7 +53,7 @@ class BulkReplayIT {
             }
         }
         ReplicaSettings settings = new ReplicaSettings(cluster.bootstrapServers(), "bulk-replay", dataDir,
-                16 << 20, 8 << 20, 64 << 10, 2_000, 100);
+                16 << 20, 8 << 20, 64 << 10, 2_000, 100, Duration.ofHours(20));
         try (LocalReplicas replicas = new LocalReplicas(settings, new SimpleMeterRegistry())) {
             replicas.replicate(NS, 2).get();
             Awaitility.await().atMost(Duration.ofSeconds(120)).until(() ->
@@ -63,6 +64,42 @@ class BulkReplayIT {
                 assertThat(envelope).as("key %d", j).isNotNull();
                 assertThat(envelope.value()).isEqualTo(value(j));
             }
+        }
+    }
+
+    @Test
+    void aStoreIdleLongerThanTheResumeAgeIsReplayedFromTheStartInsteadOfResumed() throws Exception {
+        KafkaTestCluster cluster = KafkaTestCluster.shared();
+        NamespaceName ns = new NamespaceName("resume-age-" + Long.toString(System.nanoTime(), 36));
+        new TruthTopics(cluster.admin(), new TruthTopicRequirements(3, 2, 2_000_000), Duration.ofSeconds(30)).ensure(ns.truthTopic(), 1);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "resume-age-loader");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int j = 0; j < 100; j++) {
+                producer.send(new ProducerRecord<>(ns.truthTopic(), 0, key(j),
+                        new RecordEnvelope(new Version(j + 1, 1), 0, "text/plain", value(j)).encode()));
+            }
+            producer.commitTransaction();
+        }
+        for (Duration maxResumeAge : List.of(Duration.ofHours(20), Duration.ofHours(20), Duration.ZERO)) {
+            ReplicaSettings settings = new ReplicaSettings(cluster.bootstrapServers(), "resume-age", dataDir,
+                    16 << 20, 8 << 20, 64 << 10, 2_000, 100, maxResumeAge);
+            try (LocalReplicas replicas = new LocalReplicas(settings, new SimpleMeterRegistry())) {
+                replicas.replicate(ns, 1).get();
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> replicas.replica(ns, 0).lagRecords() == 0
+                        && replicas.replica(ns, 0).appliedPosition() > 100);
+                PartitionReplica replica = replicas.replica(ns, 0);
+                if (maxResumeAge.isZero()) {
+                    assertThat(replica.resumedFrom()).as("an idle store is not resumed").isZero();
+                    assertThat(replica.appliedSinceOpen()).isEqualTo(100);
+                } else if (replica.resumedFrom() > 0) {
+                    assertThat(replica.appliedSinceOpen()).as("a recent store resumes where it stopped").isZero();
+                }
+            }
+            Thread.sleep(5);
         }
     }
 

@@ -113,6 +113,8 @@ public record LogKvProperties(
      * @param releaseDelay      how long a node keeps a replica that left its placement (while the new holder catches up)
      * @param forwardTimeout    how long a node forwarded a read may take beyond the read's own wait
      * @param maxBatchKeys      keys one batch-get may ask for
+     * @param maxResumeAge      a replica last written longer ago is replayed from the start rather than resumed;
+     *                          keep it below the truth topics' {@code delete.retention.ms} (Kafka's default: 24h)
      */
     public record Replicas(
             @DefaultValue("256MB") DataSize blockCache,
@@ -127,6 +129,7 @@ public record LogKvProperties(
             @DefaultValue("1s") Duration placementRefresh,
             @DefaultValue("30s") Duration releaseDelay,
             @DefaultValue("2s") Duration forwardTimeout,
-            @DefaultValue("1000") int maxBatchKeys) {
+            @DefaultValue("1000") int maxBatchKeys,
+            @DefaultValue("20h") Duration maxResumeAge) {
     }
 }

@@ -98,7 +98,8 @@ public class NodeConfiguration {
                 replicas.writeBuffers().toBytes(),
                 replicas.minBlobSize().toBytes(),
                 replicas.maxPollRecords(),
-                replicas.maxWaitingReads()), meters);
+                replicas.maxWaitingReads(),
+                replicas.maxResumeAge()), meters);
     }
 
     @Bean(destroyMethod = "close")

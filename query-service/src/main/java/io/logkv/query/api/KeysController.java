@@ -37,7 +37,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code /v1/namespaces/{ns}/keys/{key}}: put, get and delete one key (API.md). Handlers return futures,
- * so a request waiting for Kafka or for a replica to catch up holds no server thread.
+ * so a request waiting for Kafka or for a replica to catch up holds no server thread; a read whose replica
+ * is already there is answered on the request's own thread ({@link Answer}).
  */
 @RestController
 @RequestMapping("/v1/namespaces/{ns}/keys")
@@ -109,7 +110,7 @@ public class KeysController {
     }
 
     @GetMapping("/{key}")
-    public CompletableFuture<ResponseEntity<byte[]>> get(@PathVariable String ns, @PathVariable String key,
+    public Answer<ResponseEntity<byte[]>> get(@PathVariable String ns, @PathVariable String key,
                                                          @RequestParam(required = false) String consistency,
                                                          @RequestParam(name = "wait_ms", required = false) String waitMs,
                                                          @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
@@ -125,10 +126,10 @@ public class KeysController {
                 .thenApply(read -> answer(ns, read, ifNoneMatch));
         List<String> peers = readRouting.peersFor(namespace, partition, level, forwarded);
         if (peers.isEmpty()) {
-            return local.get();
+            return Answer.of(local.get());
         }
-        return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(request, null, FORWARDED_READ_HEADERS), wait, level,
-                response -> Peers.relay(response, RELAYED_READ_HEADERS), local);
+        return Answer.of(readRouting.forward(namespace, partition, peers, ForwardedRequest.of(request, null, FORWARDED_READ_HEADERS),
+                wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS), local));
     }
 
     private ResponseEntity<byte[]> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
