@@ -32,8 +32,8 @@ public final class BenchCommand implements Callable<Integer> {
             + "(JMH micro-benchmarks of hot code paths). Default: ${DEFAULT-VALUE}")
     Only only = Only.all;
 
-    @Option(names = "--keys", description = "keys loaded before the read benchmark (the issue's full size is 1000000). Default: ${DEFAULT-VALUE}")
-    long keys = 100_000;
+    @Option(names = "--keys", description = "keys loaded before the read benchmark (10000000 for the memory check at scale). Default: ${DEFAULT-VALUE}")
+    long keys = 1_000_000;
 
     @Option(names = "--value-bytes", description = "bytes of every value. Default: ${DEFAULT-VALUE}")
     int valueBytes = 1024;

@@ -20,7 +20,7 @@ import java.time.Duration;
  * @param idempotencyWindow  how long a write's idempotency key answers retries
  * @param compression        the producer's compression type
  * @param commitLinger       after a commit, how long the next batch may wait for the writers that commit just
- *                           answered to send again (only while it is smaller than the last one); 0 disables
+ *                           answered to send again; 0 disables
  */
 public record OwnerSettings(
         String bootstrapServers,

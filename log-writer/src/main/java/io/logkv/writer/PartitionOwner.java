@@ -89,8 +89,9 @@ public final class PartitionOwner implements AutoCloseable {
     private volatile boolean stalled;
     private volatile String advertisedUrl;
     private Set<String> subscribed = Set.of();
-    /** Writes in the last committed transaction (owner thread only). */
+    /** Writes in the last committed transaction, and writes that queued while it committed (owner thread only). */
     private int lastCommittedBatch;
+    private int queuedDuringLastCommit;
 
     public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
                           int writerId, MeterRegistry meters) {
@@ -315,8 +316,9 @@ public final class PartitionOwner implements AutoCloseable {
     /**
      * Fills the batch from the queue. With one transaction in flight, the writers the last commit answered
      * send again a moment after the next batch was drained, so closed-loop clients would split into two
-     * cohorts taking turns; while the batch is smaller than the last committed one, it waits up to the
-     * commit linger for them.
+     * cohorts taking turns. So while the batch holds fewer writes than the last commit answered plus those
+     * that queued during it, the owner waits up to the commit linger for the answered writers to return.
+     * A lone client (nothing queued, one write answered) never waits.
      */
     private void gather(List<PendingWrite> batch) throws InterruptedException {
         long bytes = batch.stream().mapToLong(PendingWrite::bytes).sum();
@@ -325,7 +327,7 @@ public final class PartitionOwner implements AutoCloseable {
             PendingWrite next = queue.poll();
             if (next == null) {
                 long left = lingerUntil - System.nanoTime();
-                if (batch.isEmpty() || batch.size() >= lastCommittedBatch || left <= 0
+                if (batch.isEmpty() || batch.size() >= lastCommittedBatch + queuedDuringLastCommit || left <= 0
                         || (next = queue.poll(left, TimeUnit.NANOSECONDS)) == null) {
                     return;
                 }
@@ -366,6 +368,7 @@ public final class PartitionOwner implements AutoCloseable {
         commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         batchRecords.record(accepted.size());
         lastCommittedBatch = accepted.size();
+        queuedDuringLastCommit = queue.size();
         for (int i = 0; i < accepted.size(); i++) {
             BatchPlan.Accepted a = accepted.get(i);
             long position = stored.get(i) + 1;

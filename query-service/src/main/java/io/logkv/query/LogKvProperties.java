@@ -84,7 +84,7 @@ public record LogKvProperties(
      * @param deliveryTimeout    how long a write may take to be acknowledged before it fails
      * @param compression        Kafka compression of truth records
      * @param commitLinger       after a commit, how long the next transaction may wait for the clients that
-     *                           commit answered to write again, while it holds fewer writes than the last (0: never)
+     *                           commit answered to write again (0: never)
      */
     public record Writer(
             @DefaultValue("logkv-writers") String groupId,
@@ -99,7 +99,7 @@ public record LogKvProperties(
             @DefaultValue("10s") Duration transactionTimeout,
             @DefaultValue("10s") Duration deliveryTimeout,
             @DefaultValue("lz4") String compression,
-            @DefaultValue("2ms") Duration commitLinger) {
+            @DefaultValue("3ms") Duration commitLinger) {
     }
 
     /**
