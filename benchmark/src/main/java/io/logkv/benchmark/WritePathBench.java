@@ -20,6 +20,7 @@ final class WritePathBench {
     static final String GROUP_COMMIT = "raw transactional producer, group commit";
     static final String LOGKV = "LogKV PUT, group commit";
     static final String LOGKV_CONDITIONAL = "LogKV PUT If-None-Match: *, group commit";
+    static final String LOGKV_NO_LINGER = "LogKV PUT, group commit without commit linger";
     static final String LOGKV_SINGLE = "LogKV PUT, 1 write per transaction";
     static final String LOGKV_SINGLE_CONDITIONAL = "LogKV PUT If-None-Match: *, 1 write per transaction";
     private static final String NAMESPACE = "default";
@@ -44,7 +45,7 @@ final class WritePathBench {
     }
 
     static int plannedSteps(BenchSettings settings) {
-        int cases = settings.url() == null ? 6 : (settings.bootstrapServers() == null ? 2 : 4);
+        int cases = settings.url() == null ? 7 : (settings.bootstrapServers() == null ? 2 : 4);
         return cases * settings.writeClients().size() * settings.repeats();
     }
 
@@ -75,6 +76,12 @@ final class WritePathBench {
                     // Each node's keys carry its own tag: the same key on two nodes would make put-if-absent
                     // on the second answer 412 for the wrong reason.
                     measureNode(new HttpKeys(node.baseUrl()), LOGKV, LOGKV_CONDITIONAL, tag + "-grouped", run, clientCounts);
+                }
+                try (BenchNode node = startNode("bench-writer-no-linger", "--logkv.writer.commit-linger=0")) {
+                    for (int clients : clientCounts) {
+                        measure(LOGKV_NO_LINGER, clients, run,
+                                new LogKvHttpWrites(new HttpKeys(node.baseUrl()), NAMESPACE, value, tag + "-n" + clients, false));
+                    }
                 }
                 try (BenchNode node = startNode("bench-writer-single", "--logkv.writer.max-batch-records=1")) {
                     measureNode(new HttpKeys(node.baseUrl()), LOGKV_SINGLE, LOGKV_SINGLE_CONDITIONAL, tag + "-single", run, clientCounts);

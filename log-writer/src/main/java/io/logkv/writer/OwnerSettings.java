@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param catchUpTimeout     how long a new owner may take to catch up before writes waiting for it fail
  * @param idempotencyWindow  how long a write's idempotency key answers retries
  * @param compression        the producer's compression type
+ * @param commitLinger       after a commit, how long the next batch may wait for the writers that commit just
+ *                           answered to send again; 0 disables
  */
 public record OwnerSettings(
         String bootstrapServers,
@@ -34,7 +36,8 @@ public record OwnerSettings(
         Duration deliveryTimeout,
         Duration catchUpTimeout,
         Duration idempotencyWindow,
-        String compression) {
+        String compression,
+        Duration commitLinger) {
 
     /** The transactional id: a restarted node with the same id fences its previous incarnation. */
     public String transactionalId() {

@@ -89,6 +89,9 @@ public final class PartitionOwner implements AutoCloseable {
     private volatile boolean stalled;
     private volatile String advertisedUrl;
     private Set<String> subscribed = Set.of();
+    /** Writes in the last committed transaction, and writes that queued while it committed (owner thread only). */
+    private int lastCommittedBatch;
+    private int queuedDuringLastCommit;
 
     public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
                           int writerId, MeterRegistry meters) {
@@ -310,10 +313,25 @@ public final class PartitionOwner implements AutoCloseable {
     }
 
     /** Moves queued writes into the batch, up to the batch bounds. */
-    private void gather(List<PendingWrite> batch) {
+    /**
+     * Fills the batch from the queue. With one transaction in flight, the writers the last commit answered
+     * send again a moment after the next batch was drained, so closed-loop clients would split into two
+     * cohorts taking turns. So while the batch holds fewer writes than the last commit answered plus those
+     * that queued during it, the owner waits up to the commit linger for the answered writers to return.
+     * A lone client (nothing queued, one write answered) never waits.
+     */
+    private void gather(List<PendingWrite> batch) throws InterruptedException {
         long bytes = batch.stream().mapToLong(PendingWrite::bytes).sum();
-        PendingWrite next;
-        while (batch.size() < settings.maxBatchRecords() && bytes < settings.maxBatchBytes() && (next = queue.poll()) != null) {
+        long lingerUntil = System.nanoTime() + settings.commitLinger().toNanos();
+        while (batch.size() < settings.maxBatchRecords() && bytes < settings.maxBatchBytes()) {
+            PendingWrite next = queue.poll();
+            if (next == null) {
+                long left = lingerUntil - System.nanoTime();
+                if (batch.isEmpty() || batch.size() >= lastCommittedBatch + queuedDuringLastCommit || left <= 0
+                        || (next = queue.poll(left, TimeUnit.NANOSECONDS)) == null) {
+                    return;
+                }
+            }
             if (partitions.admit(next, batch)) {
                 bytes += next.bytes();
             }
@@ -349,6 +367,8 @@ public final class PartitionOwner implements AutoCloseable {
         ingest.committed(offsets);
         commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         batchRecords.record(accepted.size());
+        lastCommittedBatch = accepted.size();
+        queuedDuringLastCommit = queue.size();
         for (int i = 0; i < accepted.size(); i++) {
             BatchPlan.Accepted a = accepted.get(i);
             long position = stored.get(i) + 1;

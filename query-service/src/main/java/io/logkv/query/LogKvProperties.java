@@ -83,6 +83,8 @@ public record LogKvProperties(
      * @param transactionTimeout how long the broker lets an open transaction live before aborting it
      * @param deliveryTimeout    how long a write may take to be acknowledged before it fails
      * @param compression        Kafka compression of truth records
+     * @param commitLinger       after a commit, how long the next transaction may wait for the clients that
+     *                           commit answered to write again (0: never)
      */
     public record Writer(
             @DefaultValue("logkv-writers") String groupId,
@@ -96,7 +98,8 @@ public record LogKvProperties(
             @DefaultValue("16MB") DataSize maxBatchBytes,
             @DefaultValue("10s") Duration transactionTimeout,
             @DefaultValue("10s") Duration deliveryTimeout,
-            @DefaultValue("lz4") String compression) {
+            @DefaultValue("lz4") String compression,
+            @DefaultValue("3ms") Duration commitLinger) {
     }
 
     /**

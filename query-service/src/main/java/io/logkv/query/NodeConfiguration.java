@@ -70,7 +70,8 @@ public class NodeConfiguration {
                 writer.deliveryTimeout(),
                 writer.catchUpTimeout(),
                 writer.idempotencyWindow(),
-                writer.compression());
+                writer.compression(),
+                writer.commitLinger());
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
                 ns -> catalog.settings(ns).map(NamespaceSettings::partitions).orElse(0), meters);
         int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
