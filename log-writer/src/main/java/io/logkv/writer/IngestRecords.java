@@ -11,24 +11,21 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToIntFunction;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
- * Turns records of ingest topics into writes, and keeps the ingest offsets that a transaction commits:
- * the position after the last ingest record the transaction applied (or dead-lettered), so every ingest
- * record is applied exactly once, in order, across owner fail-overs.
+ * Turns records of ingest topics into writes, dead letters and progress markers. Each partition's writer
+ * commits its ingest offset in the same transaction as the records it applied, so every ingest record is
+ * applied exactly once, in order, across owner fail-overs.
  */
 public final class IngestRecords {
 
@@ -36,7 +33,6 @@ public final class IngestRecords {
     private final long maxValueBytes;
     private final ToIntFunction<NamespaceName> partitionsOf;
     private final Counter deadLettered;
-    private final Map<TopicPartition, Long> committed = new HashMap<>();
 
     /**
      * @param partitionsOf the partition count of a namespace, or 0 when it is unknown
@@ -55,10 +51,15 @@ public final class IngestRecords {
         return "logkv.dead-letters." + namespace.value();
     }
 
-    /** One ingest record as a pending write; a malformed one carries the reason instead of a request. */
-    PendingWrite toWrite(ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * One ingest record as a pending write; a malformed one carries the reason instead of a request.
+     *
+     * @param feedEpoch how many times the group loop had re-positioned the record's ingest partition when it
+     *                  read the record (a writer drops records read before its last rewind)
+     */
+    PendingWrite toWrite(ConsumerRecord<byte[], byte[]> record, int feedEpoch) {
         NamespaceName ns = NamespaceName.ofTopic(record.topic());
-        IngestSource source = new IngestSource(record);
+        IngestSource source = new IngestSource(record, null, feedEpoch);
         WriteRequest request = null;
         try {
             request = decode(ns, record);
@@ -136,20 +137,6 @@ public final class IngestRecords {
         return new ProducerRecord<>(deadLetterTopic(ns), null, source.record().key(), source.record().value(), headers);
     }
 
-    /** The offsets a transaction applying {@code batch} commits: the group's generation rides with them. */
-    Map<TopicPartition, OffsetAndMetadata> offsetsFor(List<PendingWrite> batch) {
-        Map<TopicPartition, Long> positions = new HashMap<>(committed);
-        for (PendingWrite pending : batch) {
-            if (pending.source() != null) {
-                ConsumerRecord<byte[], byte[]> record = pending.source().record();
-                positions.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
-            }
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        positions.forEach((tp, position) -> offsets.put(tp, new OffsetAndMetadata(position)));
-        return offsets;
-    }
-
     /**
      * One progress marker per truth partition that {@code batch} applied ingest records to: the marker
      * records, in the same transaction, how far the ingest partition has been applied.
@@ -168,49 +155,17 @@ public final class IngestRecords {
         return markers;
     }
 
-    /** Records that a transaction with these offsets committed. */
-    void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        offsets.forEach((tp, offset) -> {
-            if (committed.containsKey(tp)) {
-                committed.put(tp, offset.offset());
-            }
-        });
-    }
-
-    /** After an aborted transaction: re-reads every ingest record it held. */
-    void rewind(Consumer<byte[], byte[]> consumer, List<PendingWrite> batch) {
-        for (PendingWrite pending : batch) {
-            if (pending.source() != null) {
-                TopicPartition tp = new TopicPartition(pending.source().record().topic(), pending.source().record().partition());
-                Long position = committed.get(tp);
-                if (position != null) {
-                    consumer.seek(tp, position);
-                }
-            }
-        }
-    }
-
-    void assigned(TopicPartition ingestPartition, long position) {
-        committed.put(ingestPartition, position);
-    }
-
-    void released(Collection<TopicPartition> ingestPartitions) {
-        ingestPartitions.forEach(committed::remove);
-    }
-
     /**
      * Where a write came from when a streaming application produced it.
      *
      * @param record          the ingest record
      * @param malformedReason why it cannot be applied, or null
+     * @param feedEpoch       the ingest partition's feed epoch when the record was read
      */
-    record IngestSource(ConsumerRecord<byte[], byte[]> record, String malformedReason) {
-        IngestSource(ConsumerRecord<byte[], byte[]> record) {
-            this(record, null);
-        }
+    record IngestSource(ConsumerRecord<byte[], byte[]> record, String malformedReason, int feedEpoch) {
 
         IngestSource malformed(String reason) {
-            return new IngestSource(record, "malformed: " + reason);
+            return new IngestSource(record, "malformed: " + reason, feedEpoch);
         }
     }
 }

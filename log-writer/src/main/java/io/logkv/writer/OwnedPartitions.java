@@ -1,113 +1,71 @@
 package io.logkv.writer;
 
 import io.logkv.core.NamespaceName;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
-import java.util.function.BiConsumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The truth partitions the writers' group has given this node, and how they come and go. Runs on the
- * owner's thread: the group's callbacks fire inside {@code poll()}, between transactions.
+ * The truth partitions the writers' group has given this node, each with its {@link PartitionWriter}.
+ * The group's callbacks run on the group loop, inside {@code poll()}; the writers map is read from any
+ * thread.
  *
- * <p>A partition assigned here is not writable at once: its committed ingest offsets are fetched with
- * {@code require_stable} (so the previous owner's last transaction is resolved first), then its replica
- * must apply the partition's high watermark. Writes for it are parked until then.
+ * <p>Owning ingest partition <i>p</i> of a namespace means owning truth partition <i>p</i>. An ingest
+ * partition is fetched only while its writer is writing and keeps up; the group loop pauses it otherwise.
  */
 final class OwnedPartitions implements ConsumerRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(OwnedPartitions.class);
 
-    private final OwnerSettings settings;
+    private final WriterServices services;
     private final Supplier<KafkaConsumer<byte[], byte[]>> consumer;
-    private final OwnerTransactions transactions;
-    private final StateLookup state;
-    private final IngestRecords ingest;
-    private final RecentWrites recent;
-    private final Queue<Runnable> commands;
-    private final Map<TopicPartition, Ownership> owned = new HashMap<>();
-    private volatile Set<TopicPartition> ready = Set.of();
-    private volatile Set<TopicPartition> assigned = Set.of();
+    private final Map<TopicPartition, PartitionWriter> writers = new ConcurrentHashMap<>();
+    private final int maxQueuedIngest;
+    private final Duration revokeWait;
 
-    OwnedPartitions(OwnerSettings settings, Supplier<KafkaConsumer<byte[], byte[]>> consumer, OwnerTransactions transactions,
-                    StateLookup state, IngestRecords ingest, RecentWrites recent, Queue<Runnable> commands) {
-        this.settings = settings;
+    OwnedPartitions(WriterServices services, Supplier<KafkaConsumer<byte[], byte[]>> consumer) {
+        this.services = services;
         this.consumer = consumer;
-        this.transactions = transactions;
-        this.state = state;
-        this.ingest = ingest;
-        this.recent = recent;
-        this.commands = commands;
+        OwnerSettings settings = services.settings();
+        this.maxQueuedIngest = Math.max(1, settings.maxBatchRecords() * 2);
+        Duration halfPoll = settings.maxPollInterval().dividedBy(2);
+        this.revokeWait = settings.deliveryTimeout().compareTo(halfPoll) < 0 ? settings.deliveryTimeout() : halfPoll;
     }
 
-    /** The partitions owned and caught up with (readable from any thread). */
+    /** The writer of a truth partition this node owns, or null. */
+    PartitionWriter writer(TopicPartition truthPartition) {
+        return writers.get(truthPartition);
+    }
+
+    /** The partitions owned and writable (caught up). */
     Set<TopicPartition> ready() {
-        return ready;
-    }
-
-    /** The partitions owned, caught up or still catching up (readable from any thread). */
-    Set<TopicPartition> assigned() {
-        return assigned;
-    }
-
-    /** Adds a write to the batch if this node owns its partition and has caught up; parks it while catching up. */
-    boolean admit(PendingWrite pending, List<PendingWrite> batch) {
-        TopicPartition tp = pending.truthPartition();
-        Ownership ownership = owned.get(tp);
-        if (ownership == null) {
-            pending.result().completeExceptionally(new NotOwnerException(tp));
-            return false;
-        }
-        if (!ownership.caughtUp) {
-            ownership.parked.add(pending);
-            return false;
-        }
-        batch.add(pending);
-        return true;
-    }
-
-    /** Moves writes parked for partitions that have now caught up into the batch; fails those waiting too long. */
-    void releaseCaughtUp(List<PendingWrite> batch, BiConsumer<List<PendingWrite>, WriteFailedException> fail) {
-        long now = System.nanoTime();
-        for (Ownership ownership : owned.values()) {
-            if (ownership.caughtUp) {
-                batch.addAll(ownership.parked);
-                ownership.parked.clear();
-            } else if (now - ownership.assignedAtNanos > settings.catchUpTimeout().toNanos() && !ownership.parked.isEmpty()) {
-                fail.accept(List.copyOf(ownership.parked),
-                        new WriteFailedException("the new owner is still catching up with the partition", null, false));
-                ownership.parked.clear();
+        Set<TopicPartition> ready = new HashSet<>();
+        writers.forEach((tp, writer) -> {
+            if (writer.state() == PartitionWriter.State.WRITING) {
+                ready.add(tp);
             }
-        }
+        });
+        return Set.copyOf(ready);
     }
 
-    /** Every write still parked (to fail them at shutdown). */
-    List<PendingWrite> parked() {
-        List<PendingWrite> all = new ArrayList<>();
-        owned.values().forEach(o -> all.addAll(o.parked));
-        return all;
-    }
-
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        release(partitions, "revoked");
-    }
-
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) {
-        release(partitions, "lost");
+    /** The partitions owned, caught up or still catching up. */
+    Set<TopicPartition> assigned() {
+        return Set.copyOf(writers.keySet());
     }
 
     @Override
@@ -117,95 +75,92 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             if (ns == null) {
                 continue;
             }
-            // position() fetches committed offsets with require_stable: it returns only once the
-            // previous owner's last transaction is committed or aborted (KIP-447).
-            ingest.assigned(ingestPartition, stablePosition(ingestPartition));
-            TopicPartition tp = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
-            Ownership ownership = new Ownership(System.nanoTime());
-            owned.put(tp, ownership);
-            publish();
-            catchUp(tp, ownership, -1);
-        }
-    }
-
-    /** Waits for this node's replica to apply the partition's committed end, then takes writes for it. */
-    private void catchUp(TopicPartition tp, Ownership ownership, long appliedBefore) {
-        NamespaceName ns = NamespaceName.ofTopic(tp.topic());
-        transactions.committedEnd(tp)
-                .thenCompose(end -> state.awaitApplied(ns, tp.partition(), end, settings.catchUpTimeout()))
-                .whenComplete((caughtUp, error) -> commands.add(() -> caughtUp(tp, ownership, Boolean.TRUE.equals(caughtUp), error, appliedBefore)));
-    }
-
-    private void caughtUp(TopicPartition tp, Ownership ownership, boolean caughtUp, Throwable error, long appliedBefore) {
-        if (owned.get(tp) != ownership) {
-            return; // revoked meanwhile
-        }
-        if (caughtUp) {
-            ownership.caughtUp = true;
-            publish();
-            log.info("event=partition_owned partition={} catch_up_ms={}", tp, (System.nanoTime() - ownership.assignedAtNanos) / 1_000_000);
-            return;
-        }
-        long applied = state.appliedPosition(NamespaceName.ofTopic(tp.topic()), tp.partition());
-        if (error == null && applied > appliedBefore) {
-            // A replica that was not here before is replaying a long log: it is getting there, so keep
-            // the partition (its writes wait, then fail with 503) rather than hand it to a node as cold.
-            log.info("event=catch_up_continues partition={} applied_position={}", tp, applied);
-            catchUp(tp, ownership, applied);
-        } else {
-            log.warn("event=catch_up_failed partition={} error={}", tp, error == null ? "no progress" : error.toString());
-            consumer.get().enforceRebalance("could not catch up with " + tp);
-        }
-    }
-
-    /** The committed position, waiting through wake-ups (a write arriving must not lose an assignment). */
-    private long stablePosition(TopicPartition ingestPartition) {
-        while (true) {
-            try {
-                return consumer.get().position(ingestPartition, settings.maxPollInterval());
-            } catch (WakeupException e) {
-                // a write was queued meanwhile; it waits for this assignment anyway
+            // Nothing is fetched until the writer has fenced, caught up and positioned the partition.
+            consumer.get().pause(List.of(ingestPartition));
+            TopicPartition truth = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
+            PartitionWriter writer = new PartitionWriter(truth, ingestPartition, services);
+            PartitionWriter previous = writers.put(truth, writer);
+            if (previous != null) {
+                previous.close();
             }
+            writer.start();
         }
     }
 
-    private void release(Collection<TopicPartition> partitions, String why) {
-        for (TopicPartition ingestPartition : partitions) {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        release(partitions, "revoked", true);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        release(partitions, "lost", false);
+    }
+
+    /** Stops every writer (at shutdown), waiting a bounded time for transactions in flight. */
+    void releaseAll() {
+        List<TopicPartition> ingest = new ArrayList<>();
+        writers.values().forEach(writer -> ingest.add(writer.ingestPartition()));
+        release(ingest, "stopping", true);
+    }
+
+    /**
+     * A revoked partition's writer finishes the transaction it has in flight (bounded), so a rebalance does
+     * not abort it; writes still waiting are answered {@link NotOwnerException} and go to the next owner.
+     */
+    private void release(Collection<TopicPartition> ingestPartitions, String why, boolean waitForInFlight) {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (TopicPartition ingestPartition : ingestPartitions) {
             NamespaceName ns = NamespaceName.ofTopic(ingestPartition.topic());
             if (ns == null) {
                 continue;
             }
-            TopicPartition tp = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
-            Ownership ownership = owned.remove(tp);
-            recent.forget(tp);
-            if (ownership != null) {
-                ownership.parked.forEach(p -> p.result().completeExceptionally(new NotOwnerException(tp)));
-                log.info("event=partition_released partition={} reason={}", tp, why);
+            PartitionWriter writer = writers.remove(new TopicPartition(ns.truthTopic(), ingestPartition.partition()));
+            if (writer != null) {
+                closing.add(writer.close());
+                log.info("event=partition_released partition={} reason={}", writer.partition(), why);
             }
         }
-        ingest.released(partitions);
-        publish();
-    }
-
-    private void publish() {
-        Set<TopicPartition> caughtUp = new HashSet<>();
-        owned.forEach((tp, ownership) -> {
-            if (ownership.caughtUp) {
-                caughtUp.add(tp);
+        if (waitForInFlight && !closing.isEmpty()) {
+            try {
+                CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(revokeWait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                log.warn("event=release_slow partitions={} waited_ms={}", ingestPartitions, revokeWait.toMillis());
+            } catch (ExecutionException e) {
+                log.warn("event=release_failed error={}", e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        });
-        ready = Set.copyOf(caughtUp);
-        assigned = Set.copyOf(owned.keySet());
+        }
     }
 
-    /** One owned partition: whether it has caught up, and the writes waiting until it has. */
-    private static final class Ownership {
-        final long assignedAtNanos;
-        final List<PendingWrite> parked = new ArrayList<>();
-        boolean caughtUp;
-
-        Ownership(long assignedAtNanos) {
-            this.assignedAtNanos = assignedAtNanos;
+    /** Fetches ingest records only for writers that are writing and keeping up (group loop only). */
+    void adjustFetching(KafkaConsumer<byte[], byte[]> groupConsumer) {
+        Set<TopicPartition> paused = groupConsumer.paused();
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        for (PartitionWriter writer : writers.values()) {
+            boolean wanted = writer.wantsIngest(maxQueuedIngest);
+            boolean isPaused = paused.contains(writer.ingestPartition());
+            if (wanted && isPaused) {
+                resume.add(writer.ingestPartition());
+            } else if (!wanted && !isPaused) {
+                pause.add(writer.ingestPartition());
+            }
         }
+        Set<TopicPartition> assignment = groupConsumer.assignment();
+        pause.retainAll(assignment);
+        resume.retainAll(assignment);
+        if (!pause.isEmpty()) {
+            groupConsumer.pause(pause);
+        }
+        if (!resume.isEmpty()) {
+            groupConsumer.resume(resume);
+        }
+    }
+
+    /** Lets writers that cannot write check their waiting writes' deadlines. */
+    void tick() {
+        writers.values().forEach(PartitionWriter::tick);
     }
 }

@@ -1,26 +1,29 @@
 package io.logkv.writer;
 
 import java.time.Duration;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * How a node's partition owner joins the writers' group and writes transactions.
  *
  * @param bootstrapServers   the Kafka cluster
- * @param nodeId             the node's id: its transactional id is {@code logkv-writer-<nodeId>}
- * @param groupId            the consumer group whose assignment decides partition ownership
+ * @param nodeId             the node's id (in client ids and logs)
+ * @param groupId            the consumer group whose assignment decides partition ownership; it also prefixes
+ *                           every partition's transactional id
  * @param sessionTimeout     how long the group waits for a silent member before reassigning its partitions
- * @param maxPollInterval    how long the owner loop may stall before it leaves the group
- * @param maxPendingWrites   writes that may wait for the next transaction before new ones are refused
+ * @param maxPollInterval    how long the group loop may stall before it leaves the group
+ * @param maxPendingWrites   writes that may wait for a transaction on this node before new ones are refused
  * @param maxBatchRecords    records per transaction at most (group commit)
  * @param maxBatchBytes      bytes per transaction at most
  * @param maxRequestBytes    the producer's {@code max.request.size}: room for the largest record
  * @param transactionTimeout how long the broker lets a transaction stay open before aborting it
- * @param deliveryTimeout    how long a write may take from hand-over to acknowledgement
+ * @param deliveryTimeout    how long a write may wait for its transaction, retries included, before it fails
  * @param catchUpTimeout     how long a new owner may take to catch up before writes waiting for it fail
  * @param idempotencyWindow  how long a write's idempotency key answers retries
  * @param compression        the producer's compression type
  * @param commitLinger       after a commit, how long the next batch may wait for the writers that commit just
  *                           answered to send again; 0 disables
+ * @param commitThreads      transactions of different partitions in flight on this node at once
  */
 public record OwnerSettings(
         String bootstrapServers,
@@ -37,10 +40,14 @@ public record OwnerSettings(
         Duration catchUpTimeout,
         Duration idempotencyWindow,
         String compression,
-        Duration commitLinger) {
+        Duration commitLinger,
+        int commitThreads) {
 
-    /** The transactional id: a restarted node with the same id fences its previous incarnation. */
-    public String transactionalId() {
-        return "logkv-writer-" + nodeId;
+    /**
+     * The transactional id of a truth partition: the same on every node, so that a new owner's
+     * {@code initTransactions()} fences every earlier writer of the partition.
+     */
+    public String transactionalId(TopicPartition truthPartition) {
+        return groupId + "." + truthPartition.topic() + "." + truthPartition.partition();
     }
 }

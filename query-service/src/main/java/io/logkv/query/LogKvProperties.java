@@ -85,21 +85,23 @@ public record LogKvProperties(
      * @param compression        Kafka compression of truth records
      * @param commitLinger       after a commit, how long the next transaction may wait for the clients that
      *                           commit answered to write again (0: never)
+     * @param commitThreads      transactions of different partitions in flight on the node at once
      */
     public record Writer(
             @DefaultValue("logkv-writers") String groupId,
             @DefaultValue("10s") Duration sessionTimeout,
             @DefaultValue("30s") Duration maxPollInterval,
             @DefaultValue("30s") Duration catchUpTimeout,
-            @DefaultValue("15s") Duration forwardTimeout,
+            @DefaultValue("25s") Duration forwardTimeout,
             @DefaultValue("24h") Duration idempotencyWindow,
             @DefaultValue("10000") int maxPendingWrites,
             @DefaultValue("1000") int maxBatchRecords,
             @DefaultValue("16MB") DataSize maxBatchBytes,
             @DefaultValue("10s") Duration transactionTimeout,
-            @DefaultValue("10s") Duration deliveryTimeout,
+            @DefaultValue("20s") Duration deliveryTimeout,
             @DefaultValue("lz4") String compression,
-            @DefaultValue("3ms") Duration commitLinger) {
+            @DefaultValue("3ms") Duration commitLinger,
+            @DefaultValue("8") int commitThreads) {
     }
 
     /**

@@ -71,7 +71,8 @@ public class NodeConfiguration {
                 writer.catchUpTimeout(),
                 writer.idempotencyWindow(),
                 writer.compression(),
-                writer.commitLinger());
+                writer.commitLinger(),
+                writer.commitThreads());
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
                 ns -> catalog.settings(ns).map(NamespaceSettings::partitions).orElse(0), meters);
         int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));

@@ -202,22 +202,28 @@ class ReplicatedReadsIT {
         for (int i = 0; i < 300; i++) {
             nodes.get(i % 3).put(NS, "rebuild-" + i, "rebuild-value-" + i);
         }
-        LogKvNode node = nodes.get(2);
+        // Ownership is balanced over every namespace's partitions, not per namespace: a node may own all the
+        // partitions of NS it holds, so look for a node holding one it does not own.
+        LogKvNode node = null;
         int partition = -1;
-        for (JsonNode replica : json(node.send(get(node, "/v1/admin/replicas"))).path("replicas")) {
-            int p = replica.path("partition").asInt();
-            if (replica.path("namespace").asString().equals(NS) && !ownerUrl(p).equals(node.url(""))) {
-                partition = p;
+        for (LogKvNode candidate : nodes) {
+            for (JsonNode replica : json(candidate.send(get(candidate, "/v1/admin/replicas"))).path("replicas")) {
+                int p = replica.path("partition").asInt();
+                if (node == null && replica.path("namespace").asString().equals(NS) && !ownerUrl(p).equals(candidate.url(""))) {
+                    node = candidate;
+                    partition = p;
+                }
             }
         }
-        assertThat(partition).as("node 2 holds a replica it does not own").isNotNegative();
-        HttpResponse<String> started = node.send(HttpRequest.newBuilder(URI.create(node.url(
+        assertThat(partition).as("some node holds a replica it does not own").isNotNegative();
+        LogKvNode holder = node;
+        HttpResponse<String> started = holder.send(HttpRequest.newBuilder(URI.create(node.url(
                 "/v1/admin/namespaces/" + NS + "/partitions/" + partition + "/rebuild"))).POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         assertThat(json(started).path("targetPosition").asLong()).isPositive();
         int rebuilt = partition;
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            JsonNode rebuilds = json(node.send(get(node, "/v1/admin/rebuilds"))).path("rebuilds");
+            JsonNode rebuilds = json(holder.send(get(holder, "/v1/admin/rebuilds"))).path("rebuilds");
             JsonNode mine = null;
             for (JsonNode r : rebuilds) {
                 if (r.path("namespace").asString().equals(NS) && r.path("partition").asInt() == rebuilt) {
@@ -233,8 +239,9 @@ class ReplicatedReadsIT {
         assertThat(comparison.path("status").asString()).as(comparison.toString()).isEqualTo("agree");
         assertThat(comparison.path("replicas").size()).isEqualTo(COPIES);
 
-        HttpResponse<String> owned = node.send(HttpRequest.newBuilder(URI.create(node.url(
-                "/v1/admin/namespaces/" + NS + "/partitions/" + ownedPartition(node) + "/rebuild"))).POST(HttpRequest.BodyPublishers.noBody()));
+        LogKvNode owner = nodes.stream().filter(n -> n.url("").equals(ownerUrl(0))).findFirst().orElseThrow();
+        HttpResponse<String> owned = owner.send(HttpRequest.newBuilder(URI.create(owner.url(
+                "/v1/admin/namespaces/" + NS + "/partitions/0/rebuild"))).POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(owned.statusCode()).as("the owner's own replica is not wiped under it").isEqualTo(409);
     }
 
@@ -367,15 +374,6 @@ class ReplicatedReadsIT {
     private static String ownerUrl(int partition) {
         JsonNode topology = json(nodes.get(0).send(get(nodes.get(0), "/v1/namespaces/" + NS))).path("topology");
         return topology.get(partition).path("owner").asString();
-    }
-
-    private static int ownedPartition(LogKvNode node) {
-        for (int p = 0; p < PARTITIONS; p++) {
-            if (ownerUrl(p).equals(node.url(""))) {
-                return p;
-            }
-        }
-        throw new AssertionError(node.url("") + " owns no partition");
     }
 
     private static HttpRequest.Builder get(LogKvNode node, String path) {

@@ -27,7 +27,9 @@ public class Peers {
     /** Marks a forwarded request, so it is never forwarded twice. */
     public static final String FORWARDED_HEADER = "KV-Forwarded-By";
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    // HTTP/1.1: the default (HTTP/2) sends an h2c upgrade request that a plain HTTP/1.1 server ignores, every time.
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1)).build();
     private final String nodeId;
 
     public Peers(LogKvProperties props) {

@@ -8,6 +8,8 @@ import io.logkv.writer.OwnerDirectory;
 import io.logkv.writer.PartitionOwner;
 import io.logkv.writer.WriteOutcome;
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -79,7 +81,9 @@ public class WriteRouting {
             }
             return directory.ownerOf(namespace.name(), partition, refresh).thenCompose(owner -> {
                 if (owner.isPresent() && !owner.get().equals(this.owner.advertisedUrl())) {
-                    return forward(owner.get(), request);
+                    return forward(owner.get(), request, deadline).thenCompose(forwarded -> forwarded.answer() != null
+                            ? CompletableFuture.completedFuture(forwarded.answer())
+                            : later(() -> attempt(namespace, partition, request, local, answer, deadline, true)));
                 }
                 return later(() -> attempt(namespace, partition, request, local, answer, deadline, true));
             });
@@ -91,15 +95,32 @@ public class WriteRouting {
                 CompletableFuture.delayedExecutor(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS)).thenCompose(ignored -> next.get());
     }
 
-    private CompletableFuture<ResponseEntity<Object>> forward(String ownerUrl, ForwardedRequest request) {
-        return peers.send(ownerUrl, request, props.writer().forwardTimeout())
+    /**
+     * Forwards the write to the owner with the time the write has left. An owner that could not be reached
+     * never saw the write, and an owner that was reached but did not answer may have committed it: the
+     * first is retried (with an empty answer) once the group names an owner again, the second only when an
+     * {@code Idempotency-Key} makes the retry safe, and answered 503 otherwise.
+     */
+    private CompletableFuture<Forwarded> forward(String ownerUrl, ForwardedRequest request, long deadline) {
+        Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
+        return peers.send(ownerUrl, request, left)
                 .handle((response, error) -> {
-                    if (error != null) {
-                        throw ApiProblem.unavailable("owner-unreachable", "Owner unreachable",
-                                "the owner of the partition, " + ownerUrl + ", did not answer: " + error.getMessage(), Duration.ofSeconds(1));
+                    if (error == null) {
+                        ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
+                        return new Forwarded(new ResponseEntity<>(relayed.getBody(), relayed.getHeaders(), relayed.getStatusCode()));
                     }
-                    ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
-                    return new ResponseEntity<>(relayed.getBody(), relayed.getHeaders(), relayed.getStatusCode());
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    boolean neverSent = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException;
+                    boolean retrySafe = request.headers().containsKey("Idempotency-Key");
+                    if ((neverSent || retrySafe) && System.nanoTime() < deadline) {
+                        return new Forwarded(null);
+                    }
+                    throw ApiProblem.unavailable("owner-unreachable", "Owner unreachable",
+                            "the owner of the partition, " + ownerUrl + ", did not answer: " + cause, Duration.ofSeconds(1));
                 });
+    }
+
+    /** The owner's answer, or null when the write should be tried again. */
+    private record Forwarded(ResponseEntity<Object> answer) {
     }
 }

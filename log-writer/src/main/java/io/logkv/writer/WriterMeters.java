@@ -1,0 +1,39 @@
+package io.logkv.writer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/** The write path's meters, shared by every partition writer of a node. */
+final class WriterMeters {
+
+    private final Timer commitTimer;
+    private final DistributionSummary batchRecords;
+    private final Counter failedWrites;
+    private final Counter preconditionFailures;
+
+    WriterMeters(MeterRegistry meters) {
+        this.commitTimer = Timer.builder("logkv.writer.commit").description("Time to commit one transaction")
+                .publishPercentileHistogram().register(meters);
+        this.batchRecords = DistributionSummary.builder("logkv.writer.batch.records")
+                .description("Records per transaction (group commit)").register(meters);
+        this.failedWrites = Counter.builder("logkv.writer.failed").description("Writes not acknowledged").register(meters);
+        this.preconditionFailures = Counter.builder("logkv.writer.precondition.failed")
+                .description("Conditional writes whose condition did not hold").register(meters);
+    }
+
+    void committed(long nanos, int writes) {
+        commitTimer.record(nanos, TimeUnit.NANOSECONDS);
+        batchRecords.record(writes);
+    }
+
+    void failed() {
+        failedWrites.increment();
+    }
+
+    void preconditionFailed() {
+        preconditionFailures.increment();
+    }
+}

@@ -1,0 +1,27 @@
+package io.logkv.writer;
+
+import io.logkv.core.HybridClock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * What every partition writer of a node shares.
+ *
+ * @param commitPool       runs the writers' work; its size bounds the transactions in flight on the node
+ * @param timer            schedules retries
+ * @param ends             where a new owner starts
+ * @param groupLoop        runs a command on the writers' group loop, the only thread that may touch its consumer
+ * @param holdWhileStalled fault injection: blocks before a commit while the owner is stalled
+ */
+record WriterServices(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock, int writerId,
+                      Executor commitPool, ScheduledExecutorService timer, PartitionEnds ends, GroupLoop groupLoop,
+                      WriterMeters meters, Runnable holdWhileStalled) {
+
+    /** The writers' group loop, seen from a partition writer. */
+    interface GroupLoop {
+        /** Runs {@code command} on the group loop's thread, soon. */
+        void run(Consumer<KafkaConsumer<byte[], byte[]>> command);
+    }
+}
