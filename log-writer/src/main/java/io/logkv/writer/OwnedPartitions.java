@@ -118,6 +118,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             PartitionWriter writer = writers.remove(new TopicPartition(ns.truthTopic(), ingestPartition.partition()));
             if (writer != null) {
                 closing.add(writer.close());
+                services.meters().partitionReleased();
                 log.info("event=partition_released partition={} reason={}", writer.partition(), why);
             }
         }

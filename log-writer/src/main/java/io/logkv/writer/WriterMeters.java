@@ -13,6 +13,7 @@ final class WriterMeters {
     private final DistributionSummary batchRecords;
     private final Counter failedWrites;
     private final Counter preconditionFailures;
+    private final Counter partitionsReleased;
 
     WriterMeters(MeterRegistry meters) {
         this.commitTimer = Timer.builder("logkv.writer.commit").description("Time to commit one transaction")
@@ -22,6 +23,8 @@ final class WriterMeters {
         this.failedWrites = Counter.builder("logkv.writer.failed").description("Writes not acknowledged").register(meters);
         this.preconditionFailures = Counter.builder("logkv.writer.precondition.failed")
                 .description("Conditional writes whose condition did not hold").register(meters);
+        this.partitionsReleased = Counter.builder("logkv.writer.partitions.released")
+                .description("Partitions this node stopped owning (revoked or lost by a rebalance, or fenced)").register(meters);
     }
 
     void committed(long nanos, int writes) {
@@ -31,6 +34,10 @@ final class WriterMeters {
 
     void failed() {
         failedWrites.increment();
+    }
+
+    void partitionReleased() {
+        partitionsReleased.increment();
     }
 
     void preconditionFailed() {
