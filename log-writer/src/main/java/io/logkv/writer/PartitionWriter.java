@@ -331,6 +331,7 @@ final class PartitionWriter {
         Batch batch = new Batch();
         long lingerUntil = System.nanoTime() + settings.commitLinger().toNanos();
         long expectedOffset = nextIngestOffset;
+        long deadlineNanos = settings.deliveryTimeout().toNanos();
         while (batch.writes.size() < settings.maxBatchRecords() && batch.bytes < settings.maxBatchBytes()) {
             PendingWrite next = queue.poll();
             if (next == null) {
@@ -347,6 +348,11 @@ final class PartitionWriter {
                 if (next == null) {
                     break;
                 }
+            }
+            if (next.source() == null && System.nanoTime() - next.enqueuedNanos() > deadlineNanos) {
+                // Never sent, so safe to refuse: a write waits for its transaction no longer than its deadline.
+                fail(next, new WriteFailedException("the write waited longer than the delivery timeout for its transaction", null, false));
+                continue;
             }
             if (next.source() != null) {
                 ConsumerRecord<byte[], byte[]> record = next.source().record();

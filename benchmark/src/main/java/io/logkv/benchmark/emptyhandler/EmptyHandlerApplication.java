@@ -2,10 +2,13 @@ package io.logkv.benchmark.emptyhandler;
 
 import java.util.concurrent.CompletableFuture;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -23,8 +26,30 @@ public class EmptyHandlerApplication {
         body = value;
     }
 
+    /** Runs it on its own (for a load generator in another process): {@code --server.port=PORT}. */
+    public static void main(String[] args) {
+        answerWith(new byte[1024]);
+        new SpringApplicationBuilder(EmptyHandlerApplication.class).run(concat(args,
+                "--spring.application.name=empty-handler", "--management.endpoint.health.validate-group-membership=false",
+                "--logging.level.root=WARN"));
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
     @RestController
     static class EmptyHandler {
+
+        /** The HTTP floor of the write path: reads the body and answers as a LogKV write does, doing nothing else. */
+        @PutMapping("/empty/{key}")
+        CompletableFuture<ResponseEntity<String>> put(@PathVariable String key, @RequestBody byte[] value) {
+            return CompletableFuture.completedFuture(ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                    .header("ETag", "\"0192f3a1b2c30000a1b2c3d4\"").header("KV-Token", "AQEFbkK1DAE")
+                    .body("{\"version\":\"0192f3a1b2c30000a1b2c3d4\",\"token\":\"AQEFbkK1DAE\"}"));
+        }
 
         /** Synchronous: the least Spring MVC can do for a GET. */
         @GetMapping("/empty/{key}")

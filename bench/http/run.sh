@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The HTTP write and read paths measured with wrk, a load generator in its own process, against a running
+# LogKV (bin/logkv local), next to baselines taken in the same run on the same machine:
+#   - an empty PUT handler in the node's own server stack (Spring Boot + Tomcat), in its own JVM;
+#   - one raw transactional producer on the same brokers (commits every 100 ms; and one record per commit);
+#   - eventual GET as the baseline of strong GET.
+# Writes bench/results/http-<timestamp>.md with every run and the medians.
+#
+#   bench/http/run.sh [--url http://localhost:8080] [--bootstrap-servers localhost:19092]
+#                     [--connections 1,16,64,256] [--repeats 3] [--seconds 20]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/bench/http"
+URL=http://localhost:8080
+BOOTSTRAP=localhost:19092
+CONNECTIONS=1,16,64,256
+REPEATS=3
+SECONDS_PER_RUN=20
+EMPTY_PORT=18099
+while (($# > 0)); do
+  case "$1" in
+    --url) URL="$2"; shift 2 ;;
+    --bootstrap-servers) BOOTSTRAP="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --repeats) REPEATS="$2"; shift 2 ;;
+    --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+command -v wrk > /dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+curl -sf "$URL/actuator/health/readiness" > /dev/null || { echo "no ready LogKV at $URL (start bin/logkv local)" >&2; exit 1; }
+
+CLASSPATH_FILE="$ROOT/benchmark/target/classpath/bench.txt"
+if [[ ! -f "$CLASSPATH_FILE" ]]; then
+  (cd "$ROOT" && mvn -q -B -DskipTests -pl benchmark -am install)
+fi
+CP="$ROOT/benchmark/target/classes:$(cat "$CLASSPATH_FILE")"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+mkdir -p "$ROOT/bench/results"
+OUT="$ROOT/bench/results/http-$(date +%Y%m%d-%H%M%S).md"
+RAW="$(mktemp)"
+trap 'kill $EMPTY_PID 2> /dev/null || true; rm -f "$RAW"' EXIT
+
+"$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.emptyhandler.EmptyHandlerApplication --server.port=$EMPTY_PORT > /dev/null 2>&1 &
+EMPTY_PID=$!
+for _ in $(seq 1 120); do curl -sf -o /dev/null -X PUT --data-binary x "http://localhost:$EMPTY_PORT/empty/probe" && break; sleep 0.5; done
+
+# One wrk run: prints "<requests/s> <p50 ms> <p99 ms> <non-2xx> <socket errors>".
+wrk_run() {
+  local connections="$1" script="$2" target="$3"
+  local threads=$((connections < 2 ? 1 : 2))
+  wrk -t"$threads" -c"$connections" -d"${SECONDS_PER_RUN}s" --timeout 30s --latency -s "$HERE/$script" "$target" 2>&1 | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /Non-2xx/ { bad = $NF }
+    /Socket errors/ { gsub(",", ""); err = $4 + $6 + $8 + $10 }
+    END { printf "%s %.2f %.2f %d %d\n", rps, p50, p99, bad, err }'
+}
+
+record() { echo "$1|$2|$3" >> "$RAW"; echo "  $1, $2 connections: $3"; }
+
+echo "seeding 100 keys for the read cases ..."
+for i in $(seq 0 99); do
+  curl -sf -o /dev/null -X PUT --data-binary "$(head -c 1024 /dev/zero | tr '\0' 'v')" "$URL/v1/namespaces/default/keys/bench-$i"
+done
+
+IFS=, read -r -a CONNS <<< "$CONNECTIONS"
+for run in $(seq 1 "$REPEATS"); do
+  echo "run $run of $REPEATS"
+  for c in "${CONNS[@]}"; do
+    record "LogKV PUT" "$c" "$(wrk_run "$c" put.lua "$URL")"
+    record "empty PUT handler" "$c" "$(KEY_PATH=/empty/ wrk_run "$c" put.lua "http://localhost:$EMPTY_PORT")"
+  done
+  record "LogKV GET eventual" 16 "$(wrk_run 16 get.lua "$URL")"
+  record "LogKV GET strong" 16 "$(QUERY='?consistency=strong' wrk_run 16 get.lua "$URL")"
+  baseline="$("$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.TransactionalProducerBaseline "$BOOTSTRAP" "$SECONDS_PER_RUN" 100 1024 2> /dev/null)"
+  echo "$baseline" | sed 's/^/  /'
+  echo "$baseline" | awk -v run="$run" '/records_per_s/ { split($3, a, "="); print "raw transactional producer, commit every 100 ms|1|" a[2] " 0 0 0 0" }
+    /p50_ms/ { split($2, a, "="); split($3, b, "="); print "raw transactional producer, 1 record per commit|1|0 " a[2] " " b[2] " 0 0" }' >> "$RAW"
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print v[int((NR + 1) / 2)] }'; }
+{
+  echo "# HTTP paths under wrk ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); LogKV at $URL;"
+  echo "wrk ${SECONDS_PER_RUN} s per run, $REPEATS runs; medians (each run in brackets)."
+  echo
+  echo "| case | connections | req/s | p50 ms | p99 ms | non-2xx | socket errors | req/s of each run |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  cut -d'|' -f1,2 "$RAW" | awk '!seen[$0]++' | while IFS='|' read -r name conns; do
+    rows="$(awk -F'|' -v n="$name" -v c="$conns" '$1 == n && $2 == c { print $3 }' "$RAW")"
+    rps="$(echo "$rows" | awk '{ print $1 }' | median)"
+    p50="$(echo "$rows" | awk '{ print $2 }' | median)"
+    p99="$(echo "$rows" | awk '{ print $3 }' | median)"
+    bad="$(echo "$rows" | awk '{ s += $4 } END { print s }')"
+    err="$(echo "$rows" | awk '{ s += $5 } END { print s }')"
+    each="$(echo "$rows" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }')"
+    echo "| $name | $conns | $rps | $p50 | $p99 | $bad | $err | $each |"
+  done
+} > "$OUT"
+cat "$OUT"
+echo "written: $OUT"
