@@ -1,10 +1,10 @@
 package io.logkv.local;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +81,7 @@ public final class KafkaBrokerProcess {
             throw new IllegalStateException(this + " is already running");
         }
         Map<String, String> properties = new LinkedHashMap<>(loggingProperties());
-        properties.put(KafkaBrokerMain.EXIT_WITH_LAUNCHER_PROPERTY, "true");
+        properties.put(LauncherTether.EXIT_WITH_LAUNCHER_PROPERTY, "true");
         ProcessBuilder builder = jvm.process(KafkaBrokerMain.class.getName(), properties,
                 List.of(serverProperties().toString()));
         // Only crashes reach the console: log4j2 writes everything else to logs/server.log. Stdin stays
@@ -149,24 +149,7 @@ public final class KafkaBrokerProcess {
     }
 
     private String tail(int lines, String... fileNames) {
-        StringBuilder tail = new StringBuilder();
-        for (String name : fileNames) {
-            Path file = logDirectory().resolve(name);
-            List<String> messages;
-            try {
-                messages = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-                        .filter(line -> !line.isBlank() && !line.startsWith("\t") && !line.startsWith("    at "))
-                        .toList();
-            } catch (IOException missingOrUnreadable) {
-                continue;
-            }
-            if (!messages.isEmpty()) {
-                tail.append("--- ").append(file).append('\n');
-                messages.subList(Math.max(0, messages.size() - lines), messages.size())
-                        .forEach(line -> tail.append(line).append('\n'));
-            }
-        }
-        return tail.toString();
+        return LogTail.of(lines, Arrays.stream(fileNames).map(logDirectory()::resolve).toList());
     }
 
     @Override

@@ -51,6 +51,9 @@ final class KafkaServerProperties {
         properties.put("group.initial.rebalance.delay.ms", "0");
         // Back-to-back transactions: retry adding partitions quickly while the previous markers land.
         properties.put("add.partitions.to.txn.retry.backoff.ms", "2");
+        // Fail-over drills (and tests) shorten logkv.writer.session-timeout below the broker's 6 s minimum,
+        // which would otherwise refuse the node's join to the writers' group.
+        properties.put("group.min.session.timeout.ms", "1000");
         return properties;
     }
 

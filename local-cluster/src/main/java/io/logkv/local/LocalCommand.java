@@ -9,32 +9,38 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code bin/logkv local}: a real three-broker Kafka cluster in child JVMs and one LogKV node in this JVM.
- * Ctrl-C (or SIGTERM) stops the node first, so it can finish its writes, and then the brokers.
+ * {@code bin/logkv local}: a real three-broker Kafka cluster and one or more LogKV nodes, each in its own
+ * child JVM (so that one can be killed, and nodes do not share a heap). Ctrl-C (or SIGTERM) stops the
+ * nodes first, so they can finish their writes, and then the brokers; if this JVM is killed, its children
+ * stop by themselves (see {@link LauncherTether}).
  */
 @Command(name = "local",
         description = {
-            "Runs LogKV on this machine: a real 3-broker KRaft Kafka cluster (one JVM per broker) and a LogKV node.",
+            "Runs LogKV on this machine: a real 3-broker KRaft Kafka cluster and --nodes LogKV nodes, one process (JVM) each.",
+            "Kill a node's process (its pid is printed when it is ready) and the others take over its partitions.",
             "Data stays in --data-dir for the next start; Ctrl-C stops everything."},
-        footer = {"", "Arguments after -- go to the LogKV node as Spring properties:", "  bin/logkv local -- --logging.level.io.logkv=DEBUG"})
+        footer = {"", "Arguments after -- go to every LogKV node as Spring properties:", "  bin/logkv local -- --logging.level.io.logkv=DEBUG"})
 final class LocalCommand implements Callable<Integer> {
 
     static final int DEFAULT_KAFKA_PORT = 19092;
     private static final Duration KAFKA_START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(60);
+    /** Above Spring's graceful shutdown (30 s per phase), which a node with requests in flight may use up. */
+    private static final Duration NODE_STOP_GRACE = Duration.ofSeconds(40);
     private static final int MAX_NODES = 9;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
     @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
-            description = "HTTP port of the LogKV node (default: ${DEFAULT-VALUE}).")
+            description = "HTTP port of the first LogKV node (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--data-dir", defaultValue = "data", paramLabel = "DIR",
@@ -50,16 +56,16 @@ final class LocalCommand implements Callable<Integer> {
                     + " (default: " + DEFAULT_KAFKA_PORT + ", or the ports of the cluster already in --data-dir).")
     Integer kafkaPort;
 
-    @Option(names = {"-v", "--verbose"}, description = "Show the LogKV node's whole log on the console, not only its warnings.")
+    @Option(names = {"-v", "--verbose"}, description = "Show the LogKV nodes' whole logs on the console, not only their warnings.")
     boolean verbose;
 
-    @Parameters(paramLabel = "SPRING_ARG", arity = "0..*", description = "Further arguments for the LogKV node (after --).")
+    @Parameters(paramLabel = "SPRING_ARG", arity = "0..*", description = "Further arguments for every LogKV node (after --).")
     List<String> nodeArguments = new ArrayList<>();
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private volatile LocalKafkaCluster cluster;
-    private final List<LogKvNode> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<LogKvNodeProcess> started = new CopyOnWriteArrayList<>();
     private volatile boolean stopping;
 
     @Override
@@ -106,7 +112,7 @@ final class LocalCommand implements Callable<Integer> {
         if (nodes < 1 || nodes > MAX_NODES) {
             return "--nodes must be between 1 and " + MAX_NODES;
         }
-        if (port < 0 || port + nodes - 1 > 65535) {
+        if (port < 1 || port + nodes - 1 > 65535) {
             return "--port " + port + " is not a TCP port";
         }
         if (kafkaPort != null && (kafkaPort < 1 || kafkaPort > 65535 - 2 * LocalKafkaCluster.NODES)) {
@@ -155,32 +161,43 @@ final class LocalCommand implements Callable<Integer> {
     private boolean startNode(Path data, String nodeId, int nodePort) throws InterruptedException {
         out.println("starting LogKV " + nodeId + " on port " + nodePort + " ...");
         long startedAt = System.nanoTime();
-        LogKvNode node;
+        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, nodePort, cluster.bootstrapServers(), data.resolve(nodeId),
+                nodeLog(data, nodeId), LogKvNodeProcess.Console.terminal(verbose), nodeArguments);
         try {
-            node = LogKvNode.start(nodeId, nodePort, cluster.bootstrapServers(), data.resolve(nodeId), nodeLog(data, nodeId),
-                    verbose, nodeArguments);
+            node.start();
             started.add(node);
-        } catch (RuntimeException | LinkageError e) {
-            // LinkageError: a class of the node missing from the build, e.g. while a module is being rebuilt.
-            failure("LogKV " + nodeId + " failed to start: " + rootCause(e) + "\nits log: " + nodeLog(data, nodeId)
-                    + "; stopping Kafka ...");
+        } catch (IOException e) {
+            failure("LogKV " + nodeId + " failed to start: " + e.getMessage() + "; stopping Kafka ...");
             return false;
         }
-        if (node.httpPort().isEmpty()) {
-            failure("LogKV " + nodeId + " started without an HTTP server; its log: " + nodeLog(data, nodeId));
+        Optional<String> notReady = node.awaitReady(NODE_READY_TIMEOUT);
+        if (!node.isAlive()) {
+            // Its own console output, above, says why.
+            failure("LogKV " + nodeId + " failed to start: " + notReady.orElse("its process exited") + "; its log: "
+                    + nodeLog(data, nodeId) + "; stopping Kafka ...");
             return false;
         }
-        node.awaitReady(NODE_READY_TIMEOUT).ifPresent(notReady -> err.println("WARNING: LogKV " + nodeId
-                + " is not ready after " + NODE_READY_TIMEOUT.toSeconds() + " s; its readiness probe says: " + notReady));
-        out.printf(Locale.ROOT, "LogKV %s ready in %.1f s%n", nodeId, (System.nanoTime() - startedAt) / 1e9);
+        notReady.ifPresent(why -> err.println("WARNING: LogKV " + nodeId + " is not ready after "
+                + NODE_READY_TIMEOUT.toSeconds() + " s; its readiness probe says: " + why));
+        node.process().orElseThrow().onExit().thenAccept(exited -> reportUnexpectedExit(node, exited));
+        out.printf(Locale.ROOT, "LogKV %s ready in %.1f s (pid %d)%n", nodeId, (System.nanoTime() - startedAt) / 1e9,
+                node.processHandle().orElseThrow().pid());
         return true;
     }
 
+    /** A node killed by hand is worth a line: the other nodes take over its partitions, the launcher goes on. */
+    private void reportUnexpectedExit(LogKvNodeProcess node, Process exited) {
+        if (!stopping) {
+            err.println("WARNING: LogKV " + node.nodeId() + " exited (exit code " + exited.exitValue() + "); "
+                    + (nodes > 1 ? "the other nodes take over its partitions; " : "") + "its log: " + node.logFile());
+        }
+    }
+
     private void printWelcome(Path data) {
-        String url = "http://localhost:" + started.get(0).httpPort().orElseThrow();
+        String url = started.get(0).url();
         out.println();
-        for (LogKvNode node : started) {
-            out.println("LogKV listening on http://localhost:" + node.httpPort().orElseThrow());
+        for (LogKvNodeProcess node : started) {
+            out.println("LogKV listening on " + node.url());
         }
         out.println("  Kafka:  " + cluster.bootstrapServers());
         out.println("  data:   " + data);
@@ -197,42 +214,45 @@ final class LocalCommand implements Callable<Integer> {
         return data.resolve("logs").resolve(nodeId + ".log");
     }
 
-    /** The shutdown hook: the node first, while the brokers can still take its last writes, then the brokers. */
+    /** The shutdown hook: the nodes first, while the brokers can still take their last writes, then the brokers. */
     private void stopEverything() {
         stopping = true;
         LocalKafkaCluster runningCluster = cluster;
         boolean brokersRunning = runningCluster != null
                 && runningCluster.brokers().stream().anyMatch(KafkaBrokerProcess::isAlive);
-        if (started.isEmpty() && !brokersRunning) {
+        List<LogKvNodeProcess> runningNodes = started.stream().filter(LogKvNodeProcess::isAlive).toList();
+        if (runningNodes.isEmpty() && !brokersRunning) {
             return;
         }
-        List<LogKvNode> nodesNewestFirst = new ArrayList<>(started);
-        java.util.Collections.reverse(nodesNewestFirst);
-        for (LogKvNode node : nodesNewestFirst) {
+        List<Thread> stoppers = new ArrayList<>();
+        for (LogKvNodeProcess node : runningNodes) {
             out.println("stopping LogKV " + node.nodeId() + " ...");
-            try {
-                node.close();
-            } catch (RuntimeException e) {
-                err.println("LogKV " + node.nodeId() + " did not stop cleanly: " + rootCause(e));
-            }
+            // In parallel: one after the other, each node would hand its partitions to the next one to stop.
+            Thread stopper = new Thread(() -> stopNode(node), "stop-logkv-" + node.nodeId());
+            stopper.start();
+            stoppers.add(stopper);
         }
-        if (brokersRunning) {
-            out.println("stopping Kafka brokers ...");
-            try {
-                runningCluster.stop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        try {
+            for (Thread stopper : stoppers) {
+                stopper.join();
             }
+            if (brokersRunning) {
+                out.println("stopping Kafka brokers ...");
+                runningCluster.stop();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         out.println("stopped");
     }
 
-    private static String rootCause(Throwable failure) {
-        Throwable cause = failure;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
+    private void stopNode(LogKvNodeProcess node) {
+        try {
+            if (!node.stop(NODE_STOP_GRACE)) {
+                err.println("LogKV " + node.nodeId() + " did not stop within " + NODE_STOP_GRACE.toSeconds() + " s; killed it");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        return cause == failure ? String.valueOf(failure.getMessage())
-                : failure.getMessage() + " (cause: " + cause + ")";
     }
 }

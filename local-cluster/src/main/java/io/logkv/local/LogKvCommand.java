@@ -6,10 +6,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code bin/logkv}: LogKV's command line. Each job is a subcommand; {@code local} runs it on this machine. */
+/**
+ * {@code bin/logkv}: LogKV's command line. Each job is a subcommand: {@code local} runs Kafka and LogKV on
+ * this machine, {@code node} runs one LogKV node against any Kafka.
+ */
 @Command(name = "logkv",
         description = "LogKV: a key-value store whose truth is a replicated Kafka log.",
-        subcommands = {LocalCommand.class, RebuildCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, NodeCommand.class, RebuildCommand.class, CommandLine.HelpCommand.class})
 public final class LogKvCommand implements Runnable {
 
     private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";
