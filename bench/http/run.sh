@@ -3,7 +3,8 @@
 # LogKV (bin/logkv local), next to baselines taken in the same run on the same machine:
 #   - an empty PUT handler in the node's own server stack (Spring Boot + Tomcat), in its own JVM;
 #   - one raw transactional producer on the same brokers (commits every 100 ms; and one record per commit);
-#   - eventual GET as the baseline of strong GET.
+#   - eventual GET as the baseline of strong GET;
+#   - streaming-app writes: 100,000 records produced to the ingest topic, until the last is readable.
 # Writes bench/results/http-<timestamp>.md with every run and the medians.
 #
 #   bench/http/run.sh [--url http://localhost:8080] [--bootstrap-servers localhost:19092]
@@ -80,6 +81,9 @@ for run in $(seq 1 "$REPEATS"); do
   echo "$baseline" | sed 's/^/  /'
   echo "$baseline" | awk -v run="$run" '/records_per_s/ { split($3, a, "="); print "raw transactional producer, commit every 100 ms|1|" a[2] " 0 0 0 0" }
     /p50_ms/ { split($2, a, "="); split($3, b, "="); print "raw transactional producer, 1 record per commit|1|0 " a[2] " " b[2] " 0 0" }' >> "$RAW"
+  ingest="$("$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.IngestEndToEnd "$BOOTSTRAP" "$URL" 100000 1024 2> /dev/null)"
+  echo "  $ingest"
+  echo "$ingest" | awk '/end_to_end_per_s/ { split($3, a, "="); split($4, b, "="); print "ingest, produced|1|" a[2] " 0 0 0 0"; print "ingest, end to end (last record readable)|1|" b[2] " 0 0 0 0" }' >> "$RAW"
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print v[int((NR + 1) / 2)] }'; }

@@ -34,7 +34,7 @@ public final class TransactionalProducerBaseline {
         String bootstrap = args[0];
         long seconds = Long.parseLong(args[1]);
         long commitMs = Long.parseLong(args[2]);
-        byte[] value = Values.of(Integer.parseInt(args[3]), 11);
+        byte[][] values = distinctValues(Integer.parseInt(args[3]));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 6, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                     .all().get();
@@ -45,12 +45,25 @@ public final class TransactionalProducerBaseline {
         }
         try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
             producer.initTransactions();
-            throughput(producer, value, seconds, commitMs);
-            singleRecordLatency(producer, value, seconds);
+            throughput(producer, values, seconds, commitMs);
+            singleRecordLatency(producer, values, seconds);
         }
     }
 
-    private static void throughput(KafkaProducer<byte[], byte[]> producer, byte[] value, long seconds, long commitMs) {
+    /**
+     * A megabyte of distinct values, each compressing about 2:1 like LogKV's: far more than LZ4's 64 KiB
+     * window, so a batch does not shrink to nothing by repeating one value.
+     */
+    static byte[][] distinctValues(int size) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        byte[][] values = new byte[Math.max(64, (1 << 20) / Math.max(1, size))][];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Values.of(size, random);
+        }
+        return values;
+    }
+
+    private static void throughput(KafkaProducer<byte[], byte[]> producer, byte[][] values, long seconds, long commitMs) {
         long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         long records = 0;
         long started = System.nanoTime();
@@ -58,7 +71,7 @@ public final class TransactionalProducerBaseline {
             producer.beginTransaction();
             long commitAt = System.nanoTime() + Duration.ofMillis(commitMs).toNanos();
             while (System.nanoTime() < commitAt) {
-                producer.send(new ProducerRecord<>(TOPIC, Long.toString(records++).getBytes(), value));
+                producer.send(new ProducerRecord<>(TOPIC, Long.toString(records).getBytes(), values[(int) (records++ % values.length)]));
             }
             producer.commitTransaction();
         }
@@ -66,13 +79,13 @@ public final class TransactionalProducerBaseline {
         System.out.printf(Locale.ROOT, "raw-transactional commit_ms=%d records_per_s=%.0f%n", commitMs, perSecond);
     }
 
-    private static void singleRecordLatency(KafkaProducer<byte[], byte[]> producer, byte[] value, long seconds) throws Exception {
+    private static void singleRecordLatency(KafkaProducer<byte[], byte[]> producer, byte[][] values, long seconds) throws Exception {
         Histogram micros = new Histogram(60_000_000L, 3);
         long end = System.nanoTime() + Duration.ofSeconds(Math.max(5, seconds / 2)).toNanos();
         for (long i = 0; System.nanoTime() < end; i++) {
             long start = System.nanoTime();
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(TOPIC, Long.toString(i).getBytes(), value)).get();
+            producer.send(new ProducerRecord<>(TOPIC, Long.toString(i).getBytes(), values[(int) (i % values.length)])).get();
             producer.commitTransaction();
             micros.recordValue((System.nanoTime() - start) / 1_000);
         }

@@ -9,7 +9,6 @@ import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
 import io.logkv.query.api.Peers.ForwardedRequest;
 import jakarta.servlet.http.HttpServletRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +21,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -151,16 +149,16 @@ public class BatchGetController {
         return json.writeValueAsBytes(new BatchGetRequest(indexes.stream().map(body.keys()::get).toList()));
     }
 
-    private Part fromPeer(HttpResponse<byte[]> response, List<Integer> indexes) {
+    private Part fromPeer(Peers.PeerResponse response, List<Integer> indexes) {
         if (response.statusCode() != 200) {
-            throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.headers().firstValue(HttpHeaders.RETRY_AFTER), json);
+            throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.header(HttpHeaders.RETRY_AFTER), json);
         }
         BatchGetResult result = json.readValue(response.body(), BatchGetResult.class);
         if (result.items() == null || result.items().size() != indexes.size()) {
             throw ApiProblem.unavailable("replica-unavailable", "Bad answer from a replica",
                     "a replica answered a batch-get with the wrong number of items", Duration.ofSeconds(1));
         }
-        long lag = response.headers().firstValue(KeysController.LAG_HEADER).map(Long::parseLong).orElse(0L);
+        long lag = response.header(KeysController.LAG_HEADER).map(Long::parseLong).orElse(0L);
         return new Part(indexes, result.items(), ConsistencyToken.decodeAll(List.of(result.token())), lag);
     }
 

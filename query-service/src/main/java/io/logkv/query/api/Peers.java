@@ -3,15 +3,31 @@ package io.logkv.query.api;
 import io.logkv.query.LogKvProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -20,41 +36,117 @@ import org.springframework.stereotype.Component;
 /**
  * Requests this node passes on to its peers: a write to its partition's owner, a read to a node holding
  * a replica. A passed-on request carries {@value #FORWARDED_HEADER}, so that it is never passed on again.
+ *
+ * <p>Sent with Apache HttpClient 5's asynchronous client: pooled keep-alive HTTP/1.1 connections with
+ * {@code TCP_NODELAY}, I/O on a few reactor threads, answers completed on those threads. The JDK's
+ * {@code HttpClient} it replaced cost a forwarded read 16-45 ms at the median under 32 concurrent clients
+ * on this machine, against 1 ms for a local read (ADR 0006).
  */
 @Component
-public class Peers {
+public class Peers implements AutoCloseable {
 
     /** Marks a forwarded request, so it is never forwarded twice. */
     public static final String FORWARDED_HEADER = "KV-Forwarded-By";
+    private static final String CONTENT_TYPE = "Content-Type";
 
-    // HTTP/1.1: the default (HTTP/2) sends an h2c upgrade request that a plain HTTP/1.1 server ignores, every time.
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final CloseableHttpAsyncClient http;
     private final String nodeId;
 
     public Peers(LogKvProperties props) {
         this.nodeId = props.nodeId();
+        PoolingAsyncClientConnectionManager connections = PoolingAsyncClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(1024)
+                .setMaxConnPerRoute(256)
+                .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(Timeout.ofSeconds(1))
+                        .setTimeToLive(TimeValue.ofMinutes(5)).build())
+                .build();
+        this.http = HttpAsyncClients.custom()
+                .setConnectionManager(connections)
+                .setIOReactorConfig(IOReactorConfig.custom().setTcpNoDelay(true)
+                        .setIoThreadCount(Math.max(2, Runtime.getRuntime().availableProcessors())).build())
+                .disableAutomaticRetries()
+                .disableRedirectHandling()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .build();
+        http.start();
     }
 
-    /** Sends a request to the peer at {@code baseUrl}; fails when the peer does not answer in {@code timeout}. */
-    public CompletableFuture<HttpResponse<byte[]>> send(String baseUrl, ForwardedRequest request, Duration timeout) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + request.pathAndQuery()))
-                .timeout(timeout)
-                .method(request.method(), request.body() == null
-                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(request.body()))
-                .header(FORWARDED_HEADER, nodeId);
-        request.headers().forEach(builder::header);
-        return http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+    /**
+     * Sends a request to the peer at {@code baseUrl}; fails when the peer does not answer in {@code timeout}.
+     * A peer that could not be reached fails with a {@link java.net.ConnectException} or
+     * {@link ConnectTimeoutException}: the request never left this node.
+     */
+    public CompletableFuture<PeerResponse> send(String baseUrl, ForwardedRequest request, Duration timeout) {
+        SimpleRequestBuilder builder = SimpleRequestBuilder.create(request.method())
+                .setUri(URI.create(baseUrl + request.pathAndQuery()))
+                .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build())
+                .addHeader(FORWARDED_HEADER, nodeId);
+        request.headers().forEach((name, value) -> {
+            if (!name.equalsIgnoreCase(CONTENT_TYPE)) {
+                builder.addHeader(name, value);
+            }
+        });
+        if (request.body() != null) {
+            String contentType = request.headers().get(CONTENT_TYPE);
+            builder.setBody(request.body(), contentType == null ? ContentType.APPLICATION_OCTET_STREAM : ContentType.parse(contentType));
+        }
+        CompletableFuture<PeerResponse> answer = new CompletableFuture<>();
+        Future<SimpleHttpResponse> exchange = http.execute(builder.build(), new FutureCallback<>() {
+            @Override
+            public void completed(SimpleHttpResponse response) {
+                answer.complete(PeerResponse.of(response));
+            }
+
+            @Override
+            public void failed(Exception error) {
+                answer.completeExceptionally(error);
+            }
+
+            @Override
+            public void cancelled() {
+                answer.completeExceptionally(new java.util.concurrent.CancellationException("the request to " + baseUrl + " was cancelled"));
+            }
+        });
+        // The whole exchange, not only each read from the socket, is bounded by the timeout.
+        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((response, error) -> {
+            if (error != null) {
+                exchange.cancel(true);
+            }
+        });
     }
 
     /** A peer's answer as this node's answer, with the named headers. */
-    public static ResponseEntity<byte[]> relay(HttpResponse<byte[]> response, List<String> headerNames) {
+    public static ResponseEntity<byte[]> relay(PeerResponse response, List<String> headerNames) {
         HttpHeaders headers = new HttpHeaders();
         for (String name : headerNames) {
-            response.headers().firstValue(name).ifPresent(value -> headers.set(name, value));
+            response.header(name).ifPresent(value -> headers.set(name, value));
         }
         byte[] bytes = response.body();
         return new ResponseEntity<>(bytes == null || bytes.length == 0 ? null : bytes, headers, HttpStatus.valueOf(response.statusCode()));
+    }
+
+    @Override
+    public void close() {
+        http.close(CloseMode.GRACEFUL);
+    }
+
+    /** A peer's answer: its status, headers and body, read whole. */
+    public record PeerResponse(int statusCode, Map<String, String> headers, byte[] body) {
+
+        static PeerResponse of(SimpleHttpResponse response) {
+            Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (Header header : response.getHeaders()) {
+                headers.putIfAbsent(header.getName(), header.getValue());
+            }
+            byte[] body = response.getBodyBytes();
+            return new PeerResponse(response.getCode(), headers, body == null ? new byte[0] : body);
+        }
+
+        /** The first value of a header, if the peer sent it. */
+        public Optional<String> header(String name) {
+            return Optional.ofNullable(headers.get(name));
+        }
     }
 
     /** What is needed to replay a request on another node, taken while the servlet request is still valid. */

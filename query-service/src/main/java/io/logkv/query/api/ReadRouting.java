@@ -6,7 +6,6 @@ import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
 import io.logkv.query.api.Peers.ForwardedRequest;
 import io.logkv.query.cluster.ClusterReplicas;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,14 +68,14 @@ public class ReadRouting {
      * @param local   the read on this node's own replica
      */
     public <T> CompletableFuture<T> forward(ServedNamespace namespace, int partition, List<String> candidates, ForwardedRequest request,
-                                           Duration wait, ReadConsistency consistency, Function<HttpResponse<byte[]>, T> relay,
+                                           Duration wait, ReadConsistency consistency, Function<Peers.PeerResponse, T> relay,
                                            Supplier<CompletableFuture<T>> local) {
         return attempt(namespace, partition, candidates, 0, request, wait.plus(forwardTimeout), consistency, relay, local, null);
     }
 
     private <T> CompletableFuture<T> attempt(ServedNamespace namespace, int partition, List<String> candidates, int index,
                                              ForwardedRequest request, Duration timeout, ReadConsistency consistency,
-                                             Function<HttpResponse<byte[]>, T> relay, Supplier<CompletableFuture<T>> local,
+                                             Function<Peers.PeerResponse, T> relay, Supplier<CompletableFuture<T>> local,
                                              String lastProblem) {
         if (index >= candidates.size()) {
             PartitionReplica replica = replicas.replica(namespace.name(), partition);

@@ -9,7 +9,6 @@ import io.logkv.writer.PartitionOwner;
 import io.logkv.writer.WriteOutcome;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 
@@ -110,7 +110,7 @@ public class WriteRouting {
                         return new Forwarded(new ResponseEntity<>(relayed.getBody(), relayed.getHeaders(), relayed.getStatusCode()));
                     }
                     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                    boolean neverSent = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException;
+                    boolean neverSent = cause instanceof ConnectException || cause instanceof ConnectTimeoutException;
                     boolean retrySafe = request.headers().containsKey("Idempotency-Key");
                     if ((neverSent || retrySafe) && System.nanoTime() < deadline) {
                         return new Forwarded(null);
