@@ -52,6 +52,7 @@ public final class PartitionOwner implements AutoCloseable {
     private final OwnerSettings settings;
     private final IngestRecords ingest;
     private final AtomicInteger pendingWrites = new AtomicInteger();
+    private final AtomicInteger abortsToInject = new AtomicInteger();
     private final ConcurrentLinkedQueue<Consumer<KafkaConsumer<byte[], byte[]>>> commands = new ConcurrentLinkedQueue<>();
     private final ExecutorService commitPool;
     private final ScheduledExecutorService timer;
@@ -81,7 +82,7 @@ public final class PartitionOwner implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("logkv-writer-timer"));
         this.ends = new PartitionEnds(settings);
         WriterServices services = new WriterServices(settings, state, ingest, clock, writerId, commitPool, timer, ends,
-                this::onGroupLoop, new WriterMeters(meters), this::holdWhileStalled);
+                this::onGroupLoop, new WriterMeters(meters), this::beforeCommit);
         this.partitions = new OwnedPartitions(services, () -> consumer);
         Gauge.builder("logkv.writer.pending", pendingWrites, AtomicInteger::get)
                 .description("Writes waiting for a transaction on this node").register(meters);
@@ -211,6 +212,27 @@ public final class PartitionOwner implements AutoCloseable {
 
     public void resume() {
         stalled = false;
+    }
+
+    /**
+     * Fault injection: the next {@code count} transactions abort after their records were handed to the
+     * producer and before their commit, as when a broker fails mid-transaction. Used to show that aborted
+     * writes are retried and ingest records re-read without being applied twice.
+     */
+    public void abortNextTransactions(int count) {
+        abortsToInject.set(count);
+    }
+
+    /** Injected aborts not yet used. */
+    public int injectedAbortsLeft() {
+        return Math.max(0, abortsToInject.get());
+    }
+
+    private void beforeCommit() {
+        holdWhileStalled();
+        if (abortsToInject.get() > 0 && abortsToInject.getAndDecrement() > 0) {
+            throw new org.apache.kafka.common.KafkaException("injected abort (fault injection)");
+        }
     }
 
     private void holdWhileStalled() {

@@ -73,7 +73,7 @@ final class PartitionWriter {
         this.ingestPartition = ingestPartition;
         this.namespace = NamespaceName.ofTopic(partition.topic());
         this.services = services;
-        this.transactions = new PartitionTransactions(services.settings(), partition, services.holdWhileStalled());
+        this.transactions = new PartitionTransactions(services.settings(), partition, services.beforeCommit());
     }
 
     TopicPartition partition() {

@@ -13,11 +13,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * @param timer            schedules retries
  * @param ends             where a new owner starts
  * @param groupLoop        runs a command on the writers' group loop, the only thread that may touch its consumer
- * @param holdWhileStalled fault injection: blocks before a commit while the owner is stalled
+ * @param beforeCommit     fault injection: runs after a batch's records are sent and before its commit (blocks
+ *                         while the owner is stalled, throws to abort the transaction)
  */
 record WriterServices(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock, int writerId,
                       Executor commitPool, ScheduledExecutorService timer, PartitionEnds ends, GroupLoop groupLoop,
-                      WriterMeters meters, Runnable holdWhileStalled) {
+                      WriterMeters meters, Runnable beforeCommit) {
 
     /** The writers' group loop, seen from a partition writer. */
     interface GroupLoop {
