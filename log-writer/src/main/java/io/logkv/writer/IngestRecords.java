@@ -1,6 +1,7 @@
 package io.logkv.writer;
 
 import io.logkv.core.IngestHeaders;
+import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
@@ -81,6 +82,13 @@ public final class IngestRecords {
         byte[] keyBytes = keyRules.encode(key);
         if (!java.util.Arrays.equals(keyBytes, record.key())) {
             throw new IllegalArgumentException("the key is not valid UTF-8");
+        }
+        int keyPartition = KeyPartitioner.partitionOf(keyBytes, partitions);
+        if (keyPartition != record.partition()) {
+            // Only the owner of the key's partition may write it: applying it here would write another
+            // owner's partition, outside its fencing and its condition checks.
+            throw new IllegalArgumentException("the record is in ingest partition " + record.partition() + " but its key belongs"
+                    + " to partition " + keyPartition + "; produce with Kafka's default (murmur2) partitioner");
         }
         WriteCondition condition = condition(record);
         if (record.value() == null) {

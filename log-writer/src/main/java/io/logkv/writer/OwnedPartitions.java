@@ -160,8 +160,27 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
         }
     }
 
-    /** Lets writers that cannot write check their waiting writes' deadlines. */
-    void tick() {
-        writers.values().forEach(PartitionWriter::tick);
+    /**
+     * Lets writers that cannot write check their waiting writes' deadlines, and replaces a writer that
+     * another node fenced while the group still gives this node its partition (group loop only). The
+     * replacement waits a session timeout first: if the group has moved the partition, the revocation
+     * arrives before then, and the other node is not fenced back.
+     */
+    void tick(KafkaConsumer<byte[], byte[]> groupConsumer) {
+        long now = System.nanoTime();
+        long patience = services.settings().sessionTimeout().toNanos();
+        for (PartitionWriter writer : List.copyOf(writers.values())) {
+            long closedAt = writer.closedAtNanos();
+            if (closedAt != 0 && now - closedAt > patience && groupConsumer.assignment().contains(writer.ingestPartition())) {
+                PartitionWriter fresh = new PartitionWriter(writer.partition(), writer.ingestPartition(), services);
+                if (writers.replace(writer.partition(), writer, fresh)) {
+                    groupConsumer.pause(List.of(writer.ingestPartition()));
+                    log.warn("event=writer_replaced partition={} reason=fenced_while_assigned", writer.partition());
+                    fresh.start();
+                }
+            } else {
+                writer.tick();
+            }
+        }
     }
 }

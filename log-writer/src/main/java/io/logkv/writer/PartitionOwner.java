@@ -261,7 +261,7 @@ public final class PartitionOwner implements AutoCloseable {
                         offerIngest(record);
                     }
                     partitions.adjustFetching(consumer);
-                    partitions.tick();
+                    partitions.tick(consumer);
                 } catch (WakeupException e) {
                     // a command is waiting
                 } catch (RuntimeException e) {

@@ -138,6 +138,11 @@ final class PartitionTransactions implements AutoCloseable {
             closeProducer();
             throw new WriteFailedException("Kafka did not confirm the write in time", e, committing);
         } catch (KafkaException e) {
+            if (fencedIn(e)) {
+                log.warn("event=writer_fenced transactional_id={} error={}", transactionalId, e.toString());
+                closeProducer();
+                throw new WriteFailedException("another node has taken over the partition", e, committing, true);
+            }
             if (committing) {
                 // commitTransaction() failed: the commit may have happened (a retried EndTxn answered with an
                 // error, say). The writes are answered as unknown and never retried, or a client could see
@@ -159,6 +164,16 @@ final class PartitionTransactions implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /** Whether a wrapped cause says another producer took the transactional id. */
+    private static boolean fencedIn(Throwable error) {
+        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Properties producerConfig() {

@@ -67,6 +67,8 @@ final class PartitionWriter {
     private long nextIngestOffset;
     private int lastCommittedBatch;
     private long appliedBeforeCatchUp = -1;
+    private long nextFenceNanos;
+    private volatile long closedAtNanos;
 
     PartitionWriter(TopicPartition partition, TopicPartition ingestPartition, WriterServices services) {
         this.partition = partition;
@@ -86,6 +88,11 @@ final class PartitionWriter {
 
     State state() {
         return state.get();
+    }
+
+    /** When this writer closed ({@link System#nanoTime()}), or 0 while it is open. */
+    long closedAtNanos() {
+        return state.get() == State.CLOSED ? closedAtNanos : 0;
     }
 
     /** Starts taking the partition over. */
@@ -124,6 +131,7 @@ final class PartitionWriter {
 
     /** Stops writing; completes once waiting writes are answered and the producer is closed. */
     CompletableFuture<Void> close() {
+        closedAtNanos = System.nanoTime();
         state.set(State.CLOSED);
         schedule();
         return closed;
@@ -171,10 +179,14 @@ final class PartitionWriter {
 
     private void fence() {
         expireWaiting();
+        if (System.nanoTime() < nextFenceNanos) {
+            return; // a retry is scheduled; ticks only check deadlines meanwhile
+        }
         try {
             transactions.fenceEarlierWriters();
         } catch (WriteFailedException e) {
             log.warn("event=fence_failed partition={} error={}", partition, e.getMessage());
+            nextFenceNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MS);
             services.timer().schedule(this::schedule, RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
             return;
         }
@@ -186,6 +198,16 @@ final class PartitionWriter {
 
     /** Asks for the partition's end and ingest start, then waits for the replica; the answer comes back through {@link #caughtUp}. */
     private void beginCatchUp() {
+        try {
+            startCatchUpRound();
+        } catch (RuntimeException e) {
+            // Runs on the timer thread too: a failure must come back to drain(), not vanish with the task.
+            caughtUp = new CatchUp(false, -1, e);
+            schedule();
+        }
+    }
+
+    private void startCatchUpRound() {
         appliedBeforeCatchUp = services.state().appliedPosition(namespace, partition.partition());
         CompletableFuture<Long> ingestStart = services.ends().ingestStart(ingestPartition);
         services.ends().committedEnd(partition)
@@ -279,17 +301,29 @@ final class PartitionWriter {
             return;
         }
         long now = System.currentTimeMillis();
-        BatchPlan plan = BatchPlan.decide(batch.writes, recent, services.state(), services.ingest(), services.clock(),
-                services.writerId(), services.settings().idempotencyWindow(), now);
+        BatchPlan plan;
+        List<ProducerRecord<byte[], byte[]>> records;
+        try {
+            plan = BatchPlan.decide(batch.writes, recent, services.state(), services.ingest(), services.clock(),
+                    services.writerId(), services.settings().idempotencyWindow(), now);
+            records = new ArrayList<>(plan.accepted().size() + plan.deadLetters().size() + 1);
+            for (BatchPlan.Accepted a : plan.accepted()) {
+                records.add(PartitionTransactions.record(a.tp(), a.pending().request(), a.version()));
+            }
+            records.addAll(plan.deadLetters());
+            records.addAll(services.ingest().progressMarkers(batch.writes));
+        } catch (RuntimeException e) {
+            // Nothing was sent: the batch's writes fail (not retried, the cause would repeat) and its ingest
+            // records are read again, so none is skipped.
+            log.error("event=batch_failed partition={}", partition, e);
+            failUnsent(batch, new WriteFailedException("the write could not be prepared: " + e, e, false));
+            return;
+        }
         List<BatchPlan.Accepted> accepted = plan.accepted();
         if (accepted.isEmpty() && batch.ingestEnd < 0) {
             answerRejected(plan.rejected()); // checked against committed state only
             return;
         }
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(accepted.size() + plan.deadLetters().size() + 1);
-        accepted.forEach(a -> records.add(PartitionTransactions.record(a.tp(), a.pending().request(), a.version())));
-        records.addAll(plan.deadLetters());
-        records.addAll(services.ingest().progressMarkers(batch.writes));
         Map<TopicPartition, OffsetAndMetadata> offsets = batch.ingestEnd < 0
                 ? Map.of() : Map.of(ingestPartition, new OffsetAndMetadata(batch.ingestEnd));
         long start = System.nanoTime();
@@ -317,7 +351,23 @@ final class PartitionWriter {
             a.pending().result().complete(new WriteOutcome(a.version(), new LogPosition(partition.partition(), position)));
         }
         answerRejected(plan.rejected());
-        recent.prune(partition, services.state().appliedPosition(namespace, partition.partition()));
+        try {
+            recent.prune(partition, services.state().appliedPosition(namespace, partition.partition()));
+        } catch (RuntimeException e) {
+            log.warn("event=recent_prune_failed partition={} error={}", partition, e.toString());
+        }
+    }
+
+    private void failUnsent(Batch batch, WriteFailedException error) {
+        if (batch.ingestEnd >= 0) {
+            queuedIngest.addAndGet(-batch.ingestCount);
+            repositionIngest();
+        }
+        for (PendingWrite pending : batch.writes) {
+            if (pending.source() == null) {
+                fail(pending, error);
+            }
+        }
     }
 
     /**

@@ -51,15 +51,12 @@ class IngestThroughBrokerLossIT {
              LogKvNode node = LogKvNode.start("ingest-loss", cluster.bootstrapServers(), dataDir);
              KafkaProducer<String, IngestWrite> producer = producer(cluster.bootstrapServers())) {
             assertThat(node.putNamespace(NS.value(), "{\"partitions\":" + PARTITIONS + "}").statusCode()).isEqualTo(201);
-            Map<Integer, RecordMetadata> lastOfPartition = new ConcurrentHashMap<>();
+            Map<Integer, Sent> lastOfPartition = new ConcurrentHashMap<>();
             int leader = -1;
             for (int i = 0; i < RECORDS; i++) {
-                producer.send(new ProducerRecord<>(NS.ingestTopic(), "k-" + i, IngestWrite.put(("v" + i).getBytes(StandardCharsets.UTF_8))),
-                        (metadata, error) -> {
-                            if (error == null) {
-                                lastOfPartition.merge(metadata.partition(), metadata, (a, b) -> a.offset() >= b.offset() ? a : b);
-                            }
-                        });
+                String key = "k-" + i;
+                producer.send(new ProducerRecord<>(NS.ingestTopic(), key, IngestWrite.put(("v" + i).getBytes(StandardCharsets.UTF_8))),
+                        (metadata, error) -> remember(lastOfPartition, key, metadata, error));
                 if (i == RECORDS / 4) {
                     producer.flush();
                     leader = cluster.leaderOf(NS.truthTopic(), 0);
@@ -72,11 +69,7 @@ class IngestThroughBrokerLossIT {
             producer.flush();
             assertThat(lastOfPartition).hasSize(PARTITIONS);
 
-            for (RecordMetadata last : lastOfPartition.values()) {
-                HttpResponse<String> applied = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(NS.value(), "k-0")
-                        + "?wait_ms=10000")).header("KV-Token", IngestTokens.tokenFor(last)).GET());
-                assertThat(applied.statusCode()).as("partition %d applied: %s", last.partition(), applied.body()).isEqualTo(200);
-            }
+            awaitApplied(node, NS, lastOfPartition);
             Map<String, Integer> copies = new HashMap<>();
             List<TopicPartition> truth = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(NS.truthTopic(), p)).toList();
             for (ConsumerRecord<byte[], byte[]> record : cluster.readCommitted(truth)) {
@@ -100,15 +93,12 @@ class IngestThroughBrokerLossIT {
             io.logkv.writer.PartitionOwner owner = node.bean(io.logkv.writer.PartitionOwner.class);
             List<TopicPartition> truth = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(ns.truthTopic(), p)).toList();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> owner.owned().containsAll(truth));
-            Map<Integer, RecordMetadata> lastOfPartition = new ConcurrentHashMap<>();
+            Map<Integer, Sent> lastOfPartition = new ConcurrentHashMap<>();
             Map<String, String> acknowledgedHttp = new HashMap<>();
             for (int i = 0; i < 2_000; i++) {
-                producer.send(new ProducerRecord<>(ns.ingestTopic(), "k-" + i, IngestWrite.put(("v" + i).getBytes(StandardCharsets.UTF_8))),
-                        (metadata, error) -> {
-                            if (error == null) {
-                                lastOfPartition.merge(metadata.partition(), metadata, (a, b) -> a.offset() >= b.offset() ? a : b);
-                            }
-                        });
+                String key = "k-" + i;
+                producer.send(new ProducerRecord<>(ns.ingestTopic(), key, IngestWrite.put(("v" + i).getBytes(StandardCharsets.UTF_8))),
+                        (metadata, error) -> remember(lastOfPartition, key, metadata, error));
                 if (i % 200 == 0) {
                     producer.flush();
                     owner.abortNextTransactions(3);
@@ -119,19 +109,56 @@ class IngestThroughBrokerLossIT {
             }
             producer.flush();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> owner.injectedAbortsLeft() == 0);
-            for (RecordMetadata last : lastOfPartition.values()) {
-                HttpResponse<String> applied = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns.value(), "k-0")
-                        + "?wait_ms=10000")).header("KV-Token", IngestTokens.tokenFor(last)).GET());
-                assertThat(applied.statusCode()).as("partition %d applied: %s", last.partition(), applied.body()).isEqualTo(200);
-            }
+            awaitApplied(node, ns, lastOfPartition);
             Map<String, Integer> copies = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> record : KafkaTestCluster.shared().readCommitted(truth)) {
                 if (record.key() != null && record.key().length > 0 && record.value() != null) {
                     copies.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
                 }
             }
+            Map<Integer, List<Integer>> missing = new java.util.TreeMap<>();
+            for (int i = 0; i < 2_000; i++) {
+                if (!copies.containsKey("k-" + i)) {
+                    int p = io.logkv.core.KeyPartitioner.partitionOf(("k-" + i).getBytes(StandardCharsets.UTF_8), PARTITIONS);
+                    missing.computeIfAbsent(p, x -> new java.util.ArrayList<>()).add(i);
+                }
+            }
+            if (!missing.isEmpty()) {
+                Map<String, Integer> reasons = new HashMap<>();
+                String dlq = io.logkv.client.LogKvTopics.deadLetters(ns.value());
+                int dlqPartitions = KafkaTestCluster.shared().admin().describeTopics(List.of(dlq)).allTopicNames().get().get(dlq).partitions().size();
+                for (ConsumerRecord<byte[], byte[]> record : KafkaTestCluster.shared().readCommitted(
+                        IntStream.range(0, dlqPartitions).mapToObj(p -> new TopicPartition(dlq, p)).toList())) {
+                    reasons.merge(new String(record.headers().lastHeader(io.logkv.core.IngestHeaders.DEAD_LETTER_REASON).value(),
+                            StandardCharsets.UTF_8), 1, Integer::sum);
+                }
+                System.out.println("dead letters: " + reasons);
+            }
+            assertThat(missing).as("ingest records missing, by partition").isEmpty();
             assertThat(copies).as("every ingest record and acknowledged write applied").hasSize(2_000 + acknowledgedHttp.size());
             assertThat(copies.values()).as("none applied twice").containsOnly(1);
+        }
+    }
+
+    /** The last record sent to a partition, and its key. */
+    private record Sent(RecordMetadata metadata, String key) {
+    }
+
+    private static void remember(Map<Integer, Sent> last, String key, RecordMetadata metadata, Exception error) {
+        if (error == null) {
+            last.merge(metadata.partition(), new Sent(metadata, key), (a, b) -> a.metadata().offset() >= b.metadata().offset() ? a : b);
+        }
+    }
+
+    /**
+     * Reads the last record of every partition with that record's token: a token covers its own partition
+     * only, so the read must be of a key in that partition to wait for it.
+     */
+    private static void awaitApplied(LogKvNode node, NamespaceName ns, Map<Integer, Sent> lastOfPartition) {
+        for (Sent last : lastOfPartition.values()) {
+            HttpResponse<String> applied = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns.value(), last.key())
+                    + "?wait_ms=10000")).header("KV-Token", IngestTokens.tokenFor(last.metadata())).GET());
+            assertThat(applied.statusCode()).as("partition %d applied: %s", last.metadata().partition(), applied.body()).isEqualTo(200);
         }
     }
 

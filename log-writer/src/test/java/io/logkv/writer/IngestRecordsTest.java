@@ -1,0 +1,43 @@
+package io.logkv.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.KeyPartitioner;
+import io.logkv.core.KeyRules;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.Version;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** An ingest record is applied only by the owner of its key's partition. */
+class IngestRecordsTest {
+
+    private static final int PARTITIONS = 6;
+    private final IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> PARTITIONS, new SimpleMeterRegistry());
+
+    @Test
+    void aRecordInTheIngestPartitionOfItsKeyBecomesAWrite() {
+        byte[] key = "user-42".getBytes(StandardCharsets.UTF_8);
+        PendingWrite write = ingest.toWrite(record(KeyPartitioner.partitionOf(key, PARTITIONS), key), 0);
+        assertThat(write.request()).isNotNull();
+        assertThat(write.truthPartition().partition()).isEqualTo(write.source().record().partition());
+    }
+
+    @Test
+    void aRecordProducedToAnotherPartitionThanItsKeysIsMalformedAndNeverWrittenToAnotherOwnersPartition() {
+        byte[] key = "user-42".getBytes(StandardCharsets.UTF_8);
+        int wrong = (KeyPartitioner.partitionOf(key, PARTITIONS) + 1) % PARTITIONS;
+        PendingWrite write = ingest.toWrite(record(wrong, key), 0);
+        assertThat(write.request()).isNull();
+        assertThat(write.source().malformedReason()).contains("belongs to partition");
+        assertThat(write.truthPartition().partition()).isEqualTo(wrong);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(int partition, byte[] key) {
+        byte[] value = new RecordEnvelope(new Version(1, 1), RecordEnvelope.NO_EXPIRY, "text/plain",
+                "v".getBytes(StandardCharsets.UTF_8)).encode();
+        return new ConsumerRecord<>("logkv.ingest.ns", partition, 7, key, value);
+    }
+}
