@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One node of the local Kafka cluster, run as a child JVM so that it can be stopped, killed and restarted
@@ -24,13 +23,14 @@ public final class KafkaBrokerProcess {
     private final Path directory;
     private final KafkaJvm jvm;
     private final Path log4jConfig;
-    private volatile Process process;
+    private final ChildJvm jvmProcess;
 
     KafkaBrokerProcess(int nodeId, Path directory, KafkaJvm jvm, Path log4jConfig) {
         this.nodeId = nodeId;
         this.directory = directory;
         this.jvm = jvm;
         this.log4jConfig = log4jConfig;
+        this.jvmProcess = new ChildJvm("Kafka broker " + nodeId);
     }
 
     public int nodeId() {
@@ -77,9 +77,6 @@ public final class KafkaBrokerProcess {
      * as fault tests do. Its storage must have been formatted, i.e. the cluster started once.
      */
     public void start() throws IOException {
-        if (isAlive()) {
-            throw new IllegalStateException(this + " is already running");
-        }
         Map<String, String> properties = new LinkedHashMap<>(loggingProperties());
         properties.put(LauncherTether.EXIT_WITH_LAUNCHER_PROPERTY, "true");
         ProcessBuilder builder = jvm.process(KafkaBrokerMain.class.getName(), properties,
@@ -87,7 +84,7 @@ public final class KafkaBrokerProcess {
         // Only crashes reach the console: log4j2 writes everything else to logs/server.log. Stdin stays
         // a pipe from this JVM: its end tells the broker that the launcher is gone.
         builder.redirectErrorStream(true).redirectOutput(logDirectory().resolve("console.log").toFile());
-        process = builder.start();
+        jvmProcess.start(builder);
     }
 
     private Map<String, String> loggingProperties() {
@@ -98,16 +95,15 @@ public final class KafkaBrokerProcess {
 
     /** The running JVM, if started; tests use it to check that stopping leaves no process behind. */
     public Optional<ProcessHandle> processHandle() {
-        return Optional.ofNullable(process).map(Process::toHandle);
+        return jvmProcess.processHandle();
     }
 
     public boolean isAlive() {
-        Process current = process;
-        return current != null && current.isAlive();
+        return jvmProcess.isAlive();
     }
 
     Optional<Process> process() {
-        return Optional.ofNullable(process);
+        return jvmProcess.process();
     }
 
     /**
@@ -117,25 +113,12 @@ public final class KafkaBrokerProcess {
      * @return true if the broker stopped within the grace period
      */
     public boolean stop(Duration grace) throws InterruptedException {
-        Process current = process;
-        if (current == null || !current.isAlive()) {
-            return true;
-        }
-        current.destroy();
-        if (current.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            return true;
-        }
-        kill();
-        return false;
+        return jvmProcess.stop(grace);
     }
 
     /** SIGKILL: a crash, for fault tests and for brokers that do not stop in time. */
     public void kill() throws InterruptedException {
-        Process current = process;
-        if (current != null) {
-            current.destroyForcibly();
-            current.waitFor();
-        }
+        jvmProcess.kill();
     }
 
     /** The last lines of this node's logs, stack frames left out, to explain a failed start. */

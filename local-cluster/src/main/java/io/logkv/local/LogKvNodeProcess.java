@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One LogKV node as a child JVM running {@code bin/logkv node}, so that it can be stopped, killed and
@@ -39,7 +38,7 @@ public final class LogKvNodeProcess {
     private final Path logFile;
     private final Console console;
     private final List<String> springArguments;
-    private volatile Process process;
+    private final ChildJvm jvmProcess;
 
     /**
      * Where the node's stdout and stderr go, and whether they carry its whole log or only its warnings.
@@ -77,6 +76,7 @@ public final class LogKvNodeProcess {
         this.logFile = logFile.toAbsolutePath();
         this.console = console;
         this.springArguments = List.copyOf(springArguments);
+        this.jvmProcess = new ChildJvm("LogKV " + nodeId);
     }
 
     public String nodeId() {
@@ -101,9 +101,6 @@ public final class LogKvNodeProcess {
      * directory, as a restarted machine would. Returns before the node is ready (see {@link #awaitReady}).
      */
     public void start() throws IOException {
-        if (isAlive()) {
-            throw new IllegalStateException(this + " is already running");
-        }
         Files.createDirectories(logFile.getParent());
         ProcessBuilder builder = new ProcessBuilder(command());
         // The classpath goes through the environment, not the command line, so that ps stays readable.
@@ -113,7 +110,7 @@ public final class LogKvNodeProcess {
         builder.environment().remove("JDK_JAVA_OPTIONS");
         // Stdin stays a pipe from this JVM: its end tells the node that the launcher is gone.
         builder.redirectErrorStream(true).redirectOutput(console.target());
-        process = builder.start();
+        jvmProcess.start(builder);
     }
 
     private List<String> command() {
@@ -147,16 +144,15 @@ public final class LogKvNodeProcess {
 
     /** The running JVM, if started; tests use it to check that stopping leaves no process behind. */
     public Optional<ProcessHandle> processHandle() {
-        return process().map(Process::toHandle);
+        return jvmProcess.processHandle();
     }
 
     public boolean isAlive() {
-        Process current = process;
-        return current != null && current.isAlive();
+        return jvmProcess.isAlive();
     }
 
     Optional<Process> process() {
-        return Optional.ofNullable(process);
+        return jvmProcess.process();
     }
 
     /**
@@ -166,27 +162,12 @@ public final class LogKvNodeProcess {
      * @return true if the node stopped within the grace period
      */
     public boolean stop(Duration grace) throws InterruptedException {
-        Process current = process;
-        if (current == null || !current.isAlive()) {
-            return true;
-        }
-        // Through the handle: Process.destroy() also closes the node's stdin, which the node would take for
-        // its launcher being gone, and then give its shutdown only its orphan deadline instead of this grace.
-        current.toHandle().destroy();
-        if (current.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            return true;
-        }
-        kill();
-        return false;
+        return jvmProcess.stop(grace);
     }
 
     /** SIGKILL: a crash, for fault tests and for nodes that do not stop in time. */
     public void kill() throws InterruptedException {
-        Process current = process;
-        if (current != null) {
-            current.destroyForcibly();
-            current.waitFor();
-        }
+        jvmProcess.kill();
     }
 
     /** The last lines of the node's log (and of its console, when that is a file), to explain a failure. */

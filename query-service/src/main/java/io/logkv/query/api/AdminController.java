@@ -92,7 +92,7 @@ public class AdminController {
                 .thenApply(progress -> ResponseEntity.status(HttpStatus.ACCEPTED)
                         .header("Location", "/v1/admin/rebuilds").body(progress.status()))
                 .exceptionally(error -> {
-                    throw asProblem(unwrap(error), namespace, p);
+                    throw asProblem(AsyncFailures.cause(error), namespace, p);
                 });
     }
 
@@ -130,7 +130,7 @@ public class AdminController {
                 : committedEnds.of(new TopicPartition(namespace.name().truthTopic(), p));
         return at.thenCompose(target -> replicas.digestAt(namespace.name(), p, target, wait))
                 .exceptionally(error -> {
-                    throw asProblem(unwrap(error), namespace, p);
+                    throw asProblem(AsyncFailures.cause(error), namespace, p);
                 });
     }
 
@@ -186,12 +186,12 @@ public class AdminController {
         if (node.equals(cluster.self())) {
             return replicas.digestAt(namespace.name(), partition, position, wait)
                     .handle((digest, error) -> error == null ? new ReplicaAnswer(node, digest.sha256(), null)
-                            : new ReplicaAnswer(node, null, describe(unwrap(error))));
+                            : new ReplicaAnswer(node, null, describe(AsyncFailures.cause(error))));
         }
         return peers.send(node, new ForwardedRequest("GET", path, Map.of(), null, null), wait.plus(props.replicas().forwardTimeout()))
                 .handle((response, error) -> {
                     if (error != null) {
-                        return new ReplicaAnswer(node, null, "unreachable: " + unwrap(error).getMessage());
+                        return new ReplicaAnswer(node, null, "unreachable: " + AsyncFailures.cause(error).getMessage());
                     }
                     if (response.statusCode() != 200) {
                         ApiProblem problem = ApiProblem.fromPeer(response.statusCode(), response.body(), java.util.Optional.empty(), json);
@@ -267,13 +267,6 @@ public class AdminController {
             // answered below
         }
         throw ApiProblem.badRequest("bad-position", "position must be a log offset (a whole number from 0)");
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        while (error instanceof CompletionException && error.getCause() != null) {
-            error = error.getCause();
-        }
-        return error;
     }
 
     /**

@@ -12,7 +12,6 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -66,7 +65,7 @@ public class WriteRouting {
                                                               Function<WriteOutcome, ResponseEntity<Object>> answer,
                                                               long deadline, boolean refresh) {
         return local.get().thenApply(answer).exceptionallyCompose(error -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = AsyncFailures.cause(error);
             if (!(cause instanceof NotOwnerException)) {
                 return CompletableFuture.failedFuture(cause);
             }
@@ -109,7 +108,7 @@ public class WriteRouting {
                         ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
                         return new Forwarded(new ResponseEntity<>(relayed.getBody(), relayed.getHeaders(), relayed.getStatusCode()));
                     }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = AsyncFailures.cause(error);
                     boolean neverSent = cause instanceof ConnectException || cause instanceof ConnectTimeoutException;
                     boolean retrySafe = request.headers().containsKey("Idempotency-Key");
                     if ((neverSent || retrySafe) && System.nanoTime() < deadline) {
