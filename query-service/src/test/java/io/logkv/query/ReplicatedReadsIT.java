@@ -66,10 +66,15 @@ class ReplicatedReadsIT {
     @BeforeAll
     static void startNodes() {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
-        for (int i = 0; i < 3; i++) {
+        // The namespace is created before the other nodes start: three nodes joining at once each take over
+        // every partition of the shared cluster's namespaces, and creation then answered 409 or lost its
+        // connection once in a few runs: an open finding (docs/performance.md, caveats).
+        nodes.add(LogKvNode.start("replicated-0", kafka, dataDir.resolve("n0"), SETTINGS));
+        java.net.http.HttpResponse<String> created = nodes.get(0).putNamespace(NS, "{\"partitions\":" + PARTITIONS + "}");
+        assertThat(created.statusCode()).as(created.body()).isIn(200, 201);
+        for (int i = 1; i < 3; i++) {
             nodes.add(LogKvNode.start("replicated-" + i, kafka, dataDir.resolve("n" + i), SETTINGS));
         }
-        assertThat(nodes.get(0).putNamespace(NS, "{\"partitions\":" + PARTITIONS + "}").statusCode()).isIn(200, 201);
         awaitPlacementSettled();
     }
 
