@@ -67,7 +67,7 @@ public final class IngestRecords {
         } catch (IllegalArgumentException e) {
             source = source.malformed(e.getMessage());
         }
-        return new PendingWrite(request, source, new CompletableFuture<>(), System.nanoTime());
+        return new PendingWrite(request, source, new CompletableFuture<>(), Long.MAX_VALUE);
     }
 
     private WriteRequest decode(NamespaceName ns, ConsumerRecord<byte[], byte[]> record) {

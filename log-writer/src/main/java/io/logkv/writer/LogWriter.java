@@ -17,15 +17,22 @@ public final class LogWriter {
         this.owner = owner;
     }
 
-    /** Writes a value; completes once the write is committed to the log. */
+    /**
+     * Writes a value; completes once the write is committed to the log.
+     *
+     * @param deadlineNanos the {@link System#nanoTime()} after which the caller no longer waits: a write
+     *                      not yet sent by then is refused, never sent
+     */
     public CompletableFuture<WriteOutcome> put(NamespaceName namespace, int partitions, byte[] key, String contentType,
-                                               byte[] value, long expiresAtMs, WriteCondition condition, String idempotencyKey) {
-        return owner.submit(new WriteRequest(namespace, partitions, key, value, contentType, expiresAtMs, condition, idempotencyKey));
+                                               byte[] value, long expiresAtMs, WriteCondition condition, String idempotencyKey,
+                                               long deadlineNanos) {
+        return owner.submit(new WriteRequest(namespace, partitions, key, value, contentType, expiresAtMs, condition, idempotencyKey),
+                deadlineNanos);
     }
 
-    /** Deletes a key by writing a tombstone; completes once it is committed to the log. */
+    /** Deletes a key by writing a tombstone; completes once it is committed to the log (deadline as for put). */
     public CompletableFuture<WriteOutcome> delete(NamespaceName namespace, int partitions, byte[] key, WriteCondition condition,
-                                                  String idempotencyKey) {
-        return owner.submit(new WriteRequest(namespace, partitions, key, null, null, 0, condition, idempotencyKey));
+                                                  String idempotencyKey, long deadlineNanos) {
+        return owner.submit(new WriteRequest(namespace, partitions, key, null, null, 0, condition, idempotencyKey), deadlineNanos);
     }
 }

@@ -113,7 +113,20 @@ public final class PartitionOwner implements AutoCloseable {
      * @throws WriterOverloadedException at once, when too many writes are already waiting on this node
      */
     public CompletableFuture<WriteOutcome> submit(WriteRequest request) {
-        PendingWrite pending = new PendingWrite(request, null, new CompletableFuture<>(), System.nanoTime());
+        return submit(request, Long.MAX_VALUE);
+    }
+
+    /**
+     * Queues a write that its caller waits for only until {@code callerDeadlineNanos} (a
+     * {@link System#nanoTime()} value): if its transaction has not been sent by then (or by the delivery
+     * timeout, whichever comes first), it is refused unsent, so that a write whose caller has given up is
+     * never committed behind its back.
+     */
+    public CompletableFuture<WriteOutcome> submit(WriteRequest request, long callerDeadlineNanos) {
+        long now = System.nanoTime();
+        long ownDeadline = now + settings.deliveryTimeout().toNanos();
+        long deadline = callerDeadlineNanos - ownDeadline < 0 ? callerDeadlineNanos : ownDeadline;
+        PendingWrite pending = new PendingWrite(request, null, new CompletableFuture<>(), deadline);
         PartitionWriter writer = consumer == null ? null : partitions.writer(pending.truthPartition());
         if (writer == null) {
             return CompletableFuture.failedFuture(new NotOwnerException(pending.truthPartition()));

@@ -281,9 +281,8 @@ final class PartitionWriter {
     /** Fails writes that have waited past their deadline while this writer could not write. */
     private void expireWaiting() {
         long now = System.nanoTime();
-        long deadline = services.settings().deliveryTimeout().toNanos();
         queue.removeIf(pending -> {
-            if (pending.source() == null && now - pending.enqueuedNanos() > deadline) {
+            if (pending.pastDeadline(now)) {
                 fail(pending, new WriteFailedException(state.get() == State.CATCHING_UP
                         ? "the new owner is still catching up with the partition" : "Kafka is unavailable to this partition's writer",
                         null, false));
@@ -381,7 +380,6 @@ final class PartitionWriter {
         Batch batch = new Batch();
         long lingerUntil = System.nanoTime() + settings.commitLinger().toNanos();
         long expectedOffset = nextIngestOffset;
-        long deadlineNanos = settings.deliveryTimeout().toNanos();
         while (batch.writes.size() < settings.maxBatchRecords() && batch.bytes < settings.maxBatchBytes()) {
             PendingWrite next = queue.poll();
             if (next == null) {
@@ -399,9 +397,9 @@ final class PartitionWriter {
                     break;
                 }
             }
-            if (next.source() == null && System.nanoTime() - next.enqueuedNanos() > deadlineNanos) {
+            if (next.pastDeadline(System.nanoTime())) {
                 // Never sent, so safe to refuse: a write waits for its transaction no longer than its deadline.
-                fail(next, new WriteFailedException("the write waited longer than the delivery timeout for its transaction", null, false));
+                fail(next, new WriteFailedException("the write waited for its transaction past its deadline", null, false));
                 continue;
             }
             if (next.source() != null) {
@@ -432,13 +430,12 @@ final class PartitionWriter {
             repositionIngest();
         }
         long now = System.nanoTime();
-        long deadline = services.settings().deliveryTimeout().toNanos();
         List<PendingWrite> again = new ArrayList<>();
         for (PendingWrite pending : batch.writes) {
             if (pending.source() != null) {
                 continue;
             }
-            boolean retry = !error.outcomeUnknown() && !error.deposed() && now - pending.enqueuedNanos() < deadline;
+            boolean retry = !error.outcomeUnknown() && !error.deposed() && !pending.pastDeadline(now);
             if (retry) {
                 again.add(pending.retried());
             } else {

@@ -7,17 +7,26 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A write waiting for a transaction: from HTTP ({@code source} null) or from an ingest topic
  * ({@code request} null when the ingest record is malformed).
+ *
+ * @param deadlineNanos the {@link System#nanoTime()} after which an HTTP write that has not been sent is
+ *                      refused instead of sent: the caller (a client, or a peer that forwarded the write
+ *                      with its own time left) has stopped waiting for it. Ingest records have no deadline.
  */
 record PendingWrite(WriteRequest request, IngestRecords.IngestSource source, CompletableFuture<WriteOutcome> result,
-                    long enqueuedNanos, int attempts) {
+                    long deadlineNanos, int attempts) {
 
     PendingWrite(WriteRequest request, IngestRecords.IngestSource source, CompletableFuture<WriteOutcome> result,
-                 long enqueuedNanos) {
-        this(request, source, result, enqueuedNanos, 1);
+                 long deadlineNanos) {
+        this(request, source, result, deadlineNanos, 1);
     }
 
     PendingWrite retried() {
-        return new PendingWrite(request, source, result, enqueuedNanos, attempts + 1);
+        return new PendingWrite(request, source, result, deadlineNanos, attempts + 1);
+    }
+
+    /** Whether this is an HTTP write whose caller has stopped waiting. */
+    boolean pastDeadline(long nowNanos) {
+        return source == null && nowNanos - deadlineNanos > 0;
     }
 
     TopicPartition truthPartition() {

@@ -70,7 +70,7 @@ public class BatchGetController {
         List<byte[]> keys = keys(body);
         ConsistencyToken token = KeysController.requestToken(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
-        Duration wait = WaitBound.of(waitMs, replicaProps);
+        Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
         ForwardedRequest forwardable = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
 

@@ -91,7 +91,7 @@ public class KeysController {
         byte[] value = body(request);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
-                () -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition, idempotencyKey),
+                deadline -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition, idempotencyKey, deadline),
                 outcome -> written(HttpStatus.OK, namespace, outcome, token));
     }
 
@@ -105,7 +105,7 @@ public class KeysController {
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, null,
-                () -> writer.delete(namespace.name(), partitions, keyBytes, condition, idempotencyKey),
+                deadline -> writer.delete(namespace.name(), partitions, keyBytes, condition, idempotencyKey, deadline),
                 outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
     }
 
@@ -119,7 +119,7 @@ public class KeysController {
         byte[] keyBytes = keyBytes(request);
         ConsistencyToken token = requestToken(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
-        Duration wait = WaitBound.of(waitMs, replicaProps);
+        Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
         boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
         Supplier<CompletableFuture<ResponseEntity<byte[]>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded)

@@ -35,7 +35,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Requests this node passes on to its peers: a write to its partition's owner, a read to a node holding
- * a replica. A passed-on request carries {@value #FORWARDED_HEADER}, so that it is never passed on again.
+ * a replica. A passed-on request carries {@value #FORWARDED_HEADER}, so that it is never passed on again,
+ * and the time this node still waits for it ({@link CallerDeadline}), so that the peer gives up no later.
  *
  * <p>Sent with Apache HttpClient 5's asynchronous client: pooled keep-alive HTTP/1.1 connections with
  * {@code TCP_NODELAY}, I/O on a few reactor threads, answers completed on those threads. The JDK's
@@ -81,7 +82,8 @@ public class Peers implements AutoCloseable {
         SimpleRequestBuilder builder = SimpleRequestBuilder.create(request.method())
                 .setUri(URI.create(baseUrl + request.pathAndQuery()))
                 .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build())
-                .addHeader(FORWARDED_HEADER, nodeId);
+                .addHeader(FORWARDED_HEADER, nodeId)
+                .addHeader(CallerDeadline.HEADER, Long.toString(timeout.toMillis()));
         request.headers().forEach((name, value) -> {
             if (!name.equalsIgnoreCase(CONTENT_TYPE)) {
                 builder.addHeader(name, value);

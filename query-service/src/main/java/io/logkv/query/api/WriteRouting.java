@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.springframework.http.ResponseEntity;
@@ -48,23 +49,24 @@ public class WriteRouting {
     /**
      * Runs {@code local} here, or forwards the request to the partition's owner.
      *
-     * @param local    the write on this node; fails with {@link NotOwnerException} when this node does not own the partition
+     * @param local    the write on this node, given the {@link System#nanoTime()} by which it must have been
+     *                 sent or refused; fails with {@link NotOwnerException} when this node does not own the partition
      * @param answer   the response for a write done here
      * @param body     the request body (for forwarding)
      */
     public CompletableFuture<ResponseEntity<Object>> route(ServedNamespace namespace, int partition, HttpServletRequest request,
-                                                           byte[] body, Supplier<CompletableFuture<WriteOutcome>> local,
+                                                           byte[] body, LongFunction<CompletableFuture<WriteOutcome>> local,
                                                            Function<WriteOutcome, ResponseEntity<Object>> answer) {
-        long deadline = System.nanoTime() + props.writer().forwardTimeout().toNanos();
+        long deadline = System.nanoTime() + CallerDeadline.bound(request, props.writer().forwardTimeout()).toNanos();
         ForwardedRequest forwardable = ForwardedRequest.of(request, body, FORWARDED_REQUEST_HEADERS);
         return attempt(namespace, partition, forwardable, local, answer, deadline, false);
     }
 
     private CompletableFuture<ResponseEntity<Object>> attempt(ServedNamespace namespace, int partition, ForwardedRequest request,
-                                                              Supplier<CompletableFuture<WriteOutcome>> local,
+                                                              LongFunction<CompletableFuture<WriteOutcome>> local,
                                                               Function<WriteOutcome, ResponseEntity<Object>> answer,
                                                               long deadline, boolean refresh) {
-        return local.get().thenApply(answer).exceptionallyCompose(error -> {
+        return local.apply(deadline).thenApply(answer).exceptionallyCompose(error -> {
             Throwable cause = AsyncFailures.cause(error);
             if (!(cause instanceof NotOwnerException)) {
                 return CompletableFuture.failedFuture(cause);

@@ -1,0 +1,88 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.writer.PartitionOwner;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A forwarded write never outlives its caller: the forwarding node sends its time left, and the owner
+ * refuses the write unsent once that has passed. Without it, the owner would keep the write queued for
+ * its own delivery timeout and commit it after the client had been told 503.
+ */
+@Tag("integration")
+class ForwardedWriteDeadlineIT {
+
+    private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(2);
+    private final NamespaceName ns = new NamespaceName("deadline-" + Long.toString(System.nanoTime(), 36));
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void anOwnerDropsAForwardedWriteWhoseCallerHasGivenUp() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        String[] args = {"--logkv.writer.forward-timeout=" + FORWARD_TIMEOUT.toMillis() + "ms"};
+        try (LogKvNode a = LogKvNode.start("deadline-a", kafka, dataDir.resolve("a"), args);
+             LogKvNode b = LogKvNode.start("deadline-b", kafka, dataDir.resolve("b"), args)) {
+            assertThat(a.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            TopicPartition partition = new TopicPartition(ns.truthTopic(), 0);
+            assertThat(a.put(ns.value(), "first", "1").statusCode()).isEqualTo(200);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
+            LogKvNode owner = a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
+            LogKvNode forwarder = owner == a ? b : a;
+
+            // The owner's commit hangs with one write in it; the forwarded write queues behind it.
+            owner.bean(PartitionOwner.class).stallBeforeCommit();
+            CompletableFuture<HttpResponse<String>> stalled = putAsync(owner, "stalled", "2");
+            Thread.sleep(300);
+            long start = System.nanoTime();
+            HttpResponse<String> late = putAsync(forwarder, "late", "3").get(30, TimeUnit.SECONDS);
+            long answeredMs = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("forwarded write answered %d after %d ms (forward timeout %d ms)%n",
+                    late.statusCode(), answeredMs, FORWARD_TIMEOUT.toMillis());
+            assertThat(late.statusCode()).as(late.body()).isEqualTo(503);
+            assertThat(answeredMs).isLessThan(FORWARD_TIMEOUT.toMillis() + 1_500);
+
+            Thread.sleep(1_000);
+            owner.bean(PartitionOwner.class).resume();
+            assertThat(stalled.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            // A later write proves the writer went on past the refused one.
+            assertThat(owner.put(ns.value(), "after", "4").statusCode()).isEqualTo(200);
+
+            assertThat(committedKeys(partition)).containsExactly("first", "stalled", "after");
+        }
+    }
+
+    private CompletableFuture<HttpResponse<String>> putAsync(LogKvNode node, String key, String value) {
+        return HttpClient.newHttpClient().sendAsync(
+                HttpRequest.newBuilder(URI.create(node.keyUrl(ns.value(), key)))
+                        .timeout(Duration.ofSeconds(60))
+                        .PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<String> committedKeys(TopicPartition partition) {
+        return KafkaTestCluster.shared().readCommitted(List.of(partition)).stream()
+                .filter(record -> record.key() != null && record.key().length > 0) // not a progress marker
+                .map(record -> new String(record.key(), StandardCharsets.UTF_8))
+                .toList();
+    }
+}
