@@ -49,6 +49,13 @@ public class KeysController {
     public static final String EXPIRES_HEADER = "KV-Expires-At";
     /** Names the node whose replica answered a read. */
     public static final String SERVED_BY_HEADER = "KV-Served-By";
+    /**
+     * On a read that this node forwarded: the base URLs of the nodes placed to hold the key's partition,
+     * so a client that can route reads there directly next time and skips the hop.
+     */
+    public static final String REPLICAS_HEADER = "KV-Replicas";
+    /** On a write that this node forwarded: the base URL of the partition's owner, for the same reason. */
+    public static final String OWNER_HEADER = "KV-Owner";
     private static final List<String> FORWARDED_READ_HEADERS = List.of(TOKEN_HEADER, HttpHeaders.IF_NONE_MATCH);
     static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, TOKEN_HEADER, LAG_HEADER,
             EXPIRES_HEADER, SERVED_BY_HEADER, HttpHeaders.RETRY_AFTER);
@@ -128,8 +135,16 @@ public class KeysController {
         if (peers.isEmpty()) {
             return Answer.of(local.get());
         }
+        String replicasHint = String.join(", ", peers);
         return Answer.of(readRouting.forward(namespace, partition, peers, ForwardedRequest.of(request, null, FORWARDED_READ_HEADERS),
-                wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS), local));
+                wait, level, response -> withHeader(Peers.relay(response, RELAYED_READ_HEADERS), REPLICAS_HEADER, replicasHint), local));
+    }
+
+    private static ResponseEntity<byte[]> withHeader(ResponseEntity<byte[]> response, String name, String value) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.putAll(response.getHeaders());
+        headers.set(name, value);
+        return new ResponseEntity<>(response.getBody(), headers, response.getStatusCode());
     }
 
     private ResponseEntity<byte[]> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {

@@ -17,6 +17,7 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 
@@ -108,7 +109,10 @@ public class WriteRouting {
                 .handle((response, error) -> {
                     if (error == null) {
                         ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
-                        return new Forwarded(new ResponseEntity<>(relayed.getBody(), relayed.getHeaders(), relayed.getStatusCode()));
+                        HttpHeaders headers = new HttpHeaders();
+                        headers.putAll(relayed.getHeaders());
+                        headers.set(KeysController.OWNER_HEADER, ownerUrl);
+                        return new Forwarded(new ResponseEntity<>(relayed.getBody(), headers, relayed.getStatusCode()));
                     }
                     Throwable cause = AsyncFailures.cause(error);
                     boolean neverSent = cause instanceof ConnectException || cause instanceof ConnectTimeoutException;

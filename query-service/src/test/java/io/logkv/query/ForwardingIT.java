@@ -21,13 +21,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * A forwarded write never outlives its caller: the forwarding node sends its time left, and the owner
- * refuses the write unsent once that has passed. Without it, the owner would keep the write queued for
- * its own delivery timeout and commit it after the client had been told 503.
- */
+/** Requests that take a hop between nodes: they keep their caller's deadline and tell the client where to go. */
 @Tag("integration")
-class ForwardedWriteDeadlineIT {
+class ForwardingIT {
 
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(2);
     private final NamespaceName ns = new NamespaceName("deadline-" + Long.toString(System.nanoTime(), 36));
@@ -35,6 +31,11 @@ class ForwardedWriteDeadlineIT {
     @TempDir
     Path dataDir;
 
+    /**
+     * A forwarded write never outlives its caller: the forwarding node sends its time left, and the owner
+     * refuses the write unsent once that has passed. Without it, the owner would keep the write queued for
+     * its own delivery timeout and commit it after the client had been told 503.
+     */
     @Test
     void anOwnerDropsAForwardedWriteWhoseCallerHasGivenUp() throws Exception {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
@@ -68,6 +69,41 @@ class ForwardedWriteDeadlineIT {
             assertThat(owner.put(ns.value(), "after", "4").statusCode()).isEqualTo(200);
 
             assertThat(committedKeys(partition)).containsExactly("first", "stalled", "after");
+        }
+    }
+
+    /** Answers that took a hop name the nodes that would have answered without it. */
+    @Test
+    void forwardedAnswersNameTheOwnerAndTheReplicas() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        String[] args = {"--logkv.replicas.copies=1"};
+        try (LogKvNode a = LogKvNode.start("hints-a", kafka, dataDir.resolve("a"), args);
+             LogKvNode b = LogKvNode.start("hints-b", kafka, dataDir.resolve("b"), args)) {
+            assertThat(a.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            TopicPartition partition = new TopicPartition(ns.truthTopic(), 0);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
+            LogKvNode owner = a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
+            LogKvNode other = owner == a ? b : a;
+            String ownerUrl = owner.url("");
+
+            HttpResponse<String> direct = owner.put(ns.value(), "k", "v");
+            assertThat(direct.statusCode()).isEqualTo(200);
+            assertThat(direct.headers().firstValue("KV-Owner")).isEmpty();
+            HttpResponse<String> hopped = other.put(ns.value(), "k", "w");
+            assertThat(hopped.statusCode()).as(hopped.body()).isEqualTo(200);
+            assertThat(hopped.headers().firstValue("KV-Owner")).contains(ownerUrl);
+
+            // One copy per partition: the owner's node holds it, the other node forwards every read there.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> read = other.get(ns.value(), "k", "KV-Token", hopped.headers().firstValue("KV-Token").orElseThrow());
+                assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+                assertThat(read.body()).isEqualTo("w");
+                assertThat(read.headers().firstValue("KV-Replicas")).contains(ownerUrl);
+            });
+            HttpResponse<String> local = owner.get(ns.value(), "k");
+            assertThat(local.statusCode()).isEqualTo(200);
+            assertThat(local.headers().firstValue("KV-Replicas")).isEmpty();
         }
     }
 
