@@ -236,6 +236,11 @@ public final class PartitionOwner implements AutoCloseable {
         abortsToInject.set(count);
     }
 
+    /** HTTP writes accepted by this node and not answered yet (limited by {@code max-pending-writes}). */
+    public int pendingWrites() {
+        return pendingWrites.get();
+    }
+
     /** Injected aborts not yet used. */
     public int injectedAbortsLeft() {
         return Math.max(0, abortsToInject.get());

@@ -1,0 +1,84 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.writer.PartitionOwner;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node that cannot keep up says so at once: past {@code logkv.writer.max-pending-writes} waiting writes,
+ * a write is answered {@code 503 overloaded} with {@code Retry-After} without waiting, and is never written.
+ */
+@Tag("integration")
+class WriteOverloadIT {
+
+    private static final int MAX_PENDING = 4;
+    private final NamespaceName ns = new NamespaceName("overload-" + Long.toString(System.nanoTime(), 36));
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void writesBeyondTheQueueLimitAreRefusedAtOnce() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        try (LogKvNode node = LogKvNode.start("overload", kafka, dataDir, "--logkv.writer.max-pending-writes=" + MAX_PENDING)) {
+            assertThat(node.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            TopicPartition partition = new TopicPartition(ns.truthTopic(), 0);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.bean(PartitionOwner.class).owned().contains(partition));
+            assertThat(node.put(ns.value(), "warm", "0").statusCode()).isEqualTo(200);
+
+            // The partition's commit hangs: the writes the node accepts wait, up to the limit.
+            node.bean(PartitionOwner.class).stallBeforeCommit();
+            List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+            for (int i = 0; i < MAX_PENDING; i++) {
+                waiting.add(putAsync(node, "waiting-" + i));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> node.bean(PartitionOwner.class).pendingWrites() == MAX_PENDING);
+
+            long start = System.nanoTime();
+            HttpResponse<String> refused = putAsync(node, "refused").get(10, TimeUnit.SECONDS);
+            long answeredMs = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("write past the queue limit answered %d in %d ms%n", refused.statusCode(), answeredMs);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.body()).contains("/overloaded");
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(answeredMs).isLessThan(1_000);
+            assertThat(waiting).allMatch(write -> !write.isDone());
+
+            node.bean(PartitionOwner.class).resume();
+            for (CompletableFuture<HttpResponse<String>> write : waiting) {
+                assertThat(write.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            List<String> keys = KafkaTestCluster.shared().readCommitted(List.of(partition)).stream()
+                    .filter(record -> record.key() != null && record.key().length > 0) // not a progress marker
+                    .map(record -> new String(record.key(), StandardCharsets.UTF_8))
+                    .toList();
+            assertThat(keys).contains("waiting-0", "waiting-" + (MAX_PENDING - 1)).doesNotContain("refused");
+        }
+    }
+
+    private CompletableFuture<HttpResponse<String>> putAsync(LogKvNode node, String key) {
+        return HttpClient.newHttpClient().sendAsync(
+                HttpRequest.newBuilder(URI.create(node.keyUrl(ns.value(), key)))
+                        .timeout(Duration.ofSeconds(60))
+                        .PUT(HttpRequest.BodyPublishers.ofString(key)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
