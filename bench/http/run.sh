@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The HTTP write and read paths measured with wrk, a load generator in its own process, against a running
 # LogKV (bin/logkv local), next to baselines taken in the same run on the same machine:
-#   - an empty PUT handler in the node's own server stack (Spring Boot + Tomcat), in its own JVM;
+#   - empty PUT and GET handlers in the node's own server stack, in their own JVM: through Spring MVC
+#     (Spring Boot + Tomcat) and as a plain servlet in the same Tomcat (the stack the key endpoint uses);
 #   - one raw transactional producer on the same brokers (commits every 100 ms; and one record per commit);
 #   - eventual GET as the baseline of strong GET;
 #   - streaming-app writes: 100,000 records produced to the ingest topic, until the last is readable.
-# Writes bench/results/http-<timestamp>.md with every run and the medians.
+# Writes bench/results/http-<timestamp>.md with every run, the medians, and ratios paired within each run
+# (LogKV's figure of run N over the baseline's figure of run N, then the median of those ratios).
 #
 #   bench/http/run.sh [--url http://localhost:8080] [--bootstrap-servers localhost:19092]
 #                     [--connections 1,16,64,256] [--repeats 3] [--seconds 20]
@@ -61,7 +63,7 @@ wrk_run() {
     END { printf "%s %.2f %.2f %d %d\n", rps, p50, p99, bad, err }'
 }
 
-record() { echo "$1|$2|$3" >> "$RAW"; echo "  $1, $2 connections: $3"; }
+record() { echo "$1|$2|$3|$run" >> "$RAW"; echo "  $1, $2 connections: $3"; }
 
 echo "seeding 100 keys for the read cases ..."
 for i in $(seq 0 99); do
@@ -74,16 +76,19 @@ for run in $(seq 1 "$REPEATS"); do
   for c in "${CONNS[@]}"; do
     record "LogKV PUT" "$c" "$(wrk_run "$c" put.lua "$URL")"
     record "empty PUT handler" "$c" "$(KEY_PATH=/empty/ wrk_run "$c" put.lua "http://localhost:$EMPTY_PORT")"
+    record "plain servlet PUT" "$c" "$(KEY_PATH=/plain/ wrk_run "$c" put.lua "http://localhost:$EMPTY_PORT")"
   done
   record "LogKV GET eventual" 16 "$(wrk_run 16 get.lua "$URL")"
+  record "empty GET handler" 16 "$(KEY_PATH=/empty/ wrk_run 16 get.lua "http://localhost:$EMPTY_PORT")"
+  record "plain servlet GET" 16 "$(KEY_PATH=/plain/ wrk_run 16 get.lua "http://localhost:$EMPTY_PORT")"
   record "LogKV GET strong" 16 "$(QUERY='?consistency=strong' wrk_run 16 get.lua "$URL")"
   baseline="$("$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.TransactionalProducerBaseline "$BOOTSTRAP" "$SECONDS_PER_RUN" 100 1024 2> /dev/null)"
   echo "$baseline" | sed 's/^/  /'
-  echo "$baseline" | awk -v run="$run" '/records_per_s/ { split($3, a, "="); print "raw transactional producer, commit every 100 ms|1|" a[2] " 0 0 0 0" }
-    /p50_ms/ { split($2, a, "="); split($3, b, "="); print "raw transactional producer, 1 record per commit|1|0 " a[2] " " b[2] " 0 0" }' >> "$RAW"
+  echo "$baseline" | awk -v run="$run" '/records_per_s/ { split($3, a, "="); print "raw transactional producer, commit every 100 ms|1|" a[2] " 0 0 0 0|" run }
+    /p50_ms/ { split($2, a, "="); split($3, b, "="); print "raw transactional producer, 1 record per commit|1|0 " a[2] " " b[2] " 0 0|" run }' >> "$RAW"
   ingest="$("$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.IngestEndToEnd "$BOOTSTRAP" "$URL" 100000 1024 2> /dev/null)"
   echo "  $ingest"
-  echo "$ingest" | awk '/end_to_end_per_s/ { split($3, a, "="); split($4, b, "="); print "ingest, produced|1|" a[2] " 0 0 0 0"; print "ingest, end to end (last record readable)|1|" b[2] " 0 0 0 0" }' >> "$RAW"
+  echo "$ingest" | awk -v run="$run" '/end_to_end_per_s/ { split($3, a, "="); split($4, b, "="); print "ingest, produced|1|" a[2] " 0 0 0 0|" run; print "ingest, end to end (last record readable)|1|" b[2] " 0 0 0 0|" run }' >> "$RAW"
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print v[int((NR + 1) / 2)] }'; }
@@ -105,6 +110,37 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print 
     each="$(echo "$rows" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }')"
     echo "| $name | $conns | $rps | $p50 | $p99 | $bad | $err | $each |"
   done
+  echo
+  echo "Ratios, paired within each run (median of the runs' ratios; each run's ratio in brackets):"
+  echo
+  echo "| LogKV case | baseline | field | ratio | each run |"
+  echo "|---|---|---|---:|---|"
+  # ratio <case> <conns> <baseline> <baseline conns> <field: 1 = req/s, 2 = p50>
+  ratio() {
+    awk -F'|' -v a="$1" -v ac="$2" -v b="$3" -v bc="$4" -v f="$5" '
+      { split($3, v, " ") }
+      $1 == a && $2 == ac { x[$4] = v[f] }
+      $1 == b && $2 == bc { y[$4] = v[f] }
+      END {
+        n = 0
+        for (r in x) if ((r in y) && y[r] > 0) { q[++n] = x[r] / y[r] }
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+        if (n == 0) exit
+        each = ""; for (i = 1; i <= n; i++) each = each (i > 1 ? ", " : "") sprintf("%.2f", q[i])
+        printf "| %s, %s | %s, %s | %s | %.2f | %s |\n", a, ac, b, bc, (f == 1 ? "req/s" : "p50"), q[int((n + 1) / 2)], each
+      }' "$RAW"
+  }
+  for c in "${CONNS[@]}"; do
+    ratio "LogKV PUT" "$c" "empty PUT handler" "$c" 1
+    ratio "LogKV PUT" "$c" "plain servlet PUT" "$c" 1
+  done
+  last="${CONNS[${#CONNS[@]}-1]}"
+  ratio "LogKV PUT" "$last" "raw transactional producer, commit every 100 ms" 1 1
+  ratio "LogKV PUT" 1 "raw transactional producer, 1 record per commit" 1 2
+  ratio "LogKV GET eventual" 16 "empty GET handler" 16 1
+  ratio "LogKV GET eventual" 16 "plain servlet GET" 16 1
+  ratio "LogKV GET strong" 16 "LogKV GET eventual" 16 1
+  ratio "ingest, end to end (last record readable)" 1 "raw transactional producer, commit every 100 ms" 1 1
 } > "$OUT"
 cat "$OUT"
 echo "written: $OUT"

@@ -1,6 +1,15 @@
 package io.logkv.query;
 
+import io.logkv.query.api.KeyEndpoint;
+import io.logkv.query.api.KeyOperations;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.DispatcherType;
+import java.time.Duration;
 import org.apache.catalina.core.StandardHost;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.Ordered;
+import tools.jackson.databind.ObjectMapper;
 import org.springframework.boot.web.server.MimeMappings;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.server.servlet.ConfigurableServletWebServerFactory;
@@ -9,7 +18,10 @@ import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Tomcat settings the API needs: keys may hold any character once percent-encoded, '/' and '\' included. */
+/**
+ * The HTTP server: Tomcat settings the API needs (keys may hold any character once percent-encoded, '/'
+ * and '\' included), and the key endpoint in front of Spring MVC.
+ */
 @Configuration(proxyBeanMethods = false)
 public class HttpServerConfiguration {
 
@@ -23,6 +35,22 @@ public class HttpServerConfiguration {
             // precise problem instead of the container's generic 400; keys are decoded from the raw URI.
             connector.setURIEncoding("ISO-8859-1");
         };
+    }
+
+    /**
+     * Key requests are served by {@link KeyEndpoint} ahead of every other filter and of Spring MVC
+     * (ADR 0007); any other path under {@code /v1/namespaces/} passes through it untouched.
+     */
+    @Bean
+    FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyOperations operations, ObjectMapper json, MeterRegistry meters,
+                                                    @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncTimeout) {
+        FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(
+                new KeyEndpoint(operations, json, asyncTimeout, meters));
+        registration.addUrlPatterns(KeyEndpoint.NAMESPACES_PATTERN);
+        registration.setAsyncSupported(true);
+        registration.setDispatcherTypes(DispatcherType.REQUEST);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
     }
 
     /** The OpenAPI document is served as YAML, not as an opaque download. */

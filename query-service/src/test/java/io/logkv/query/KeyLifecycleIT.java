@@ -60,6 +60,25 @@ class KeyLifecycleIT {
         assertThat(gone.headers().firstValue("KV-Token")).isPresent();
     }
 
+    /** A namespace may be called {@code keys}, and a key may be called {@code keys} too. */
+    @Test
+    void aNamespaceNamedKeysServesItsOwnKeys() {
+        assertThat(node.putNamespace("keys", "{\"partitions\":1}").statusCode()).isIn(200, 201);
+        HttpResponse<String> put = node.put("keys", "keys", "in keys");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        HttpResponse<String> get = node.get("keys", "keys", "KV-Token", put.headers().firstValue("KV-Token").orElseThrow());
+        assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("in keys");
+        // The key is "keys" itself, as a batch-get (keys in the body, not the path) finds it.
+        HttpResponse<String> batch = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/keys/batch-get")))
+                .header("Content-Type", "application/json")
+                .header("KV-Token", put.headers().firstValue("KV-Token").orElseThrow())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"keys\":[\"keys\"]}")));
+        assertThat(batch.statusCode()).as(batch.body()).isEqualTo(200);
+        assertThat(batch.body()).contains("\"found\":true")
+                .contains(java.util.Base64.getEncoder().encodeToString("in keys".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     @Test
     void contentTypeAndBinaryValuesRoundTrip() {
         byte[] value = new byte[70_000];

@@ -2,6 +2,7 @@ package io.logkv.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.logkv.query.api.KeyEndpoint;
 import io.logkv.testkit.KafkaTestCluster;
 import java.io.IOException;
 import java.lang.reflect.Parameter;
@@ -37,7 +38,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The OpenAPI document API.md asks for is served by a running node, is YAML, and matches the code: it
- * lists exactly the operations the controllers map (with their query parameters and annotated headers),
+ * lists exactly the operations the controllers map and the key endpoint serves (with their query
+ * parameters and headers),
  * and names every problem type the code can answer.
  */
 @Tag("integration")
@@ -93,7 +95,7 @@ class OpenApiDocumentIT {
     }
 
     @Test
-    void listsExactlyTheOperationsTheControllersMap() {
+    void listsExactlyTheOperationsTheNodeServes() {
         Set<String> mapped = new TreeSet<>();
         controllerHandlers().forEach((info, handler) -> {
             for (String path : info.getPatternValues()) {
@@ -102,6 +104,7 @@ class OpenApiDocumentIT {
                 }
             }
         });
+        mapped.addAll(KeyEndpoint.OPERATIONS.keySet());
         assertThat(mapped).contains(
                 "PUT /v1/namespaces/{ns}/keys/{key}", "GET /v1/namespaces/{ns}/keys/{key}", "DELETE /v1/namespaces/{ns}/keys/{key}",
                 "PUT /v1/namespaces/{ns}", "GET /v1/namespaces/{ns}", "DELETE /v1/namespaces/{ns}", "GET /v1/namespaces",
@@ -139,6 +142,11 @@ class OpenApiDocumentIT {
                     }
                 }
             }
+        });
+        KeyEndpoint.OPERATIONS.forEach((operation, parameters) -> {
+            String[] methodAndPath = operation.split(" ", 2);
+            assertThat(documentedParameters(methodAndPath[1], methodAndPath[0].toLowerCase(Locale.ROOT)))
+                    .as(operation).containsAll(parameters);
         });
         assertThat(documentedParameters("/v1/namespaces/{ns}/keys/{key}", "put"))
                 .contains("path ns", "path key", "query ttl", "header kv-token", "header if-match", "header if-none-match", "header idempotency-key");

@@ -1,6 +1,12 @@
 package io.logkv.benchmark.emptyhandler;
 
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.concurrent.CompletableFuture;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.http.MediaType;
@@ -38,6 +44,53 @@ public class EmptyHandlerApplication {
         String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
         System.arraycopy(more, 0, all, first.length, more.length);
         return all;
+    }
+
+    /**
+     * The same answers from a plain servlet in the same Tomcat, without Spring MVC: the floor of the server
+     * itself. PUT answers asynchronously (the servlet's async context, completed from another thread, as a
+     * write waiting for Kafka would be); GET answers on the request's thread.
+     */
+    @Bean
+    ServletRegistrationBean<HttpServlet> plainServlet() {
+        ServletRegistrationBean<HttpServlet> registration = new ServletRegistrationBean<>(new PlainServlet(), "/plain/*");
+        registration.setAsyncSupported(true);
+        return registration;
+    }
+
+    static final class PlainServlet extends HttpServlet {
+
+        private static final byte[] WRITTEN = "{\"version\":\"0192f3a1b2c30000a1b2c3d4\",\"token\":\"AQEFbkK1DAE\"}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        private final java.util.concurrent.Executor answers = java.util.concurrent.Executors.newFixedThreadPool(2);
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws java.io.IOException {
+            byte[] value = body;
+            response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+            response.setContentLength(value.length);
+            response.getOutputStream().write(value);
+        }
+
+        @Override
+        protected void doPut(HttpServletRequest request, HttpServletResponse response) throws java.io.IOException {
+            request.getInputStream().readAllBytes();
+            AsyncContext async = request.startAsync();
+            answers.execute(() -> {
+                try {
+                    HttpServletResponse answer = (HttpServletResponse) async.getResponse();
+                    answer.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                    answer.setHeader("ETag", "\"0192f3a1b2c30000a1b2c3d4\"");
+                    answer.setHeader("KV-Token", "AQEFbkK1DAE");
+                    answer.setContentLength(WRITTEN.length);
+                    answer.getOutputStream().write(WRITTEN);
+                } catch (java.io.IOException e) {
+                    // the client went away
+                } finally {
+                    async.complete();
+                }
+            });
+        }
     }
 
     @RestController

@@ -70,6 +70,10 @@ public class ApiProblem extends RuntimeException {
         return type;
     }
 
+    public String title() {
+        return title;
+    }
+
     public HttpStatus status() {
         return status;
     }

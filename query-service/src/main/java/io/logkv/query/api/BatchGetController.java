@@ -39,7 +39,7 @@ import tools.jackson.databind.ObjectMapper;
 @RestController
 public class BatchGetController {
 
-    private static final List<String> FORWARDED_HEADERS = List.of(KeysController.TOKEN_HEADER, HttpHeaders.CONTENT_TYPE);
+    private static final List<String> FORWARDED_HEADERS = List.of(KeyOperations.TOKEN_HEADER, HttpHeaders.CONTENT_TYPE);
 
     private final NamespaceResolver namespaces;
     private final KeyReads reads;
@@ -68,7 +68,7 @@ public class BatchGetController {
                                                                       HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         List<byte[]> keys = keys(body);
-        ConsistencyToken token = KeysController.requestToken(request);
+        ConsistencyToken token = KeyOperations.requestToken(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
@@ -100,8 +100,8 @@ public class BatchGetController {
             }
             String encoded = served.encode();
             return ResponseEntity.ok()
-                    .header(KeysController.TOKEN_HEADER, encoded)
-                    .header(KeysController.LAG_HEADER, Long.toString(lag))
+                    .header(KeyOperations.TOKEN_HEADER, encoded)
+                    .header(KeyOperations.LAG_HEADER, Long.toString(lag))
                     .body(new BatchGetResult(List.of(items), encoded));
         });
     }
@@ -158,7 +158,7 @@ public class BatchGetController {
             throw ApiProblem.unavailable("replica-unavailable", "Bad answer from a replica",
                     "a replica answered a batch-get with the wrong number of items", Duration.ofSeconds(1));
         }
-        long lag = response.header(KeysController.LAG_HEADER).map(Long::parseLong).orElse(0L);
+        long lag = response.header(KeyOperations.LAG_HEADER).map(Long::parseLong).orElse(0L);
         return new Part(indexes, result.items(), ConsistencyToken.decodeAll(List.of(result.token())), lag);
     }
 

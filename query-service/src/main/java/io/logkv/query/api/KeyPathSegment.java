@@ -7,24 +7,18 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Decodes the {@code {key}} segment of a request path from the raw request URI, strictly: every
- * {@code %XX} must be a hex pair and the bytes must be valid UTF-8. (Decoding by the servlet container or
- * router would silently turn malformed input into replacement characters, and so into a different key.)
+ * Decodes a segment of a request path as it came off the wire (the {@code {key}} of a key request),
+ * strictly: every {@code %XX} must be a hex pair and the bytes must be valid UTF-8. (Decoding by the
+ * servlet container or router would silently turn malformed input into replacement characters, and so
+ * into a different key.)
  */
 final class KeyPathSegment {
-
-    private static final String MARKER = "/keys/";
 
     private KeyPathSegment() {
     }
 
-    /** The decoded key of a {@code .../keys/{key}} request URI, as UTF-8 bytes checked to be valid. */
-    static byte[] decode(String rawRequestUri) {
-        int start = rawRequestUri.indexOf(MARKER);
-        if (start < 0) {
-            throw ApiProblem.badRequest("bad-key", "the request path names no key");
-        }
-        String raw = rawRequestUri.substring(start + MARKER.length());
+    /** The decoded segment, as UTF-8 bytes checked to be valid. */
+    static byte[] decode(String raw) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);

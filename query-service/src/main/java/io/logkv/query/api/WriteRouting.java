@@ -55,17 +55,17 @@ public class WriteRouting {
      * @param answer   the response for a write done here
      * @param body     the request body (for forwarding)
      */
-    public CompletableFuture<ResponseEntity<Object>> route(ServedNamespace namespace, int partition, HttpServletRequest request,
+    public CompletableFuture<ResponseEntity<?>> route(ServedNamespace namespace, int partition, HttpServletRequest request,
                                                            byte[] body, LongFunction<CompletableFuture<WriteOutcome>> local,
-                                                           Function<WriteOutcome, ResponseEntity<Object>> answer) {
+                                                           Function<WriteOutcome, ResponseEntity<?>> answer) {
         long deadline = System.nanoTime() + CallerDeadline.bound(request, props.writer().forwardTimeout()).toNanos();
         ForwardedRequest forwardable = ForwardedRequest.of(request, body, FORWARDED_REQUEST_HEADERS);
         return attempt(namespace, partition, forwardable, local, answer, deadline, false);
     }
 
-    private CompletableFuture<ResponseEntity<Object>> attempt(ServedNamespace namespace, int partition, ForwardedRequest request,
+    private CompletableFuture<ResponseEntity<?>> attempt(ServedNamespace namespace, int partition, ForwardedRequest request,
                                                               LongFunction<CompletableFuture<WriteOutcome>> local,
-                                                              Function<WriteOutcome, ResponseEntity<Object>> answer,
+                                                              Function<WriteOutcome, ResponseEntity<?>> answer,
                                                               long deadline, boolean refresh) {
         return local.apply(deadline).thenApply(answer).exceptionallyCompose(error -> {
             Throwable cause = AsyncFailures.cause(error);
@@ -92,7 +92,7 @@ public class WriteRouting {
         });
     }
 
-    private CompletableFuture<ResponseEntity<Object>> later(Supplier<CompletableFuture<ResponseEntity<Object>>> next) {
+    private CompletableFuture<ResponseEntity<?>> later(Supplier<CompletableFuture<ResponseEntity<?>>> next) {
         return CompletableFuture.supplyAsync(() -> null,
                 CompletableFuture.delayedExecutor(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS)).thenCompose(ignored -> next.get());
     }
@@ -111,7 +111,7 @@ public class WriteRouting {
                         ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
                         HttpHeaders headers = new HttpHeaders();
                         headers.putAll(relayed.getHeaders());
-                        headers.set(KeysController.OWNER_HEADER, ownerUrl);
+                        headers.set(KeyOperations.OWNER_HEADER, ownerUrl);
                         return new Forwarded(new ResponseEntity<>(relayed.getBody(), headers, relayed.getStatusCode()));
                     }
                     Throwable cause = AsyncFailures.cause(error);
@@ -126,6 +126,6 @@ public class WriteRouting {
     }
 
     /** The owner's answer, or null when the write should be tried again. */
-    private record Forwarded(ResponseEntity<Object> answer) {
+    private record Forwarded(ResponseEntity<?> answer) {
     }
 }

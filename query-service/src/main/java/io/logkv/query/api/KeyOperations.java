@@ -26,23 +26,15 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.DeleteMapping;
-import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.PutMapping;
-import org.springframework.web.bind.annotation.RequestHeader;
-import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.bind.annotation.RestController;
+import org.springframework.stereotype.Component;
 
 /**
- * {@code /v1/namespaces/{ns}/keys/{key}}: put, get and delete one key (API.md). Handlers return futures,
- * so a request waiting for Kafka or for a replica to catch up holds no server thread; a read whose replica
- * is already there is answered on the request's own thread ({@link Answer}).
+ * Put, get and delete of one key ({@code /v1/namespaces/{ns}/keys/{key}}, API.md), served by
+ * {@link KeyEndpoint}. Each operation returns a future, so a request waiting for Kafka or for a replica
+ * to catch up holds no server thread; a read whose replica is already there completes before it returns.
  */
-@RestController
-@RequestMapping("/v1/namespaces/{ns}/keys")
-public class KeysController {
+@Component
+public class KeyOperations {
 
     public static final String TOKEN_HEADER = "KV-Token";
     public static final String LAG_HEADER = "KV-Replica-Lag-Ms";
@@ -71,7 +63,7 @@ public class KeysController {
     private final long maxValueBytes;
     private final LogKvProperties.Replicas replicaProps;
 
-    public KeysController(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
+    public KeyOperations(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
                           ReadRouting readRouting, LogKvProperties props) {
         this.readRouting = readRouting;
         this.nodeId = props.nodeId();
@@ -84,12 +76,11 @@ public class KeysController {
         this.replicaProps = props.replicas();
     }
 
-    @PutMapping("/{key}")
-    public CompletableFuture<ResponseEntity<Object>> put(@PathVariable String ns, @PathVariable String key,
-                                                         @RequestParam(required = false) String ttl,
-                                                         HttpServletRequest request) throws IOException {
+    /** PUT: writes the request's body as the key's value. */
+    public CompletableFuture<ResponseEntity<?>> put(String ns, String key, HttpServletRequest request) throws IOException {
+        String ttl = request.getParameter("ttl");
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] keyBytes = keyBytes(request);
+        byte[] keyBytes = keyBytes(key);
         ConsistencyToken token = requestToken(request);
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
@@ -102,11 +93,10 @@ public class KeysController {
                 outcome -> written(HttpStatus.OK, namespace, outcome, token));
     }
 
-    @DeleteMapping("/{key}")
-    public CompletableFuture<ResponseEntity<Object>> delete(@PathVariable String ns, @PathVariable String key,
-                                                            HttpServletRequest request) {
+    /** DELETE: writes a tombstone for the key. */
+    public CompletableFuture<ResponseEntity<?>> delete(String ns, String key, HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] keyBytes = keyBytes(request);
+        byte[] keyBytes = keyBytes(key);
         ConsistencyToken token = requestToken(request);
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
@@ -116,38 +106,37 @@ public class KeysController {
                 outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
     }
 
-    @GetMapping("/{key}")
-    public Answer<ResponseEntity<byte[]>> get(@PathVariable String ns, @PathVariable String key,
-                                                         @RequestParam(required = false) String consistency,
-                                                         @RequestParam(name = "wait_ms", required = false) String waitMs,
-                                                         @RequestHeader(name = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
-                                                         HttpServletRequest request) {
+    /** GET (and HEAD): the key's value, at the consistency the request asks for. */
+    public CompletableFuture<ResponseEntity<?>> get(String ns, String key, HttpServletRequest request) {
+        String consistency = request.getParameter("consistency");
+        String waitMs = request.getParameter("wait_ms");
+        String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] keyBytes = keyBytes(request);
+        byte[] keyBytes = keyBytes(key);
         ConsistencyToken token = requestToken(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
         boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
-        Supplier<CompletableFuture<ResponseEntity<byte[]>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded)
+        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded)
                 .thenApply(read -> answer(ns, read, ifNoneMatch));
         List<String> peers = readRouting.peersFor(namespace, partition, level, forwarded);
         if (peers.isEmpty()) {
-            return Answer.of(local.get());
+            return local.get();
         }
         String replicasHint = String.join(", ", peers);
-        return Answer.of(readRouting.forward(namespace, partition, peers, ForwardedRequest.of(request, null, FORWARDED_READ_HEADERS),
-                wait, level, response -> withHeader(Peers.relay(response, RELAYED_READ_HEADERS), REPLICAS_HEADER, replicasHint), local));
+        return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(request, null, FORWARDED_READ_HEADERS),
+                wait, level, response -> withHeader(Peers.relay(response, RELAYED_READ_HEADERS), REPLICAS_HEADER, replicasHint), local);
     }
 
-    private static ResponseEntity<byte[]> withHeader(ResponseEntity<byte[]> response, String name, String value) {
+    private static ResponseEntity<?> withHeader(ResponseEntity<byte[]> response, String name, String value) {
         HttpHeaders headers = new HttpHeaders();
         headers.putAll(response.getHeaders());
         headers.set(name, value);
         return new ResponseEntity<>(response.getBody(), headers, response.getStatusCode());
     }
 
-    private ResponseEntity<byte[]> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
+    private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
         RecordEnvelope envelope = read.envelope();
         String servedToken = read.token().encode();
         String lag = Long.toString(read.lagMs());
@@ -174,7 +163,7 @@ public class KeysController {
         return new ResponseEntity<>(envelope.value(), headers, HttpStatus.OK);
     }
 
-    private ResponseEntity<Object> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
+    private ResponseEntity<?> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
                                            ConsistencyToken requestToken) {
         String token = requestToken.merge(ConsistencyToken.of(namespace.name(), outcome.position())).encode();
         String version = outcome.version().text();
@@ -182,10 +171,10 @@ public class KeysController {
         return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
     }
 
-    /** The key's bytes, decoded from the raw path (the routed {@code {key}} only selects the handler). */
-    private byte[] keyBytes(HttpServletRequest request) {
+    /** The key's bytes, decoded from the raw {@code {key}} path segment. */
+    private byte[] keyBytes(String rawKeySegment) {
         try {
-            return keyRules.check(KeyPathSegment.decode(request.getRequestURI()));
+            return keyRules.check(KeyPathSegment.decode(rawKeySegment));
         } catch (KeyRules.IllegalKeyException e) {
             throw e.tooLong()
                     ? new ApiProblem(HttpStatus.URI_TOO_LONG, "key-too-long", "Key too long", e.getMessage())

@@ -1,0 +1,238 @@
+package io.logkv.query.api;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Serves {@code /v1/namespaces/{ns}/keys/{key}} (GET, HEAD, PUT, DELETE) straight from the servlet
+ * container, in front of Spring MVC, which serves every other path. Point reads and writes are nearly all
+ * of a node's requests, and Spring MVC's routing, argument resolution, message conversion and (for every
+ * answer that waits) second dispatch cost several times what the container itself does (ADR 0007). The
+ * answers are the same as the rest of the API's: the same headers, RFC 9457 problems, the same statuses.
+ *
+ * <p>An answer known at once (a read whose replica has caught up, a problem with the request) is written
+ * on the request's thread. Otherwise the request goes asynchronous, holding no thread while it waits, and
+ * the answer is written by whichever thread completes it; the container's async timeout bounds the wait.
+ */
+public final class KeyEndpoint implements Filter {
+
+    /** Requests under this prefix may be key requests; everything else passes straight on to Spring MVC. */
+    static final String NAMESPACES = "/v1/namespaces/";
+    /** The servlet URL pattern the endpoint is registered for. */
+    public static final String NAMESPACES_PATTERN = NAMESPACES + "*";
+    private static final String KEYS = "keys/";
+    private static final String ALLOWED = "PUT, GET, DELETE";
+
+    /**
+     * The operations this endpoint serves and the query parameters and headers each reads, as the API
+     * document must list them (OpenApiDocumentIT compares).
+     */
+    public static final Map<String, List<String>> OPERATIONS = Map.of(
+            "PUT /v1/namespaces/{ns}/keys/{key}", List.of("query ttl", "header kv-token", "header if-match", "header if-none-match",
+                    "header idempotency-key"),
+            "GET /v1/namespaces/{ns}/keys/{key}", List.of("query consistency", "query wait_ms", "header kv-token", "header if-none-match"),
+            "DELETE /v1/namespaces/{ns}/keys/{key}", List.of("header kv-token", "header if-match", "header idempotency-key"));
+
+    private final KeyOperations operations;
+    private final ObjectMapper json;
+    private final long asyncTimeoutMs;
+    private final MeterRegistry meters;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
+    /**
+     * @param asyncTimeout how long an answer may take before the request is answered 503 (the same bound
+     *                     as Spring MVC's asynchronous requests, {@code spring.mvc.async.request-timeout})
+     */
+    public KeyEndpoint(KeyOperations operations, ObjectMapper json, Duration asyncTimeout, MeterRegistry meters) {
+        this.operations = operations;
+        this.json = json;
+        this.asyncTimeoutMs = asyncTimeout.toMillis();
+        this.meters = meters;
+    }
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) servletRequest;
+        KeyPath path = KeyPath.of(request.getRequestURI());
+        if (path == null) {
+            chain.doFilter(servletRequest, servletResponse);
+            return;
+        }
+        HttpServletResponse response = (HttpServletResponse) servletResponse;
+        long start = System.nanoTime();
+        String method = request.getMethod();
+        CompletableFuture<ResponseEntity<?>> answer;
+        try {
+            answer = switch (method) {
+                case "GET", "HEAD" -> operations.get(path.namespace(), path.rawKey(), request);
+                case "PUT" -> operations.put(path.namespace(), path.rawKey(), request);
+                case "DELETE" -> operations.delete(path.namespace(), path.rawKey(), request);
+                default -> CompletableFuture.failedFuture(new ApiProblem(HttpStatus.METHOD_NOT_ALLOWED, "bad-request",
+                        "Method Not Allowed", "Method '" + method + "' is not supported.").withHeader("Allow", ALLOWED));
+            };
+        } catch (RuntimeException | IOException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        if (answer.isDone()) {
+            respond(request, response, answer, start);
+            return;
+        }
+        AsyncContext async = request.startAsync(request, response);
+        async.setTimeout(asyncTimeoutMs);
+        AtomicBoolean answered = new AtomicBoolean();
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onTimeout(AsyncEvent event) throws IOException {
+                if (answered.compareAndSet(false, true)) {
+                    try {
+                        respond(request, response, CompletableFuture.failedFuture(ApiProblem.unavailable("overloaded", "Timed out",
+                                "the request took longer than the node allows", Duration.ofSeconds(1))), start);
+                    } finally {
+                        async.complete();
+                    }
+                }
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                answered.set(true); // the connection failed: nobody is left to answer
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+            }
+        });
+        CompletableFuture<ResponseEntity<?>> pending = answer;
+        pending.whenComplete((entity, error) -> {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                respond(request, response, pending, start);
+            } catch (IOException | RuntimeException e) {
+                // the client went away; nothing to answer
+            } finally {
+                async.complete();
+            }
+        });
+    }
+
+    /** Writes a completed answer: the entity it holds, or the problem its failure is. */
+    private void respond(HttpServletRequest request, HttpServletResponse response, CompletableFuture<ResponseEntity<?>> answer,
+                         long startNanos) throws IOException {
+        ResponseEntity<?> entity;
+        try {
+            entity = answer.join();
+        } catch (RuntimeException failure) {
+            entity = problem(request, ProblemHandler.problemOf(failure));
+        }
+        int status = entity.getStatusCode().value();
+        try {
+            write(request, response, entity);
+        } finally {
+            timer(request.getMethod(), status).record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void write(HttpServletRequest request, HttpServletResponse response, ResponseEntity<?> entity) throws IOException {
+        response.setStatus(entity.getStatusCode().value());
+        entity.getHeaders().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+        Object body = entity.getBody();
+        if (body == null) {
+            return;
+        }
+        byte[] bytes;
+        if (body instanceof byte[] raw) {
+            bytes = raw;
+        } else {
+            bytes = json.writeValueAsBytes(body);
+            if (response.getContentType() == null) {
+                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            }
+        }
+        response.setContentLength(bytes.length);
+        if (!"HEAD".equals(request.getMethod())) {
+            response.getOutputStream().write(bytes);
+        }
+    }
+
+    /** An RFC 9457 answer, with the members in the order the rest of the API writes them. */
+    private ResponseEntity<?> problem(HttpServletRequest request, ApiProblem problem) {
+        Map<String, Object> body = new TreeMap<>();
+        body.put("type", ApiProblem.typeUri(problem.type()).toString());
+        body.put("title", problem.title());
+        body.put("status", problem.status().value());
+        body.put("detail", problem.getMessage());
+        body.put("instance", request.getRequestURI());
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(problem.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        problem.headers().forEach(answer::header);
+        return answer.body(json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Timer timer(String method, int status) {
+        return timers.computeIfAbsent(method + status, ignored -> Timer.builder("logkv.http.key.requests")
+                .description("Requests to /v1/namespaces/{ns}/keys/{key}, from arrival to answer")
+                .tag("method", method)
+                .tag("status", Integer.toString(status))
+                .register(meters));
+    }
+
+    /**
+     * The namespace and the raw key segment of a key request's path; null for any other path.
+     *
+     * @param namespace the namespace, percent-decoded
+     * @param rawKey    the key's path segment as it came off the wire (decoded strictly by {@link KeyPathSegment})
+     */
+    record KeyPath(String namespace, String rawKey) {
+
+        static KeyPath of(String rawUri) {
+            if (!rawUri.startsWith(NAMESPACES)) {
+                return null;
+            }
+            int nsEnd = rawUri.indexOf('/', NAMESPACES.length());
+            if (nsEnd <= NAMESPACES.length() || !rawUri.startsWith(KEYS, nsEnd + 1)) {
+                return null;
+            }
+            int keyStart = nsEnd + 1 + KEYS.length();
+            if (keyStart >= rawUri.length() || rawUri.indexOf('/', keyStart) >= 0) {
+                return null;
+            }
+            String rawNamespace = rawUri.substring(NAMESPACES.length(), nsEnd);
+            String namespace;
+            try {
+                namespace = new String(KeyPathSegment.decode(rawNamespace), StandardCharsets.UTF_8);
+            } catch (ApiProblem malformed) {
+                namespace = rawNamespace; // not a legal name either way: answered namespace-not-found
+            }
+            return new KeyPath(namespace, rawUri.substring(keyStart));
+        }
+    }
+}
