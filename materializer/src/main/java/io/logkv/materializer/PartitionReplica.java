@@ -28,6 +28,7 @@ public final class PartitionReplica {
     private volatile boolean closed;
     private long persisted;
     private boolean bulkLoading;
+    private volatile int bulkLoadsEntered;
 
     /** Lag, in records, beyond which the store loads in bulk (see {@link PartitionStore#bulkLoad}). */
     static final long BULK_LOAD_LAG_RECORDS = 50_000;
@@ -108,6 +109,11 @@ public final class PartitionReplica {
     }
 
     /** Records applied since this replica was opened: small after a restart, the whole log after a wipe. */
+    /** How often, since it opened, this replica switched its store to bulk loading (far behind the log). */
+    public int bulkLoadsEntered() {
+        return bulkLoadsEntered;
+    }
+
     public long appliedSinceOpen() {
         return appliedSinceOpen.get();
     }
@@ -218,6 +224,9 @@ public final class PartitionReplica {
         if (farBehind != bulkLoading && !closed) {
             store.bulkLoad(farBehind);
             bulkLoading = farBehind;
+            if (farBehind) {
+                bulkLoadsEntered++;
+            }
         }
     }
 

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BulkReplayIT {
 
     private static final NamespaceName NS = new NamespaceName("bulk-replay");
-    private static final int RECORDS = 60_000;
+    /** Two partitions, each further behind than the bulk-load threshold when the replica opens. */
+    private static final int RECORDS = 2 * (int) (PartitionReplica.BULK_LOAD_LAG_RECORDS + 5_000);
 
     @TempDir
     Path dataDir;
@@ -59,6 +60,8 @@ class BulkReplayIT {
             Awaitility.await().atMost(Duration.ofSeconds(120)).until(() ->
                     replicas.replicas(NS).stream().mapToLong(PartitionReplica::appliedSinceOpen).sum() == RECORDS
                             && replicas.replicas(NS).stream().allMatch(r -> r.lagRecords() == 0));
+            assertThat(replicas.replicas(NS)).as("every replica replayed in bulk-load mode")
+                    .allMatch(replica -> replica.bulkLoadsEntered() == 1);
             for (int j = 0; j < RECORDS; j++) {
                 RecordEnvelope envelope = replicas.replica(NS, j % 2).read(key(j));
                 assertThat(envelope).as("key %d", j).isNotNull();

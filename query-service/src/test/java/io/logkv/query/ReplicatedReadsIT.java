@@ -316,6 +316,8 @@ class ReplicatedReadsIT {
                 reads.get(), failures.get(), failureStatuses, windowMs,
                 failures.get() == 0 ? 0.0 : (firstFailure.get() - killedAt) / 1e6, stale.get());
         assertThat(stale.get()).as("reads carrying a token never return an older value").isZero();
+        assertThat(failures.get()).as("reads failed while a node died (statuses %s; -1: no answer); every partition has "
+                + "another serving replica, so none may fail", failureStatuses).isZero();
         assertThat(reads.get()).isGreaterThan(100);
 
         for (String key : keys) {
