@@ -55,9 +55,9 @@ public final class KafkaBrokerProcess {
         return Files.exists(dataDirectory().resolve("meta.properties"));
     }
 
-    void writeConfig(KafkaPorts ports) throws IOException {
+    void writeConfig(KafkaPorts ports, Optional<ProxiedListener> proxied) throws IOException {
         Files.createDirectories(logDirectory());
-        Map<String, String> properties = KafkaServerProperties.forNode(nodeId, ports, dataDirectory());
+        Map<String, String> properties = KafkaServerProperties.forNode(nodeId, ports, dataDirectory(), proxied);
         Files.writeString(serverProperties(), KafkaServerProperties.render(properties));
     }
 
@@ -119,6 +119,24 @@ public final class KafkaBrokerProcess {
     /** SIGKILL: a crash, for fault tests and for brokers that do not stop in time. */
     public void kill() throws InterruptedException {
         jvmProcess.kill();
+    }
+
+    /**
+     * SIGSTOP: a hung broker, alive to the operating system (its connections stay open) but silent, until
+     * {@link #resume()}; the controllers fence it once its heartbeats stop.
+     */
+    public void suspend() throws IOException, InterruptedException {
+        jvmProcess.suspend();
+    }
+
+    /** SIGCONT: the suspended broker runs on from where it stopped. */
+    public void resume() throws IOException, InterruptedException {
+        jvmProcess.resume();
+    }
+
+    /** Whether the broker's JVM is stopped by {@link #suspend()} right now. */
+    public boolean isSuspended() throws IOException {
+        return jvmProcess.isSuspended();
     }
 
     /** The last lines of this node's logs, stack frames left out, to explain a failed start. */

@@ -3,6 +3,7 @@ package io.logkv.local;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -16,6 +17,11 @@ final class KafkaServerProperties {
     }
 
     static Map<String, String> forNode(int nodeId, KafkaPorts ports, Path logDir) {
+        return forNode(nodeId, ports, logDir, Optional.empty());
+    }
+
+    /** As {@link #forNode(int, KafkaPorts, Path)}, with a further listener for clients that go through a proxy. */
+    static Map<String, String> forNode(int nodeId, KafkaPorts ports, Path logDir, Optional<ProxiedListener> proxied) {
         String broker = "PLAINTEXT://" + KafkaPorts.HOST + ":" + ports.brokerPort(nodeId);
         String controller = "CONTROLLER://" + KafkaPorts.HOST + ":" + ports.controllerPort(nodeId);
         Map<String, String> properties = new LinkedHashMap<>();
@@ -23,9 +29,18 @@ final class KafkaServerProperties {
         properties.put("process.roles", "broker,controller");
         properties.put("node.id", String.valueOf(nodeId));
         properties.put("controller.quorum.bootstrap.servers", ports.controllerBootstrapServers());
-        properties.put("listeners", broker + "," + controller);
-        properties.put("advertised.listeners", broker + "," + controller);
-        properties.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        String listeners = broker + "," + controller;
+        String advertised = broker + "," + controller;
+        String protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+        if (proxied.isPresent()) {
+            String name = ProxiedListener.NAME;
+            listeners += "," + name + "://" + KafkaPorts.HOST + ":" + proxied.get().brokerPort(nodeId);
+            advertised += "," + name + "://" + KafkaPorts.HOST + ":" + proxied.get().advertisedPort(nodeId);
+            protocols += "," + name + ":PLAINTEXT";
+        }
+        properties.put("listeners", listeners);
+        properties.put("advertised.listeners", advertised);
+        properties.put("listener.security.protocol.map", protocols);
         properties.put("controller.listener.names", "CONTROLLER");
         properties.put("inter.broker.listener.name", "PLAINTEXT");
         properties.put("log.dirs", logDir.toAbsolutePath().toString());

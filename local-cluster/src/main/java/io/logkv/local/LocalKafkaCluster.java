@@ -32,6 +32,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
     private final Path kafkaDir;
     private final KafkaPorts ports;
     private final Consumer<String> progress;
+    private final Optional<ProxiedListener> proxied;
     private final List<KafkaBrokerProcess> brokers;
     /** Exits are news only between a completed start and a stop; during startup the start itself fails. */
     private volatile boolean running;
@@ -43,12 +44,28 @@ public final class LocalKafkaCluster implements AutoCloseable {
      * @param progress receives one line per step, for the person waiting
      */
     public LocalKafkaCluster(Path kafkaDir, KafkaPorts ports, KafkaJvm jvm, Consumer<String> progress) {
+        this(kafkaDir, ports, jvm, progress, Optional.empty());
+    }
+
+    /**
+     * A cluster whose brokers also serve clients on a {@link ProxiedListener}, for fault tests that cut one
+     * client (a LogKV node) off from the brokers through proxies.
+     */
+    public LocalKafkaCluster(Path kafkaDir, KafkaPorts ports, KafkaJvm jvm, Consumer<String> progress,
+                             Optional<ProxiedListener> proxied) {
         if (ports.nodes() != NODES) {
             throw new IllegalArgumentException("a local cluster has " + NODES + " nodes, not " + ports.nodes());
         }
         this.kafkaDir = kafkaDir.toAbsolutePath();
         this.ports = ports;
         this.progress = progress;
+        this.proxied = proxied;
+        proxied.ifPresent(listener -> {
+            if (listener.brokerPorts().size() != NODES) {
+                throw new IllegalArgumentException("a proxied listener needs one port per broker, " + NODES + ", not "
+                        + listener.brokerPorts().size());
+            }
+        });
         Path log4jConfig = this.kafkaDir.resolve("log4j2.xml");
         this.brokers = IntStream.rangeClosed(1, NODES)
                 .mapToObj(node -> new KafkaBrokerProcess(node, this.kafkaDir.resolve("broker-" + node), jvm, log4jConfig))
@@ -76,7 +93,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 Files.copy(config, kafkaDir.resolve("log4j2.xml"), StandardCopyOption.REPLACE_EXISTING);
             }
             for (KafkaBrokerProcess broker : brokers) {
-                broker.writeConfig(ports);
+                broker.writeConfig(ports, proxied);
             }
             formatUnformattedStorage(identity);
             for (KafkaBrokerProcess broker : brokers) {

@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * One LogKV node as a child JVM running {@code bin/logkv node}, so that it can be stopped, killed and
@@ -96,6 +98,30 @@ public final class LogKvNodeProcess {
         return logFile;
     }
 
+    /** Where the node keeps its replicas; kept across {@link #kill()} and {@link #start()} unless {@link #wipeData() wiped}. */
+    public Path dataDirectory() {
+        return dataDir;
+    }
+
+    /**
+     * Deletes the node's data directory, as a replaced disk or machine would leave it: the next
+     * {@link #start()} rebuilds every replica from the log. Only while the node is not running.
+     */
+    public void wipeData() throws IOException {
+        if (isAlive()) {
+            throw new IllegalStateException(this + " is running; kill or stop it before wiping " + dataDir);
+        }
+        if (!Files.exists(dataDir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dataDir)) {
+            // Deepest first, so that every directory is empty when its turn comes.
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
     /**
      * Starts the node's JVM; after {@link #stop} or {@link #kill}, starts it again on the same data
      * directory, as a restarted machine would. Returns before the node is ready (see {@link #awaitReady}).
@@ -168,6 +194,25 @@ public final class LogKvNodeProcess {
     /** SIGKILL: a crash, for fault tests and for nodes that do not stop in time. */
     public void kill() throws InterruptedException {
         jvmProcess.kill();
+    }
+
+    /**
+     * SIGSTOP: a hung node. Its process and sockets stay, connections to its port are still accepted by
+     * the kernel, it stays a member of the writers' group until its session times out, and it answers
+     * nothing until {@link #resume()}.
+     */
+    public void suspend() throws IOException, InterruptedException {
+        jvmProcess.suspend();
+    }
+
+    /** SIGCONT: the suspended node runs on from where it stopped, unaware of the time it lost. */
+    public void resume() throws IOException, InterruptedException {
+        jvmProcess.resume();
+    }
+
+    /** Whether the node's JVM is stopped by {@link #suspend()} right now. */
+    public boolean isSuspended() throws IOException {
+        return jvmProcess.isSuspended();
     }
 
     /** The last lines of the node's log (and of its console, when that is a file), to explain a failure. */

@@ -1,9 +1,12 @@
 package io.logkv.local;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -23,11 +26,20 @@ final class CommittedKeys {
 
     /** Every key of a live record a read_committed consumer finds in the topic, from its beginning to its end. */
     static Set<String> of(String bootstrap, String topic) {
+        return versions(bootstrap, topic).keySet();
+    }
+
+    /**
+     * The versions of every live record a read_committed consumer finds in the topic, by key, in log order:
+     * a key written once has one, a write committed twice (a duplicate, or a deposed owner's record made
+     * visible) shows as two. The version is read from the record envelope (docs/formats.md).
+     */
+    static Map<String, List<String>> versions(String bootstrap, String topic) {
         Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        Set<String> keys = new HashSet<>();
+        Map<String, List<String>> versions = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(PartitionInfo::partition)
@@ -41,12 +53,23 @@ final class CommittedKeys {
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     // A null value is a tombstone: not a write this test made.
-                    if (record.key() != null && record.value() != null) {
-                        keys.add(new String(record.key(), StandardCharsets.UTF_8));
+                    // An empty key is an ingest progress marker.
+                    if (record.key() != null && record.key().length > 0 && record.value() != null) {
+                        versions.computeIfAbsent(new String(record.key(), StandardCharsets.UTF_8), key -> new ArrayList<>())
+                                .add(version(record.value()));
                     }
                 }
             }
         }
-        return keys;
+        return versions;
+    }
+
+    /** The version in an envelope: timestamp (8 bytes at offset 3) and writer (4 bytes), as the API spells it. */
+    private static String version(byte[] envelope) {
+        if (envelope.length < 15 || envelope[0] != 0x4C) {
+            return "not-an-envelope";
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(envelope, 3, 12);
+        return String.format(Locale.ROOT, "%016x%08x", buffer.getLong(), buffer.getInt());
     }
 }
