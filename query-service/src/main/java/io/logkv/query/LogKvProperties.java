@@ -86,6 +86,9 @@ public record LogKvProperties(
      * @param commitLinger       after a commit, how long the next transaction may wait for the clients that
      *                           commit answered to write again (0: never)
      * @param commitThreads      transactions of different partitions in flight on the node at once
+     * @param forwardAttemptTimeout how long one forward of a write to its owner may go unanswered (a hung
+     *                           owner): then the write is retried at the owner the group names, if it has an
+     *                           {@code Idempotency-Key}, else answered 503; about the session timeout plus 2 s
      */
     public record Writer(
             @DefaultValue("logkv-writers") String groupId,
@@ -93,6 +96,7 @@ public record LogKvProperties(
             @DefaultValue("30s") Duration maxPollInterval,
             @DefaultValue("30s") Duration catchUpTimeout,
             @DefaultValue("25s") Duration forwardTimeout,
+            @DefaultValue("12s") Duration forwardAttemptTimeout,
             @DefaultValue("24h") Duration idempotencyWindow,
             @DefaultValue("10000") int maxPendingWrites,
             @DefaultValue("1000") int maxBatchRecords,
@@ -117,6 +121,8 @@ public record LogKvProperties(
      * @param placementRefresh  how often a node re-reads the group and re-places its replicas
      * @param releaseDelay      how long a node keeps a replica that left its placement (while the new holder catches up)
      * @param forwardTimeout    how long a node forwarded a read may take beyond the read's own wait
+     * @param hedgeAfter        a forwarded read not answered by then is also sent to the next replica, and
+     *                          the first answer wins (a hung replica costs a read this, not the forward timeout)
      * @param maxBatchKeys      keys one batch-get may ask for
      * @param maxResumeAge      a replica last written longer ago is replayed from the start rather than resumed;
      *                          keep it below the truth topics' {@code delete.retention.ms} (Kafka's default: 24h)
@@ -134,6 +140,7 @@ public record LogKvProperties(
             @DefaultValue("1s") Duration placementRefresh,
             @DefaultValue("30s") Duration releaseDelay,
             @DefaultValue("2s") Duration forwardTimeout,
+            @DefaultValue("200ms") Duration hedgeAfter,
             @DefaultValue("1000") int maxBatchKeys,
             @DefaultValue("20h") Duration maxResumeAge) {
     }

@@ -76,7 +76,9 @@ class ForwardingIT {
     @Test
     void forwardedAnswersNameTheOwnerAndTheReplicas() throws Exception {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
-        String[] args = {"--logkv.replicas.copies=1"};
+        // One copy per partition, and a replica that left a node's placement let go of after 1 s (not 30 s), so
+        // that the node without the copy really forwards.
+        String[] args = {"--logkv.replicas.copies=1", "--logkv.replicas.release-delay=1s"};
         try (LogKvNode a = LogKvNode.start("hints-a", kafka, dataDir.resolve("a"), args);
              LogKvNode b = LogKvNode.start("hints-b", kafka, dataDir.resolve("b"), args)) {
             assertThat(a.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);

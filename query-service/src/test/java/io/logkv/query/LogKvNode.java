@@ -43,12 +43,14 @@ public final class LogKvNode implements AutoCloseable {
     /** Starts (again) on the same data directory. */
     public void start() {
         List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
                 "--logkv.node-id=" + nodeId,
                 "--logkv.kafka.bootstrap-servers=" + bootstrapServers,
                 "--logkv.data-dir=" + dataDir,
                 "--logkv.replicas.block-cache=32MB",
                 "--logkv.replicas.write-buffers=16MB"));
+        if (extraArgs.stream().noneMatch(arg -> arg.startsWith("--server.port="))) {
+            args.add("--server.port=0");
+        }
         args.addAll(extraArgs);
         context = new SpringApplicationBuilder(LogKvApplication.class).run(args.toArray(String[]::new));
         baseUrl = "http://localhost:" + context.getEnvironment().getProperty("local.server.port");

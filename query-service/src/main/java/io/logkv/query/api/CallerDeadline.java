@@ -5,15 +5,21 @@ import java.time.Duration;
 
 /**
  * How long the caller of a forwarded request still waits for it. A node that forwards a request sends its
- * own time left in {@value #HEADER} (milliseconds, relative, so the nodes' clocks need not agree); the
- * node that receives it stops working on the request by then: a write not yet sent to Kafka is refused
- * unsent, a read stops waiting for its replica. So a forwarded request never outlives its caller, and a
- * write the caller has already answered 503 for is never committed behind its back.
+ * own time left in {@value #HEADER} (milliseconds, relative) and the moment it gives up in
+ * {@value #DEADLINE_HEADER} (epoch milliseconds by its clock); the node that receives it stops working on
+ * the request by the earlier of the two: a write not yet sent to Kafka is refused unsent, a read stops
+ * waiting for its replica. So a forwarded request never outlives its caller, and a write the caller has
+ * already answered 503 for is never committed behind its back. The relative bound needs no clock; the
+ * absolute one catches a request that sat unread in a hung process (SIGSTOP, a long GC pause) for longer
+ * than its caller waited, and relies on the nodes' clocks agreeing (NTP) to well under the forward timeouts:
+ * a receiver whose clock runs ahead refuses early (safe), one that runs behind keeps a write that much longer.
  */
 final class CallerDeadline {
 
     /** The forwarding node's time left, in milliseconds. */
     static final String HEADER = "KV-Time-Left-Ms";
+    /** The forwarding node's deadline, in epoch milliseconds. */
+    static final String DEADLINE_HEADER = "KV-Deadline-Epoch-Ms";
     /** At most this much (and at most a tenth of the time left) is kept back for the answer's way back. */
     private static final Duration MARGIN = Duration.ofMillis(200);
 
@@ -25,22 +31,40 @@ final class CallerDeadline {
      * that was not forwarded.
      */
     static Duration bound(HttpServletRequest request, Duration own) {
-        String timeLeft = request.getHeader(HEADER);
-        if (timeLeft == null || request.getHeader(Peers.FORWARDED_HEADER) == null) {
+        if (request.getHeader(Peers.FORWARDED_HEADER) == null) {
             return own;
+        }
+        long millis = Math.min(millis(request, HEADER, 0), millis(request, DEADLINE_HEADER, System.currentTimeMillis()));
+        if (millis == Long.MAX_VALUE) {
+            return own;
+        }
+        // Give up a little before the caller does, so that the caller relays this node's answer rather than
+        // timing out itself.
+        Duration left = Duration.ofMillis(Math.max(0, millis - Math.min(millis / 10, MARGIN.toMillis())));
+        return left.compareTo(own) < 0 ? left : own;
+    }
+
+    /** A header's milliseconds minus {@code base}; {@code Long.MAX_VALUE} when absent; 400 when malformed. */
+    private static long millis(HttpServletRequest request, String header, long base) {
+        String value = request.getHeader(header);
+        if (value == null) {
+            return Long.MAX_VALUE;
         }
         long millis;
         try {
-            millis = Long.parseLong(timeLeft.strip());
+            millis = Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
             millis = -1;
         }
         if (millis < 0) {
-            throw ApiProblem.badRequest("bad-time-left", HEADER + " must be a whole number of milliseconds");
+            throw ApiProblem.badRequest("bad-time-left", header + " must be a whole number of milliseconds");
         }
-        // Give up a little before the caller does, so that the caller relays this node's answer rather than
-        // timing out itself.
-        Duration left = Duration.ofMillis(millis - Math.min(millis / 10, MARGIN.toMillis()));
-        return left.compareTo(own) < 0 ? left : own;
+        return millis - base;
+    }
+
+    /** The headers a forwarding node sends for a request it waits {@code timeout} for. */
+    static void send(java.util.function.BiConsumer<String, String> headers, Duration timeout) {
+        headers.accept(HEADER, Long.toString(timeout.toMillis()));
+        headers.accept(DEADLINE_HEADER, Long.toString(System.currentTimeMillis() + timeout.toMillis()));
     }
 }

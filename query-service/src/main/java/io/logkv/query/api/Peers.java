@@ -82,8 +82,8 @@ public class Peers implements AutoCloseable {
         SimpleRequestBuilder builder = SimpleRequestBuilder.create(request.method())
                 .setUri(URI.create(baseUrl + request.pathAndQuery()))
                 .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build())
-                .addHeader(FORWARDED_HEADER, nodeId)
-                .addHeader(CallerDeadline.HEADER, Long.toString(timeout.toMillis()));
+                .addHeader(FORWARDED_HEADER, nodeId);
+        CallerDeadline.send(builder::addHeader, timeout);
         request.headers().forEach((name, value) -> {
             if (!name.equalsIgnoreCase(CONTENT_TYPE)) {
                 builder.addHeader(name, value);

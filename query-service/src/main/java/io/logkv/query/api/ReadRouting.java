@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -21,7 +24,9 @@ import org.springframework.stereotype.Component;
  * one that serves (has caught up since it opened); otherwise it forwards the read to the nodes the
  * placement names, best first: for session and strong reads the partition's owner (always caught up
  * with what it wrote), for eventual reads the replicas in turn, to spread the load. A peer that does not
- * answer, or answers that it holds no replica, is skipped for the next one.
+ * answer, or answers that it holds no replica, is skipped for the next one; one that has not answered
+ * after {@code logkv.replicas.hedge-after} is raced against the next (a hedged read), so a hung replica
+ * costs a read that long rather than the forward timeout.
  */
 @Component
 public class ReadRouting {
@@ -32,13 +37,19 @@ public class ReadRouting {
     private final ClusterReplicas cluster;
     private final Peers peers;
     private final Duration forwardTimeout;
+    private final Duration hedgeAfter;
+    private final Counter hedges;
     private final AtomicInteger turn = new AtomicInteger();
 
-    public ReadRouting(LocalReplicas replicas, ClusterReplicas cluster, Peers peers, LogKvProperties props) {
+    public ReadRouting(LocalReplicas replicas, ClusterReplicas cluster, Peers peers, LogKvProperties props, MeterRegistry meters) {
         this.replicas = replicas;
         this.cluster = cluster;
         this.peers = peers;
         this.forwardTimeout = props.replicas().forwardTimeout();
+        this.hedgeAfter = props.replicas().hedgeAfter();
+        this.hedges = Counter.builder("logkv.reads.hedged")
+                .description("Forwarded reads also sent to a second replica because the first had not answered in hedge-after")
+                .register(meters);
     }
 
     /** The nodes to forward a read of a partition to, best first; empty when this node answers it. */
@@ -85,7 +96,49 @@ public class ReadRouting {
             return CompletableFuture.failedFuture(ApiProblem.unavailable(NO_REPLICA_PROBLEM, "No replica reachable",
                     "no replica of " + namespace.name() + "-" + partition + " could answer: " + lastProblem, Duration.ofSeconds(1)));
         }
-        String peer = candidates.get(index);
+        AtomicInteger tried = new AtomicInteger(1);
+        CompletableFuture<Peers.PeerResponse> answer = ask(candidates.get(index), request, timeout);
+        if (index + 1 < candidates.size()) {
+            answer = hedged(answer, () -> {
+                tried.set(2);
+                return ask(candidates.get(index + 1), request, timeout);
+            });
+        }
+        return answer.thenCompose(response -> response != null
+                ? CompletableFuture.completedFuture(relay.apply(response))
+                : attempt(namespace, partition, candidates, index + tried.get(), request, timeout, consistency, relay, local,
+                        String.join(", ", candidates.subList(index, index + tried.get())) + " held no serving replica or did not answer"));
+    }
+
+    /**
+     * The first usable answer of {@code first} and, if {@code first} has none after {@code hedge-after}, of a
+     * second request made then; null when neither has one. Reads change nothing, so asking twice is safe.
+     */
+    private CompletableFuture<Peers.PeerResponse> hedged(CompletableFuture<Peers.PeerResponse> first,
+                                                         Supplier<CompletableFuture<Peers.PeerResponse>> second) {
+        CompletableFuture<Peers.PeerResponse> answer = new CompletableFuture<>();
+        AtomicInteger outstanding = new AtomicInteger(1);
+        java.util.function.Consumer<Peers.PeerResponse> arrived = response -> {
+            if (response != null) {
+                answer.complete(response);
+            } else if (outstanding.decrementAndGet() == 0) {
+                answer.complete(null);
+            }
+        };
+        first.thenAccept(arrived);
+        CompletableFuture.delayedExecutor(hedgeAfter.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (!answer.isDone() && outstanding.getAndIncrement() > 0) {
+                hedges.increment();
+                second.get().thenAccept(arrived);
+            } else {
+                outstanding.decrementAndGet();
+            }
+        });
+        return answer;
+    }
+
+    /** A peer's answer to the read, or null when it cannot give one (unreachable, or no serving replica). */
+    private CompletableFuture<Peers.PeerResponse> ask(String peer, ForwardedRequest request, Duration timeout) {
         return peers.send(peer, request, timeout).handle((response, error) -> {
             if (error != null) {
                 return null;
@@ -94,9 +147,6 @@ public class ReadRouting {
                 return null;
             }
             return response;
-        }).thenCompose(response -> response != null
-                ? CompletableFuture.completedFuture(relay.apply(response))
-                : attempt(namespace, partition, candidates, index + 1, request, timeout, consistency, relay, local,
-                        peer + " holds no serving replica or did not answer"));
+        });
     }
 }

@@ -98,13 +98,16 @@ public class WriteRouting {
     }
 
     /**
-     * Forwards the write to the owner with the time the write has left. An owner that could not be reached
-     * never saw the write, and an owner that was reached but did not answer may have committed it: the
-     * first is retried (with an empty answer) once the group names an owner again, the second only when an
-     * {@code Idempotency-Key} makes the retry safe, and answered 503 otherwise.
+     * Forwards the write to the owner with the time the write has left, at most the forward attempt timeout
+     * (so a hung owner costs a write that, not the whole forward timeout; the owner, should it wake up, refuses
+     * the write unsent once that time has passed). An owner that could not be reached never saw the write,
+     * and an owner that was reached but did not answer may have committed it: the first is retried (with an
+     * empty answer) once the group names an owner again, the second only when an {@code Idempotency-Key}
+     * makes the retry safe, and answered 503 otherwise.
      */
     private CompletableFuture<Forwarded> forward(String ownerUrl, ForwardedRequest request, long deadline) {
-        Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
+        long attempt = props.writer().forwardAttemptTimeout().toNanos();
+        Duration left = Duration.ofNanos(Math.max(1_000_000, Math.min(attempt, deadline - System.nanoTime())));
         return peers.send(ownerUrl, request, left)
                 .handle((response, error) -> {
                     if (error == null) {

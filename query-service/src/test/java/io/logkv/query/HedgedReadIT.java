@@ -1,0 +1,122 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.KeyPartitioner;
+import io.logkv.core.NamespaceName;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.query.cluster.ClusterReplicas;
+import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.testkit.faults.TcpProxy;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A replica that hangs (accepts connections, never answers) costs a forwarded read the hedge delay, not
+ * its wait plus the forward timeout: the read is raced against the partition's other replica.
+ */
+@Tag("integration")
+class HedgedReadIT {
+
+    private static final Duration HEDGE_AFTER = Duration.ofMillis(200);
+    private final NamespaceName ns = new NamespaceName("hedged-" + Long.toString(System.nanoTime(), 36));
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aHungReplicaCostsAReadTheHedgeDelay() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        int hungPort = freePort();
+        // A node lets go of a replica that left its placement after release-delay: keep it short, so that node
+        // a really forwards the partition's reads.
+        String[] common = {"--logkv.replicas.copies=2", "--logkv.replicas.hedge-after=" + HEDGE_AFTER.toMillis() + "ms",
+                "--logkv.replicas.release-delay=1s"};
+        try (TcpProxy front = TcpProxy.start("hung-node", new InetSocketAddress("localhost", hungPort));
+             LogKvNode a = LogKvNode.start("hedged-a", kafka, dataDir.resolve("a"), common);
+             LogKvNode b = LogKvNode.start("hedged-b", kafka, dataDir.resolve("b"), common);
+             LogKvNode c = LogKvNode.start("hedged-c", kafka, dataDir.resolve("c"), concat(common,
+                     "--server.port=" + hungPort, "--logkv.advertised-url=http://localhost:" + front.port()))) {
+            assertThat(a.putNamespace(ns.value(), "{\"partitions\":6}").statusCode()).isIn(200, 201);
+            String hungUrl = "http://localhost:" + front.port();
+            ClusterReplicas placement = a.bean(ClusterReplicas.class);
+            // A partition that node a does not hold and the hung node does, so a's reads of it are forwarded.
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> partitionAwayFrom(placement, hungUrl) >= 0);
+            int partition = partitionAwayFrom(placement, hungUrl);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.bean(LocalReplicas.class).replica(ns, partition) == null);
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; keys.size() < 20; i++) {
+                String key = "k-" + i;
+                if (KeyPartitioner.partitionOf(key.getBytes(StandardCharsets.UTF_8), 6) == partition) {
+                    keys.add(key);
+                }
+            }
+            String token = null;
+            for (String key : keys) {
+                HttpResponse<String> put = a.put(ns.value(), key, "v-" + key);
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                token = put.headers().firstValue("KV-Token").orElseThrow();
+            }
+            // Both replicas have every key before the hang, so either may answer an eventual read.
+            for (LogKvNode holder : List.of(b, c)) {
+                if (holder.bean(ClusterReplicas.class).placement().replicasOf(ns, partition).contains(holder.bean(ClusterReplicas.class).self())) {
+                    assertThat(holder.get(ns.value(), keys.get(keys.size() - 1), "KV-Token", token).statusCode()).isEqualTo(200);
+                }
+            }
+
+            front.blackhole();
+            long slowest = 0;
+            for (String key : keys) {
+                long start = System.nanoTime();
+                HttpResponse<String> read = a.get(ns.value(), key);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                slowest = Math.max(slowest, ms);
+                assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+                assertThat(read.body()).isEqualTo("v-" + key);
+                assertThat(read.headers().firstValue("KV-Served-By")).as("served by another node").isNotEqualTo(java.util.Optional.of("hedged-a"));
+            }
+            double hedged = a.bean(MeterRegistry.class).counter("logkv.reads.hedged").count();
+            System.out.printf("reads with one replica hung: %d, slowest %d ms, hedged %.0f (hedge after %d ms)%n",
+                    keys.size(), slowest, hedged, HEDGE_AFTER.toMillis());
+            assertThat(hedged).as("reads raced against the other replica").isGreaterThan(0);
+            // Without hedging, a read sent to the hung replica first takes its wait plus the forward timeout (3 s).
+            assertThat(slowest).isLessThan(1_500);
+            front.heal();
+        }
+    }
+
+    /** A partition whose replicas include {@code hungUrl} but not the asking node; -1 while there is none. */
+    private int partitionAwayFrom(ClusterReplicas placement, String hungUrl) {
+        for (int p = 0; p < 6; p++) {
+            List<String> replicas = placement.placement().replicasOf(ns, p);
+            if (replicas.size() == 2 && replicas.contains(hungUrl) && !replicas.contains(placement.self())) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+}
