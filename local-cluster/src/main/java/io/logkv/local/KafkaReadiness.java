@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.ElectionType;
 
 /**
  * Waits until the cluster answers as a whole: every broker registered with the controller quorum and
@@ -38,12 +39,26 @@ final class KafkaReadiness {
                 failIfAnyBrokerDied();
                 seen = liveBrokers(admin);
                 if (seen >= expectedBrokers) {
+                    preferredLeaders(admin);
                     return;
                 }
                 Thread.sleep(POLL_INTERVAL.toMillis());
             }
             throw new KafkaStartException("Kafka did not become ready within " + timeout.toSeconds() + " s ("
                     + seen + " of " + expectedBrokers + " brokers up)", tails());
+        }
+    }
+
+    /**
+     * Gives every partition whose preferred replica is in sync its preferred leader, so that a restarted
+     * cluster does not run with every partition led by the broker that came up first (best effort: the
+     * brokers' own imbalance check catches up with partitions whose preferred replica is still catching up).
+     */
+    private static void preferredLeaders(Admin admin) throws InterruptedException {
+        try {
+            admin.electLeaders(ElectionType.PREFERRED, null).partitions().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException notNow) {
+            // left to the brokers' imbalance check
         }
     }
 

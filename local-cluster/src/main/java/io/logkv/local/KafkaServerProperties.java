@@ -64,6 +64,11 @@ final class KafkaServerProperties {
         properties.put("broker.heartbeat.interval.ms", "250");
         // One developer, one group: waiting for more members to join only delays the first read.
         properties.put("group.initial.rebalance.delay.ms", "0");
+        // Brokers start one after another, so the first one up leads every partition; a broker restarted after a
+        // kill comes back leading none. The controller moves leadership back to each partition's preferred
+        // replica when the imbalance check runs (every 300 s by default): here every 10 s, so the load is
+        // spread over the three brokers soon after a start or a fail-over instead of minutes later.
+        properties.put("leader.imbalance.check.interval.seconds", "10");
         // Back-to-back transactions: retry adding partitions quickly while the previous markers land.
         properties.put("add.partitions.to.txn.retry.backoff.ms", "2");
         // Fail-over drills (and tests) shorten logkv.writer.session-timeout below the broker's 6 s minimum,
