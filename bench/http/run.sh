@@ -5,12 +5,14 @@
 #     (Spring Boot + Tomcat) and as a plain servlet in the same Tomcat (the stack the key endpoint uses);
 #   - one raw transactional producer on the same brokers (commits every 100 ms; and one record per commit);
 #   - eventual GET as the baseline of strong GET;
-#   - streaming-app writes: 100,000 records produced to the ingest topic, until the last is readable.
+#   - streaming-app writes: 100,000 records produced to the ingest topic, until the last is readable;
+#   - with more than one node (bin/logkv local --nodes 3): reads and writes of keys chosen by where they live,
+#     served by the node itself against forwarded to another node (PlacedKeys), at 32 and 16 connections.
 # Writes bench/results/http-<timestamp>.md with every run, the medians, and ratios paired within each run
 # (LogKV's figure of run N over the baseline's figure of run N, then the median of those ratios).
 #
 #   bench/http/run.sh [--url http://localhost:8080] [--bootstrap-servers localhost:19092]
-#                     [--connections 1,16,64,256] [--repeats 3] [--seconds 20]
+#                     [--connections 1,16,64,256] [--repeats 3] [--seconds 20] [--only-forwarding]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/bench/http"
@@ -20,6 +22,7 @@ CONNECTIONS=1,16,64,256
 REPEATS=3
 SECONDS_PER_RUN=20
 EMPTY_PORT=18099
+ONLY_FORWARDING=false
 while (($# > 0)); do
   case "$1" in
     --url) URL="$2"; shift 2 ;;
@@ -27,6 +30,7 @@ while (($# > 0)); do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --repeats) REPEATS="$2"; shift 2 ;;
     --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+    --only-forwarding) ONLY_FORWARDING=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -43,7 +47,9 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 mkdir -p "$ROOT/bench/results"
 OUT="$ROOT/bench/results/http-$(date +%Y%m%d-%H%M%S).md"
 RAW="$(mktemp)"
-trap 'kill $EMPTY_PID 2> /dev/null || true; rm -f "$RAW"' EXIT
+PLACED="$(mktemp -d)"
+EMPTY_PID=""
+trap 'kill $EMPTY_PID 2> /dev/null || true; rm -rf "$RAW" "$PLACED"' EXIT
 
 "$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.emptyhandler.EmptyHandlerApplication --server.port=$EMPTY_PORT > /dev/null 2>&1 &
 EMPTY_PID=$!
@@ -65,14 +71,35 @@ wrk_run() {
 
 record() { echo "$1|$2|$3|$run" >> "$RAW"; echo "  $1, $2 connections: $3"; }
 
-echo "seeding 100 keys for the read cases ..."
-for i in $(seq 0 99); do
+$ONLY_FORWARDING || echo "seeding 100 keys for the read cases ..."
+$ONLY_FORWARDING || for i in $(seq 0 99); do
   curl -sf -o /dev/null -X PUT --data-binary "$(head -c 1024 /dev/zero | tr '\0' 'v')" "$URL/v1/namespaces/default/keys/bench-$i"
 done
+
+"$JAVA" -cp "$CP" io.logkv.benchmark.PlacedKeys "$URL" default "$PLACED" 200 | sed 's/^/  placed keys: /'
+FORWARDING=false
+if [[ -s "$PLACED/read-forwarded.keys" && -s "$PLACED/write-forwarded.keys" && -s "$PLACED/read-local.keys" && -s "$PLACED/write-local.keys" ]]; then
+  FORWARDING=true
+  echo "seeding the keys of the forwarding cases ..."
+  for key in $(cat "$PLACED/read-local.keys" "$PLACED/read-forwarded.keys"); do
+    curl -sf -o /dev/null -X PUT --data-binary "$(head -c 1024 /dev/zero | tr '\0' 'v')" "$URL/v1/namespaces/default/keys/$key"
+  done
+else
+  echo "one node (or no forwarded partition): the forwarding cases are skipped (bin/logkv local --nodes 3 runs them)"
+fi
 
 IFS=, read -r -a CONNS <<< "$CONNECTIONS"
 for run in $(seq 1 "$REPEATS"); do
   echo "run $run of $REPEATS"
+  if $FORWARDING; then
+    record "GET served locally" 32 "$(KEYS_FILE="$PLACED/read-local.keys" wrk_run 32 keys.lua "$URL")"
+    record "GET forwarded" 32 "$(KEYS_FILE="$PLACED/read-forwarded.keys" wrk_run 32 keys.lua "$URL")"
+    record "PUT to the owner" 16 "$(METHOD=PUT KEYS_FILE="$PLACED/write-local.keys" wrk_run 16 keys.lua "$URL")"
+    record "PUT forwarded" 16 "$(METHOD=PUT KEYS_FILE="$PLACED/write-forwarded.keys" wrk_run 16 keys.lua "$URL")"
+  fi
+  if $ONLY_FORWARDING; then
+    continue
+  fi
   for c in "${CONNS[@]}"; do
     record "LogKV PUT" "$c" "$(wrk_run "$c" put.lua "$URL")"
     record "empty PUT handler" "$c" "$(KEY_PATH=/empty/ wrk_run "$c" put.lua "http://localhost:$EMPTY_PORT")"
@@ -130,6 +157,21 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print 
         printf "| %s, %s | %s, %s | %s | %.2f | %s |\n", a, ac, b, bc, (f == 1 ? "req/s" : "p50"), q[int((n + 1) / 2)], each
       }' "$RAW"
   }
+  # added <case> <conns> <baseline> <baseline conns>: p50 of the case minus p50 of the baseline, per run
+  added() {
+    awk -F'|' -v a="$1" -v ac="$2" -v b="$3" -v bc="$4" '
+      { split($3, v, " ") }
+      $1 == a && $2 == ac { x[$4] = v[2] }
+      $1 == b && $2 == bc { y[$4] = v[2] }
+      END {
+        n = 0
+        for (r in x) if (r in y) { q[++n] = x[r] - y[r] }
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+        if (n == 0) exit
+        each = ""; for (i = 1; i <= n; i++) each = each (i > 1 ? ", " : "") sprintf("%+.2f", q[i])
+        printf "| %s, %s | %s, %s | p50 ms added | %+.2f | %s |\n", a, ac, b, bc, q[int((n + 1) / 2)], each
+      }' "$RAW"
+  }
   for c in "${CONNS[@]}"; do
     ratio "LogKV PUT" "$c" "empty PUT handler" "$c" 1
     ratio "LogKV PUT" "$c" "plain servlet PUT" "$c" 1
@@ -141,6 +183,12 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print 
   ratio "LogKV GET eventual" 16 "plain servlet GET" 16 1
   ratio "LogKV GET strong" 16 "LogKV GET eventual" 16 1
   ratio "ingest, end to end (last record readable)" 1 "raw transactional producer, commit every 100 ms" 1 1
+  if $FORWARDING; then
+    ratio "GET forwarded" 32 "GET served locally" 32 1
+    added "GET forwarded" 32 "GET served locally" 32
+    ratio "PUT forwarded" 16 "PUT to the owner" 16 1
+    added "PUT forwarded" 16 "PUT to the owner" 16
+  fi
 } > "$OUT"
 cat "$OUT"
 echo "written: $OUT"
