@@ -15,7 +15,7 @@ import org.HdrHistogram.Histogram;
  * rate would see it (no coordinated omission).
  *
  * <p>A scheduler thread releases the intended send times; a fixed pool of {@value #SENDERS} sender
- * threads sends them with the same synchronous calls the closed loop uses (the JDK HttpClient's
+ * threads (or as many as given) sends them with the same synchronous calls the closed loop uses (the JDK HttpClient's
  * asynchronous path costs far more client CPU per request and became the bottleneck on two cores).
  * When every sender is busy, requests wait in the queue, and that wait is part of their latency.
  */
@@ -26,10 +26,17 @@ final class OpenLoop {
 
     private final Duration warmUp;
     private final Duration measure;
+    private final int senders;
 
     OpenLoop(Duration warmUp, Duration measure) {
+        this(warmUp, measure, SENDERS);
+    }
+
+    /** @param senders threads sending (requests in flight at most); a rate times a latency above it queues */
+    OpenLoop(Duration warmUp, Duration measure, int senders) {
         this.warmUp = warmUp;
         this.measure = measure;
+        this.senders = senders;
     }
 
     /** Runs {@code operation} {@code perSecond} times a second. */
@@ -43,7 +50,7 @@ final class OpenLoop {
         AtomicLong sequence = new AtomicLong();
         List<Histogram> latencies = new ArrayList<>();
         List<Thread> senders = new ArrayList<>();
-        for (int s = 0; s < SENDERS; s++) {
+        for (int s = 0; s < this.senders; s++) {
             Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
             latencies.add(histogram);
             int sender = s;

@@ -34,6 +34,8 @@ public class WriteRouting {
     private static final List<String> RELAYED_RESPONSE_HEADERS = List.of(
             "Content-Type", "ETag", "KV-Token", "Retry-After");
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
+    /** Between nodes: the node a write was forwarded to does not own its partition (any more). */
+    static final String NOT_OWNER = "not-owner";
 
     private final OwnerDirectory directory;
     private final PartitionOwner owner;
@@ -78,8 +80,15 @@ public class WriteRouting {
                         Duration.ofSeconds(1)));
             }
             if (request.forwardedBy() != null) {
-                // Forwarded here because this node was named owner: wait for the assignment to arrive.
-                return later(() -> attempt(namespace, partition, request, local, answer, deadline, true));
+                // Forwarded here because this node was named owner: wait for the assignment to arrive, unless
+                // the group has since given the partition to another node; then say so at once, and the
+                // forwarding node (which cannot have had the write applied here) sends it there.
+                return directory.ownerOf(namespace.name(), partition, true).thenCompose(owner ->
+                        owner.isPresent() && !owner.get().equals(this.owner.advertisedUrl())
+                                ? CompletableFuture.failedFuture(ApiProblem.unavailable(NOT_OWNER, "Not the owner",
+                                        "partition " + partition + " of " + namespace.name() + " is owned by " + owner.get(),
+                                        Duration.ofSeconds(1)))
+                                : later(() -> attempt(namespace, partition, request, local, answer, deadline, true)));
             }
             return directory.ownerOf(namespace.name(), partition, refresh).thenCompose(owner -> {
                 if (owner.isPresent() && !owner.get().equals(this.owner.advertisedUrl())) {
@@ -110,6 +119,10 @@ public class WriteRouting {
         Duration left = Duration.ofNanos(Math.max(1_000_000, Math.min(attempt, deadline - System.nanoTime())));
         return peers.send(ownerUrl, request, left)
                 .handle((response, error) -> {
+                    if (error == null && response.statusCode() == 503
+                            && new String(response.body(), java.nio.charset.StandardCharsets.UTF_8).contains("/problems/" + NOT_OWNER)) {
+                        return new Forwarded(null); // never applied there: ask the group again and send it on
+                    }
                     if (error == null) {
                         ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
                         HttpHeaders headers = new HttpHeaders();
