@@ -1,5 +1,7 @@
 package io.logkv.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -222,6 +224,37 @@ final class FaultWorkload {
                 .filter(op -> op.succeeded() && partitions.test(op.partition()) && op.startNanos() >= sinceNanos)
                 .min(Comparator.comparingLong(Op::endNanos));
         return first.map(op -> OptionalLong.of(TimeUnit.NANOSECONDS.toMillis(op.endNanos() - sinceNanos))).orElse(OptionalLong.empty());
+    }
+
+    /**
+     * Checks the run against the committed log once the load has stopped: no acknowledged write lost or
+     * committed with another version, no key committed twice, no write answered {@code write-failed}
+     * committed, and every one of {@code nodes} serving (at strong consistency) what the log holds. Reports
+     * how many writes answered 503/504 were committed anyway, and when.
+     */
+    void assertAgreesWithTheLog(String bootstrapServers, List<LogKvNodeProcess> nodes) {
+        CommittedLogCheck log = CommittedLogCheck.read(bootstrapServers);
+        Map<String, String> acknowledged = acknowledgedVersions();
+        ProcessCluster.log(acknowledged.size() + " writes acknowledged of " + writes.size() + "; " + log.committedKeys()
+                + " keys committed");
+        Map<String, Long> late = log.committedAfterFailure(cleanlyFailedWrites());
+        System.out.printf("  writes answered 503/504 yet committed: %d of %d, written %s ms after their answer%n%n",
+                late.size(), cleanlyFailedWrites().size(), late.values());
+        assertThat(log.lost(acknowledged)).as("acknowledged writes missing from the log").isEmpty();
+        assertThat(log.acknowledgedWithAnotherVersion(acknowledged)).as("acknowledged writes committed with another version")
+                .isEmpty();
+        assertThat(log.committedTwice(attemptedKeys())).as("keys committed twice").isEmpty();
+        assertThat(log.committedDespiteFailure(definitelyFailedKeys())).as("writes answered write-failed, yet committed")
+                .isEmpty();
+        for (LogKvNodeProcess node : nodes) {
+            Map<String, String> served = http.versions(node.url(), attemptedKeys(), "strong");
+            assertThat(log.servedDifferently(served)).as("keys served through " + node + " unlike the log").isEmpty();
+        }
+    }
+
+    /** A measured time for the report, or "(never)" when the event did not happen. */
+    static String show(OptionalLong millis) {
+        return millis.isPresent() ? String.valueOf(millis.getAsLong()) : "(never)";
     }
 
     /** The partitions in {@code owners} owned by {@code url}. */

@@ -102,9 +102,11 @@ class HungOwnerIT {
                                 + "  reads:  %d, longest %d ms, clean failures %s; a read of a hung partition begun at the SIGSTOP"
                                 + " first succeeded after %s ms; hung partitions unreadable for %d ms%n%n",
                         ProcessCluster.millisBetween(stoppedAt, resumedAt), SESSION_TIMEOUT.toSeconds(),
-                        FORWARD_TIMEOUT, WRITERS, READERS, show(droppedAfterMs),
-                        writes.size(), FaultWorkload.longestMs(writes), FaultWorkload.cleanFailures(writes), show(writeStall), writeGap,
-                        reads.size(), FaultWorkload.longestMs(reads), FaultWorkload.cleanFailures(reads), show(readStall), readGap);
+                        FORWARD_TIMEOUT, WRITERS, READERS, FaultWorkload.show(droppedAfterMs),
+                        writes.size(), FaultWorkload.longestMs(writes), FaultWorkload.cleanFailures(writes),
+                        FaultWorkload.show(writeStall), writeGap,
+                        reads.size(), FaultWorkload.longestMs(reads), FaultWorkload.cleanFailures(reads),
+                        FaultWorkload.show(readStall), readGap);
 
                 assertThat(load.violations()).as("answers other than a success or a clean 503/504").isEmpty();
                 assertThat(FaultWorkload.longestMs(writes)).as("longest write, ms").isLessThanOrEqualTo(LONGEST_ANSWER.toMillis());
@@ -116,31 +118,11 @@ class HungOwnerIT {
                 assertThat(readStall).as("reads of the hung node's partitions served again while it hung").isPresent();
 
                 load.cleanWriteFailures(20).forEach(failure -> ProcessCluster.log("clean failure: " + failure));
-                CommittedLogCheck log = CommittedLogCheck.read(cluster.bootstrapServers());
-                Map<String, String> acknowledged = load.acknowledgedVersions();
-                ProcessCluster.log(acknowledged.size() + " writes acknowledged of " + writes.size() + "; " + log.committedKeys()
-                        + " keys committed");
-                Map<String, Long> late = log.committedAfterFailure(load.cleanlyFailedWrites());
-                System.out.printf("  writes answered 503/504 yet committed: %d of %d, written %s ms after their answer%n%n",
-                        late.size(), load.cleanlyFailedWrites().size(), late.values());
-                assertThat(log.lost(acknowledged)).as("acknowledged writes missing from the log").isEmpty();
-                assertThat(log.acknowledgedWithAnotherVersion(acknowledged)).as("acknowledged writes committed with another version")
-                        .isEmpty();
-                assertThat(log.committedTwice(load.attemptedKeys())).as("keys committed twice").isEmpty();
-                assertThat(log.committedDespiteFailure(load.definitelyFailedKeys())).as("writes answered write-failed, yet committed")
-                        .isEmpty();
-                for (LogKvNodeProcess node : List.of(hung, survivor)) {
-                    Map<String, String> served = http.versions(node.url(), load.attemptedKeys(), "strong");
-                    assertThat(log.servedDifferently(served)).as("keys served through " + node + " unlike the log").isEmpty();
-                }
+                load.assertAgreesWithTheLog(cluster.bootstrapServers(), List.of(hung, survivor));
             } catch (Throwable failure) {
                 cluster.printNodeLogs();
                 throw failure;
             }
         }
-    }
-
-    private static String show(OptionalLong value) {
-        return value.isPresent() ? String.valueOf(value.getAsLong()) : "(never)";
     }
 }

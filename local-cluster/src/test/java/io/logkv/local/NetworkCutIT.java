@@ -88,40 +88,21 @@ class NetworkCutIT {
                                 + "  writes: %d, longest %d ms, clean failures %s; a write to the cut node's partitions begun at the cut"
                                 + " was first acknowledged after %s ms (one begun at the heal: %s ms); none acknowledged for %d ms%n"
                                 + "  reads:  %d, longest %d ms, clean failures %s%n%n",
-                        ProcessCluster.millisBetween(cutAt, healedAt), WRITERS, READERS, show(takenOverAfterMs), show(ownedAgainAfterHealMs),
-                        writes.size(), FaultWorkload.longestMs(writes), FaultWorkload.cleanFailures(writes), show(writeStall),
-                        show(afterHeal), writeGap, reads.size(), FaultWorkload.longestMs(reads), FaultWorkload.cleanFailures(reads));
+                        ProcessCluster.millisBetween(cutAt, healedAt), WRITERS, READERS, FaultWorkload.show(takenOverAfterMs),
+                        FaultWorkload.show(ownedAgainAfterHealMs),
+                        writes.size(), FaultWorkload.longestMs(writes), FaultWorkload.cleanFailures(writes), FaultWorkload.show(writeStall),
+                        FaultWorkload.show(afterHeal), writeGap, reads.size(), FaultWorkload.longestMs(reads), FaultWorkload.cleanFailures(reads));
                 load.cleanWriteFailures(20).forEach(failure -> ProcessCluster.log("clean failure: " + failure));
 
                 assertThat(load.violations()).as("answers other than a success or a clean 503/504").isEmpty();
                 assertThat(FaultWorkload.longestMs(writes)).as("longest write, ms").isLessThanOrEqualTo(LONGEST_ANSWER.toMillis());
                 assertThat(afterHeal).as("writes to the cut node's partitions acknowledged after the heal").isPresent();
 
-                CommittedLogCheck log = CommittedLogCheck.read(cluster.bootstrapServers());
-                Map<String, String> acknowledged = load.acknowledgedVersions();
-                ProcessCluster.log(acknowledged.size() + " writes acknowledged of " + writes.size() + "; " + log.committedKeys()
-                        + " keys committed");
-                Map<String, Long> late = log.committedAfterFailure(load.cleanlyFailedWrites());
-                System.out.printf("  writes answered 503/504 yet committed: %d of %d, written %s ms after their answer%n%n",
-                        late.size(), load.cleanlyFailedWrites().size(), late.values());
-                assertThat(log.lost(acknowledged)).as("acknowledged writes missing from the log").isEmpty();
-                assertThat(log.acknowledgedWithAnotherVersion(acknowledged)).as("acknowledged writes committed with another version")
-                        .isEmpty();
-                assertThat(log.committedTwice(load.attemptedKeys())).as("keys committed twice").isEmpty();
-                assertThat(log.committedDespiteFailure(load.definitelyFailedKeys())).as("writes answered write-failed, yet committed")
-                        .isEmpty();
-                for (LogKvNodeProcess node : List.of(cut, other)) {
-                    Map<String, String> served = http.versions(node.url(), load.attemptedKeys(), "strong");
-                    assertThat(log.servedDifferently(served)).as("keys served through " + node + " unlike the log").isEmpty();
-                }
+                load.assertAgreesWithTheLog(cluster.bootstrapServers(), List.of(cut, other));
             } catch (Throwable failure) {
                 cluster.printNodeLogs();
                 throw failure;
             }
         }
-    }
-
-    private static String show(OptionalLong value) {
-        return value.isPresent() ? String.valueOf(value.getAsLong()) : "(never)";
     }
 }

@@ -369,6 +369,34 @@ public final class LocalReplicas implements AutoCloseable {
         return failure;
     }
 
+    /**
+     * Whether the thread that applies the log is running. It stops when the replicas are {@linkplain #close()
+     * closed} or when it dies, whatever killed it: a {@link #failure()} is recorded only for a runtime
+     * exception, so this, not {@code failure() == null}, is what says that the replicas still follow the log.
+     */
+    public boolean applierAlive() {
+        return applier.isAlive();
+    }
+
+    /**
+     * Fault injection: the applying thread dies at its next turn, of an error that nothing handles (so no
+     * {@link #failure()} is recorded), and the replicas stop following the log. Used to show that the node
+     * then stops reporting itself live and ready.
+     */
+    public void killApplier() {
+        commands.add(() -> {
+            throw new ApplierKilled();
+        });
+        consumer.wakeup();
+    }
+
+    /** What {@link #killApplier()} throws on the applying thread. */
+    private static final class ApplierKilled extends Error {
+        ApplierKilled() {
+            super("the replica applier was killed by fault injection");
+        }
+    }
+
     /** Bytes the shared block cache holds (data, index and filter blocks, and memtables). */
     public long blockCacheUsage() {
         return resources.blockCacheUsage();

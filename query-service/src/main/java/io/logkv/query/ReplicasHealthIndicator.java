@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
 /**
  * The {@code replicas} health contributor, part of the readiness group: a node is ready to take reads
  * only once it has placed its replicas and every replica it holds is within {@code logkv.replicas.ready-max-lag-records} of the log,
- * and it is down when the thread that applies the log has failed.
+ * and it is down when the thread that applies the log has died (the lag it last measured would otherwise
+ * say "caught up" for ever). The liveness group has its own contributor, {@link ApplierHealthIndicator}.
  */
 @Component("replicas")
 public class ReplicasHealthIndicator implements HealthIndicator {
@@ -29,8 +30,10 @@ public class ReplicasHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        if (replicas.failure() != null) {
-            return Health.down().withDetail("error", String.valueOf(replicas.failure().getMessage())).build();
+        if (!replicas.applierAlive()) {
+            RuntimeException failure = replicas.failure();
+            return Health.down().withDetail("error", failure == null ? "the replica applier thread has stopped"
+                    : String.valueOf(failure.getMessage())).build();
         }
         if (!startup.started() || !cluster.placed() || !replicas.caughtUp(maxLagRecords)) {
             return Health.outOfService().withDetail("reason", "replicas are catching up with the log").build();

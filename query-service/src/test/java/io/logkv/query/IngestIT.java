@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class IngestIT {
 
     private final NamespaceName NS = new NamespaceName("ingest-" + Long.toString(System.nanoTime(), 36));
+    /** {@link #produce} writes keys {@code k-0} to {@code k-39}, write i to key {@code k-(i % 40)} with value {@code v<i>}. */
+    private static final int KEYS = 40;
 
     @TempDir
     Path dataDir;
@@ -52,8 +55,12 @@ class IngestIT {
             Map<String, String> expected = new HashMap<>();
             String last = produce(producer, expected, 0, 300);
 
-            HttpResponse<String> read = a.get(NS.value(), "k-7", "KV-Token", last);
-            assertThat(read.statusCode()).as(read.body()).isIn(200, 404);
+            // The token covers every write produced so far, k-7's last one included: the read must see it.
+            // (The namespace is a moment old, so the read may wait for the writers' group to place its partitions.)
+            HttpResponse<String> read = a.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    a.keyUrl(NS.value(), "k-7") + "?wait_ms=10000")).header("KV-Token", last).GET());
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(read.body()).isEqualTo(expected.get("k-7"));
 
             TopicPartition p0 = new TopicPartition(NS.truthTopic(), 0);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -61,17 +68,25 @@ class IngestIT {
             LogKvNode owner = a.bean(PartitionOwner.class).owned().contains(p0) ? a : b;
             LogKvNode survivor = owner == a ? b : a;
             String midway = produce(producer, expected, 300, 450);
+            Map<String, String> atMidway = Map.copyOf(expected);
             owner.stop();
             last = produce(producer, expected, 450, 600);
 
-            for (String token : List.of(midway, last)) {
-                for (Map.Entry<String, String> entry : expected.entrySet()) {
-                    HttpResponse<String> value = survivor.get(NS.value(), entry.getKey(), "KV-Token", token, "Accept", "*/*");
-                    if (token == last) {
-                        assertThat(value.statusCode()).as(value.body()).isEqualTo(200);
-                        assertThat(value.body()).as(entry.getKey()).isEqualTo(entry.getValue());
-                    }
-                }
+            // Under the midway token a key may read as its midway value or any later one (those writes may be
+            // applied already), never an older one; under the last token, exactly as its last value.
+            for (Map.Entry<String, String> entry : atMidway.entrySet()) {
+                HttpResponse<String> value = survivor.get(NS.value(), entry.getKey(), "KV-Token", midway, "Accept", "*/*");
+                assertThat(value.statusCode()).as("%s under the midway token: %s", entry.getKey(), value.body()).isEqualTo(200);
+                assertThat(writeIndex(value.body())).as("%s under the midway token read %s; the token covers %s",
+                                entry.getKey(), value.body(), entry.getValue())
+                        .isBetween(writeIndex(entry.getValue()), writeIndex(expected.get(entry.getKey())));
+                assertThat(writeIndex(value.body()) % KEYS).as("%s read %s, a value of another key", entry.getKey(), value.body())
+                        .isEqualTo(Integer.parseInt(entry.getKey().substring(2)));
+            }
+            for (Map.Entry<String, String> entry : expected.entrySet()) {
+                HttpResponse<String> value = survivor.get(NS.value(), entry.getKey(), "KV-Token", last, "Accept", "*/*");
+                assertThat(value.statusCode()).as(value.body()).isEqualTo(200);
+                assertThat(value.body()).as(entry.getKey()).isEqualTo(entry.getValue());
             }
             assertThat(truthDataRecords(kafka)).as("one truth record per ingest write: none lost, none duplicated").isEqualTo(600);
         }
@@ -109,6 +124,38 @@ class IngestIT {
     }
 
     /**
+     * A produced write with a time to live expires like an HTTP one: it reads as its value until the expiry it
+     * reports (counted from when its partition's writer applied it) and as 404 from then on, while a write
+     * produced beside it without a time to live stays.
+     */
+    @Test
+    void aProducedWriteWithATimeToLiveReadsAsNotFoundOnceItExpiresAndOneWithoutStays() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        NamespaceName ns = new NamespaceName("ingest-ttl-" + Long.toString(System.nanoTime(), 36));
+        try (LogKvNode node = LogKvNode.start("ingest-ttl", kafka, dataDir.resolve("ttl"));
+             KafkaProducer<String, IngestWrite> producer = producer(kafka)) {
+            assertThat(node.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            Instant before = Instant.now();
+            producer.send(new ProducerRecord<>(ns.ingestTopic(), 0, "lasting",
+                    IngestWrite.put("stays".getBytes()).contentType("text/plain"))).get(30, TimeUnit.SECONDS);
+            RecordMetadata brief = producer.send(new ProducerRecord<>(ns.ingestTopic(), 0, "brief",
+                    IngestWrite.put("gone soon".getBytes()).contentType("text/plain").ttl(Duration.ofSeconds(2)))).get(30, TimeUnit.SECONDS);
+            String token = IngestTokens.tokenFor(brief);
+
+            ExpiringKey expiring = new ExpiringKey(node, ns.value(), "brief", token);
+            // The writer sets the expiry when it applies the record: after it was produced, before it is read.
+            Instant expiresAt = expiring.assertLiveWithExpiry("gone soon", before, Duration.ofSeconds(2));
+            expiring.assertExpiresAt(expiresAt, "gone soon", Duration.ofSeconds(10));
+
+            HttpResponse<String> stays = node.get(ns.value(), "lasting", "KV-Token", token);
+            assertThat(stays.statusCode()).as("a write produced without a time to live, after the other expired: %s", stays.body())
+                    .isEqualTo(200);
+            assertThat(stays.body()).isEqualTo("stays");
+            assertThat(stays.headers().firstValue("KV-Expires-At")).isEmpty();
+        }
+    }
+
+    /**
      * Produces writes {@code from} to {@code to}; returns a token covering all of them: the tokens of the last
      * record sent to each partition, merged (a single record's token says nothing of the other partitions).
      */
@@ -116,7 +163,7 @@ class IngestIT {
                            int from, int to) throws Exception {
         List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            String key = "k-" + (i % 40);
+            String key = "k-" + (i % KEYS);
             String value = "v" + i;
             expected.put(key, value);
             sent.add(producer.send(new ProducerRecord<>(NS.ingestTopic(), key, IngestWrite.put(value.getBytes()).contentType("text/plain"))));
@@ -127,6 +174,12 @@ class IngestIT {
             lastPerPartition.put(metadata.partition(), metadata);
         }
         return String.join(", ", lastPerPartition.values().stream().map(IngestTokens::tokenFor).toList());
+    }
+
+    /** The i of a value {@code v<i>} written by {@link #produce}. */
+    private static int writeIndex(String value) {
+        assertThat(value).as("a value written by produce").matches("v[0-9]+");
+        return Integer.parseInt(value.substring(1));
     }
 
     private static KafkaProducer<String, IngestWrite> producer(String kafka) {

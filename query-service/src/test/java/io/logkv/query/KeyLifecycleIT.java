@@ -7,6 +7,8 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,20 +127,65 @@ class KeyLifecycleIT {
 
     @Test
     void ttlSetsAnExpiryThatReadsReport() {
-        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", "ttl-key") + "?ttl=1h"))
+        String key = "ttl-key-" + UUID.randomUUID();
+        Instant before = Instant.now();
+        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", key) + "?ttl=1h"))
                 .PUT(HttpRequest.BodyPublishers.ofString("soon gone")));
-        assertThat(put.statusCode()).isEqualTo(200);
-        HttpResponse<String> get = node.get("default", "ttl-key", "KV-Token", put.headers().firstValue("KV-Token").orElseThrow());
-        assertThat(get.headers().firstValue("KV-Expires-At")).isPresent();
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        new ExpiringKey(node, "default", key, put.headers().firstValue("KV-Token").orElseThrow())
+                .assertLiveWithExpiry("soon gone", before, Duration.ofHours(1));
     }
 
+    /**
+     * A key written with {@code ttl=2s} reads as its value until the expiry it reports and as 404 (single
+     * and batch reads) from then on, while a key written beside it without a time to live stays.
+     */
     @Test
-    void expiredKeyReadsAsNotFoundAtOnce() throws InterruptedException {
-        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", "short-lived") + "?ttl=1"))
-                .PUT(HttpRequest.BodyPublishers.ofString("x")));
+    void aKeyWithATimeToLiveReadsAsNotFoundOnceItExpiresAndOneWithoutStays() {
+        String brief = "short-lived-" + UUID.randomUUID();
+        String lasting = "lasting-" + UUID.randomUUID();
+        HttpResponse<String> keep = node.put("default", lasting, "stays");
+        assertThat(keep.statusCode()).as(keep.body()).isEqualTo(200);
+        Instant before = Instant.now();
+        HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl("default", brief) + "?ttl=2s"))
+                .header("Content-Type", "text/plain").PUT(HttpRequest.BodyPublishers.ofString("brief")));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         String token = put.headers().firstValue("KV-Token").orElseThrow();
-        Thread.sleep(1_100);
-        assertThat(node.get("default", "short-lived", "KV-Token", token).statusCode()).isEqualTo(404);
+
+        ExpiringKey expiring = new ExpiringKey(node, "default", brief, token);
+        Instant expiresAt = expiring.assertLiveWithExpiry("brief", before, Duration.ofSeconds(2));
+        expiring.assertExpiresAt(expiresAt, "brief", Duration.ofSeconds(10));
+
+        HttpResponse<String> stays = node.get("default", lasting, "KV-Token", token);
+        assertThat(stays.statusCode()).as("a key written without a time to live, after the other expired: %s", stays.body())
+                .isEqualTo(200);
+        assertThat(stays.body()).isEqualTo("stays");
+        assertThat(stays.headers().firstValue("KV-Expires-At")).isEmpty();
+        HttpResponse<String> batch = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/default/batch-get")))
+                .header("Content-Type", "application/json").header("KV-Token", token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"keys\":[\"" + brief + "\",\"" + lasting + "\"]}")));
+        assertThat(batch.statusCode()).as(batch.body()).isEqualTo(200);
+        assertThat(batch.body()).contains("{\"key\":\"" + brief + "\",\"found\":false")
+                .contains("{\"key\":\"" + lasting + "\",\"found\":true");
+    }
+
+    /** A namespace's default time to live (here {@code 2}, plain seconds) expires the keys written there without one of their own. */
+    @Test
+    void aNamespaceDefaultTimeToLiveExpiresKeysWrittenWithoutOne() {
+        String name = "ttl-default-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(node.putNamespace(name, "{\"partitions\":1,\"defaultTtl\":\"2\"}").statusCode()).isEqualTo(201);
+        Instant before = Instant.now();
+        HttpResponse<String> put = node.put(name, "k", "by default");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        HttpResponse<String> own = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(name, "own") + "?ttl=1h"))
+                .header("Content-Type", "text/plain").PUT(HttpRequest.BodyPublishers.ofString("its own")));
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        String token = own.headers().firstValue("KV-Token").orElseThrow();
+
+        ExpiringKey expiring = new ExpiringKey(node, name, "k", token);
+        Instant expiresAt = expiring.assertLiveWithExpiry("by default", before, Duration.ofSeconds(2));
+        expiring.assertExpiresAt(expiresAt, "by default", Duration.ofSeconds(10));
+        new ExpiringKey(node, name, "own", token).assertLiveWithExpiry("its own", before, Duration.ofHours(1));
     }
 
     @Test
