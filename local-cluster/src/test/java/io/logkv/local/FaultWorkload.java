@@ -28,6 +28,10 @@ import java.util.function.Predicate;
  */
 final class FaultWorkload {
 
+    /** How much later than its 503 answer a write's version may be stamped (clock reads on different threads). */
+    private static final long LATE_TOLERANCE_MS = 50;
+
+
     private static final byte[] VALUE = "v".repeat(1024).getBytes(StandardCharsets.UTF_8);
 
     /**
@@ -233,6 +237,7 @@ final class FaultWorkload {
      * how many writes answered 503/504 were committed anyway, and when.
      */
     void assertAgreesWithTheLog(String bootstrapServers, List<LogKvNodeProcess> nodes) {
+        // (A version's time is the owner's clock when it took the write up; client and nodes share this machine's clock.)
         CommittedLogCheck log = CommittedLogCheck.read(bootstrapServers);
         Map<String, String> acknowledged = acknowledgedVersions();
         ProcessCluster.log(acknowledged.size() + " writes acknowledged of " + writes.size() + "; " + log.committedKeys()
@@ -246,6 +251,10 @@ final class FaultWorkload {
         assertThat(log.committedTwice(attemptedKeys())).as("keys committed twice").isEmpty();
         assertThat(log.committedDespiteFailure(definitelyFailedKeys())).as("writes answered write-failed, yet committed")
                 .isEmpty();
+        // A 503 may hide a write that was already on its way to Kafka, never one the owner took up afterwards:
+        // a forwarded write carries its caller's deadline, and an owner past it refuses the write unsent.
+        assertThat(late).as("writes answered 503/504 and versioned by their owner more than %d ms after that answer",
+                LATE_TOLERANCE_MS).allSatisfy((key, afterMs) -> assertThat(afterMs).as(key).isLessThanOrEqualTo(LATE_TOLERANCE_MS));
         for (LogKvNodeProcess node : nodes) {
             Map<String, String> served = http.versions(node.url(), attemptedKeys(), "strong");
             assertThat(log.servedDifferently(served)).as("keys served through " + node + " unlike the log").isEmpty();

@@ -36,6 +36,8 @@ class HungOwnerIT {
      * which a run can choose with {@code -Dlogkv.fault.forward-timeout=25s} at the cost of a longer test.
      */
     private static final String FORWARD_TIMEOUT = System.getProperty("logkv.fault.forward-timeout", "10s");
+    /** One forward of a write may go unanswered this long (the session timeout plus 2 s, as documented). */
+    private static final Duration ATTEMPT_TIMEOUT = SESSION_TIMEOUT.plusSeconds(2);
     private static final Duration WARM_UP = Duration.ofSeconds(3);
     private static final Duration AFTER_RESUME = Duration.ofSeconds(4);
     /** A client's deadline, far above every bound of the node, so that a node that keeps a request too long shows. */
@@ -51,7 +53,8 @@ class HungOwnerIT {
         Duration forwardTimeout = Duration.ofSeconds(Long.parseLong(FORWARD_TIMEOUT.replace("s", "")));
         Duration hang = forwardTimeout.plus(Duration.ofSeconds(6));
         List<String> arguments = List.of("--logkv.writer.session-timeout=" + SESSION_TIMEOUT.toSeconds() + "s",
-                "--logkv.writer.forward-timeout=" + FORWARD_TIMEOUT, "--logkv.replicas.copies=1",
+                "--logkv.writer.forward-timeout=" + FORWARD_TIMEOUT,
+                "--logkv.writer.forward-attempt-timeout=" + ATTEMPT_TIMEOUT.toMillis() + "ms", "--logkv.replicas.copies=1",
                 // A replica that left a node's placement is served there for this long: keep it short, so that the
                 // survivor really forwards the reads of the hung node's partitions instead of serving its old replica.
                 "--logkv.replicas.release-delay=1s");
@@ -114,7 +117,12 @@ class HungOwnerIT {
                 assertThat(droppedAfterMs).as("the group dropped the hung node").isPresent();
                 assertThat(writeStall).as("writes to the hung node's partitions served again while it hung").isPresent();
                 assertThat(writeStall.getAsLong()).as("stall of writes to the hung partitions, ms")
-                        .isLessThan(ProcessCluster.millisBetween(stoppedAt, resumedAt));
+                        .isLessThan(ProcessCluster.millisBetween(stoppedAt, resumedAt))
+                        .isLessThanOrEqualTo(SESSION_TIMEOUT.plus(ATTEMPT_TIMEOUT).plusSeconds(2).toMillis());
+                // A write waits for a hung owner one forward attempt, then is retried or answered: never the whole
+                // forward timeout.
+                assertThat(FaultWorkload.longestMs(writes)).as("longest write, ms")
+                        .isLessThanOrEqualTo(ATTEMPT_TIMEOUT.plus(SESSION_TIMEOUT).plusSeconds(3).toMillis());
                 assertThat(readStall).as("reads of the hung node's partitions served again while it hung").isPresent();
 
                 load.cleanWriteFailures(20).forEach(failure -> ProcessCluster.log("clean failure: " + failure));
