@@ -78,7 +78,7 @@ public class KeyOperations {
 
     /** PUT: writes the request's body as the key's value. */
     public CompletableFuture<ResponseEntity<?>> put(String ns, String key, HttpServletRequest request) throws IOException {
-        String ttl = request.getParameter("ttl");
+        String ttl = parameter(request, "ttl");
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
         ConsistencyToken token = requestToken(request);
@@ -108,8 +108,8 @@ public class KeyOperations {
 
     /** GET (and HEAD): the key's value, at the consistency the request asks for. */
     public CompletableFuture<ResponseEntity<?>> get(String ns, String key, HttpServletRequest request) {
-        String consistency = request.getParameter("consistency");
-        String waitMs = request.getParameter("wait_ms");
+        String consistency = parameter(request, "consistency");
+        String waitMs = parameter(request, "wait_ms");
         String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
@@ -169,6 +169,15 @@ public class KeyOperations {
         String version = outcome.version().text();
         ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(TOKEN_HEADER, token);
         return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
+    }
+
+    /** A query parameter; 400 when the container cannot parse the query string. */
+    private static String parameter(HttpServletRequest request, String name) {
+        try {
+            return request.getParameter(name);
+        } catch (IllegalStateException malformed) {
+            throw ApiProblem.badRequest("bad-request", "the query string is malformed: " + malformed.getMessage());
+        }
     }
 
     /** The key's bytes, decoded from the raw {@code {key}} path segment. */

@@ -80,6 +80,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (exception instanceof ApiProblem problem) {
             return problem;
         }
+        if (exception instanceof org.apache.tomcat.util.http.InvalidParameterException) {
+            // A query string or form body the container cannot parse (bad percent-encoding, an empty name).
+            return ApiProblem.badRequest("bad-request", "the request's parameters are malformed: " + exception.getMessage());
+        }
         if (exception instanceof WriterOverloadedException || exception instanceof ReplicaOverloadedException) {
             return ApiProblem.unavailable("overloaded", "Overloaded", exception.getMessage(), Duration.ofSeconds(1));
         }
