@@ -82,10 +82,14 @@ public final class TruthTopics {
                 .configs(config))).all(), "create topic " + topic, TopicExistsException.class);
     }
 
-    /** Waits until a new topic's metadata has reached the broker that answers descriptions. */
+    /**
+     * Waits until a new topic's metadata has reached the broker that answers descriptions, partitions
+     * included: a broker whose metadata lags can describe a topic it has just learned of with no
+     * partitions yet (which made a namespace created while nodes joined look like a conflict, 409).
+     */
     private void awaitVisible(String topic) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (describe(topic).isEmpty()) {
+        while (describe(topic).map(description -> description.partitions().isEmpty()).orElse(true)) {
             if (System.nanoTime() > deadline) {
                 throw new KafkaUnavailableException("topic " + topic + " was created but is not visible", null);
             }
