@@ -110,6 +110,19 @@ final class LogKvHttp {
     }
 
     /**
+     * Any request on a key: {@code method} with {@code headers}, the query string {@code query} (without
+     * {@code ?}, may be empty) and {@code body} (null: none), bounded by {@code deadline}.
+     */
+    Answer exchange(String method, String nodeUrl, String key, String query, Map<String, String> headers, byte[] body,
+                    Duration deadline) {
+        URI uri = URI.create(keyUri(nodeUrl, key) + (query.isEmpty() ? "" : "?" + query));
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(deadline)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    /**
      * The version each key has at {@code consistency}, read through {@code nodeUrl} with batch-gets of at
      * most 500 keys; a key that is not found maps to null.
      *

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -216,8 +217,20 @@ final class ProcessCluster implements AutoCloseable {
         return TimeUnit.NANOSECONDS.toMillis(toNanos - fromNanos);
     }
 
+    /** A file that also gets every progress line while set (surefire shows a test's output only when it ends). */
+    static volatile Path progressCopy;
+
     /** Progress with timestamps, into the test's output file: where the time goes when a test is slow. */
     static void log(String line) {
-        System.out.println(Instant.now() + " " + line);
+        String stamped = Instant.now() + " " + line;
+        System.out.println(stamped);
+        Path copy = progressCopy;
+        if (copy != null) {
+            try {
+                Files.writeString(copy, stamped + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                System.out.println("could not copy progress to " + copy + ": " + e);
+            }
+        }
     }
 }
