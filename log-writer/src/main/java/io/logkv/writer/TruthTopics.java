@@ -73,8 +73,9 @@ public final class TruthTopics {
      */
     public int ensureQueue(String topic, int partitions) {
         create(topic, partitions, requirements.queueTopicConfig());
-        awaitVisible(topic);
-        return describe(topic).map(d -> d.partitions().size()).orElse(0);
+        // The description that showed the topic with its partitions: asking again may reach a broker that
+        // describes it without them.
+        return awaitVisible(topic).partitions().size();
     }
 
     private void create(String topic, int partitions, Map<String, String> config) {
@@ -87,9 +88,13 @@ public final class TruthTopics {
      * included: a broker whose metadata lags can describe a topic it has just learned of with no
      * partitions yet (which made a namespace created while nodes joined look like a conflict, 409).
      */
-    private void awaitVisible(String topic) {
+    private TopicDescription awaitVisible(String topic) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (describe(topic).map(description -> description.partitions().isEmpty()).orElse(true)) {
+        while (true) {
+            Optional<TopicDescription> described = describe(topic);
+            if (described.isPresent() && !described.get().partitions().isEmpty()) {
+                return described.get();
+            }
             if (System.nanoTime() > deadline) {
                 throw new KafkaUnavailableException("topic " + topic + " was created but is not visible", null);
             }
@@ -111,6 +116,10 @@ public final class TruthTopics {
     public int verify(String topic) {
         TopicDescription description = describe(topic)
                 .orElseThrow(() -> new UnsafeTruthTopicException(List.of(topic + " does not exist")));
+        if (description.partitions().isEmpty()) {
+            // A broker whose metadata lags; a topic always has partitions (verifySettled asks again).
+            throw new KafkaUnavailableException("topic " + topic + " was described without its partitions", null);
+        }
         List<Integer> replicas = description.partitions().stream().map(p -> p.replicas().size()).toList();
         List<String> problems = requirements.violations(topic, replicas, config(topic));
         if (!problems.isEmpty()) {
