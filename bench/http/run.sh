@@ -114,7 +114,7 @@ for run in $(seq 1 "$REPEATS"); do
     half="$(awk -v r="$top_rate" 'BEGIN { printf "%d", r / 2 }')"
     echo "  paced PUTs: asking $half/s (half of $top_rate/s)"
     record "LogKV PUT, paced at half the top rate" 512 \
-      "$(RATE="$half" CONNECTIONS=512 LATENCY_MS="${light_p50:-0}" wrk_run 512 put_paced.lua "$URL")"
+      "$(RATE="$half" CONNECTIONS=512 LATENCY_MS="${light_p50:-0}" wrk_run 512 put.lua "$URL")"
   fi
   record "LogKV GET eventual" 16 "$(wrk_run 16 get.lua "$URL")"
   record "empty GET handler" 16 "$(KEY_PATH=/empty/ wrk_run 16 get.lua "http://localhost:$EMPTY_PORT")"
