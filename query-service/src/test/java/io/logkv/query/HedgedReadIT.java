@@ -51,12 +51,12 @@ class HedgedReadIT {
                      "--server.port=" + hungPort, "--logkv.advertised-url=http://localhost:" + front.port()))) {
             assertThat(a.putNamespace(ns.value(), "{\"partitions\":6}").statusCode()).isIn(200, 201);
             String hungUrl = "http://localhost:" + front.port();
-            ClusterReplicas placement = a.bean(ClusterReplicas.class);
-            // A partition the hung node holds; with two copies on three nodes, one of a and b holds the other
-            // copy, and the third node reads it through a forward.
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> partitionHeldBy(placement, hungUrl) >= 0);
-            int partition = partitionHeldBy(placement, hungUrl);
-            List<String> holders = placement.placement().replicasOf(ns, partition);
+            List<LogKvNode> nodes = List.of(a, b, c);
+            // A partition the hung node holds, as all three nodes place it; with two copies on three nodes, one
+            // of a and b holds the other copy, and the third node reads it through a forward.
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> partitionHeldBy(nodes, hungUrl) >= 0);
+            int partition = partitionHeldBy(nodes, hungUrl);
+            List<String> holders = a.bean(ClusterReplicas.class).placement().replicasOf(ns, partition);
             LogKvNode reader = holders.contains(a.url("")) ? b : a;
             String readerId = reader == a ? "hedged-a" : "hedged-b";
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> reader.bean(LocalReplicas.class).replica(ns, partition) == null);
@@ -73,12 +73,18 @@ class HedgedReadIT {
                 assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
                 token = put.headers().firstValue("KV-Token").orElseThrow();
             }
-            // Both replicas have every key before the hang, so either may answer an eventual read.
-            for (LogKvNode holder : List.of(b, c)) {
-                if (holder.bean(ClusterReplicas.class).placement().replicasOf(ns, partition).contains(holder.bean(ClusterReplicas.class).self())) {
+            // Both replicas serve and have every key before the hang, so either may answer an eventual read.
+            for (LogKvNode holder : nodes) {
+                if (holders.contains(holder.bean(ClusterReplicas.class).self())) {
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        var replica = holder.bean(LocalReplicas.class).replica(ns, partition);
+                        return replica != null && replica.serving();
+                    });
                     assertThat(holder.get(ns.value(), keys.get(keys.size() - 1), "KV-Token", token).statusCode()).isEqualTo(200);
                 }
             }
+            assertThat(reader.bean(ClusterReplicas.class).placement().replicasOf(ns, partition))
+                    .as("the reader's placement of the partition").containsExactlyInAnyOrderElementsOf(holders);
 
             front.blackhole();
             long slowest = 0;
@@ -101,11 +107,16 @@ class HedgedReadIT {
         }
     }
 
-    /** A partition with two replicas, one of them {@code hungUrl}; -1 while there is none. */
-    private int partitionHeldBy(ClusterReplicas placement, String hungUrl) {
+    /** A partition that every node places on two replicas, the same two, one of them {@code hungUrl}; -1 while there is none. */
+    private int partitionHeldBy(List<LogKvNode> nodes, String hungUrl) {
         for (int p = 0; p < 6; p++) {
-            List<String> replicas = placement.placement().replicasOf(ns, p);
-            if (replicas.size() == 2 && replicas.contains(hungUrl)) {
+            List<String> replicas = nodes.get(0).bean(ClusterReplicas.class).placement().replicasOf(ns, p);
+            boolean agreed = replicas.size() == 2 && replicas.contains(hungUrl);
+            for (LogKvNode node : nodes) {
+                agreed &= new java.util.HashSet<>(node.bean(ClusterReplicas.class).placement().replicasOf(ns, p))
+                        .equals(new java.util.HashSet<>(replicas));
+            }
+            if (agreed) {
                 return p;
             }
         }
