@@ -102,4 +102,18 @@ public record RecordEnvelope(Version version, long expiresAtMs, String contentTy
         ByteBuffer in = ByteBuffer.wrap(bytes, 3, Version.BYTES);
         return new Version(in.getLong(), in.getInt());
     }
+
+    /** The expiry of an encoded envelope ({@link #NO_EXPIRY} when it has none), without decoding the value. */
+    public static long expiresAtOf(byte[] bytes) {
+        if (bytes == null || bytes.length < FIXED_HEADER + 1 || bytes[0] != MAGIC) {
+            throw new MalformedEnvelopeException("not an envelope");
+        }
+        if ((bytes[2] & FLAG_EXPIRY) == 0) {
+            return NO_EXPIRY;
+        }
+        if (bytes.length < FIXED_HEADER + Long.BYTES + 1) {
+            throw new MalformedEnvelopeException("truncated expiry");
+        }
+        return ByteBuffer.wrap(bytes, FIXED_HEADER, Long.BYTES).getLong();
+    }
 }

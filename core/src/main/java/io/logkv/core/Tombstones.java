@@ -14,7 +14,27 @@ public final class Tombstones {
     /** The header that carries a tombstone's version ({@link Version#BYTES} bytes). */
     public static final String VERSION_HEADER = "logkv.version";
 
+    /**
+     * The header of an expiry tombstone: the expiry (epoch ms, 8 bytes) of the value it reclaims, so that a
+     * replica can drop the value's entry from its expiry index without reading the value first.
+     */
+    public static final String EXPIRED_AT_HEADER = "logkv.expired-at";
+
     private Tombstones() {
+    }
+
+    /** The header of an expiry tombstone for a value that expired at {@code expiresAtMs}. */
+    public static Header expiredAtHeader(long expiresAtMs) {
+        return new RecordHeader(EXPIRED_AT_HEADER, ByteBuffer.allocate(Long.BYTES).putLong(expiresAtMs).array());
+    }
+
+    /** The expiry an expiry tombstone reclaims, or 0 when the tombstone is a client's delete. */
+    public static long expiredAtOf(Headers headers) {
+        Header header = headers.lastHeader(EXPIRED_AT_HEADER);
+        if (header == null || header.value() == null || header.value().length != Long.BYTES) {
+            return 0;
+        }
+        return ByteBuffer.wrap(header.value()).getLong();
     }
 
     /** The header naming {@code version}. */

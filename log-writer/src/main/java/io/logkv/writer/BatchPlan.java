@@ -51,8 +51,10 @@ record BatchPlan(List<Accepted> accepted, List<Rejected> rejected, List<Producer
                 continue;
             }
             String slot = tp + "/" + Base64.getEncoder().encodeToString(request.key());
-            Version current = currentVersion(tp, request, tentative.get(slot), recent, state, now);
-            if (!request.condition().holds(current)) {
+            StoredVersion stored = storedVersion(tp, request, tentative.get(slot), recent, state);
+            boolean expired = stored != null && stored.expiredAt(now);
+            Version current = stored == null || expired ? null : stored.version();
+            if (!request.condition().holds(stored == null ? null : stored.version(), expired)) {
                 plan.rejected.add(new Rejected(pending, current));
                 if (pending.source() != null) {
                     plan.deadLetters.add(ingest.deadLetter(pending.source(), "precondition failed: current version "
@@ -98,17 +100,20 @@ record BatchPlan(List<Accepted> accepted, List<Rejected> rejected, List<Producer
         return false;
     }
 
-    /** The key's live version as the owner knows it: this batch, then its recent commits, then its replica. */
-    private static Version currentVersion(TopicPartition tp, WriteRequest request, RecentWrites.Entry inBatch,
-                                          RecentWrites recent, StateLookup state, long now) {
+    /**
+     * The value the key holds as the owner knows it, expired or not: this batch, then its recent commits, then
+     * its replica.
+     */
+    private static StoredVersion storedVersion(TopicPartition tp, WriteRequest request, RecentWrites.Entry inBatch,
+                                               RecentWrites recent, StateLookup state) {
         if (inBatch != null) {
-            return inBatch.liveVersion(now);
+            return inBatch.stored();
         }
         RecentWrites.Entry mine = recent.get(tp, request.key());
         if (mine != null) {
-            return mine.liveVersion(now);
+            return mine.stored();
         }
-        return state.currentVersion(request.namespace(), tp.partition(), request.key());
+        return state.stored(request.namespace(), tp.partition(), request.key());
     }
 
     static byte[] idempotencyBytes(WriteRequest request) {

@@ -4,6 +4,7 @@ import io.logkv.core.IngestHeaders;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceSettings;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.TimeToLive;
 import io.logkv.core.Version;
@@ -16,7 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.ToIntFunction;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -32,16 +33,16 @@ public final class IngestRecords {
 
     private final KeyRules keyRules;
     private final long maxValueBytes;
-    private final ToIntFunction<NamespaceName> partitionsOf;
+    private final Function<NamespaceName, NamespaceSettings> settingsOf;
     private final Counter deadLettered;
 
     /**
-     * @param partitionsOf the partition count of a namespace, or 0 when it is unknown
+     * @param settingsOf the settings of a namespace (partition count, default TTL), or null when it is unknown
      */
-    public IngestRecords(KeyRules keyRules, long maxValueBytes, ToIntFunction<NamespaceName> partitionsOf, MeterRegistry meters) {
+    public IngestRecords(KeyRules keyRules, long maxValueBytes, Function<NamespaceName, NamespaceSettings> settingsOf, MeterRegistry meters) {
         this.keyRules = keyRules;
         this.maxValueBytes = maxValueBytes;
-        this.partitionsOf = partitionsOf;
+        this.settingsOf = settingsOf;
         this.deadLettered = Counter.builder("logkv.ingest.dead.lettered")
                 .description("Ingest records not applied (malformed or failed condition), sent to the dead-letter topic")
                 .register(meters);
@@ -71,10 +72,11 @@ public final class IngestRecords {
     }
 
     private WriteRequest decode(NamespaceName ns, ConsumerRecord<byte[], byte[]> record) {
-        int partitions = ns == null ? 0 : partitionsOf.applyAsInt(ns);
-        if (partitions == 0) {
+        NamespaceSettings settings = ns == null ? null : settingsOf.apply(ns);
+        if (settings == null) {
             throw new IllegalArgumentException("unknown namespace");
         }
+        int partitions = settings.partitions();
         if (record.key() == null) {
             throw new IllegalArgumentException("the record has no key");
         }
@@ -106,6 +108,9 @@ public final class IngestRecords {
                 throw new IllegalArgumentException(IngestHeaders.TTL_MS + " must be between 1 and " + TimeToLive.MAX.toMillis());
             }
             expiresAt = System.currentTimeMillis() + ttlMs;
+        } else if (expiresAt == RecordEnvelope.NO_EXPIRY && !settings.defaultTtl().isZero()) {
+            // As for a PUT without ttl: the namespace's default applies, from the owner's clock.
+            expiresAt = System.currentTimeMillis() + settings.defaultTtl().toMillis();
         }
         return new WriteRequest(ns, partitions, keyBytes, envelope.value(), envelope.contentType(), expiresAt, condition, null);
     }

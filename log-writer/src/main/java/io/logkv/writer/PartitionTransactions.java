@@ -3,6 +3,7 @@ package io.logkv.writer;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Tombstones;
+import io.logkv.core.WriteCondition;
 import io.logkv.core.Version;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +66,9 @@ final class PartitionTransactions implements AutoCloseable {
         }
         if (request.isDelete()) {
             headers.add(Tombstones.versionHeader(version));
+            if (request.condition() instanceof WriteCondition.Expired expiry) {
+                headers.add(Tombstones.expiredAtHeader(expiry.expiresAtMs()));
+            }
             return new ProducerRecord<>(tp.topic(), tp.partition(), request.key(), null, headers);
         }
         byte[] envelope = new RecordEnvelope(version, request.expiresAtMs(), request.contentType(), request.value()).encode();

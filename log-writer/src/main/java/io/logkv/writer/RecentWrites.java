@@ -76,12 +76,9 @@ final class RecentWrites {
      */
     record Entry(Version version, boolean deleted, long expiresAtMs, long position) {
 
-        /** The key's version as conditions see it at {@code nowMs}: null when deleted or expired. */
-        Version liveVersion(long nowMs) {
-            if (deleted || (expiresAtMs != 0 && nowMs >= expiresAtMs)) {
-                return null;
-            }
-            return version;
+        /** The value this write left, expired or not; null when it was a delete. */
+        StoredVersion stored() {
+            return deleted ? null : new StoredVersion(version, expiresAtMs);
         }
     }
 }

@@ -2,19 +2,18 @@ package io.logkv.writer;
 
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.NamespaceName;
-import io.logkv.core.Version;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the partition owner needs from a replica of the partitions it owns: the current version of a key,
+ * What the partition owner needs from a replica of the partitions it owns: the version a key holds,
  * and a way to wait until the replica has applied a position. (The writer reads state through this
  * interface so that it does not depend on how replicas are kept.)
  */
 public interface StateLookup {
 
-    /** The current version of a live (present, unexpired) key, or null. */
-    Version currentVersion(NamespaceName namespace, int partition, byte[] key);
+    /** The version of the value {@code key} holds, expired or not, or null when the key is absent. */
+    StoredVersion stored(NamespaceName namespace, int partition, byte[] key);
 
     /** The first outcome of a write that carried {@code idempotencyKey} (UTF-8), or null. */
     IdempotentOutcome previousOutcome(NamespaceName namespace, int partition, byte[] idempotencyKey);

@@ -11,8 +11,9 @@ import java.util.Map;
  * @param replicationFactor  replicas per partition (at least 3)
  * @param minInSyncReplicas  replicas that must have a write before it is acknowledged (at least 2)
  * @param maxMessageBytes    the topic's {@code max.message.bytes}: room for the largest value and its envelope
+ * @param compaction         how the log cleaner treats the topic (set at creation)
  */
-public record TruthTopicRequirements(int replicationFactor, int minInSyncReplicas, int maxMessageBytes) {
+public record TruthTopicRequirements(int replicationFactor, int minInSyncReplicas, int maxMessageBytes, TruthCompaction compaction) {
 
     /** The floor set by the architecture: below it one broker loss can lose acknowledged writes. */
     public static final int MIN_REPLICATION_FACTOR = 3;
@@ -25,13 +26,21 @@ public record TruthTopicRequirements(int replicationFactor, int minInSyncReplica
         }
     }
 
+    /** Requirements with the default compaction settings. */
+    public TruthTopicRequirements(int replicationFactor, int minInSyncReplicas, int maxMessageBytes) {
+        this(replicationFactor, minInSyncReplicas, maxMessageBytes, TruthCompaction.DEFAULT);
+    }
+
     /** The topic configuration LogKV creates truth topics with. */
     public Map<String, String> topicConfig() {
         return Map.of(
                 "cleanup.policy", "compact",
                 "min.insync.replicas", Integer.toString(minInSyncReplicas),
                 "unclean.leader.election.enable", "false",
-                "max.message.bytes", Integer.toString(maxMessageBytes));
+                "max.message.bytes", Integer.toString(maxMessageBytes),
+                "delete.retention.ms", Long.toString(compaction.tombstoneRetention().toMillis()),
+                "segment.ms", Long.toString(compaction.segmentAge().toMillis()),
+                "min.compaction.lag.ms", Long.toString(compaction.minCompactionLag().toMillis()));
     }
 
     /**

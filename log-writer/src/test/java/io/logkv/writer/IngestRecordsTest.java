@@ -2,12 +2,15 @@ package io.logkv.writer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.logkv.core.IngestHeaders;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
+import io.logkv.core.NamespaceSettings;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Version;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +18,9 @@ import org.junit.jupiter.api.Test;
 class IngestRecordsTest {
 
     private static final int PARTITIONS = 6;
-    private final IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> PARTITIONS, new SimpleMeterRegistry());
+    private final IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20,
+            ns -> new NamespaceSettings(PARTITIONS, ns.value().equals("short-lived") ? Duration.ofMinutes(5) : Duration.ZERO),
+            new SimpleMeterRegistry());
 
     @Test
     void aRecordInTheIngestPartitionOfItsKeyBecomesAWrite() {
@@ -35,9 +40,30 @@ class IngestRecordsTest {
         assertThat(write.truthPartition().partition()).isEqualTo(wrong);
     }
 
+    @Test
+    void theNamespaceDefaultTtlAppliesToIngestWritesThatNameNone() {
+        byte[] key = "user-42".getBytes(StandardCharsets.UTF_8);
+        int partition = KeyPartitioner.partitionOf(key, PARTITIONS);
+        long before = System.currentTimeMillis();
+        PendingWrite write = ingest.toWrite(record("short-lived", partition, key), 0);
+        assertThat(write.request().expiresAtMs()).isBetween(before + 300_000, System.currentTimeMillis() + 300_000);
+
+        ConsumerRecord<byte[], byte[]> withTtl = record("short-lived", partition, key);
+        withTtl.headers().add(IngestHeaders.TTL_MS, "2000".getBytes(StandardCharsets.UTF_8));
+        assertThat(ingest.toWrite(withTtl, 0).request().expiresAtMs()).as("the record's own ttl wins")
+                .isLessThanOrEqualTo(System.currentTimeMillis() + 2_000);
+
+        assertThat(ingest.toWrite(record(partition, key), 0).request().expiresAtMs()).as("a namespace without default")
+                .isEqualTo(RecordEnvelope.NO_EXPIRY);
+    }
+
     private static ConsumerRecord<byte[], byte[]> record(int partition, byte[] key) {
+        return record("ns", partition, key);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(String namespace, int partition, byte[] key) {
         byte[] value = new RecordEnvelope(new Version(1, 1), RecordEnvelope.NO_EXPIRY, "text/plain",
                 "v".getBytes(StandardCharsets.UTF_8)).encode();
-        return new ConsumerRecord<>("logkv.ingest.ns", partition, 7, key, value);
+        return new ConsumerRecord<>("logkv.ingest." + namespace, partition, 7, key, value);
     }
 }

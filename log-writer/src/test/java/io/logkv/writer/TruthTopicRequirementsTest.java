@@ -16,7 +16,10 @@ class TruthTopicRequirementsTest {
         assertThat(requirements.violations("t", List.of(3, 3, 3), requirements.topicConfig())).isEmpty();
         assertThat(requirements.topicConfig()).containsEntry("cleanup.policy", "compact")
                 .containsEntry("min.insync.replicas", "2")
-                .containsEntry("unclean.leader.election.enable", "false");
+                .containsEntry("unclean.leader.election.enable", "false")
+                .containsEntry("delete.retention.ms", "86400000")
+                .containsEntry("segment.ms", "21600000")
+                .containsEntry("min.compaction.lag.ms", "0");
     }
 
     @Test

@@ -242,6 +242,33 @@ public final class LocalReplicas implements AutoCloseable {
         return submit(() -> consumer.pause(List.of(new TopicPartition(namespace.truthTopic(), partition))));
     }
 
+    /**
+     * Drops entries of a replica's expiry index that their values have outlived (the key was rewritten or
+     * deleted since), checking each again on the applying thread, where no write can slip in between.
+     *
+     * @return how many entries were dropped
+     */
+    public CompletableFuture<Integer> forgetOutlivedExpiries(NamespaceName namespace, int partition,
+                                                             List<PartitionStore.ExpiryEntry> entries) {
+        AtomicInteger dropped = new AtomicInteger();
+        return submit(() -> {
+            PartitionReplica replica = replicas.get(new TopicPartition(namespace.truthTopic(), partition));
+            if (replica == null) {
+                return;
+            }
+            try (PartitionStore.Batch changes = replica.store().newBatch()) {
+                for (PartitionStore.ExpiryEntry entry : entries) {
+                    RecordEnvelope value = replica.read(entry.key());
+                    if (value == null || value.expiresAtMs() != entry.expiresAtMs()) {
+                        changes.forgetExpiry(entry.expiresAtMs(), entry.key());
+                        dropped.incrementAndGet();
+                    }
+                }
+                changes.commitWithoutPosition();
+            }
+        }).thenApply(done -> dropped.get());
+    }
+
     /** Resumes applying the log to a replica paused with {@link #pause}. */
     public CompletableFuture<Void> resume(NamespaceName namespace, int partition) {
         return submit(() -> consumer.resume(List.of(new TopicPartition(namespace.truthTopic(), partition))));
@@ -505,6 +532,10 @@ public final class LocalReplicas implements AutoCloseable {
                     ingestPosition = Math.max(ingestPosition, IngestHeaders.progressOf(record.value()));
                 } else if (record.value() == null) {
                     changes.delete(record.key());
+                    long expiredAt = Tombstones.expiredAtOf(record.headers());
+                    if (expiredAt != 0) {
+                        changes.forgetExpiry(expiredAt, record.key());
+                    }
                     rememberOutcome(changes, record, Tombstones.versionOf(record.headers()));
                     applied++;
                     bytes += record.key().length;

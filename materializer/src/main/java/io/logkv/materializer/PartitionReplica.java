@@ -3,6 +3,7 @@ package io.logkv.materializer;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -60,6 +61,22 @@ public final class PartitionReplica {
             }
             byte[] bytes = store.get(key);
             return bytes == null ? null : RecordEnvelope.decode(bytes);
+        } finally {
+            open.readLock().unlock();
+        }
+    }
+
+    /**
+     * Entries of this replica's expiry index due at {@code nowMs}, soonest first, at most {@code limit}: each
+     * names a key whose value expired then, unless a later write or a delete has replaced that value.
+     */
+    public List<PartitionStore.ExpiryEntry> expiriesDue(long nowMs, int limit) {
+        open.readLock().lock();
+        try {
+            if (closed) {
+                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
+            }
+            return store.expiriesDue(nowMs, limit);
         } finally {
             open.readLock().unlock();
         }

@@ -1,5 +1,7 @@
 package io.logkv.materializer;
 
+import io.logkv.core.MalformedEnvelopeException;
+import io.logkv.core.RecordEnvelope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -7,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.stream.Stream;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.MutableColumnFamilyOptions;
@@ -24,16 +29,28 @@ import org.rocksdb.WriteBatch;
  * One RocksDB store holding one partition's replica, and the log position it has applied.
  *
  * <p>Data keys are the record key behind a {@code 0x01} byte; the first outcomes of writes that carried an
- * idempotency key sit behind {@code 0x02}; the applied position sits under the single key {@code 0x00}. Both are written in the same batch, and the store has one column family, so whatever
- * RocksDB persists (with the WAL off, a prefix of the batches) has a position that matches its data.
+ * idempotency key sit behind {@code 0x02}; the expiry index (expiry time, big-endian, then the record key,
+ * so that the keys due first come first) sits behind {@code 0x03}; the applied position sits under the
+ * single key {@code 0x00}. All are written in the same batch, and the store has one column family, so
+ * whatever RocksDB persists (with the WAL off, a prefix of the batches) has a position that matches its data.
+ *
+ * <p>The expiry index gains an entry whenever a value with an expiry is applied; an entry leaves it when an
+ * expiry tombstone for it is applied ({@link Batch#forgetExpiry}), or, once due, when the compactor finds that
+ * the key no longer holds that value (a later write or a client's delete). So an entry may outlive its
+ * value, never the reverse: every value with an expiry has its entry.
  */
 public final class PartitionStore implements AutoCloseable {
 
     private static final byte[] POSITION_KEY = {0x00};
     private static final byte[] INGEST_POSITION_KEY = {0x00, 0x01};
     private static final byte[] APPLIED_AT_KEY = {0x00, 0x02};
+    /** Present once the expiry index covers every value in the store (stores written before it get it built at open). */
+    private static final byte[] EXPIRY_INDEX_VERSION_KEY = {0x00, 0x03};
+    private static final byte[] EXPIRY_INDEX_V1 = {1};
     private static final byte DATA_PREFIX = 0x01;
     private static final byte IDEMPOTENCY_PREFIX = 0x02;
+    private static final byte EXPIRY_PREFIX = 0x03;
+    private static final byte[] NOTHING = new byte[0];
 
     private final Path directory;
     private final StoreResources resources;
@@ -63,12 +80,36 @@ public final class PartitionStore implements AutoCloseable {
             byte[] position = db.get(POSITION_KEY);
             byte[] ingestPosition = db.get(INGEST_POSITION_KEY);
             byte[] appliedAt = db.get(APPLIED_AT_KEY);
+            if (db.get(EXPIRY_INDEX_VERSION_KEY) == null) {
+                indexExpiries(db, resources);
+            }
             return new PartitionStore(directory, resources, options, db, position == null ? 0L : ByteBuffer.wrap(position).getLong(),
                     ingestPosition == null ? 0L : ByteBuffer.wrap(ingestPosition).getLong(),
                     appliedAt == null ? 0L : ByteBuffer.wrap(appliedAt).getLong());
         } catch (RocksDBException | IOException e) {
             options.close();
             throw new IllegalStateException("could not open the replica store in " + directory, e);
+        }
+    }
+
+    /**
+     * Builds the expiry index of a store written before there was one (a scan of every value, once), and
+     * marks the store as indexed; for a new store only the mark.
+     */
+    private static void indexExpiries(RocksDB db, StoreResources resources) throws RocksDBException {
+        try (ReadOptions read = new ReadOptions().setFillCache(false);
+             RocksIterator it = db.newIterator(read);
+             WriteBatch batch = new WriteBatch()) {
+            for (it.seek(new byte[] {DATA_PREFIX}); it.isValid() && it.key()[0] == DATA_PREFIX; it.next()) {
+                byte[] value = it.value();
+                long expiresAt = expiryOf(value);
+                if (expiresAt != RecordEnvelope.NO_EXPIRY) {
+                    byte[] key = it.key();
+                    batch.put(expiryKey(expiresAt, key, 1), NOTHING);
+                }
+            }
+            batch.put(EXPIRY_INDEX_VERSION_KEY, EXPIRY_INDEX_V1);
+            db.write(resources.writeOptions(), batch);
         }
     }
 
@@ -103,6 +144,47 @@ public final class PartitionStore implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new IllegalStateException("replica read failed in " + directory, e);
         }
+    }
+
+    /**
+     * Entries of the expiry index due at {@code nowMs}, soonest first, at most {@code limit}: values that
+     * expired at or before then, or entries their values have outlived.
+     */
+    public List<ExpiryEntry> expiriesDue(long nowMs, int limit) {
+        List<ExpiryEntry> due = new ArrayList<>();
+        try (ReadOptions read = new ReadOptions().setFillCache(false);
+             RocksIterator it = db.newIterator(read)) {
+            for (it.seek(new byte[] {EXPIRY_PREFIX}); it.isValid() && due.size() < limit; it.next()) {
+                byte[] entry = it.key();
+                if (entry[0] != EXPIRY_PREFIX) {
+                    break;
+                }
+                long expiresAt = ByteBuffer.wrap(entry, 1, Long.BYTES).getLong();
+                if (expiresAt > nowMs) {
+                    break;
+                }
+                due.add(new ExpiryEntry(expiresAt, Arrays.copyOfRange(entry, 1 + Long.BYTES, entry.length)));
+            }
+        }
+        return due;
+    }
+
+    /** Whether the expiry index has an entry for {@code key} expiring at {@code expiresAtMs}. */
+    public boolean hasExpiryEntry(long expiresAtMs, byte[] key) {
+        try {
+            return db.get(resources.readOptions(), expiryKey(expiresAtMs, key, 0)) != null;
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("replica read failed in " + directory, e);
+        }
+    }
+
+    /**
+     * One entry of the expiry index.
+     *
+     * @param expiresAtMs when the value it was made for expires
+     * @param key         the record key
+     */
+    public record ExpiryEntry(long expiresAtMs, byte[] key) {
     }
 
     /** A batch of changes that will reach the store together with the position it leads to. */
@@ -232,6 +314,24 @@ public final class PartitionStore implements AutoCloseable {
         }
     }
 
+    /** The index key of {@code key} (from {@code from} on: 1 for a data key, 0 for a record key) expiring at {@code expiresAtMs}. */
+    private static byte[] expiryKey(long expiresAtMs, byte[] key, int from) {
+        byte[] entry = new byte[1 + Long.BYTES + key.length - from];
+        entry[0] = EXPIRY_PREFIX;
+        ByteBuffer.wrap(entry, 1, Long.BYTES).putLong(expiresAtMs);
+        System.arraycopy(key, from, entry, 1 + Long.BYTES, key.length - from);
+        return entry;
+    }
+
+    /** The expiry of a stored envelope; none for bytes that are not a well-formed one (never stored by an owner). */
+    private static long expiryOf(byte[] envelope) {
+        try {
+            return RecordEnvelope.expiresAtOf(envelope);
+        } catch (MalformedEnvelopeException e) {
+            return RecordEnvelope.NO_EXPIRY;
+        }
+    }
+
     private static byte[] dataKey(byte[] key) {
         return prefixed(DATA_PREFIX, key);
     }
@@ -247,9 +347,23 @@ public final class PartitionStore implements AutoCloseable {
     public final class Batch implements AutoCloseable {
         private final WriteBatch batch = new WriteBatch();
 
+        /** Stores a value (an envelope); one with an expiry gets its entry in the expiry index. */
         public void put(byte[] key, byte[] envelope) {
             try {
                 batch.put(dataKey(key), envelope);
+                long expiresAt = expiryOf(envelope);
+                if (expiresAt != RecordEnvelope.NO_EXPIRY) {
+                    batch.put(expiryKey(expiresAt, key, 0), NOTHING);
+                }
+            } catch (RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Drops the expiry index's entry for {@code key} expiring at {@code expiresAtMs}. */
+        public void forgetExpiry(long expiresAtMs, byte[] key) {
+            try {
+                batch.delete(expiryKey(expiresAtMs, key, 0));
             } catch (RocksDBException e) {
                 throw new IllegalStateException(e);
             }
@@ -288,6 +402,15 @@ public final class PartitionStore implements AutoCloseable {
             try {
                 batch.put(POSITION_KEY, ByteBuffer.allocate(Long.BYTES).putLong(position).array());
                 batch.put(APPLIED_AT_KEY, ByteBuffer.allocate(Long.BYTES).putLong(System.currentTimeMillis()).array());
+                db.write(resources.writeOptions(), batch);
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("replica write failed in " + directory, e);
+            }
+        }
+
+        /** Writes the changes alone: for index upkeep that leads to no new position. */
+        public void commitWithoutPosition() {
+            try {
                 db.write(resources.writeOptions(), batch);
             } catch (RocksDBException e) {
                 throw new IllegalStateException("replica write failed in " + directory, e);

@@ -2,6 +2,8 @@ package io.logkv.materializer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.Version;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -30,6 +32,72 @@ class PartitionStoreTest {
             assertThat(new String(store.get(bytes("a")), StandardCharsets.UTF_8)).isEqualTo("1");
             assertThat(store.get(bytes("missing"))).isNull();
         }
+    }
+
+    @Test
+    void valuesWithAnExpiryAreIndexedByTimeAndAnExpiryTombstoneDropsTheirEntry() {
+        try (PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources)) {
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("late"), envelope(3_000));
+                batch.put(bytes("early"), envelope(1_000));
+                batch.put(bytes("never"), envelope(RecordEnvelope.NO_EXPIRY));
+                batch.commit(3);
+            }
+            assertThat(keys(store.expiriesDue(2_000, 10))).containsExactly("early");
+            assertThat(keys(store.expiriesDue(5_000, 10))).containsExactly("early", "late");
+            assertThat(keys(store.expiriesDue(5_000, 1))).containsExactly("early");
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.delete(bytes("early"));
+                batch.forgetExpiry(1_000, bytes("early"));
+                batch.commit(4);
+            }
+            assertThat(keys(store.expiriesDue(5_000, 10))).containsExactly("late");
+            assertThat(store.digest()).as("the index is not content").isEqualTo(digestOf(dir.resolve("same"), "late", 3_000, "never", 0));
+        }
+    }
+
+    @Test
+    void aStoreWrittenBeforeTheExpiryIndexGetsItBuiltWhenOpened() throws Exception {
+        Path old = dir.resolve("old");
+        java.nio.file.Files.createDirectories(old);
+        try (org.rocksdb.Options options = new org.rocksdb.Options().setCreateIfMissing(true);
+             org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, old.toString())) {
+            db.put(new byte[] {0x00}, java.nio.ByteBuffer.allocate(8).putLong(12).array());
+            db.put(prefixed("expiring"), envelope(4_000));
+            db.put(prefixed("lasting"), envelope(RecordEnvelope.NO_EXPIRY));
+        }
+        try (PartitionStore store = PartitionStore.open(old, resources)) {
+            assertThat(store.persistedPosition()).isEqualTo(12);
+            assertThat(keys(store.expiriesDue(Long.MAX_VALUE, 10))).containsExactly("expiring");
+            assertThat(store.hasExpiryEntry(4_000, bytes("expiring"))).isTrue();
+        }
+    }
+
+    private String digestOf(Path path, String key1, long expiry1, String key2, long expiry2) {
+        try (PartitionStore store = PartitionStore.open(path, resources)) {
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes(key1), envelope(expiry1));
+                batch.put(bytes(key2), envelope(expiry2));
+                batch.commit(1);
+            }
+            return store.digest();
+        }
+    }
+
+    private static byte[] envelope(long expiresAt) {
+        return new RecordEnvelope(new Version(1, 1), expiresAt, "text/plain", bytes("v")).encode();
+    }
+
+    private static byte[] prefixed(String key) {
+        byte[] raw = bytes(key);
+        byte[] data = new byte[raw.length + 1];
+        data[0] = 0x01;
+        System.arraycopy(raw, 0, data, 1, raw.length);
+        return data;
+    }
+
+    private static java.util.List<String> keys(java.util.List<PartitionStore.ExpiryEntry> entries) {
+        return entries.stream().map(e -> new String(e.key(), StandardCharsets.UTF_8)).toList();
     }
 
     @Test

@@ -32,7 +32,8 @@ public record LogKvProperties(
         @DefaultValue Truth truth,
         @DefaultValue Namespaces namespaces,
         @DefaultValue Writer writer,
-        @DefaultValue Replicas replicas) {
+        @DefaultValue Replicas replicas,
+        @DefaultValue Compactor compactor) {
 
     /**
      * @param bootstrapServers the Kafka brokers
@@ -55,10 +56,18 @@ public record LogKvProperties(
     /**
      * @param replicationFactor replicas of each truth partition (at least 3)
      * @param minInsyncReplicas replicas that must hold a write before it is acknowledged (at least 2)
+     * @param tombstoneRetention {@code delete.retention.ms} of new truth topics: how long the cleaner keeps a
+     *                          tombstone; must exceed {@code logkv.replicas.max-resume-age}
+     * @param segmentAge        {@code segment.ms} of new truth topics: a segment becomes cleanable this long
+     *                          after its first record at the latest
+     * @param minCompactionLag  {@code min.compaction.lag.ms} of new truth topics
      */
     public record Truth(
             @DefaultValue("3") int replicationFactor,
-            @DefaultValue("2") int minInsyncReplicas) {
+            @DefaultValue("2") int minInsyncReplicas,
+            @DefaultValue("24h") Duration tombstoneRetention,
+            @DefaultValue("6h") Duration segmentAge,
+            @DefaultValue("0s") Duration minCompactionLag) {
     }
 
     /**
@@ -143,5 +152,19 @@ public record LogKvProperties(
             @DefaultValue("200ms") Duration hedgeAfter,
             @DefaultValue("1000") int maxBatchKeys,
             @DefaultValue("20h") Duration maxResumeAge) {
+    }
+
+    /**
+     * @param expiryEnabled     whether this node writes tombstones for the expired keys of the partitions it owns
+     * @param scanInterval      time between two passes over the owned replicas' expiry indexes
+     * @param expiriesPerSecond expiry tombstones this node writes per second at most (expired keys read as 404
+     *                          before their tombstone, so a backlog costs space, not correctness)
+     * @param writeTimeout      how long a pass waits for its tombstones to be committed and applied
+     */
+    public record Compactor(
+            @DefaultValue("true") boolean expiryEnabled,
+            @DefaultValue("1s") Duration scanInterval,
+            @DefaultValue("1000") int expiriesPerSecond,
+            @DefaultValue("10s") Duration writeTimeout) {
     }
 }

@@ -1,5 +1,7 @@
 package io.logkv.query;
 
+import io.logkv.compactor.CompactorSettings;
+import io.logkv.compactor.ExpiryCompactor;
 import io.logkv.core.HybridClock;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.query.cluster.ClusterReplicas;
@@ -13,6 +15,7 @@ import io.logkv.writer.NamespaceRegistryWriter;
 import io.logkv.writer.OwnerDirectory;
 import io.logkv.writer.OwnerSettings;
 import io.logkv.writer.PartitionOwner;
+import io.logkv.writer.TruthCompaction;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,8 +47,15 @@ public class NodeConfiguration {
     @Bean
     TruthTopics truthTopics(Admin admin, LogKvProperties props) {
         int maxMessageBytes = (int) props.limits().maxValueBytes().toBytes() + RECORD_OVERHEAD_BYTES;
-        return new TruthTopics(admin, new TruthTopicRequirements(props.truth().replicationFactor(),
-                props.truth().minInsyncReplicas(), maxMessageBytes), props.kafka().adminTimeout());
+        LogKvProperties.Truth truth = props.truth();
+        if (truth.tombstoneRetention().compareTo(props.replicas().maxResumeAge()) <= 0) {
+            // A replica resuming from further back than tombstones are kept could miss a delete for good.
+            throw new IllegalArgumentException("logkv.truth.tombstone-retention (" + truth.tombstoneRetention()
+                    + ") must exceed logkv.replicas.max-resume-age (" + props.replicas().maxResumeAge() + ")");
+        }
+        return new TruthTopics(admin, new TruthTopicRequirements(truth.replicationFactor(), truth.minInsyncReplicas(), maxMessageBytes,
+                new TruthCompaction(truth.tombstoneRetention(), truth.segmentAge(), truth.minCompactionLag())),
+                props.kafka().adminTimeout());
     }
 
     @Bean(destroyMethod = "close")
@@ -74,7 +84,7 @@ public class NodeConfiguration {
                 writer.commitLinger(),
                 writer.commitThreads());
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
-                ns -> catalog.settings(ns).map(NamespaceSettings::partitions).orElse(0), meters);
+                ns -> catalog.settings(ns).orElse(null), meters);
         int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
         return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters);
     }
@@ -114,6 +124,15 @@ public class NodeConfiguration {
     @Bean(destroyMethod = "close")
     NamespaceCatalog namespaceCatalog(LogKvProperties props) {
         return new NamespaceCatalog(props.kafka().bootstrapServers(), "logkv-catalog-" + props.nodeId());
+    }
+
+    @Bean(initMethod = "start", destroyMethod = "close")
+    ExpiryCompactor expiryCompactor(LogKvProperties props, LocalReplicas replicas, NamespaceCatalog catalog, PartitionOwner owner,
+                                    LogWriter writer, MeterRegistry meters) {
+        LogKvProperties.Compactor compactor = props.compactor();
+        return new ExpiryCompactor(new CompactorSettings(compactor.expiryEnabled(), compactor.scanInterval(),
+                compactor.expiriesPerSecond(), compactor.writeTimeout()), replicas, catalog, owner, writer, meters,
+                System::currentTimeMillis);
     }
 
     @Bean

@@ -3,10 +3,10 @@ package io.logkv.query;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
-import io.logkv.core.Version;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.writer.StateLookup;
+import io.logkv.writer.StoredVersion;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,9 +20,9 @@ final class ReplicaStateLookup implements StateLookup {
     }
 
     @Override
-    public Version currentVersion(NamespaceName namespace, int partition, byte[] key) {
+    public StoredVersion stored(NamespaceName namespace, int partition, byte[] key) {
         RecordEnvelope envelope = replica(namespace, partition).read(key);
-        return envelope == null || envelope.isExpiredAt(System.currentTimeMillis()) ? null : envelope.version();
+        return envelope == null ? null : new StoredVersion(envelope.version(), envelope.expiresAtMs());
     }
 
     @Override
