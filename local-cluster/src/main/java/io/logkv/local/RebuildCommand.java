@@ -41,6 +41,10 @@ final class RebuildCommand implements Callable<Integer> {
     @Option(names = "--partition", paramLabel = "N", description = "Rebuild only this partition (default: every replica the node holds).")
     Integer partition;
 
+    @Option(names = "--from-snapshot", description = {"Seed the replicas from the newest usable snapshot in the node's snapshot store",
+            "and replay only the log after it (a full replay, with the reason, when there is none)."})
+    boolean fromSnapshot;
+
     @Option(names = "--no-verify", description = "Do not compare the rebuilt replicas' digests with their peers' afterwards.")
     boolean noVerify;
 
@@ -60,6 +64,9 @@ final class RebuildCommand implements Callable<Integer> {
         String base = url.replaceAll("/+$", "");
         String path = partition == null ? "/v1/admin/namespaces/" + namespace + "/rebuild"
                 : "/v1/admin/namespaces/" + namespace + "/partitions/" + partition + "/rebuild";
+        if (fromSnapshot) {
+            path += "?from=snapshot";
+        }
         HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()));
         if (started.statusCode() != 202) {
             err.println("rebuild refused (" + started.statusCode() + "): " + detail(started.body()));
@@ -118,6 +125,12 @@ final class RebuildCommand implements Callable<Integer> {
         }
         out.println();
         out.println("rebuild done");
+        JsonNode held = JSON.readTree(send(HttpRequest.newBuilder(URI.create(base + "/v1/admin/replicas")).GET()).body()).path("replicas");
+        for (JsonNode r : held) {
+            if (r.path("namespace").asString().equals(namespace) && partitions.contains(r.path("partition").asInt())) {
+                out.printf(Locale.ROOT, "partition %d: %s%n", r.path("partition").asInt(), r.path("origin").asString());
+            }
+        }
         if (noVerify) {
             return 0;
         }

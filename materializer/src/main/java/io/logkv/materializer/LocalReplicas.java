@@ -57,6 +57,10 @@ public final class LocalReplicas implements AutoCloseable {
     private final ExecutorService digester;
     private final MeterRegistry meters;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    /** Partitions whose store is being seeded (a snapshot restore) before the replica opens. */
+    private final Set<TopicPartition> seeding = ConcurrentHashMap.newKeySet();
+    private final ExecutorService seeder;
+    private volatile ReplicaSeeds seeds = ReplicaSeeds.NONE;
     private final AtomicInteger waiters = new AtomicInteger();
     private final Counter appliedRecords;
     private final Counter malformedRecords;
@@ -71,6 +75,11 @@ public final class LocalReplicas implements AutoCloseable {
         this.meters = meters;
         this.digester = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "logkv-replica-digests");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.seeder = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "logkv-replica-seeding");
             thread.setDaemon(true);
             return thread;
         });
@@ -95,8 +104,7 @@ public final class LocalReplicas implements AutoCloseable {
             List<TopicPartition> added = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 TopicPartition tp = new TopicPartition(namespace.truthTopic(), p);
-                if (!replicas.containsKey(tp)) {
-                    openReplica(tp);
+                if (!replicas.containsKey(tp) && !seeding.contains(tp) && openReplica(tp) != null) {
                     added.add(tp);
                 }
             }
@@ -108,8 +116,7 @@ public final class LocalReplicas implements AutoCloseable {
     public CompletableFuture<Void> ensure(NamespaceName namespace, int partition) {
         TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
         return submit(() -> {
-            if (!replicas.containsKey(tp)) {
-                openReplica(tp);
+            if (!replicas.containsKey(tp) && !seeding.contains(tp) && openReplica(tp) != null) {
                 reassign(List.of(tp));
             }
         });
@@ -130,11 +137,12 @@ public final class LocalReplicas implements AutoCloseable {
         return submit(() -> {
             List<TopicPartition> added = new ArrayList<>();
             for (TopicPartition tp : wanted) {
-                if (!replicas.containsKey(tp) && NamespaceName.ofTopic(tp.topic()) != null) {
-                    openReplica(tp);
+                if (!replicas.containsKey(tp) && !seeding.contains(tp) && NamespaceName.ofTopic(tp.topic()) != null
+                        && openReplica(tp) != null) {
                     added.add(tp);
                 }
             }
+            seeding.removeIf(tp -> !wanted.contains(tp));
             List<TopicPartition> released = replicas.keySet().stream().filter(tp -> !wanted.contains(tp)).toList();
             for (TopicPartition tp : released) {
                 closeReplica(tp, true);
@@ -148,11 +156,28 @@ public final class LocalReplicas implements AutoCloseable {
     }
 
     /**
+     * Lets replicas that start from nothing (new here, wiped, too old to resume) be seeded from a snapshot and
+     * replay only the log after it. Set once, before replicas open.
+     */
+    public void seedFrom(ReplicaSeeds seeds) {
+        this.seeds = seeds;
+    }
+
+    /**
      * Wipes this node's replica of a partition and replays it from the start of the log, with progress
      * in {@link #rebuilds()}, the logs and the {@code logkv.replica.rebuild.*} gauges. While it replays,
      * the replica does not count as {@linkplain PartitionReplica#serving() serving}.
      */
     public CompletableFuture<RebuildProgress> rebuild(NamespaceName namespace, int partition) {
+        return rebuild(namespace, partition, false);
+    }
+
+    /**
+     * Wipes this node's replica of a partition and rebuilds it: from the start of the log, or, with
+     * {@code fromSnapshot}, from the newest usable snapshot and the log after it (a full replay when there is
+     * none, saying why in the replica's {@linkplain PartitionReplica#origin() origin}).
+     */
+    public CompletableFuture<RebuildProgress> rebuild(NamespaceName namespace, int partition, boolean fromSnapshot) {
         TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
         CompletableFuture<RebuildProgress> started = new CompletableFuture<>();
         submit(() -> {
@@ -166,14 +191,19 @@ public final class LocalReplicas implements AutoCloseable {
             }
             long end = endOffset(tp);
             closeReplica(tp, true);
-            PartitionReplica fresh = openReplica(tp);
-            consumer.assign(List.copyOf(replicas.keySet()));
-            consumer.seek(tp, 0);
-            fresh.openedAgainst(end);
             RebuildProgress progress = new RebuildProgress(namespace, partition, end);
             rebuilds.put(tp, progress);
             registerRebuildGauges(tp);
-            log.info("event=rebuild_started partition={} target_position={}", tp, end);
+            log.info("event=rebuild_started partition={} target_position={} from={}", tp, end, fromSnapshot ? "snapshot" : "log");
+            if (fromSnapshot) {
+                consumer.assign(List.copyOf(replicas.keySet()));
+                startSeeding(tp, fresh -> fresh.openedAgainst(end));
+            } else {
+                PartitionReplica fresh = openStore(tp, "rebuilt by full replay");
+                consumer.assign(List.copyOf(replicas.keySet()));
+                consumer.seek(tp, 0);
+                fresh.openedAgainst(end);
+            }
             started.complete(progress);
         }).whenComplete((ignored, error) -> {
             if (error != null) {
@@ -274,20 +304,84 @@ public final class LocalReplicas implements AutoCloseable {
         return submit(() -> consumer.resume(List.of(new TopicPartition(namespace.truthTopic(), partition))));
     }
 
+    /**
+     * Opens this node's replica of a partition, resuming its store; or, when the replica has to start from
+     * nothing and seeds are configured, starts seeding its store and returns null (the replica opens, and
+     * joins the applying, when seeding is done).
+     */
     private PartitionReplica openReplica(TopicPartition tp) {
-        NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
-        PartitionStore store = PartitionStore.open(storeDirectory(tp), resources);
-        long idleMs = System.currentTimeMillis() - store.persistedAppliedAtMs();
-        if (store.persistedPosition() > 0 && idleMs > settings.maxResumeAge().toMillis()) {
-            // Compaction may have removed tombstones of keys this store still holds: replay from the start.
-            log.warn("event=replica_too_old_wiped partition={} idle_hours={} resume_position={}", tp, idleMs / 3_600_000,
-                    store.persistedPosition());
-            store.destroy();
-            store = PartitionStore.open(storeDirectory(tp), resources);
+        java.nio.file.Path directory = storeDirectory(tp);
+        boolean fresh = !java.nio.file.Files.exists(directory);
+        String origin = fresh ? "new here" : "resumed";
+        if (!fresh) {
+            PartitionStore store = PartitionStore.open(directory, resources);
+            long idleMs = System.currentTimeMillis() - store.persistedAppliedAtMs();
+            if (store.persistedPosition() > 0 && idleMs > settings.maxResumeAge().toMillis()) {
+                // Compaction may have removed tombstones of keys this store still holds: start again.
+                log.warn("event=replica_too_old_wiped partition={} idle_hours={} resume_position={}", tp, idleMs / 3_600_000,
+                        store.persistedPosition());
+                store.destroy();
+                fresh = true;
+                origin = "too old to resume (" + idleMs / 3_600_000 + " h idle)";
+            } else {
+                return register(tp, store, store.persistedPosition() > 0 ? "resumed at " + store.persistedPosition() : "new here");
+            }
         }
-        PartitionReplica replica = new PartitionReplica(namespace, tp.partition(), store, waiters, settings.maxWaiters());
+        if (seeds != ReplicaSeeds.NONE) {
+            startSeeding(tp, replica -> { });
+            return null;
+        }
+        return openStore(tp, origin + ": full replay");
+    }
+
+    private PartitionReplica openStore(TopicPartition tp, String origin) {
+        return register(tp, PartitionStore.open(storeDirectory(tp), resources), origin);
+    }
+
+    private PartitionReplica register(TopicPartition tp, PartitionStore store, String origin) {
+        PartitionReplica replica = new PartitionReplica(NamespaceName.ofTopic(tp.topic()), tp.partition(), store, waiters, settings.maxWaiters());
+        replica.origin(origin);
         replicas.put(tp, replica);
         return replica;
+    }
+
+    /**
+     * Seeds a partition's (absent) store on the seeding thread, then, on the applying thread, opens the
+     * replica from whatever the directory holds (the seed, or nothing: a full replay) and starts applying the
+     * log after it. A partition released meanwhile is not opened, and its seed is deleted.
+     */
+    private void startSeeding(TopicPartition tp, java.util.function.Consumer<PartitionReplica> opened) {
+        seeding.add(tp);
+        NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
+        java.nio.file.Path directory = storeDirectory(tp);
+        ReplicaSeeds source = seeds;
+        seeder.execute(() -> {
+            ReplicaSeeds.Seeding result;
+            try {
+                result = source.seed(namespace, tp.partition(), directory);
+            } catch (RuntimeException e) {
+                result = ReplicaSeeds.Seeding.notSeeded("seeding failed: " + e.getMessage());
+            }
+            if (!result.seeded()) {
+                PartitionStore.deleteRecursively(directory);
+                log.info("event=replica_not_seeded partition={} reason=\"{}\"", tp, result.detail());
+            } else {
+                log.info("event=replica_seeded partition={} position={} from=\"{}\"", tp, result.position(), result.detail());
+            }
+            String origin = result.seeded() ? "snapshot: " + result.detail() : "full replay: " + result.detail();
+            submit(() -> {
+                if (replicas.containsKey(tp)) {
+                    return;
+                }
+                if (!seeding.remove(tp)) {
+                    PartitionStore.deleteRecursively(directory); // released while it was being seeded
+                    return;
+                }
+                PartitionReplica replica = openStore(tp, origin);
+                reassign(List.of(tp));
+                opened.accept(replica);
+            });
+        });
     }
 
     private void closeReplica(TopicPartition tp, boolean destroy) {
@@ -479,6 +573,7 @@ public final class LocalReplicas implements AutoCloseable {
             replicas.clear();
             consumer.close(Duration.ofSeconds(5));
             digester.shutdown();
+            seeder.shutdownNow();
             resources.close();
         }
     }

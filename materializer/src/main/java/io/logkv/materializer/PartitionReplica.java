@@ -26,6 +26,7 @@ public final class PartitionReplica {
     private volatile long caughtUpAtMs;
     private volatile long endAtOpen = -1;
     private volatile boolean serving;
+    private volatile String origin = "";
     private volatile boolean closed;
     private long persisted;
     private boolean bulkLoading;
@@ -80,6 +81,28 @@ public final class PartitionReplica {
         } finally {
             open.readLock().unlock();
         }
+    }
+
+    /** Writes a consistent copy of this replica's store into {@code target} (see {@link PartitionStore#checkpoint}). */
+    public void checkpoint(java.nio.file.Path target) {
+        open.readLock().lock();
+        try {
+            if (closed) {
+                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
+            }
+            store.checkpoint(target);
+        } finally {
+            open.readLock().unlock();
+        }
+    }
+
+    /** How this replica got its contents when it opened: resumed, seeded from a snapshot, or replayed (and why). */
+    public String origin() {
+        return origin;
+    }
+
+    void origin(String origin) {
+        this.origin = origin;
     }
 
     /** The first outcome of a write that carried {@code idempotencyKey}, or null. */

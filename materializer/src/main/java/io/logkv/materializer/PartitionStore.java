@@ -220,35 +220,40 @@ public final class PartitionStore implements AutoCloseable {
 
         /** SHA-256 over every (key length, value length, key, value) of the data keys, in key order. */
         public String digest() {
-            MessageDigest sha;
-            try {
-                sha = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
+            try (ReadOptions read = new ReadOptions().setSnapshot(snapshot).setFillCache(false)) {
+                return digestOf(db, read);
             }
-            ByteBuffer lengths = ByteBuffer.allocate(8);
-            try (ReadOptions read = new ReadOptions().setSnapshot(snapshot).setFillCache(false);
-                 RocksIterator it = db.newIterator(read)) {
-                for (it.seek(new byte[] {DATA_PREFIX}); it.isValid(); it.next()) {
-                    byte[] key = it.key();
-                    if (key[0] != DATA_PREFIX) {
-                        break;
-                    }
-                    byte[] value = it.value();
-                    lengths.clear();
-                    lengths.putInt(key.length - 1).putInt(value.length);
-                    sha.update(lengths.array());
-                    sha.update(key, 1, key.length - 1);
-                    sha.update(value);
-                }
-            }
-            return HexFormat.of().formatHex(sha.digest());
         }
 
         @Override
         public void close() {
             db.releaseSnapshot(snapshot);
         }
+    }
+
+    private static String digestOf(RocksDB db, ReadOptions read) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer lengths = ByteBuffer.allocate(8);
+        try (RocksIterator it = db.newIterator(read)) {
+            for (it.seek(new byte[] {DATA_PREFIX}); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (key[0] != DATA_PREFIX) {
+                    break;
+                }
+                byte[] value = it.value();
+                lengths.clear();
+                lengths.putInt(key.length - 1).putInt(value.length);
+                sha.update(lengths.array());
+                sha.update(key, 1, key.length - 1);
+                sha.update(value);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     /** The number of keys held, as RocksDB estimates it (cheap, approximate). */
@@ -277,6 +282,44 @@ public final class PartitionStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a consistent copy of the store into {@code target} (which must not exist): RocksDB's checkpoint,
+     * hard links where the file system allows. The copy holds a prefix of the applied batches, and with them
+     * the position they lead to ({@link #inspect}).
+     */
+    public void checkpoint(Path target) {
+        try (org.rocksdb.Checkpoint checkpoint = org.rocksdb.Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("could not checkpoint " + directory + " into " + target, e);
+        }
+    }
+
+    /**
+     * The position and content digest of a store copy (a checkpoint, or a restored snapshot), read without
+     * changing it.
+     */
+    public static Contents inspect(Path directory) {
+        try (Options options = new Options();
+             RocksDB db = RocksDB.openReadOnly(options, directory.toString())) {
+            byte[] position = db.get(POSITION_KEY);
+            try (ReadOptions read = new ReadOptions().setFillCache(false)) {
+                return new Contents(position == null ? 0L : ByteBuffer.wrap(position).getLong(), digestOf(db, read));
+            }
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("could not read the store copy in " + directory, e);
+        }
+    }
+
+    /**
+     * What a store holds.
+     *
+     * @param position the log position it has applied
+     * @param digest   its content digest ({@link #digest()})
+     */
+    public record Contents(long position, String digest) {
+    }
+
     /** Persists memtables, so a restart resumes from the latest applied position. */
     public void flush() {
         try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
@@ -303,7 +346,8 @@ public final class PartitionStore implements AutoCloseable {
         deleteRecursively(directory);
     }
 
-    static void deleteRecursively(Path directory) {
+    /** Deletes a directory and everything in it; nothing when it does not exist. */
+    public static void deleteRecursively(Path directory) {
         if (!Files.exists(directory)) {
             return;
         }

@@ -2,6 +2,11 @@ package io.logkv.query;
 
 import io.logkv.compactor.CompactorSettings;
 import io.logkv.compactor.ExpiryCompactor;
+import io.logkv.compactor.snapshot.DirectorySnapshotStore;
+import io.logkv.compactor.snapshot.ReplicaSnapshots;
+import io.logkv.compactor.snapshot.S3SnapshotStore;
+import io.logkv.compactor.snapshot.SnapshotSettings;
+import io.logkv.compactor.snapshot.SnapshotStore;
 import io.logkv.core.HybridClock;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.query.cluster.ClusterReplicas;
@@ -135,8 +140,31 @@ public class NodeConfiguration {
                 System::currentTimeMillis);
     }
 
+    /**
+     * Snapshots of replicas, when a store is configured: taken on schedule for the partitions this node owns,
+     * and used to seed replicas that start from nothing. Created before the node opens its replicas.
+     */
+    @Bean(destroyMethod = "close")
+    NodeSnapshots nodeSnapshots(LogKvProperties props, LocalReplicas replicas, PartitionOwner owner, MeterRegistry meters) {
+        LogKvProperties.Snapshots config = props.snapshots();
+        SnapshotStore store = switch (config.store()) {
+            case NONE -> null;
+            case DIRECTORY -> new DirectorySnapshotStore(config.directory());
+            case S3 -> S3SnapshotStore.connect(config.s3().endpoint(), config.s3().region(), config.s3().bucket(), config.s3().prefix(),
+                    config.s3().accessKey(), config.s3().secretKey(), config.s3().pathStyleAccess());
+        };
+        if (store == null) {
+            return new NodeSnapshots(null);
+        }
+        ReplicaSnapshots snapshots = new ReplicaSnapshots(store, replicas, owner::owned, new SnapshotSettings(config.interval(),
+                config.retain(), props.replicas().maxResumeAge(), props.dataDir().resolve("snapshot-work")), meters, System::currentTimeMillis);
+        replicas.seedFrom(snapshots);
+        snapshots.start();
+        return new NodeSnapshots(snapshots);
+    }
+
     @Bean
-    NodeStartup nodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
+    NodeStartup nodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics, NodeSnapshots snapshots,
                             NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, LogKvProperties props) {
         if (props.limits().maxValueBytes().toBytes() > Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES
                 || props.limits().maxKeyBytes() < 1) {

@@ -7,6 +7,7 @@ import io.logkv.materializer.RebuildProgress;
 import io.logkv.materializer.ReplicaDigest;
 import io.logkv.materializer.ReplicaUnavailableException;
 import io.logkv.query.LogKvProperties;
+import io.logkv.query.NodeSnapshots;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
 import io.logkv.query.api.Peers.ForwardedRequest;
 import io.logkv.query.cluster.ClusterReplicas;
@@ -51,9 +52,11 @@ public class AdminController {
     private final Peers peers;
     private final ObjectMapper json;
     private final LogKvProperties props;
+    private final NodeSnapshots snapshots;
 
     public AdminController(NamespaceResolver namespaces, LocalReplicas replicas, ClusterReplicas cluster, PartitionOwner owner,
-                           CommittedEnds committedEnds, Peers peers, ObjectMapper json, LogKvProperties props) {
+                           CommittedEnds committedEnds, Peers peers, ObjectMapper json, LogKvProperties props, NodeSnapshots snapshots) {
+        this.snapshots = snapshots;
         this.namespaces = namespaces;
         this.replicas = replicas;
         this.cluster = cluster;
@@ -82,13 +85,19 @@ public class AdminController {
         return Map.of("rebuilds", rebuildStatuses());
     }
 
-    /** Wipes this node's replica of one partition and replays it from the log; answers at once with its progress. */
+    /**
+     * Wipes this node's replica of one partition and rebuilds it, from the log ({@code from=log}, the
+     * default) or from the newest usable snapshot and the log after it ({@code from=snapshot}); answers at
+     * once with its progress.
+     */
     @PostMapping("/namespaces/{ns}/partitions/{partition}/rebuild")
-    public CompletableFuture<ResponseEntity<RebuildProgress.Status>> rebuild(@PathVariable String ns, @PathVariable String partition) {
+    public CompletableFuture<ResponseEntity<RebuildProgress.Status>> rebuild(@PathVariable String ns, @PathVariable String partition,
+                                                                             @RequestParam(required = false) String from) {
         ServedNamespace namespace = namespaces.resolve(ns);
         int p = partition(namespace, partition);
+        boolean fromSnapshot = fromSnapshot(from);
         refuseIfOwned(namespace, p);
-        return replicas.rebuild(namespace.name(), p)
+        return replicas.rebuild(namespace.name(), p, fromSnapshot)
                 .thenApply(progress -> ResponseEntity.status(HttpStatus.ACCEPTED)
                         .header("Location", "/v1/admin/rebuilds").body(progress.status()))
                 .exceptionally(error -> {
@@ -98,15 +107,17 @@ public class AdminController {
 
     /** Rebuilds every replica of the namespace this node holds, except those of partitions it owns as writer. */
     @PostMapping("/namespaces/{ns}/rebuild")
-    public CompletableFuture<ResponseEntity<Map<String, Object>>> rebuildAll(@PathVariable String ns) {
+    public CompletableFuture<ResponseEntity<Map<String, Object>>> rebuildAll(@PathVariable String ns,
+                                                                            @RequestParam(required = false) String from) {
         ServedNamespace namespace = namespaces.resolve(ns);
+        boolean fromSnapshot = fromSnapshot(from);
         List<CompletableFuture<RebuildProgress>> started = new ArrayList<>();
         List<Integer> skipped = new ArrayList<>();
         for (PartitionReplica replica : replicas.replicas(namespace.name())) {
             if (ownsHere(namespace, replica.partition())) {
                 skipped.add(replica.partition());
             } else {
-                started.add(replicas.rebuild(namespace.name(), replica.partition()));
+                started.add(replicas.rebuild(namespace.name(), replica.partition(), fromSnapshot));
             }
         }
         return CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).thenApply(done -> ResponseEntity
@@ -228,6 +239,20 @@ public class AdminController {
         throw error instanceof RuntimeException runtime ? runtime : new CompletionException(error);
     }
 
+    private boolean fromSnapshot(String from) {
+        if (from == null || from.equals("log")) {
+            return false;
+        }
+        if (from.equals("snapshot")) {
+            if (snapshots.snapshots().isEmpty()) {
+                throw new ApiProblem(HttpStatus.CONFLICT, "no-snapshot-store", "No snapshot store",
+                        "this node has no snapshot store (logkv.snapshots.store); rebuild from the log");
+            }
+            return true;
+        }
+        throw ApiProblem.badRequest("bad-rebuild-source", "from must be log or snapshot");
+    }
+
     private void refuseIfOwned(ServedNamespace namespace, int partition) {
         if (ownsHere(namespace, partition)) {
             throw new ApiProblem(HttpStatus.CONFLICT, "partition-owned-here", "Partition owned here",
@@ -290,12 +315,13 @@ public class AdminController {
      * @param lagMs           how long since it was last caught up (0 when it is, -1 while unknown)
      * @param serving         whether it answers reads (it has caught up since it opened)
      * @param estimatedKeys   keys held, as RocksDB estimates
+     * @param origin          how it got its contents when it opened: resumed, seeded from a snapshot, or replayed (and why)
      */
     public record ReplicaState(String namespace, int partition, long appliedPosition, long lagRecords, long lagMs, boolean serving,
-                               long estimatedKeys) {
+                               long estimatedKeys, String origin) {
         static ReplicaState of(PartitionReplica replica, long now) {
             return new ReplicaState(replica.namespace().value(), replica.partition(), replica.appliedPosition(), replica.lagRecords(),
-                    replica.lagMillis(now), replica.serving(), replica.estimatedKeys());
+                    replica.lagMillis(now), replica.serving(), replica.estimatedKeys(), replica.origin());
         }
     }
 

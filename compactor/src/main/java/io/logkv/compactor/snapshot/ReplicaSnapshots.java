@@ -1,0 +1,234 @@
+package io.logkv.compactor.snapshot;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.PartitionReplica;
+import io.logkv.materializer.PartitionStore;
+import io.logkv.materializer.ReplicaSeeds;
+import io.logkv.materializer.ReplicaUnavailableException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshots of replicas, taken and used.
+ *
+ * <p>Taken: every {@code interval}, the owner of each partition checkpoints its replica (RocksDB's
+ * checkpoint: a consistent prefix of the applied batches, with the position they lead to), reads the
+ * copy's position and digest back from the copy itself, and stores it with its manifest; the newest
+ * {@code retain} per partition are kept.
+ *
+ * <p>Used: a replica that starts from nothing is seeded from the newest snapshot that is usable, and
+ * replays only the log after its position. Usable means: a format this node knows; taken no longer ago
+ * than {@code max-age} (the replicas' maximum resume age, below the truth topics' tombstone retention:
+ * from an older position the log may have compacted away tombstones the copy never saw, and replaying past
+ * them would bring deleted keys back); and a copy whose position and digest, read back after loading,
+ * are the manifest's. Otherwise the next older snapshot is tried, and at the end the replica replays the
+ * whole log, with the reason in its origin and the node's log.
+ */
+public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaSnapshots.class);
+
+    private final SnapshotStore store;
+    private final LocalReplicas replicas;
+    private final Supplier<Set<TopicPartition>> owned;
+    private final SnapshotSettings settings;
+    private final LongSupplier clock;
+    private final Counter taken;
+    private final Counter seeded;
+    private final Counter refused;
+    private final ScheduledExecutorService scheduler;
+
+    /**
+     * @param owned the truth partitions this node owns (the partition owner's): only their replicas are
+     *              snapshotted on schedule, so each partition is snapshotted by one node
+     */
+    public ReplicaSnapshots(SnapshotStore store, LocalReplicas replicas, Supplier<Set<TopicPartition>> owned, SnapshotSettings settings,
+                            MeterRegistry meters, LongSupplier clock) {
+        this.store = store;
+        this.replicas = replicas;
+        this.owned = owned;
+        this.settings = settings;
+        this.clock = clock;
+        this.taken = Counter.builder("logkv.snapshots.taken").description("Replica snapshots stored by this node").register(meters);
+        this.seeded = Counter.builder("logkv.snapshots.seeded")
+                .description("Replicas this node seeded from a snapshot (replaying only the log after it)").register(meters);
+        this.refused = Counter.builder("logkv.snapshots.refused")
+                .description("Snapshots found but not used to seed a replica (too old, unknown format, digest mismatch)")
+                .register(meters);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "logkv-snapshots");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Starts taking snapshots every {@code interval} (none when it is zero). */
+    public void start() {
+        long interval = settings.interval().toMillis();
+        if (interval > 0) {
+            scheduler.scheduleWithFixedDelay(this::takeDue, interval, interval, TimeUnit.MILLISECONDS);
+        }
+        log.info("event=snapshots_configured store=\"{}\" interval={} retain={} max_age={}", store.location(), settings.interval(),
+                settings.retain(), settings.maxAge());
+    }
+
+    private void takeDue() {
+        try {
+            takeOwned(null);
+        } catch (RuntimeException e) {
+            log.warn("event=snapshots_failed error=\"{}\"", e.toString());
+        }
+    }
+
+    /**
+     * Snapshots the replicas of the partitions this node owns (of one namespace, or all when null) whose
+     * position moved since their newest snapshot; returns the snapshots stored.
+     */
+    public synchronized List<SnapshotManifest> takeOwned(NamespaceName only) {
+        List<SnapshotManifest> stored = new ArrayList<>();
+        List<TopicPartition> partitions = new ArrayList<>(owned.get());
+        partitions.sort(Comparator.comparing(TopicPartition::toString));
+        for (TopicPartition tp : partitions) {
+            NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
+            if (namespace == null || (only != null && !only.equals(namespace))) {
+                continue;
+            }
+            PartitionReplica replica = replicas.replica(namespace, tp.partition());
+            if (replica == null || !replica.serving()) {
+                continue;
+            }
+            List<SnapshotManifest> existing = store.list(namespace, tp.partition());
+            if (!existing.isEmpty() && existing.get(0).position() >= replica.appliedPosition()) {
+                continue;
+            }
+            try {
+                stored.add(take(replica));
+            } catch (ReplicaUnavailableException e) {
+                // Closed meanwhile (the partition moved): nothing to snapshot here.
+            }
+        }
+        return stored;
+    }
+
+    /** {@link #takeOwned} on the snapshot thread (a request must not wait on its own thread for copies to be stored). */
+    public java.util.concurrent.CompletableFuture<List<SnapshotManifest>> takeOwnedSoon(NamespaceName only) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> takeOwned(only), scheduler);
+    }
+
+    /** Where snapshots are kept. */
+    public String location() {
+        return store.location();
+    }
+
+    /** Checkpoints one replica, stores the copy with its manifest, and keeps only the newest {@code retain}. */
+    public SnapshotManifest take(PartitionReplica replica) {
+        Path work = settings.workDirectory().resolve("snapshot-" + UUID.randomUUID());
+        try {
+            Files.createDirectories(settings.workDirectory());
+            long started = System.nanoTime();
+            replica.checkpoint(work);
+            PartitionStore.Contents contents = PartitionStore.inspect(work);
+            SnapshotManifest manifest = new SnapshotManifest(replica.namespace(), replica.partition(), contents.position(),
+                    contents.digest(), SnapshotManifest.FORMAT_ROCKSDB_V1, clock.getAsLong(), DirectorySnapshotStore.filesOf(work));
+            store.save(manifest, work);
+            taken.increment();
+            long bytes = manifest.files().values().stream().mapToLong(Long::longValue).sum();
+            log.info("event=snapshot_taken partition={}-{} position={} bytes={} seconds={}", replica.namespace(), replica.partition(),
+                    manifest.position(), bytes, (System.nanoTime() - started) / 1e9);
+            prune(replica.namespace(), replica.partition());
+            return manifest;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not snapshot " + replica.namespace() + "-" + replica.partition(), e);
+        } finally {
+            PartitionStore.deleteRecursively(work);
+        }
+    }
+
+    private void prune(NamespaceName namespace, int partition) {
+        List<SnapshotManifest> all = store.list(namespace, partition);
+        for (SnapshotManifest old : all.subList(Math.min(settings.retain(), all.size()), all.size())) {
+            store.delete(old);
+        }
+    }
+
+    @Override
+    public Seeding seed(NamespaceName namespace, int partition, Path storeDirectory) {
+        List<SnapshotManifest> snapshots = store.list(namespace, partition);
+        if (snapshots.isEmpty()) {
+            return Seeding.notSeeded("no snapshot of " + namespace + "-" + partition + " in " + store.location());
+        }
+        List<String> reasons = new ArrayList<>();
+        for (SnapshotManifest snapshot : snapshots) {
+            String refusal = refusal(snapshot);
+            if (refusal == null) {
+                PartitionStore.deleteRecursively(storeDirectory);
+                long started = System.nanoTime();
+                store.load(snapshot, storeDirectory);
+                PartitionStore.Contents contents = PartitionStore.inspect(storeDirectory);
+                if (contents.position() == snapshot.position() && contents.digest().equals(snapshot.digest())) {
+                    seeded.increment();
+                    return new Seeding(true, snapshot.position(), "snapshot " + snapshot.id() + " at position " + snapshot.position()
+                            + ", taken " + ageText(snapshot) + " ago, loaded in " + String.format("%.1f", (System.nanoTime() - started) / 1e9) + " s");
+                }
+                refusal = "snapshot " + snapshot.id() + " does not match its manifest after loading (position " + contents.position()
+                        + ", digest " + contents.digest() + ")";
+                PartitionStore.deleteRecursively(storeDirectory);
+            }
+            refused.increment();
+            reasons.add(refusal);
+        }
+        return Seeding.notSeeded(String.join("; ", reasons));
+    }
+
+    /** Why a snapshot may not seed a replica, or null when it may. */
+    private String refusal(SnapshotManifest snapshot) {
+        if (snapshot.format() != SnapshotManifest.FORMAT_ROCKSDB_V1) {
+            return "snapshot " + snapshot.id() + " has format " + snapshot.format() + ", which this node does not know";
+        }
+        long ageMs = clock.getAsLong() - snapshot.createdAtMs();
+        if (ageMs > settings.maxAge().toMillis()) {
+            return "snapshot " + snapshot.id() + " was taken " + ageText(snapshot) + " ago, longer than " + settings.maxAge()
+                    + " (the tombstone window): the log may have dropped tombstones after its position";
+        }
+        return null;
+    }
+
+    private String ageText(SnapshotManifest snapshot) {
+        Duration age = Duration.ofMillis(Math.max(0, clock.getAsLong() - snapshot.createdAtMs()));
+        return age.toSeconds() < 120 ? age.toSeconds() + " s" : age.toMinutes() + " min";
+    }
+
+    /** The store's snapshots of a partition, newest first. */
+    public List<SnapshotManifest> list(NamespaceName namespace, int partition) {
+        return store.list(namespace, partition);
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        if (store instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.debug("event=snapshot_store_close_failed error=\"{}\"", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.logkv.compactor.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.Tombstones;
+import io.logkv.core.Version;
+import io.logkv.materializer.LocalReplicas;
+import io.logkv.materializer.PartitionReplica;
+import io.logkv.materializer.ReplicaDigest;
+import io.logkv.materializer.ReplicaSettings;
+import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.writer.TruthTopicRequirements;
+import io.logkv.writer.TruthTopics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A replica seeded from a snapshot and the log after it ends equal to one replayed from the start (their
+ * digests at the same position), and replays only the tail; for the directory store and for an S3 store
+ * (S3Proxy, a real S3 API server, on a file-system backend). A snapshot older than the tombstone window is
+ * refused, and the replica replays the whole log, saying why.
+ */
+@Tag("integration")
+class SnapshotBootstrapIT {
+
+    private static final int BEFORE = 3_000;
+    private static final int TAIL = 500;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void snapshotPlusTailEqualsAFullReplayFromADirectory() throws Exception {
+        roundTrip(new DirectorySnapshotStore(dir.resolve("snapshots")));
+    }
+
+    @Test
+    void snapshotPlusTailEqualsAFullReplayFromS3() throws Exception {
+        Properties backend = new Properties();
+        backend.setProperty("jclouds.filesystem.basedir", dir.resolve("s3-data").toString());
+        java.nio.file.Files.createDirectories(dir.resolve("s3-data"));
+        BlobStoreContext context = ContextBuilder.newBuilder("filesystem").overrides(backend)
+                .credentials("identity", "credential").build(BlobStoreContext.class);
+        S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "logkv-access", "logkv-secret").build();
+        proxy.start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> AbstractLifeCycle.STARTED.equals(proxy.getState()));
+            context.getBlobStore().createContainerInLocation(null, "snapshots-bucket");
+            try (S3SnapshotStore store = S3SnapshotStore.connect("http://127.0.0.1:" + proxy.getPort(), "us-east-1",
+                    "snapshots-bucket", "logkv/snapshots", "logkv-access", "logkv-secret", true)) {
+                roundTrip(store);
+            }
+        } finally {
+            proxy.stop();
+            context.close();
+        }
+    }
+
+    @Test
+    void aSnapshotOlderThanTheTombstoneWindowIsRefusedAndTheWholeLogReplayed() throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("old-snapshot");
+        SnapshotStore store = new DirectorySnapshotStore(dir.resolve("snapshots"));
+        produce(kafka, ns, 0, BEFORE, List.of());
+        try (LocalReplicas source = replicas(kafka, "source")) {
+            PartitionReplica replica = caughtUp(source, ns, BEFORE);
+            new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
+                    System::currentTimeMillis).take(replica);
+        }
+        // The node seeding from it thinks the snapshot is older than its tombstone window (a clock a day ahead).
+        long dayLater = System.currentTimeMillis() + TimeUnit.DAYS.toMillis(1);
+        try (LocalReplicas seeded = replicas(kafka, "too-late");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), () -> dayLater)) {
+            seeded.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(seeded, ns, BEFORE);
+            assertThat(replica.appliedSinceOpen()).as("the whole log replayed").isEqualTo(BEFORE);
+            assertThat(replica.origin()).startsWith("full replay").contains("tombstone window");
+        }
+    }
+
+    private void roundTrip(SnapshotStore store) throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("seeded");
+        produce(kafka, ns, 0, BEFORE, List.of());
+        SnapshotManifest taken;
+        try (LocalReplicas source = replicas(kafka, "source")) {
+            PartitionReplica replica = caughtUp(source, ns, BEFORE);
+            taken = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
+                    System::currentTimeMillis).take(replica);
+            assertThat(taken.position()).isGreaterThanOrEqualTo(BEFORE);
+            assertThat(store.list(ns, 0)).containsExactly(taken);
+        }
+        // The tail: new keys, rewrites and deletes of keys the snapshot holds, and expiry tombstones.
+        List<Integer> deleted = List.of(1, 2, 3, 500, 2_999);
+        produce(kafka, ns, BEFORE - 200, TAIL, deleted);
+        long tailRecords = TAIL + deleted.size();
+
+        ReplicaDigest full;
+        try (LocalReplicas replayed = replicas(kafka, "full-replay")) {
+            PartitionReplica replica = caughtUp(replayed, ns, BEFORE + tailRecords);
+            assertThat(replica.origin()).contains("full replay");
+            full = replayed.digestAt(ns, 0, replica.appliedPosition(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS);
+        }
+        try (LocalReplicas seeded = replicas(kafka, "seeded");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            seeded.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(seeded, ns, BEFORE + tailRecords);
+            assertThat(replica.origin()).startsWith("snapshot").contains(taken.id());
+            assertThat(replica.resumedFrom()).isEqualTo(taken.position());
+            assertThat(replica.appliedSinceOpen()).as("only the tail replayed").isEqualTo(tailRecords);
+            ReplicaDigest fromSnapshot = seeded.digestAt(ns, 0, full.position(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS);
+            assertThat(fromSnapshot).isEqualTo(full);
+            for (int key : deleted) {
+                assertThat(replica.read(key(key))).as("key %d, deleted after the snapshot", key).isNull();
+            }
+            assertThat(replica.expiriesDue(Long.MAX_VALUE, 10_000)).as("expiry index entries of deleted keys dropped")
+                    .noneMatch(entry -> new String(entry.key(), StandardCharsets.UTF_8).equals(new String(key(500), StandardCharsets.UTF_8)));
+        }
+    }
+
+    private SnapshotSettings settings(Duration maxAge) {
+        return new SnapshotSettings(Duration.ZERO, 2, maxAge, dir.resolve("work"));
+    }
+
+    private LocalReplicas replicas(KafkaTestCluster kafka, String name) {
+        return new LocalReplicas(new ReplicaSettings(kafka.bootstrapServers(), "snapshot-" + name, dir.resolve(name),
+                16 << 20, 8 << 20, 64 << 10, 2_000, 100, Duration.ofHours(20)), new SimpleMeterRegistry());
+    }
+
+    /** Replicates the namespace's one partition and waits until the replica holds {@code records} log records. */
+    private static PartitionReplica caughtUp(LocalReplicas replicas, NamespaceName ns, long records) throws Exception {
+        replicas.replicate(ns, 1).get(30, TimeUnit.SECONDS);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+            PartitionReplica replica = replicas.replica(ns, 0);
+            return replica != null && replica.appliedPosition() >= records && replica.lagRecords() == 0;
+        });
+        return replicas.replica(ns, 0);
+    }
+
+    /**
+     * Writes keys {@code from .. from+count-1} (each with an expiry an hour away), then a tombstone for each
+     * of {@code deleted} (expiry tombstones, naming the expiry they reclaim), in one transaction per 1,000.
+     */
+    private static void produce(KafkaTestCluster kafka, NamespaceName ns, int from, int count, List<Integer> deleted) {
+        new TruthTopics(kafka.admin(), new TruthTopicRequirements(3, 2, 2_000_000), Duration.ofSeconds(30)).ensure(ns.truthTopic(), 1);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "snapshot-loader-" + ns);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            records.add(new ProducerRecord<>(ns.truthTopic(), 0, key(i),
+                    new RecordEnvelope(new Version(System.nanoTime(), 1), expiry(i), "text/plain",
+                            ("value " + i + " " + from).getBytes(StandardCharsets.UTF_8)).encode()));
+        }
+        for (int i : deleted) {
+            records.add(new ProducerRecord<>(ns.truthTopic(), 0, key(i), null, List.of(
+                    Tombstones.versionHeader(new Version(System.nanoTime(), 1)),
+                    new RecordHeader(Tombstones.EXPIRED_AT_HEADER, java.nio.ByteBuffer.allocate(8).putLong(expiry(i)).array()))));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            for (int start = 0; start < records.size(); start += 1_000) {
+                producer.beginTransaction();
+                records.subList(start, Math.min(records.size(), start + 1_000)).forEach(producer::send);
+                producer.commitTransaction();
+            }
+        }
+    }
+
+    private static long expiry(int key) {
+        return 4_000_000_000_000L + key;
+    }
+
+    private static byte[] key(int i) {
+        return ("key-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static NamespaceName namespace(String prefix) {
+        return new NamespaceName(prefix + "-" + Long.toString(System.nanoTime(), 36));
+    }
+}
