@@ -26,6 +26,7 @@ public final class RebuildSpike {
     private static final String RAW = "raw consumer (baseline)";
     private static final String LOGKV = "LogKV LocalReplicas replay";
     private static final String LOGKV_LOOP = "diagnostic: LogKV's apply loop rebuilt with timers";
+    private static final String LOGKV_SNAPSHOT = "LogKV bootstrap from snapshot (empty tail)";
 
     private RebuildSpike() {
     }
@@ -49,9 +50,11 @@ public final class RebuildSpike {
             ReplicaReplay replay = new ReplicaReplay(bootstrap, workDir);
             StreamsTableRestore streams = new StreamsTableRestore(bootstrap, cluster.admin(), workDir);
             ReplayCostBreakdown breakdown = new ReplayCostBreakdown(bootstrap, workDir);
+            SnapshotBootstrap seeded = new SnapshotBootstrap(bootstrap, workDir);
             for (long size : settings.sizes()) {
                 LoadedTopic topic = loader.load(new NamespaceName("spike-" + size), settings.partitions(), size, settings.valueBytes());
                 Measurement build = streams.build(topic);
+                seeded.prepare(topic);
                 notes.add(String.format("Streams first build of %,d records by processing (not a restore, one run): %.2f s, %,.0f records/s",
                         size, build.seconds(), build.recordsPerSecond()));
                 for (int warmUp = 1; warmUp <= settings.warmUps() && size == settings.sizes().get(0); warmUp++) {
@@ -60,12 +63,14 @@ public final class RebuildSpike {
                     raw.scan(topic);
                     replay.replay(topic);
                     breakdown.replay(topic);
+                    seeded.bootstrap(topic);
                     streams.restore(topic, settings.streamThreads().get(0));
                 }
                 Map<String, CaseRuns> cases = new LinkedHashMap<>();
                 cases.put(RAW, new CaseRuns(RAW, size));
                 cases.put(LOGKV, new CaseRuns(LOGKV, size));
                 cases.put(LOGKV_LOOP, new CaseRuns(LOGKV_LOOP, size));
+                cases.put(LOGKV_SNAPSHOT, new CaseRuns(LOGKV_SNAPSHOT, size));
                 for (int threads : settings.streamThreads()) {
                     cases.put(streamsTotal(threads), new CaseRuns(streamsTotal(threads), size));
                     cases.put(streamsRestoreOnly(threads), new CaseRuns(streamsRestoreOnly(threads), size));
@@ -79,6 +84,7 @@ public final class RebuildSpike {
                     ReplayCostBreakdown.Breakdown split = breakdown.replay(topic);
                     splits.add(split);
                     cases.get(LOGKV_LOOP).add(report(LOGKV_LOOP, split.total()));
+                    cases.get(LOGKV_SNAPSHOT).add(report(LOGKV_SNAPSHOT, seeded.bootstrap(topic)));
                     System.out.println("    " + split.describe());
                     for (int threads : settings.streamThreads()) {
                         StreamsTableRestore.Restore restore = streams.restore(topic, threads);

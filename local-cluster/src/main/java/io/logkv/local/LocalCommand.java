@@ -158,11 +158,26 @@ final class LocalCommand implements Callable<Integer> {
         return null;
     }
 
+    /**
+     * The nodes of one machine share a snapshot directory under the data directory, so that a replica on one
+     * node can be seeded from another's snapshot; arguments given after {@code --} that set snapshot
+     * properties replace this.
+     */
+    static List<String> withLocalDefaults(Path data, List<String> arguments) {
+        if (arguments.stream().anyMatch(argument -> argument.startsWith("--logkv.snapshots."))) {
+            return arguments;
+        }
+        List<String> all = new ArrayList<>(List.of("--logkv.snapshots.store=directory",
+                "--logkv.snapshots.directory=" + data.resolve("snapshots")));
+        all.addAll(arguments);
+        return all;
+    }
+
     private boolean startNode(Path data, String nodeId, int nodePort) throws InterruptedException {
         out.println("starting LogKV " + nodeId + " on port " + nodePort + " ...");
         long startedAt = System.nanoTime();
         LogKvNodeProcess node = new LogKvNodeProcess(nodeId, nodePort, cluster.bootstrapServers(), data.resolve(nodeId),
-                nodeLog(data, nodeId), LogKvNodeProcess.Console.terminal(verbose), nodeArguments);
+                nodeLog(data, nodeId), LogKvNodeProcess.Console.terminal(verbose), withLocalDefaults(data, nodeArguments));
         try {
             node.start();
             started.add(node);

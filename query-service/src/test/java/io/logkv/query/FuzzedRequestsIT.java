@@ -86,9 +86,25 @@ class FuzzedRequestsIT {
             for (int p = 0; p < PARTITIONS; p++) {
                 partitions.add(new TopicPartition(NS.truthTopic(), p));
             }
+            // The compactor's expiry tombstones answer no client: each must follow the value it expires.
+            java.util.Map<String, Long> expiryOfLatestValue = new java.util.HashMap<>();
+            List<String> strayExpiries = new ArrayList<>();
             for (ConsumerRecord<byte[], byte[]> record : KafkaTestCluster.shared().readCommitted(partitions)) {
                 if (record.key() == null || record.key().length == 0) {
                     continue; // a progress marker
+                }
+                String key = new String(record.key(), StandardCharsets.UTF_8);
+                long expiredAt = io.logkv.core.Tombstones.expiredAtOf(record.headers());
+                if (record.value() == null && expiredAt != 0) {
+                    if (!Long.valueOf(expiredAt).equals(expiryOfLatestValue.remove(key))) {
+                        strayExpiries.add(key + " expired at " + expiredAt);
+                    }
+                    continue;
+                }
+                if (record.value() != null) {
+                    expiryOfLatestValue.put(key, RecordEnvelope.decode(record.value()).expiresAtMs());
+                } else {
+                    expiryOfLatestValue.remove(key);
                 }
                 String version = record.value() != null ? RecordEnvelope.decode(record.value()).version().text() : tombstoneVersion(record);
                 if (!acknowledgedVersions.contains(version)) {
@@ -97,6 +113,7 @@ class FuzzedRequestsIT {
             }
             assertThat(unacknowledged.size()).as("records in the log that no answer acknowledged: %s", unacknowledged)
                     .isLessThanOrEqualTo(ambiguousWrites.get());
+            assertThat(strayExpiries).as("expiry tombstones that follow no value with that expiry").isEmpty();
         } finally {
             clients.shutdownNow();
             node.close();

@@ -62,7 +62,8 @@ class SnapshotRebuildIT {
             assertThat(a.delete(ns.value(), "k-7").statusCode()).isIn(200, 204);
 
             // Rebuild on b the partition a owns (a node does not rebuild what it owns).
-            int partition = a.bean(PartitionOwner.class).owned().iterator().next().partition();
+            int partition = a.bean(PartitionOwner.class).owned().stream().filter(tp -> tp.topic().equals(ns.truthTopic()))
+                    .findFirst().orElseThrow().partition();
             HttpResponse<String> rebuild = b.send(HttpRequest.newBuilder(URI.create(
                     b.url("/v1/admin/namespaces/" + ns + "/partitions/" + partition + "/rebuild?from=snapshot")))
                     .POST(HttpRequest.BodyPublishers.noBody()));
