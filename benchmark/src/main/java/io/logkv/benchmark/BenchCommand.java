@@ -1,5 +1,6 @@
 package io.logkv.benchmark;
 
+import io.logkv.materializer.PartitionStore;
 import io.logkv.testkit.KafkaTestCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +129,7 @@ public final class BenchCommand implements Callable<Integer> {
                 cluster.close();
             }
             if (workDir == null) {
-                Directories.delete(work);
+                PartitionStore.deleteRecursively(work);
             }
         }
         write(new BenchReport(results, machine, commandLine(), startedAt));

@@ -1,5 +1,6 @@
 package io.logkv.benchmark;
 
+import io.logkv.materializer.PartitionStore;
 import io.logkv.core.NamespaceName;
 import io.logkv.testkit.KafkaTestCluster;
 import java.io.IOException;
@@ -104,7 +105,7 @@ public final class RebuildSpike {
                 notes.add(String.format("Streams restores of %,d records interrupted by a rebalance: %d", size, suspensions));
             }
         } finally {
-            Directories.delete(workDir);
+            PartitionStore.deleteRecursively(workDir);
         }
         System.out.println();
         System.out.println("## Results (median of " + settings.repeats() + " runs; times include client start-up unless noted)");

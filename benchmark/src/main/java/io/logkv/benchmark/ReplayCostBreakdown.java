@@ -104,7 +104,7 @@ final class ReplayCostBreakdown {
                     pollNanos, batchNanos, writeNanos, started + nanos - lastRecord);
         } finally {
             stores.values().forEach(PartitionStore::close);
-            Directories.delete(dataDir);
+            PartitionStore.deleteRecursively(dataDir);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.logkv.benchmark;
 
+import io.logkv.materializer.PartitionStore;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.materializer.ReplicaSettings;
@@ -69,7 +70,7 @@ final class ReplicaReplay {
         } finally {
             // Closing flushes memtables to disk; that is not part of catching up, so it is not timed.
             replicas.close();
-            Directories.delete(dataDir);
+            PartitionStore.deleteRecursively(dataDir);
         }
         return new Measurement(applied, Math.round(applied * topic.bytesPerRecord()), nanos, firstRecord - started, cpuUse);
     }

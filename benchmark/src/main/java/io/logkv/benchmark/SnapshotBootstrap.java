@@ -1,5 +1,6 @@
 package io.logkv.benchmark;
 
+import io.logkv.materializer.PartitionStore;
 import io.logkv.compactor.snapshot.DirectorySnapshotStore;
 import io.logkv.compactor.snapshot.ReplicaSnapshots;
 import io.logkv.compactor.snapshot.SnapshotSettings;
@@ -49,7 +50,7 @@ final class SnapshotBootstrap {
             }
         } finally {
             replicas.close();
-            Directories.delete(dataDir);
+            PartitionStore.deleteRecursively(dataDir);
         }
     }
 
@@ -71,7 +72,7 @@ final class SnapshotBootstrap {
             return new Measurement(topic.records(), topic.payloadBytes(), nanos, firstReady - started, CpuSample.since(cpu, nanos));
         } finally {
             replicas.close();
-            Directories.delete(dataDir);
+            PartitionStore.deleteRecursively(dataDir);
         }
     }
 

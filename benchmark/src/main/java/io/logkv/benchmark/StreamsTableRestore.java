@@ -1,5 +1,6 @@
 package io.logkv.benchmark;
 
+import io.logkv.materializer.PartitionStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -92,7 +93,7 @@ final class StreamsTableRestore {
             }
         } finally {
             close(streams);
-            Directories.delete(stateDir);
+            PartitionStore.deleteRecursively(stateDir);
         }
         long nanos = System.nanoTime() - started;
         Set<String> changelogs = topicsNamed(topic, "-changelog");
@@ -124,7 +125,7 @@ final class StreamsTableRestore {
             cpuUse = CpuSample.since(cpu, timer.lastEndNanos - started);
         } finally {
             close(streams);
-            Directories.delete(stateDir);
+            PartitionStore.deleteRecursively(stateDir);
         }
         if (restored < topic.records()) {
             throw new IllegalStateException("Streams restored " + restored + " records, expected " + topic.records());

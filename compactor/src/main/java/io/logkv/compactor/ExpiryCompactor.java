@@ -1,5 +1,6 @@
 package io.logkv.compactor;
 
+import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.core.RecordEnvelope;
@@ -93,11 +94,7 @@ public final class ExpiryCompactor implements AutoCloseable {
                 .description("Seconds since the oldest expiry still waiting for its tombstone on this node's owned partitions "
                         + "(after the last pass; 0 when none waits)")
                 .baseUnit("seconds").register(meters);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "logkv-compactor");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("logkv-compactor"));
     }
 
     /** Starts the passes, every {@code scan-interval}, when expiry is enabled. */

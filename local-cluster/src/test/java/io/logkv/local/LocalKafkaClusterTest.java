@@ -89,7 +89,8 @@ class LocalKafkaClusterTest {
             admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3)
                     .configs(Map.of("min.insync.replicas", "2")))).all().get();
 
-            TopicDescription topic = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC);
+            // A topic just created may not be known to the broker that answers the description yet.
+            TopicDescription topic = describedWithFullIsr(admin);
             assertThat(topic.partitions()).hasSize(3).allSatisfy(partition -> {
                 assertThat(partition.replicas()).hasSize(3);
                 assertThat(partition.isr()).hasSize(3);
@@ -101,6 +102,24 @@ class LocalKafkaClusterTest {
         List<RecordMetadata> written = writeAcksAll(10);
         assertThat(written).hasSize(10).allSatisfy(record -> assertThat(record.hasOffset()).isTrue());
         firstWrite = written.get(0);
+    }
+
+    /** The topic once every partition has its three replicas in sync: a topic just created may be unknown for a moment to the broker that answers. */
+    private static TopicDescription describedWithFullIsr(Admin admin) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                TopicDescription topic = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC);
+                if (topic.partitions().stream().allMatch(partition -> partition.isr().size() == 3) || System.nanoTime() > deadline) {
+                    return topic;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            Thread.sleep(100);
+        }
     }
 
     @Test

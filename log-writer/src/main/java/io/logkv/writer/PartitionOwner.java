@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.DaemonThreads;
 import io.logkv.core.HybridClock;
 import io.logkv.core.NamespaceName;
 import io.micrometer.core.instrument.Gauge;
@@ -100,9 +101,7 @@ public final class PartitionOwner implements AutoCloseable {
         }
         this.advertisedUrl = advertisedUrl;
         consumer = groupConsumer(settings, advertisedUrl);
-        loop = new Thread(this::run, "logkv-partition-owner");
-        loop.setDaemon(true);
-        loop.start();
+        loop = DaemonThreads.start("logkv-partition-owner", this::run);
     }
 
     /**

@@ -1,30 +1,21 @@
 package io.logkv.materializer;
 
+import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
-import io.logkv.core.IdempotentOutcome;
-import io.logkv.core.IngestHeaders;
 import io.logkv.core.RecordEnvelope;
-import io.logkv.core.Tombstones;
-import io.logkv.core.Version;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -33,66 +24,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The partition replicas this node holds, and the one thread that applies the log to them.
- *
- * <p>The thread reads every assigned partition with a {@code read_committed} consumer, so records of
- * aborted or still-open transactions (a fenced writer's, for instance) never reach a replica. For each
- * partition in a poll it writes the records and the consumer's new position in one RocksDB batch, then
- * wakes the reads waiting for that position.
+ * The partition replicas this node holds: which it holds (opening, seeding, releasing and rebuilding
+ * them), where each is, and the way in for everything done to them. The log is applied to them by one
+ * thread, {@link ReplicaApplier}; what a record does to a store is {@link RecordsToStore}; digests at exact
+ * positions are {@link ReplicaDigests}; rebuilds and their progress {@link ReplicaRebuilds}; seeding from
+ * snapshots {@link ReplicaSeeding}. Everything that changes the set of replicas runs as a command on the
+ * applying thread, between two polls.
  */
 public final class LocalReplicas implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalReplicas.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
-    private static final long POSITION_PERSIST_INTERVAL_MS = 5_000;
-    private static final long PROGRESS_INTERVAL_MS = 5_000;
 
     private final ReplicaSettings settings;
     private final StoreResources resources;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
-    private final Map<TopicPartition, RebuildProgress> rebuilds = new ConcurrentHashMap<>();
-    /** Digests asked for at positions not yet applied, by partition, lowest position first (applier thread only). */
-    private final Map<TopicPartition, List<PendingDigest>> pendingDigests = new HashMap<>();
-    private final ExecutorService digester;
-    private final MeterRegistry meters;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    /** Partitions whose store is being seeded (a snapshot restore) before the replica opens. */
-    private final Set<TopicPartition> seeding = ConcurrentHashMap.newKeySet();
-    private final ExecutorService seeder;
-    private volatile ReplicaSeeds seeds = ReplicaSeeds.NONE;
+    private final ReplicaRebuilds rebuilds;
+    private final ReplicaDigests digests = new ReplicaDigests();
+    private final ReplicaSeeding seeding = new ReplicaSeeding();
     private final AtomicInteger waiters = new AtomicInteger();
-    private final Counter appliedRecords;
-    private final Counter malformedRecords;
     private final Thread applier;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
-    private long lastPersistMs;
-    private ReplayProgress progress;
 
     public LocalReplicas(ReplicaSettings settings, MeterRegistry meters) {
         this.settings = settings;
-        this.meters = meters;
-        this.digester = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "logkv-replica-digests");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.seeder = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "logkv-replica-seeding");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.rebuilds = new ReplicaRebuilds(meters);
         this.resources = new StoreResources(settings.blockCacheBytes(), settings.writeBufferBytes(), settings.minBlobBytes());
         this.consumer = new KafkaConsumer<>(consumerConfig(settings), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.appliedRecords = Counter.builder("logkv.replica.applied").description("Log records applied to replicas").register(meters);
-        this.malformedRecords = Counter.builder("logkv.replica.malformed")
+        Counter appliedRecords = Counter.builder("logkv.replica.applied").description("Log records applied to replicas").register(meters);
+        Counter malformedRecords = Counter.builder("logkv.replica.malformed")
                 .description("Log records skipped because they are not envelopes").register(meters);
         meters.gauge("logkv.replica.waiting", waiters);
         meters.gauge("logkv.replica.block.cache.bytes", resources, StoreResources::blockCacheUsage);
-        this.applier = new Thread(this::run, "logkv-replica-applier");
-        this.applier.setDaemon(true);
-        this.applier.start();
+        ReplicaApplier loop = new ReplicaApplier(consumer, replicas, commands, new RecordsToStore(malformedRecords), digests, rebuilds,
+                appliedRecords, () -> running, error -> failure = error, this::closeAll);
+        this.applier = DaemonThreads.start("logkv-replica-applier", loop);
     }
 
     /**
@@ -104,7 +72,7 @@ public final class LocalReplicas implements AutoCloseable {
             List<TopicPartition> added = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 TopicPartition tp = new TopicPartition(namespace.truthTopic(), p);
-                if (!replicas.containsKey(tp) && !seeding.contains(tp) && openReplica(tp) != null) {
+                if (!replicas.containsKey(tp) && !seeding.inProgress(tp) && openReplica(tp) != null) {
                     added.add(tp);
                 }
             }
@@ -116,7 +84,7 @@ public final class LocalReplicas implements AutoCloseable {
     public CompletableFuture<Void> ensure(NamespaceName namespace, int partition) {
         TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
         return submit(() -> {
-            if (!replicas.containsKey(tp) && !seeding.contains(tp) && openReplica(tp) != null) {
+            if (!replicas.containsKey(tp) && !seeding.inProgress(tp) && openReplica(tp) != null) {
                 reassign(List.of(tp));
             }
         });
@@ -137,12 +105,12 @@ public final class LocalReplicas implements AutoCloseable {
         return submit(() -> {
             List<TopicPartition> added = new ArrayList<>();
             for (TopicPartition tp : wanted) {
-                if (!replicas.containsKey(tp) && !seeding.contains(tp) && NamespaceName.ofTopic(tp.topic()) != null
+                if (!replicas.containsKey(tp) && !seeding.inProgress(tp) && NamespaceName.ofTopic(tp.topic()) != null
                         && openReplica(tp) != null) {
                     added.add(tp);
                 }
             }
-            seeding.removeIf(tp -> !wanted.contains(tp));
+            seeding.keepOnly(wanted);
             List<TopicPartition> released = replicas.keySet().stream().filter(tp -> !wanted.contains(tp)).toList();
             for (TopicPartition tp : released) {
                 closeReplica(tp, true);
@@ -160,7 +128,7 @@ public final class LocalReplicas implements AutoCloseable {
      * replay only the log after it. Set once, before replicas open.
      */
     public void seedFrom(ReplicaSeeds seeds) {
-        this.seeds = seeds;
+        seeding.use(seeds);
     }
 
     /**
@@ -184,16 +152,14 @@ public final class LocalReplicas implements AutoCloseable {
             if (!replicas.containsKey(tp)) {
                 throw new ReplicaUnavailableException("this node holds no replica of " + tp);
             }
-            RebuildProgress running = rebuilds.get(tp);
-            if (running != null && !running.finished()) {
+            RebuildProgress running = rebuilds.running(tp);
+            if (running != null) {
                 started.complete(running);
                 return;
             }
             long end = endOffset(tp);
             closeReplica(tp, true);
-            RebuildProgress progress = new RebuildProgress(namespace, partition, end);
-            rebuilds.put(tp, progress);
-            registerRebuildGauges(tp);
+            RebuildProgress progress = rebuilds.start(tp, end);
             log.info("event=rebuild_started partition={} target_position={} from={}", tp, end, fromSnapshot ? "snapshot" : "log");
             if (fromSnapshot) {
                 consumer.assign(List.copyOf(replicas.keySet()));
@@ -228,9 +194,7 @@ public final class LocalReplicas implements AutoCloseable {
 
     /** The rebuilds this node has run since it started (running and finished), latest per partition. */
     public List<RebuildProgress> rebuilds() {
-        return rebuilds.values().stream()
-                .sorted(java.util.Comparator.comparing((RebuildProgress r) -> r.namespace().value()).thenComparingInt(RebuildProgress::partition))
-                .toList();
+        return rebuilds.all();
     }
 
     /**
@@ -246,18 +210,7 @@ public final class LocalReplicas implements AutoCloseable {
             if (replica == null) {
                 throw new ReplicaUnavailableException("this node holds no replica of " + tp);
             }
-            long applied = replica.appliedPosition();
-            if (applied > position) {
-                throw new PositionPassedException(tp, position, applied);
-            }
-            PendingDigest pending = new PendingDigest(position, digest);
-            if (applied == position) {
-                takeDigest(replica, pending);
-                return;
-            }
-            List<PendingDigest> queue = pendingDigests.computeIfAbsent(tp, k -> new ArrayList<>());
-            queue.add(pending);
-            queue.sort(java.util.Comparator.comparingLong(PendingDigest::position));
+            digests.ask(tp, replica, position, digest);
         }).whenComplete((ignored, error) -> {
             if (error != null) {
                 digest.completeExceptionally(error instanceof java.util.concurrent.CompletionException && error.getCause() != null
@@ -327,7 +280,7 @@ public final class LocalReplicas implements AutoCloseable {
                 return register(tp, store, store.persistedPosition() > 0 ? "resumed at " + store.persistedPosition() : "new here");
             }
         }
-        if (seeds != ReplicaSeeds.NONE) {
+        if (seeding.configured()) {
             startSeeding(tp, replica -> { });
             return null;
         }
@@ -346,34 +299,19 @@ public final class LocalReplicas implements AutoCloseable {
     }
 
     /**
-     * Seeds a partition's (absent) store on the seeding thread, then, on the applying thread, opens the
-     * replica from whatever the directory holds (the seed, or nothing: a full replay) and starts applying the
-     * log after it. A partition released meanwhile is not opened, and its seed is deleted.
+     * Seeds a partition's (absent) store, then, on the applying thread, opens the replica from whatever the
+     * directory holds (the seed, or nothing: a full replay) and starts applying the log after it. A
+     * partition released meanwhile is not opened, and its seed is deleted.
      */
     private void startSeeding(TopicPartition tp, java.util.function.Consumer<PartitionReplica> opened) {
-        seeding.add(tp);
-        NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
         java.nio.file.Path directory = storeDirectory(tp);
-        ReplicaSeeds source = seeds;
-        seeder.execute(() -> {
-            ReplicaSeeds.Seeding result;
-            try {
-                result = source.seed(namespace, tp.partition(), directory);
-            } catch (RuntimeException e) {
-                result = ReplicaSeeds.Seeding.notSeeded("seeding failed: " + e.getMessage());
-            }
-            if (!result.seeded()) {
-                PartitionStore.deleteRecursively(directory);
-                log.info("event=replica_not_seeded partition={} reason=\"{}\"", tp, result.detail());
-            } else {
-                log.info("event=replica_seeded partition={} position={} from=\"{}\"", tp, result.position(), result.detail());
-            }
+        seeding.start(tp, directory, result -> {
             String origin = result.seeded() ? "snapshot: " + result.detail() : "full replay: " + result.detail();
             submit(() -> {
                 if (replicas.containsKey(tp)) {
                     return;
                 }
-                if (!seeding.remove(tp)) {
+                if (!seeding.finish(tp)) {
                     PartitionStore.deleteRecursively(directory); // released while it was being seeded
                     return;
                 }
@@ -389,14 +327,8 @@ public final class LocalReplicas implements AutoCloseable {
         if (replica != null) {
             replica.close(destroy);
         }
-        List<PendingDigest> pending = pendingDigests.remove(tp);
-        if (pending != null) {
-            pending.forEach(d -> d.result().completeExceptionally(new ReplicaUnavailableException(tp + " was closed")));
-        }
-        RebuildProgress rebuild = rebuilds.get(tp);
-        if (rebuild != null && !rebuild.finished()) {
-            rebuild.failed("the replica was closed");
-        }
+        digests.closed(tp);
+        rebuilds.closed(tp);
     }
 
     /** Assigns the consumer to every replica held and seeks newly opened ones to where they resume. */
@@ -411,17 +343,6 @@ public final class LocalReplicas implements AutoCloseable {
             log.info("event=replica_opened partition={} resume_position={}", tp, from);
         }
         observeInitialLag(added);
-    }
-
-    private void registerRebuildGauges(TopicPartition tp) {
-        io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
-                "namespace", NamespaceName.ofTopic(tp.topic()).value(), "partition", Integer.toString(tp.partition()));
-        io.micrometer.core.instrument.Gauge.builder("logkv.replica.rebuild.percent", rebuilds,
-                        all -> all.containsKey(tp) ? all.get(tp).status().percentDone() : 0)
-                .description("How far the latest rebuild of a replica has come").tags(tags).register(meters);
-        io.micrometer.core.instrument.Gauge.builder("logkv.replica.rebuild.records", rebuilds,
-                        all -> all.containsKey(tp) ? all.get(tp).status().records() : 0)
-                .description("Records the latest rebuild of a replica has applied").tags(tags).register(meters);
     }
 
     /**
@@ -541,229 +462,14 @@ public final class LocalReplicas implements AutoCloseable {
         return done;
     }
 
-    private void run() {
-        try {
-            while (running) {
-                runCommands();
-                if (replicas.isEmpty()) {
-                    Thread.sleep(POLL_TIMEOUT.toMillis() / 4);
-                    continue;
-                }
-                ConsumerRecords<byte[], byte[]> records;
-                try {
-                    records = consumer.poll(POLL_TIMEOUT);
-                } catch (WakeupException e) {
-                    continue;
-                }
-                apply(records);
-                try {
-                    observePositions();
-                } catch (WakeupException e) {
-                    // a command is waiting; positions are observed again after the next poll
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            failure = e;
-            log.error("event=applier_failed", e);
-        } finally {
-            runCommands();
-            replicas.values().forEach(r -> r.close(false));
-            replicas.clear();
-            consumer.close(Duration.ofSeconds(5));
-            digester.shutdown();
-            seeder.shutdownNow();
-            resources.close();
-        }
-    }
-
-    private void runCommands() {
-        Runnable command;
-        while ((command = commands.poll()) != null) {
-            command.run();
-        }
-    }
-
-    private void apply(ConsumerRecords<byte[], byte[]> records) {
-        for (TopicPartition tp : records.partitions()) {
-            PartitionReplica replica = replicas.get(tp);
-            if (replica == null) {
-                continue;
-            }
-            List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
-            List<PendingDigest> pending = pendingDigests.get(tp);
-            int from = 0;
-            while (from < batch.size()) {
-                // A digest asked for at position P sees every record below P and none above: the batch is
-                // cut there, and the snapshot taken between the two parts.
-                long cut = pending == null || pending.isEmpty() ? Long.MAX_VALUE : pending.get(0).position();
-                int to = from;
-                while (to < batch.size() && batch.get(to).offset() < cut) {
-                    to++;
-                }
-                if (to > from) {
-                    long position = to < batch.size() ? cut : batch.get(to - 1).offset() + 1;
-                    applySegment(tp, replica, batch.subList(from, to), position);
-                }
-                if (to < batch.size()) {
-                    replica.advancedWithoutRecords(cut);
-                    takeDueDigests(tp, replica, batch.get(to).offset());
-                }
-                from = to;
-            }
-        }
-    }
-
-    private void applySegment(TopicPartition tp, PartitionReplica replica, List<ConsumerRecord<byte[], byte[]>> segment, long position) {
-        int applied = 0;
-        long bytes = 0;
-        long ingestPosition = 0;
-        try (PartitionStore.Batch changes = replica.store().newBatch()) {
-            for (ConsumerRecord<byte[], byte[]> record : segment) {
-                if (record.key() == null) {
-                    malformedRecords.increment();
-                } else if (IngestHeaders.isProgressMarker(record.key())) {
-                    ingestPosition = Math.max(ingestPosition, IngestHeaders.progressOf(record.value()));
-                } else if (record.value() == null) {
-                    changes.delete(record.key());
-                    long expiredAt = Tombstones.expiredAtOf(record.headers());
-                    if (expiredAt != 0) {
-                        changes.forgetExpiry(expiredAt, record.key());
-                    }
-                    rememberOutcome(changes, record, Tombstones.versionOf(record.headers()));
-                    applied++;
-                    bytes += record.key().length;
-                } else if (isEnvelope(record.value())) {
-                    changes.put(record.key(), record.value());
-                    rememberOutcome(changes, record, RecordEnvelope.versionOf(record.value()));
-                    applied++;
-                    bytes += record.key().length + record.value().length;
-                } else {
-                    malformedRecords.increment();
-                    log.warn("event=malformed_record partition={} offset={}", tp, record.offset());
-                }
-            }
-            // The position comes from the records (or the digest cut), not consumer.position(): that call
-            // can throw a pending wakeup, and the position must never run ahead of what this batch holds.
-            if (ingestPosition > 0) {
-                changes.ingestPosition(ingestPosition);
-            }
-            changes.commit(position);
-            replica.applied(position, applied, ingestPosition);
-        }
-        appliedRecords.increment(applied);
-        RebuildProgress rebuild = rebuilds.get(tp);
-        if (rebuild != null && !rebuild.finished()) {
-            rebuild.applied(position, applied, bytes);
-            if (rebuild.finished()) {
-                logRebuildDone(tp, rebuild);
-            }
-        }
-    }
-
-    /** Takes the digests due at or below {@code limit}: the replica holds every committed record below each. */
-    private void takeDueDigests(TopicPartition tp, PartitionReplica replica, long limit) {
-        List<PendingDigest> pending = pendingDigests.get(tp);
-        while (pending != null && !pending.isEmpty() && pending.get(0).position() <= limit) {
-            takeDigest(replica, pending.remove(0));
-        }
-        if (pending != null && pending.isEmpty()) {
-            pendingDigests.remove(tp);
-        }
-    }
-
-    private void takeDigest(PartitionReplica replica, PendingDigest pending) {
-        if (pending.result().isDone()) {
-            return; // timed out meanwhile
-        }
-        PartitionStore.ContentSnapshot snapshot = replica.store().snapshot();
-        digester.execute(() -> {
-            try {
-                pending.result().complete(replica.digest(snapshot, pending.position()));
-            } catch (RuntimeException e) {
-                pending.result().completeExceptionally(e);
-            }
-        });
-    }
-
-    private void logRebuildDone(TopicPartition tp, RebuildProgress rebuild) {
-        RebuildProgress.Status status = rebuild.status();
-        log.info("event=rebuild_done partition={} records={} bytes={} seconds={} records_per_second={} mb_per_second={}",
-                tp, status.records(), status.bytes(), status.elapsedMs() / 1000.0, status.recordsPerSecond(), status.megabytesPerSecond());
-    }
-
-    private static void rememberOutcome(PartitionStore.Batch changes, ConsumerRecord<byte[], byte[]> record, Version version) {
-        byte[] idempotencyKey = IdempotentOutcome.keyOf(record.headers());
-        if (idempotencyKey != null && version != null) {
-            changes.rememberOutcome(idempotencyKey,
-                    new IdempotentOutcome(version, record.offset() + 1, record.timestamp(), record.key()).encode());
-        }
-    }
-
-    private static boolean isEnvelope(byte[] value) {
-        return value.length > 2 && value[0] == RecordEnvelope.MAGIC && value[1] == RecordEnvelope.FORMAT_V1;
-    }
-
-    private void observePositions() {
-        long now = System.currentTimeMillis();
-        boolean persist = now - lastPersistMs >= POSITION_PERSIST_INTERVAL_MS;
-        long behind = 0;
-        for (Map.Entry<TopicPartition, PartitionReplica> entry : replicas.entrySet()) {
-            TopicPartition tp = entry.getKey();
-            PartitionReplica replica = entry.getValue();
-            long position = consumer.position(tp);
-            replica.advancedWithoutRecords(position);
-            if (pendingDigests.containsKey(tp)) {
-                takeDueDigests(tp, replica, replica.appliedPosition());
-            }
-            RebuildProgress rebuild = rebuilds.get(tp);
-            if (rebuild != null && !rebuild.finished()) {
-                rebuild.advancedTo(replica.appliedPosition());
-                if (rebuild.finished()) {
-                    logRebuildDone(tp, rebuild);
-                } else if (System.nanoTime() - rebuild.lastReportNanos >= PROGRESS_INTERVAL_MS * 1_000_000) {
-                    RebuildProgress.Status status = rebuild.status();
-                    log.info("event=rebuild_progress partition={} done_percent={} records={} records_per_second={} mb_per_second={}",
-                            tp, status.percentDone(), status.records(), status.recordsPerSecond(), status.megabytesPerSecond());
-                    rebuild.lastReportNanos = System.nanoTime();
-                }
-            }
-            OptionalLong lag = consumer.currentLag(tp);
-            if (lag.isPresent()) {
-                replica.observeLag(lag.getAsLong(), now);
-                behind += lag.getAsLong();
-            }
-            if (persist && replica.positionUnpersisted()) {
-                replica.persistPosition();
-            }
-        }
-        if (persist) {
-            lastPersistMs = now;
-        }
-        reportProgress(behind, now);
-    }
-
-    /** Logs replay progress while replicas are far behind (after a wipe or a long stop). */
-    private void reportProgress(long behind, long now) {
-        if (behind == 0) {
-            if (progress != null) {
-                log.info("event=replay_done records={} seconds={}", progress.applied(appliedRecords.count()),
-                        String.format("%.1f", (now - progress.startedMs) / 1000.0));
-                progress = null;
-            }
-            return;
-        }
-        if (progress == null) {
-            progress = new ReplayProgress(now, appliedRecords.count(), now);
-        } else if (now - progress.lastReportMs >= PROGRESS_INTERVAL_MS) {
-            double applied = progress.applied(appliedRecords.count());
-            double seconds = Math.max(0.001, (now - progress.startedMs) / 1000.0);
-            log.info("event=replay_progress applied={} remaining={} records_per_second={} done_percent={}",
-                    (long) applied, behind, (long) (applied / seconds),
-                    String.format("%.1f", 100.0 * applied / Math.max(1, applied + behind)));
-            progress.lastReportMs = now;
-        }
+    /** Runs on the applying thread when it ends: closes every replica, the consumer and the stores' resources. */
+    private void closeAll() {
+        replicas.values().forEach(r -> r.close(false));
+        replicas.clear();
+        consumer.close(Duration.ofSeconds(5));
+        digests.shutdown();
+        seeding.shutdown();
+        resources.close();
     }
 
     private java.nio.file.Path storeDirectory(TopicPartition tp) {
@@ -795,22 +501,4 @@ public final class LocalReplicas implements AutoCloseable {
         }
     }
 
-    private record PendingDigest(long position, CompletableFuture<ReplicaDigest> result) {
-    }
-
-    private static final class ReplayProgress {
-        final long startedMs;
-        final double appliedAtStart;
-        long lastReportMs;
-
-        ReplayProgress(long startedMs, double appliedAtStart, long lastReportMs) {
-            this.startedMs = startedMs;
-            this.appliedAtStart = appliedAtStart;
-            this.lastReportMs = lastReportMs;
-        }
-
-        double applied(double appliedNow) {
-            return appliedNow - appliedAtStart;
-        }
-    }
 }

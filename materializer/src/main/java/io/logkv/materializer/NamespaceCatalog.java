@@ -1,5 +1,6 @@
 package io.logkv.materializer;
 
+import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
@@ -54,8 +55,7 @@ public final class NamespaceCatalog implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.reader = new Thread(this::run, "logkv-namespace-catalog");
-        this.reader.setDaemon(true);
+        this.reader = DaemonThreads.named("logkv-namespace-catalog").newThread(this::run);
     }
 
     /** Adds a listener; it first hears of every namespace known so far. Call before {@link #start()}. */

@@ -1,5 +1,6 @@
 package io.logkv.materializer;
 
+import io.logkv.core.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ReplicaCatchUp {
 
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "logkv-catch-up-timer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("logkv-catch-up-timer"));
 
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>((a, b) -> Long.compare(a.position, b.position));
     private final AtomicInteger nodeWaiters;

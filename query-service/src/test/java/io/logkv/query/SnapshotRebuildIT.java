@@ -61,28 +61,30 @@ class SnapshotRebuildIT {
             }
             assertThat(a.delete(ns.value(), "k-7").statusCode()).isIn(200, 204);
 
-            // Rebuild on b the partition a owns (a node does not rebuild what it owns).
-            int partition = a.bean(PartitionOwner.class).owned().stream().filter(tp -> tp.topic().equals(ns.truthTopic()))
+            // Rebuild a partition on the node that does not own it (a node does not rebuild what it owns).
+            LogKvNode owner = owned(a) > 0 ? a : b;
+            LogKvNode rebuilder = owner == a ? b : a;
+            int partition = owner.bean(PartitionOwner.class).owned().stream().filter(tp -> tp.topic().equals(ns.truthTopic()))
                     .findFirst().orElseThrow().partition();
-            HttpResponse<String> rebuild = b.send(HttpRequest.newBuilder(URI.create(
-                    b.url("/v1/admin/namespaces/" + ns + "/partitions/" + partition + "/rebuild?from=snapshot")))
+            HttpResponse<String> rebuild = rebuilder.send(HttpRequest.newBuilder(URI.create(
+                    rebuilder.url("/v1/admin/namespaces/" + ns + "/partitions/" + partition + "/rebuild?from=snapshot")))
                     .POST(HttpRequest.BodyPublishers.noBody()));
             assertThat(rebuild.statusCode()).as(rebuild.body()).isEqualTo(202);
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> b.bean(LocalReplicas.class).rebuilds().stream()
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> rebuilder.bean(LocalReplicas.class).rebuilds().stream()
                     .anyMatch(r -> r.namespace().equals(ns) && r.partition() == partition && r.status().state().equals("done")));
-            PartitionReplica rebuilt = b.bean(LocalReplicas.class).replica(ns, partition);
+            PartitionReplica rebuilt = rebuilder.bean(LocalReplicas.class).replica(ns, partition);
             assertThat(rebuilt.origin()).startsWith("snapshot");
             assertThat(rebuilt.appliedSinceOpen()).as("only writes after the snapshot replayed").isLessThanOrEqualTo(151).isPositive();
 
-            HttpResponse<String> digests = b.send(HttpRequest.newBuilder(URI.create(
-                    b.url("/v1/admin/namespaces/" + ns + "/partitions/" + partition + "/digests?wait_ms=10000"))).GET());
+            HttpResponse<String> digests = rebuilder.send(HttpRequest.newBuilder(URI.create(
+                    rebuilder.url("/v1/admin/namespaces/" + ns + "/partitions/" + partition + "/digests?wait_ms=10000"))).GET());
             assertThat(digests.statusCode()).as(digests.body()).isEqualTo(200);
             assertThat(JSON.readTree(digests.body()).path("status").asString()).as(digests.body()).isEqualTo("agree");
 
-            JsonNode listed = JSON.readTree(b.send(HttpRequest.newBuilder(URI.create(b.url("/v1/admin/namespaces/" + ns + "/snapshots"))).GET()).body());
+            JsonNode listed = JSON.readTree(rebuilder.send(HttpRequest.newBuilder(URI.create(rebuilder.url("/v1/admin/namespaces/" + ns + "/snapshots"))).GET()).body());
             assertThat(listed.path("partitions").get(partition).path("snapshots").size()).isEqualTo(1);
-            HttpResponse<String> bad = b.send(HttpRequest.newBuilder(URI.create(
-                    b.url("/v1/admin/namespaces/" + ns + "/partitions/" + partition + "/rebuild?from=elsewhere")))
+            HttpResponse<String> bad = rebuilder.send(HttpRequest.newBuilder(URI.create(
+                    rebuilder.url("/v1/admin/namespaces/" + ns + "/partitions/" + partition + "/rebuild?from=elsewhere")))
                     .POST(HttpRequest.BodyPublishers.noBody()));
             assertThat(bad.statusCode()).isEqualTo(400);
         }

@@ -1,5 +1,6 @@
 package io.logkv.compactor.snapshot;
 
+import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
@@ -72,11 +73,7 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         this.refused = Counter.builder("logkv.snapshots.refused")
                 .description("Snapshots found but not used to seed a replica (too old, unknown format, digest mismatch)")
                 .register(meters);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "logkv-snapshots");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("logkv-snapshots"));
     }
 
     /** Starts taking snapshots every {@code interval} (none when it is zero). */

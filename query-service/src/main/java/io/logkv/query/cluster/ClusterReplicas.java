@@ -1,5 +1,6 @@
 package io.logkv.query.cluster;
 
+import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.writer.OwnerDirectory;
@@ -56,11 +57,7 @@ public final class ClusterReplicas implements AutoCloseable {
         this.refreshEvery = refreshEvery;
         this.releaseDelay = releaseDelay;
         this.callTimeout = callTimeout;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "logkv-placement");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("logkv-placement"));
     }
 
     /**

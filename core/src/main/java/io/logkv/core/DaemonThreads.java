@@ -1,0 +1,26 @@
+package io.logkv.core;
+
+import java.util.concurrent.ThreadFactory;
+
+/** The node's background threads: named for what they do, and daemons, so that none keeps a stopped node's JVM alive. */
+public final class DaemonThreads {
+
+    private DaemonThreads() {
+    }
+
+    /** A factory of daemon threads all named {@code name} (for executors of one thread, or of a few doing one job). */
+    public static ThreadFactory named(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Starts {@code body} on a new daemon thread named {@code name}. */
+    public static Thread start(String name, Runnable body) {
+        Thread thread = named(name).newThread(body);
+        thread.start();
+        return thread;
+    }
+}

@@ -1,0 +1,177 @@
+package io.logkv.materializer;
+
+import io.micrometer.core.instrument.Counter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Queue;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apply loop: the one thread that reads every assigned truth partition with a {@code read_committed}
+ * consumer (so records of aborted or still-open transactions never reach a replica) and, per partition
+ * and poll, writes the records and the position they lead to in one RocksDB batch, then wakes the reads
+ * waiting for that position. Between polls it runs the commands other threads queued (opening, closing
+ * and rebuilding replicas, digests), so that only this thread touches the consumer and the stores' writes.
+ */
+final class ReplicaApplier implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaApplier.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    private static final long POSITION_PERSIST_INTERVAL_MS = 5_000;
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<TopicPartition, PartitionReplica> replicas;
+    private final Queue<Runnable> commands;
+    private final RecordsToStore recordsToStore;
+    private final ReplicaDigests digests;
+    private final ReplicaRebuilds rebuilds;
+    private final Counter appliedRecords;
+    private final BooleanSupplier running;
+    private final Consumer<RuntimeException> failed;
+    private final Runnable onExit;
+    private final ReplayProgressLog replayLog = new ReplayProgressLog();
+    private long lastPersistMs;
+
+    /**
+     * @param running whether to go on; checked between polls
+     * @param failed  told of the runtime exception that stopped the loop
+     * @param onExit  runs on this thread when the loop ends, however it ends (closing what it used)
+     */
+    ReplicaApplier(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, PartitionReplica> replicas, Queue<Runnable> commands,
+                   RecordsToStore recordsToStore, ReplicaDigests digests, ReplicaRebuilds rebuilds, Counter appliedRecords,
+                   BooleanSupplier running, Consumer<RuntimeException> failed, Runnable onExit) {
+        this.consumer = consumer;
+        this.replicas = replicas;
+        this.commands = commands;
+        this.recordsToStore = recordsToStore;
+        this.digests = digests;
+        this.rebuilds = rebuilds;
+        this.appliedRecords = appliedRecords;
+        this.running = running;
+        this.failed = failed;
+        this.onExit = onExit;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (running.getAsBoolean()) {
+                runCommands();
+                if (replicas.isEmpty()) {
+                    Thread.sleep(POLL_TIMEOUT.toMillis() / 4);
+                    continue;
+                }
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(POLL_TIMEOUT);
+                } catch (WakeupException e) {
+                    continue;
+                }
+                apply(records);
+                try {
+                    observePositions();
+                } catch (WakeupException e) {
+                    // a command is waiting; positions are observed again after the next poll
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failed.accept(e);
+            log.error("event=applier_failed", e);
+        } finally {
+            runCommands();
+            onExit.run();
+        }
+    }
+
+    private void runCommands() {
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            command.run();
+        }
+    }
+
+    private void apply(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            PartitionReplica replica = replicas.get(tp);
+            if (replica == null) {
+                continue;
+            }
+            List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
+            int from = 0;
+            while (from < batch.size()) {
+                // A digest asked for at position P sees every record below P and none above: the batch is
+                // cut there, and the snapshot taken between the two parts.
+                long cut = digests.nextCut(tp);
+                int to = from;
+                while (to < batch.size() && batch.get(to).offset() < cut) {
+                    to++;
+                }
+                if (to > from) {
+                    long position = to < batch.size() ? cut : batch.get(to - 1).offset() + 1;
+                    applySegment(tp, replica, batch.subList(from, to), position);
+                }
+                if (to < batch.size()) {
+                    replica.advancedWithoutRecords(cut);
+                    digests.takeDue(tp, replica, batch.get(to).offset());
+                }
+                from = to;
+            }
+        }
+    }
+
+    private void applySegment(TopicPartition tp, PartitionReplica replica, List<ConsumerRecord<byte[], byte[]>> segment, long position) {
+        RecordsToStore.Applied applied;
+        try (PartitionStore.Batch changes = replica.store().newBatch()) {
+            applied = recordsToStore.write(tp, changes, segment);
+            // The position comes from the records (or the digest cut), not consumer.position(): that call
+            // can throw a pending wakeup, and the position must never run ahead of what this batch holds.
+            if (applied.ingestPosition() > 0) {
+                changes.ingestPosition(applied.ingestPosition());
+            }
+            changes.commit(position);
+            replica.applied(position, applied.records(), applied.ingestPosition());
+        }
+        appliedRecords.increment(applied.records());
+        rebuilds.applied(tp, position, applied.records(), applied.bytes());
+    }
+
+    private void observePositions() {
+        long now = System.currentTimeMillis();
+        boolean persist = now - lastPersistMs >= POSITION_PERSIST_INTERVAL_MS;
+        long behind = 0;
+        for (Map.Entry<TopicPartition, PartitionReplica> entry : replicas.entrySet()) {
+            TopicPartition tp = entry.getKey();
+            PartitionReplica replica = entry.getValue();
+            long position = consumer.position(tp);
+            replica.advancedWithoutRecords(position);
+            if (digests.waiting(tp)) {
+                digests.takeDue(tp, replica, replica.appliedPosition());
+            }
+            rebuilds.advancedTo(tp, replica.appliedPosition());
+            OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isPresent()) {
+                replica.observeLag(lag.getAsLong(), now);
+                behind += lag.getAsLong();
+            }
+            if (persist && replica.positionUnpersisted()) {
+                replica.persistPosition();
+            }
+        }
+        if (persist) {
+            lastPersistMs = now;
+        }
+        replayLog.observe(behind, appliedRecords.count(), now);
+    }
+}

@@ -1,0 +1,98 @@
+package io.logkv.materializer;
+
+import io.logkv.core.NamespaceName;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rebuilds this node has run (latest per partition): their progress as the applier reports it, in
+ * the {@code logkv.replica.rebuild.*} gauges and in {@code event=rebuild_progress} log lines.
+ */
+final class ReplicaRebuilds {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaRebuilds.class);
+    private static final long PROGRESS_INTERVAL_NANOS = 5_000_000_000L;
+
+    private final Map<TopicPartition, RebuildProgress> rebuilds = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
+
+    ReplicaRebuilds(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    /** The rebuild of {@code tp} still running, or null. */
+    RebuildProgress running(TopicPartition tp) {
+        RebuildProgress rebuild = rebuilds.get(tp);
+        return rebuild != null && !rebuild.finished() ? rebuild : null;
+    }
+
+    /** Starts tracking a rebuild of {@code tp} up to {@code end}. */
+    RebuildProgress start(TopicPartition tp, long end) {
+        NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
+        RebuildProgress progress = new RebuildProgress(namespace, tp.partition(), end);
+        rebuilds.put(tp, progress);
+        Tags tags = Tags.of("namespace", namespace.value(), "partition", Integer.toString(tp.partition()));
+        Gauge.builder("logkv.replica.rebuild.percent", rebuilds, all -> all.containsKey(tp) ? all.get(tp).status().percentDone() : 0)
+                .description("How far the latest rebuild of a replica has come").tags(tags).register(meters);
+        Gauge.builder("logkv.replica.rebuild.records", rebuilds, all -> all.containsKey(tp) ? all.get(tp).status().records() : 0)
+                .description("Records the latest rebuild of a replica has applied").tags(tags).register(meters);
+        return progress;
+    }
+
+    /** Records applied by a rebuilding replica. */
+    void applied(TopicPartition tp, long position, int records, long bytes) {
+        RebuildProgress rebuild = running(tp);
+        if (rebuild != null) {
+            rebuild.applied(position, records, bytes);
+            if (rebuild.finished()) {
+                logDone(tp, rebuild);
+            }
+        }
+    }
+
+    /** The position a rebuilding replica reached (records or not); logs progress every few seconds. */
+    void advancedTo(TopicPartition tp, long position) {
+        RebuildProgress rebuild = running(tp);
+        if (rebuild == null) {
+            return;
+        }
+        rebuild.advancedTo(position);
+        if (rebuild.finished()) {
+            logDone(tp, rebuild);
+        } else if (System.nanoTime() - rebuild.lastReportNanos >= PROGRESS_INTERVAL_NANOS) {
+            RebuildProgress.Status status = rebuild.status();
+            log.info("event=rebuild_progress partition={} done_percent={} records={} records_per_second={} mb_per_second={}",
+                    tp, status.percentDone(), status.records(), status.recordsPerSecond(), status.megabytesPerSecond());
+            rebuild.lastReportNanos = System.nanoTime();
+        }
+    }
+
+    /** The replica of {@code tp} closed: a rebuild of it still running has failed. */
+    void closed(TopicPartition tp) {
+        RebuildProgress rebuild = running(tp);
+        if (rebuild != null) {
+            rebuild.failed("the replica was closed");
+        }
+    }
+
+    /** Every rebuild (running and finished), latest per partition, by namespace and partition. */
+    List<RebuildProgress> all() {
+        return rebuilds.values().stream()
+                .sorted(Comparator.comparing((RebuildProgress r) -> r.namespace().value()).thenComparingInt(RebuildProgress::partition))
+                .toList();
+    }
+
+    private static void logDone(TopicPartition tp, RebuildProgress rebuild) {
+        RebuildProgress.Status status = rebuild.status();
+        log.info("event=rebuild_done partition={} records={} bytes={} seconds={} records_per_second={} mb_per_second={}",
+                tp, status.records(), status.bytes(), status.elapsedMs() / 1000.0, status.recordsPerSecond(), status.megabytesPerSecond());
+    }
+}
