@@ -62,13 +62,15 @@ public record LogKvProperties(
      * @param segmentAge        {@code segment.ms} of new truth topics: a segment becomes cleanable this long
      *                          after its first record at the latest
      * @param minCompactionLag  {@code min.compaction.lag.ms} of new truth topics
+     * @param healthInterval    how often a node reads its truth topics' bytes, records and retention from Kafka
      */
     public record Truth(
             @DefaultValue("3") int replicationFactor,
             @DefaultValue("2") int minInsyncReplicas,
             @DefaultValue("24h") Duration tombstoneRetention,
             @DefaultValue("6h") Duration segmentAge,
-            @DefaultValue("0s") Duration minCompactionLag) {
+            @DefaultValue("0s") Duration minCompactionLag,
+            @DefaultValue("1m") Duration healthInterval) {
     }
 
     /**
@@ -90,7 +92,9 @@ public record LogKvProperties(
      * @param maxPendingWrites   writes that may wait for a transaction before new ones get 503
      * @param maxBatchRecords    records per transaction at most (group commit)
      * @param maxBatchBytes      bytes per transaction at most
-     * @param transactionTimeout how long the broker lets an open transaction live before aborting it
+     * @param transactionTimeout how long the broker lets an open transaction live before aborting it; above the
+     *                           delivery timeout, so that a transaction waiting out a broker fail-over is not
+     *                           aborted under the writer
      * @param deliveryTimeout    how long a write may take to be acknowledged before it fails
      * @param compression        Kafka compression of truth records
      * @param commitLinger       after a commit, how long the next transaction may wait for the clients that
@@ -111,7 +115,7 @@ public record LogKvProperties(
             @DefaultValue("10000") int maxPendingWrites,
             @DefaultValue("1000") int maxBatchRecords,
             @DefaultValue("16MB") DataSize maxBatchBytes,
-            @DefaultValue("10s") Duration transactionTimeout,
+            @DefaultValue("30s") Duration transactionTimeout,
             @DefaultValue("20s") Duration deliveryTimeout,
             @DefaultValue("lz4") String compression,
             @DefaultValue("3ms") Duration commitLinger,

@@ -2,6 +2,7 @@ package io.logkv.query;
 
 import io.logkv.compactor.CompactorSettings;
 import io.logkv.compactor.ExpiryCompactor;
+import io.logkv.compactor.TruthTopicHealth;
 import io.logkv.compactor.snapshot.DirectorySnapshotStore;
 import io.logkv.compactor.snapshot.ReplicaSnapshots;
 import io.logkv.compactor.snapshot.S3SnapshotStore;
@@ -30,6 +31,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.utils.Utils;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -71,6 +73,11 @@ public class NodeConfiguration {
     @Bean(destroyMethod = "close")
     PartitionOwner partitionOwner(LogKvProperties props, LocalReplicas replicas, NamespaceCatalog catalog, MeterRegistry meters) {
         LogKvProperties.Writer writer = props.writer();
+        if (writer.transactionTimeout().compareTo(writer.deliveryTimeout()) <= 0) {
+            LoggerFactory.getLogger(NodeConfiguration.class).warn("event=transaction_timeout_short transaction_timeout={} "
+                    + "delivery_timeout={} effect=\"a broker fail-over longer than the transaction timeout aborts open "
+                    + "transactions: their writes answer 503 instead of waiting\"", writer.transactionTimeout(), writer.deliveryTimeout());
+        }
         OwnerSettings settings = new OwnerSettings(
                 props.kafka().bootstrapServers(),
                 props.nodeId(),
@@ -163,8 +170,16 @@ public class NodeConfiguration {
         return new NodeSnapshots(snapshots);
     }
 
+    /** Bytes, records and tombstone retention of every namespace's truth topic, as gauges. */
+    @Bean(initMethod = "start", destroyMethod = "close")
+    TruthTopicHealth truthTopicHealth(Admin admin, NamespaceCatalog catalog, LogKvProperties props, MeterRegistry meters) {
+        return new TruthTopicHealth(admin, catalog, props.replicas().maxResumeAge(), props.truth().healthInterval(), props.kafka().adminTimeout(),
+                meters);
+    }
+
     @Bean
     NodeStartup nodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics, NodeSnapshots snapshots,
+                            TruthTopicHealth truthTopicHealth,
                             NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, LogKvProperties props) {
         if (props.limits().maxValueBytes().toBytes() > Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES
                 || props.limits().maxKeyBytes() < 1) {
