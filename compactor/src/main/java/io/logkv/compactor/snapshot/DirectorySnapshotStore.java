@@ -36,7 +36,7 @@ public final class DirectorySnapshotStore implements SnapshotStore {
         try {
             Files.createDirectories(incomplete);
             for (String file : manifest.files().keySet()) {
-                Files.copy(directory.resolve(file), incomplete.resolve(file));
+                linkOrCopy(directory.resolve(file), incomplete.resolve(file));
             }
             Files.writeString(incomplete.resolve(SnapshotManifest.FILE_NAME), manifest.encode(), StandardCharsets.UTF_8);
             Files.move(incomplete, partitionDir.resolve(manifest.id()), StandardCopyOption.ATOMIC_MOVE);
@@ -75,7 +75,8 @@ public final class DirectorySnapshotStore implements SnapshotStore {
         try {
             Files.createDirectories(target);
             for (String file : manifest.files().keySet()) {
-                Files.copy(source.resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(target.resolve(file));
+                linkOrCopy(source.resolve(file), target.resolve(file));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not load snapshot " + manifest.id() + " from " + source, e);
@@ -96,6 +97,25 @@ public final class DirectorySnapshotStore implements SnapshotStore {
     @Override
     public String location() {
         return root.toString();
+    }
+
+    /**
+     * Hard-links RocksDB's immutable data files (table and blob files, never changed once written; a store
+     * deletes them, it does not rewrite them) when source and target share a file system, and copies
+     * everything else (the manifest, the current-file pointer, options), which a store that opens the copy
+     * may rewrite.
+     */
+    static void linkOrCopy(Path source, Path target) throws IOException {
+        String name = source.getFileName().toString();
+        if (name.endsWith(".sst") || name.endsWith(".blob")) {
+            try {
+                Files.createLink(target, source);
+                return;
+            } catch (IOException | UnsupportedOperationException e) {
+                // Another file system (a shared volume, say): copy.
+            }
+        }
+        Files.copy(source, target);
     }
 
     /** The files of a directory by name, with their sizes (a checkpoint is flat). */

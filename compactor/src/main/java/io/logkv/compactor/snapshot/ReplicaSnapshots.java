@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * replays only the log after its position. Usable means: a format this node knows; taken no longer ago
  * than {@code max-age} (the replicas' maximum resume age, below the truth topics' tombstone retention:
  * from an older position the log may have compacted away tombstones the copy never saw, and replaying past
- * them would bring deleted keys back); and a copy whose position and digest, read back after loading,
- * are the manifest's. Otherwise the next older snapshot is tried, and at the end the replica replays the
+ * them would bring deleted keys back); and a copy that, once loaded, has the manifest's files and sizes,
+ * intact blocks and position. Otherwise the next older snapshot is tried, and at the end the replica replays the
  * whole log, with the reason in its origin and the node's log.
  */
 public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
@@ -178,20 +178,41 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
                 PartitionStore.deleteRecursively(storeDirectory);
                 long started = System.nanoTime();
                 store.load(snapshot, storeDirectory);
-                PartitionStore.Contents contents = PartitionStore.inspect(storeDirectory);
-                if (contents.position() == snapshot.position() && contents.digest().equals(snapshot.digest())) {
+                refusal = mismatch(snapshot, storeDirectory);
+                if (refusal == null) {
                     seeded.increment();
                     return new Seeding(true, snapshot.position(), "snapshot " + snapshot.id() + " at position " + snapshot.position()
                             + ", taken " + ageText(snapshot) + " ago, loaded in " + String.format("%.1f", (System.nanoTime() - started) / 1e9) + " s");
                 }
-                refusal = "snapshot " + snapshot.id() + " does not match its manifest after loading (position " + contents.position()
-                        + ", digest " + contents.digest() + ")";
                 PartitionStore.deleteRecursively(storeDirectory);
             }
             refused.increment();
             reasons.add(refusal);
         }
         return Seeding.notSeeded(String.join("; ", reasons));
+    }
+
+    /**
+     * What is wrong with a loaded copy, or null when it is the snapshot: every file of the manifest there
+     * with its size, every block intact (RocksDB's checksums), and the position the manifest names. (The
+     * content digest is not computed again: it is the manifest's, for comparing with replicas.)
+     */
+    private static String mismatch(SnapshotManifest snapshot, Path loaded) {
+        try {
+            for (var file : snapshot.files().entrySet()) {
+                long size = Files.size(loaded.resolve(file.getKey()));
+                if (size != file.getValue()) {
+                    return "snapshot " + snapshot.id() + ": " + file.getKey() + " has " + size + " bytes, not " + file.getValue();
+                }
+            }
+            long position = PartitionStore.verify(loaded);
+            if (position != snapshot.position()) {
+                return "snapshot " + snapshot.id() + " holds position " + position + ", not " + snapshot.position();
+            }
+            return null;
+        } catch (java.io.IOException | IllegalStateException e) {
+            return "snapshot " + snapshot.id() + " could not be checked after loading: " + e.getMessage();
+        }
     }
 
     /** Why a snapshot may not seed a replica, or null when it may. */

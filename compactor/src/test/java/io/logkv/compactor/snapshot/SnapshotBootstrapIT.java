@@ -104,6 +104,37 @@ class SnapshotBootstrapIT {
         }
     }
 
+    @Test
+    void aSnapshotWhoseFilesAreDamagedIsRefusedAndTheWholeLogReplayed() throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("damaged-snapshot");
+        Path root = dir.resolve("snapshots");
+        SnapshotStore store = new DirectorySnapshotStore(root);
+        produce(kafka, ns, 0, BEFORE, List.of());
+        SnapshotManifest taken;
+        try (LocalReplicas source = replicas(kafka, "source")) {
+            PartitionReplica replica = caughtUp(source, ns, BEFORE);
+            taken = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
+                    System::currentTimeMillis).take(replica);
+        }
+        // Flip bytes in the middle of the largest table file, keeping its size.
+        Path snapshotDir = root.resolve(ns.value()).resolve("0").resolve(taken.id());
+        String largest = taken.files().entrySet().stream().filter(f -> f.getKey().endsWith(".sst"))
+                .max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
+        try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(snapshotDir.resolve(largest),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            file.write(java.nio.ByteBuffer.wrap(new byte[64]), taken.files().get(largest) / 2);
+        }
+        try (LocalReplicas seeded = replicas(kafka, "after-damage");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            seeded.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(seeded, ns, BEFORE);
+            assertThat(replica.origin()).startsWith("full replay").contains(taken.id());
+            assertThat(replica.appliedSinceOpen()).as("the whole log replayed").isEqualTo(BEFORE);
+        }
+    }
+
     private void roundTrip(SnapshotStore store) throws Exception {
         KafkaTestCluster kafka = KafkaTestCluster.shared();
         NamespaceName ns = namespace("seeded");
