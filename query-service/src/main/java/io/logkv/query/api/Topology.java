@@ -27,14 +27,14 @@ public class Topology {
 
     private final ClusterReplicas cluster;
     private final OwnerDirectory directory;
-    private final AdminController admin;
+    private final NodeReplicaReport local;
     private final Peers peers;
     private final ObjectMapper json;
 
-    public Topology(ClusterReplicas cluster, OwnerDirectory directory, AdminController admin, Peers peers, ObjectMapper json) {
+    public Topology(ClusterReplicas cluster, OwnerDirectory directory, NodeReplicaReport local, Peers peers, ObjectMapper json) {
         this.cluster = cluster;
         this.directory = directory;
-        this.admin = admin;
+        this.local = local;
         this.peers = peers;
         this.json = json;
     }
@@ -46,7 +46,7 @@ public class Topology {
         for (int p = 0; p < partitions; p++) {
             nodes.addAll(cluster.placement().replicasOf(namespace.name(), p));
         }
-        Map<String, CompletableFuture<AdminController.NodeReplicas>> reports = new HashMap<>();
+        Map<String, CompletableFuture<NodeReplicaReport.NodeReplicas>> reports = new HashMap<>();
         nodes.forEach(node -> reports.put(node, report(node)));
         OwnerDirectory.GroupView view = directory.lastStableView();
         return CompletableFuture.allOf(reports.values().toArray(CompletableFuture[]::new)).handle((done, ignored) -> {
@@ -62,20 +62,20 @@ public class Topology {
         });
     }
 
-    private CompletableFuture<AdminController.NodeReplicas> report(String node) {
+    private CompletableFuture<NodeReplicaReport.NodeReplicas> report(String node) {
         if (node.equals(cluster.self())) {
-            return CompletableFuture.completedFuture(admin.nodeReplicas());
+            return CompletableFuture.completedFuture(local.report());
         }
         return peers.send(node, new ForwardedRequest("GET", "/v1/admin/replicas", Map.of(), null, null), ASK_TIMEOUT)
                 .thenApply(response -> {
                     if (response.statusCode() != 200) {
                         throw new IllegalStateException(node + " answered " + response.statusCode());
                     }
-                    return json.readValue(response.body(), AdminController.NodeReplicas.class);
+                    return json.readValue(response.body(), NodeReplicaReport.NodeReplicas.class);
                 });
     }
 
-    private static ReplicaTopology replicaOn(String node, CompletableFuture<AdminController.NodeReplicas> report,
+    private static ReplicaTopology replicaOn(String node, CompletableFuture<NodeReplicaReport.NodeReplicas> report,
                                              ServedNamespace namespace, int partition) {
         if (report == null || report.isCompletedExceptionally() || !report.isDone()) {
             return new ReplicaTopology(node, null, "unreachable");
@@ -104,6 +104,6 @@ public class Topology {
      * @param state its position, lag and whether it serves, as the node reports it; null when unknown
      * @param error why the state is unknown ({@code unreachable}, or {@code opening} while the node has not opened it yet)
      */
-    public record ReplicaTopology(String node, AdminController.ReplicaState state, String error) {
+    public record ReplicaTopology(String node, NodeReplicaReport.ReplicaState state, String error) {
     }
 }
