@@ -108,8 +108,8 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
                 continue;
             }
             PartitionReplica replica = replicas.replica(namespace, tp.partition());
-            if (replica == null || !replica.serving()) {
-                continue;
+            if (replica == null || !replica.serving() || replica.appliedPosition() == 0) {
+                continue; // nothing to copy yet
             }
             List<SnapshotManifest> existing = store.list(namespace, tp.partition());
             if (!existing.isEmpty() && existing.get(0).position() >= replica.appliedPosition()) {
