@@ -27,6 +27,8 @@ public final class PartitionReplica {
     private volatile long endAtOpen = -1;
     private volatile boolean serving;
     private volatile String origin = "";
+    /** The position of the batch being written to the store, set before its write: what a read may already see. */
+    private volatile long writing;
     private volatile boolean closed;
     private long persisted;
     private boolean bulkLoading;
@@ -127,6 +129,20 @@ public final class PartitionReplica {
     /** Waiting for this replica to reflect the ingest topic's records up to a position (streaming writes). */
     public ReplicaCatchUp ingestCatchUp() {
         return ingestCatchUp;
+    }
+
+    /**
+     * A position that covers whatever a read of the store may have returned by now: the batch being written
+     * may already be visible in the store before {@link #appliedPosition()} moves. Read it after reading a
+     * value, for the token that answers that read.
+     */
+    public long positionCovering() {
+        return Math.max(writing, appliedPosition());
+    }
+
+    /** Notes, before a batch is written, the position it leads to. */
+    void writing(long position) {
+        writing = position;
     }
 
     /** The position applied: every committed record below it is reflected. */

@@ -140,6 +140,9 @@ final class ReplicaApplier implements Runnable {
             if (applied.ingestPosition() > 0) {
                 changes.ingestPosition(applied.ingestPosition());
             }
+            // Reads may see the batch as soon as it is written, before the replica's position moves: their
+            // answer tokens take this position (PartitionReplica#positionCovering).
+            replica.writing(position);
             changes.commit(position);
             replica.applied(position, applied.records(), applied.ingestPosition());
         }

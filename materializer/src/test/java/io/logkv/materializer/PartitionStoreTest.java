@@ -101,6 +101,23 @@ class PartitionStoreTest {
     }
 
     @Test
+    void aReadThatSeesABatchBeforeTheReplicasPositionMovesIsCoveredByPositionCovering() {
+        try (PartitionStore store = PartitionStore.open(dir.resolve("covering"), resources)) {
+            PartitionReplica replica = new PartitionReplica(new io.logkv.core.NamespaceName("ns"), 0, store,
+                    new java.util.concurrent.atomic.AtomicInteger(), 10);
+            // The applier's order: note the position, write the batch, then move the replica's position.
+            replica.writing(152);
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("k"), envelope(RecordEnvelope.NO_EXPIRY));
+                batch.commit(152);
+            }
+            assertThat(replica.read(bytes("k"))).as("visible before the position moves").isNotNull();
+            assertThat(replica.appliedPosition()).isLessThan(152);
+            assertThat(replica.positionCovering()).as("what an answer token must cover").isGreaterThanOrEqualTo(152);
+        }
+    }
+
+    @Test
     void theBatchPositionKeyIsNotAKey() {
         try (PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources)) {
             apply(store, 5, "k", "v");

@@ -82,15 +82,16 @@ public class KeyReads {
     }
 
     private KeyRead readNow(ServedNamespace namespace, PartitionReplica replica, byte[] key, ConsistencyToken token) {
-        // The position is taken before the value, so the value reflects at least that position.
-        long position = replica.appliedPosition();
         long now = System.currentTimeMillis();
         long lagMs = replica.lagMillis(now);
         RecordEnvelope envelope = replica.read(key);
+        // The answer token must cover what was read: taken after the value, including the batch being written
+        // (which the read may already have seen before the replica's position moved).
+        long covering = replica.positionCovering();
         if (envelope != null && envelope.isExpiredAt(now)) {
             envelope = null;
         }
-        ConsistencyToken served = token.merge(ConsistencyToken.of(namespace.name(), new LogPosition(replica.partition(), position)));
+        ConsistencyToken served = token.merge(ConsistencyToken.of(namespace.name(), new LogPosition(replica.partition(), covering)));
         return new KeyRead(envelope, served, lagMs);
     }
 
