@@ -389,8 +389,7 @@ public final class LocalReplicas implements AutoCloseable {
             return CompletableFuture.completedFuture(replica);
         }
         long step = Math.min(20, maxWait.toMillis());
-        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(step, java.util.concurrent.TimeUnit.MILLISECONDS))
-                .thenCompose(ignored -> awaitReplica(namespace, partition, maxWait.minusMillis(step)));
+        return io.logkv.core.Timers.delay(Duration.ofMillis(step)).thenCompose(ignored -> awaitReplica(namespace, partition, maxWait.minusMillis(step)));
     }
 
     /** This node's replicas of a namespace, by partition. */

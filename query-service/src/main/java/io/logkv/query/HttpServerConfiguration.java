@@ -1,5 +1,6 @@
 package io.logkv.query;
 
+import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.api.KeyEndpoint;
 import io.logkv.query.api.KeyOperations;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,11 +43,12 @@ public class HttpServerConfiguration {
      * (ADR 0007); any other path under {@code /v1/namespaces/} passes through it untouched.
      */
     @Bean
-    FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyOperations operations, ObjectMapper json, MeterRegistry meters,
+    FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyOperations operations, ForwardedReads forwardedReads, ObjectMapper json,
+                                                    MeterRegistry meters,
                                                     @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncTimeout) {
         FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(
-                new KeyEndpoint(operations, json, asyncTimeout, meters));
-        registration.addUrlPatterns(KeyEndpoint.NAMESPACES_PATTERN);
+                new KeyEndpoint(operations, forwardedReads, json, asyncTimeout, meters));
+        registration.addUrlPatterns(KeyEndpoint.NAMESPACES_PATTERN, ForwardedReads.PATH);
         registration.setAsyncSupported(true);
         registration.setDispatcherTypes(DispatcherType.REQUEST);
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);

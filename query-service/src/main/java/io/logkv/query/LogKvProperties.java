@@ -138,6 +138,10 @@ public record LogKvProperties(
      * @param hedgeAfter        a forwarded read not answered by then is also sent to the next replica, and
      *                          the first answer wins (a hung replica costs a read this, not the forward timeout)
      * @param maxBatchKeys      keys one batch-get may ask for
+     * @param forwardBatchReads eventual reads forwarded to one node that travel in one exchange at most (1: each
+     *                          read in its own); reads queue for a node only while {@code forwardBatchesInFlight}
+     *                          exchanges to it are unanswered, so an idle node forwards each read at once
+     * @param forwardBatchesInFlight exchanges of forwarded reads in flight to one node at once
      * @param maxResumeAge      a replica last written longer ago is replayed from the start rather than resumed;
      *                          keep it below the truth topics' {@code delete.retention.ms} (Kafka's default: 24h)
      */
@@ -156,6 +160,8 @@ public record LogKvProperties(
             @DefaultValue("2s") Duration forwardTimeout,
             @DefaultValue("200ms") Duration hedgeAfter,
             @DefaultValue("1000") int maxBatchKeys,
+            @DefaultValue("64") int forwardBatchReads,
+            @DefaultValue("2") int forwardBatchesInFlight,
             @DefaultValue("20h") Duration maxResumeAge) {
     }
 

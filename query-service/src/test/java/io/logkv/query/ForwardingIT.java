@@ -81,11 +81,7 @@ class ForwardingIT {
         String[] args = {"--logkv.replicas.copies=1", "--logkv.replicas.release-delay=1s"};
         try (LogKvNode a = LogKvNode.start("hints-a", kafka, dataDir.resolve("a"), args);
              LogKvNode b = LogKvNode.start("hints-b", kafka, dataDir.resolve("b"), args)) {
-            assertThat(a.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
-            TopicPartition partition = new TopicPartition(ns.truthTopic(), 0);
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
-                    a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
-            LogKvNode owner = a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
+            LogKvNode owner = ownerOfOnePartition(a, b);
             LogKvNode other = owner == a ? b : a;
             String ownerUrl = owner.url("");
 
@@ -107,6 +103,100 @@ class ForwardingIT {
             assertThat(local.statusCode()).isEqualTo(200);
             assertThat(local.headers().firstValue("KV-Replicas")).isEmpty();
         }
+    }
+
+    /**
+     * Eventual reads forwarded to one node at the same moment travel together (one exchange for many), and
+     * each still gets exactly the answer it would have had on its own: its own value, version, status and
+     * problem, and a 304 for a matching {@code If-None-Match}. Malformed batches change nothing and answer 400.
+     */
+    @Test
+    void concurrentForwardedReadsTravelTogetherAndEachGetsItsOwnAnswer() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        String[] args = {"--logkv.replicas.copies=1", "--logkv.replicas.release-delay=1s",
+                "--logkv.replicas.forward-batches-in-flight=1"};
+        try (LogKvNode a = LogKvNode.start("batch-a", kafka, dataDir.resolve("a"), args);
+             LogKvNode b = LogKvNode.start("batch-b", kafka, dataDir.resolve("b"), args)) {
+            LogKvNode owner = ownerOfOnePartition(a, b);
+            LogKvNode other = owner == a ? b : a;
+            int keys = 300;
+            java.util.Map<String, String> etags = new java.util.HashMap<>();
+            String lastToken = null;
+            for (int i = 0; i < keys; i++) {
+                HttpResponse<String> put = owner.put(ns.value(), "key-" + i, "value-" + i);
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                etags.put("key-" + i, put.headers().firstValue("ETag").orElseThrow());
+                lastToken = put.headers().firstValue("KV-Token").orElseThrow();
+            }
+            for (int i = 0; i < keys; i += 10) {
+                assertThat(owner.delete(ns.value(), "key-" + i).statusCode()).isEqualTo(204);
+            }
+            String deletedToken = owner.get(ns.value(), "key-1", "KV-Token", lastToken).headers().firstValue("KV-Token").orElseThrow();
+            // Wait until the other node forwards (it holds no copy) and the copy has every write.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> read = other.get(ns.value(), "key-0", "KV-Token", deletedToken);
+                assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
+                assertThat(read.headers().firstValue("KV-Replicas")).isPresent();
+            });
+
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            List<CompletableFuture<Void>> checks = new java.util.ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < keys; i++) {
+                    String key = "key-" + i;
+                    boolean deleted = i % 10 == 0;
+                    boolean conditional = i % 10 == 5;
+                    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(other.keyUrl(ns.value(), key)))
+                            .timeout(Duration.ofSeconds(30)).GET();
+                    if (conditional) {
+                        request.header("If-None-Match", etags.get(key));
+                    }
+                    checks.add(client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).thenAccept(read -> {
+                        if (deleted) {
+                            assertThat(read.statusCode()).as(key + ": " + read.body()).isEqualTo(404);
+                            assertThat(read.body()).contains("/problems/key-not-found").contains("/keys/" + key + "\"");
+                        } else if (conditional) {
+                            assertThat(read.statusCode()).as(key + ": " + read.body()).isEqualTo(304);
+                        } else {
+                            assertThat(read.statusCode()).as(key + ": " + read.body()).isEqualTo(200);
+                            assertThat(read.body()).isEqualTo("value-" + key.substring(4));
+                            assertThat(read.headers().firstValue("ETag")).contains(etags.get(key));
+                        }
+                        assertThat(read.headers().firstValue("KV-Served-By")).isPresent();
+                        assertThat(read.headers().firstValue("KV-Replicas")).contains(owner.url(""));
+                    }));
+                }
+            }
+            CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            double largestBatch = other.bean(io.micrometer.core.instrument.MeterRegistry.class)
+                    .get("logkv.reads.forwarded.batch").summary().max();
+            System.out.printf("forwarded reads: largest exchange carried %.0f reads%n", largestBatch);
+            assertThat(largestBatch).as("reads forwarded at the same moment share an exchange").isGreaterThan(1);
+
+            // Only nodes send batches, and a broken one is refused.
+            HttpResponse<String> notANode = owner.send(HttpRequest.newBuilder(URI.create(owner.url("/v1/internal/reads")))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[]{1, 0, 0, 0, 1})));
+            assertThat(notANode.statusCode()).as(notANode.body()).isEqualTo(400);
+            assertThat(notANode.body()).contains("/problems/bad-forwarded-reads");
+            for (byte[] broken : List.of(new byte[0], new byte[]{9}, new byte[]{1, 0, 0, 0, 1}, new byte[]{1, 0x7f, 0, 0, 0},
+                    new byte[]{1, 0, 0, 0, 1, 0x7f, 0x7f, 0x7f, 0x7f})) {
+                HttpResponse<String> refused = owner.send(HttpRequest.newBuilder(URI.create(owner.url("/v1/internal/reads")))
+                        .header("KV-Forwarded-By", "test")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(broken)));
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+                assertThat(refused.body()).contains("/problems/bad-forwarded-reads");
+            }
+            assertThat(owner.get(ns.value(), "key-1").body()).isEqualTo("value-1");
+        }
+    }
+
+    /** Creates the test's namespace with one partition and answers the node that owns it. */
+    private LogKvNode ownerOfOnePartition(LogKvNode a, LogKvNode b) {
+        assertThat(a.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+        TopicPartition partition = new TopicPartition(ns.truthTopic(), 0);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
+        return a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
     }
 
     private CompletableFuture<HttpResponse<String>> putAsync(LogKvNode node, String key, String value) {

@@ -2,6 +2,7 @@ package io.logkv.query.api;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * How long the caller of a forwarded request still waits for it. A node that forwards a request sends its
@@ -31,10 +32,15 @@ final class CallerDeadline {
      * that was not forwarded.
      */
     static Duration bound(HttpServletRequest request, Duration own) {
-        if (request.getHeader(Peers.FORWARDED_HEADER) == null) {
+        return bound(request::getHeader, own);
+    }
+
+    /** The same, from a request's headers looked up by name. */
+    static Duration bound(UnaryOperator<String> headers, Duration own) {
+        if (headers.apply(Peers.FORWARDED_HEADER) == null) {
             return own;
         }
-        long millis = Math.min(millis(request, HEADER, 0), millis(request, DEADLINE_HEADER, System.currentTimeMillis()));
+        long millis = Math.min(millis(headers, HEADER, 0), millis(headers, DEADLINE_HEADER, System.currentTimeMillis()));
         if (millis == Long.MAX_VALUE) {
             return own;
         }
@@ -45,8 +51,8 @@ final class CallerDeadline {
     }
 
     /** A header's milliseconds minus {@code base}; {@code Long.MAX_VALUE} when absent; 400 when malformed. */
-    private static long millis(HttpServletRequest request, String header, long base) {
-        String value = request.getHeader(header);
+    private static long millis(UnaryOperator<String> headers, String header, long base) {
+        String value = headers.apply(header);
         if (value == null) {
             return Long.MAX_VALUE;
         }

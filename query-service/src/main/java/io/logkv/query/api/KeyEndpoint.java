@@ -27,7 +27,8 @@ import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Serves {@code /v1/namespaces/{ns}/keys/{key}} (GET, HEAD, PUT, DELETE) straight from the servlet
+ * Serves {@code /v1/namespaces/{ns}/keys/{key}} (GET, HEAD, PUT, DELETE), and the batches of reads that
+ * other nodes forward here ({@link ForwardedReads}), straight from the servlet
  * container, in front of Spring MVC, which serves every other path. Point reads and writes are nearly all
  * of a node's requests, and Spring MVC's routing, argument resolution, message conversion and (for every
  * answer that waits) second dispatch cost several times what the container itself does (ADR 0007). The
@@ -57,6 +58,7 @@ public final class KeyEndpoint implements Filter {
             "DELETE /v1/namespaces/{ns}/keys/{key}", List.of("header kv-token", "header if-match", "header idempotency-key"));
 
     private final KeyOperations operations;
+    private final ForwardedReads forwardedReads;
     private final ObjectMapper json;
     private final long asyncTimeoutMs;
     private final MeterRegistry meters;
@@ -66,8 +68,10 @@ public final class KeyEndpoint implements Filter {
      * @param asyncTimeout how long an answer may take before the request is answered 503 (the same bound
      *                     as Spring MVC's asynchronous requests, {@code spring.mvc.async.request-timeout})
      */
-    public KeyEndpoint(KeyOperations operations, ObjectMapper json, Duration asyncTimeout, MeterRegistry meters) {
+    public KeyEndpoint(KeyOperations operations, ForwardedReads forwardedReads, ObjectMapper json, Duration asyncTimeout,
+                       MeterRegistry meters) {
         this.operations = operations;
+        this.forwardedReads = forwardedReads;
         this.json = json;
         this.asyncTimeoutMs = asyncTimeout.toMillis();
         this.meters = meters;
@@ -77,8 +81,10 @@ public final class KeyEndpoint implements Filter {
     public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) servletRequest;
-        KeyPath path = KeyPath.of(request.getRequestURI());
-        if (path == null) {
+        String uri = request.getRequestURI();
+        KeyPath path = KeyPath.of(uri);
+        boolean batch = path == null && ForwardedReads.PATH.equals(uri);
+        if (path == null && !batch) {
             chain.doFilter(servletRequest, servletResponse);
             return;
         }
@@ -87,7 +93,7 @@ public final class KeyEndpoint implements Filter {
         String method = request.getMethod();
         CompletableFuture<ResponseEntity<?>> answer;
         try {
-            answer = switch (method) {
+            answer = batch ? forwardedReads.serve(request) : switch (method) {
                 case "GET", "HEAD" -> operations.get(path.namespace(), path.rawKey(), request);
                 case "PUT" -> operations.put(path.namespace(), path.rawKey(), request);
                 case "DELETE" -> operations.delete(path.namespace(), path.rawKey(), request);
@@ -152,13 +158,13 @@ public final class KeyEndpoint implements Filter {
         try {
             entity = answer.join();
         } catch (RuntimeException failure) {
-            entity = problem(request, ProblemHandler.problemOf(failure));
+            entity = problem(json, request.getRequestURI(), ProblemHandler.problemOf(failure));
         }
         int status = entity.getStatusCode().value();
         try {
             write(request, response, entity);
         } finally {
-            timer(request.getMethod(), status).record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            timer(ForwardedReads.PATH.equals(request.getRequestURI()) ? "forwarded-reads" : request.getMethod(), status).record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 
@@ -185,13 +191,13 @@ public final class KeyEndpoint implements Filter {
     }
 
     /** An RFC 9457 answer, with the members in the order the rest of the API writes them. */
-    private ResponseEntity<?> problem(HttpServletRequest request, ApiProblem problem) {
+    static ResponseEntity<byte[]> problem(ObjectMapper json, String instance, ApiProblem problem) {
         Map<String, Object> body = new TreeMap<>();
         body.put("type", ApiProblem.typeUri(problem.type()).toString());
         body.put("title", problem.title());
         body.put("status", problem.status().value());
         body.put("detail", problem.getMessage());
-        body.put("instance", request.getRequestURI());
+        body.put("instance", instance);
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(problem.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
         problem.headers().forEach(answer::header);
         return answer.body(json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
@@ -199,7 +205,8 @@ public final class KeyEndpoint implements Filter {
 
     private Timer timer(String method, int status) {
         return timers.computeIfAbsent(method + status, ignored -> Timer.builder("logkv.http.key.requests")
-                .description("Requests to /v1/namespaces/{ns}/keys/{key}, from arrival to answer")
+                .description("Requests to /v1/namespaces/{ns}/keys/{key} (and batches of forwarded reads, method"
+                        + " forwarded-reads), from arrival to answer")
                 .tag("method", method)
                 .tag("status", Integer.toString(status))
                 .register(meters));

@@ -78,7 +78,7 @@ public class KeyOperations {
 
     /** PUT: writes the request's body as the key's value. */
     public CompletableFuture<ResponseEntity<?>> put(String ns, String key, HttpServletRequest request) throws IOException {
-        String ttl = parameter(request, "ttl");
+        String ttl = ReadArguments.of(request).parameter("ttl");
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
         ConsistencyToken token = requestToken(request);
@@ -108,16 +108,21 @@ public class KeyOperations {
 
     /** GET (and HEAD): the key's value, at the consistency the request asks for. */
     public CompletableFuture<ResponseEntity<?>> get(String ns, String key, HttpServletRequest request) {
-        String consistency = parameter(request, "consistency");
-        String waitMs = parameter(request, "wait_ms");
-        String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
+        return get(ns, key, ReadArguments.of(request));
+    }
+
+    /** GET of a key asked with {@code arguments} (its own request, or an item of a batch of forwarded reads). */
+    CompletableFuture<ResponseEntity<?>> get(String ns, String key, ReadArguments arguments) {
+        String consistency = arguments.parameter("consistency");
+        String waitMs = arguments.parameter("wait_ms");
+        String ifNoneMatch = arguments.header(HttpHeaders.IF_NONE_MATCH);
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = requestToken(request);
+        ConsistencyToken token = requestToken(arguments.headers(TOKEN_HEADER));
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
-        Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
+        Duration wait = CallerDeadline.bound(arguments::header, WaitBound.of(waitMs, replicaProps));
         int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
-        boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
+        boolean forwarded = arguments.header(Peers.FORWARDED_HEADER) != null;
         Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded)
                 .thenApply(read -> answer(ns, read, ifNoneMatch));
         List<String> peers = readRouting.peersFor(namespace, partition, level, forwarded);
@@ -125,7 +130,7 @@ public class KeyOperations {
             return local.get();
         }
         String replicasHint = String.join(", ", peers);
-        return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(request, null, FORWARDED_READ_HEADERS),
+        return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(arguments, FORWARDED_READ_HEADERS),
                 wait, level, response -> withHeader(Peers.relay(response, RELAYED_READ_HEADERS), REPLICAS_HEADER, replicasHint), local);
     }
 
@@ -171,15 +176,6 @@ public class KeyOperations {
         return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
     }
 
-    /** A query parameter; 400 when the container cannot parse the query string. */
-    private static String parameter(HttpServletRequest request, String name) {
-        try {
-            return request.getParameter(name);
-        } catch (IllegalStateException malformed) {
-            throw ApiProblem.badRequest("bad-request", "the query string is malformed: " + malformed.getMessage());
-        }
-    }
-
     /** The key's bytes, decoded from the raw {@code {key}} path segment. */
     private byte[] keyBytes(String rawKeySegment) {
         try {
@@ -192,8 +188,12 @@ public class KeyOperations {
     }
 
     static ConsistencyToken requestToken(HttpServletRequest request) {
+        return requestToken(Collections.list(request.getHeaders(TOKEN_HEADER)));
+    }
+
+    private static ConsistencyToken requestToken(List<String> tokenHeaders) {
         try {
-            return ConsistencyToken.decodeAll(Collections.list(request.getHeaders(TOKEN_HEADER)));
+            return ConsistencyToken.decodeAll(tokenHeaders);
         } catch (IllegalArgumentException e) {
             throw ApiProblem.badRequest("bad-token", "malformed KV-Token: " + e.getMessage());
         }

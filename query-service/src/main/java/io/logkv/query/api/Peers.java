@@ -169,6 +169,18 @@ public class Peers implements AutoCloseable {
                     headers, body, request.getHeader(FORWARDED_HEADER));
         }
 
+        /** A read asked with {@code arguments}, with the named headers. */
+        static ForwardedRequest of(ReadArguments arguments, List<String> headerNames) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (String name : headerNames) {
+                List<String> values = arguments.headers(name);
+                if (!values.isEmpty()) {
+                    headers.put(name, String.join(", ", values));
+                }
+            }
+            return new ForwardedRequest(arguments.method(), arguments.pathAndQuery(), headers, null, arguments.header(FORWARDED_HEADER));
+        }
+
         /** The same request with another body. */
         public ForwardedRequest withBody(byte[] newBody) {
             return new ForwardedRequest(method, pathAndQuery, headers, newBody, forwardedBy);

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.core.Timers;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.LogKvProperties;
@@ -13,7 +14,6 @@ import java.util.List;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -36,15 +36,18 @@ public class ReadRouting {
     private final LocalReplicas replicas;
     private final ClusterReplicas cluster;
     private final Peers peers;
+    private final ForwardedReadBatcher batcher;
     private final Duration forwardTimeout;
     private final Duration hedgeAfter;
     private final Counter hedges;
     private final AtomicInteger turn = new AtomicInteger();
 
-    public ReadRouting(LocalReplicas replicas, ClusterReplicas cluster, Peers peers, LogKvProperties props, MeterRegistry meters) {
+    public ReadRouting(LocalReplicas replicas, ClusterReplicas cluster, Peers peers, ForwardedReadBatcher batcher,
+                       LogKvProperties props, MeterRegistry meters) {
         this.replicas = replicas;
         this.cluster = cluster;
         this.peers = peers;
+        this.batcher = batcher;
         this.forwardTimeout = props.replicas().forwardTimeout();
         this.hedgeAfter = props.replicas().hedgeAfter();
         this.hedges = Counter.builder("logkv.reads.hedged")
@@ -97,11 +100,11 @@ public class ReadRouting {
                     "no replica of " + namespace.name() + "-" + partition + " could answer: " + lastProblem, Duration.ofSeconds(1)));
         }
         AtomicInteger tried = new AtomicInteger(1);
-        CompletableFuture<Peers.PeerResponse> answer = ask(candidates.get(index), request, timeout);
+        CompletableFuture<Peers.PeerResponse> answer = ask(candidates.get(index), request, consistency, timeout);
         if (index + 1 < candidates.size()) {
             answer = hedged(answer, () -> {
                 tried.set(2);
-                return ask(candidates.get(index + 1), request, timeout);
+                return ask(candidates.get(index + 1), request, consistency, timeout);
             });
         }
         return answer.thenCompose(response -> response != null
@@ -126,7 +129,7 @@ public class ReadRouting {
             }
         };
         first.thenAccept(arrived);
-        CompletableFuture.delayedExecutor(hedgeAfter.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        java.util.concurrent.ScheduledFuture<?> timer = Timers.after(hedgeAfter, () -> {
             if (!answer.isDone() && outstanding.getAndIncrement() > 0) {
                 hedges.increment();
                 second.get().thenAccept(arrived);
@@ -134,12 +137,20 @@ public class ReadRouting {
                 outstanding.decrementAndGet();
             }
         });
+        answer.whenComplete((response, error) -> timer.cancel(false));
         return answer;
     }
 
-    /** A peer's answer to the read, or null when it cannot give one (unreachable, or no serving replica). */
-    private CompletableFuture<Peers.PeerResponse> ask(String peer, ForwardedRequest request, Duration timeout) {
-        return peers.send(peer, request, timeout).handle((response, error) -> {
+    /**
+     * A peer's answer to the read, or null when it cannot give one (unreachable, or no serving replica).
+     * Eventual reads of one key go through the {@link ForwardedReadBatcher}: they never wait at the peer, so
+     * one cannot hold up the others of its batch.
+     */
+    private CompletableFuture<Peers.PeerResponse> ask(String peer, ForwardedRequest request, ReadConsistency consistency,
+                                                      Duration timeout) {
+        CompletableFuture<Peers.PeerResponse> sent = consistency == ReadConsistency.EVENTUAL && "GET".equals(request.method())
+                ? batcher.send(peer, request, timeout) : peers.send(peer, request, timeout);
+        return sent.handle((response, error) -> {
             if (error != null) {
                 return null;
             }

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.core.Timers;
 import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
 import io.logkv.query.api.Peers.ForwardedRequest;
@@ -12,7 +13,6 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
@@ -102,8 +102,7 @@ public class WriteRouting {
     }
 
     private CompletableFuture<ResponseEntity<?>> later(Supplier<CompletableFuture<ResponseEntity<?>>> next) {
-        return CompletableFuture.supplyAsync(() -> null,
-                CompletableFuture.delayedExecutor(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS)).thenCompose(ignored -> next.get());
+        return Timers.delay(RETRY_PAUSE).thenCompose(ignored -> next.get());
     }
 
     /**

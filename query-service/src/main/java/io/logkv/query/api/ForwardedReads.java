@@ -1,0 +1,130 @@
+package io.logkv.query.api;
+
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.api.ForwardedReadBatch.Answer;
+import io.logkv.query.api.ForwardedReadBatch.Read;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Serves {@value #PATH}: a batch of reads another node forwarded here ({@link ForwardedReadBatch}). Each read
+ * is served exactly as the same read forwarded on its own would be, by {@link KeyOperations}, with its own
+ * token, wait and time left; the batch is answered when every read is. Only nodes send these: a request
+ * without {@value Peers#FORWARDED_HEADER} is refused.
+ */
+@Component
+public class ForwardedReads {
+
+    /** Where nodes send batches of forwarded reads. */
+    public static final String PATH = "/v1/internal/reads";
+    /** The largest batch body accepted. */
+    private static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+    private final KeyOperations operations;
+    private final ObjectMapper json;
+    private final int maxReads;
+
+    public ForwardedReads(KeyOperations operations, ObjectMapper json, LogKvProperties props) {
+        this.operations = operations;
+        this.json = json;
+        this.maxReads = Math.max(props.replicas().forwardBatchReads(), props.replicas().maxBatchKeys());
+    }
+
+    /** The answer to a batch of forwarded reads; 400 for a body that is not one. */
+    CompletableFuture<ResponseEntity<?>> serve(HttpServletRequest request) throws IOException {
+        if (!"POST".equals(request.getMethod())) {
+            throw new ApiProblem(HttpStatus.METHOD_NOT_ALLOWED, "bad-request", "Method Not Allowed",
+                    "Method '" + request.getMethod() + "' is not supported.").withHeader("Allow", "POST");
+        }
+        String forwardedBy = request.getHeader(Peers.FORWARDED_HEADER);
+        if (forwardedBy == null) {
+            throw ApiProblem.badRequest("bad-forwarded-reads", "only nodes send forwarded reads (" + Peers.FORWARDED_HEADER + ")");
+        }
+        List<Read> reads;
+        try (InputStream in = request.getInputStream()) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length > MAX_BODY_BYTES) {
+                throw ApiProblem.badRequest("bad-forwarded-reads", "a batch of forwarded reads is at most " + MAX_BODY_BYTES + " bytes");
+            }
+            reads = ForwardedReadBatch.decodeReads(body, maxReads);
+        } catch (IllegalArgumentException malformed) {
+            throw ApiProblem.badRequest("bad-forwarded-reads", "not a batch of forwarded reads: " + malformed.getMessage());
+        }
+        List<CompletableFuture<Answer>> answers = new ArrayList<>(reads.size());
+        for (Read read : reads) {
+            answers.add(answer(read, forwardedBy));
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<Answer> all = new ArrayList<>(answers.size());
+            answers.forEach(answer -> all.add(answer.join()));
+            return ResponseEntity.ok().contentType(MediaType.parseMediaType(ForwardedReadBatch.MEDIA_TYPE))
+                    .body(ForwardedReadBatch.encodeAnswers(all));
+        });
+    }
+
+    private CompletableFuture<Answer> answer(Read read, String forwardedBy) {
+        String pathAndQuery = read.pathAndQuery();
+        int queryStart = pathAndQuery.indexOf('?');
+        String path = queryStart < 0 ? pathAndQuery : pathAndQuery.substring(0, queryStart);
+        CompletableFuture<ResponseEntity<?>> entity;
+        try {
+            KeyEndpoint.KeyPath key = KeyEndpoint.KeyPath.of(path);
+            if (key == null) {
+                throw ApiProblem.badRequest("bad-forwarded-reads", "not a key's path: " + path);
+            }
+            Map<String, String> headers = new HashMap<>(read.headers());
+            headers.put(Peers.FORWARDED_HEADER.toLowerCase(java.util.Locale.ROOT), forwardedBy);
+            entity = operations.get(key.namespace(), key.rawKey(),
+                    ReadArguments.of(pathAndQuery, parameters(queryStart < 0 ? "" : pathAndQuery.substring(queryStart + 1)), headers));
+        } catch (RuntimeException e) {
+            entity = CompletableFuture.failedFuture(e);
+        }
+        return entity.handle((answer, error) -> error == null ? of(answer)
+                : of(KeyEndpoint.problem(json, path, ProblemHandler.problemOf(error))));
+    }
+
+    private Answer of(ResponseEntity<?> entity) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        entity.getHeaders().forEach((name, values) -> {
+            if (!values.isEmpty()) {
+                headers.put(name, values.get(0));
+            }
+        });
+        Object body = entity.getBody();
+        byte[] bytes = body == null ? new byte[0] : body instanceof byte[] raw ? raw : json.writeValueAsBytes(body);
+        return new Answer(entity.getStatusCode().value(), headers, bytes);
+    }
+
+    /** A query string's parameters, decoded; the first value of each. */
+    private static Map<String, String> parameters(String query) {
+        Map<String, String> parameters = new HashMap<>();
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = equals < 0 ? pair : pair.substring(0, equals);
+            String value = equals < 0 ? "" : pair.substring(equals + 1);
+            try {
+                parameters.putIfAbsent(URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException malformed) {
+                throw ApiProblem.badRequest("bad-request", "the query string is malformed: " + malformed.getMessage());
+            }
+        }
+        return parameters;
+    }
+}
