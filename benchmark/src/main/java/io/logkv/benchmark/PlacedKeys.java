@@ -21,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Keys chosen by where they live, for the forwarding cases of {@code bench/http/run.sh}: from one node's
  * point of view (its topology, {@code GET /v1/namespaces/{ns}}), keys it serves from its own replica, keys
  * of partitions it holds no replica of (reads are forwarded), keys of partitions it owns (writes are local)
- * and keys of partitions another node owns (writes are forwarded). Writes one file of keys per set.
+ * and keys of partitions another node owns (writes are forwarded). Writes one file of keys per set; the two
+ * sets of a comparison span the same number of partitions.
  *
  * <pre>PlacedKeys URL NAMESPACE OUT_DIR KEYS_PER_SET</pre>
  * Prints the partitions of each set; a set that no partition fits stays empty (e.g. a single node).
@@ -63,6 +64,10 @@ public final class PlacedKeys {
                 ownedElsewhere.add(p);
             }
         }
+        // The same number of partitions on both sides of a comparison: a write's cost depends on how many
+        // partitions (so transactions) share the load, and a comparison of 2 against 4 would measure that.
+        trimToSameSize(replicatedHere, replicatedElsewhereOnly);
+        trimToSameSize(ownedHere, ownedElsewhere);
         Files.createDirectories(out);
         write(out.resolve("read-local.keys"), "rl-", replicatedHere, partitions, perSet);
         write(out.resolve("read-forwarded.keys"), "rf-", replicatedElsewhereOnly, partitions, perSet);
@@ -70,6 +75,14 @@ public final class PlacedKeys {
         write(out.resolve("write-forwarded.keys"), "wf-", ownedElsewhere, partitions, perSet);
         System.out.printf("read-local partitions=%s read-forwarded partitions=%s write-local partitions=%s write-forwarded partitions=%s%n",
                 replicatedHere, replicatedElsewhereOnly, ownedHere, ownedElsewhere);
+    }
+
+    private static void trimToSameSize(Set<Integer> a, Set<Integer> b) {
+        int size = Math.min(a.size(), b.size());
+        if (size > 0) {
+            a.retainAll(a.stream().sorted().limit(size).toList());
+            b.retainAll(b.stream().sorted().limit(size).toList());
+        }
     }
 
     private static void write(Path file, String prefix, Set<Integer> wanted, int partitions, int count) throws IOException {

@@ -8,9 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The body of {@code POST /v1/internal/reads} and of its answer: many forwarded reads to one node in one
@@ -157,15 +157,15 @@ final class ForwardedReadBatch {
         }
     }
 
-    /** Headers by lower-case name. */
+    /** Headers, looked up by name in any case; the map may be added to. */
     private static Map<String, String> headers(DataInputStream in) throws IOException {
         int count = in.readUnsignedShort();
         if (count > MAX_HEADERS) {
             throw new IllegalArgumentException("at most " + MAX_HEADERS + " headers, not " + count);
         }
-        Map<String, String> headers = new LinkedHashMap<>();
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (int i = 0; i < count; i++) {
-            headers.put(text(in).toLowerCase(java.util.Locale.ROOT), text(in));
+            headers.put(text(in), text(in));
         }
         return headers;
     }

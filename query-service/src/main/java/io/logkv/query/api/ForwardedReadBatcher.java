@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -193,9 +192,7 @@ public class ForwardedReadBatcher {
             }
             for (int i = 0; i < batch.size(); i++) {
                 Answer answer = answers.get(i);
-                Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-                headers.putAll(answer.headers());
-                batch.get(i).answer().complete(new PeerResponse(answer.status(), headers, answer.body()));
+                batch.get(i).answer().complete(new PeerResponse(answer.status(), answer.headers(), answer.body()));
             }
         }
     }

@@ -86,8 +86,8 @@ public class ForwardedReads {
             if (key == null) {
                 throw ApiProblem.badRequest("bad-forwarded-reads", "not a key's path: " + path);
             }
-            Map<String, String> headers = new HashMap<>(read.headers());
-            headers.put(Peers.FORWARDED_HEADER.toLowerCase(java.util.Locale.ROOT), forwardedBy);
+            Map<String, String> headers = read.headers();
+            headers.put(Peers.FORWARDED_HEADER, forwardedBy);
             entity = operations.get(key.namespace(), key.rawKey(),
                     ReadArguments.of(pathAndQuery, parameters(queryStart < 0 ? "" : pathAndQuery.substring(queryStart + 1)), headers));
         } catch (RuntimeException e) {
@@ -99,7 +99,7 @@ public class ForwardedReads {
 
     private Answer of(ResponseEntity<?> entity) {
         Map<String, String> headers = new LinkedHashMap<>();
-        entity.getHeaders().forEach((name, values) -> {
+        entity.getHeaders().asMultiValueMap().forEach((name, values) -> {
             if (!values.isEmpty()) {
                 headers.put(name, values.get(0));
             }

@@ -170,7 +170,8 @@ public final class KeyEndpoint implements Filter {
 
     private void write(HttpServletRequest request, HttpServletResponse response, ResponseEntity<?> entity) throws IOException {
         response.setStatus(entity.getStatusCode().value());
-        entity.getHeaders().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+        // The backing map, not HttpHeaders.forEach, which builds a case-insensitive set of entries on every call.
+        entity.getHeaders().asMultiValueMap().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
         Object body = entity.getBody();
         if (body == null) {
             return;

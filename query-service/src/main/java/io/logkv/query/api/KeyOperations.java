@@ -131,14 +131,7 @@ public class KeyOperations {
         }
         String replicasHint = String.join(", ", peers);
         return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(arguments, FORWARDED_READ_HEADERS),
-                wait, level, response -> withHeader(Peers.relay(response, RELAYED_READ_HEADERS), REPLICAS_HEADER, replicasHint), local);
-    }
-
-    private static ResponseEntity<?> withHeader(ResponseEntity<byte[]> response, String name, String value) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.putAll(response.getHeaders());
-        headers.set(name, value);
-        return new ResponseEntity<>(response.getBody(), headers, response.getStatusCode());
+                wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS, REPLICAS_HEADER, replicasHint), local);
     }
 
     private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {

@@ -69,6 +69,8 @@ public class Peers implements AutoCloseable {
                 .disableRedirectHandling()
                 .disableCookieManagement()
                 .disableAuthCaching()
+                .disableContentCompression()
+                .disableConnectionState()
                 .build();
         http.start();
     }
@@ -120,9 +122,20 @@ public class Peers implements AutoCloseable {
 
     /** A peer's answer as this node's answer, with the named headers. */
     public static ResponseEntity<byte[]> relay(PeerResponse response, List<String> headerNames) {
+        return relay(response, headerNames, null, null);
+    }
+
+    /** A peer's answer as this node's answer, with the named headers and one of this node's own (when not null). */
+    public static ResponseEntity<byte[]> relay(PeerResponse response, List<String> headerNames, String ownName, String ownValue) {
         HttpHeaders headers = new HttpHeaders();
         for (String name : headerNames) {
-            response.header(name).ifPresent(value -> headers.set(name, value));
+            String value = response.headers().get(name);
+            if (value != null) {
+                headers.set(name, value);
+            }
+        }
+        if (ownName != null) {
+            headers.set(ownName, ownValue);
         }
         byte[] bytes = response.body();
         return new ResponseEntity<>(bytes == null || bytes.length == 0 ? null : bytes, headers, HttpStatus.valueOf(response.statusCode()));

@@ -67,7 +67,7 @@ interface ReadArguments {
      *
      * @param pathAndQuery the raw path and query string
      * @param parameters   query parameters, decoded
-     * @param headers      headers by lower-case name, each with a single value
+     * @param headers      headers, each with a single value, in a map that finds a name in any case
      */
     static ReadArguments of(String pathAndQuery, Map<String, String> parameters, Map<String, String> headers) {
         return new ReadArguments() {
@@ -78,7 +78,7 @@ interface ReadArguments {
 
             @Override
             public String header(String name) {
-                return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+                return headers.get(name);
             }
 
             @Override
