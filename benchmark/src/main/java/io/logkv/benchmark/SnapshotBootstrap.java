@@ -78,7 +78,7 @@ final class SnapshotBootstrap {
 
     private ReplicaSnapshots snapshots(LocalReplicas replicas, Path dataDir) {
         return new ReplicaSnapshots(new DirectorySnapshotStore(snapshots), replicas, Set::of,
-                new SnapshotSettings(Duration.ZERO, 1, MAX_AGE, dataDir.resolve("snapshot-work")), new SimpleMeterRegistry(),
+                new SnapshotSettings(Duration.ZERO, 1, MAX_AGE, dataDir.resolve("snapshot-work"), 0), new SimpleMeterRegistry(),
                 System::currentTimeMillis);
     }
 

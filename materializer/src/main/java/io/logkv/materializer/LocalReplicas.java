@@ -276,6 +276,12 @@ public final class LocalReplicas implements AutoCloseable {
                 store.destroy();
                 fresh = true;
                 origin = "too old to resume (" + idleMs / 3_600_000 + " h idle)";
+            } else if (store.persistedPosition() > 0 && seeding.reseedsStoresBehind()) {
+                // A newer snapshot far enough ahead beats replaying the tail; the store stays until one is in place.
+                long position = store.persistedPosition();
+                store.close();
+                startReseeding(tp, position);
+                return null;
             } else {
                 return register(tp, store, store.persistedPosition() > 0 ? "resumed at " + store.persistedPosition() : "new here");
             }
@@ -305,7 +311,7 @@ public final class LocalReplicas implements AutoCloseable {
      */
     private void startSeeding(TopicPartition tp, java.util.function.Consumer<PartitionReplica> opened) {
         java.nio.file.Path directory = storeDirectory(tp);
-        seeding.start(tp, directory, result -> {
+        seeding.start(tp, directory, 0, result -> {
             String origin = result.seeded() ? "snapshot: " + result.detail() : "full replay: " + result.detail();
             submit(() -> {
                 if (replicas.containsKey(tp)) {
@@ -320,6 +326,47 @@ public final class LocalReplicas implements AutoCloseable {
                 opened.accept(replica);
             });
         });
+    }
+
+    /**
+     * Offers the store of a partition, at {@code position}, a seed far enough ahead of it. The seed goes to a
+     * directory beside the store and replaces it only once it is complete and checked; without one the store
+     * resumes where it was. Either way the replica opens on the applying thread.
+     */
+    private void startReseeding(TopicPartition tp, long position) {
+        java.nio.file.Path directory = storeDirectory(tp);
+        java.nio.file.Path seedDirectory = directory.resolveSibling(directory.getFileName() + ".seed");
+        PartitionStore.deleteRecursively(seedDirectory);
+        seeding.start(tp, seedDirectory, position, result -> submit(() -> {
+            if (replicas.containsKey(tp)) {
+                PartitionStore.deleteRecursively(seedDirectory);
+                return;
+            }
+            if (!seeding.finish(tp)) {
+                // Released while it was being seeded: gone, as a released replica's store is.
+                PartitionStore.deleteRecursively(seedDirectory);
+                PartitionStore.deleteRecursively(directory);
+                return;
+            }
+            String origin = "resumed at " + position;
+            if (result.seeded()) {
+                try {
+                    PartitionStore.deleteRecursively(directory);
+                    java.nio.file.Files.move(seedDirectory, directory, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    origin = "snapshot, " + (result.position() - position) + " records ahead of the store at " + position + ": "
+                            + result.detail();
+                    log.info("event=replica_reseeded partition={} from_position={} to_position={}", tp, position, result.position());
+                } catch (java.io.IOException e) {
+                    // The old store is gone: the replica replays the whole log, which is slow but right.
+                    log.warn("event=replica_reseed_failed partition={} error=\"{}\"", tp, e.getMessage());
+                    PartitionStore.deleteRecursively(seedDirectory);
+                    PartitionStore.deleteRecursively(directory);
+                    origin = "full replay: a seed could not replace the store (" + e.getMessage() + ")";
+                }
+            }
+            openStore(tp, origin);
+            reassign(List.of(tp));
+        }));
     }
 
     private void closeReplica(TopicPartition tp, boolean destroy) {

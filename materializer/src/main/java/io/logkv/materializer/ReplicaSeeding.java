@@ -35,6 +35,11 @@ final class ReplicaSeeding {
         return seeds != ReplicaSeeds.NONE;
     }
 
+    /** Whether stores that could resume are first offered a seed far enough ahead of them. */
+    boolean reseedsStoresBehind() {
+        return seeds.reseedsStoresBehind();
+    }
+
     /** Whether the store of {@code tp} is being seeded. */
     boolean inProgress(TopicPartition tp) {
         return seeding.contains(tp);
@@ -46,17 +51,19 @@ final class ReplicaSeeding {
     }
 
     /**
-     * Seeds the store directory of {@code tp} (absent) on the seeding thread, then hands the outcome to
+     * Seeds {@code directory} (absent) for {@code tp} on the seeding thread, then hands the outcome to
      * {@code seeded} on that thread; a directory left without a seed is deleted first.
+     *
+     * @param resumePosition 0, or the position of the store the seed would replace
      */
-    void start(TopicPartition tp, Path directory, Consumer<ReplicaSeeds.Seeding> seeded) {
+    void start(TopicPartition tp, Path directory, long resumePosition, Consumer<ReplicaSeeds.Seeding> seeded) {
         seeding.add(tp);
         NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
         ReplicaSeeds source = seeds;
         seeder.execute(() -> {
             ReplicaSeeds.Seeding result;
             try {
-                result = source.seed(namespace, tp.partition(), directory);
+                result = source.seed(namespace, tp.partition(), directory, resumePosition);
             } catch (RuntimeException e) {
                 result = ReplicaSeeds.Seeding.notSeeded("seeding failed: " + e.getMessage());
             }

@@ -185,6 +185,8 @@ public record LogKvProperties(
      *                  replica can be seeded from a snapshot another node took
      * @param interval  time between two rounds of snapshots of the partitions a node owns (0: only on request)
      * @param retain    snapshots kept per partition
+     * @param reseedBehindRecords a replica whose store could resume is seeded instead from a snapshot at least this
+     *                  many records ahead of it (0: stores always resume and replay their tail)
      * @param s3        the object store ({@code store=s3})
      */
     public record Snapshots(
@@ -192,6 +194,7 @@ public record LogKvProperties(
             @DefaultValue("./data/snapshots") Path directory,
             @DefaultValue("1h") Duration interval,
             @DefaultValue("2") int retain,
+            @DefaultValue("1000000") long reseedBehindRecords,
             @DefaultValue S3 s3) {
     }
 

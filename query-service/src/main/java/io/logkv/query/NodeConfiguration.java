@@ -164,7 +164,8 @@ public class NodeConfiguration {
             return new NodeSnapshots(null);
         }
         ReplicaSnapshots snapshots = new ReplicaSnapshots(store, replicas, owner::owned, new SnapshotSettings(config.interval(),
-                config.retain(), props.replicas().maxResumeAge(), props.dataDir().resolve("snapshot-work")), meters, System::currentTimeMillis);
+                config.retain(), props.replicas().maxResumeAge(), props.dataDir().resolve("snapshot-work"), config.reseedBehindRecords()),
+                meters, System::currentTimeMillis);
         replicas.seedFrom(snapshots);
         snapshots.start();
         return new NodeSnapshots(snapshots);

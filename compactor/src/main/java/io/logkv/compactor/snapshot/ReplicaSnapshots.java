@@ -166,14 +166,19 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
     }
 
     @Override
-    public Seeding seed(NamespaceName namespace, int partition, Path storeDirectory) {
+    public boolean reseedsStoresBehind() {
+        return settings.reseedBehindRecords() > 0;
+    }
+
+    @Override
+    public Seeding seed(NamespaceName namespace, int partition, Path storeDirectory, long resumePosition) {
         List<SnapshotManifest> snapshots = store.list(namespace, partition);
         if (snapshots.isEmpty()) {
             return Seeding.notSeeded("no snapshot of " + namespace + "-" + partition + " in " + store.location());
         }
         List<String> reasons = new ArrayList<>();
         for (SnapshotManifest snapshot : snapshots) {
-            String refusal = refusal(snapshot);
+            String refusal = refusal(snapshot, resumePosition);
             if (refusal == null) {
                 PartitionStore.deleteRecursively(storeDirectory);
                 long started = System.nanoTime();
@@ -215,8 +220,13 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         }
     }
 
-    /** Why a snapshot may not seed a replica, or null when it may. */
-    private String refusal(SnapshotManifest snapshot) {
+    /** Why a snapshot may not seed a replica whose store is at {@code resumePosition} (0: none), or null when it may. */
+    private String refusal(SnapshotManifest snapshot, long resumePosition) {
+        if (resumePosition > 0 && (settings.reseedBehindRecords() == 0
+                || snapshot.position() - resumePosition < settings.reseedBehindRecords())) {
+            return "snapshot " + snapshot.id() + " at position " + snapshot.position() + " is not " + settings.reseedBehindRecords()
+                    + " records ahead of the store at " + resumePosition;
+        }
         if (snapshot.format() != SnapshotManifest.FORMAT_ROCKSDB_V1) {
             return "snapshot " + snapshot.id() + " has format " + snapshot.format() + ", which this node does not know";
         }

@@ -12,13 +12,15 @@ import java.time.Duration;
  * @param maxAge        the oldest snapshot that may seed a replica: the replicas' maximum resume age
  * @param workDirectory where checkpoints are assembled before they are stored (on the replicas' file system,
  *                      so that checkpoints are hard links)
+ * @param reseedBehindRecords a store that could resume is replaced by a snapshot at least this many records
+ *                      ahead of it (0: stores always resume and replay their tail)
  */
-public record SnapshotSettings(Duration interval, int retain, Duration maxAge, Path workDirectory) {
+public record SnapshotSettings(Duration interval, int retain, Duration maxAge, Path workDirectory, long reseedBehindRecords) {
 
     public SnapshotSettings {
-        if (interval.isNegative() || retain < 1 || maxAge.isNegative() || maxAge.isZero()) {
-            throw new IllegalArgumentException("logkv.snapshots: interval must not be negative, retain must be at least 1, "
-                    + "and the maximum age positive");
+        if (interval.isNegative() || retain < 1 || maxAge.isNegative() || maxAge.isZero() || reseedBehindRecords < 0) {
+            throw new IllegalArgumentException("logkv.snapshots: interval and reseed-behind-records must not be negative, retain"
+                    + " must be at least 1, and the maximum age positive");
         }
     }
 }

@@ -135,6 +135,59 @@ class SnapshotBootstrapIT {
         }
     }
 
+    /**
+     * A store that could resume but is far behind a newer snapshot (a node that was down for long) is replaced
+     * by the snapshot and replays only the tail after it, ending equal to a full replay; a store within
+     * {@code reseed-behind-records} of the newest snapshot resumes and replays its own tail.
+     */
+    @Test
+    void aStoreFarBehindANewerSnapshotIsReplacedByItAndOnlyTheTailReplayed() throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("far-behind");
+        SnapshotStore store = new DirectorySnapshotStore(dir.resolve("snapshots"));
+        produce(kafka, ns, 0, 1_000, List.of());
+        for (String name : List.of("behind", "close-behind")) {
+            try (LocalReplicas stopped = replicas(kafka, name)) {
+                caughtUp(stopped, ns, 1_000);
+            }
+        }
+        produce(kafka, ns, 1_000, BEFORE, List.of(7));
+        SnapshotManifest taken;
+        try (LocalReplicas source = replicas(kafka, "source")) {
+            PartitionReplica replica = caughtUp(source, ns, 1_000 + BEFORE + 1);
+            taken = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
+                    System::currentTimeMillis).take(replica);
+        }
+        produce(kafka, ns, 0, TAIL, List.of(8));
+        long end = 1_000 + BEFORE + 1 + TAIL + 1;
+        ReplicaDigest full;
+        try (LocalReplicas replayed = replicas(kafka, "full-replay")) {
+            PartitionReplica replica = caughtUp(replayed, ns, end);
+            full = replayed.digestAt(ns, 0, replica.appliedPosition(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS);
+        }
+
+        try (LocalReplicas reopened = replicas(kafka, "behind");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, reopened, Set::of, settings(Duration.ofHours(20), 2_000),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            reopened.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(reopened, ns, end);
+            assertThat(replica.origin()).startsWith("snapshot").contains(taken.id()).contains("ahead of the store at");
+            assertThat(replica.resumedFrom()).isEqualTo(taken.position());
+            assertThat(replica.appliedSinceOpen()).as("only the tail after the snapshot replayed").isEqualTo(TAIL + 1);
+            assertThat(reopened.digestAt(ns, 0, full.position(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS)).isEqualTo(full);
+            assertThat(dir.resolve("behind").resolve("replicas")).isDirectoryNotContaining("glob:**.seed");
+        }
+        try (LocalReplicas reopened = replicas(kafka, "close-behind");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, reopened, Set::of, settings(Duration.ofHours(20), 100_000),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            reopened.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(reopened, ns, end);
+            assertThat(replica.origin()).startsWith("resumed at");
+            assertThat(replica.appliedSinceOpen()).as("its own tail replayed").isEqualTo(end - 1_000);
+            assertThat(reopened.digestAt(ns, 0, full.position(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS)).isEqualTo(full);
+        }
+    }
+
     private void roundTrip(SnapshotStore store) throws Exception {
         KafkaTestCluster kafka = KafkaTestCluster.shared();
         NamespaceName ns = namespace("seeded");
@@ -177,7 +230,11 @@ class SnapshotBootstrapIT {
     }
 
     private SnapshotSettings settings(Duration maxAge) {
-        return new SnapshotSettings(Duration.ZERO, 2, maxAge, dir.resolve("work"));
+        return settings(maxAge, 0);
+    }
+
+    private SnapshotSettings settings(Duration maxAge, long reseedBehindRecords) {
+        return new SnapshotSettings(Duration.ZERO, 2, maxAge, dir.resolve("work"), reseedBehindRecords);
     }
 
     private LocalReplicas replicas(KafkaTestCluster kafka, String name) {
