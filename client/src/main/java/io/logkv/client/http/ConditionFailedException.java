@@ -1,0 +1,20 @@
+package io.logkv.client.http;
+
+/**
+ * A conditional write whose condition did not hold ({@code 412}): the key's version was not the one named,
+ * or a put-if-absent found a live value. Nothing was written.
+ */
+public final class ConditionFailedException extends LogKvException {
+
+    private final String currentVersion;
+
+    public ConditionFailedException(String detail, String currentVersion) {
+        super(412, "precondition-failed", detail, null, null);
+        this.currentVersion = currentVersion;
+    }
+
+    /** The key's version when the condition was checked, or null when it had no live value. */
+    public String currentVersion() {
+        return currentVersion;
+    }
+}

@@ -1,0 +1,154 @@
+package io.logkv.client.http;
+
+import io.logkv.core.KeyPartitioner;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Where each key's requests go: the namespace's topology ({@code GET /v1/namespaces/{ns}}: the partition
+ * count, every partition's owner and the nodes placed to hold it), fetched from any node and kept for
+ * {@code refresh}; learnt again sooner when an answer says it took a hop or a node did not answer. Until a
+ * namespace's topology is known, and for nodes that cannot be reached, requests go to the configured nodes
+ * in turn: any node answers any request by forwarding it.
+ */
+final class Routes {
+
+    private final HttpClient http;
+    private final ObjectMapper json;
+    private final List<String> seeds;
+    private final Duration refresh;
+    private final Duration requestTimeout;
+    private final Map<String, Topology> topologies = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<?>> fetching = new ConcurrentHashMap<>();
+    private final AtomicInteger turn = new AtomicInteger();
+
+    Routes(HttpClient http, ObjectMapper json, List<String> seeds, Duration refresh, Duration requestTimeout) {
+        this.http = http;
+        this.json = json;
+        this.seeds = List.copyOf(seeds);
+        this.refresh = refresh;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** The nodes to send a write of {@code key} to, best first: its partition's owner, then every node. */
+    List<String> forWrite(String namespace, byte[] key) {
+        Topology topology = current(namespace);
+        List<String> nodes = new ArrayList<>();
+        if (topology != null) {
+            String owner = topology.owners()[KeyPartitioner.partitionOf(key, topology.owners().length)];
+            if (owner != null) {
+                nodes.add(owner);
+            }
+        }
+        addSeeds(nodes);
+        return nodes;
+    }
+
+    /** The nodes to send a read of {@code key} to, best first: its partition's replicas in turn, then every node. */
+    List<String> forRead(String namespace, byte[] key) {
+        Topology topology = current(namespace);
+        List<String> nodes = new ArrayList<>();
+        if (topology != null) {
+            List<String> replicas = topology.replicas().get(KeyPartitioner.partitionOf(key, topology.owners().length));
+            int start = Math.floorMod(turn.getAndIncrement(), Math.max(1, replicas.size()));
+            for (int i = 0; i < replicas.size(); i++) {
+                nodes.add(replicas.get((start + i) % replicas.size()));
+            }
+        }
+        addSeeds(nodes);
+        return nodes;
+    }
+
+    /** Any node, in turn. */
+    List<String> any() {
+        List<String> nodes = new ArrayList<>();
+        addSeeds(nodes);
+        return nodes;
+    }
+
+    /** Forgets what is known of a namespace's topology: an answer showed it has changed. */
+    void stale(String namespace) {
+        Topology topology = topologies.get(namespace);
+        if (topology != null) {
+            topologies.put(namespace, new Topology(topology.owners(), topology.replicas(), 0));
+        }
+    }
+
+    /** The topology if known; starts fetching it when it is unknown or old. */
+    private Topology current(String namespace) {
+        Topology topology = topologies.get(namespace);
+        if (topology == null || System.nanoTime() - topology.fetchedAtNanos() > refresh.toNanos()) {
+            fetching.computeIfAbsent(namespace, ns -> fetch(ns).whenComplete((done, error) -> fetching.remove(ns)));
+        }
+        return topology;
+    }
+
+    private CompletableFuture<Void> fetch(String namespace) {
+        String node = any().get(0);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node + "/v1/namespaces/" + LogKvClient.segment(namespace)))
+                .timeout(requestTimeout).GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenAccept(response -> {
+            if (response.statusCode() == 200) {
+                Topology parsed = parse(new String(response.body(), StandardCharsets.UTF_8));
+                if (parsed != null) {
+                    topologies.put(namespace, parsed);
+                }
+            }
+        }).exceptionally(unreachable -> null);
+    }
+
+    private Topology parse(String body) {
+        JsonNode root = json.readTree(body);
+        int partitions = root.path("partitions").asInt(0);
+        if (partitions < 1) {
+            return null;
+        }
+        String[] owners = new String[partitions];
+        List<List<String>> replicas = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            replicas.add(new ArrayList<>());
+        }
+        for (JsonNode partition : root.path("topology")) {
+            int p = partition.path("partition").asInt(-1);
+            if (p < 0 || p >= partitions) {
+                continue;
+            }
+            String owner = partition.path("owner").asString(null);
+            owners[p] = owner == null || owner.isEmpty() ? null : owner;
+            for (JsonNode replica : partition.path("replicas")) {
+                String node = replica.path("node").asString("");
+                boolean serving = replica.path("state").path("serving").asBoolean(false);
+                if (!node.isEmpty() && serving) {
+                    replicas.get(p).add(node);
+                }
+            }
+        }
+        return new Topology(owners, replicas.stream().map(List::copyOf).toList(), System.nanoTime());
+    }
+
+    private void addSeeds(List<String> nodes) {
+        int start = Math.floorMod(turn.getAndIncrement(), seeds.size());
+        for (int i = 0; i < seeds.size(); i++) {
+            String seed = seeds.get((start + i) % seeds.size());
+            if (!nodes.contains(seed)) {
+                nodes.add(seed);
+            }
+        }
+    }
+
+    /** A namespace's topology: per partition its owner (or null) and the nodes that serve it. */
+    private record Topology(String[] owners, List<List<String>> replicas, long fetchedAtNanos) {
+    }
+}
