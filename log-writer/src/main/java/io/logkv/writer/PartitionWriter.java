@@ -44,6 +44,8 @@ final class PartitionWriter {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionWriter.class);
     private static final long RETRY_PAUSE_MS = 200;
+    /** How long a writer waits for the partition's end when it confirms failed conditions. */
+    private static final long CONFIRM_TIMEOUT_MS = 5_000;
 
     enum State { FENCING, CATCHING_UP, WRITING, CLOSED }
 
@@ -67,6 +69,12 @@ final class PartitionWriter {
     private long nextIngestOffset;
     private int lastCommittedBatch;
     private long appliedBeforeCatchUp = -1;
+    /**
+     * The end of the truth partition as far as this writer knows it: the end its last catch-up found, moved
+     * past each of its own commits (their records and commit marker). Only this writer adds to the partition
+     * while it owns it, so a larger end means another writer has (this one was deposed without knowing yet).
+     */
+    private long knownEnd = -1;
     private long nextFenceNanos;
     private volatile long closedAtNanos;
 
@@ -202,7 +210,7 @@ final class PartitionWriter {
             startCatchUpRound();
         } catch (RuntimeException e) {
             // Runs on the timer thread too: a failure must come back to drain(), not vanish with the task.
-            caughtUp = new CatchUp(false, -1, e);
+            caughtUp = new CatchUp(false, -1, -1, e);
             schedule();
         }
     }
@@ -212,9 +220,9 @@ final class PartitionWriter {
         CompletableFuture<Long> ingestStart = services.ends().ingestStart(ingestPartition);
         services.ends().committedEnd(partition)
                 .thenCompose(end -> services.state().awaitApplied(namespace, partition.partition(), end,
-                        services.settings().catchUpTimeout()))
-                .thenCombine(ingestStart, (applied, start) -> new CatchUp(applied, start, null))
-                .exceptionally(error -> new CatchUp(false, -1, error))
+                        services.settings().catchUpTimeout()).thenApply(applied -> applied ? end : -1L))
+                .thenCombine(ingestStart, (end, start) -> new CatchUp(end >= 0, start, end, null))
+                .exceptionally(error -> new CatchUp(false, -1, -1, error))
                 .thenAccept(result -> {
                     caughtUp = result;
                     schedule();
@@ -242,6 +250,7 @@ final class PartitionWriter {
             return;
         }
         recent.forget(partition);
+        knownEnd = result.end();
         nextIngestOffset = result.ingestStart();
         repositionIngest();
         if (state.compareAndSet(State.CATCHING_UP, State.WRITING)) {
@@ -320,7 +329,7 @@ final class PartitionWriter {
         }
         List<BatchPlan.Accepted> accepted = plan.accepted();
         if (accepted.isEmpty() && batch.ingestEnd < 0) {
-            answerRejected(plan.rejected()); // checked against committed state only
+            confirmRejected(batch, plan.rejected()); // checked against committed state only
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = batch.ingestEnd < 0
@@ -339,6 +348,12 @@ final class PartitionWriter {
             queuedIngest.addAndGet(-batch.ingestCount);
         }
         lastCommittedBatch = accepted.size();
+        for (int i = 0; i < records.size(); i++) {
+            ProducerRecord<byte[], byte[]> record = records.get(i);
+            if (record.topic().equals(partition.topic()) && record.partition() != null && record.partition() == partition.partition()) {
+                knownEnd = Math.max(knownEnd, stored.get(i) + 2); // the record, then the commit marker
+            }
+        }
         for (int i = 0; i < accepted.size(); i++) {
             BatchPlan.Accepted a = accepted.get(i);
             long position = stored.get(i) + 1;
@@ -455,6 +470,43 @@ final class PartitionWriter {
         }
     }
 
+    /**
+     * Answers a batch whose every write's condition failed, once it is sure the state the conditions were
+     * checked against was the partition's. A deposed owner that does not know it yet (cut from the brokers
+     * while another node took over, say) checks conditions against a replica and recent writes that miss the
+     * new owner's writes: its 412s would be reads of a stale state, which linearizability forbids. (A batch
+     * with writes to commit needs no such check: its commit succeeds only if no other writer fenced it.) The
+     * check is one lookup of the partition's end: when the log holds nothing beyond what this writer knows
+     * of, no one else has written, and the 412s stand as of that moment. Otherwise the writes go back to the
+     * front of the queue and the writer catches up with the log first, without fencing: if another node owns
+     * the partition now, the next commit finds out and this writer stops.
+     */
+    private void confirmRejected(Batch batch, List<BatchPlan.Rejected> rejected) {
+        long end;
+        try {
+            end = services.ends().committedEnd(partition).get(CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failUnsent(batch, new WriteFailedException("interrupted while confirming the partition's state", e, false));
+            return;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            failUnsent(batch, new WriteFailedException("could not confirm the partition's state: " + e, e, false));
+            return;
+        }
+        if (end <= knownEnd) {
+            answerRejected(rejected);
+            return;
+        }
+        services.meters().stateRechecked();
+        log.info("event=partition_moved_under_writer partition={} known_end={} end={}", partition, knownEnd, end);
+        for (int i = batch.writes.size() - 1; i >= 0; i--) {
+            queue.addFirst(batch.writes.get(i).retried());
+        }
+        if (state.compareAndSet(State.WRITING, State.CATCHING_UP)) {
+            beginCatchUp();
+        }
+    }
+
     private void answerRejected(List<BatchPlan.Rejected> rejected) {
         for (BatchPlan.Rejected r : rejected) {
             services.meters().preconditionFailed();
@@ -485,7 +537,7 @@ final class PartitionWriter {
     }
 
     /** What a catch-up round found: whether the replica reached the end, and where ingest resumes. */
-    private record CatchUp(boolean applied, long ingestStart, Throwable error) {
+    private record CatchUp(boolean applied, long ingestStart, long end, Throwable error) {
     }
 
     /** The writes of one transaction, and the ingest offset after its last ingest record (-1: none). */

@@ -14,6 +14,7 @@ final class WriterMeters {
     private final Counter failedWrites;
     private final Counter preconditionFailures;
     private final Counter partitionsReleased;
+    private final Counter statesRechecked;
 
     WriterMeters(MeterRegistry meters) {
         this.commitTimer = Timer.builder("logkv.writer.commit").description("Time to commit one transaction")
@@ -25,6 +26,9 @@ final class WriterMeters {
                 .description("Conditional writes whose condition did not hold").register(meters);
         this.partitionsReleased = Counter.builder("logkv.writer.partitions.released")
                 .description("Partitions this node stopped owning (revoked or lost by a rebalance, or fenced)").register(meters);
+        this.statesRechecked = Counter.builder("logkv.writer.state.rechecked")
+                .description("Failed conditions checked again after the writer found the log longer than it knew (another writer"
+                        + " had written: this node was deposed, or a transaction of its own was aborted)").register(meters);
     }
 
     void committed(long nanos, int writes) {
@@ -38,6 +42,10 @@ final class WriterMeters {
 
     void partitionReleased() {
         partitionsReleased.increment();
+    }
+
+    void stateRechecked() {
+        statesRechecked.increment();
     }
 
     void preconditionFailed() {

@@ -73,6 +73,57 @@ class ZombieOwnerIT {
         }
     }
 
+    /**
+     * A deposed owner that does not know it yet must not answer 412 from its stale state: the key's version
+     * is the successor's, which the zombie's replica has not applied, so a write conditioned on that version
+     * would be refused on a state that no longer is (a randomized fault run found this after a cut between a
+     * node and the brokers). The zombie finds the log longer than it knows, catches up, and its write is
+     * then fenced: the client hears 503, never 412, and nothing of the zombie's reaches the log.
+     */
+    @Test
+    void aDeposedOwnerDoesNotRefuseAConditionOnAStateItHasNotSeen() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        try (LogKvNode a = LogKvNode.start("stale-a", kafka, dataDir.resolve("a"), FAST_GROUP);
+             LogKvNode b = LogKvNode.start("stale-b", kafka, dataDir.resolve("b"), FAST_GROUP)) {
+            assertThat(a.putNamespace(NS.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            TopicPartition partition = new TopicPartition(NS.truthTopic(), 0);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
+            LogKvNode zombie = a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
+            LogKvNode successor = zombie == a ? b : a;
+            assertThat(zombie.put(NS.value(), "k", "before").statusCode()).isEqualTo(200);
+
+            // The zombie's replica stops applying and its group loop stops polling: the group deposes it.
+            zombie.bean(io.logkv.materializer.LocalReplicas.class).pause(NS, 0).get(10, TimeUnit.SECONDS);
+            zombie.bean(PartitionOwner.class).stallBeforeCommit();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+                    successor.bean(PartitionOwner.class).owned().contains(partition));
+            HttpResponse<String> successorWrite = successor.put(NS.value(), "k", "successor");
+            assertThat(successorWrite.statusCode()).as(successorWrite.body()).isEqualTo(200);
+            String successorVersion = successorWrite.headers().firstValue("ETag").orElseThrow();
+            assertThat(zombie.bean(PartitionOwner.class).owned()).as("the zombie still believes it owns the partition").contains(partition);
+
+            // Conditioned on the successor's version, sent to the zombie as if forwarded to it (so it writes itself).
+            CompletableFuture<HttpResponse<String>> conditional = HttpClient.newHttpClient().sendAsync(
+                    HttpRequest.newBuilder(URI.create(zombie.keyUrl(NS.value(), "k")))
+                            .timeout(Duration.ofSeconds(60))
+                            .header("If-Match", successorVersion)
+                            .header("KV-Forwarded-By", "test")
+                            .PUT(HttpRequest.BodyPublishers.ofString("zombie")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(1_500);
+            if (conditional.isDone()) {
+                assertThat(conditional.get().statusCode()).as("answered from a stale state: " + conditional.get().body()).isNotEqualTo(412);
+            }
+            zombie.bean(io.logkv.materializer.LocalReplicas.class).resume(NS, 0).get(10, TimeUnit.SECONDS);
+            Thread.sleep(500);
+            zombie.bean(PartitionOwner.class).resume();
+            HttpResponse<String> answer = conditional.get(60, TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+            assertThat(committedValues(partition)).containsExactly("before", "successor");
+        }
+    }
+
     /** Every value a read_committed consumer sees in the partition, straight from Kafka. */
     private static List<String> committedValues(TopicPartition partition) {
         return KafkaTestCluster.shared().readCommitted(List.of(partition)).stream()
