@@ -66,14 +66,15 @@ class JavaClientIT {
                 assertThat(meters.get("logkv.client.hops").counter().count()).as("no hop once the topology is known").isEqualTo(before);
             });
 
-            // Threads sharing one session each write keys and read them straight back, on whatever node serves them.
+            // 1,000 write/read pairs: threads sharing one session each write keys and read them straight back, on
+            // whatever node serves them; no token is handled here.
             LogKvSession session = client.session();
             ExecutorService threads = Executors.newFixedThreadPool(8);
             List<Future<?>> work = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 int thread = t;
                 work.add(threads.submit(() -> {
-                    for (int i = 0; i < 25; i++) {
+                    for (int i = 0; i < 125; i++) {
                         String key = "k-" + thread + "-" + i;
                         Written written = session.put(ns, key, "v" + i);
                         Optional<KeyValue> read = session.get(ns, key);
@@ -89,7 +90,7 @@ class JavaClientIT {
             }
             threads.shutdown();
             // What one thread wrote, another thread of the session reads (the token is shared).
-            assertThat(session.get(ns, "k-3-24").map(KeyValue::text)).contains("v24");
+            assertThat(session.get(ns, "k-3-124").map(KeyValue::text)).contains("v124");
             assertThat(session.currentToken()).isNotBlank();
             // A session handed over by its token continues where it was.
             LogKvSession continued = client.session(session.currentToken());
@@ -100,7 +101,7 @@ class JavaClientIT {
             assertThat(batch.get("k-1-1").map(KeyValue::text)).contains("v1");
             assertThat(batch.get("missing")).isEmpty();
             assertThat(client.get(ns, "missing", Consistency.STRONG)).isEmpty();
-            assertThat(meters.get("logkv.client.requests").tag("operation", "put").timer().count()).isGreaterThan(200);
+            assertThat(meters.get("logkv.client.requests").tag("operation", "put").timer().count()).isGreaterThan(1_000);
         }
     }
 
@@ -164,6 +165,19 @@ class JavaClientIT {
             for (int i = 0; i < 40; i++) {
                 assertThat(session.get(ns, "before-" + i).map(KeyValue::text)).contains("v" + i);
                 assertThat(session.get(ns, "after-" + i).map(KeyValue::text)).contains("v" + i);
+            }
+            // Retried across the fail-over, each write is in the log once.
+            List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                partitions.add(new org.apache.kafka.common.TopicPartition(new io.logkv.core.NamespaceName(ns).truthTopic(), p));
+            }
+            Map<String, Long> records = KafkaTestCluster.shared().readCommitted(partitions).stream()
+                    .filter(record -> record.key() != null && record.key().length > 0)
+                    .collect(java.util.stream.Collectors.groupingBy(record -> new String(record.key(), StandardCharsets.UTF_8),
+                            java.util.stream.Collectors.counting()));
+            for (int i = 0; i < 40; i++) {
+                assertThat(records.get("before-" + i)).as("before-" + i).isEqualTo(1L);
+                assertThat(records.get("after-" + i)).as("after-" + i).isEqualTo(1L);
             }
         } finally {
             a.close();
