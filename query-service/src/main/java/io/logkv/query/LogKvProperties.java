@@ -21,6 +21,9 @@ import org.springframework.util.unit.DataSize;
  * @param namespaces namespaces every node makes sure exist at start
  * @param writer     the write path
  * @param replicas   the replicas and the read path
+ * @param compactor  expiry through the log
+ * @param snapshots  snapshots of replicas
+ * @param watch      change streams ({@code GET /v1/namespaces/{ns}/watch})
  */
 @ConfigurationProperties("logkv")
 public record LogKvProperties(
@@ -34,7 +37,8 @@ public record LogKvProperties(
         @DefaultValue Writer writer,
         @DefaultValue Replicas replicas,
         @DefaultValue Compactor compactor,
-        @DefaultValue Snapshots snapshots) {
+        @DefaultValue Snapshots snapshots,
+        @DefaultValue Watch watch) {
 
     /**
      * @param bootstrapServers the Kafka brokers
@@ -196,6 +200,21 @@ public record LogKvProperties(
             @DefaultValue("2") int retain,
             @DefaultValue("1000000") long reseedBehindRecords,
             @DefaultValue S3 s3) {
+    }
+
+    /**
+     * @param maxWatches    change streams one node serves at once (each reads the log with a consumer of its own);
+     *                      more answer {@code 503 overloaded}
+     * @param maxLagRecords a stream further than this behind the log's end (its client reads too slowly) is
+     *                      ended with a {@code dropped} event; the client resumes with {@code Last-Event-ID}
+     * @param maxDuration   a stream is ended after this long with a {@code reconnect} event (load spreads again)
+     * @param heartbeat     a quiet stream gets a comment this often, so that a gone client is noticed
+     */
+    public record Watch(
+            @DefaultValue("100") int maxWatches,
+            @DefaultValue("100000") long maxLagRecords,
+            @DefaultValue("1h") Duration maxDuration,
+            @DefaultValue("15s") Duration heartbeat) {
     }
 
     /** The kinds of snapshot store. */

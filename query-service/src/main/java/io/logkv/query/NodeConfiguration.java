@@ -172,6 +172,41 @@ public class NodeConfiguration {
     }
 
     /** Bytes, records and tombstone retention of every namespace's truth topic, as gauges. */
+    /**
+     * Ends the change streams first when the node stops: a stream never ends by itself, and the web server's
+     * graceful shutdown (a later phase) would otherwise wait its whole timeout for them.
+     */
+    @Bean
+    org.springframework.context.SmartLifecycle changeStreamsStop(io.logkv.query.watch.ChangeStreams streams) {
+        return new org.springframework.context.SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+                streams.close();
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+        };
+    }
+
+    /** Change streams of namespaces ({@code GET /v1/namespaces/{ns}/watch}). */
+    @Bean(destroyMethod = "close")
+    io.logkv.query.watch.ChangeStreams changeStreams(LogKvProperties props, MeterRegistry meters) {
+        LogKvProperties.Watch watch = props.watch();
+        return new io.logkv.query.watch.ChangeStreams(new io.logkv.query.watch.ChangeStreams.Settings(props.kafka().bootstrapServers(),
+                watch.maxWatches(), watch.maxLagRecords(), watch.maxDuration(), watch.heartbeat()), meters);
+    }
+
     @Bean(initMethod = "start", destroyMethod = "close")
     TruthTopicHealth truthTopicHealth(Admin admin, NamespaceCatalog catalog, LogKvProperties props, MeterRegistry meters) {
         return new TruthTopicHealth(admin, catalog, props.replicas().maxResumeAge(), props.truth().healthInterval(), props.kafka().adminTimeout(),

@@ -1,0 +1,92 @@
+package io.logkv.query.api;
+
+import io.logkv.core.ConsistencyToken;
+import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.watch.ChangeStreams;
+import io.logkv.query.watch.EventSink;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * {@code GET /v1/namespaces/{ns}/watch}: the namespace's changes as server-sent events ({@code put},
+ * {@code delete}, {@code expire}), exactly as the log holds them, in log order within each partition. From
+ * {@code Last-Event-ID} (a resumed stream), else from {@code KV-Token} (the changes after what the token
+ * covers), else from now; optionally only keys under {@code prefix}. Each event's id is a token of every
+ * partition's position after it. The stream starts with a {@code ready} event and ends with
+ * {@code reconnect} (after {@code logkv.watch.max-duration}) or {@code dropped} (a client too far behind).
+ */
+@RestController
+public class WatchController {
+
+    private final NamespaceResolver namespaces;
+    private final ChangeStreams streams;
+    private final long maxDurationMs;
+
+    public WatchController(NamespaceResolver namespaces, ChangeStreams streams, io.logkv.query.LogKvProperties props) {
+        this.namespaces = namespaces;
+        this.streams = streams;
+        this.maxDurationMs = props.watch().maxDuration().toMillis();
+    }
+
+    @GetMapping(path = "/v1/namespaces/{ns}/watch", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    public SseEmitter watch(@PathVariable String ns, @RequestParam(required = false) String prefix,
+                            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+                            @RequestHeader(name = KeyOperations.TOKEN_HEADER, required = false) List<String> tokens) {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        ConsistencyToken from;
+        boolean fromNow;
+        try {
+            if (lastEventId != null && !lastEventId.isBlank()) {
+                from = ConsistencyToken.decode(lastEventId.strip());
+                fromNow = false;
+            } else if (tokens != null && !tokens.isEmpty()) {
+                from = ConsistencyToken.decodeAll(tokens);
+                fromNow = false;
+            } else {
+                from = ConsistencyToken.EMPTY;
+                fromNow = true;
+            }
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("bad-token", "malformed Last-Event-ID or KV-Token: " + e.getMessage());
+        }
+        // A little beyond the stream's own end, so that the stream says goodbye before the container cuts it.
+        SseEmitter emitter = new SseEmitter(maxDurationMs + Duration.ofSeconds(30).toMillis());
+        Runnable stop = streams.open(namespace.name(), namespace.settings().partitions(), from, fromNow, prefix, sink(emitter));
+        if (stop == null) {
+            throw ApiProblem.unavailable("overloaded", "Too many watches",
+                    "this node serves logkv.watch.max-watches change streams already", Duration.ofSeconds(5));
+        }
+        emitter.onCompletion(stop);
+        emitter.onTimeout(stop);
+        emitter.onError(error -> stop.run());
+        return emitter;
+    }
+
+    private static EventSink sink(SseEmitter emitter) {
+        return new EventSink() {
+            @Override
+            public void send(String id, String event, Object data) throws IOException {
+                SseEmitter.SseEventBuilder builder = SseEmitter.event().name(event).data(data, MediaType.APPLICATION_JSON);
+                emitter.send(id == null ? builder : builder.id(id));
+            }
+
+            @Override
+            public void comment(String text) throws IOException {
+                emitter.send(SseEmitter.event().comment(text));
+            }
+
+            @Override
+            public void complete() {
+                emitter.complete();
+            }
+        };
+    }
+}
