@@ -185,6 +185,60 @@ class JavaClientIT {
         }
     }
 
+    /**
+     * The client's watch: every change exactly once and in log order per partition, although the node ends
+     * each stream after 2 s and the client resumes it after its last change each time.
+     */
+    @Test
+    void aWatchSeesEveryChangeOnceAcrossReconnects() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        try (LogKvNode a = LogKvNode.start("client-f", kafka, dataDir.resolve("f"), "--logkv.watch.max-duration=2s");
+             LogKvClient client = LogKvClient.builder().nodes(a.url("")).build()) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":3}").statusCode()).isIn(200, 201);
+            String start = client.session().put(ns, "before-the-watch", "x").token();
+            List<io.logkv.client.http.Change> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Flow.Subscription> subscription = new java.util.concurrent.atomic.AtomicReference<>();
+            client.watch(ns, "w-", start).subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                    subscription.set(s);
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(io.logkv.client.http.Change change) {
+                    seen.add(change);
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+            for (int i = 0; i < 60; i++) {
+                client.put(ns, "w-" + i, "v" + i);
+                client.put(ns, "not-watched-" + i, "x");
+                if (i % 10 == 9) {
+                    Thread.sleep(1_000); // streams end and resume meanwhile
+                }
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 60);
+            Thread.sleep(2_500);
+            subscription.get().cancel();
+            assertThat(seen).extracting(io.logkv.client.http.Change::key).doesNotHaveDuplicates().hasSize(60)
+                    .allMatch(key -> key.startsWith("w-"));
+            assertThat(seen).allMatch(change -> change.type().equals("put") && change.text().equals("v" + change.key().substring(2)));
+            for (int p = 0; p < 3; p++) {
+                int partition = p;
+                List<Long> positions = seen.stream().filter(c -> c.partition() == partition).map(io.logkv.client.http.Change::position).toList();
+                assertThat(positions).as("partition %d in log order", p).isSorted();
+            }
+        }
+    }
+
     /** Waits until every partition of the test's namespace has an owner and a serving replica, as {@code node} describes it. */
     private void awaitEveryPartitionOwnedAndServed(LogKvNode node) {
         tools.jackson.databind.ObjectMapper json = tools.jackson.databind.json.JsonMapper.builder().build();

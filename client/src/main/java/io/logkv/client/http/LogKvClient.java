@@ -53,6 +53,16 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
         return new LogKvSession(engine, token);
     }
 
+    /**
+     * The namespace's changes from now on (or, with {@code fromToken}, after what that token covers), for
+     * keys starting with {@code prefix} (null: every key), as a publisher for one subscriber. The stream
+     * resumes by itself after its last change when a node ends it or goes away; cancel the subscription to
+     * stop it.
+     */
+    public java.util.concurrent.Flow.Publisher<Change> watch(String namespace, String prefix, String fromToken) {
+        return new Watch(engine, namespace, prefix, fromToken);
+    }
+
     @Override
     Engine engine() {
         return engine;
