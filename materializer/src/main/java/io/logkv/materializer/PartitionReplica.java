@@ -55,6 +55,35 @@ public final class PartitionReplica {
         return partition;
     }
 
+    /**
+     * The live values of keys that start with {@code prefix} and sort after {@code after} (null: from the
+     * first), in key order, at most {@code limit}; expired values are left out. Keys the store holds but
+     * whose values expired count toward nothing, so a page may be shorter than {@code limit} only at the end.
+     */
+    public List<ScannedValue> scan(byte[] prefix, byte[] after, int limit, long nowMs) {
+        List<ScannedValue> live = new java.util.ArrayList<>();
+        byte[] from = after;
+        while (live.size() < limit) {
+            int wanted = limit - live.size();
+            List<PartitionStore.StoredEntry> page = store.scan(prefix, from, wanted);
+            for (PartitionStore.StoredEntry entry : page) {
+                RecordEnvelope envelope = RecordEnvelope.decode(entry.envelope());
+                if (!envelope.isExpiredAt(nowMs)) {
+                    live.add(new ScannedValue(entry.key(), envelope));
+                }
+                from = entry.key();
+            }
+            if (page.size() < wanted) {
+                break; // the store has no more such keys
+            }
+        }
+        return live;
+    }
+
+    /** A key and its live value, as a scan found them. */
+    public record ScannedValue(byte[] key, RecordEnvelope envelope) {
+    }
+
     /** The envelope stored for {@code key} (expired or not), or null when the key is absent. */
     public RecordEnvelope read(byte[] key) {
         open.readLock().lock();

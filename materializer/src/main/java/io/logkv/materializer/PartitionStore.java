@@ -137,6 +137,51 @@ public final class PartitionStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Stored keys that start with {@code prefix} and sort after {@code after} (bytewise; null: from the first),
+     * in key order, at most {@code limit}, with their envelope bytes: one consistent view of the store
+     * (the iterator's implicit snapshot).
+     */
+    public List<StoredEntry> scan(byte[] prefix, byte[] after, int limit) {
+        List<StoredEntry> entries = new ArrayList<>(Math.min(limit, 1024));
+        byte[] start = dataKey(after != null && compare(after, prefix) > 0 ? after : prefix);
+        try (ReadOptions read = new ReadOptions().setFillCache(false);
+             RocksIterator it = db.newIterator(read)) {
+            for (it.seek(start); it.isValid() && entries.size() < limit; it.next()) {
+                byte[] stored = it.key();
+                if (!startsWith(stored, DATA_PREFIX, prefix)) {
+                    break;
+                }
+                byte[] key = Arrays.copyOfRange(stored, 1, stored.length);
+                if (after != null && compare(key, after) <= 0) {
+                    continue;
+                }
+                entries.add(new StoredEntry(key, it.value()));
+            }
+        }
+        return entries;
+    }
+
+    /** A stored key and its envelope bytes. */
+    public record StoredEntry(byte[] key, byte[] envelope) {
+    }
+
+    private static boolean startsWith(byte[] stored, byte storedPrefix, byte[] prefix) {
+        if (stored.length < 1 + prefix.length || stored[0] != storedPrefix) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (stored[1 + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int compare(byte[] a, byte[] b) {
+        return Arrays.compareUnsigned(a, b);
+    }
+
     /** The first outcome of a write that carried {@code idempotencyKey}, as applied from the log, or null. */
     public byte[] idempotentOutcome(byte[] idempotencyKey) {
         try {

@@ -108,7 +108,7 @@ class OpenApiDocumentIT {
         assertThat(mapped).contains(
                 "PUT /v1/namespaces/{ns}/keys/{key}", "GET /v1/namespaces/{ns}/keys/{key}", "DELETE /v1/namespaces/{ns}/keys/{key}",
                 "PUT /v1/namespaces/{ns}", "GET /v1/namespaces/{ns}", "DELETE /v1/namespaces/{ns}", "GET /v1/namespaces",
-                "POST /v1/namespaces/{ns}/batch-get", "GET /v1/namespaces/{ns}/watch");
+                "POST /v1/namespaces/{ns}/batch-get", "GET /v1/namespaces/{ns}/watch", "GET /v1/namespaces/{ns}/keys");
 
         Set<String> documented = new TreeSet<>();
         map(document, "paths").forEach((path, item) -> map(item).keySet().stream()

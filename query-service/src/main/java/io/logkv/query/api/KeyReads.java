@@ -38,6 +38,19 @@ public class KeyReads {
     public CompletableFuture<KeyRead> read(ServedNamespace namespace, byte[] key, ReadConsistency consistency,
                                            ConsistencyToken token, Duration wait, boolean forwarded) {
         int partition = KeyPartitioner.partitionOf(key, namespace.settings().partitions());
+        return readyReplica(namespace, partition, consistency, token, wait, forwarded)
+                .thenApply(replica -> readNow(namespace, replica, key, token));
+    }
+
+    /**
+     * This node's replica of a partition once it may answer at {@code consistency}: it exists and serves
+     * (or, for session and strong reads on their own node, is replaying but will reach the position), and
+     * it has applied the position the consistency demands.
+     *
+     * @return the replica; fails with a 503 {@link ApiProblem} when there is none or it cannot catch up within {@code wait}
+     */
+    public CompletableFuture<PartitionReplica> readyReplica(ServedNamespace namespace, int partition, ReadConsistency consistency,
+                                                           ConsistencyToken token, Duration wait, boolean forwarded) {
         long started = System.nanoTime();
         return replicas.awaitReplica(namespace.name(), partition, forwarded ? Duration.ZERO : wait).thenCompose(replica -> {
             if (replica == null) {
@@ -51,12 +64,12 @@ public class KeyReads {
                         "this node's replica of " + namespace.name() + "-" + partition + " is replaying the log (applied position "
                                 + replica.appliedPosition() + ")", Duration.ofSeconds(1));
             }
-            return read(namespace, replica, key, consistency, token, wait, started);
+            return caughtUp(namespace, replica, consistency, token, wait, started);
         });
     }
 
-    private CompletableFuture<KeyRead> read(ServedNamespace namespace, PartitionReplica replica, byte[] key,
-                                            ReadConsistency consistency, ConsistencyToken token, Duration wait, long started) {
+    private CompletableFuture<PartitionReplica> caughtUp(ServedNamespace namespace, PartitionReplica replica, ReadConsistency consistency,
+                                                         ConsistencyToken token, Duration wait, long started) {
         int partition = replica.partition();
         CompletableFuture<Long> required = switch (consistency) {
             case EVENTUAL -> CompletableFuture.completedFuture(0L);
@@ -76,7 +89,7 @@ public class KeyReads {
                                     + " but the read needs " + position + "; retry, or allow a longer wait_ms",
                             Duration.ofSeconds(1));
                 }
-                return readNow(namespace, replica, key, token);
+                return replica;
             });
         });
     }

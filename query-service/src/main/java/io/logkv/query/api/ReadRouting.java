@@ -141,6 +141,16 @@ public class ReadRouting {
         return answer;
     }
 
+    /** Whether a forwarded request is a GET of one key (what batches of forwarded reads carry). */
+    private static boolean isKeyRead(ForwardedRequest request) {
+        if (!"GET".equals(request.method())) {
+            return false;
+        }
+        String pathAndQuery = request.pathAndQuery();
+        int query = pathAndQuery.indexOf('?');
+        return KeyEndpoint.KeyPath.of(query < 0 ? pathAndQuery : pathAndQuery.substring(0, query)) != null;
+    }
+
     /**
      * A peer's answer to the read, or null when it cannot give one (unreachable, or no serving replica).
      * Eventual reads of one key go through the {@link ForwardedReadBatcher}: they never wait at the peer, so
@@ -148,7 +158,7 @@ public class ReadRouting {
      */
     private CompletableFuture<Peers.PeerResponse> ask(String peer, ForwardedRequest request, ReadConsistency consistency,
                                                       Duration timeout) {
-        CompletableFuture<Peers.PeerResponse> sent = consistency == ReadConsistency.EVENTUAL && "GET".equals(request.method())
+        CompletableFuture<Peers.PeerResponse> sent = consistency == ReadConsistency.EVENTUAL && isKeyRead(request)
                 ? batcher.send(peer, request, timeout) : peers.send(peer, request, timeout);
         return sent.handle((response, error) -> {
             if (error != null) {

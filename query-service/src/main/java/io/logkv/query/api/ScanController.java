@@ -1,0 +1,219 @@
+package io.logkv.query.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.logkv.core.ConsistencyToken;
+import io.logkv.core.LogPosition;
+import io.logkv.materializer.PartitionReplica;
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.api.BatchGetController.BatchItem;
+import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.api.Peers.ForwardedRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * {@code GET /v1/namespaces/{ns}/keys?prefix=&limit=&after=}: the live keys that start with a prefix, in
+ * key order (UTF-8 bytes), a page at a time, merged across the namespace's partitions. Each partition is
+ * read from one consistent view of a replica (this node's, or one a peer holds, asked for that partition
+ * alone), at the requested consistency (eventual, session with {@code KV-Token}, or strong). A page ends
+ * with {@code next}, the continuation: the next page holds the keys that sort after this page's last key,
+ * so paging is stable whatever is written meanwhile (a key written behind the continuation is not seen,
+ * one ahead of it is).
+ */
+@RestController
+public class ScanController {
+
+    private static final int DEFAULT_LIMIT = 100;
+    private static final List<String> FORWARDED_HEADERS = List.of(KeyOperations.TOKEN_HEADER);
+
+    private final NamespaceResolver namespaces;
+    private final KeyReads reads;
+    private final ReadRouting routing;
+    private final ObjectMapper json;
+    private final LogKvProperties.Replicas replicaProps;
+    private final int maxLimit;
+    private final int maxPrefixBytes;
+
+    public ScanController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, LogKvProperties props) {
+        this.namespaces = namespaces;
+        this.reads = reads;
+        this.routing = routing;
+        this.json = json;
+        this.replicaProps = props.replicas();
+        this.maxLimit = props.replicas().maxBatchKeys();
+        this.maxPrefixBytes = props.limits().maxKeyBytes();
+    }
+
+    @GetMapping(path = "/v1/namespaces/{ns}/keys", produces = MediaType.APPLICATION_JSON_VALUE)
+    public CompletableFuture<ResponseEntity<ScanPage>> scan(@PathVariable String ns,
+                                                            @RequestParam(required = false) String prefix,
+                                                            @RequestParam(required = false) String after,
+                                                            @RequestParam(required = false) String limit,
+                                                            @RequestParam(required = false) String consistency,
+                                                            @RequestParam(name = "wait_ms", required = false) String waitMs,
+                                                            @RequestParam(required = false) String partition,
+                                                            HttpServletRequest request) {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] prefixBytes = prefix == null ? new byte[0] : prefix.getBytes(StandardCharsets.UTF_8);
+        if (prefixBytes.length > maxPrefixBytes) {
+            throw ApiProblem.badRequest("bad-scan", "prefix is longer than a key may be (" + maxPrefixBytes + " bytes)");
+        }
+        byte[] afterKey = continuation(after);
+        int pageSize = limit(limit);
+        ConsistencyToken token = KeyOperations.requestToken(request);
+        ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
+        Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
+        boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
+        int partitions = namespace.settings().partitions();
+        if (partition != null) {
+            // One partition of a scan another node merges.
+            int only = partitionNumber(partition, partitions, forwarded);
+            return readHere(namespace, only, prefixBytes, afterKey, pageSize, level, token, wait, true)
+                    .thenApply(part -> answer(part.items(), part.items().size() >= pageSize ? lastKey(part.items()) : null, part.token()));
+        }
+        List<CompletableFuture<Part>> parts = new ArrayList<>(partitions);
+        for (int p = 0; p < partitions; p++) {
+            int current = p;
+            List<String> peers = routing.peersFor(namespace, p, level, forwarded);
+            if (peers.isEmpty()) {
+                parts.add(readHere(namespace, p, prefixBytes, afterKey, pageSize, level, token, wait, forwarded));
+            } else {
+                ForwardedRequest one = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
+                String query = "?partition=" + p + "&limit=" + pageSize + "&consistency=" + level.name().toLowerCase(java.util.Locale.ROOT)
+                        + (prefix == null ? "" : "&prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8))
+                        + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8))
+                        + (waitMs == null ? "" : "&wait_ms=" + URLEncoder.encode(waitMs, StandardCharsets.UTF_8));
+                ForwardedRequest forPartition = new ForwardedRequest("GET", request.getRequestURI() + query, one.headers(), null,
+                        one.forwardedBy());
+                parts.add(routing.forward(namespace, p, peers, forPartition, wait, level, this::fromPeer,
+                        () -> readHere(namespace, current, prefixBytes, afterKey, pageSize, level, token, wait, forwarded)));
+            }
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ScanItem> merged = new ArrayList<>();
+            ConsistencyToken served = token;
+            boolean more = false;
+            for (CompletableFuture<Part> future : parts) {
+                Part part = future.join();
+                merged.addAll(part.items());
+                served = served.merge(part.token());
+                more |= part.items().size() >= pageSize;
+            }
+            merged.sort(Comparator.comparing(ScanItem::keyBytes, Arrays::compareUnsigned));
+            more |= merged.size() > pageSize;
+            List<ScanItem> page = merged.size() > pageSize ? merged.subList(0, pageSize) : merged;
+            return answer(page, more && !page.isEmpty() ? lastKey(page) : null, served);
+        });
+    }
+
+    private ResponseEntity<ScanPage> answer(List<ScanItem> items, String next, ConsistencyToken token) {
+        String encoded = token.encode();
+        return ResponseEntity.ok().header(KeyOperations.TOKEN_HEADER, encoded)
+                .body(new ScanPage(items.stream().map(ScanItem::item).toList(), next, encoded));
+    }
+
+    private CompletableFuture<Part> readHere(ServedNamespace namespace, int partition, byte[] prefix, byte[] after, int limit,
+                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded) {
+        return reads.readyReplica(namespace, partition, level, token, wait, forwarded).thenApply(replica -> {
+            List<PartitionReplica.ScannedValue> found = replica.scan(prefix, after, limit, System.currentTimeMillis());
+            long covering = replica.positionCovering(); // after the scan: covers what it read
+            List<ScanItem> items = new ArrayList<>(found.size());
+            for (PartitionReplica.ScannedValue value : found) {
+                items.add(new ScanItem(value.key(), BatchItem.of(new String(value.key(), StandardCharsets.UTF_8), value.envelope())));
+            }
+            return new Part(items, token.merge(ConsistencyToken.of(namespace.name(), new LogPosition(partition, covering))));
+        });
+    }
+
+    private Part fromPeer(Peers.PeerResponse response) {
+        if (response.statusCode() != 200) {
+            throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.header(HttpHeaders.RETRY_AFTER), json);
+        }
+        ScanPage page = json.readValue(response.body(), ScanPage.class);
+        List<ScanItem> items = new ArrayList<>(page.items().size());
+        for (BatchItem item : page.items()) {
+            items.add(new ScanItem(item.key().getBytes(StandardCharsets.UTF_8), item));
+        }
+        return new Part(items, ConsistencyToken.decodeAll(List.of(page.token())));
+    }
+
+    private static String lastKey(List<ScanItem> items) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(items.get(items.size() - 1).keyBytes());
+    }
+
+    private static byte[] continuation(String after) {
+        if (after == null || after.isEmpty()) {
+            return null;
+        }
+        try {
+            return Base64.getUrlDecoder().decode(after);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("bad-scan", "after must be the next value of a previous page (base64url)");
+        }
+    }
+
+    private int limit(String limit) {
+        if (limit == null) {
+            return Math.min(DEFAULT_LIMIT, maxLimit);
+        }
+        try {
+            int value = Integer.parseInt(limit);
+            if (value >= 1 && value <= maxLimit) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiProblem.badRequest("bad-scan", "limit must be a whole number from 1 to " + maxLimit);
+    }
+
+    private static int partitionNumber(String partition, int partitions, boolean forwarded) {
+        if (!forwarded) {
+            throw ApiProblem.badRequest("bad-scan", "partition is for nodes only (" + Peers.FORWARDED_HEADER + ")");
+        }
+        try {
+            int p = Integer.parseInt(partition);
+            if (p >= 0 && p < partitions) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiProblem.badRequest("bad-scan", "partition must be from 0 to " + (partitions - 1));
+    }
+
+    /** One partition's keys of a page, and the token of what was read. */
+    private record Part(List<ScanItem> items, ConsistencyToken token) {
+    }
+
+    /** An item with its key's bytes, for merging in byte order. */
+    private record ScanItem(byte[] keyBytes, BatchItem item) {
+    }
+
+    /**
+     * A page of a scan.
+     *
+     * @param items the live keys, in key order, with their values (as a batch-get's items)
+     * @param next  the continuation ({@code after} of the next page), or absent on the last page
+     * @param token the positions the keys were read at, merged with the request's tokens
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ScanPage(List<BatchItem> items, String next, String token) {
+    }
+}
