@@ -1,0 +1,154 @@
+package io.logkv.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.RegionName;
+import io.logkv.testkit.KafkaTestCluster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The mirror between two real 3-broker clusters ("regions" a and b), running inside the test JVM. */
+@Tag("integration")
+class MirrorIT {
+
+    private static final Duration CATCH_UP = Duration.ofSeconds(60);
+
+    private final KafkaTestCluster regionA = KafkaTestCluster.sharedRegion("a");
+    private final KafkaTestCluster regionB = KafkaTestCluster.sharedRegion("b");
+
+    private MirrorSettings settings(String namespace) {
+        return MirrorSettings.of(new RegionName("a"), new RegionName("b"), regionA.bootstrapServers(), regionB.bootstrapServers(),
+                        NamespaceSelection.of(List.of(namespace)))
+                .withRescan(Duration.ofMillis(500))
+                .withMaxPollRecords(50)
+                .withTransactionTimeout(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void committedRecordsAppearOnceInOrderWithKeysValuesHeadersAndPartitionsAbortedOnesNever() throws Exception {
+        String topic = "logkv.truth.mirrored";
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3)) {
+            for (int t = 0; t < 20; t++) {
+                writes.transaction(25, t % 4 == 3);
+            }
+            try (Mirror mirror = new Mirror(settings("mirrored"), new SimpleMeterRegistry())) {
+                mirror.start();
+                // Written while the mirror runs, too.
+                for (int t = 0; t < 20; t++) {
+                    writes.transaction(25, t % 4 == 1);
+                }
+                MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
+                assertThat(writes.aborted()).isPositive();
+                assertThat(mirror.states()).containsEntry(topic, "MIRRORING");
+            }
+        }
+    }
+
+    @Test
+    void mirrorStartedAgainResumesWhereItsLastTransactionCommitted() throws Exception {
+        String topic = "logkv.truth.resumed";
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 2)) {
+            writes.transaction(200, false);
+            try (Mirror first = new Mirror(settings("resumed"), new SimpleMeterRegistry())) {
+                first.start();
+                MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 2, "a", CATCH_UP);
+            }
+            writes.transaction(200, false);
+            writes.transaction(50, true);
+            try (Mirror second = new Mirror(settings("resumed"), new SimpleMeterRegistry())) {
+                second.start();
+                MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 2, "a", CATCH_UP);
+            }
+        }
+    }
+
+    @Test
+    void zombieMirrorCannotGetRecordsIntoTheTarget() throws Exception {
+        String topic = "logkv.truth.zombie";
+        CountDownLatch zombieHolding = new CountDownLatch(1);
+        CountDownLatch releaseZombie = new CountDownLatch(1);
+        AtomicBoolean held = new AtomicBoolean();
+        // The zombie sends a transaction's records and positions, then stalls before committing it.
+        MirrorHooks stallOnce = mirroredTopic -> {
+            if (held.compareAndSet(false, true)) {
+                zombieHolding.countDown();
+                releaseZombie.await();
+            }
+        };
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3);
+             Mirror zombie = new Mirror(settings("zombie").withRescan(Duration.ofHours(1)), new SimpleMeterRegistry(), stallOnce)) {
+            writes.transaction(100, false);
+            zombie.start();
+            assertThat(zombieHolding.await(60, TimeUnit.SECONDS)).as("the first mirror reached its commit").isTrue();
+
+            try (Mirror successor = new Mirror(settings("zombie"), new SimpleMeterRegistry())) {
+                successor.start();
+                writes.transaction(100, false);
+                MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
+
+                releaseZombie.countDown();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!"FENCED".equals(zombie.states().get(topic)) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(zombie.states()).as(zombie.problem(topic)).containsEntry(topic, "FENCED");
+                writes.transaction(100, false);
+                MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
+                assertThat(successor.states()).containsEntry(topic, "MIRRORING");
+            }
+        }
+    }
+
+    @Test
+    void targetTopicWithAnotherPartitionCountIsRefused() throws Exception {
+        String topic = "logkv.truth.repartitioned";
+        try (SourceWrites inB = new SourceWrites(regionB, topic, 2); SourceWrites writes = new SourceWrites(regionA, topic, 3);
+             Mirror mirror = new Mirror(settings("repartitioned").withRescan(Duration.ofHours(1)), new SimpleMeterRegistry())) {
+            writes.transaction(10, false);
+            mirror.start();
+            awaitState(mirror, topic, "REFUSED");
+            assertThat(mirror.problem(topic)).contains("2 partitions in the target region and 3 in the source");
+        }
+    }
+
+    @Test
+    void unsafeTargetTopicIsRefused() throws Exception {
+        String topic = "logkv.truth.unsafeinb";
+        regionB.admin().createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3);
+             Mirror mirror = new Mirror(settings("unsafeinb").withRescan(Duration.ofHours(1)), new SimpleMeterRegistry())) {
+            writes.transaction(10, false);
+            mirror.start();
+            awaitState(mirror, topic, "REFUSED");
+            assertThat(mirror.problem(topic)).contains("cleanup.policy=delete");
+        }
+    }
+
+    @Test
+    void targetTopicHoldingRecordsTheMirrorDidNotWriteIsRefused() throws Exception {
+        String topic = "logkv.truth.homeinb";
+        try (SourceWrites inB = new SourceWrites(regionB, topic, 3); SourceWrites inA = new SourceWrites(regionA, topic, 3);
+             Mirror mirror = new Mirror(settings("homeinb").withRescan(Duration.ofHours(1)), new SimpleMeterRegistry())) {
+            inB.transaction(10, false);
+            inA.transaction(10, false);
+            mirror.start();
+            awaitState(mirror, topic, "REFUSED");
+            assertThat(mirror.problem(topic)).contains("already holds records");
+        }
+    }
+
+    private static void awaitState(Mirror mirror, String topic, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!state.equals(mirror.states().get(topic)) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(mirror.states()).as(mirror.problem(topic)).containsEntry(topic, state);
+    }
+}
