@@ -150,6 +150,8 @@ final class TopicMirror {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            // Stopping interrupts the thread; the clients refuse to close in an interrupted thread.
+            Thread.interrupted();
             closeClients();
             if (!state.isFinal()) {
                 state = State.STOPPED;
