@@ -77,6 +77,11 @@ public final class Mirror implements AutoCloseable {
         } catch (Exception e) {
             throw new KafkaUnavailableException("could not list the source region's topics", e);
         }
+        for (String gone : mirrors.keySet().stream().filter(topic -> !topics.contains(topic)).toList()) {
+            // The namespace was deleted in its home region (or is no longer selected): its mirror stops.
+            stopQuietly(mirrors.remove(gone));
+            log.info("event=mirror_stopped topic={} reason=\"no longer in the source region or not selected\"", gone);
+        }
         for (String topic : topics) {
             TopicMirror current = mirrors.get(topic);
             if (current == null || current.state().isFinal()) {
@@ -112,15 +117,17 @@ public final class Mirror implements AutoCloseable {
     @Override
     public void close() {
         rescans.shutdownNow();
+        mirrors.values().forEach(Mirror::stopQuietly);
+        source.close(Duration.ofSeconds(5));
+        target.close(Duration.ofSeconds(5));
+    }
+
+    private static void stopQuietly(TopicMirror mirror) {
         try {
-            for (TopicMirror mirror : mirrors.values()) {
-                mirror.stop(STOP_TIMEOUT);
-            }
+            mirror.stop(STOP_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        source.close(Duration.ofSeconds(5));
-        target.close(Duration.ofSeconds(5));
     }
 
     private static Admin admin(String bootstrapServers) {

@@ -1,7 +1,8 @@
 package io.logkv.mirror;
 
 import io.logkv.core.RegionName;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -48,6 +49,9 @@ public final class MirrorMain implements Callable<Integer> {
     @Option(names = "--transaction-timeout-ms", defaultValue = "30000", description = "the target aborts a mirror transaction left open this long (default: ${DEFAULT-VALUE})")
     long transactionTimeoutMs;
 
+    @Option(names = "--metrics-port", defaultValue = "9464", description = "port of GET /metrics (Prometheus text format); -1: none (default: ${DEFAULT-VALUE})")
+    int metricsPort;
+
     @Option(names = "--commit-delay-ms", hidden = true, defaultValue = "0",
             description = "fault tests only: wait this long before each commit, so that a crash leaves a transaction open")
     long commitDelayMs;
@@ -69,12 +73,17 @@ public final class MirrorMain implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
         CountDownLatch stopped = new CountDownLatch(1);
         MirrorHooks hooks = commitDelayMs == 0 ? MirrorHooks.NONE : topic -> Thread.sleep(commitDelayMs);
-        Mirror mirror = new Mirror(settings(), new SimpleMeterRegistry(), hooks);
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MirrorMetricsEndpoint metrics = metricsPort < 0 ? null : new MirrorMetricsEndpoint(meters, metricsPort);
+        Mirror mirror = new Mirror(settings(), meters, hooks);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             mirror.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             stopped.countDown();
         }, "mirror-shutdown"));
         if (exitWhenStdinEnds) {

@@ -3,6 +3,11 @@ package io.logkv.mirror;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.logkv.testkit.KafkaTestCluster;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +33,7 @@ class MirrorCrashIT {
     private static final Logger log = LoggerFactory.getLogger(MirrorCrashIT.class);
     private static final String TOPIC = "logkv.truth.crashes";
     private static final int PARTITIONS = 3;
+    private static final int METRICS_PORT = freePort();
 
     private final KafkaTestCluster regionA = KafkaTestCluster.sharedRegion("a");
     private final KafkaTestCluster regionB = KafkaTestCluster.sharedRegion("b");
@@ -42,7 +48,7 @@ class MirrorCrashIT {
                 "--source-bootstrap-servers", regionA.bootstrapServers(),
                 "--target-bootstrap-servers", regionB.bootstrapServers(),
                 "--namespaces", "crashes", "--rescan-interval-ms", "500", "--max-poll-records", "40",
-                "--transaction-timeout-ms", "60000", "--commit-delay-ms", "150"),
+                "--transaction-timeout-ms", "60000", "--commit-delay-ms", "150", "--metrics-port", String.valueOf(METRICS_PORT)),
                 Path.of("target", "mirror-crash-it", "mirror.log"));
         try (SourceWrites writes = new SourceWrites(regionA, TOPIC, PARTITIONS)) {
             Thread writer = new Thread(() -> {
@@ -76,6 +82,15 @@ class MirrorCrashIT {
 
             mirror.start();
             MirroredExactlyOnce.assertMirrored(regionA, regionB, TOPIC, PARTITIONS, "a", Duration.ofSeconds(90));
+            String caughtUp = "logkv_mirror_lag_records{partition=\"0\",source=\"a\",target=\"b\",topic=\"" + TOPIC + "\"} 0.0";
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            String metrics = scrapeMetrics();
+            while (!metrics.contains(caughtUp) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                metrics = scrapeMetrics();
+            }
+            assertThat(metrics).contains(caughtUp)
+                    .contains("logkv_mirror_records_total{source=\"a\",target=\"b\",topic=\"" + TOPIC + "\"}");
             mirror.kill();
         } finally {
             writing.set(false);
@@ -88,6 +103,22 @@ class MirrorCrashIT {
         long committed = recordsInLog(regionB, "read_committed");
         log.info("event=mirror_crash_result committed_in_target={} in_target_log={}", committed, inLog);
         assertThat(inLog).isGreaterThan(committed);
+    }
+
+    private static String scrapeMetrics() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + METRICS_PORT + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Waits until the target holds more committed records than {@code before}; returns how many it holds. */
