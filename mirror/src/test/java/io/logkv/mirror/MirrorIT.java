@@ -141,39 +141,34 @@ class MirrorIT {
 
     @Test
     void targetTopicWithAnotherPartitionCountIsRefused() throws Exception {
-        String topic = "logkv.truth.repartitioned";
-        try (SourceWrites inB = new SourceWrites(regionB, topic, 2); SourceWrites writes = new SourceWrites(regionA, topic, 3);
-             Mirror mirror = new Mirror(settings("repartitioned").withRescan(Duration.ofHours(1)), new SimpleMeterRegistry())) {
-            writes.transaction(10, false);
-            mirror.start();
-            awaitState(mirror, topic, "REFUSED");
-            assertThat(mirror.problem(topic)).contains("2 partitions in the target region and 3 in the source");
+        try (SourceWrites inB = new SourceWrites(regionB, "logkv.truth.repartitioned", 2)) {
+            assertRefused("repartitioned", "2 partitions in the target region and 3 in the source");
         }
     }
 
     @Test
     void unsafeTargetTopicIsRefused() throws Exception {
-        String topic = "logkv.truth.unsafeinb";
-        regionB.admin().createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
-        try (SourceWrites writes = new SourceWrites(regionA, topic, 3);
-             Mirror mirror = new Mirror(settings("unsafeinb").withRescan(Duration.ofHours(1)), new SimpleMeterRegistry())) {
-            writes.transaction(10, false);
-            mirror.start();
-            awaitState(mirror, topic, "REFUSED");
-            assertThat(mirror.problem(topic)).contains("cleanup.policy=delete");
-        }
+        regionB.admin().createTopics(List.of(new NewTopic("logkv.truth.unsafeinb", 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        assertRefused("unsafeinb", "cleanup.policy=delete");
     }
 
     @Test
     void targetTopicHoldingRecordsTheMirrorDidNotWriteIsRefused() throws Exception {
-        String topic = "logkv.truth.homeinb";
-        try (SourceWrites inB = new SourceWrites(regionB, topic, 3); SourceWrites inA = new SourceWrites(regionA, topic, 3);
-             Mirror mirror = new Mirror(settings("homeinb").withRescan(Duration.ofHours(1)), new SimpleMeterRegistry())) {
+        try (SourceWrites inB = new SourceWrites(regionB, "logkv.truth.homeinb", 3)) {
             inB.transaction(10, false);
-            inA.transaction(10, false);
+            assertRefused("homeinb", "already holds records");
+        }
+    }
+
+    /** Writes into the namespace in region a, starts a mirror of it, and expects it refused for {@code reason}. */
+    private void assertRefused(String namespace, String reason) throws InterruptedException {
+        String topic = "logkv.truth." + namespace;
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3);
+             Mirror mirror = new Mirror(settings(namespace).withRescan(Duration.ofHours(1)), new SimpleMeterRegistry())) {
+            writes.transaction(10, false);
             mirror.start();
             awaitState(mirror, topic, "REFUSED");
-            assertThat(mirror.problem(topic)).contains("already holds records");
+            assertThat(mirror.problem(topic)).contains(reason);
         }
     }
 
