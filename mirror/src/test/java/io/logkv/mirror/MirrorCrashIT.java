@@ -32,6 +32,8 @@ class MirrorCrashIT {
 
     private static final Logger log = LoggerFactory.getLogger(MirrorCrashIT.class);
     private static final String TOPIC = "logkv.truth.crashes";
+    /** A second namespace in the same process: its transactions share the positions topic with the first's. */
+    private static final String OTHER_TOPIC = "logkv.truth.crashes-too";
     private static final int PARTITIONS = 3;
     private static final int METRICS_PORT = freePort();
 
@@ -47,14 +49,16 @@ class MirrorCrashIT {
                 "--source-region", "a", "--target-region", "b",
                 "--source-bootstrap-servers", regionA.bootstrapServers(),
                 "--target-bootstrap-servers", regionB.bootstrapServers(),
-                "--namespaces", "crashes", "--rescan-interval-ms", "500", "--max-poll-records", "40",
+                "--namespaces", "crashes,crashes-too", "--rescan-interval-ms", "500", "--max-poll-records", "40",
                 "--transaction-timeout-ms", "60000", "--commit-delay-ms", "150", "--metrics-port", String.valueOf(METRICS_PORT)),
                 Path.of("target", "mirror-crash-it", "mirror.log"));
-        try (SourceWrites writes = new SourceWrites(regionA, TOPIC, PARTITIONS)) {
+        try (SourceWrites writes = new SourceWrites(regionA, TOPIC, PARTITIONS);
+             SourceWrites otherWrites = new SourceWrites(regionA, OTHER_TOPIC, 2)) {
             Thread writer = new Thread(() -> {
                 try {
                     while (writing.get()) {
                         writes.transaction(20, random.nextInt(5) == 0);
+                        otherWrites.transaction(5, random.nextInt(5) == 0);
                         Thread.sleep(5);
                     }
                 } catch (Throwable e) {
@@ -66,7 +70,7 @@ class MirrorCrashIT {
             for (int kill = 0; kill < 4; kill++) {
                 mirror.start();
                 // Killed only once this run has fenced, resumed and committed records of its own.
-                mirror.awaitLogLines("event=mirror_resumed", kill + 1, Duration.ofSeconds(60));
+                mirror.awaitLogLines("event=mirror_resumed topic=" + TOPIC + " ", kill + 1, Duration.ofSeconds(60));
                 long atResume = recordsInLog(regionB, "read_committed");
                 long mirrored = awaitMirroredBeyond(atResume, Duration.ofSeconds(60), mirror);
                 Thread.sleep(300 + random.nextInt(700));
@@ -82,6 +86,7 @@ class MirrorCrashIT {
 
             mirror.start();
             MirroredExactlyOnce.assertMirrored(regionA, regionB, TOPIC, PARTITIONS, "a", Duration.ofSeconds(90));
+            MirroredExactlyOnce.assertMirrored(regionA, regionB, OTHER_TOPIC, 2, "a", Duration.ofSeconds(30));
             String caughtUp = "logkv_mirror_lag_records{partition=\"0\",source=\"a\",target=\"b\",topic=\"" + TOPIC + "\"} 0.0";
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             String metrics = scrapeMetrics();

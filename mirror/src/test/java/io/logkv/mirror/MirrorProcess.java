@@ -19,9 +19,11 @@ final class MirrorProcess {
     private final Path log;
     private Process process;
 
-    MirrorProcess(List<String> arguments, Path log) {
+    /** A mirror process whose runs all append to {@code log}, which starts empty (an earlier test run's is deleted). */
+    MirrorProcess(List<String> arguments, Path log) throws IOException {
         this.arguments = List.copyOf(arguments);
         this.log = log;
+        Files.deleteIfExists(log);
     }
 
     void start() throws IOException {
