@@ -120,13 +120,9 @@ final class TopicMirror {
     private void run() {
         try {
             while (running) {
+                // Fenced while mirroring or while aborting after a failure: another instance has taken over.
                 try {
-                    resume();
-                    state = State.MIRRORING;
-                    problem = "";
-                    while (running) {
-                        mirrorOnce();
-                    }
+                    attempt();
                 } catch (ProducerFencedException e) {
                     end(State.FENCED, "another instance of this mirror took over (transactional id "
                             + settings.transactionalId(topic) + ")");
@@ -134,17 +130,6 @@ final class TopicMirror {
                 } catch (MirrorRefusedException e) {
                     end(State.REFUSED, e.getMessage());
                     return;
-                } catch (WakeupException | InterruptException | InterruptedException e) {
-                    if (!running) {
-                        return;
-                    }
-                    retryAfter(e);
-                } catch (KafkaException | KafkaUnavailableException e) {
-                    retryAfter(e);
-                } catch (RuntimeException e) {
-                    // Not expected; tried again like a Kafka failure rather than ending the thread unseen.
-                    log.error("event=mirror_unexpected_failure topic={}", topic, e);
-                    retryAfter(e);
                 }
             }
         } catch (InterruptedException e) {
@@ -159,6 +144,30 @@ final class TopicMirror {
         }
     }
 
+    /** Resumes and mirrors until stopped or until a failure, after which it waits out the backoff. */
+    private void attempt() throws InterruptedException {
+        try {
+            resume();
+            state = State.MIRRORING;
+            problem = "";
+            while (running) {
+                mirrorOnce();
+            }
+        } catch (ProducerFencedException | MirrorRefusedException e) {
+            throw e;
+        } catch (WakeupException | InterruptException | InterruptedException e) {
+            if (running) {
+                retryAfter(e);
+            }
+        } catch (KafkaException | KafkaUnavailableException e) {
+            retryAfter(e);
+        } catch (RuntimeException e) {
+            // Not expected; tried again like a Kafka failure rather than ending the thread unseen.
+            log.error("event=mirror_unexpected_failure topic={}", topic, e);
+            retryAfter(e);
+        }
+    }
+
     private void end(State finalState, String why) {
         problem = why;
         state = finalState;
@@ -170,6 +179,7 @@ final class TopicMirror {
         state = State.RETRYING;
         problem = String.valueOf(e.getMessage());
         log.warn("event=mirror_retry topic={} backoff_ms={} error=\"{}\"", topic, settings.retryBackoff().toMillis(), e.toString());
+        abortQuietly();
         closeProducer();
         Thread.sleep(settings.retryBackoff().toMillis());
     }
@@ -237,6 +247,7 @@ final class TopicMirror {
             }
             hooks.beforeCommit(topic);
             producer.commitTransaction();
+            hooks.afterCommit(topic);
             meters.committed(records.count(), System.nanoTime() - start);
             for (TopicPartition partition : records.partitions()) {
                 List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
@@ -297,6 +308,23 @@ final class TopicMirror {
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Aborts the open transaction, as Kafka asks after an abortable error, so that the coordinator ends it
+     * before anything else happens; if that fails too, the next instance's fence aborts it.
+     */
+    private void abortQuietly() {
+        if (producer == null) {
+            return;
+        }
+        try {
+            producer.abortTransaction();
+        } catch (ProducerFencedException e) {
+            throw e;
+        } catch (KafkaException | IllegalStateException e) {
+            log.debug("event=mirror_abort_failed topic={} error=\"{}\"", topic, e.toString());
+        }
     }
 
     private void closeProducer() {

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -98,6 +101,36 @@ class MirrorIT {
                 assertThat(mirror.states()).containsOnlyKeys("logkv.truth.late-one");
                 assertThat(regionB.admin().listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain("logkv.truth.other-one");
             }
+        }
+    }
+
+    @Test
+    void failedCommitsAndCommitsWithALostAnswerResumeFromTheCommittedPositions() throws Exception {
+        String topic = "logkv.truth.failing";
+        AtomicInteger commits = new AtomicInteger();
+        MirrorHooks failing = new MirrorHooks() {
+            @Override
+            public void beforeCommit(String mirrored) {
+                if (commits.incrementAndGet() % 3 == 0) {
+                    throw new KafkaException("injected: the commit failed");
+                }
+            }
+
+            @Override
+            public void afterCommit(String mirrored) {
+                if (commits.get() % 4 == 0) {
+                    throw new TimeoutException("injected: the commit's answer was lost");
+                }
+            }
+        };
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3);
+             Mirror mirror = new Mirror(settings("failing").withMaxPollRecords(30), new SimpleMeterRegistry(), failing)) {
+            mirror.start();
+            for (int t = 0; t < 30; t++) {
+                writes.transaction(20, t % 5 == 2);
+            }
+            MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
+            assertThat(commits.get()).as("commits tried, a third of them failed").isGreaterThan(6);
         }
     }
 

@@ -46,9 +46,13 @@ final class MirroredExactlyOnce {
         for (int p = 0; p < partitions; p++) {
             List<ConsumerRecord<byte[], byte[]>> expected = sourceByPartition.getOrDefault(p, List.of());
             List<ConsumerRecord<byte[], byte[]>> actual = targetByPartition.getOrDefault(p, List.of());
-            assertThat(actual.stream().map(r -> MirrorHeaders.sourceOffsetOf(r.headers())).toList())
-                    .as("source offsets mirrored into partition %d, in order, each once", p)
-                    .isEqualTo(expected.stream().map(ConsumerRecord::offset).toList());
+            try {
+                assertThat(actual.stream().map(r -> MirrorHeaders.sourceOffsetOf(r.headers())).toList())
+                        .as("source offsets mirrored into partition %d, in order, each once", p)
+                        .isEqualTo(expected.stream().map(ConsumerRecord::offset).toList());
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n" + TargetLog.describe(target, topic, p), e);
+            }
             for (int i = 0; i < expected.size(); i++) {
                 assertSameRecord(expected.get(i), actual.get(i), sourceRegion);
             }
