@@ -37,6 +37,7 @@ public final class Mirror implements AutoCloseable {
     private final Admin target;
     private final TargetTopics targetTopics;
     private final PositionsTopic positions;
+    private final OpenTransactions openTransactions;
     private final Map<String, TopicMirror> mirrors = new ConcurrentHashMap<>();
     private final ScheduledExecutorService rescans = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("mirror-rescan"));
 
@@ -52,6 +53,7 @@ public final class Mirror implements AutoCloseable {
         this.target = admin(settings.targetBootstrapServers());
         this.targetTopics = new TargetTopics(source, target, settings.kafkaTimeout());
         this.positions = new PositionsTopic(target, settings);
+        this.openTransactions = new OpenTransactions(target, settings.kafkaTimeout());
     }
 
     /** Creates the positions topic if needed, starts the selected topics' mirrors, and rescans from then on. */
@@ -67,16 +69,8 @@ public final class Mirror implements AutoCloseable {
 
     /** Lists the source's topics and starts a mirror for each selected one that has none running. */
     synchronized void rescan() {
-        List<String> topics;
-        try {
-            topics = settings.namespaces().truthTopicsAmong(
-                    source.listTopics().names().get(settings.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (Exception e) {
-            throw new KafkaUnavailableException("could not list the source region's topics", e);
-        }
+        List<String> topics = settings.namespaces().truthTopicsAmong(
+                AdminCalls.await(source.listTopics().names(), "list the source region's topics", settings.kafkaTimeout()));
         for (String gone : mirrors.keySet().stream().filter(topic -> !topics.contains(topic)).toList()) {
             // The namespace was deleted in its home region (or is no longer selected): its mirror stops.
             stopQuietly(mirrors.remove(gone));
@@ -85,7 +79,7 @@ public final class Mirror implements AutoCloseable {
         for (String topic : topics) {
             TopicMirror current = mirrors.get(topic);
             if (current == null || current.state().isFinal()) {
-                TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions,
+                TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions, openTransactions,
                         current == null ? new MirrorMeters(meters, settings, topic) : current.meters(), hooks);
                 mirrors.put(topic, mirror);
                 mirror.start();

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -95,14 +94,8 @@ final class PositionsTopic {
     }
 
     private long highWatermark() {
-        try {
-            return targetAdmin.listOffsets(Map.of(PARTITION, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-                    .partitionResult(PARTITION).get(kafkaTimeout.toMillis(), TimeUnit.MILLISECONDS).offset();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted reading the end of " + MirrorPosition.TOPIC, e);
-        } catch (Exception e) {
-            throw new KafkaUnavailableException("could not read the end of " + MirrorPosition.TOPIC, e);
-        }
+        return AdminCalls.await(targetAdmin.listOffsets(Map.of(PARTITION, OffsetSpec.latest()),
+                new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).partitionResult(PARTITION),
+                "read the end of " + MirrorPosition.TOPIC, kafkaTimeout).offset();
     }
 }

@@ -1,6 +1,5 @@
 package io.logkv.mirror;
 
-import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.TruthCompaction;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
@@ -8,7 +7,6 @@ import io.logkv.writer.UnsafeTruthTopicException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -97,13 +95,6 @@ final class TargetTopics {
     }
 
     private <T> T await(KafkaFuture<T> call, String what) {
-        try {
-            return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted trying to " + what, e);
-        } catch (Exception e) {
-            throw new KafkaUnavailableException("could not " + what, e);
-        }
+        return AdminCalls.await(call, what, timeout);
     }
 }

@@ -64,6 +64,7 @@ final class TopicMirror {
     private final String topic;
     private final TargetTopics targetTopics;
     private final PositionsTopic positions;
+    private final OpenTransactions openTransactions;
     private final MirrorMeters meters;
     private final MirrorHooks hooks;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -76,11 +77,12 @@ final class TopicMirror {
     private long lastProgressNanos = System.nanoTime();
 
     TopicMirror(MirrorSettings settings, String topic, TargetTopics targetTopics, PositionsTopic positions,
-                MirrorMeters meters, MirrorHooks hooks) {
+                OpenTransactions openTransactions, MirrorMeters meters, MirrorHooks hooks) {
         this.settings = settings;
         this.topic = topic;
         this.targetTopics = targetTopics;
         this.positions = positions;
+        this.openTransactions = openTransactions;
         this.meters = meters;
         this.hooks = hooks;
         this.consumer = newConsumer();
@@ -198,6 +200,9 @@ final class TopicMirror {
         if (committed.isEmpty()) {
             claim(partitions);
         }
+        // A transaction still open on a target partition would be committed by this mirror's next commit
+        // marker if it is a hanging one of its own producer id, and holds readers back in any case.
+        openTransactions.settle(topic, partitions, settings.transactionTimeout());
         List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
         consumer.assign(assigned);
         for (TopicPartition partition : assigned) {

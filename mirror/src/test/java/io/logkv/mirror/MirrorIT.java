@@ -6,7 +6,9 @@ import io.logkv.core.RegionName;
 import io.logkv.testkit.KafkaTestCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,6 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +137,34 @@ class MirrorIT {
             }
             MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
             assertThat(commits.get()).as("commits tried, a third of them failed").isGreaterThan(6);
+        }
+    }
+
+    @Test
+    void transactionLeftOpenOnATargetPartitionIsAbortedBeforeTheMirrorWritesBehindIt() throws Exception {
+        String topic = "logkv.truth.leftopen";
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3)) {
+            writes.transaction(60, false);
+            try (Mirror first = new Mirror(settings("leftopen"), new SimpleMeterRegistry())) {
+                first.start();
+                MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
+            }
+            // Another producer leaves a transaction open on partition 1 of the target, for longer than any test waits.
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, regionB.bootstrapServers());
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "left-open");
+            props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 600_000);
+            try (KafkaProducer<byte[], byte[]> leftOpen = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                leftOpen.initTransactions();
+                leftOpen.beginTransaction();
+                leftOpen.send(new ProducerRecord<>(topic, 1, "stray".getBytes(StandardCharsets.UTF_8), new byte[1])).get(30, TimeUnit.SECONDS);
+
+                writes.transaction(60, false);
+                try (Mirror second = new Mirror(settings("leftopen"), new SimpleMeterRegistry())) {
+                    second.start();
+                    MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
+                }
+            }
         }
     }
 
