@@ -37,6 +37,7 @@ public final class Mirror implements AutoCloseable {
     private final Admin target;
     private final TargetTopics targetTopics;
     private final PositionsTopic positions;
+    private final PositionsTopic sourcePositions;
     private final OpenTransactions openTransactions;
     private final Map<String, TopicMirror> mirrors = new ConcurrentHashMap<>();
     private final ScheduledExecutorService rescans = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("mirror-rescan"));
@@ -52,7 +53,8 @@ public final class Mirror implements AutoCloseable {
         this.source = admin(settings.sourceBootstrapServers());
         this.target = admin(settings.targetBootstrapServers());
         this.targetTopics = new TargetTopics(source, target, settings.kafkaTimeout());
-        this.positions = new PositionsTopic(target, settings);
+        this.positions = new PositionsTopic(target, settings.targetBootstrapServers(), settings);
+        this.sourcePositions = new PositionsTopic(source, settings.sourceBootstrapServers(), settings);
         this.openTransactions = new OpenTransactions(target, settings.kafkaTimeout());
     }
 
@@ -79,7 +81,7 @@ public final class Mirror implements AutoCloseable {
         for (String topic : topics) {
             TopicMirror current = mirrors.get(topic);
             if (current == null || current.state().isFinal()) {
-                TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions, openTransactions,
+                TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions, sourcePositions, openTransactions,
                         current == null ? new MirrorMeters(meters, settings, topic) : current.meters(), hooks);
                 mirrors.put(topic, mirror);
                 mirror.start();

@@ -4,10 +4,13 @@ import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
 import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -22,22 +25,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The target region's topic of mirror positions ({@link MirrorPosition#TOPIC}, one partition, compacted,
- * created like a truth topic): where each topic's mirror finds, after its fence, how far it has committed.
+ * A region's topic of mirror positions ({@link MirrorPosition#TOPIC}, one partition, compacted, created
+ * like a truth topic). In the target region: where each topic's mirror finds, after its fence, how far it
+ * has committed. In the source region: which of its topics are themselves copies, not to be mirrored back.
  */
 final class PositionsTopic {
 
     private static final Logger log = LoggerFactory.getLogger(PositionsTopic.class);
     private static final TopicPartition PARTITION = new TopicPartition(MirrorPosition.TOPIC, 0);
 
-    private final Admin targetAdmin;
-    private final String targetBootstrapServers;
+    private final Admin admin;
+    private final String bootstrapServers;
     private final Duration kafkaTimeout;
     private final Duration readTimeout;
 
-    PositionsTopic(Admin targetAdmin, MirrorSettings settings) {
-        this.targetAdmin = targetAdmin;
-        this.targetBootstrapServers = settings.targetBootstrapServers();
+    /** The positions topic of the cluster that {@code admin} and {@code bootstrapServers} reach. */
+    PositionsTopic(Admin admin, String bootstrapServers, MirrorSettings settings) {
+        this.admin = admin;
+        this.bootstrapServers = bootstrapServers;
         this.kafkaTimeout = settings.kafkaTimeout();
         this.readTimeout = settings.positionsReadTimeout();
     }
@@ -54,10 +59,32 @@ final class PositionsTopic {
      * offset back (at most the target's transaction timeout; bounded by the positions read timeout).
      */
     Map<Integer, MirrorPosition> read(RegionName sourceRegion, String topic) {
-        long end = highWatermark();
         Map<Integer, MirrorPosition> positions = new HashMap<>();
+        for (MirrorPosition position : readAll(topic)) {
+            if (position.sourceRegion().equals(sourceRegion)) {
+                positions.put(position.partition(), position);
+            }
+        }
+        return positions;
+    }
+
+    /**
+     * The regions whose mirrors have claimed {@code topic} in this cluster: empty when the topic is no mirror's
+     * copy here (or when this cluster has no positions topic at all).
+     */
+    Set<RegionName> mirroredInto(String topic) {
+        if (!AdminCalls.await(admin.listTopics().names(), "list topics", kafkaTimeout).contains(MirrorPosition.TOPIC)) {
+            return Set.of();
+        }
+        return readAll(topic).stream().map(MirrorPosition::sourceRegion).collect(Collectors.toSet());
+    }
+
+    /** The latest committed position of each (source region, partition) of {@code topic}. */
+    private Collection<MirrorPosition> readAll(String topic) {
+        long end = highWatermark();
+        Map<String, MirrorPosition> latest = new HashMap<>();
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, targetBootstrapServers);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-positions-" + topic);
@@ -71,17 +98,14 @@ final class PositionsTopic {
                             + " within " + readTimeout.toMillis() + " ms", null);
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value() == null) {
-                        continue;
-                    }
-                    MirrorPosition position = parseOrSkip(record);
-                    if (position != null && position.sourceRegion().equals(sourceRegion) && position.topic().equals(topic)) {
-                        positions.put(position.partition(), position);
+                    MirrorPosition position = record.value() == null ? null : parseOrSkip(record);
+                    if (position != null && position.topic().equals(topic)) {
+                        latest.put(position.sourceRegion() + "/" + position.partition(), position);
                     }
                 }
             }
         }
-        return positions;
+        return latest.values();
     }
 
     private static MirrorPosition parseOrSkip(ConsumerRecord<byte[], byte[]> record) {
@@ -94,7 +118,7 @@ final class PositionsTopic {
     }
 
     private long highWatermark() {
-        return AdminCalls.await(targetAdmin.listOffsets(Map.of(PARTITION, OffsetSpec.latest()),
+        return AdminCalls.await(admin.listOffsets(Map.of(PARTITION, OffsetSpec.latest()),
                 new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).partitionResult(PARTITION),
                 "read the end of " + MirrorPosition.TOPIC, kafkaTimeout).offset();
     }

@@ -2,12 +2,14 @@ package io.logkv.mirror;
 
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.MirrorPosition;
+import io.logkv.core.RegionName;
 import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
@@ -64,6 +66,7 @@ final class TopicMirror {
     private final String topic;
     private final TargetTopics targetTopics;
     private final PositionsTopic positions;
+    private final PositionsTopic sourcePositions;
     private final OpenTransactions openTransactions;
     private final MirrorMeters meters;
     private final MirrorHooks hooks;
@@ -77,11 +80,12 @@ final class TopicMirror {
     private long lastProgressNanos = System.nanoTime();
 
     TopicMirror(MirrorSettings settings, String topic, TargetTopics targetTopics, PositionsTopic positions,
-                OpenTransactions openTransactions, MirrorMeters meters, MirrorHooks hooks) {
+                PositionsTopic sourcePositions, OpenTransactions openTransactions, MirrorMeters meters, MirrorHooks hooks) {
         this.settings = settings;
         this.topic = topic;
         this.targetTopics = targetTopics;
         this.positions = positions;
+        this.sourcePositions = sourcePositions;
         this.openTransactions = openTransactions;
         this.meters = meters;
         this.hooks = hooks;
@@ -196,6 +200,12 @@ final class TopicMirror {
         producer = newProducer();
         producer.initTransactions();
         Map<Integer, MirrorPosition> committed = positions.read(settings.sourceRegion(), topic);
+        // Before anything is written: a refused mirror's claim would make the real home look like a copy.
+        Set<RegionName> copiedFrom = sourcePositions.mirroredInto(topic);
+        if (!copiedFrom.isEmpty()) {
+            throw new MirrorRefusedException(topic + " is itself a mirror's copy in region " + settings.sourceRegion()
+                    + " (copied from " + copiedFrom + "): its home is elsewhere, and mirroring it back would loop");
+        }
         targetTopics.prepare(topic, partitions, !committed.isEmpty());
         if (committed.isEmpty()) {
             claim(partitions);

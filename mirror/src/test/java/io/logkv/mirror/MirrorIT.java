@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -224,6 +225,34 @@ class MirrorIT {
         try (SourceWrites inB = new SourceWrites(regionB, "logkv.truth.homeinb", 3)) {
             inB.transaction(10, false);
             assertRefused("homeinb", "already holds records");
+        }
+    }
+
+    @Test
+    void copyInTheTargetRegionIsNeverMirroredBackToItsHome() throws Exception {
+        String topic = "logkv.truth.roundtrip";
+        MirrorSettings back = MirrorSettings.of(new RegionName("b"), new RegionName("a"), regionB.bootstrapServers(),
+                regionA.bootstrapServers(), NamespaceSelection.of(List.of("roundtrip"))).withRescan(Duration.ofHours(1));
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3);
+             Mirror forth = new Mirror(settings("roundtrip"), new SimpleMeterRegistry())) {
+            // Both copies are still empty: only the claim of the first mirror tells the second that b holds a copy.
+            forth.start();
+            awaitState(forth, topic, "MIRRORING");
+            try (Mirror backAgain = new Mirror(back, new SimpleMeterRegistry())) {
+                backAgain.start();
+                awaitState(backAgain, topic, "REFUSED");
+                assertThat(backAgain.problem(topic)).contains("is itself a mirror's copy in region b");
+                // The refused mirror claimed nothing in the home region: the mirror from the home still starts.
+                try (Mirror forthAgain = new Mirror(settings("roundtrip"), new SimpleMeterRegistry())) {
+                    forthAgain.start();
+                    awaitState(forthAgain, topic, "MIRRORING");
+                }
+
+                writes.transaction(50, false);
+                MirroredExactlyOnce.assertMirrored(regionA, regionB, topic, 3, "a", CATCH_UP);
+                assertThat(regionA.readCommitted(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1),
+                        new TopicPartition(topic, 2)))).hasSize((int) writes.committed());
+            }
         }
     }
 
