@@ -31,6 +31,7 @@ import org.apache.kafka.common.test.TestKitNodes;
 public final class KafkaTestCluster implements AutoCloseable {
 
     private static KafkaTestCluster shared;
+    private static final Map<String, KafkaTestCluster> sharedRegions = new java.util.TreeMap<>();
 
     private final KafkaClusterTestKit kit;
     private final Admin admin;
@@ -52,6 +53,15 @@ public final class KafkaTestCluster implements AutoCloseable {
             shared = start(3);
         }
         return shared;
+    }
+
+    /**
+     * A cluster shared by every test in this JVM that stands for the region {@code region}: each region
+     * is a cluster of its own (three brokers), apart from {@link #shared()} and from the other regions,
+     * so that mirroring between regions crosses real cluster boundaries. Closed with the shared cluster.
+     */
+    public static synchronized KafkaTestCluster sharedRegion(String region) {
+        return sharedRegions.computeIfAbsent(region, name -> start(3));
     }
 
     /** Starts a cluster of {@code brokers} combined broker-and-controller-capable nodes. */
@@ -91,6 +101,8 @@ public final class KafkaTestCluster implements AutoCloseable {
             shared.close();
             shared = null;
         }
+        sharedRegions.values().forEach(KafkaTestCluster::close);
+        sharedRegions.clear();
     }
 
     public String bootstrapServers() {

@@ -1,0 +1,134 @@
+package io.logkv.mirror;
+
+import io.logkv.core.DaemonThreads;
+import io.logkv.core.MirrorPosition;
+import io.logkv.writer.KafkaUnavailableException;
+import io.logkv.writer.TruthTopicRequirements;
+import io.logkv.writer.TruthTopics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mirror from one region to another: a {@link TopicMirror} per selected namespace's truth topic, and a
+ * rescan every {@link MirrorSettings#rescan()} that starts mirrors for namespaces that appeared and starts
+ * again those that were refused or fenced.
+ */
+public final class Mirror implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Mirror.class);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final MirrorSettings settings;
+    private final MeterRegistry meters;
+    private final MirrorHooks hooks;
+    private final Admin source;
+    private final Admin target;
+    private final TargetTopics targetTopics;
+    private final PositionsTopic positions;
+    private final PositionsTopic sourcePositions;
+    private final OpenTransactions openTransactions;
+    private final Map<String, TopicMirror> mirrors = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService rescans = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("mirror-rescan"));
+
+    public Mirror(MirrorSettings settings, MeterRegistry meters) {
+        this(settings, meters, MirrorHooks.NONE);
+    }
+
+    Mirror(MirrorSettings settings, MeterRegistry meters, MirrorHooks hooks) {
+        this.settings = settings;
+        this.meters = meters;
+        this.hooks = hooks;
+        this.source = admin(settings.sourceBootstrapServers());
+        this.target = admin(settings.targetBootstrapServers());
+        this.targetTopics = new TargetTopics(source, target, settings.kafkaTimeout());
+        this.positions = new PositionsTopic(target, settings.targetBootstrapServers(), settings);
+        this.sourcePositions = new PositionsTopic(source, settings.sourceBootstrapServers(), settings);
+        this.openTransactions = new OpenTransactions(target, settings.kafkaTimeout());
+    }
+
+    /** Creates the positions topic if needed, starts the selected topics' mirrors, and rescans from then on. */
+    public void start() {
+        // One partition, compacted, replicated like the truth: the positions are as durable as the records.
+        new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
+                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(MirrorPosition.TOPIC, 1);
+        log.info("event=mirror_start source={} target={} namespaces={}", settings.sourceRegion(), settings.targetRegion(),
+                settings.namespaces());
+        long intervalMs = settings.rescan().toMillis();
+        rescans.scheduleWithFixedDelay(this::rescanQuietly, 0, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Lists the source's topics and starts a mirror for each selected one that has none running. */
+    synchronized void rescan() {
+        List<String> topics = settings.namespaces().truthTopicsAmong(
+                AdminCalls.await(source.listTopics().names(), "list the source region's topics", settings.kafkaTimeout()));
+        for (String gone : mirrors.keySet().stream().filter(topic -> !topics.contains(topic)).toList()) {
+            // The namespace was deleted in its home region (or is no longer selected): its mirror stops.
+            stopQuietly(mirrors.remove(gone));
+            log.info("event=mirror_stopped topic={} reason=\"no longer in the source region or not selected\"", gone);
+        }
+        for (String topic : topics) {
+            TopicMirror current = mirrors.get(topic);
+            if (current == null || current.state().isFinal()) {
+                TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions, sourcePositions, openTransactions,
+                        current == null ? new MirrorMeters(meters, settings, topic) : current.meters(), hooks);
+                mirrors.put(topic, mirror);
+                mirror.start();
+            }
+        }
+    }
+
+    private void rescanQuietly() {
+        try {
+            rescan();
+        } catch (RuntimeException e) {
+            log.warn("event=mirror_rescan_failed error=\"{}\"", e.toString());
+        }
+    }
+
+    /** Each mirrored topic's state, by topic: what the process's health and the tests look at. */
+    public Map<String, String> states() {
+        Map<String, String> states = new TreeMap<>();
+        mirrors.forEach((topic, mirror) -> states.put(topic, mirror.state().name()));
+        return states;
+    }
+
+    /** Why a topic's mirror is refused, retrying or fenced; empty when it mirrors. */
+    public String problem(String topic) {
+        TopicMirror mirror = mirrors.get(topic);
+        return mirror == null ? "" : mirror.problem();
+    }
+
+    @Override
+    public void close() {
+        rescans.shutdownNow();
+        mirrors.values().forEach(Mirror::stopQuietly);
+        source.close(Duration.ofSeconds(5));
+        target.close(Duration.ofSeconds(5));
+    }
+
+    private static void stopQuietly(TopicMirror mirror) {
+        try {
+            mirror.stop(STOP_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Admin admin(String bootstrapServers) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Admin.create(props);
+    }
+}

@@ -1,0 +1,67 @@
+package io.logkv.mirror;
+
+import io.logkv.core.RegionName;
+import java.time.Duration;
+
+/**
+ * Everything a mirror between two regions is configured with (docs/configuration.md, "bin/logkv mirror").
+ *
+ * @param sourceRegion           the home region whose truth topics are copied
+ * @param targetRegion           the region they are copied into
+ * @param sourceBootstrapServers the source region's Kafka cluster
+ * @param targetBootstrapServers the target region's Kafka cluster
+ * @param namespaces             which namespaces are mirrored
+ * @param rescan                 how often the source's topics are listed again for new namespaces (and
+ *                               refused or failed topics tried again)
+ * @param maxPollRecords         records per poll of the source, and so per transaction at most
+ * @param transactionTimeout     the target broker aborts a mirror transaction left open this long
+ * @param kafkaTimeout           bound on every administrative call and on every blocking client call
+ * @param positionsReadTimeout   bound on reading the positions topic to its end when a topic's mirror (re)starts
+ * @param retryBackoff           wait before a topic's mirror starts again after a failure
+ */
+public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, String sourceBootstrapServers,
+                             String targetBootstrapServers, NamespaceSelection namespaces, Duration rescan,
+                             int maxPollRecords, Duration transactionTimeout, Duration kafkaTimeout,
+                             Duration positionsReadTimeout, Duration retryBackoff) {
+
+    public MirrorSettings {
+        if (sourceRegion.equals(targetRegion)) {
+            throw new IllegalArgumentException("a mirror copies between two different regions, not " + sourceRegion + " to itself");
+        }
+        if (maxPollRecords < 1 || rescan.isNegative() || rescan.isZero() || transactionTimeout.toMillis() < 1000
+                || kafkaTimeout.toMillis() < 1 || positionsReadTimeout.toMillis() < 1 || retryBackoff.isNegative()) {
+            throw new IllegalArgumentException("mirror settings out of range");
+        }
+    }
+
+    /** A mirror with the documented defaults. */
+    public static MirrorSettings of(RegionName sourceRegion, RegionName targetRegion, String sourceBootstrapServers,
+                                    String targetBootstrapServers, NamespaceSelection namespaces) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+                Duration.ofSeconds(30), 2000, Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(60),
+                Duration.ofSeconds(1));
+    }
+
+    public MirrorSettings withRescan(Duration interval) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+                interval, maxPollRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff);
+    }
+
+    public MirrorSettings withMaxPollRecords(int records) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+                rescan, records, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff);
+    }
+
+    public MirrorSettings withTransactionTimeout(Duration timeout) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+                rescan, maxPollRecords, timeout, kafkaTimeout, positionsReadTimeout, retryBackoff);
+    }
+
+    /**
+     * The transactional id of the mirror of {@code topic} from the source to the target region: the same for
+     * every instance of that mirror, so a new instance fences every older one ({@code initTransactions}).
+     */
+    public String transactionalId(String topic) {
+        return "logkv.mirror." + sourceRegion + "." + targetRegion + "." + topic;
+    }
+}

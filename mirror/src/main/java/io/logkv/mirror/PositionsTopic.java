@@ -1,0 +1,125 @@
+package io.logkv.mirror;
+
+import io.logkv.core.MirrorPosition;
+import io.logkv.core.RegionName;
+import io.logkv.writer.KafkaUnavailableException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A region's topic of mirror positions ({@link MirrorPosition#TOPIC}, one partition, compacted, created
+ * like a truth topic). In the target region: where each topic's mirror finds, after its fence, how far it
+ * has committed. In the source region: which of its topics are themselves copies, not to be mirrored back.
+ */
+final class PositionsTopic {
+
+    private static final Logger log = LoggerFactory.getLogger(PositionsTopic.class);
+    private static final TopicPartition PARTITION = new TopicPartition(MirrorPosition.TOPIC, 0);
+
+    private final Admin admin;
+    private final String bootstrapServers;
+    private final Duration kafkaTimeout;
+    private final Duration readTimeout;
+
+    /** The positions topic of the cluster that {@code admin} and {@code bootstrapServers} reach. */
+    PositionsTopic(Admin admin, String bootstrapServers, MirrorSettings settings) {
+        this.admin = admin;
+        this.bootstrapServers = bootstrapServers;
+        this.kafkaTimeout = settings.kafkaTimeout();
+        this.readTimeout = settings.positionsReadTimeout();
+    }
+
+    /** The record that commits {@code position}, sent in the transaction of the records it covers. */
+    static ProducerRecord<byte[], byte[]> record(MirrorPosition position) {
+        return new ProducerRecord<>(MirrorPosition.TOPIC, 0, position.key(), position.value());
+    }
+
+    /**
+     * Every committed position of {@code topic} mirrored from {@code sourceRegion}, by partition. Call only
+     * after fencing: it reads until it has passed every record written before the call, so none of this
+     * mirror's committed positions is missed, however long other topics' transactions keep the last stable
+     * offset back (at most the target's transaction timeout; bounded by the positions read timeout).
+     */
+    Map<Integer, MirrorPosition> read(RegionName sourceRegion, String topic) {
+        Map<Integer, MirrorPosition> positions = new HashMap<>();
+        for (MirrorPosition position : readAll(topic)) {
+            if (position.sourceRegion().equals(sourceRegion)) {
+                positions.put(position.partition(), position);
+            }
+        }
+        return positions;
+    }
+
+    /**
+     * The regions whose mirrors have claimed {@code topic} in this cluster: empty when the topic is no mirror's
+     * copy here (or when this cluster has no positions topic at all).
+     */
+    Set<RegionName> mirroredInto(String topic) {
+        if (!AdminCalls.await(admin.listTopics().names(), "list topics", kafkaTimeout).contains(MirrorPosition.TOPIC)) {
+            return Set.of();
+        }
+        return readAll(topic).stream().map(MirrorPosition::sourceRegion).collect(Collectors.toSet());
+    }
+
+    /** The latest committed position of each (source region, partition) of {@code topic}. */
+    private Collection<MirrorPosition> readAll(String topic) {
+        long end = highWatermark();
+        Map<String, MirrorPosition> latest = new HashMap<>();
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-positions-" + topic);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(PARTITION));
+            consumer.seekToBeginning(List.of(PARTITION));
+            long deadline = System.nanoTime() + readTimeout.toNanos();
+            while (consumer.position(PARTITION, kafkaTimeout) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaUnavailableException("could not read " + MirrorPosition.TOPIC + " to offset " + end
+                            + " within " + readTimeout.toMillis() + " ms", null);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    MirrorPosition position = record.value() == null ? null : parseOrSkip(record);
+                    if (position != null && position.topic().equals(topic)) {
+                        latest.put(position.sourceRegion() + "/" + position.partition(), position);
+                    }
+                }
+            }
+        }
+        return latest.values();
+    }
+
+    private static MirrorPosition parseOrSkip(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return MirrorPosition.parse(record.key(), record.value());
+        } catch (IllegalArgumentException e) {
+            log.warn("event=mirror_position_malformed offset={} reason=\"{}\"", record.offset(), e.getMessage());
+            return null;
+        }
+    }
+
+    private long highWatermark() {
+        return AdminCalls.await(admin.listOffsets(Map.of(PARTITION, OffsetSpec.latest()),
+                new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).partitionResult(PARTITION),
+                "read the end of " + MirrorPosition.TOPIC, kafkaTimeout).offset();
+    }
+}

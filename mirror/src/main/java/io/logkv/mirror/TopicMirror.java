@@ -1,0 +1,357 @@
+package io.logkv.mirror;
+
+import io.logkv.core.DaemonThreads;
+import io.logkv.core.MirrorPosition;
+import io.logkv.core.RegionName;
+import io.logkv.writer.KafkaUnavailableException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mirror of one truth topic: one thread that reads the source region's committed records
+ * ({@code read_committed}, so aborted transactions are never copied) and writes them, with the positions
+ * they bring the mirror to, in one transaction into the target region. Whatever stops it — a crash, a
+ * failed commit, a broker loss — it resumes from the positions committed with the records, after fencing
+ * every other instance with its transactional id: so each source record is in the target exactly once,
+ * in the source's order (docs/adr/0011-mirror-transactions-with-positions-in-the-target.md).
+ *
+ * <pre>
+ *   STARTING ──▶ MIRRORING ──(failure)──▶ RETRYING ──▶ MIRRORING
+ *       │             │                       │
+ *       └─────────────┴─▶ REFUSED | FENCED | STOPPED (the thread ends; the mirror's rescan may start a new one)
+ * </pre>
+ *
+ * The consumer and the producer are used by the mirror's thread only.
+ */
+final class TopicMirror {
+
+    /** What a topic's mirror is doing. */
+    enum State {
+        STARTING, MIRRORING, RETRYING, REFUSED, FENCED, STOPPED;
+
+        /** Whether the thread has ended. */
+        boolean isFinal() {
+            return this == REFUSED || this == FENCED || this == STOPPED;
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(TopicMirror.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(10);
+
+    private final MirrorSettings settings;
+    private final String topic;
+    private final TargetTopics targetTopics;
+    private final PositionsTopic positions;
+    private final PositionsTopic sourcePositions;
+    private final OpenTransactions openTransactions;
+    private final MirrorMeters meters;
+    private final MirrorHooks hooks;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaProducer<byte[], byte[]> producer;
+    private volatile State state = State.STARTING;
+    private volatile String problem = "";
+    private volatile boolean running = true;
+    private Thread thread;
+    private long recordsSinceProgress;
+    private long lastProgressNanos = System.nanoTime();
+
+    TopicMirror(MirrorSettings settings, String topic, TargetTopics targetTopics, PositionsTopic positions,
+                PositionsTopic sourcePositions, OpenTransactions openTransactions, MirrorMeters meters, MirrorHooks hooks) {
+        this.settings = settings;
+        this.topic = topic;
+        this.targetTopics = targetTopics;
+        this.positions = positions;
+        this.sourcePositions = sourcePositions;
+        this.openTransactions = openTransactions;
+        this.meters = meters;
+        this.hooks = hooks;
+        this.consumer = newConsumer();
+    }
+
+    void start() {
+        thread = DaemonThreads.start("mirror-" + topic, this::run);
+    }
+
+    String topic() {
+        return topic;
+    }
+
+    MirrorMeters meters() {
+        return meters;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Why the mirror is refused, retrying or fenced; empty otherwise. */
+    String problem() {
+        return problem;
+    }
+
+    /** Stops the thread (without committing what it has in flight) and waits for it, at most {@code timeout}. */
+    void stop(Duration timeout) throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(timeout.toMillis());
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                // Fenced while mirroring or while aborting after a failure: another instance has taken over.
+                try {
+                    attempt();
+                } catch (ProducerFencedException e) {
+                    end(State.FENCED, "another instance of this mirror took over (transactional id "
+                            + settings.transactionalId(topic) + ")");
+                    return;
+                } catch (MirrorRefusedException e) {
+                    end(State.REFUSED, e.getMessage());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            // Stopping interrupts the thread; the clients refuse to close in an interrupted thread.
+            Thread.interrupted();
+            closeClients();
+            if (!state.isFinal()) {
+                state = State.STOPPED;
+            }
+        }
+    }
+
+    /** Resumes and mirrors until stopped or until a failure, after which it waits out the backoff. */
+    private void attempt() throws InterruptedException {
+        try {
+            resume();
+            state = State.MIRRORING;
+            problem = "";
+            while (running) {
+                mirrorOnce();
+            }
+        } catch (ProducerFencedException | MirrorRefusedException e) {
+            throw e;
+        } catch (WakeupException | InterruptException | InterruptedException e) {
+            if (running) {
+                retryAfter(e);
+            }
+        } catch (KafkaException | KafkaUnavailableException e) {
+            retryAfter(e);
+        } catch (RuntimeException e) {
+            // Not expected; tried again like a Kafka failure rather than ending the thread unseen.
+            log.error("event=mirror_unexpected_failure topic={}", topic, e);
+            retryAfter(e);
+        }
+    }
+
+    private void end(State finalState, String why) {
+        problem = why;
+        state = finalState;
+        log.error("event=mirror_{} topic={} reason=\"{}\"", finalState.name().toLowerCase(java.util.Locale.ROOT), topic, why);
+    }
+
+    /** A failure whose transaction may or may not have committed: a fresh producer fences and resumes from the positions. */
+    private void retryAfter(Exception e) throws InterruptedException {
+        state = State.RETRYING;
+        problem = String.valueOf(e.getMessage());
+        log.warn("event=mirror_retry topic={} backoff_ms={} error=\"{}\"", topic, settings.retryBackoff().toMillis(), e.toString());
+        abortQuietly();
+        closeProducer();
+        Thread.sleep(settings.retryBackoff().toMillis());
+    }
+
+    /**
+     * Fences every other instance, then finds where the committed positions say to go on, creating or
+     * checking the target topic (and claiming it, with empty positions, the first time).
+     */
+    private void resume() throws InterruptedException {
+        closeProducer();
+        int partitions = targetTopics.sourcePartitions(topic);
+        producer = newProducer();
+        producer.initTransactions();
+        Map<Integer, MirrorPosition> committed = positions.read(settings.sourceRegion(), topic);
+        // Before anything is written: a refused mirror's claim would make the real home look like a copy.
+        Set<RegionName> copiedFrom = sourcePositions.mirroredInto(topic);
+        if (!copiedFrom.isEmpty()) {
+            throw new MirrorRefusedException(topic + " is itself a mirror's copy in region " + settings.sourceRegion()
+                    + " (copied from " + copiedFrom + "): its home is elsewhere, and mirroring it back would loop");
+        }
+        targetTopics.prepare(topic, partitions, !committed.isEmpty());
+        if (committed.isEmpty()) {
+            claim(partitions);
+        }
+        // A transaction still open on a target partition would be committed by this mirror's next commit
+        // marker if it is a hanging one of its own producer id, and holds readers back in any case.
+        openTransactions.settle(topic, partitions, settings.transactionTimeout());
+        List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        consumer.assign(assigned);
+        for (TopicPartition partition : assigned) {
+            MirrorPosition position = committed.get(partition.partition());
+            if (position == null || position.lastTargetOffset() < 0) {
+                consumer.seekToBeginning(List.of(partition));
+            } else {
+                consumer.seek(partition, position.nextSourceOffset());
+            }
+        }
+        log.info("event=mirror_resumed topic={} source={} target={} partitions={} positions={}", topic, settings.sourceRegion(),
+                settings.targetRegion(), partitions, committed.values().stream()
+                        .map(p -> p.partition() + ":" + p.nextSourceOffset()).sorted().toList());
+    }
+
+    /** Positions before the first record, so that a restart knows the target topic is this mirror's. */
+    private void claim(int partitions) {
+        producer.beginTransaction();
+        for (int p = 0; p < partitions; p++) {
+            producer.send(PositionsTopic.record(new MirrorPosition(settings.sourceRegion(), topic, p, 0, -1, -1)));
+        }
+        producer.commitTransaction();
+    }
+
+    /** One poll of the source, copied in one transaction with the positions after it. */
+    private void mirrorOnce() throws InterruptedException {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        for (TopicPartition partition : consumer.assignment()) {
+            consumer.currentLag(partition).ifPresent(lag -> meters.lag(partition.partition(), lag));
+        }
+        if (!records.isEmpty()) {
+            long start = System.nanoTime();
+            producer.beginTransaction();
+            Map<TopicPartition, Future<RecordMetadata>> lastSent = new HashMap<>();
+            for (TopicPartition partition : records.partitions()) {
+                for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+                    lastSent.put(partition, producer.send(MirroredRecords.toTarget(record, settings.sourceRegion())));
+                }
+            }
+            // The positions name the target offset of each partition's last record, known once it is sent.
+            producer.flush();
+            for (TopicPartition partition : records.partitions()) {
+                List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
+                ConsumerRecord<byte[], byte[]> last = copied.get(copied.size() - 1);
+                producer.send(PositionsTopic.record(new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
+                        last.offset() + 1, offsetOf(lastSent.get(partition)), last.timestamp())));
+            }
+            hooks.beforeCommit(topic);
+            producer.commitTransaction();
+            hooks.afterCommit(topic);
+            meters.committed(records.count(), System.nanoTime() - start);
+            for (TopicPartition partition : records.partitions()) {
+                List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
+                meters.lastMirrored(partition.partition(), copied.get(copied.size() - 1).timestamp());
+            }
+            recordsSinceProgress += records.count();
+        }
+        logProgress();
+    }
+
+    private static long offsetOf(Future<RecordMetadata> sent) throws InterruptedException {
+        try {
+            return sent.get().offset();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof KafkaException kafka ? kafka : new KafkaException(e.getCause());
+        }
+    }
+
+    private void logProgress() {
+        long now = System.nanoTime();
+        if (now - lastProgressNanos < PROGRESS_INTERVAL.toNanos()) {
+            return;
+        }
+        if (recordsSinceProgress > 0) {
+            double seconds = (now - lastProgressNanos) / 1e9;
+            log.info("event=mirror_progress topic={} records={} records_per_second={} lag_records={}", topic, recordsSinceProgress,
+                    Math.round(recordsSinceProgress / seconds), meters.lagRecords());
+        }
+        recordsSinceProgress = 0;
+        lastProgressNanos = now;
+    }
+
+    private KafkaConsumer<byte[], byte[]> newConsumer() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.sourceBootstrapServers());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-" + settings.targetRegion() + "-" + topic);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Never skip or repeat silently: a position the source no longer has is a failure to look at.
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private KafkaProducer<byte[], byte[]> newProducer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.targetBootstrapServers());
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "logkv-mirror-" + settings.sourceRegion() + "-" + topic);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId(topic));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) settings.transactionTimeout().toMillis());
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.kafkaTimeout().toMillis());
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) (settings.kafkaTimeout().toMillis() + settings.transactionTimeout().toMillis()));
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Aborts the open transaction, as Kafka asks after an abortable error, so that the coordinator ends it
+     * before anything else happens; if that fails too, the next instance's fence aborts it.
+     */
+    private void abortQuietly() {
+        if (producer == null) {
+            return;
+        }
+        try {
+            producer.abortTransaction();
+        } catch (ProducerFencedException e) {
+            throw e;
+        } catch (KafkaException | IllegalStateException e) {
+            log.debug("event=mirror_abort_failed topic={} error=\"{}\"", topic, e.toString());
+        }
+    }
+
+    private void closeProducer() {
+        if (producer != null) {
+            // No wait: an open transaction is aborted by the next instance's fence, never committed by this one.
+            producer.close(Duration.ZERO);
+            producer = null;
+        }
+    }
+
+    private void closeClients() {
+        closeProducer();
+        consumer.close(Duration.ZERO);
+    }
+}
