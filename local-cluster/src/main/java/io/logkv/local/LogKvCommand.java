@@ -8,11 +8,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bin/logkv}: LogKV's command line. Each job is a subcommand: {@code local} runs Kafka and LogKV on
- * this machine, {@code node} runs one LogKV node against any Kafka.
+ * this machine, {@code node} runs one LogKV node against any Kafka, {@code mirror} copies namespaces from
+ * their home region's Kafka into another region's.
  */
 @Command(name = "logkv",
         description = "LogKV: a key-value store whose truth is a replicated Kafka log.",
-        subcommands = {LocalCommand.class, NodeCommand.class, RebuildCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, NodeCommand.class, RebuildCommand.class, io.logkv.mirror.MirrorMain.class,
+                KeyCommands.Get.class, KeyCommands.Put.class, KeyCommands.Del.class, KeyCommands.Scan.class, KeyCommands.Watch.class,
+                CommandLine.HelpCommand.class})
 public final class LogKvCommand implements Runnable {
 
     private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";

@@ -23,6 +23,26 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class NodeAgainstTestKitClusterIT {
 
+    /** What a command printed and its exit code. */
+    record Cli(int exitCode, String out) {
+    }
+
+    /** Runs {@code bin/logkv COMMAND TARGET... ARGS...} in this JVM, capturing its standard output. */
+    private static synchronized Cli cli(String[] target, String command, String... args) {
+        java.util.List<String> all = new java.util.ArrayList<>(List.of(command));
+        all.addAll(List.of(target));
+        all.addAll(List.of(args));
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            int code = new picocli.CommandLine(new LogKvCommand()).execute(all.toArray(String[]::new));
+            return new Cli(code, captured.toString(java.nio.charset.StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(original);
+        }
+    }
+
     @TempDir
     Path dir;
 
@@ -52,6 +72,26 @@ class NodeAgainstTestKitClusterIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
             assertThat(get.body()).isEqualTo("hello");
+
+            // The key commands of bin/logkv, against the same node.
+            String[] target = {"--url", node.url(), "-n", namespace};
+            assertThat(cli(target, "put", "cli/a", "one").exitCode()).isZero();
+            Cli read = cli(target, "get", "cli/a", "--consistency", "strong");
+            assertThat(read.exitCode()).isZero();
+            assertThat(read.out()).isEqualTo("one\n");
+            assertThat(cli(target, "get", "cli/missing").exitCode()).as("no such key").isEqualTo(KeyCommands.NOT_FOUND);
+            assertThat(cli(target, "put", "cli/a", "two", "--if-version", "0000000000000000deadbeef").exitCode())
+                    .as("a condition that does not hold").isEqualTo(KeyCommands.NOT_FOUND);
+            Cli json = cli(target, "get", "cli/a", "--json", "--consistency", "strong");
+            assertThat(json.out()).contains("\"key\":\"cli/a\"", "\"value\":\"one\"");
+            assertThat(cli(target, "put", "cli/b", "three").exitCode()).isZero();
+            Cli scan = cli(target, "scan", "cli/", "--consistency", "strong");
+            assertThat(scan.exitCode()).isZero();
+            assertThat(scan.out()).isEqualTo("cli/a\tone\ncli/b\tthree\n");
+            assertThat(cli(target, "del", "cli/a").exitCode()).isZero();
+            assertThat(cli(target, "get", "cli/a", "--consistency", "strong").exitCode()).isEqualTo(KeyCommands.NOT_FOUND);
+            assertThat(cli(new String[] {"--url", "http://localhost:1", "--timeout", "2s"}, "get", "k").exitCode())
+                    .as("no node there").isEqualTo(KeyCommands.FAILED);
         } finally {
             assertThat(node.stop(Duration.ofSeconds(30))).as("stopped in time").isTrue();
         }

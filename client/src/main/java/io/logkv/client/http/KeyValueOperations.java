@@ -82,18 +82,10 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         LogKvClient.Engine engine = engine();
         byte[] body = engine.json().writeValueAsBytes(Map.of("keys", keys));
         String path = "/v1/namespaces/" + LogKvClient.segment(namespace) + "/batch-get?consistency=" + consistency.parameter();
-        String token = token();
-        return engine.exchanges().send("batch-get", true, node -> {
-            HttpRequest.Builder request = HttpRequest.newBuilder(java.net.URI.create(node + path))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
-            return token == null ? request : request.header("KV-Token", token);
-        }, () -> engine.routes().any(), engine.deadline(), () -> { })
-                .thenApply(response -> {
-                    if (response.statusCode() != 200) {
-                        throw engine.exchanges().problem(response);
-                    }
-                    response.headers().firstValue("KV-Token").ifPresent(this::observed);
-                    JsonNode items = engine.json().readTree(new String(response.body(), StandardCharsets.UTF_8)).path("items");
+        return jsonFromAnyNode("batch-get", path, request -> request.header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)))
+                .thenApply(answer -> {
+                    JsonNode items = answer.path("items");
                     Map<String, Optional<KeyValue>> values = new LinkedHashMap<>();
                     for (JsonNode item : items) {
                         String key = item.path("key").asString();
@@ -101,13 +93,58 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
                             values.put(key, Optional.empty());
                             continue;
                         }
-                        String expiresAt = item.path("expiresAt").asString(null);
-                        values.put(key, Optional.of(new KeyValue(key, Base64.getDecoder().decode(item.path("value").asString("")),
-                                item.path("contentType").asString("application/octet-stream"), item.path("version").asString(null),
-                                expiresAt == null ? null : Instant.parse(expiresAt))));
+                        values.put(key, Optional.of(valueOf(item)));
                     }
                     return values;
                 });
+    }
+
+    /** One page of the live keys starting with {@code prefix}, after the continuation {@code after} (null: the first page). */
+    public ScanPage scan(String namespace, String prefix, String after, int limit) {
+        return join(scanAsync(namespace, prefix, after, limit, defaultConsistency()));
+    }
+
+    public ScanPage scan(String namespace, String prefix, String after, int limit, Consistency consistency) {
+        return join(scanAsync(namespace, prefix, after, limit, consistency));
+    }
+
+    public CompletableFuture<ScanPage> scanAsync(String namespace, String prefix, String after, int limit, Consistency consistency) {
+        String path = "/v1/namespaces/" + LogKvClient.segment(namespace) + "/keys?limit=" + limit + "&consistency=" + consistency.parameter()
+                + (prefix == null ? "" : "&prefix=" + LogKvClient.segment(prefix)) + (after == null ? "" : "&after=" + LogKvClient.segment(after));
+        return jsonFromAnyNode("scan", path, HttpRequest.Builder::GET)
+                .thenApply(page -> {
+                    java.util.List<KeyValue> values = new java.util.ArrayList<>();
+                    for (JsonNode item : page.path("items")) {
+                        values.add(valueOf(item));
+                    }
+                    String next = page.path("next").asString(null);
+                    return new ScanPage(values, next, page.path("token").asString(null));
+                });
+    }
+
+    /** A request any node answers (it reads every partition it needs), its JSON answer, and its token kept. */
+    private CompletableFuture<JsonNode> jsonFromAnyNode(String operation, String path,
+                                                        java.util.function.UnaryOperator<HttpRequest.Builder> method) {
+        LogKvClient.Engine engine = engine();
+        String token = token();
+        return engine.exchanges().send(operation, true, node -> {
+            HttpRequest.Builder request = method.apply(HttpRequest.newBuilder(java.net.URI.create(node + path)));
+            return token == null ? request : request.header("KV-Token", token);
+        }, () -> engine.routes().any(), engine.deadline(), () -> { })
+                .thenApply(response -> {
+                    if (response.statusCode() != 200) {
+                        throw engine.exchanges().problem(response);
+                    }
+                    response.headers().firstValue("KV-Token").ifPresent(this::observed);
+                    return engine.json().readTree(new String(response.body(), StandardCharsets.UTF_8));
+                });
+    }
+
+    private static KeyValue valueOf(JsonNode item) {
+        String expiresAt = item.path("expiresAt").asString(null);
+        return new KeyValue(item.path("key").asString(), Base64.getDecoder().decode(item.path("value").asString("")),
+                item.path("contentType").asString("application/octet-stream"), item.path("version").asString(null),
+                expiresAt == null ? null : Instant.parse(expiresAt));
     }
 
     // ----- writes
