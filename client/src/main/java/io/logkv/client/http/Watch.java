@@ -49,7 +49,8 @@ final class Watch implements Flow.Publisher<Change> {
     private void read(SubmissionPublisher<Change> publisher) {
         String last = fromToken;
         boolean fromNow = fromToken == null;
-        while (!publisher.isClosed() && publisher.hasSubscribers()) {
+        // Until the subscriber cancels or the client is closed (its timer is shut down then).
+        while (!publisher.isClosed() && publisher.hasSubscribers() && !engine.timer().isShutdown()) {
             for (String node : engine.routes().any()) {
                 if (!publisher.hasSubscribers()) {
                     break;
