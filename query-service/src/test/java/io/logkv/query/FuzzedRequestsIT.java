@@ -153,7 +153,7 @@ class FuzzedRequestsIT {
                 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(request.body()));
         HttpResponse<String> answer;
         try {
-            answer = HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            answer = request.isStream() ? streamHead(builder.build()) : HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return request + " -> no answer: " + e;
         } catch (InterruptedException e) {
@@ -185,6 +185,62 @@ class FuzzedRequestsIT {
         return null;
     }
 
+    /**
+     * A request that may open a change stream (which never ends by itself): its status and headers, and its
+     * body only when it is a problem; the stream itself is closed at once.
+     */
+    private static HttpResponse<String> streamHead(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<java.io.InputStream> opened = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        String body = "";
+        try (java.io.InputStream in = opened.body()) {
+            if (opened.statusCode() >= 300) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+        String text = body;
+        return new HttpResponse<>() {
+            @Override
+            public int statusCode() {
+                return opened.statusCode();
+            }
+
+            @Override
+            public HttpRequest request() {
+                return opened.request();
+            }
+
+            @Override
+            public java.util.Optional<HttpResponse<String>> previousResponse() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public java.net.http.HttpHeaders headers() {
+                return opened.headers();
+            }
+
+            @Override
+            public String body() {
+                return text;
+            }
+
+            @Override
+            public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+                return opened.sslSession();
+            }
+
+            @Override
+            public URI uri() {
+                return opened.uri();
+            }
+
+            @Override
+            public HttpClient.Version version() {
+                return opened.version();
+            }
+        };
+    }
+
     private static String tombstoneVersion(ConsumerRecord<byte[], byte[]> record) {
         io.logkv.core.Version version = io.logkv.core.Tombstones.versionOf(record.headers());
         return version == null ? "(no version)" : version.text();
@@ -198,6 +254,11 @@ class FuzzedRequestsIT {
 
     /** One request: only what can be sent over HTTP/1.1 by a client (printable header values). */
     record Fuzzed(String method, String path, Map<String, String> headers, byte[] body) {
+
+        /** Whether it may open a change stream ({@code GET …/watch}), which ends only when its client leaves. */
+        boolean isStream() {
+            return path.matches("/v1/namespaces/[^/?]*/watch(\\?.*)?");
+        }
 
         boolean isKeyWrite() {
             return (method.equals("PUT") || method.equals("DELETE")) && path.startsWith("/v1/namespaces/" + NS.value() + "/keys/");
