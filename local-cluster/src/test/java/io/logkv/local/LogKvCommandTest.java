@@ -12,7 +12,7 @@ class LogKvCommandTest {
     @Test
     void everyProcessRoleIsASubcommand() {
         CommandLine commands = new CommandLine(new LogKvCommand());
-        assertThat(commands.getSubcommands()).containsKeys("local", "node", "rebuild", "mirror");
+        assertThat(commands.getSubcommands()).containsKeys("local", "node", "rebuild", "mirror", "get", "put", "del", "scan", "watch", "ns");
         StringWriter usage = new StringWriter();
         commands.setOut(new PrintWriter(usage));
         assertThat(commands.execute("mirror", "--help")).isZero();

@@ -90,6 +90,14 @@ class NodeAgainstTestKitClusterIT {
             assertThat(scan.out()).isEqualTo("cli/a\tone\ncli/b\tthree\n");
             assertThat(cli(target, "del", "cli/a").exitCode()).isZero();
             assertThat(cli(target, "get", "cli/a", "--consistency", "strong").exitCode()).isEqualTo(KeyCommands.NOT_FOUND);
+            Cli nsCreated = cli(new String[] {"--url", node.url()}, "ns", "create", namespace + "-cli", "--partitions", "3", "--default-ttl", "2h");
+            assertThat(nsCreated.exitCode()).isZero();
+            Cli listed = cli(new String[] {"--url", node.url()}, "ns", "list");
+            assertThat(listed.out()).contains(namespace + "-cli\t3 partitions\tttl 7200s", namespace + "\t2 partitions");
+            assertThat(cli(new String[] {"--url", node.url()}, "ns", "describe", namespace + "-cli").out())
+                    .startsWith(namespace + "-cli\t3 partitions").contains("  partition 2\towner ");
+            assertThat(cli(new String[] {"--url", node.url()}, "ns", "describe", "no-such-" + namespace).exitCode()).isEqualTo(KeyCommands.NOT_FOUND);
+            assertThat(cli(new String[] {"--url", node.url()}, "ns", "create").exitCode()).isEqualTo(KeyCommands.USAGE);
             assertThat(cli(new String[] {"--url", "http://localhost:1", "--timeout", "2s"}, "get", "k").exitCode())
                     .as("no node there").isEqualTo(KeyCommands.FAILED);
         } finally {
