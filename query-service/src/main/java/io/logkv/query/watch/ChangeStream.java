@@ -41,11 +41,13 @@ final class ChangeStream implements Runnable {
     private final EventSink sink;
     private final ChangeStreams.Settings settings;
     private final Properties consumerConfig;
+    private final java.util.function.Consumer<ChangeStream> ended;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean stopped;
 
+    /** @param ended told when the stream has ended, before its sink completes */
     ChangeStream(NamespaceName namespace, int partitions, ConsistencyToken from, boolean fromNow, String prefix, EventSink sink,
-                 ChangeStreams.Settings settings) {
+                 ChangeStreams.Settings settings, java.util.function.Consumer<ChangeStream> ended) {
         this.namespace = namespace;
         this.partitions = partitions;
         this.from = from;
@@ -54,6 +56,7 @@ final class ChangeStream implements Runnable {
         this.sink = sink;
         this.settings = settings;
         this.consumerConfig = consumerConfig(settings.bootstrapServers());
+        this.ended = ended;
     }
 
     /** Ends the stream from another thread (the client went away, the node stops). */
@@ -127,6 +130,7 @@ final class ChangeStream implements Runnable {
             }
         } finally {
             consumer = null;
+            ended.accept(this);
             sink.complete();
         }
     }

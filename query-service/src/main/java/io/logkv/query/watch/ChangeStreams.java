@@ -40,31 +40,17 @@ public final class ChangeStreams implements AutoCloseable {
             count.decrementAndGet();
             return null;
         }
-        ChangeStream[] holder = new ChangeStream[1];
-        EventSink tracked = new EventSink() {
-            @Override
-            public void send(String id, String event, Object data) throws java.io.IOException {
-                sink.send(id, event, data);
-            }
-
-            @Override
-            public void comment(String text) throws java.io.IOException {
-                sink.comment(text);
-            }
-
-            @Override
-            public void complete() {
-                if (open.remove(holder[0])) {
-                    count.decrementAndGet();
-                }
-                sink.complete();
-            }
-        };
-        ChangeStream stream = new ChangeStream(namespace, partitions, from, fromNow, prefix, tracked, settings);
-        holder[0] = stream;
+        ChangeStream stream = new ChangeStream(namespace, partitions, from, fromNow, prefix, sink, settings, this::ended);
         open.add(stream);
         DaemonThreads.start("logkv-watch-" + namespace.value(), stream);
         return stream::stop;
+    }
+
+    /** Forgets a stream that has ended (its thread calls this last). */
+    private void ended(ChangeStream stream) {
+        if (open.remove(stream)) {
+            count.decrementAndGet();
+        }
     }
 
     @Override
