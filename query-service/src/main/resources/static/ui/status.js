@@ -86,6 +86,7 @@ function renderNamespace(section, description) {
   set(section, 'partitions', description.partitions);
   set(section, 'topic', description.truthTopic);
   set(section, 'ttl', ttl(description.defaultTtlSeconds));
+  set(section, 'home', description.homeRegion ? ` · a copy of region ${description.homeRegion} (reads only)` : '');
   const body = section.querySelector('table.partitions').tBodies[0];
   body.replaceChildren();
   for (const partition of description.topology) {

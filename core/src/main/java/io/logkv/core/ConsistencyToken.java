@@ -35,10 +35,15 @@ public final class ConsistencyToken {
         this.positions = positions;
     }
 
-    /** A token for one position of one namespace. */
+    /** A token for one position of one namespace (in a region without a name). */
     public static ConsistencyToken of(NamespaceName namespace, LogPosition position) {
+        return of(namespace, null, position);
+    }
+
+    /** A token for one position of one namespace's truth topic in {@code region} (null: a region without a name). */
+    public static ConsistencyToken of(NamespaceName namespace, RegionName region, LogPosition position) {
         TreeMap<Long, Long> map = new TreeMap<>();
-        map.put(entryKey(namespace.tokenId(), position.partition()), position.nextOffset());
+        map.put(entryKey(namespace.tokenId(region), position.partition()), position.nextOffset());
         return new ConsistencyToken(map);
     }
 
@@ -59,7 +64,15 @@ public final class ConsistencyToken {
 
     /** The position this token demands for {@code partition} of {@code namespace}; 0 when none. */
     public long positionFor(NamespaceName namespace, int partition) {
-        return positions.getOrDefault(entryKey(namespace.tokenId(), partition), 0L);
+        return positionFor(namespace, null, partition);
+    }
+
+    /**
+     * The position in {@code region}'s copy of the namespace that this token demands for {@code partition}
+     * (null: a region without a name); 0 when none.
+     */
+    public long positionFor(NamespaceName namespace, RegionName region, int partition) {
+        return positions.getOrDefault(entryKey(namespace.tokenId(region), partition), 0L);
     }
 
     /** The positions this token demands in {@code namespace}, by partition. */

@@ -50,6 +50,16 @@ public record NamespaceName(String value) {
         return org.apache.kafka.common.utils.Utils.murmur2(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /**
+     * The identity inside tokens of the positions of this namespace's truth topic in {@code region}: each
+     * region's copy has offsets of its own, so a token names the region whose positions it carries (murmur2
+     * of {@code <name>@<region>}). A region without a name uses {@link #tokenId()}.
+     */
+    public int tokenId(RegionName region) {
+        return region == null ? tokenId()
+                : org.apache.kafka.common.utils.Utils.murmur2((value + "@" + region.value()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** The identity of this namespace's ingest positions inside tokens (distinct from {@link #tokenId()}). */
     public int ingestTokenId() {
         return org.apache.kafka.common.utils.Utils.murmur2(("ingest:" + value).getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -10,8 +10,12 @@ import java.util.Map;
  *
  * @param partitions the number of partitions of its truth topic (fixed once created)
  * @param defaultTtl the time to live of writes that name none, or {@link Duration#ZERO} for none
+ * @param home       the region that takes the namespace's writes, or null for the region whose registry
+ *                   holds these settings (a namespace created there). A mirror that copies a namespace into
+ *                   another region registers it there with its home, and that region's nodes serve it as a
+ *                   copy: reads only.
  */
-public record NamespaceSettings(int partitions, Duration defaultTtl) {
+public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName home) {
 
     public static final int MAX_PARTITIONS = 1024;
 
@@ -24,10 +28,29 @@ public record NamespaceSettings(int partitions, Duration defaultTtl) {
         }
     }
 
+    /** Settings of a namespace whose home is the region that holds them. */
+    public NamespaceSettings(int partitions, Duration defaultTtl) {
+        this(partitions, defaultTtl, null);
+    }
+
+    /** The same settings with another home region (null: the region that holds them). */
+    public NamespaceSettings withHome(RegionName region) {
+        return new NamespaceSettings(partitions, defaultTtl, region);
+    }
+
+    /**
+     * Whether a node of {@code region} (null when its region has no name) serves this namespace as a copy of
+     * another region's: it takes no writes for it, owns none of its partitions, and serves reads from the
+     * mirrored truth.
+     */
+    public boolean homeElsewhere(RegionName region) {
+        return home != null && !home.equals(region);
+    }
+
     /** Registry record bytes: {@code name=value} lines, so an operator can read them with any console consumer. */
     public byte[] encode() {
-        return ("partitions=" + partitions + "\ndefaultTtlSeconds=" + defaultTtl.toSeconds() + "\n")
-                .getBytes(StandardCharsets.UTF_8);
+        return ("partitions=" + partitions + "\ndefaultTtlSeconds=" + defaultTtl.toSeconds() + "\n"
+                + (home == null ? "" : "homeRegion=" + home + "\n")).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Parses {@link #encode()}'s form, ignoring names it does not know (written by newer versions). */
@@ -40,8 +63,10 @@ public record NamespaceSettings(int partitions, Duration defaultTtl) {
             }
         }
         try {
+            String home = fields.get("homeRegion");
             return new NamespaceSettings(Integer.parseInt(fields.getOrDefault("partitions", "")),
-                    Duration.ofSeconds(Long.parseLong(fields.getOrDefault("defaultTtlSeconds", "0"))));
+                    Duration.ofSeconds(Long.parseLong(fields.getOrDefault("defaultTtlSeconds", "0"))),
+                    home == null || home.isEmpty() ? null : new RegionName(home));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed namespace settings", e);
         }

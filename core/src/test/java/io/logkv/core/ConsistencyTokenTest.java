@@ -12,6 +12,19 @@ class ConsistencyTokenTest {
     private final NamespaceName users = new NamespaceName("users");
 
     @Test
+    void positionsNameTheirRegion() {
+        RegionName a = new RegionName("a");
+        RegionName b = new RegionName("b");
+        ConsistencyToken token = ConsistencyToken.of(orders, a, new LogPosition(1, 50))
+                .merge(ConsistencyToken.of(orders, b, new LogPosition(1, 7)));
+        ConsistencyToken decoded = ConsistencyToken.decode(token.encode());
+        assertThat(decoded.positionFor(orders, a, 1)).isEqualTo(50);
+        assertThat(decoded.positionFor(orders, b, 1)).as("each region's offsets are its own").isEqualTo(7);
+        assertThat(decoded.positionFor(orders, 1)).as("a region without a name has positions of its own").isZero();
+        assertThat(ConsistencyToken.of(orders, null, new LogPosition(1, 3))).isEqualTo(ConsistencyToken.of(orders, new LogPosition(1, 3)));
+    }
+
+    @Test
     void roundTripsThroughItsUrlSafeText() {
         ConsistencyToken token = ConsistencyToken.of(orders, new LogPosition(3, 1_234_567_890_123L))
                 .merge(ConsistencyToken.of(users, new LogPosition(0, 1)));

@@ -39,6 +39,7 @@ public final class Mirror implements AutoCloseable {
     private final PositionsTopic positions;
     private final PositionsTopic sourcePositions;
     private final OpenTransactions openTransactions;
+    private final RegistryCopies registries;
     private final Map<String, TopicMirror> mirrors = new ConcurrentHashMap<>();
     private final ScheduledExecutorService rescans = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("mirror-rescan"));
 
@@ -56,6 +57,7 @@ public final class Mirror implements AutoCloseable {
         this.positions = new PositionsTopic(target, settings.targetBootstrapServers(), settings);
         this.sourcePositions = new PositionsTopic(source, settings.sourceBootstrapServers(), settings);
         this.openTransactions = new OpenTransactions(target, settings.kafkaTimeout());
+        this.registries = new RegistryCopies(settings, target);
     }
 
     /** Creates the positions topic if needed, starts the selected topics' mirrors, and rescans from then on. */
@@ -82,7 +84,7 @@ public final class Mirror implements AutoCloseable {
             TopicMirror current = mirrors.get(topic);
             if (current == null || current.state().isFinal()) {
                 TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions, sourcePositions, openTransactions,
-                        current == null ? new MirrorMeters(meters, settings, topic) : current.meters(), hooks);
+                        current == null ? new MirrorMeters(meters, settings, topic) : current.meters(), hooks, registries);
                 mirrors.put(topic, mirror);
                 mirror.start();
             }

@@ -70,6 +70,9 @@ final class TopicMirror {
     private final OpenTransactions openTransactions;
     private final MirrorMeters meters;
     private final MirrorHooks hooks;
+    private final RegistryCopies registries;
+    /** Per partition, the committed position this mirror last wrote: where idle polls move it from. */
+    private final Map<Integer, MirrorPosition> written = new HashMap<>();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private volatile State state = State.STARTING;
@@ -80,8 +83,10 @@ final class TopicMirror {
     private long lastProgressNanos = System.nanoTime();
 
     TopicMirror(MirrorSettings settings, String topic, TargetTopics targetTopics, PositionsTopic positions,
-                PositionsTopic sourcePositions, OpenTransactions openTransactions, MirrorMeters meters, MirrorHooks hooks) {
+                PositionsTopic sourcePositions, OpenTransactions openTransactions, MirrorMeters meters, MirrorHooks hooks,
+                RegistryCopies registries) {
         this.settings = settings;
+        this.registries = registries;
         this.topic = topic;
         this.targetTopics = targetTopics;
         this.positions = positions;
@@ -184,7 +189,8 @@ final class TopicMirror {
     private void retryAfter(Exception e) throws InterruptedException {
         state = State.RETRYING;
         problem = String.valueOf(e.getMessage());
-        log.warn("event=mirror_retry topic={} backoff_ms={} error=\"{}\"", topic, settings.retryBackoff().toMillis(), e.toString());
+        log.warn("event=mirror_retry topic={} backoff_ms={} error=\"{}\"", topic, settings.retryBackoff().toMillis(),
+                e.getCause() == null ? e.toString() : e + " caused by " + e.getCause());
         abortQuietly();
         closeProducer();
         Thread.sleep(settings.retryBackoff().toMillis());
@@ -206,15 +212,22 @@ final class TopicMirror {
             throw new MirrorRefusedException(topic + " is itself a mirror's copy in region " + settings.sourceRegion()
                     + " (copied from " + copiedFrom + "): its home is elsewhere, and mirroring it back would loop");
         }
+        registries.check(topic); // a namespace of the target region's own (or another's copy) is not mixed into
         targetTopics.prepare(topic, partitions, !committed.isEmpty());
         if (committed.isEmpty()) {
             claim(partitions);
         }
+        // The target region's nodes serve the copy once its registry names the namespace with its home.
+        registries.register(topic);
         // A transaction still open on a target partition would be committed by this mirror's next commit
         // marker if it is a hanging one of its own producer id, and holds readers back in any case.
         openTransactions.settle(topic, partitions, settings.transactionTimeout());
         List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
         consumer.assign(assigned);
+        written.clear();
+        for (int p = 0; p < partitions; p++) {
+            written.put(p, committed.getOrDefault(p, new MirrorPosition(settings.sourceRegion(), topic, p, 0, -1, -1)));
+        }
         for (TopicPartition partition : assigned) {
             MirrorPosition position = committed.get(partition.partition());
             if (position == null || position.lastTargetOffset() < 0) {
@@ -247,6 +260,7 @@ final class TopicMirror {
             long start = System.nanoTime();
             producer.beginTransaction();
             Map<TopicPartition, Future<RecordMetadata>> lastSent = new HashMap<>();
+            Map<Integer, MirrorPosition> mirrored = new HashMap<>();
             for (TopicPartition partition : records.partitions()) {
                 for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
                     lastSent.put(partition, producer.send(MirroredRecords.toTarget(record, settings.sourceRegion())));
@@ -257,11 +271,14 @@ final class TopicMirror {
             for (TopicPartition partition : records.partitions()) {
                 List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
                 ConsumerRecord<byte[], byte[]> last = copied.get(copied.size() - 1);
-                producer.send(PositionsTopic.record(new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
-                        last.offset() + 1, offsetOf(lastSent.get(partition)), last.timestamp())));
+                MirrorPosition position = new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
+                        last.offset() + 1, offsetOf(lastSent.get(partition)), last.timestamp());
+                producer.send(PositionsTopic.record(position));
+                mirrored.put(partition.partition(), position);
             }
             hooks.beforeCommit(topic);
             producer.commitTransaction();
+            written.putAll(mirrored);
             hooks.afterCommit(topic);
             meters.committed(records.count(), System.nanoTime() - start);
             for (TopicPartition partition : records.partitions()) {
@@ -269,8 +286,36 @@ final class TopicMirror {
                 meters.lastMirrored(partition.partition(), copied.get(copied.size() - 1).timestamp());
             }
             recordsSinceProgress += records.count();
+        } else {
+            movePastMarkers();
         }
         logProgress();
+    }
+
+    /**
+     * On an idle poll, records how far the source has been read where that is past the last mirrored record:
+     * a source transaction's commit marker (and any aborted records) follows its last record, and a token of
+     * the source region names the position after the marker. Without this, a target region could not tell
+     * that nothing it lacks lies below such a position until the next record came. Positions only, in a
+     * transaction of their own, and only when some position moved.
+     */
+    private void movePastMarkers() {
+        Map<Integer, MirrorPosition> moved = new HashMap<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            MirrorPosition last = written.get(partition.partition());
+            long position = consumer.position(partition, settings.kafkaTimeout());
+            if (last != null && position > last.nextSourceOffset()) {
+                moved.put(partition.partition(), new MirrorPosition(settings.sourceRegion(), topic, partition.partition(), position,
+                        last.lastTargetOffset(), last.lastSourceTimestampMs()));
+            }
+        }
+        if (moved.isEmpty()) {
+            return;
+        }
+        producer.beginTransaction();
+        moved.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+        producer.commitTransaction();
+        written.putAll(moved);
     }
 
     private static long offsetOf(Future<RecordMetadata> sent) throws InterruptedException {

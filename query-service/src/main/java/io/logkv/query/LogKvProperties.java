@@ -1,8 +1,10 @@
 package io.logkv.query;
 
+import io.logkv.core.RegionName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -24,6 +26,7 @@ import org.springframework.util.unit.DataSize;
  * @param compactor  expiry through the log
  * @param snapshots  snapshots of replicas
  * @param watch      change streams ({@code GET /v1/namespaces/{ns}/watch})
+ * @param region     the region this node belongs to, and where other regions' nodes are
  */
 @ConfigurationProperties("logkv")
 public record LogKvProperties(
@@ -38,7 +41,8 @@ public record LogKvProperties(
         @DefaultValue Replicas replicas,
         @DefaultValue Compactor compactor,
         @DefaultValue Snapshots snapshots,
-        @DefaultValue Watch watch) {
+        @DefaultValue Watch watch,
+        @DefaultValue Region region) {
 
     /**
      * @param bootstrapServers the Kafka brokers
@@ -215,6 +219,23 @@ public record LogKvProperties(
             @DefaultValue("100000") long maxLagRecords,
             @DefaultValue("1h") Duration maxDuration,
             @DefaultValue("15s") Duration heartbeat) {
+    }
+
+    /**
+     * @param name               this node's region (its Kafka cluster and the nodes on it): 1 to 64 of
+     *                           {@code [A-Za-z0-9_-]}, the name mirrors use for it; empty for a single region.
+     *                           Every node of a region names it alike; tokens carry it with their positions
+     * @param urls               where each other region's nodes are reached (any node there), by region name: named
+     *                           in the problem that refuses a write to a namespace whose home is that region
+     */
+    public record Region(
+            @DefaultValue("") String name,
+            @DefaultValue Map<String, String> urls) {
+
+        /** The region's name, or null when the node's region has none. */
+        public RegionName regionName() {
+            return name.isBlank() ? null : new RegionName(name.strip());
+        }
     }
 
     /** The kinds of snapshot store. */

@@ -1,5 +1,7 @@
 package io.logkv.query;
 
+import io.logkv.query.api.HomeRegions;
+import io.logkv.query.region.MirroredPositions;
 import io.logkv.compactor.CompactorSettings;
 import io.logkv.compactor.ExpiryCompactor;
 import io.logkv.compactor.TruthTopicHealth;
@@ -131,6 +133,16 @@ public class NodeConfiguration {
         LogKvProperties.Replicas settings = props.replicas();
         return new ClusterReplicas(directory, replicas, owner, settings.copies(), settings.placementRefresh(),
                 settings.releaseDelay(), props.kafka().adminTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
+    MirroredPositions mirroredPositions(LogKvProperties props) {
+        return new MirroredPositions(props.kafka().bootstrapServers(), "logkv-" + props.nodeId());
+    }
+
+    @Bean
+    HomeRegions homeRegions(LogKvProperties props, MirroredPositions mirrored) {
+        return new HomeRegions(props, mirrored);
     }
 
     @Bean(destroyMethod = "close")

@@ -69,7 +69,9 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
             NamespaceName namespace = entry.getKey();
             try {
                 topics.verify(namespace.truthTopic());
-                registry.ensureQueues(namespace, entry.getValue().partitions());
+                if (!entry.getValue().homeElsewhere(props.region().regionName())) {
+                    registry.ensureQueues(namespace, entry.getValue().partitions());
+                }
             } catch (UnsafeTruthTopicException e) {
                 problems.addAll(e.violations());
             }
@@ -96,8 +98,14 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
         log.info("event=writer_joined node={} advertised_url={}", props.nodeId(), url);
     }
 
+    /**
+     * The namespaces this node writes: those it serves whose home is this region. A copy of another region's
+     * namespace has no owner here (its partitions are only replicated), so the writers' group leaves it out.
+     */
     private List<NamespaceName> servedNamespaces() {
-        return catalog.all().keySet().stream().filter(ns -> !unsafe.contains(ns)).toList();
+        return catalog.all().entrySet().stream()
+                .filter(e -> !unsafe.contains(e.getKey()) && !e.getValue().homeElsewhere(props.region().regionName()))
+                .map(java.util.Map.Entry::getKey).toList();
     }
 
     private java.util.Map<NamespaceName, Integer> servedPartitions() {

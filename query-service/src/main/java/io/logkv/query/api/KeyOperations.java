@@ -62,10 +62,12 @@ public class KeyOperations {
     private final KeyRules keyRules;
     private final long maxValueBytes;
     private final LogKvProperties.Replicas replicaProps;
+    private final HomeRegions regions;
 
     public KeyOperations(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
-                          ReadRouting readRouting, LogKvProperties props) {
+                          ReadRouting readRouting, LogKvProperties props, HomeRegions regions) {
         this.readRouting = readRouting;
+        this.regions = regions;
         this.nodeId = props.nodeId();
         this.namespaces = namespaces;
         this.writer = writer;
@@ -163,7 +165,7 @@ public class KeyOperations {
 
     private ResponseEntity<?> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
                                            ConsistencyToken requestToken) {
-        String token = requestToken.merge(ConsistencyToken.of(namespace.name(), outcome.position())).encode();
+        String token = requestToken.merge(regions.token(namespace.name(), outcome.position())).encode();
         String version = outcome.version().text();
         ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(TOKEN_HEADER, token);
         return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));

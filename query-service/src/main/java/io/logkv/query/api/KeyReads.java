@@ -4,6 +4,7 @@ import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.LogPosition;
 import io.logkv.core.RecordEnvelope;
+import io.logkv.core.RegionName;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
@@ -21,10 +22,12 @@ public class KeyReads {
 
     private final LocalReplicas replicas;
     private final CommittedEnds committedEnds;
+    private final HomeRegions regions;
 
-    public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds) {
+    public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds, HomeRegions regions) {
         this.replicas = replicas;
         this.committedEnds = committedEnds;
+        this.regions = regions;
     }
 
     /**
@@ -52,6 +55,9 @@ public class KeyReads {
     public CompletableFuture<PartitionReplica> readyReplica(ServedNamespace namespace, int partition, ReadConsistency consistency,
                                                            ConsistencyToken token, Duration wait, boolean forwarded) {
         long started = System.nanoTime();
+        if (consistency == ReadConsistency.STRONG) {
+            regions.requireHome(namespace, "Strong reads");
+        }
         return replicas.awaitReplica(namespace.name(), partition, forwarded ? Duration.ZERO : wait).thenCompose(replica -> {
             if (replica == null) {
                 throw ApiProblem.unavailable(ReadRouting.NO_REPLICA_PROBLEM, "No replica here",
@@ -73,11 +79,17 @@ public class KeyReads {
         int partition = replica.partition();
         CompletableFuture<Long> required = switch (consistency) {
             case EVENTUAL -> CompletableFuture.completedFuture(0L);
-            case SESSION -> CompletableFuture.completedFuture(token.positionFor(namespace.name(), partition));
+            case SESSION -> regions.required(namespace, token, partition, wait.minusNanos(System.nanoTime() - started));
             case STRONG -> committedEnds.of(new TopicPartition(namespace.name().truthTopic(), partition));
         };
         long ingestPosition = consistency == ReadConsistency.SESSION ? token.ingestPositionFor(namespace.name(), partition) : 0;
         return required.thenCompose(position -> {
+            if (position < 0) {
+                RegionName home = namespace.settings().home();
+                throw ApiProblem.unavailable("not-caught-up", "Mirror not caught up",
+                        "the token names a position of region '" + home + "' that the mirror has not yet carried into this region; "
+                                + "retry, or allow a longer wait_ms", Duration.ofSeconds(1));
+            }
             Duration left = wait.minusNanos(System.nanoTime() - started);
             return replica.catchUp().await(position, left)
                     .thenCompose(caughtUp -> !caughtUp || ingestPosition == 0 ? CompletableFuture.completedFuture(caughtUp)
@@ -104,7 +116,7 @@ public class KeyReads {
         if (envelope != null && envelope.isExpiredAt(now)) {
             envelope = null;
         }
-        ConsistencyToken served = token.merge(ConsistencyToken.of(namespace.name(), new LogPosition(replica.partition(), covering)));
+        ConsistencyToken served = token.merge(regions.token(namespace.name(), new LogPosition(replica.partition(), covering)));
         return new KeyRead(envelope, served, lagMs);
     }
 

@@ -1,5 +1,7 @@
 package io.logkv.query.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.logkv.query.region.MirroredPositions;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.core.TimeToLive;
@@ -34,9 +36,14 @@ public class NamespacesController {
     private final LocalReplicas replicas;
     private final Topology topology;
     private final LogKvProperties props;
+    private final HomeRegions regions;
+    private final MirroredPositions mirrored;
 
     public NamespacesController(NamespaceCatalog catalog, NamespaceRegistryWriter registry, NamespaceResolver resolver,
-                                LocalReplicas replicas, Topology topology, LogKvProperties props) {
+                                LocalReplicas replicas, Topology topology, LogKvProperties props, HomeRegions regions,
+                                MirroredPositions mirrored) {
+        this.regions = regions;
+        this.mirrored = mirrored;
         this.topology = topology;
         this.catalog = catalog;
         this.registry = registry;
@@ -61,9 +68,21 @@ public class NamespacesController {
         long now = System.currentTimeMillis();
         List<PartitionDescription> local = replicas.replicas(namespace.name()).stream()
                 .map(replica -> PartitionDescription.of(replica, props.nodeId(), now)).toList();
+        List<MirroredPartition> mirror = null;
+        if (regions.isCopy(namespace)) {
+            mirror = new java.util.ArrayList<>();
+            for (int p = 0; p < namespace.settings().partitions(); p++) {
+                int partition = p;
+                mirror.add(mirrored.newest(namespace.settings().home(), namespace.name().truthTopic(), p)
+                        .map(position -> new MirroredPartition(partition, position.nextSourceOffset(), position.lastTargetOffset(),
+                                position.lastSourceTimestampMs()))
+                        .orElse(new MirroredPartition(partition, 0, -1, -1)));
+            }
+        }
+        List<MirroredPartition> mirrorState = mirror;
         return topology.of(namespace).thenApply(partitions -> new NamespaceDescription(namespace.name().value(),
-                namespace.settings().partitions(), seconds(namespace.settings().defaultTtl()), namespace.name().truthTopic(),
-                local, partitions));
+                namespace.settings().partitions(), seconds(namespace.settings().defaultTtl()), homeOf(namespace.settings()),
+                namespace.name().truthTopic(), local, partitions, mirrorState));
     }
 
     /** Creates a namespace (201) or changes its settings (200); answers once this node serves it. */
@@ -75,6 +94,9 @@ public class NamespacesController {
         }
         NamespaceName name = new NamespaceName(ns);
         Optional<NamespaceSettings> existing = catalog.settings(name);
+        if (existing.isPresent()) {
+            regions.requireHome(new NamespaceResolver.ServedNamespace(name, existing.get()), "Changes to the settings");
+        }
         NamespaceSettings settings = settings(request, existing);
         if (existing.isPresent() && existing.get().partitions() != settings.partitions()) {
             throw new ApiProblem(HttpStatus.CONFLICT, "namespace-conflict", "Namespace conflict",
@@ -88,7 +110,9 @@ public class NamespacesController {
 
     @DeleteMapping("/{ns}")
     public CompletableFuture<ResponseEntity<Void>> delete(@PathVariable String ns) {
-        NamespaceName name = resolver.resolve(ns).name();
+        NamespaceResolver.ServedNamespace namespace = resolver.resolve(ns);
+        regions.requireHome(namespace, "Deletion");
+        NamespaceName name = namespace.name();
         long position = registry.remove(name);
         return catalog.awaitPosition(position, props.kafka().adminTimeout())
                 .thenApply(seen -> ResponseEntity.noContent().build());
@@ -131,11 +155,29 @@ public class NamespacesController {
      * @param name              its name
      * @param partitions        partitions of its truth topic
      * @param defaultTtlSeconds default time to live, 0 for none
+     * @param homeRegion        the region that takes its writes when that is another region (this region holds a
+     *                          copy); absent when its home is this region
      */
-    public record NamespaceSummary(String name, int partitions, long defaultTtlSeconds) {
+    public record NamespaceSummary(String name, int partitions, long defaultTtlSeconds,
+                                   @JsonInclude(JsonInclude.Include.NON_NULL) String homeRegion) {
         static NamespaceSummary of(NamespaceName name, NamespaceSettings settings) {
-            return new NamespaceSummary(name.value(), settings.partitions(), seconds(settings.defaultTtl()));
+            return new NamespaceSummary(name.value(), settings.partitions(), seconds(settings.defaultTtl()), homeOf(settings));
         }
+    }
+
+    private static String homeOf(NamespaceSettings settings) {
+        return settings.home() == null ? null : settings.home().value();
+    }
+
+    /**
+     * How far the mirror has carried one partition of a copy into this region.
+     *
+     * @param partition             the partition
+     * @param nextSourceOffset      the home region's first offset not yet carried here
+     * @param lastTargetOffset      this region's offset of the last record carried, -1 before the first
+     * @param lastSourceTimestampMs the home region's timestamp of that record, epoch ms, -1 before the first
+     */
+    public record MirroredPartition(int partition, long nextSourceOffset, long lastTargetOffset, long lastSourceTimestampMs) {
     }
 
     /**
@@ -144,12 +186,16 @@ public class NamespacesController {
      * @param name              its name
      * @param partitions        partitions of its truth topic
      * @param defaultTtlSeconds default time to live, 0 for none
+     * @param homeRegion        the region that takes its writes when that is another region; absent when it is this one
      * @param truthTopic        the Kafka topic that holds its truth
      * @param replicas          this node's replicas of its partitions
      * @param topology          every partition's owner and replicas across the nodes
+     * @param mirror            for a copy of another region's namespace, how far the mirror has carried each partition
      */
-    public record NamespaceDescription(String name, int partitions, long defaultTtlSeconds, String truthTopic,
-                                       List<PartitionDescription> replicas, List<Topology.PartitionTopology> topology) {
+    public record NamespaceDescription(String name, int partitions, long defaultTtlSeconds,
+                                       @JsonInclude(JsonInclude.Include.NON_NULL) String homeRegion, String truthTopic,
+                                       List<PartitionDescription> replicas, List<Topology.PartitionTopology> topology,
+                                       @JsonInclude(JsonInclude.Include.NON_NULL) List<MirroredPartition> mirror) {
     }
 
     /**

@@ -44,14 +44,17 @@ public class ScanController {
 
     private final NamespaceResolver namespaces;
     private final KeyReads reads;
+    private final HomeRegions regions;
     private final ReadRouting routing;
     private final ObjectMapper json;
     private final LogKvProperties.Replicas replicaProps;
     private final int maxLimit;
     private final int maxPrefixBytes;
 
-    public ScanController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, LogKvProperties props) {
+    public ScanController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, LogKvProperties props,
+                          HomeRegions regions) {
         this.namespaces = namespaces;
+        this.regions = regions;
         this.reads = reads;
         this.routing = routing;
         this.json = json;
@@ -137,7 +140,7 @@ public class ScanController {
             for (PartitionReplica.ScannedValue value : found) {
                 items.add(new ScanItem(value.key(), BatchItem.of(new String(value.key(), StandardCharsets.UTF_8), value.envelope())));
             }
-            return new Part(items, token.merge(ConsistencyToken.of(namespace.name(), new LogPosition(partition, covering))));
+            return new Part(items, token.merge(regions.token(namespace.name(), new LogPosition(partition, covering))));
         });
     }
 

@@ -29,9 +29,12 @@ public class WatchController {
     private final NamespaceResolver namespaces;
     private final ChangeStreams streams;
     private final long maxDurationMs;
+    private final HomeRegions regions;
 
-    public WatchController(NamespaceResolver namespaces, ChangeStreams streams, io.logkv.query.LogKvProperties props) {
+    public WatchController(NamespaceResolver namespaces, ChangeStreams streams, io.logkv.query.LogKvProperties props,
+                           HomeRegions regions) {
         this.namespaces = namespaces;
+        this.regions = regions;
         this.streams = streams;
         this.maxDurationMs = props.watch().maxDuration().toMillis();
     }
@@ -59,7 +62,7 @@ public class WatchController {
         }
         // A little beyond the stream's own end, so that the stream says goodbye before the container cuts it.
         SseEmitter emitter = new SseEmitter(maxDurationMs + Duration.ofSeconds(30).toMillis());
-        Runnable stop = streams.open(namespace.name(), namespace.settings().partitions(), from, fromNow, prefix, sink(emitter));
+        Runnable stop = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), from, fromNow, prefix, sink(emitter));
         if (stop == null) {
             throw ApiProblem.unavailable("overloaded", "Too many watches",
                     "this node serves logkv.watch.max-watches change streams already", Duration.ofSeconds(5));

@@ -41,12 +41,14 @@ public class WriteRouting {
     private final PartitionOwner owner;
     private final Peers peers;
     private final LogKvProperties props;
+    private final HomeRegions regions;
 
-    public WriteRouting(OwnerDirectory directory, PartitionOwner owner, Peers peers, LogKvProperties props) {
+    public WriteRouting(OwnerDirectory directory, PartitionOwner owner, Peers peers, LogKvProperties props, HomeRegions regions) {
         this.directory = directory;
         this.owner = owner;
         this.peers = peers;
         this.props = props;
+        this.regions = regions;
     }
 
     /**
@@ -60,6 +62,7 @@ public class WriteRouting {
     public CompletableFuture<ResponseEntity<?>> route(ServedNamespace namespace, int partition, HttpServletRequest request,
                                                            byte[] body, LongFunction<CompletableFuture<WriteOutcome>> local,
                                                            Function<WriteOutcome, ResponseEntity<?>> answer) {
+        regions.requireHome(namespace, "Writes");
         long deadline = System.nanoTime() + CallerDeadline.bound(request, props.writer().forwardTimeout()).toNanos();
         ForwardedRequest forwardable = ForwardedRequest.of(request, body, FORWARDED_REQUEST_HEADERS);
         return attempt(namespace, partition, forwardable, local, answer, deadline, false);

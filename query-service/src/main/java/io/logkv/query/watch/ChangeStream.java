@@ -3,6 +3,7 @@ package io.logkv.query.watch;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.RegionName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,6 +35,8 @@ final class ChangeStream implements Runnable {
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final NamespaceName namespace;
+    /** This node's region: the one whose positions the stream's event ids carry. */
+    private final RegionName region;
     private final int partitions;
     private final ConsistencyToken from;
     private final boolean fromNow;
@@ -46,9 +49,10 @@ final class ChangeStream implements Runnable {
     private volatile boolean stopped;
 
     /** @param ended told when the stream has ended, before its sink completes */
-    ChangeStream(NamespaceName namespace, int partitions, ConsistencyToken from, boolean fromNow, String prefix, EventSink sink,
+    ChangeStream(NamespaceName namespace, RegionName region, int partitions, ConsistencyToken from, boolean fromNow, String prefix, EventSink sink,
                  ChangeStreams.Settings settings, java.util.function.Consumer<ChangeStream> ended) {
         this.namespace = namespace;
+        this.region = region;
         this.partitions = partitions;
         this.from = from;
         this.fromNow = fromNow;
@@ -89,7 +93,7 @@ final class ChangeStream implements Runnable {
             while (!stopped && System.nanoTime() < deadline) {
                 ConsumerRecords<byte[], byte[]> records = kafka.poll(POLL);
                 for (ConsumerRecord<byte[], byte[]> record : records) {
-                    position = position.merge(ConsistencyToken.of(namespace, new LogPosition(record.partition(), record.offset() + 1)));
+                    position = position.merge(ConsistencyToken.of(namespace, region, new LogPosition(record.partition(), record.offset() + 1)));
                     ChangeEvent change = ChangeEvent.of(record);
                     if (change != null && startsWithPrefix(record.key())) {
                         sink.send(position.encode(), ChangeEvent.typeOf(record), change);
@@ -140,9 +144,9 @@ final class ChangeStream implements Runnable {
         ConsistencyToken position = ConsistencyToken.EMPTY;
         Map<TopicPartition, Long> ends = fromNow ? kafka.endOffsets(assigned) : Map.of();
         for (TopicPartition tp : assigned) {
-            long start = fromNow ? ends.get(tp) : from.positionFor(namespace, tp.partition());
+            long start = fromNow ? ends.get(tp) : from.positionFor(namespace, region, tp.partition());
             kafka.seek(tp, start);
-            position = position.merge(ConsistencyToken.of(namespace, new LogPosition(tp.partition(), start)));
+            position = position.merge(ConsistencyToken.of(namespace, region, new LogPosition(tp.partition(), start)));
         }
         return position;
     }

@@ -3,6 +3,7 @@ package io.logkv.query.watch;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.RegionName;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -35,12 +36,13 @@ public final class ChangeStreams implements AutoCloseable {
      * @return what stops the stream (when its client goes away), or null when the node already serves
      *         {@code maxWatches} streams (nothing was started)
      */
-    public Runnable open(NamespaceName namespace, int partitions, ConsistencyToken from, boolean fromNow, String prefix, EventSink sink) {
+    public Runnable open(NamespaceName namespace, RegionName region, int partitions, ConsistencyToken from, boolean fromNow, String prefix,
+                         EventSink sink) {
         if (count.incrementAndGet() > settings.maxWatches()) {
             count.decrementAndGet();
             return null;
         }
-        ChangeStream stream = new ChangeStream(namespace, partitions, from, fromNow, prefix, sink, settings, this::ended);
+        ChangeStream stream = new ChangeStream(namespace, region, partitions, from, fromNow, prefix, sink, settings, this::ended);
         open.add(stream);
         DaemonThreads.start("logkv-watch-" + namespace.value(), stream);
         return stream::stop;

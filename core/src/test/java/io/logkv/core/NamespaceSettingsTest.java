@@ -1,0 +1,39 @@
+package io.logkv.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class NamespaceSettingsTest {
+
+    private static final RegionName EU = new RegionName("eu-west");
+
+    @Test
+    void aHomeRegionIsRecordedOnlyForACopyAndReadBack() {
+        NamespaceSettings own = new NamespaceSettings(6, Duration.ofHours(2));
+        assertThat(new String(own.encode(), StandardCharsets.UTF_8)).doesNotContain("homeRegion");
+        assertThat(NamespaceSettings.decode(own.encode())).isEqualTo(own);
+
+        NamespaceSettings copy = own.withHome(EU);
+        assertThat(new String(copy.encode(), StandardCharsets.UTF_8)).contains("homeRegion=eu-west\n");
+        assertThat(NamespaceSettings.decode(copy.encode())).isEqualTo(copy);
+    }
+
+    @Test
+    void aCopyIsServedAsSuchEverywhereButInItsHome() {
+        NamespaceSettings copy = new NamespaceSettings(3, Duration.ZERO, EU);
+        assertThat(copy.homeElsewhere(new RegionName("us-east"))).isTrue();
+        assertThat(copy.homeElsewhere(null)).as("a region without a name is not the copy's home").isTrue();
+        assertThat(copy.homeElsewhere(EU)).isFalse();
+        assertThat(new NamespaceSettings(3, Duration.ZERO).homeElsewhere(EU)).as("a namespace of the region holding it").isFalse();
+    }
+
+    @Test
+    void aMalformedHomeIsRefused() {
+        assertThatThrownBy(() -> NamespaceSettings.decode("partitions=2\nhomeRegion=a/b\n".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,153 @@
+package io.logkv.mirror;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceRegistry;
+import io.logkv.core.NamespaceSettings;
+import io.logkv.writer.KafkaUnavailableException;
+import io.logkv.writer.TruthTopicRequirements;
+import io.logkv.writer.TruthTopics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers each mirrored namespace in the target region's namespace registry, with the source's settings
+ * and the source region as its home, so that the target region's nodes serve the copy (reads only) and
+ * know where its writes go. A namespace the target registry already holds with another home (its own, or
+ * another region's) is refused: the copy would mix two namespaces' truth.
+ */
+final class RegistryCopies {
+
+    private static final Logger log = LoggerFactory.getLogger(RegistryCopies.class);
+    private static final TopicPartition REGISTRY = new TopicPartition(NamespaceRegistry.TOPIC, 0);
+
+    private final MirrorSettings settings;
+    private final Admin target;
+
+    RegistryCopies(MirrorSettings settings, Admin target) {
+        this.settings = settings;
+        this.target = target;
+    }
+
+    /**
+     * Makes the target registry name the namespace of {@code topic} with the source's settings and the source
+     * region as home; does nothing when it already does.
+     *
+     * @throws MirrorRefusedException when the target registry holds the namespace with another home
+     */
+    void register(String topic) {
+        NamespaceName namespace = NamespaceName.ofTopic(topic);
+        if (namespace == null) {
+            return;
+        }
+        Optional<NamespaceSettings> current = check(topic);
+        Optional<NamespaceSettings> source = latest(settings.sourceBootstrapServers(), namespace);
+        if (source.isEmpty()) {
+            log.warn("event=mirror_registry_missing topic={} reason=\"the source region's registry has no such namespace\"", topic);
+            return;
+        }
+        NamespaceSettings wanted = source.get().withHome(settings.sourceRegion());
+        if (current.isPresent() && current.get().equals(wanted)) {
+            return;
+        }
+        new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
+                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(NamespaceRegistry.TOPIC, 1);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(NamespaceRegistry.TOPIC, 0, namespace.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    wanted.encode())).get(settings.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted while registering " + namespace, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaUnavailableException("could not register " + namespace + " in region " + settings.targetRegion(), e);
+        }
+        log.info("event=mirror_namespace_registered namespace={} target={} home={}", namespace, settings.targetRegion(),
+                settings.sourceRegion());
+    }
+
+    /**
+     * The target registry's entry of the namespace of {@code topic}, if any.
+     *
+     * @throws MirrorRefusedException when it names another home than the source region
+     */
+    Optional<NamespaceSettings> check(String topic) {
+        NamespaceName namespace = NamespaceName.ofTopic(topic);
+        if (namespace == null) {
+            return Optional.empty();
+        }
+        Optional<NamespaceSettings> current = latest(settings.targetBootstrapServers(), namespace);
+        if (current.isPresent() && !settings.sourceRegion().equals(current.get().home())) {
+            throw new MirrorRefusedException("namespace " + namespace + " exists in region " + settings.targetRegion()
+                    + " with home " + (current.get().home() == null ? settings.targetRegion() : current.get().home())
+                    + ": a copy from " + settings.sourceRegion() + " would mix two namespaces");
+        }
+        return current;
+    }
+
+    /** The namespace's settings in a region's registry, read to its end; empty when absent or deleted. */
+    private Optional<NamespaceSettings> latest(String bootstrapServers, NamespaceName namespace) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-registry");
+        Duration timeout = settings.positionsReadTimeout();
+        byte[] wantedKey = namespace.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            if (consumer.partitionsFor(NamespaceRegistry.TOPIC, settings.kafkaTimeout()).isEmpty()) {
+                return Optional.empty();
+            }
+            consumer.assign(List.of(REGISTRY));
+            consumer.seekToBeginning(List.of(REGISTRY));
+            long end = consumer.endOffsets(List.of(REGISTRY), settings.kafkaTimeout()).get(REGISTRY);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            byte[] value = null;
+            while (consumer.position(REGISTRY, settings.kafkaTimeout()) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaUnavailableException("could not read " + NamespaceRegistry.TOPIC + " to offset " + end, null);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (java.util.Arrays.equals(record.key(), wantedKey)) {
+                        value = record.value();
+                    }
+                }
+            }
+            if (value == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(NamespaceSettings.decode(value));
+            } catch (IllegalArgumentException e) {
+                throw new MirrorRefusedException("the registry entry of " + namespace + " does not parse: " + e.getMessage());
+            }
+        }
+    }
+
+    private Properties producerProps() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.targetBootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(settings.kafkaTimeout().toMillis(), 1_000));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(settings.kafkaTimeout().toMillis(), 1_000) + 1_000);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "logkv-mirror-registry");
+        return props;
+    }
+}

@@ -1,0 +1,138 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.RegionName;
+import io.logkv.mirror.Mirror;
+import io.logkv.mirror.MirrorSettings;
+import io.logkv.mirror.NamespaceSelection;
+import io.logkv.testkit.KafkaTestCluster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Two regions (two Kafka clusters, a node in each) and the mirror between them. The home region's
+ * namespace is registered in the other region as a copy: its node serves reads of it, refuses writes and
+ * strong reads with a problem naming the home region, and honours the home region's tokens: a session read
+ * under a token of region a waits until the mirror has carried that position into region b and never
+ * answers an older value; while the mirror is stopped it answers 503 not-caught-up.
+ */
+@Tag("integration")
+class RegionsIT {
+
+    private static final RegionName A = new RegionName("a");
+    private static final RegionName B = new RegionName("b");
+    private final String ns = "regions-" + Long.toString(System.nanoTime(), 36);
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void theOtherRegionServesACopyUnderTheHomeRegionsTokens() throws Exception {
+        KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
+        KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
+        try (LogKvNode a = LogKvNode.start("region-a-1", clusterA.bootstrapServers(), dataDir.resolve("a"),
+                "--logkv.region.name=a", "--logkv.replicas.copies=1");
+             LogKvNode b = LogKvNode.start("region-b-1", clusterB.bootstrapServers(), dataDir.resolve("b"),
+                     "--logkv.region.name=b", "--logkv.region.urls.a=" + a.url(""), "--logkv.replicas.copies=1")) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":3,\"defaultTtl\":\"2h\"}").statusCode()).isEqualTo(201);
+            Map<String, String> values = new LinkedHashMap<>();
+            Map<String, String> tokens = new LinkedHashMap<>();
+            for (int i = 0; i < 60; i++) {
+                HttpResponse<String> put = a.put(ns, "k" + (i % 20), "v" + i);
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                values.put("k" + (i % 20), "v" + i);
+                tokens.put("k" + (i % 20), put.headers().firstValue("KV-Token").orElseThrow());
+            }
+
+            MirrorSettings settings = MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                    NamespaceSelection.of(List.of(ns))).withRescan(Duration.ofSeconds(1));
+            Mirror mirror = new Mirror(settings, new SimpleMeterRegistry());
+            mirror.start();
+            try {
+                // The copy is registered in region b with its home and the home's settings.
+                Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    HttpResponse<String> described = b.send(HttpRequest.newBuilder(URI.create(b.url("/v1/namespaces/" + ns))));
+                    assertThat(described.statusCode()).as(described.body()).isEqualTo(200);
+                    JsonNode json = JsonMapper.builder().build().readTree(described.body());
+                    assertThat(json.path("homeRegion").asString()).isEqualTo("a");
+                    assertThat(json.path("defaultTtlSeconds").asLong()).isEqualTo(7200);
+                    assertThat(json.path("mirror")).hasSize(3);
+                });
+
+                // Every key read in b under the token of its write in a: that write's value, never an older one.
+                for (Map.Entry<String, String> key : values.entrySet()) {
+                    HttpResponse<String> read = get(b, key.getKey(), "wait_ms=10000", "KV-Token", tokens.get(key.getKey()));
+                    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+                    assertThat(read.body()).isEqualTo(key.getValue());
+                }
+
+                // A token from a read in a (its position covers the commit marker after the last record) is
+                // honoured in b once the mirror has recorded that it read past the marker.
+                HttpResponse<String> readInA = get(a, "k3", "", "KV-Token", tokens.get("k3"));
+                assertThat(readInA.statusCode()).isEqualTo(200);
+                HttpResponse<String> readInB = get(b, "k3", "wait_ms=10000", "KV-Token", readInA.headers().firstValue("KV-Token").orElseThrow());
+                assertThat(readInB.statusCode()).as(readInB.body()).isEqualTo(200);
+                assertThat(readInB.body()).isEqualTo(values.get("k3"));
+
+                // Writes, strong reads and settings belong to the home region.
+                HttpResponse<String> write = b.put(ns, "k1", "from b");
+                assertThat(write.statusCode()).as(write.body()).isEqualTo(421);
+                assertThat(write.body()).contains("/problems/not-home-region");
+                assertThat(write.headers().firstValue("KV-Home-Region")).contains("a");
+                assertThat(write.headers().firstValue("KV-Home-Url")).contains(a.url(""));
+                assertThat(b.delete(ns, "k1").statusCode()).isEqualTo(421);
+                assertThat(get(b, "k1", "consistency=strong").statusCode()).isEqualTo(421);
+                assertThat(b.putNamespace(ns, "{\"defaultTtl\":\"1h\"}").statusCode()).isEqualTo(421);
+                assertThat(b.send(HttpRequest.newBuilder(URI.create(b.url("/v1/namespaces/" + ns))).DELETE()).statusCode()).isEqualTo(421);
+                assertThat(get(a, "k1", "consistency=strong").body()).isEqualTo(values.get("k1"));
+            } finally {
+                mirror.close();
+            }
+
+            // The mirror is down: a token of a newer write in a is not honoured in b until it is carried.
+            HttpResponse<String> later = a.put(ns, "k5", "while the mirror is down");
+            String laterToken = later.headers().firstValue("KV-Token").orElseThrow();
+            HttpResponse<String> waiting = get(b, "k5", "wait_ms=1500", "KV-Token", laterToken);
+            assertThat(waiting.statusCode()).as(waiting.body()).isEqualTo(503);
+            assertThat(waiting.body()).contains("/problems/not-caught-up");
+            assertThat(waiting.headers().firstValue("Retry-After")).isPresent();
+            assertThat(get(b, "k5", "").body()).as("an eventual read is served from the copy as it is").isEqualTo(values.get("k5"));
+
+            Mirror restarted = new Mirror(MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                    NamespaceSelection.of(List.of(ns))).withRescan(Duration.ofSeconds(1)), new SimpleMeterRegistry());
+            restarted.start();
+            try {
+                HttpResponse<String> carried = get(b, "k5", "wait_ms=10000", "KV-Token", laterToken);
+                assertThat(carried.statusCode()).as(carried.body()).isEqualTo(200);
+                assertThat(carried.body()).isEqualTo("while the mirror is down");
+                // b's own token (positions of region b) serves b's later session reads.
+                HttpResponse<String> again = get(b, "k5", "", "KV-Token", carried.headers().firstValue("KV-Token").orElseThrow());
+                assertThat(again.body()).isEqualTo("while the mirror is down");
+            } finally {
+                restarted.close();
+            }
+        }
+    }
+
+    private HttpResponse<String> get(LogKvNode node, String key, String query, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.keyUrl(ns, key) + (query.isEmpty() ? "" : "?" + query)));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return node.send(request);
+    }
+}
