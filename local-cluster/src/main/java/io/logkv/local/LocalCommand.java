@@ -1,5 +1,10 @@
 package io.logkv.local;
 
+import io.logkv.core.RegionName;
+import io.logkv.mirror.Mirror;
+import io.logkv.mirror.MirrorSettings;
+import io.logkv.mirror.NamespaceSelection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,6 +40,11 @@ final class LocalCommand implements Callable<Integer> {
     /** Above Spring's graceful shutdown (30 s per phase), which a node with requests in flight may use up. */
     private static final Duration NODE_STOP_GRACE = Duration.ofSeconds(40);
     private static final int MAX_NODES = 9;
+    static final String REGION_A = "a";
+    static final String REGION_B = "b";
+    /** Region b's nodes listen on --port + 10, + 11, ...; its brokers on region a's Kafka ports + 100. */
+    private static final int REGION_B_PORT_OFFSET = 10;
+    private static final int REGION_B_KAFKA_OFFSET = 100;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
@@ -56,6 +66,12 @@ final class LocalCommand implements Callable<Integer> {
                     + " (default: " + DEFAULT_KAFKA_PORT + ", or the ports of the cluster already in --data-dir).")
     Integer kafkaPort;
 
+    @Option(names = "--regions", defaultValue = "1", paramLabel = "N",
+            description = "Regions to run: 1, or 2 for regions a and b, each a 3-broker Kafka cluster with --nodes nodes (region b's on"
+                    + " ports from --port + 10, its brokers on the Kafka ports + 100), and a mirror that copies every namespace"
+                    + " of region a into region b (default: ${DEFAULT-VALUE}).")
+    int regions;
+
     @Option(names = {"-v", "--verbose"}, description = "Show the LogKV nodes' whole logs on the console, not only their warnings.")
     boolean verbose;
 
@@ -65,6 +81,9 @@ final class LocalCommand implements Callable<Integer> {
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private volatile LocalKafkaCluster cluster;
+    /** Region b's cluster and the mirror into it, with --regions 2. */
+    private volatile LocalKafkaCluster clusterB;
+    private volatile Mirror mirror;
     private final List<LogKvNodeProcess> started = new CopyOnWriteArrayList<>();
     private volatile boolean stopping;
 
@@ -97,10 +116,14 @@ final class LocalCommand implements Callable<Integer> {
         } catch (IOException | IllegalStateException e) {
             return failure("Kafka failed to start: " + e.getMessage());
         }
+        List<String> regionA = regions == 1 ? List.of() : List.of("--logkv.region.name=" + REGION_A);
         for (int i = 1; i <= nodes; i++) {
-            if (!startNode(data, "node-" + i, port + i - 1)) {
+            if (!startNode(data, "node-" + i, port + i - 1, cluster.bootstrapServers(), regionA)) {
                 return 1;
             }
+        }
+        if (regions == 2 && !startRegionB(data)) {
+            return 1;
         }
         printWelcome(data);
         // Everything runs on other threads now; this one only keeps the command alive until a signal.
@@ -108,9 +131,48 @@ final class LocalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Region b: its own Kafka cluster, nodes that name their region b (and region a's URL for the writes they
+     * refuse) and create no namespace of their own, and the mirror from region a, which registers every
+     * namespace of region a in region b as a copy.
+     */
+    private boolean startRegionB(Path data) throws InterruptedException {
+        Path regionData = data.resolve("region-" + REGION_B);
+        try {
+            KafkaPorts ports = LocalKafkaCluster.existingPorts(regionData.resolve("kafka")).orElseGet(() ->
+                    KafkaPorts.consecutive(cluster.ports().brokerPort(1) + REGION_B_KAFKA_OFFSET, LocalKafkaCluster.NODES));
+            String busy = busyPortMessage(ports, port + REGION_B_PORT_OFFSET);
+            if (busy != null) {
+                return failure(busy) == 0;
+            }
+            out.println("region " + REGION_B + ":");
+            clusterB = new LocalKafkaCluster(regionData.resolve("kafka"), ports, KafkaJvm.fromBuild(), out::println);
+            clusterB.start(KAFKA_START_TIMEOUT);
+        } catch (KafkaStartException e) {
+            return failure("region " + REGION_B + "'s Kafka failed to start: " + e.getMessage() + "\n" + e.logTail()) == 0;
+        } catch (IOException | IllegalStateException e) {
+            return failure("region " + REGION_B + "'s Kafka failed to start: " + e.getMessage()) == 0;
+        }
+        List<String> regionB = List.of("--logkv.region.name=" + REGION_B, "--logkv.region.urls." + REGION_A + "=" + started.get(0).url(),
+                "--logkv.namespaces.bootstrap=");
+        for (int i = 1; i <= nodes; i++) {
+            if (!startNode(regionData, REGION_B + "-node-" + i, port + REGION_B_PORT_OFFSET + i - 1, clusterB.bootstrapServers(), regionB)) {
+                return false;
+            }
+        }
+        mirror = new Mirror(MirrorSettings.of(new RegionName(REGION_A), new RegionName(REGION_B), cluster.bootstrapServers(),
+                clusterB.bootstrapServers(), NamespaceSelection.matching(".*")).withRescan(Duration.ofSeconds(5)), new SimpleMeterRegistry());
+        mirror.start();
+        out.println("mirror " + REGION_A + " -> " + REGION_B + " started (every namespace of region " + REGION_A + ")");
+        return true;
+    }
+
     private String usageError() {
         if (nodes < 1 || nodes > MAX_NODES) {
             return "--nodes must be between 1 and " + MAX_NODES;
+        }
+        if (regions < 1 || regions > 2) {
+            return "--regions must be 1 or 2";
         }
         if (port < 1 || port + nodes - 1 > 65535) {
             return "--port " + port + " is not a TCP port";
@@ -145,14 +207,18 @@ final class LocalCommand implements Callable<Integer> {
 
     /** Checked up front: a clash found by the third broker or by Tomcat would cost a slow start and stop. */
     private String busyPortMessage(KafkaPorts ports) {
+        return busyPortMessage(ports, port);
+    }
+
+    private String busyPortMessage(KafkaPorts ports, int firstNodePort) {
         int kafkaBusy = ports.firstPortInUse();
         if (kafkaBusy >= 0) {
             return "port " + kafkaBusy + " is in use; is another bin/logkv local running? Stop it, or choose other"
                     + " Kafka ports with --kafka-port and another --data-dir";
         }
         for (int i = 0; i < nodes; i++) {
-            if (!KafkaPorts.isFree(port + i)) {
-                return "port " + (port + i) + " is in use; choose another with --port";
+            if (!KafkaPorts.isFree(firstNodePort + i)) {
+                return "port " + (firstNodePort + i) + " is in use; choose another with --port";
             }
         }
         return null;
@@ -173,11 +239,14 @@ final class LocalCommand implements Callable<Integer> {
         return all;
     }
 
-    private boolean startNode(Path data, String nodeId, int nodePort) throws InterruptedException {
+    private boolean startNode(Path data, String nodeId, int nodePort, String bootstrapServers, List<String> regionArguments)
+            throws InterruptedException {
         out.println("starting LogKV " + nodeId + " on port " + nodePort + " ...");
         long startedAt = System.nanoTime();
-        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, nodePort, cluster.bootstrapServers(), data.resolve(nodeId),
-                nodeLog(data, nodeId), LogKvNodeProcess.Console.terminal(verbose), withLocalDefaults(data, nodeArguments));
+        List<String> arguments = new ArrayList<>(regionArguments);
+        arguments.addAll(nodeArguments);
+        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, nodePort, bootstrapServers, data.resolve(nodeId),
+                nodeLog(data, nodeId), LogKvNodeProcess.Console.terminal(verbose), withLocalDefaults(data, arguments));
         try {
             node.start();
             started.add(node);
@@ -214,13 +283,20 @@ final class LocalCommand implements Callable<Integer> {
         for (LogKvNodeProcess node : started) {
             out.println("LogKV listening on " + node.url());
         }
-        out.println("  Kafka:  " + cluster.bootstrapServers());
+        out.println("  Kafka:  " + cluster.bootstrapServers() + (clusterB == null ? "" : " (region " + REGION_A + "), "
+                + clusterB.bootstrapServers() + " (region " + REGION_B + ")"));
         out.println("  data:   " + data);
         out.println("  logs:   " + data.resolve("logs") + "/node-N.log, " + data.resolve("kafka") + "/broker-N/logs/");
         out.println();
         out.println("Try it:");
         out.println("  curl -X PUT -H 'Content-Type: text/plain' --data-binary 'hello' " + url + "/v1/namespaces/default/keys/greeting");
         out.println("  curl " + url + "/v1/namespaces/default/keys/greeting");
+        if (clusterB != null) {
+            String urlB = started.get(nodes).url();
+            out.println("Region " + REGION_B + " serves a copy of region " + REGION_A + "'s namespaces (reads only); send the PUT's KV-Token"
+                    + " to read your write there:");
+            out.println("  curl -H 'KV-Token: <token of the PUT>' '" + urlB + "/v1/namespaces/default/keys/greeting?wait_ms=5000'");
+        }
         out.println();
         out.println("Press Ctrl-C to stop.");
     }
@@ -236,7 +312,10 @@ final class LocalCommand implements Callable<Integer> {
         boolean brokersRunning = runningCluster != null
                 && runningCluster.brokers().stream().anyMatch(KafkaBrokerProcess::isAlive);
         List<LogKvNodeProcess> runningNodes = started.stream().filter(LogKvNodeProcess::isAlive).toList();
-        if (runningNodes.isEmpty() && !brokersRunning) {
+        LocalKafkaCluster runningClusterB = clusterB;
+        boolean brokersBRunning = runningClusterB != null
+                && runningClusterB.brokers().stream().anyMatch(KafkaBrokerProcess::isAlive);
+        if (runningNodes.isEmpty() && !brokersRunning && !brokersBRunning) {
             return;
         }
         List<Thread> stoppers = new ArrayList<>();
@@ -250,6 +329,15 @@ final class LocalCommand implements Callable<Integer> {
         try {
             for (Thread stopper : stoppers) {
                 stopper.join();
+            }
+            Mirror runningMirror = mirror;
+            if (runningMirror != null) {
+                out.println("stopping the mirror ...");
+                runningMirror.close();
+            }
+            if (brokersBRunning) {
+                out.println("stopping region " + REGION_B + "'s Kafka brokers ...");
+                runningClusterB.stop();
             }
             if (brokersRunning) {
                 out.println("stopping Kafka brokers ...");

@@ -112,6 +112,11 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 (System.nanoTime() - started) / 1e9, bootstrapServers()));
     }
 
+    /** The cluster's ports. */
+    public KafkaPorts ports() {
+        return ports;
+    }
+
     /** The {@code bootstrap.servers} of the running cluster. */
     public String bootstrapServers() {
         return ports.bootstrapServers();

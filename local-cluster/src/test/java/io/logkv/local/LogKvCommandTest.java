@@ -18,4 +18,14 @@ class LogKvCommandTest {
         assertThat(commands.execute("mirror", "--help")).isZero();
         assertThat(usage.toString()).contains("--source-region", "--target-bootstrap-servers", "--namespace-pattern");
     }
+
+    @Test
+    void localRunsOneOrTwoRegions() {
+        CommandLine commands = new CommandLine(new LogKvCommand());
+        StringWriter usage = new StringWriter();
+        commands.setOut(new PrintWriter(usage));
+        assertThat(commands.execute("local", "--help")).isZero();
+        assertThat(usage.toString()).contains("--regions");
+        assertThat(commands.execute("local", "--regions", "3")).as("refused before anything starts").isEqualTo(2);
+    }
 }
