@@ -86,7 +86,13 @@ function renderNamespace(section, description) {
   set(section, 'partitions', description.partitions);
   set(section, 'topic', description.truthTopic);
   set(section, 'ttl', ttl(description.defaultTtlSeconds));
-  set(section, 'home', description.homeRegion ? ` · a copy of region ${description.homeRegion} (reads only)` : '');
+  let home = '';
+  if (description.homeRegion) {
+    const lags = (description.mirror || []).map(m => m.lagMs);
+    const lag = lags.length === 0 || lags.some(l => l < 0) ? 'unknown' : `${Math.max(...lags).toLocaleString('en')} ms`;
+    home = ` · a copy of region ${description.homeRegion} (reads only), mirror lag ${lag}`;
+  }
+  set(section, 'home', home);
   const body = section.querySelector('table.partitions').tBodies[0];
   body.replaceChildren();
   for (const partition of description.topology) {

@@ -15,17 +15,24 @@ import java.nio.charset.StandardCharsets;
  * @param nextSourceOffset      the first source offset not yet mirrored (every record below it is)
  * @param lastTargetOffset      the offset in this region of the last record mirrored, -1 before the first
  * @param lastSourceTimestampMs the source timestamp of the last record mirrored, epoch ms; -1 before the first
+ * @param caughtUpAtMs          when the mirror last found it had read the source partition to its end (at
+ *                              {@code nextSourceOffset}), by the mirror's clock, epoch ms; -1 when unknown. The
+ *                              mirror refreshes it every heartbeat while the partition is quiet, so that this
+ *                              region can tell its copy's lag in time without traffic
  */
 public record MirrorPosition(RegionName sourceRegion, String topic, int partition, long nextSourceOffset,
-                             long lastTargetOffset, long lastSourceTimestampMs) {
+                             long lastTargetOffset, long lastSourceTimestampMs, long caughtUpAtMs) {
 
     /** The compacted topic, in the target region, holding the mirror's positions. */
     public static final String TOPIC = "logkv.mirror.positions";
 
-    /** The format of the value. */
-    public static final byte FORMAT = 1;
+    /** The format of the value this version writes. */
+    public static final byte FORMAT = 2;
+    /** The first format, without {@link #caughtUpAtMs()}; still read. */
+    public static final byte FORMAT_1 = 1;
 
-    private static final int VALUE_BYTES = 1 + 3 * Long.BYTES;
+    private static final int VALUE_1_BYTES = 1 + 3 * Long.BYTES;
+    private static final int VALUE_BYTES = 1 + 4 * Long.BYTES;
     private static final char SEPARATOR = '/';
 
     public MirrorPosition {
@@ -35,6 +42,17 @@ public record MirrorPosition(RegionName sourceRegion, String topic, int partitio
         if (partition < 0 || nextSourceOffset < 0 || lastTargetOffset < -1) {
             throw new IllegalArgumentException("negative partition or offset in a mirror position");
         }
+    }
+
+    /** A position without a caught-up time. */
+    public MirrorPosition(RegionName sourceRegion, String topic, int partition, long nextSourceOffset, long lastTargetOffset,
+                          long lastSourceTimestampMs) {
+        this(sourceRegion, topic, partition, nextSourceOffset, lastTargetOffset, lastSourceTimestampMs, -1);
+    }
+
+    /** The same position, found caught up with the source at {@code atMs}. */
+    public MirrorPosition caughtUpAt(long atMs) {
+        return new MirrorPosition(sourceRegion, topic, partition, nextSourceOffset, lastTargetOffset, lastSourceTimestampMs, atMs);
     }
 
     /** The key: {@code <source region>/<topic>/<partition>} in UTF-8, one per mirrored partition and source. */
@@ -47,10 +65,13 @@ public record MirrorPosition(RegionName sourceRegion, String topic, int partitio
         return (sourceRegion.value() + SEPARATOR + topic + SEPARATOR + partition).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The value: format (1 byte), next source offset, last target offset, last source timestamp (8 bytes each). */
+    /**
+     * The value: format (1 byte), next source offset, last target offset, last source timestamp, caught-up
+     * time (8 bytes each).
+     */
     public byte[] value() {
         return ByteBuffer.allocate(VALUE_BYTES).put(FORMAT).putLong(nextSourceOffset).putLong(lastTargetOffset)
-                .putLong(lastSourceTimestampMs).array();
+                .putLong(lastSourceTimestampMs).putLong(caughtUpAtMs).array();
     }
 
     /**
@@ -68,8 +89,10 @@ public record MirrorPosition(RegionName sourceRegion, String topic, int partitio
         if (first <= 0 || last <= first + 1 || last == text.length() - 1) {
             throw new IllegalArgumentException("not a mirror position key: " + text);
         }
-        if (value.length != VALUE_BYTES || value[0] != FORMAT) {
-            throw new IllegalArgumentException("not a mirror position value of format " + FORMAT + " (" + value.length + " bytes)");
+        boolean formatOne = value.length == VALUE_1_BYTES && value[0] == FORMAT_1;
+        if (!formatOne && (value.length != VALUE_BYTES || value[0] != FORMAT)) {
+            throw new IllegalArgumentException("not a mirror position value of format " + FORMAT_1 + " or " + FORMAT
+                    + " (" + value.length + " bytes)");
         }
         int partition;
         try {
@@ -77,8 +100,8 @@ public record MirrorPosition(RegionName sourceRegion, String topic, int partitio
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a mirror position key: " + text, e);
         }
-        ByteBuffer in = ByteBuffer.wrap(value, 1, VALUE_BYTES - 1);
+        ByteBuffer in = ByteBuffer.wrap(value, 1, value.length - 1);
         return new MirrorPosition(new RegionName(text.substring(0, first)), text.substring(first + 1, last), partition,
-                in.getLong(), in.getLong(), in.getLong());
+                in.getLong(), in.getLong(), in.getLong(), formatOne ? -1 : in.getLong());
     }
 }

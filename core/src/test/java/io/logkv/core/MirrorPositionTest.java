@@ -12,7 +12,8 @@ class MirrorPositionTest {
 
     @Test
     void positionSurvivesItsRecordFormat() {
-        MirrorPosition position = new MirrorPosition(EU, "logkv.truth.orders", 5, 1_234_567_890_123L, 42L, 1_700_000_000_000L);
+        MirrorPosition position = new MirrorPosition(EU, "logkv.truth.orders", 5, 1_234_567_890_123L, 42L, 1_700_000_000_000L,
+                1_700_000_000_500L);
 
         assertThat(MirrorPosition.parse(position.key(), position.value())).isEqualTo(position);
     }
@@ -26,13 +27,22 @@ class MirrorPositionTest {
     }
 
     @Test
-    void valueIsFormatThenThreeBigEndianLongs() {
-        byte[] value = new MirrorPosition(EU, "t", 0, 1, -1, -1).value();
+    void valueIsFormatThenFourBigEndianLongs() {
+        byte[] value = new MirrorPosition(EU, "t", 0, 1, -1, -1, 7).value();
 
-        assertThat(value).hasSize(25);
-        assertThat(value[0]).isEqualTo(MirrorPosition.FORMAT);
+        assertThat(value).hasSize(33);
+        assertThat(value[0]).isEqualTo((byte) 2);
         assertThat(value[8]).isEqualTo((byte) 1);
         assertThat(value[9]).isEqualTo((byte) 0xFF);
+        assertThat(value[32]).isEqualTo((byte) 7);
+    }
+
+    @Test
+    void theFirstFormatIsStillReadWithoutACaughtUpTime() {
+        byte[] first = java.nio.ByteBuffer.allocate(25).put((byte) 1).putLong(10).putLong(9).putLong(1_700_000_000_000L).array();
+
+        assertThat(MirrorPosition.parse(MirrorPosition.key(EU, "t", 3), first))
+                .isEqualTo(new MirrorPosition(EU, "t", 3, 10, 9, 1_700_000_000_000L, -1));
     }
 
     @Test
@@ -45,7 +55,7 @@ class MirrorPositionTest {
         byte[] key = MirrorPosition.key(EU, "t", 0);
         byte[] value = new MirrorPosition(EU, "t", 0, 1, 0, 0).value();
         byte[] otherFormat = value.clone();
-        otherFormat[0] = 2;
+        otherFormat[0] = 3;
 
         assertThatThrownBy(() -> MirrorPosition.parse(key, otherFormat)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MirrorPosition.parse(key, new byte[3])).isInstanceOf(IllegalArgumentException.class);

@@ -49,6 +49,10 @@ public final class MirrorMain implements Callable<Integer> {
     @Option(names = "--transaction-timeout-ms", defaultValue = "30000", description = "the target aborts a mirror transaction left open this long (default: ${DEFAULT-VALUE})")
     long transactionTimeoutMs;
 
+    @Option(names = "--heartbeat-interval-ms", defaultValue = "1000",
+            description = "how often a quiet, caught-up partition's position is committed with a fresh caught-up time (default: ${DEFAULT-VALUE})")
+    long heartbeatIntervalMs;
+
     @Option(names = "--metrics-port", defaultValue = "9464", description = "port of GET /metrics (Prometheus text format); -1: none (default: ${DEFAULT-VALUE})")
     int metricsPort;
 
@@ -68,6 +72,7 @@ public final class MirrorMain implements Callable<Integer> {
         return MirrorSettings.of(new RegionName(sourceRegion), new RegionName(targetRegion), sourceBootstrapServers,
                         targetBootstrapServers, selection)
                 .withRescan(Duration.ofMillis(rescanIntervalMs))
+                .withHeartbeat(Duration.ofMillis(heartbeatIntervalMs))
                 .withMaxPollRecords(maxPollRecords)
                 .withTransactionTimeout(Duration.ofMillis(transactionTimeoutMs));
     }

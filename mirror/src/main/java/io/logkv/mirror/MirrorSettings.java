@@ -18,18 +18,22 @@ import java.time.Duration;
  * @param kafkaTimeout           bound on every administrative call and on every blocking client call
  * @param positionsReadTimeout   bound on reading the positions topic to its end when a topic's mirror (re)starts
  * @param retryBackoff           wait before a topic's mirror starts again after a failure
+ * @param heartbeat              how often, while a partition is quiet and read to its end, the mirror commits its
+ *                               position with a fresh caught-up time, so that the target region knows its copy's
+ *                               lag in time without traffic
  */
 public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, String sourceBootstrapServers,
                              String targetBootstrapServers, NamespaceSelection namespaces, Duration rescan,
                              int maxPollRecords, Duration transactionTimeout, Duration kafkaTimeout,
-                             Duration positionsReadTimeout, Duration retryBackoff) {
+                             Duration positionsReadTimeout, Duration retryBackoff, Duration heartbeat) {
 
     public MirrorSettings {
         if (sourceRegion.equals(targetRegion)) {
             throw new IllegalArgumentException("a mirror copies between two different regions, not " + sourceRegion + " to itself");
         }
         if (maxPollRecords < 1 || rescan.isNegative() || rescan.isZero() || transactionTimeout.toMillis() < 1000
-                || kafkaTimeout.toMillis() < 1 || positionsReadTimeout.toMillis() < 1 || retryBackoff.isNegative()) {
+                || kafkaTimeout.toMillis() < 1 || positionsReadTimeout.toMillis() < 1 || retryBackoff.isNegative()
+                || heartbeat.toMillis() < 1) {
             throw new IllegalArgumentException("mirror settings out of range");
         }
     }
@@ -39,22 +43,27 @@ public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, S
                                     String targetBootstrapServers, NamespaceSelection namespaces) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
                 Duration.ofSeconds(30), 2000, Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(60),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), Duration.ofSeconds(1));
+    }
+
+    public MirrorSettings withHeartbeat(Duration interval) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+                rescan, maxPollRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff, interval);
     }
 
     public MirrorSettings withRescan(Duration interval) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                interval, maxPollRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff);
+                interval, maxPollRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff, heartbeat);
     }
 
     public MirrorSettings withMaxPollRecords(int records) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                rescan, records, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff);
+                rescan, records, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff, heartbeat);
     }
 
     public MirrorSettings withTransactionTimeout(Duration timeout) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                rescan, maxPollRecords, timeout, kafkaTimeout, positionsReadTimeout, retryBackoff);
+                rescan, maxPollRecords, timeout, kafkaTimeout, positionsReadTimeout, retryBackoff, heartbeat);
     }
 
     /**

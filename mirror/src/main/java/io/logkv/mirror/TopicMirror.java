@@ -6,6 +6,7 @@ import io.logkv.core.RegionName;
 import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -73,6 +74,7 @@ final class TopicMirror {
     private final RegistryCopies registries;
     /** Per partition, the committed position this mirror last wrote: where idle polls move it from. */
     private final Map<Integer, MirrorPosition> written = new HashMap<>();
+    private long lastHeartbeatMs;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private volatile State state = State.STARTING;
@@ -253,8 +255,15 @@ final class TopicMirror {
     /** One poll of the source, copied in one transaction with the positions after it. */
     private void mirrorOnce() throws InterruptedException {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        long polledAtMs = System.currentTimeMillis();
+        Set<Integer> caughtUp = new HashSet<>();
         for (TopicPartition partition : consumer.assignment()) {
-            consumer.currentLag(partition).ifPresent(lag -> meters.lag(partition.partition(), lag));
+            consumer.currentLag(partition).ifPresent(lag -> {
+                meters.lag(partition.partition(), lag);
+                if (lag == 0) {
+                    caughtUp.add(partition.partition());
+                }
+            });
         }
         if (!records.isEmpty()) {
             long start = System.nanoTime();
@@ -271,8 +280,10 @@ final class TopicMirror {
             for (TopicPartition partition : records.partitions()) {
                 List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
                 ConsumerRecord<byte[], byte[]> last = copied.get(copied.size() - 1);
+                MirrorPosition earlier = written.get(partition.partition());
                 MirrorPosition position = new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
-                        last.offset() + 1, offsetOf(lastSent.get(partition)), last.timestamp());
+                        last.offset() + 1, offsetOf(lastSent.get(partition)), last.timestamp(),
+                        caughtUp.contains(partition.partition()) ? polledAtMs : earlier == null ? -1 : earlier.caughtUpAtMs());
                 producer.send(PositionsTopic.record(position));
                 mirrored.put(partition.partition(), position);
             }
@@ -287,27 +298,42 @@ final class TopicMirror {
             }
             recordsSinceProgress += records.count();
         } else {
-            movePastMarkers();
+            quietPositions(caughtUp, polledAtMs);
         }
         logProgress();
     }
 
     /**
-     * On an idle poll, records how far the source has been read where that is past the last mirrored record:
-     * a source transaction's commit marker (and any aborted records) follows its last record, and a token of
-     * the source region names the position after the marker. Without this, a target region could not tell
-     * that nothing it lacks lies below such a position until the next record came. Positions only, in a
-     * transaction of their own, and only when some position moved.
+     * On an idle poll, commits positions alone where they say something new:
+     * <ul>
+     *   <li>the source has been read past the last mirrored record: a source transaction's commit marker (and
+     *   any aborted records) follows its last record, and a token of the source region names the position
+     *   after the marker. Without this, a target region could not tell that nothing it lacks lies below such
+     *   a position until the next record came;</li>
+     *   <li>a heartbeat: every {@code heartbeat}, a partition read to the source's end gets a fresh caught-up
+     *   time, so that the target region knows how old its copy is without traffic (a mirror that is stopped,
+     *   cut off or behind lets it age).</li>
+     * </ul>
+     * One small transaction, only when some position changed.
      */
-    private void movePastMarkers() {
+    private void quietPositions(Set<Integer> caughtUp, long polledAtMs) {
+        boolean heartbeat = polledAtMs - lastHeartbeatMs >= settings.heartbeat().toMillis();
         Map<Integer, MirrorPosition> moved = new HashMap<>();
         for (TopicPartition partition : consumer.assignment()) {
             MirrorPosition last = written.get(partition.partition());
-            long position = consumer.position(partition, settings.kafkaTimeout());
-            if (last != null && position > last.nextSourceOffset()) {
-                moved.put(partition.partition(), new MirrorPosition(settings.sourceRegion(), topic, partition.partition(), position,
-                        last.lastTargetOffset(), last.lastSourceTimestampMs()));
+            if (last == null) {
+                continue;
             }
+            long position = consumer.position(partition, settings.kafkaTimeout());
+            boolean fresh = caughtUp.contains(partition.partition());
+            if (position > last.nextSourceOffset() || (heartbeat && fresh)) {
+                moved.put(partition.partition(), new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
+                        Math.max(position, last.nextSourceOffset()), last.lastTargetOffset(), last.lastSourceTimestampMs(),
+                        fresh ? polledAtMs : last.caughtUpAtMs()));
+            }
+        }
+        if (heartbeat) {
+            lastHeartbeatMs = polledAtMs;
         }
         if (moved.isEmpty()) {
             return;

@@ -97,7 +97,7 @@ class MirrorIT {
         byPattern = new MirrorSettings(byPattern.sourceRegion(), byPattern.targetRegion(), byPattern.sourceBootstrapServers(),
                 byPattern.targetBootstrapServers(), NamespaceSelection.matching("late-.*"), byPattern.rescan(),
                 byPattern.maxPollRecords(), byPattern.transactionTimeout(), byPattern.kafkaTimeout(),
-                byPattern.positionsReadTimeout(), byPattern.retryBackoff());
+                byPattern.positionsReadTimeout(), byPattern.retryBackoff(), byPattern.heartbeat());
         try (Mirror mirror = new Mirror(byPattern, new SimpleMeterRegistry())) {
             mirror.start();
             try (SourceWrites late = new SourceWrites(regionA, "logkv.truth.late-one", 2);

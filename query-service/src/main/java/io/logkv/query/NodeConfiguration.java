@@ -136,8 +136,8 @@ public class NodeConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    MirroredPositions mirroredPositions(LogKvProperties props) {
-        return new MirroredPositions(props.kafka().bootstrapServers(), "logkv-" + props.nodeId());
+    MirroredPositions mirroredPositions(LogKvProperties props, MeterRegistry meters) {
+        return new MirroredPositions(props.kafka().bootstrapServers(), "logkv-" + props.nodeId(), meters);
     }
 
     @Bean

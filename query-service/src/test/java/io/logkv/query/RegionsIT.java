@@ -88,6 +88,13 @@ class RegionsIT {
                 assertThat(readInB.statusCode()).as(readInB.body()).isEqualTo(200);
                 assertThat(readInB.body()).isEqualTo(values.get("k3"));
 
+                // At rest, the mirror's heartbeats keep the copy's lag in time small and known.
+                Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    for (JsonNode partition : describe(b).path("mirror")) {
+                        assertThat(partition.path("lagMs").asLong()).as(partition.toString()).isBetween(0L, 3_000L);
+                    }
+                });
+
                 // Writes, strong reads and settings belong to the home region.
                 HttpResponse<String> write = b.put(ns, "k1", "from b");
                 assertThat(write.statusCode()).as(write.body()).isEqualTo(421);
@@ -111,6 +118,10 @@ class RegionsIT {
             assertThat(waiting.body()).contains("/problems/not-caught-up");
             assertThat(waiting.headers().firstValue("Retry-After")).isPresent();
             assertThat(get(b, "k5", "").body()).as("an eventual read is served from the copy as it is").isEqualTo(values.get("k5"));
+            Thread.sleep(2_000);
+            for (JsonNode partition : describe(b).path("mirror")) {
+                assertThat(partition.path("lagMs").asLong()).as("the copy ages while no heartbeat comes: " + partition).isGreaterThan(3_000L);
+            }
 
             Mirror restarted = new Mirror(MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
                     NamespaceSelection.of(List.of(ns))).withRescan(Duration.ofSeconds(1)), new SimpleMeterRegistry());
@@ -126,6 +137,12 @@ class RegionsIT {
                 restarted.close();
             }
         }
+    }
+
+    private JsonNode describe(LogKvNode node) {
+        HttpResponse<String> described = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + ns))));
+        assertThat(described.statusCode()).as(described.body()).isEqualTo(200);
+        return JsonMapper.builder().build().readTree(described.body());
     }
 
     private HttpResponse<String> get(LogKvNode node, String key, String query, String... headers) {

@@ -70,13 +70,14 @@ public class NamespacesController {
                 .map(replica -> PartitionDescription.of(replica, props.nodeId(), now)).toList();
         List<MirroredPartition> mirror = null;
         if (regions.isCopy(namespace)) {
+            long nowMs = System.currentTimeMillis();
             mirror = new java.util.ArrayList<>();
             for (int p = 0; p < namespace.settings().partitions(); p++) {
                 int partition = p;
                 mirror.add(mirrored.newest(namespace.settings().home(), namespace.name().truthTopic(), p)
                         .map(position -> new MirroredPartition(partition, position.nextSourceOffset(), position.lastTargetOffset(),
-                                position.lastSourceTimestampMs()))
-                        .orElse(new MirroredPartition(partition, 0, -1, -1)));
+                                position.lastSourceTimestampMs(), position.caughtUpAtMs(), MirroredPositions.lagMs(position, nowMs)))
+                        .orElse(new MirroredPartition(partition, 0, -1, -1, -1, -1)));
             }
         }
         List<MirroredPartition> mirrorState = mirror;
@@ -176,8 +177,12 @@ public class NamespacesController {
      * @param nextSourceOffset      the home region's first offset not yet carried here
      * @param lastTargetOffset      this region's offset of the last record carried, -1 before the first
      * @param lastSourceTimestampMs the home region's timestamp of that record, epoch ms, -1 before the first
+     * @param caughtUpAtMs          when the mirror last found the home partition read to its end (epoch ms, the
+     *                              mirror's clock; refreshed by its heartbeats), -1 while unknown
+     * @param lagMs                 how old the copy is: milliseconds since then, -1 while unknown
      */
-    public record MirroredPartition(int partition, long nextSourceOffset, long lastTargetOffset, long lastSourceTimestampMs) {
+    public record MirroredPartition(int partition, long nextSourceOffset, long lastTargetOffset, long lastSourceTimestampMs,
+                                    long caughtUpAtMs, long lagMs) {
     }
 
     /**

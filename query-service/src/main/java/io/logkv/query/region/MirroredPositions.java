@@ -4,6 +4,8 @@ import io.logkv.core.DaemonThreads;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
 import io.logkv.core.Timers;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -47,9 +49,20 @@ public final class MirroredPositions implements AutoCloseable {
     private volatile boolean closed;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
-    public MirroredPositions(String bootstrapServers, String clientId) {
+    private final MeterRegistry meters;
+
+    public MirroredPositions(String bootstrapServers, String clientId, MeterRegistry meters) {
         this.bootstrapServers = bootstrapServers;
         this.clientId = clientId;
+        this.meters = meters;
+    }
+
+    /**
+     * How old this region's copy of a mirrored partition is, in ms: the time since the mirror last found it had
+     * read the home region's partition to its end (refreshed by its heartbeats while quiet); -1 while unknown.
+     */
+    public static long lagMs(MirrorPosition position, long nowMs) {
+        return position.caughtUpAtMs() < 0 ? -1 : Math.max(0, nowMs - position.caughtUpAtMs());
     }
 
     /**
@@ -148,7 +161,18 @@ public final class MirroredPositions implements AutoCloseable {
             return;
         }
         String key = key(position.sourceRegion(), position.topic(), position.partition());
-        newest.put(key, position);
+        if (newest.put(key, position) == null) {
+            Gauge.builder("logkv.region.copy.lag", () -> {
+                        MirrorPosition now = newest.get(key);
+                        return now == null ? Double.NaN : lagMs(now, System.currentTimeMillis()) / 1000.0;
+                    })
+                    .description("How old this region's copy of a mirrored partition is: seconds since the mirror last found the home"
+                            + " region's partition read to its end (-0.001 while unknown)")
+                    .baseUnit("seconds")
+                    .tag("source", position.sourceRegion().value()).tag("topic", position.topic())
+                    .tag("partition", Integer.toString(position.partition()))
+                    .register(meters);
+        }
         List<Waiter> answered = new ArrayList<>();
         synchronized (waiters) {
             for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
