@@ -145,8 +145,13 @@ public final class KafkaTestCluster implements AutoCloseable {
      * as it is now: what the log really holds, independent of any LogKV replica.
      */
     public List<ConsumerRecord<byte[], byte[]>> readCommitted(List<TopicPartition> partitions) {
+        return readCommitted(bootstrapServers(), partitions);
+    }
+
+    /** The same, of any Kafka cluster (brokers run as processes, say). */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, List<TopicPartition> partitions) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
