@@ -348,10 +348,12 @@ final class PartitionWriter {
             queuedIngest.addAndGet(-batch.ingestCount);
         }
         lastCommittedBatch = accepted.size();
-        for (int i = 0; i < records.size(); i++) {
+        for (int i = records.size() - 1; i >= 0; i--) {
+            // The last record of this partition in the transaction moves the end: it, then the commit marker.
             ProducerRecord<byte[], byte[]> record = records.get(i);
             if (record.topic().equals(partition.topic()) && record.partition() != null && record.partition() == partition.partition()) {
-                knownEnd = Math.max(knownEnd, stored.get(i) + 2); // the record, then the commit marker
+                knownEnd = Math.max(knownEnd, stored.get(i) + 2);
+                break;
             }
         }
         for (int i = 0; i < accepted.size(); i++) {
