@@ -21,10 +21,11 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
  * every configured one in constant time ({@link MessageDigest#isEqual}), so neither a configuration leak nor
  * the time an answer takes gives a key away. Each key's {@link CallerAuthentication} is built once, at start.
  *
- * <p>Plugged into Spring Security as the {@link AuthenticationConverter} of an {@code AuthenticationFilter} (it
- * reads the header) and as the {@link AuthenticationProvider} that checks what it read.
+ * <p>Plugged into Spring Security as the {@link AuthenticationProvider} that checks a key, behind an
+ * {@code AuthenticationFilter} whose {@link AuthenticationConverter} ({@link #presentedKeys()}) reads the header.
+ * (The converter is not a bean of its own: Spring Security would take it for the bearer token filter's.)
  */
-public final class ApiKeys implements AuthenticationConverter, AuthenticationProvider {
+public final class ApiKeys implements AuthenticationProvider {
 
     /** The scheme of the {@code Authorization} header that carries an API key. */
     public static final String SCHEME = "ApiKey";
@@ -65,9 +66,12 @@ public final class ApiKeys implements AuthenticationConverter, AuthenticationPro
         return HexFormat.of().formatHex(SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** The key the request presents, unchecked; null when it presents none (another scheme may apply). */
-    @Override
-    public Authentication convert(HttpServletRequest request) {
+    /** Reads the key a request presents, unchecked; null when it presents none (another scheme may apply). */
+    public static AuthenticationConverter presentedKeys() {
+        return ApiKeys::presented;
+    }
+
+    private static Authentication presented(HttpServletRequest request) {
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             return null;

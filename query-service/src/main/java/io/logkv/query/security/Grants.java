@@ -11,10 +11,10 @@ import java.util.regex.Pattern;
  */
 public final class Grants {
 
-    /** Every right on every namespace: an open node's callers, and nodes acting for themselves. */
-    public static final Grants ALL = parse(List.of("read:*", "write:*", "admin:*"));
-
     private static final Pattern PATTERN = Pattern.compile("[A-Za-z0-9_*-]{1,200}");
+
+    /** Every right on every namespace: nodes acting for themselves. */
+    public static final Grants ALL = parse(List.of("read:*", "write:*", "admin:*"));
 
     private final List<Grant> grants;
     private final String text;

@@ -124,7 +124,7 @@ public class SecurityConfiguration {
             });
             return http.build();
         }
-        AuthenticationFilter apiKeyFilter = new AuthenticationFilter(new ProviderManager(apiKeys), apiKeys);
+        AuthenticationFilter apiKeyFilter = new AuthenticationFilter(new ProviderManager(apiKeys), ApiKeys.presentedKeys());
         apiKeyFilter.setSuccessHandler((request, response, authentication) -> { });
         apiKeyFilter.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
         http.addFilterBefore(apiKeyFilter, BearerTokenAuthenticationFilter.class);
