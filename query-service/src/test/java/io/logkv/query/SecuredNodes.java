@@ -27,7 +27,8 @@ public final class SecuredNodes {
             "writer", List.of("write:sec-*"),
             "ns-admin", List.of("admin:sec-*"),
             "root", List.of("admin:*"),
-            "outsider", List.of("read:other-*", "write:other-*", "admin:other-*"));
+            "outsider", List.of("read:other-*", "write:other-*", "admin:other-*"),
+            "app", List.of("read:sec-*", "write:sec-*"));
     static final String JWT_SECRET = "a test secret for HS256 JWTs, 32 bytes or more";
     public static final String NODE_KEY = "the nodes' shared secret for forwarded requests";
     static final String TOKEN_KEY_1 = "the first key of consistency tokens, long enough";
@@ -75,7 +76,7 @@ public final class SecuredNodes {
     }
 
     /** A valid JWT for a role. */
-    static String jwt(String role) {
+    public static String jwt(String role) {
         return jwt(role, Duration.ofMinutes(10), JWT_SECRET);
     }
 
