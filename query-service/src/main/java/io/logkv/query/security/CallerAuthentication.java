@@ -16,22 +16,34 @@ public final class CallerAuthentication extends AbstractAuthenticationToken {
 
     private final Caller caller;
     private final String forwardedBy;
+    private final long validUntilMs;
 
-    private CallerAuthentication(Caller caller, String forwardedBy) {
+    private CallerAuthentication(Caller caller, String forwardedBy, long validUntilMs) {
         super(forwardedBy == null ? List.of() : List.of(NODE));
         this.caller = caller;
         this.forwardedBy = forwardedBy;
+        this.validUntilMs = validUntilMs;
         setAuthenticated(true);
     }
 
-    /** A client that authenticated itself. */
+    /** A client that authenticated itself with credentials that do not expire (an API key). */
     static CallerAuthentication of(Caller caller) {
-        return new CallerAuthentication(caller, null);
+        return new CallerAuthentication(caller, null, Long.MAX_VALUE);
+    }
+
+    /** A client that authenticated itself with credentials valid until {@code validUntilMs} (a JWT's {@code exp}). */
+    static CallerAuthentication until(Caller caller, long validUntilMs) {
+        return new CallerAuthentication(caller, null, validUntilMs);
     }
 
     /** A request a node signed, for {@code caller} (the node itself when it sent none). */
     static CallerAuthentication forwarded(Caller caller, String nodeId) {
-        return new CallerAuthentication(caller, nodeId);
+        return new CallerAuthentication(caller, nodeId, Long.MAX_VALUE);
+    }
+
+    /** Until when the credentials it was made from hold, in epoch milliseconds. */
+    long validUntilMs() {
+        return validUntilMs;
     }
 
     public Caller caller() {

@@ -11,6 +11,9 @@ import java.util.Collection;
 import java.util.List;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.core.convert.converter.Converter;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -55,10 +58,22 @@ public final class JwtCallers implements Converter<Jwt, AbstractAuthenticationTo
             values.forEach(value -> written.add(String.valueOf(value)));
         }
         try {
-            return CallerAuthentication.of(new Caller(name, Grants.parse(written)));
+            return CallerAuthentication.until(new Caller(name, Grants.parse(written)),
+                    jwt.getExpiresAt() == null ? Long.MAX_VALUE : jwt.getExpiresAt().toEpochMilli());
         } catch (IllegalArgumentException e) {
             throw new InvalidBearerTokenException("the token's '" + grantsClaim + "' claim is malformed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Checks bearer tokens: Spring Security's JWT provider with the configured decoder, and this converter,
+     * behind a cache of the tokens it accepted ({@link VerifiedJwts}), so that a client that sends the same
+     * JWT with every request pays for its signature check once.
+     */
+    public static AuthenticationManager authenticationManager(LogKvProperties.Jwt settings) {
+        JwtAuthenticationProvider provider = new JwtAuthenticationProvider(decoder(settings));
+        provider.setJwtAuthenticationConverter(new JwtCallers(settings));
+        return new VerifiedJwts(new ProviderManager(provider));
     }
 
     /** The decoder of the configured key source, with the configured issuer and audience checks. */

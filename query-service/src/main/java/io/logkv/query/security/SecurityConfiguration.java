@@ -130,7 +130,7 @@ public class SecurityConfiguration {
         http.addFilterBefore(apiKeyFilter, BearerTokenAuthenticationFilter.class);
         if (security.jwt().configured()) {
             http.oauth2ResourceServer(server -> server
-                    .jwt(jwt -> jwt.decoder(JwtCallers.decoder(security.jwt())).jwtAuthenticationConverter(new JwtCallers(security.jwt())))
+                    .jwt(jwt -> jwt.authenticationManager(JwtCallers.authenticationManager(security.jwt())))
                     .authenticationEntryPoint(problems)
                     .accessDeniedHandler(problems));
         }
