@@ -61,6 +61,11 @@ public final class NodeRequests extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
+        if (request.getHeader(NodeSignatures.MAC_HEADER) == null) {
+            // Refused before its body is read: a client's request does not get to make this node buffer it.
+            refuse(request, response, signatures.refusal(request.getMethod(), request.getRequestURI(), request::getHeader, null, 0));
+            return;
+        }
         byte[] body;
         try (InputStream in = request.getInputStream()) {
             body = in.readNBytes(maxBodyBytes + 1);
@@ -87,7 +92,7 @@ public final class NodeRequests extends OncePerRequestFilter {
             }
         }
         if (refusal != null) {
-            problems.write(request, response, new ApiProblem(HttpStatus.FORBIDDEN, "not-a-node", "Internal headers are for nodes", refusal));
+            refuse(request, response, refusal);
             return;
         }
         SecurityContext context = SecurityContextHolder.getContextHolderStrategy().createEmptyContext();
@@ -95,6 +100,10 @@ public final class NodeRequests extends OncePerRequestFilter {
         SecurityContextHolder.getContextHolderStrategy().setContext(context);
         contexts.saveContext(context, request, response);
         chain.doFilter(new ReadBody(request, body), response);
+    }
+
+    private void refuse(HttpServletRequest request, HttpServletResponse response, String why) throws IOException {
+        problems.write(request, response, new ApiProblem(HttpStatus.FORBIDDEN, "not-a-node", "Internal headers are for nodes", why));
     }
 
     /** The request with its body, already read to check the MAC, readable again. */
