@@ -27,7 +27,9 @@ final class BenchNode implements AutoCloseable {
                 "--server.port=0",
                 "--logkv.node-id=" + nodeId,
                 "--logkv.kafka.bootstrap-servers=" + bootstrapServers,
-                "--logkv.data-dir=" + dataDir));
+                "--logkv.data-dir=" + dataDir,
+                // Benchmarks measure the node's own paths; security's cost is measured on its own (docs/performance.md).
+                "--logkv.security.mode=open"));
         args.addAll(List.of(extraArgs));
         BenchNode node = new BenchNode(new SpringApplicationBuilder(LogKvApplication.class).run(args.toArray(String[]::new)));
         awaitReady(new HttpKeys(node.baseUrl), READY_TIMEOUT);

@@ -18,6 +18,9 @@ import java.util.TreeMap;
  *   varint    entry count
  *   entries, sorted: int32 namespace id (murmur2 of the name), varint partition, varlong next offset
  * </pre>
+ * A node that signs its tokens writes format 2 instead ({@link SignedTokens}): the same positions with the
+ * id of the key that signed them and a MAC. {@link #decode} reads what either form claims without checking
+ * a MAC, which is all a client needs; a node checks the tokens it is sent with {@link SignedTokens#verify}.
  */
 public final class ConsistencyToken {
 
@@ -27,7 +30,8 @@ public final class ConsistencyToken {
     /** More entries than this in one token is treated as malformed (bounds work per request). */
     public static final int MAX_ENTRIES = 4096;
 
-    private static final byte FORMAT_V1 = 1;
+    static final byte FORMAT_V1 = 1;
+    static final byte FORMAT_SIGNED = 2;
 
     private final TreeMap<Long, Long> positions;
 
@@ -101,10 +105,33 @@ public final class ConsistencyToken {
         return positions.isEmpty();
     }
 
-    /** The URL-safe text form. */
+    /** Whether every position of {@code other} is at or below this token's position for the same partition. */
+    public boolean covers(ConsistencyToken other) {
+        for (Map.Entry<Long, Long> entry : other.positions.entrySet()) {
+            if (positions.getOrDefault(entry.getKey(), 0L) < entry.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Only this token's positions of {@code namespace}'s ingest topic. */
+    public ConsistencyToken ingestOnly(NamespaceName namespace) {
+        int id = namespace.ingestTokenId();
+        TreeMap<Long, Long> kept = new TreeMap<>(positions.subMap(entryKey(id, 0), true, entryKey(id, Integer.MAX_VALUE), true));
+        return kept.size() == positions.size() ? this : new ConsistencyToken(kept);
+    }
+
+    /** The URL-safe text form (unsigned: format 1). */
     public String encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8 + positions.size() * 12);
         out.write(FORMAT_V1);
+        writePayload(out);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+    }
+
+    /** The entry count and the entries, as both formats hold them after their header. */
+    void writePayload(ByteArrayOutputStream out) {
         writeVarLong(out, positions.size());
         positions.forEach((key, offset) -> {
             int id = (int) (key >> 32);
@@ -115,25 +142,43 @@ public final class ConsistencyToken {
             writeVarLong(out, key & 0xffffffffL);
             writeVarLong(out, offset);
         });
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
     }
 
-    /** Parses one token's text form; throws {@link MalformedTokenException} for anything else. */
+    /**
+     * Parses one token's text form, either format, and returns the positions it claims (a signed token's MAC
+     * is not checked here: see {@link SignedTokens}); throws {@link MalformedTokenException} for anything else.
+     */
     public static ConsistencyToken decode(String text) {
+        ByteBuffer in = ByteBuffer.wrap(bytes(text));
+        try {
+            byte format = in.get();
+            if (format == FORMAT_SIGNED) {
+                SignedTokens.skipKeyId(in);
+                in.limit(Math.max(in.position(), in.limit() - SignedTokens.MAC_BYTES));
+            } else if (format != FORMAT_V1) {
+                throw new MalformedTokenException("unknown token format");
+            }
+            return readPayload(in);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new MalformedTokenException("truncated token");
+        }
+    }
+
+    /** A token's bytes; a {@link MalformedTokenException} when the text is not URL-safe base64. */
+    static byte[] bytes(String text) {
         if (text == null || text.isBlank()) {
             throw new MalformedTokenException("empty token");
         }
-        byte[] bytes;
         try {
-            bytes = Base64.getUrlDecoder().decode(text.strip());
+            return Base64.getUrlDecoder().decode(text.strip());
         } catch (IllegalArgumentException e) {
             throw new MalformedTokenException("a token is URL-safe base64");
         }
-        ByteBuffer in = ByteBuffer.wrap(bytes);
+    }
+
+    /** The entries from {@code in}'s position to its limit, which must be their end. */
+    static ConsistencyToken readPayload(ByteBuffer in) {
         try {
-            if (in.get() != FORMAT_V1) {
-                throw new MalformedTokenException("unknown token format");
-            }
             long count = readVarLong(in);
             if (count < 0 || count > MAX_ENTRIES) {
                 throw new MalformedTokenException("a token holds at most " + MAX_ENTRIES + " positions");

@@ -41,7 +41,8 @@ final class LiveNodeScrape {
                 "--logkv.replicas.write-buffers=8MB",
                 "--logkv.namespaces.default-partitions=2",
                 "--logkv.writer.group-id=metrics-node-writers",
-                "--logkv.namespaces.bootstrap=metrics"));
+                "--logkv.namespaces.bootstrap=metrics",
+                "--logkv.security.mode=open"));
         arguments.addAll(deployedSpringArguments);
         ConfigurableApplicationContext node = new SpringApplicationBuilder(LogKvApplication.class)
                 .run(arguments.toArray(String[]::new));

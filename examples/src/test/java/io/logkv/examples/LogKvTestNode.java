@@ -32,6 +32,7 @@ final class LogKvTestNode implements AutoCloseable {
                 "--logkv.data-dir=" + dataDir,
                 "--logkv.replicas.block-cache=32MB",
                 "--logkv.replicas.write-buffers=16MB",
+                "--logkv.security.mode=open",
                 "--server.port=0"));
     }
 

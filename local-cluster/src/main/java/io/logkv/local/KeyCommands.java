@@ -58,8 +58,11 @@ final class KeyCommands {
         @Option(names = "--timeout", defaultValue = "30s", description = "Give up after this long, retries included (default: ${DEFAULT-VALUE}).")
         String timeout;
 
+        @Mixin
+        ApiKeyOption credentials;
+
         LogKvClient client() {
-            return LogKvClient.builder().nodes(url).requestDeadline(parseTtl(timeout)).build();
+            return credentials.applyTo(LogKvClient.builder().nodes(url).requestDeadline(parseTtl(timeout))).build();
         }
 
         /** Runs {@code action} with a client; a problem LogKV answered (or no answer) is printed and gives its exit code. */

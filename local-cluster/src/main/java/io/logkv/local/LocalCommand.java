@@ -35,6 +35,11 @@ import picocli.CommandLine.Parameters;
 final class LocalCommand implements Callable<Integer> {
 
     static final int DEFAULT_KAFKA_PORT = 19092;
+    /**
+     * A machine's own cluster runs open (anyone who reaches it may do anything), unless arguments after {@code --}
+     * configure security; the nodes and this command say so at start.
+     */
+    static final String OPEN = "--logkv.security.mode=open";
     private static final Duration KAFKA_START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(60);
     /** Above Spring's graceful shutdown (30 s per phase), which a node with requests in flight may use up. */
@@ -124,6 +129,10 @@ final class LocalCommand implements Callable<Integer> {
         }
         if (regions == 2 && !startRegionB(data)) {
             return 1;
+        }
+        if (withLocalDefaults(data, nodeArguments).contains(OPEN)) {
+            err.println("NOTE: LogKV runs open here: any client that reaches these ports may read, write and administer every"
+                    + " namespace. Configure logkv.security.* after -- to require credentials (docs/configuration.md).");
         }
         printWelcome(data);
         // Everything runs on other threads now; this one only keeps the command alive until a signal.
@@ -230,11 +239,13 @@ final class LocalCommand implements Callable<Integer> {
      * properties replace this.
      */
     static List<String> withLocalDefaults(Path data, List<String> arguments) {
-        if (arguments.stream().anyMatch(argument -> argument.startsWith("--logkv.snapshots."))) {
-            return arguments;
+        List<String> all = new ArrayList<>();
+        if (arguments.stream().noneMatch(argument -> argument.startsWith("--logkv.snapshots."))) {
+            all.addAll(List.of("--logkv.snapshots.store=directory", "--logkv.snapshots.directory=" + data.resolve("snapshots")));
         }
-        List<String> all = new ArrayList<>(List.of("--logkv.snapshots.store=directory",
-                "--logkv.snapshots.directory=" + data.resolve("snapshots")));
+        if (arguments.stream().noneMatch(argument -> argument.startsWith("--logkv.security."))) {
+            all.add(OPEN);
+        }
         all.addAll(arguments);
         return all;
     }

@@ -43,6 +43,9 @@ final class NamespaceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the API's JSON answer.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    ApiKeyOption credentials;
+
     @Override
     public Integer call() throws InterruptedException {
         if (!action.equals("list") && name == null) {
@@ -73,7 +76,7 @@ final class NamespaceCommand implements Callable<Integer> {
         HttpResponse<String> answer;
         try {
             answer = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
-                    .send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                    .send(credentials.applyTo(request).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             System.err.println("logkv: no answer from " + url + ": " + e);
             return KeyCommands.FAILED;

@@ -38,6 +38,9 @@ final class RebuildCommand implements Callable<Integer> {
             description = "The node whose replicas to rebuild (default: ${DEFAULT-VALUE}).")
     String url;
 
+    @picocli.CommandLine.Mixin
+    ApiKeyOption credentials;
+
     @Option(names = "--partition", paramLabel = "N", description = "Rebuild only this partition (default: every replica the node holds).")
     Integer partition;
 
@@ -146,7 +149,7 @@ final class RebuildCommand implements Callable<Integer> {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(credentials.applyTo(request).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String detail(String body) {

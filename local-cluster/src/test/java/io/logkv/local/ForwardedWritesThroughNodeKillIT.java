@@ -102,7 +102,7 @@ class ForwardedWritesThroughNodeKillIT {
 
     private LogKvNodeProcess node(String nodeId, int port, String bootstrapServers) {
         return new LogKvNodeProcess(nodeId, port, bootstrapServers, dir.resolve(nodeId), dir.resolve("logs").resolve(nodeId + ".log"),
-                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), List.of(SESSION_TIMEOUT));
+                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), List.of(SESSION_TIMEOUT, LocalCommand.OPEN));
     }
 
     private static void startAndAwaitReady(LogKvNodeProcess node) throws Exception {

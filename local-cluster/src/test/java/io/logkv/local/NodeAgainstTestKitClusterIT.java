@@ -53,7 +53,7 @@ class NodeAgainstTestKitClusterIT {
             port = socket.getLocalPort();
         }
         LogKvNodeProcess node = new LogKvNodeProcess("joined-1", port, KafkaTestCluster.shared().bootstrapServers(),
-                dir.resolve("data"), dir.resolve("node.log"), LogKvNodeProcess.Console.warningsTo(dir.resolve("console.log")), List.of());
+                dir.resolve("data"), dir.resolve("node.log"), LogKvNodeProcess.Console.warningsTo(dir.resolve("console.log")), List.of(LocalCommand.OPEN));
         node.start();
         try {
             assertThat(node.awaitReady(Duration.ofSeconds(120))).as("%s ready; log: %s", node, node.logTail(30)).isEmpty();

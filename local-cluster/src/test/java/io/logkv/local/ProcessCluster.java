@@ -100,10 +100,20 @@ final class ProcessCluster implements AutoCloseable {
         String bootstrap = throughLink ? brokerLink().hostPorts() : kafka.bootstrapServers();
         LogKvNodeProcess node = new LogKvNodeProcess(nodeId, freePorts(1).get(0), bootstrap, dir.resolve(nodeId),
                 dir.resolve("logs").resolve(nodeId + ".log"),
-                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), springArguments);
+                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), open(springArguments));
         nodes.add(node);
         startAndAwaitReady(node);
         return node;
+    }
+
+    /** The arguments with the node run open (as bin/logkv local runs it), unless they configure security. */
+    static List<String> open(List<String> springArguments) {
+        if (springArguments.stream().anyMatch(argument -> argument.startsWith("--logkv.security."))) {
+            return springArguments;
+        }
+        List<String> all = new ArrayList<>(List.of(LocalCommand.OPEN));
+        all.addAll(springArguments);
+        return all;
     }
 
     /** Starts a node that was killed (on whatever its data directory now holds) and waits until it is ready; returns the time taken. */

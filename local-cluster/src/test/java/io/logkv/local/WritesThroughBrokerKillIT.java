@@ -55,7 +55,7 @@ class WritesThroughBrokerKillIT {
         cluster.start(Duration.ofSeconds(90));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()));
              LogKvNode node = LogKvNode.start("kill-1", 0, cluster.bootstrapServers(), dir.resolve("node"),
-                     dir.resolve("node.log"), false, List.of())) {
+                     dir.resolve("node.log"), false, List.of(LocalCommand.OPEN))) {
             assertThat(node.awaitReady(Duration.ofSeconds(90))).isEmpty();
             String baseUrl = "http://localhost:" + node.httpPort().orElseThrow();
 

@@ -5,8 +5,16 @@ import io.logkv.query.api.KeyEndpoint;
 import io.logkv.query.api.KeyOperations;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.time.Duration;
 import org.apache.catalina.core.StandardHost;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.Ordered;
@@ -40,19 +48,35 @@ public class HttpServerConfiguration {
 
     /**
      * Key requests are served by {@link KeyEndpoint} ahead of every other filter and of Spring MVC
-     * (ADR 0007); any other path under {@code /v1/namespaces/} passes through it untouched.
+     * (ADR 0007), behind Spring Security's filter chain (ADR 0014), which it runs for them itself: the chain's
+     * own registration comes after the container's other filters, which key requests skip. Any other path
+     * under {@code /v1/namespaces/} passes through untouched, to the chain's own registration.
      */
     @Bean
-    FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyOperations operations, ForwardedReads forwardedReads, ObjectMapper json,
-                                                    MeterRegistry meters,
-                                                    @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncTimeout) {
-        FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(
-                new KeyEndpoint(operations, forwardedReads, json, asyncTimeout, meters));
+    FilterRegistrationBean<Filter> keyEndpoint(KeyOperations operations, ForwardedReads forwardedReads, ObjectMapper json,
+                                               MeterRegistry meters,
+                                               @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncTimeout,
+                                               @Qualifier("springSecurityFilterChain") Filter security) {
+        KeyEndpoint endpoint = new KeyEndpoint(operations, forwardedReads, json, asyncTimeout, meters);
+        FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new SecuredKeyEndpoint(security, endpoint));
         registration.addUrlPatterns(KeyEndpoint.NAMESPACES_PATTERN, ForwardedReads.PATH);
         registration.setAsyncSupported(true);
         registration.setDispatcherTypes(DispatcherType.REQUEST);
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
+    }
+
+    /** The key endpoint with the security filter chain in front of it, for the requests it serves. */
+    private record SecuredKeyEndpoint(Filter security, KeyEndpoint endpoint) implements Filter {
+
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
+            if (!endpoint.serves(((HttpServletRequest) request).getRequestURI())) {
+                chain.doFilter(request, response);
+                return;
+            }
+            security.doFilter(request, response, (secured, answer) -> endpoint.doFilter(secured, answer, chain));
+        }
     }
 
     /** The OpenAPI document is served as YAML, not as an opaque download. */

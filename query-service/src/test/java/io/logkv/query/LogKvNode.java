@@ -51,6 +51,10 @@ public final class LogKvNode implements AutoCloseable {
         if (extraArgs.stream().noneMatch(arg -> arg.startsWith("--server.port="))) {
             args.add("--server.port=0");
         }
+        if (extraArgs.stream().noneMatch(arg -> arg.startsWith("--logkv.security.mode="))) {
+            // Nodes refuse to start unsecured unless told to; tests of security configure it themselves.
+            args.add("--logkv.security.mode=open");
+        }
         args.addAll(extraArgs);
         context = new SpringApplicationBuilder(LogKvApplication.class).run(args.toArray(String[]::new));
         baseUrl = "http://localhost:" + context.getEnvironment().getProperty("local.server.port");

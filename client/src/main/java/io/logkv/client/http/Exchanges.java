@@ -22,8 +22,8 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Sends requests to the nodes {@link Routes} names and retries what is worth retrying until the request's
  * deadline: a node that could not be reached (the request never left) is skipped for the next; a {@code 503}
- * (overloaded, no owner yet, replica not caught up, outcome unknown) is retried after its {@code Retry-After}
- * or a growing pause; a request that was sent but not answered is retried only when repeating it is safe
+ * (overloaded, no owner yet, replica not caught up, outcome unknown) or a {@code 429} (too many reads of the
+ * client waiting) is retried after its {@code Retry-After} or a growing pause; a request that was sent but not answered is retried only when repeating it is safe
  * (reads, and writes under an {@code Idempotency-Key}, which the client always sends).
  */
 final class Exchanges {
@@ -38,9 +38,15 @@ final class Exchanges {
     private final Counter retries;
     private final Counter hops;
     private final ScheduledExecutorService timer;
+    private final Credentials credentials;
 
-    /** @param timer runs the pauses between attempts (one thread; a task only sends the next attempt) */
-    Exchanges(HttpClient http, ObjectMapper json, Duration attemptTimeout, MeterRegistry meters, ScheduledExecutorService timer) {
+    /**
+     * @param timer       runs the pauses between attempts (one thread; a task only sends the next attempt)
+     * @param credentials sent with every request
+     */
+    Exchanges(HttpClient http, ObjectMapper json, Duration attemptTimeout, MeterRegistry meters, ScheduledExecutorService timer,
+              Credentials credentials) {
+        this.credentials = credentials;
         this.http = http;
         this.json = json;
         this.attemptTimeout = attemptTimeout;
@@ -97,14 +103,14 @@ final class Exchanges {
         }
         String node = round.get(index);
         Duration timeout = Duration.ofNanos(Math.min(left, attemptTimeout.toNanos()));
-        HttpRequest built = request.apply(node).timeout(timeout).build();
+        HttpRequest built = credentials.applyTo(request.apply(node)).timeout(timeout).build();
         http.sendAsync(built, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
             if (error == null) {
                 if (response.headers().firstValue("KV-Owner").isPresent() || response.headers().firstValue("KV-Replicas").isPresent()) {
                     hops.increment();
                     onHop.run();
                 }
-                if (response.statusCode() != 503) {
+                if (response.statusCode() != 503 && response.statusCode() != 429) {
                     answer.complete(response);
                     return;
                 }

@@ -27,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Reads without a session are eventual unless asked otherwise. Requests go straight to the key's
  * partition's owner (writes) or replicas (reads) once the namespace's topology is known, and to the
- * configured nodes until then or when those do not answer. Every write carries an {@code Idempotency-Key}
+ * configured nodes until then or when those do not answer. A node that requires credentials gets them from
+ * {@link Builder#apiKey} or {@link Builder#bearerToken} on every request. Every write carries an {@code Idempotency-Key}
  * (the caller's, or one the client makes), so a write whose outcome is unknown (the node or connection
  * failed after sending it) is retried until the deadline and applied at most once.
  */
@@ -90,7 +91,7 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
 
     /** The client's machinery, shared by the client and its sessions. */
     record Engine(HttpClient http, ObjectMapper json, Routes routes, Exchanges exchanges, Duration requestDeadline,
-                  ScheduledExecutorService timer) {
+                  ScheduledExecutorService timer, Credentials credentials) {
 
         /** The deadline of a request made now, as a {@link System#nanoTime()}. */
         long deadline() {
@@ -107,8 +108,24 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
         private Duration connectTimeout = Duration.ofSeconds(1);
         private Duration topologyRefresh = Duration.ofSeconds(30);
         private MeterRegistry meters = new SimpleMeterRegistry();
+        private Credentials credentials = Credentials.NONE;
 
         private Builder() {
+        }
+
+        /** An API key, sent with every request as {@code Authorization: ApiKey <key>}. */
+        public Builder apiKey(String key) {
+            this.credentials = Credentials.of("ApiKey", () -> key);
+            return this;
+        }
+
+        /**
+         * A JWT, sent with every request as {@code Authorization: Bearer <jwt>}; asked of {@code jwt} for each
+         * request, so that it can hand out a fresh one before the last expires.
+         */
+        public Builder bearerToken(java.util.function.Supplier<String> jwt) {
+            this.credentials = Credentials.of("Bearer", Objects.requireNonNull(jwt));
+            return this;
         }
 
         /** Base URLs of LogKV nodes ({@code http://host:port}); any one is enough, more survive its loss. */
@@ -164,9 +181,9 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
                 thread.setDaemon(true);
                 return thread;
             });
-            Routes routes = new Routes(http, json, nodes, topologyRefresh, attemptTimeout);
-            Exchanges exchanges = new Exchanges(http, json, attemptTimeout, meters, timer);
-            return new LogKvClient(new Engine(http, json, routes, exchanges, requestDeadline, timer));
+            Routes routes = new Routes(http, json, nodes, topologyRefresh, attemptTimeout, credentials);
+            Exchanges exchanges = new Exchanges(http, json, attemptTimeout, meters, timer, credentials);
+            return new LogKvClient(new Engine(http, json, routes, exchanges, requestDeadline, timer, credentials));
         }
 
         private static Duration positive(Duration duration, String name) {

@@ -34,7 +34,10 @@ final class Routes {
     private final Map<String, CompletableFuture<?>> fetching = new ConcurrentHashMap<>();
     private final AtomicInteger turn = new AtomicInteger();
 
-    Routes(HttpClient http, ObjectMapper json, List<String> seeds, Duration refresh, Duration requestTimeout) {
+    private final Credentials credentials;
+
+    Routes(HttpClient http, ObjectMapper json, List<String> seeds, Duration refresh, Duration requestTimeout, Credentials credentials) {
+        this.credentials = credentials;
         this.http = http;
         this.json = json;
         this.seeds = List.copyOf(seeds);
@@ -97,7 +100,7 @@ final class Routes {
 
     private CompletableFuture<Void> fetch(String namespace) {
         String node = any().get(0);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(node + "/v1/namespaces/" + LogKvClient.segment(namespace)))
+        HttpRequest request = credentials.applyTo(HttpRequest.newBuilder(URI.create(node + "/v1/namespaces/" + LogKvClient.segment(namespace))))
                 .timeout(requestTimeout).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenAccept(response -> {
             if (response.statusCode() == 200) {

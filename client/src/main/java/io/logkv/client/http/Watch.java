@@ -62,7 +62,8 @@ final class Watch implements Flow.Publisher<Change> {
                     if (last != null) {
                         request.header(fromNow ? "KV-Token" : "Last-Event-ID", last);
                     }
-                    HttpResponse<Stream<String>> response = engine.http().send(request.build(), HttpResponse.BodyHandlers.ofLines());
+                    HttpResponse<Stream<String>> response = engine.http().send(engine.credentials().applyTo(request).build(),
+                            HttpResponse.BodyHandlers.ofLines());
                     if (response.statusCode() != 200) {
                         response.body().close();
                         continue;

@@ -90,6 +90,28 @@ public class ApiProblem extends RuntimeException {
         return problem;
     }
 
+    /** The RFC 9457 body as JSON bytes, with the members in the order the rest of the API writes them. */
+    public byte[] json(tools.jackson.databind.ObjectMapper json, String instance) {
+        Map<String, Object> body = new java.util.TreeMap<>();
+        body.put("type", typeUri(type).toString());
+        body.put("title", title);
+        body.put("status", status.value());
+        body.put("detail", getMessage());
+        body.put("instance", instance);
+        return json.writeValueAsBytes(body);
+    }
+
+    /** Answers the request with this problem, written straight to the servlet response (outside Spring MVC). */
+    public void write(jakarta.servlet.http.HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response,
+                      tools.jackson.databind.ObjectMapper json) throws java.io.IOException {
+        byte[] bytes = json(json, request.getRequestURI());
+        response.setStatus(status.value());
+        headers.forEach(response::setHeader);
+        response.setContentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+
     /** Problem types are relative URIs under {@code /problems/}, named as in API.md. */
     public static URI typeUri(String type) {
         return URI.create("/problems/" + type);

@@ -48,13 +48,15 @@ public class BatchGetController {
     private final KeyRules keyRules;
     private final LogKvProperties.Replicas replicaProps;
     private final int maxKeys;
+    private final RequestTokens tokens;
 
-    public BatchGetController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json,
+    public BatchGetController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, RequestTokens tokens,
                               LogKvProperties props) {
         this.namespaces = namespaces;
         this.reads = reads;
         this.routing = routing;
         this.json = json;
+        this.tokens = tokens;
         this.keyRules = new KeyRules(props.limits().maxKeyBytes());
         this.replicaProps = props.replicas();
         this.maxKeys = props.replicas().maxBatchKeys();
@@ -68,7 +70,8 @@ public class BatchGetController {
                                                                       HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         List<byte[]> keys = keys(body);
-        ConsistencyToken token = KeyOperations.requestToken(request);
+        ConsistencyToken token = tokens.of(request, namespace.name());
+        String client = WaitingReads.clientOf(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
@@ -80,7 +83,7 @@ public class BatchGetController {
         }
         List<CompletableFuture<Part>> parts = new ArrayList<>();
         byPartition.forEach((partition, indexes) -> {
-            Supplier<CompletableFuture<Part>> local = () -> readHere(namespace, keys, indexes, level, token, wait, forwarded);
+            Supplier<CompletableFuture<Part>> local = () -> readHere(namespace, keys, indexes, level, token, wait, forwarded, client);
             List<String> peers = routing.peersFor(namespace, partition, level, forwarded);
             parts.add(peers.isEmpty() ? local.get()
                     : routing.forward(namespace, partition, peers, forwardable.withBody(subBatch(body, indexes)), wait, level,
@@ -98,7 +101,7 @@ public class BatchGetController {
                 served = served.merge(part.token());
                 lag = Math.max(lag, part.lagMs());
             }
-            String encoded = served.encode();
+            String encoded = tokens.text(served);
             return ResponseEntity.ok()
                     .header(KeyOperations.TOKEN_HEADER, encoded)
                     .header(KeyOperations.LAG_HEADER, Long.toString(lag))
@@ -128,9 +131,10 @@ public class BatchGetController {
     }
 
     private CompletableFuture<Part> readHere(ServedNamespace namespace, List<byte[]> keys, List<Integer> indexes,
-                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded) {
+                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded,
+                                             String client) {
         List<CompletableFuture<KeyReads.KeyRead>> readsOfKeys = indexes.stream()
-                .map(i -> reads.read(namespace, keys.get(i), level, token, wait, forwarded)).toList();
+                .map(i -> reads.read(namespace, keys.get(i), level, token, wait, forwarded, client)).toList();
         return CompletableFuture.allOf(readsOfKeys.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<BatchItem> items = new ArrayList<>(indexes.size());
             ConsistencyToken served = token;

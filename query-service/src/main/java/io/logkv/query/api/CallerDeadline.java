@@ -18,9 +18,9 @@ import java.util.function.UnaryOperator;
 final class CallerDeadline {
 
     /** The forwarding node's time left, in milliseconds. */
-    static final String HEADER = "KV-Time-Left-Ms";
+    static final String HEADER = io.logkv.query.security.NodeSignatures.TIME_LEFT_HEADER;
     /** The forwarding node's deadline, in epoch milliseconds. */
-    static final String DEADLINE_HEADER = "KV-Deadline-Epoch-Ms";
+    static final String DEADLINE_HEADER = io.logkv.query.security.NodeSignatures.DEADLINE_HEADER;
     /** At most this much (and at most a tenth of the time left) is kept back for the answer's way back. */
     private static final Duration MARGIN = Duration.ofMillis(200);
 

@@ -3,6 +3,8 @@ package io.logkv.query.api;
 import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.ForwardedReadBatch.Answer;
 import io.logkv.query.api.ForwardedReadBatch.Read;
+import io.logkv.query.security.Caller;
+import io.logkv.query.security.Right;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +34,7 @@ public class ForwardedReads {
     /** Where nodes send batches of forwarded reads. */
     public static final String PATH = "/v1/internal/reads";
     /** The largest batch body accepted. */
-    private static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+    public static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
 
     private final KeyOperations operations;
     private final ObjectMapper json;
@@ -65,8 +67,9 @@ public class ForwardedReads {
             throw ApiProblem.badRequest("bad-forwarded-reads", "not a batch of forwarded reads: " + malformed.getMessage());
         }
         List<CompletableFuture<Answer>> answers = new ArrayList<>(reads.size());
+        boolean authorize = Caller.current() != null;
         for (Read read : reads) {
-            answers.add(answer(read, forwardedBy));
+            answers.add(answer(read, forwardedBy, authorize));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<Answer> all = new ArrayList<>(answers.size());
@@ -76,7 +79,13 @@ public class ForwardedReads {
         });
     }
 
-    private CompletableFuture<Answer> answer(Read read, String forwardedBy) {
+    /**
+     * One read's answer, as it would be on its own.
+     *
+     * @param authorize whether each read is authorized for the caller it carries ({@link Caller#HEADER}): the batch
+     *                  itself was authorized for the node that sent it, which reads for many callers
+     */
+    private CompletableFuture<Answer> answer(Read read, String forwardedBy, boolean authorize) {
         String pathAndQuery = read.pathAndQuery();
         int queryStart = pathAndQuery.indexOf('?');
         String path = queryStart < 0 ? pathAndQuery : pathAndQuery.substring(0, queryStart);
@@ -87,6 +96,9 @@ public class ForwardedReads {
                 throw ApiProblem.badRequest("bad-forwarded-reads", "not a key's path: " + path);
             }
             Map<String, String> headers = read.headers();
+            if (authorize) {
+                authorize(headers.get(Caller.HEADER), key.namespace());
+            }
             headers.put(Peers.FORWARDED_HEADER, forwardedBy);
             entity = operations.get(key.namespace(), key.rawKey(),
                     ReadArguments.of(pathAndQuery, parameters(queryStart < 0 ? "" : pathAndQuery.substring(queryStart + 1)), headers));
@@ -95,6 +107,19 @@ public class ForwardedReads {
         }
         return entity.handle((answer, error) -> error == null ? of(answer)
                 : of(KeyEndpoint.problem(json, path, ProblemHandler.problemOf(error))));
+    }
+
+    /** 403 unless the read's caller (the sending node itself when it names none) may read the namespace. */
+    private static void authorize(String callerHeader, String namespace) {
+        Caller caller;
+        try {
+            caller = callerHeader == null ? Caller.current() : Caller.ofHeader(callerHeader);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("bad-forwarded-reads", "malformed " + Caller.HEADER + ": " + e.getMessage());
+        }
+        if (!caller.grants().allows(namespace, Right.READ)) {
+            throw new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", "'" + caller.name() + "' may not read " + namespace);
+        }
     }
 
     private Answer of(ResponseEntity<?> entity) {

@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,6 +74,11 @@ public final class KeyEndpoint implements Filter {
         this.json = json;
         this.asyncTimeoutMs = asyncTimeout.toMillis();
         this.meters = meters;
+    }
+
+    /** Whether a request to this raw URI is one this endpoint serves (a key, or a batch of forwarded reads). */
+    public boolean serves(String rawUri) {
+        return ForwardedReads.PATH.equals(rawUri) || KeyPath.of(rawUri) != null;
     }
 
     @Override
@@ -193,15 +197,9 @@ public final class KeyEndpoint implements Filter {
 
     /** An RFC 9457 answer, with the members in the order the rest of the API writes them. */
     static ResponseEntity<byte[]> problem(ObjectMapper json, String instance, ApiProblem problem) {
-        Map<String, Object> body = new TreeMap<>();
-        body.put("type", ApiProblem.typeUri(problem.type()).toString());
-        body.put("title", problem.title());
-        body.put("status", problem.status().value());
-        body.put("detail", problem.getMessage());
-        body.put("instance", instance);
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(problem.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
         problem.headers().forEach(answer::header);
-        return answer.body(json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
+        return answer.body(problem.json(json, instance));
     }
 
     private Timer timer(String method, int status) {
@@ -219,9 +217,10 @@ public final class KeyEndpoint implements Filter {
      * @param namespace the namespace, percent-decoded
      * @param rawKey    the key's path segment as it came off the wire (decoded strictly by {@link KeyPathSegment})
      */
-    record KeyPath(String namespace, String rawKey) {
+    public record KeyPath(String namespace, String rawKey) {
 
-        static KeyPath of(String rawUri) {
+        /** The key path of a raw request URI; null for any other path. */
+        public static KeyPath of(String rawUri) {
             if (!rawUri.startsWith(NAMESPACES)) {
                 return null;
             }

@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Collections;
 import java.util.List;
 import java.util.function.Supplier;
 import io.logkv.query.api.Peers.ForwardedRequest;
@@ -62,11 +61,13 @@ public class KeyOperations {
     private final KeyRules keyRules;
     private final long maxValueBytes;
     private final LogKvProperties.Replicas replicaProps;
+    private final RequestTokens tokens;
     private final HomeRegions regions;
 
     public KeyOperations(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
-                          ReadRouting readRouting, LogKvProperties props, HomeRegions regions) {
+                          ReadRouting readRouting, RequestTokens tokens, LogKvProperties props, HomeRegions regions) {
         this.readRouting = readRouting;
+        this.tokens = tokens;
         this.regions = regions;
         this.nodeId = props.nodeId();
         this.namespaces = namespaces;
@@ -83,7 +84,7 @@ public class KeyOperations {
         String ttl = ReadArguments.of(request).parameter("ttl");
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = requestToken(request);
+        ConsistencyToken token = tokens.of(request, namespace.name());
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         String contentType = contentType(request.getContentType());
@@ -99,7 +100,7 @@ public class KeyOperations {
     public CompletableFuture<ResponseEntity<?>> delete(String ns, String key, HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = requestToken(request);
+        ConsistencyToken token = tokens.of(request, namespace.name());
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         int partitions = namespace.settings().partitions();
@@ -120,12 +121,13 @@ public class KeyOperations {
         String ifNoneMatch = arguments.header(HttpHeaders.IF_NONE_MATCH);
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = requestToken(arguments.headers(TOKEN_HEADER));
+        ConsistencyToken token = tokens.of(arguments.headers(TOKEN_HEADER), namespace.name());
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(arguments::header, WaitBound.of(waitMs, replicaProps));
         int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
         boolean forwarded = arguments.header(Peers.FORWARDED_HEADER) != null;
-        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded)
+        String client = arguments.client();
+        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded, client)
                 .thenApply(read -> answer(ns, read, ifNoneMatch));
         List<String> peers = readRouting.peersFor(namespace, partition, level, forwarded);
         if (peers.isEmpty()) {
@@ -138,7 +140,7 @@ public class KeyOperations {
 
     private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
         RecordEnvelope envelope = read.envelope();
-        String servedToken = read.token().encode();
+        String servedToken = tokens.text(read.token());
         String lag = Long.toString(read.lagMs());
         if (envelope == null) {
             throw new ApiProblem(HttpStatus.NOT_FOUND, "key-not-found", "Key not found",
@@ -165,7 +167,7 @@ public class KeyOperations {
 
     private ResponseEntity<?> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
                                            ConsistencyToken requestToken) {
-        String token = requestToken.merge(regions.token(namespace.name(), outcome.position())).encode();
+        String token = tokens.text(requestToken.merge(regions.token(namespace.name(), outcome.position())));
         String version = outcome.version().text();
         ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(TOKEN_HEADER, token);
         return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
@@ -179,18 +181,6 @@ public class KeyOperations {
             throw e.tooLong()
                     ? new ApiProblem(HttpStatus.URI_TOO_LONG, "key-too-long", "Key too long", e.getMessage())
                     : ApiProblem.badRequest("bad-key", e.getMessage());
-        }
-    }
-
-    static ConsistencyToken requestToken(HttpServletRequest request) {
-        return requestToken(Collections.list(request.getHeaders(TOKEN_HEADER)));
-    }
-
-    private static ConsistencyToken requestToken(List<String> tokenHeaders) {
-        try {
-            return ConsistencyToken.decodeAll(tokenHeaders);
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("bad-token", "malformed KV-Token: " + e.getMessage());
         }
     }
 

@@ -22,11 +22,13 @@ public class KeyReads {
 
     private final LocalReplicas replicas;
     private final CommittedEnds committedEnds;
+    private final WaitingReads waiting;
     private final HomeRegions regions;
 
-    public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds, HomeRegions regions) {
+    public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds, WaitingReads waiting, HomeRegions regions) {
         this.replicas = replicas;
         this.committedEnds = committedEnds;
+        this.waiting = waiting;
         this.regions = regions;
     }
 
@@ -36,24 +38,27 @@ public class KeyReads {
      * @param token     the positions the client has seen (session reads wait for them)
      * @param forwarded whether another node sent the read here as a replica holder: if this node holds
      *                  none, it says so at once instead of waiting for one to open
+     * @param client    who the read is for ({@link WaitingReads})
      * @return the outcome; fails with a 503 {@link ApiProblem} when the replica cannot catch up within {@code wait}
      */
     public CompletableFuture<KeyRead> read(ServedNamespace namespace, byte[] key, ReadConsistency consistency,
-                                           ConsistencyToken token, Duration wait, boolean forwarded) {
+                                           ConsistencyToken token, Duration wait, boolean forwarded, String client) {
         int partition = KeyPartitioner.partitionOf(key, namespace.settings().partitions());
-        return readyReplica(namespace, partition, consistency, token, wait, forwarded)
+        return readyReplica(namespace, partition, consistency, token, wait, forwarded, client)
                 .thenApply(replica -> readNow(namespace, replica, key, token));
     }
 
     /**
      * This node's replica of a partition once it may answer at {@code consistency}: it exists and serves
      * (or, for session and strong reads on their own node, is replaying but will reach the position), and
-     * it has applied the position the consistency demands.
+     * it has applied the position the consistency demands. A read that has to wait takes one of its client's and
+     * its namespace's places ({@link WaitingReads}) while it waits.
      *
      * @return the replica; fails with a 503 {@link ApiProblem} when there is none or it cannot catch up within {@code wait}
      */
     public CompletableFuture<PartitionReplica> readyReplica(ServedNamespace namespace, int partition, ReadConsistency consistency,
-                                                           ConsistencyToken token, Duration wait, boolean forwarded) {
+                                                           ConsistencyToken token, Duration wait, boolean forwarded,
+                                                           String client) {
         long started = System.nanoTime();
         if (consistency == ReadConsistency.STRONG) {
             regions.requireHome(namespace, "Strong reads");
@@ -70,12 +75,12 @@ public class KeyReads {
                         "this node's replica of " + namespace.name() + "-" + partition + " is replaying the log (applied position "
                                 + replica.appliedPosition() + ")", Duration.ofSeconds(1));
             }
-            return caughtUp(namespace, replica, consistency, token, wait, started);
+            return caughtUp(namespace, replica, consistency, token, wait, started, client);
         });
     }
 
     private CompletableFuture<PartitionReplica> caughtUp(ServedNamespace namespace, PartitionReplica replica, ReadConsistency consistency,
-                                                         ConsistencyToken token, Duration wait, long started) {
+                                                         ConsistencyToken token, Duration wait, long started, String client) {
         int partition = replica.partition();
         CompletableFuture<Long> required = switch (consistency) {
             case EVENTUAL -> CompletableFuture.completedFuture(0L);
@@ -91,11 +96,20 @@ public class KeyReads {
                                 + "retry, or allow a longer wait_ms", Duration.ofSeconds(1));
             }
             Duration left = wait.minusNanos(System.nanoTime() - started);
-            return replica.catchUp().await(position, left)
-                    .thenCompose(caughtUp -> !caughtUp || ingestPosition == 0 ? CompletableFuture.completedFuture(caughtUp)
-                            : replica.ingestCatchUp().await(ingestPosition, wait.minusNanos(System.nanoTime() - started)))
-                    .thenApply(caughtUp -> {
-                if (!caughtUp) {
+            boolean waits = !left.isNegative() && !left.isZero() && (position > 0 && replica.catchUp().applied() < position
+                    || ingestPosition > 0 && replica.ingestCatchUp().applied() < ingestPosition);
+            Runnable release = waits ? waiting.admit(client, namespace.name().value()) : WaitingReads.none();
+            CompletableFuture<Boolean> caughtUp;
+            try {
+                caughtUp = replica.catchUp().await(position, left)
+                        .thenCompose(truth -> !truth || ingestPosition == 0 ? CompletableFuture.completedFuture(truth)
+                                : replica.ingestCatchUp().await(ingestPosition, wait.minusNanos(System.nanoTime() - started)));
+            } catch (RuntimeException overloaded) {
+                release.run();
+                throw overloaded;
+            }
+            return caughtUp.whenComplete((done, error) -> release.run()).thenApply(reached -> {
+                if (!reached) {
                     throw ApiProblem.unavailable("not-caught-up", "Replica not caught up",
                             "the replica of partition " + partition + " had applied position " + replica.appliedPosition()
                                     + " but the read needs " + position + "; retry, or allow a longer wait_ms",

@@ -9,6 +9,7 @@ import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.LogKvProperties;
+import io.logkv.query.security.Caller;
 import io.logkv.writer.NamespaceRegistryWriter;
 import java.time.Duration;
 import java.util.List;
@@ -52,9 +53,12 @@ public class NamespacesController {
         this.props = props;
     }
 
+    /** The namespaces the caller may see: those it has any right in (every one on an open node). */
     @GetMapping
     public Map<String, List<NamespaceSummary>> list() {
+        Caller caller = Caller.current();
         return Map.of("namespaces", catalog.all().entrySet().stream()
+                .filter(e -> caller == null || caller.grants().allowsAny(e.getKey().value()))
                 .map(e -> NamespaceSummary.of(e.getKey(), e.getValue())).toList());
     }
 

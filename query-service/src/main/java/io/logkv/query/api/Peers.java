@@ -1,6 +1,9 @@
 package io.logkv.query.api;
 
 import io.logkv.query.LogKvProperties;
+import io.logkv.query.security.Caller;
+import io.logkv.query.security.NodeSignatures;
+import io.logkv.query.security.SecurityConfiguration;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Duration;
@@ -47,14 +50,16 @@ import org.springframework.stereotype.Component;
 public class Peers implements AutoCloseable {
 
     /** Marks a forwarded request, so it is never forwarded twice. */
-    public static final String FORWARDED_HEADER = "KV-Forwarded-By";
+    public static final String FORWARDED_HEADER = NodeSignatures.FORWARDED_BY_HEADER;
     private static final String CONTENT_TYPE = "Content-Type";
 
     private final CloseableHttpAsyncClient http;
     private final String nodeId;
+    private final NodeSignatures signatures;
 
-    public Peers(LogKvProperties props) {
+    public Peers(LogKvProperties props, SecurityConfiguration.NodeTrust trust) {
         this.nodeId = props.nodeId();
+        this.signatures = trust.signatures();
         PoolingAsyncClientConnectionManager connections = PoolingAsyncClientConnectionManagerBuilder.create()
                 .setMaxConnTotal(1024)
                 .setMaxConnPerRoute(256)
@@ -83,10 +88,16 @@ public class Peers implements AutoCloseable {
     public CompletableFuture<PeerResponse> send(String baseUrl, ForwardedRequest request, Duration timeout) {
         SimpleRequestBuilder builder = SimpleRequestBuilder.create(request.method())
                 .setUri(URI.create(baseUrl + request.pathAndQuery()))
-                .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build())
-                .addHeader(FORWARDED_HEADER, nodeId);
-        CallerDeadline.send(builder::addHeader, timeout);
-        request.headers().forEach((name, value) -> {
+                .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build());
+        Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.putAll(request.headers());
+        headers.put(FORWARDED_HEADER, nodeId);
+        CallerDeadline.send(headers::put, timeout);
+        if (signatures != null) {
+            headers.put(NodeSignatures.MAC_HEADER, signatures.sign(request.method(), request.pathAndQuery(), headers::get, request.body(),
+                    System.currentTimeMillis()));
+        }
+        headers.forEach((name, value) -> {
             if (!name.equalsIgnoreCase(CONTENT_TYPE)) {
                 builder.addHeader(name, value);
             }
@@ -177,6 +188,7 @@ public class Peers implements AutoCloseable {
                     headers.put(name, String.join(", ", values));
                 }
             }
+            withCaller(headers);
             String query = request.getQueryString();
             return new ForwardedRequest(request.getMethod(), request.getRequestURI() + (query == null ? "" : "?" + query),
                     headers, body, request.getHeader(FORWARDED_HEADER));
@@ -191,7 +203,19 @@ public class Peers implements AutoCloseable {
                     headers.put(name, String.join(", ", values));
                 }
             }
+            withCaller(headers);
             return new ForwardedRequest(arguments.method(), arguments.pathAndQuery(), headers, null, arguments.header(FORWARDED_HEADER));
+        }
+
+        /**
+         * Adds the caller the request is served for (on this thread), so that the node it goes to authorizes that
+         * caller, not this node; nothing on an open node.
+         */
+        private static void withCaller(Map<String, String> headers) {
+            Caller caller = Caller.current();
+            if (caller != null) {
+                headers.put(Caller.HEADER, caller.header());
+            }
         }
 
         /** The same request with another body. */

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.query.security.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Collections;
 import java.util.List;
@@ -26,6 +27,12 @@ interface ReadArguments {
 
     /** GET or HEAD. */
     String method();
+
+    /**
+     * Who the read is for, to bound the reads one client may have waiting ({@link WaitingReads}): the caller's
+     * principal (the client a node forwarded the read for), or on an open node the address it came from.
+     */
+    String client();
 
     /** The arguments of an HTTP request. */
     static ReadArguments of(HttpServletRequest request) {
@@ -58,6 +65,11 @@ interface ReadArguments {
             @Override
             public String method() {
                 return request.getMethod();
+            }
+
+            @Override
+            public String client() {
+                return WaitingReads.clientOf(request);
             }
         };
     }
@@ -95,6 +107,19 @@ interface ReadArguments {
             @Override
             public String method() {
                 return "GET";
+            }
+
+            @Override
+            public String client() {
+                String caller = headers.get(Caller.HEADER);
+                if (caller != null) {
+                    try {
+                        return Caller.ofHeader(caller).name();
+                    } catch (IllegalArgumentException malformed) {
+                        // refused before it is read; the node that sent it is the client then
+                    }
+                }
+                return headers.get(Peers.FORWARDED_HEADER);
             }
         };
     }

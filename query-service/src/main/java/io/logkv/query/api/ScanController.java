@@ -50,9 +50,11 @@ public class ScanController {
     private final LogKvProperties.Replicas replicaProps;
     private final int maxLimit;
     private final int maxPrefixBytes;
+    private final RequestTokens tokens;
 
-    public ScanController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, LogKvProperties props,
-                          HomeRegions regions) {
+    public ScanController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, RequestTokens tokens,
+                          LogKvProperties props, HomeRegions regions) {
+        this.tokens = tokens;
         this.namespaces = namespaces;
         this.regions = regions;
         this.reads = reads;
@@ -79,7 +81,8 @@ public class ScanController {
         }
         byte[] afterKey = continuation(after);
         int pageSize = limit(limit);
-        ConsistencyToken token = KeyOperations.requestToken(request);
+        ConsistencyToken token = tokens.of(request, namespace.name());
+        String client = WaitingReads.clientOf(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
@@ -87,7 +90,7 @@ public class ScanController {
         if (partition != null) {
             // One partition of a scan another node merges.
             int only = partitionNumber(partition, partitions, forwarded);
-            return readHere(namespace, only, prefixBytes, afterKey, pageSize, level, token, wait, true)
+            return readHere(namespace, only, prefixBytes, afterKey, pageSize, level, token, wait, true, client)
                     .thenApply(part -> answer(part.items(), part.items().size() >= pageSize ? lastKey(part.items()) : null, part.token()));
         }
         List<CompletableFuture<Part>> parts = new ArrayList<>(partitions);
@@ -95,7 +98,7 @@ public class ScanController {
             int current = p;
             List<String> peers = routing.peersFor(namespace, p, level, forwarded);
             if (peers.isEmpty()) {
-                parts.add(readHere(namespace, p, prefixBytes, afterKey, pageSize, level, token, wait, forwarded));
+                parts.add(readHere(namespace, p, prefixBytes, afterKey, pageSize, level, token, wait, forwarded, client));
             } else {
                 ForwardedRequest one = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
                 String query = "?partition=" + p + "&limit=" + pageSize + "&consistency=" + level.name().toLowerCase(java.util.Locale.ROOT)
@@ -105,7 +108,7 @@ public class ScanController {
                 ForwardedRequest forPartition = new ForwardedRequest("GET", request.getRequestURI() + query, one.headers(), null,
                         one.forwardedBy());
                 parts.add(routing.forward(namespace, p, peers, forPartition, wait, level, this::fromPeer,
-                        () -> readHere(namespace, current, prefixBytes, afterKey, pageSize, level, token, wait, forwarded)));
+                        () -> readHere(namespace, current, prefixBytes, afterKey, pageSize, level, token, wait, forwarded, client)));
             }
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
@@ -126,14 +129,14 @@ public class ScanController {
     }
 
     private ResponseEntity<ScanPage> answer(List<ScanItem> items, String next, ConsistencyToken token) {
-        String encoded = token.encode();
+        String encoded = tokens.text(token);
         return ResponseEntity.ok().header(KeyOperations.TOKEN_HEADER, encoded)
                 .body(new ScanPage(items.stream().map(ScanItem::item).toList(), next, encoded));
     }
 
     private CompletableFuture<Part> readHere(ServedNamespace namespace, int partition, byte[] prefix, byte[] after, int limit,
-                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded) {
-        return reads.readyReplica(namespace, partition, level, token, wait, forwarded).thenApply(replica -> {
+                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded, String client) {
+        return reads.readyReplica(namespace, partition, level, token, wait, forwarded, client).thenApply(replica -> {
             List<PartitionReplica.ScannedValue> found = replica.scan(prefix, after, limit, System.currentTimeMillis());
             long covering = replica.positionCovering(); // after the scan: covers what it read
             List<ScanItem> items = new ArrayList<>(found.size());

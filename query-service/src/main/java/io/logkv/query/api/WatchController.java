@@ -29,11 +29,13 @@ public class WatchController {
     private final NamespaceResolver namespaces;
     private final ChangeStreams streams;
     private final long maxDurationMs;
+    private final RequestTokens tokens;
     private final HomeRegions regions;
 
-    public WatchController(NamespaceResolver namespaces, ChangeStreams streams, io.logkv.query.LogKvProperties props,
+    public WatchController(NamespaceResolver namespaces, ChangeStreams streams, RequestTokens tokens, io.logkv.query.LogKvProperties props,
                            HomeRegions regions) {
         this.namespaces = namespaces;
+        this.tokens = tokens;
         this.regions = regions;
         this.streams = streams;
         this.maxDurationMs = props.watch().maxDuration().toMillis();
@@ -46,23 +48,20 @@ public class WatchController {
         ServedNamespace namespace = namespaces.resolve(ns);
         ConsistencyToken from;
         boolean fromNow;
-        try {
-            if (lastEventId != null && !lastEventId.isBlank()) {
-                from = ConsistencyToken.decode(lastEventId.strip());
-                fromNow = false;
-            } else if (tokens != null && !tokens.isEmpty()) {
-                from = ConsistencyToken.decodeAll(tokens);
-                fromNow = false;
-            } else {
-                from = ConsistencyToken.EMPTY;
-                fromNow = true;
-            }
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("bad-token", "malformed Last-Event-ID or KV-Token: " + e.getMessage());
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            from = this.tokens.one(lastEventId.strip(), namespace.name());
+            fromNow = false;
+        } else if (tokens != null && !tokens.isEmpty()) {
+            from = this.tokens.of(tokens, namespace.name());
+            fromNow = false;
+        } else {
+            from = ConsistencyToken.EMPTY;
+            fromNow = true;
         }
         // A little beyond the stream's own end, so that the stream says goodbye before the container cuts it.
         SseEmitter emitter = new SseEmitter(maxDurationMs + Duration.ofSeconds(30).toMillis());
-        Runnable stop = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), from, fromNow, prefix, sink(emitter));
+        Runnable stop = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), from, fromNow, prefix,
+                sink(emitter, this.tokens));
         if (stop == null) {
             throw ApiProblem.unavailable("overloaded", "Too many watches",
                     "this node serves logkv.watch.max-watches change streams already", Duration.ofSeconds(5));
@@ -73,12 +72,13 @@ public class WatchController {
         return emitter;
     }
 
-    private static EventSink sink(SseEmitter emitter) {
+    /** Events with the stream's position as their id: a token as this node writes them (signed when tokens are). */
+    private static EventSink sink(SseEmitter emitter, RequestTokens tokens) {
         return new EventSink() {
             @Override
-            public void send(String id, String event, Object data) throws IOException {
+            public void send(ConsistencyToken position, String event, Object data) throws IOException {
                 SseEmitter.SseEventBuilder builder = SseEmitter.event().name(event).data(data, MediaType.APPLICATION_JSON);
-                emitter.send(id == null ? builder : builder.id(id));
+                emitter.send(position == null ? builder : builder.id(tokens.text(position)));
             }
 
             @Override

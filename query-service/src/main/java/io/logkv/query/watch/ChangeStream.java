@@ -88,7 +88,7 @@ final class ChangeStream implements Runnable {
             }
             kafka.assign(assigned);
             ConsistencyToken position = start(kafka, assigned);
-            sink.send(position.encode(), "ready", Map.of("namespace", namespace.value(), "partitions", partitions));
+            sink.send(position, "ready", Map.of("namespace", namespace.value(), "partitions", partitions));
             long lastSent = System.nanoTime();
             while (!stopped && System.nanoTime() < deadline) {
                 ConsumerRecords<byte[], byte[]> records = kafka.poll(POLL);
@@ -96,7 +96,7 @@ final class ChangeStream implements Runnable {
                     position = position.merge(ConsistencyToken.of(namespace, region, new LogPosition(record.partition(), record.offset() + 1)));
                     ChangeEvent change = ChangeEvent.of(record);
                     if (change != null && startsWithPrefix(record.key())) {
-                        sink.send(position.encode(), ChangeEvent.typeOf(record), change);
+                        sink.send(position, ChangeEvent.typeOf(record), change);
                         lastSent = System.nanoTime();
                     }
                 }

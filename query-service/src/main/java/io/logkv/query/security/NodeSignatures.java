@@ -1,0 +1,126 @@
+package io.logkv.query.security;
+
+import io.logkv.query.LogKvProperties;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The MAC a node puts on every request it sends another node, so that the receiver can tell a node's request
+ * from a client's: {@value #MAC_HEADER}{@code : <key id> <epoch ms> <mac>}, the MAC an HMAC-SHA256 (base64url)
+ * with a key every node holds, over the method, the raw path and query, the time, the internal headers
+ * ({@link #INTERNAL_HEADERS}) and the SHA-256 of the body. A receiver accepts it only within
+ * {@code max-clock-skew} of its own clock, so a captured request cannot be replayed later than that.
+ *
+ * <p>One key signs ({@code logkv.security.node.signing-key-id}); every configured key verifies, so the shared
+ * secret rotates without a window in which nodes refuse each other. Thread-safe.
+ */
+public final class NodeSignatures {
+
+    /** Marks a forwarded request, naming the node that forwarded it. */
+    public static final String FORWARDED_BY_HEADER = "KV-Forwarded-By";
+    /** The forwarding node's time left, in milliseconds. */
+    public static final String TIME_LEFT_HEADER = "KV-Time-Left-Ms";
+    /** The forwarding node's deadline, in epoch milliseconds. */
+    public static final String DEADLINE_HEADER = "KV-Deadline-Epoch-Ms";
+    /** The node's MAC over the request. */
+    public static final String MAC_HEADER = "KV-Node-Mac";
+    /** Headers only a node may send: a client's request carrying one without a valid MAC is refused. */
+    public static final List<String> INTERNAL_HEADERS = List.of(FORWARDED_BY_HEADER, Caller.HEADER, TIME_LEFT_HEADER, DEADLINE_HEADER,
+            MAC_HEADER);
+    private static final String ALGORITHM = "HmacSHA256";
+
+    private final String signingKeyId;
+    private final Map<String, SecretKeySpec> keys;
+    private final long maxSkewMs;
+    private final ThreadLocal<Map<String, Mac>> macs = ThreadLocal.withInitial(java.util.HashMap::new);
+
+    public NodeSignatures(LogKvProperties.NodeKeys settings) {
+        if (!settings.keys().containsKey(settings.signingKeyId())) {
+            throw new IllegalArgumentException("logkv.security.node.signing-key-id '" + settings.signingKeyId()
+                    + "' is not among logkv.security.node.keys " + settings.keys().keySet());
+        }
+        this.keys = new java.util.HashMap<>();
+        settings.keys().forEach((id, secret) -> {
+            if (id.isBlank() || id.contains(" ")) {
+                throw new IllegalArgumentException("a logkv.security.node.keys id has no spaces: '" + id + "'");
+            }
+            byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length < 32) {
+                throw new IllegalArgumentException("logkv.security.node.keys." + id + " must be at least 32 bytes");
+            }
+            keys.put(id, new SecretKeySpec(bytes, ALGORITHM));
+        });
+        this.signingKeyId = settings.signingKeyId();
+        this.maxSkewMs = settings.maxClockSkew().toMillis();
+    }
+
+    /** The {@value #MAC_HEADER} value of a request about to be sent with these headers and body. */
+    public String sign(String method, String pathAndQuery, UnaryOperator<String> headers, byte[] body, long nowMs) {
+        return signingKeyId + " " + nowMs + " " + mac(signingKeyId, method, pathAndQuery, nowMs, headers, body);
+    }
+
+    /**
+     * Why a received request's {@value #MAC_HEADER} does not hold, or null when it does.
+     *
+     * @param headers the request's headers by name
+     */
+    public String refusal(String method, String pathAndQuery, UnaryOperator<String> headers, byte[] body, long nowMs) {
+        String header = headers.apply(MAC_HEADER);
+        if (header == null) {
+            return "the request carries internal headers (" + String.join(", ", INTERNAL_HEADERS) + ") without a node's "
+                    + MAC_HEADER + "; only nodes send them";
+        }
+        String[] parts = header.strip().split(" ");
+        if (parts.length != 3 || !keys.containsKey(parts[0])) {
+            return MAC_HEADER + " names no key this node holds";
+        }
+        long sentMs;
+        try {
+            sentMs = Long.parseLong(parts[1]);
+        } catch (NumberFormatException e) {
+            return MAC_HEADER + " has no time";
+        }
+        if (Math.abs(nowMs - sentMs) > maxSkewMs) {
+            return MAC_HEADER + " was made " + Duration.ofMillis(nowMs - sentMs) + " from now, beyond the allowed clock skew";
+        }
+        String expected = mac(parts[0], method, pathAndQuery, sentMs, headers, body);
+        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), parts[2].getBytes(StandardCharsets.US_ASCII))) {
+            return MAC_HEADER + " does not match the request";
+        }
+        return null;
+    }
+
+    private String mac(String keyId, String method, String pathAndQuery, long timeMs, UnaryOperator<String> headers, byte[] body) {
+        Mac mac = macs.get().computeIfAbsent(keyId, id -> {
+            try {
+                Mac created = Mac.getInstance(ALGORITHM);
+                created.init(keys.get(id));
+                return created;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HMAC-SHA256 is not available", e);
+            }
+        });
+        StringBuilder signed = new StringBuilder(256).append("logkv-node-mac-1\n").append(method).append('\n')
+                .append(pathAndQuery).append('\n').append(timeMs).append('\n');
+        for (String name : INTERNAL_HEADERS) {
+            if (!name.equals(MAC_HEADER)) {
+                String value = headers.apply(name);
+                signed.append(value == null ? "" : value).append('\n');
+            }
+        }
+        try {
+            signed.append(Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(signed.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,185 @@
+package io.logkv.query.security;
+
+import io.logkv.core.SignedTokens;
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.LogKvProperties.Security;
+import io.logkv.query.LogKvProperties.SecurityMode;
+import io.logkv.query.api.ForwardedReads;
+import jakarta.servlet.DispatcherType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.config.observation.SecurityObservationSettings;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Who may call a node, and for what (ADR 0014): Spring Security's filter chain, stateless, with API keys
+ * ({@link ApiKeys}) and JWTs (the OAuth2 resource server, {@link JwtCallers}) for clients, node MACs
+ * ({@link NodeRequests}) for forwarded requests, and {@link RequestRights} deciding each request's right.
+ * Key requests pass through the same chain before the key endpoint serves them (HttpServerConfiguration).
+ *
+ * <p>A node in {@code secured} mode (the default) refuses to start unless callers can authenticate (API keys or
+ * a JWT key source), nodes have keys to sign forwarded requests with, and tokens have keys to be signed with.
+ * An {@code open} node lets anyone do anything, and says so in its log at start.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebSecurity
+public class SecurityConfiguration {
+
+    /** Paths anyone may ask for: the orchestrators' probes and the API document. */
+    private static final Set<String> OPEN_PATHS = Set.of("/actuator/health/liveness", "/actuator/health/readiness", "/v1/openapi.yaml");
+    /** The largest body a node forwards: a value (1 MiB by default) or a batch of reads (8 MiB at most). */
+    private static final int FORWARDED_BODY_SLACK = 64 * 1024;
+
+    @Bean
+    ProblemResponses problemResponses(ObjectMapper json) {
+        return new ProblemResponses(json);
+    }
+
+    /** Always a bean: it is also what keeps Spring Boot from making up a user with a generated password. */
+    @Bean
+    ApiKeys apiKeys(LogKvProperties props) {
+        return new ApiKeys(checked(props.security()).apiKeys());
+    }
+
+    @Bean
+    NodeTrust nodeTrust(LogKvProperties props) {
+        LogKvProperties.NodeKeys node = props.security().node();
+        return new NodeTrust(node.configured() ? new NodeSignatures(node) : null);
+    }
+
+    @Bean
+    TokenSigning tokenSigning(LogKvProperties props) {
+        LogKvProperties.TokenKeys tokens = props.security().tokens();
+        if (!tokens.configured()) {
+            return new TokenSigning(null, false);
+        }
+        Map<String, byte[]> keys = new LinkedHashMap<>();
+        tokens.keys().forEach((id, secret) -> keys.put(id, secret.getBytes(StandardCharsets.UTF_8)));
+        try {
+            return new TokenSigning(new SignedTokens(tokens.signingKeyId(), keys), tokens.acceptUnsignedIngest());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("logkv.security.tokens: " + e.getMessage(), e);
+        }
+    }
+
+    /** Spring Security's own observations would wrap every filter of every request: the node's meters time requests. */
+    @Bean
+    SecurityObservationSettings securityObservations() {
+        return SecurityObservationSettings.noObservations();
+    }
+
+    /**
+     * Key requests (and batches of forwarded reads) skip the firewall's path checks: the key endpoint decodes
+     * their raw path strictly itself, and keys may hold any character ({@code %2F}, {@code %25}, {@code ;}).
+     * Every other path gets them, so that the namespace {@link RequestRights} reads is the one Spring MVC serves.
+     */
+    @Bean
+    WebSecurityCustomizer firewall(ProblemResponses problems) {
+        return web -> web.httpFirewall(new KeyPathFirewall()).requestRejectedHandler(problems);
+    }
+
+    @Bean
+    SecurityFilterChain apiSecurity(HttpSecurity http, LogKvProperties props, ProblemResponses problems, ApiKeys apiKeys,
+                                    NodeTrust nodeTrust) throws Exception {
+        Security security = props.security();
+        boolean open = security.mode() == SecurityMode.OPEN;
+        http.csrf(csrf -> csrf.disable())
+                .headers(headers -> headers.disable())
+                .requestCache(cache -> cache.disable())
+                .logout(logout -> logout.disable())
+                .servletApi(api -> api.disable())
+                .formLogin(form -> form.disable())
+                .httpBasic(basic -> basic.disable())
+                .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems));
+        int maxBody = (int) Math.min(Integer.MAX_VALUE - FORWARDED_BODY_SLACK,
+                Math.max(props.limits().maxValueBytes().toBytes(), ForwardedReads.MAX_BODY_BYTES)) + FORWARDED_BODY_SLACK;
+        http.addFilterAfter(new NodeRequests(nodeTrust.signatures(), problems, maxBody), SecurityContextHolderFilter.class);
+        RequestMatcher openPaths = request -> OPEN_PATHS.contains(request.getRequestURI());
+        if (open) {
+            RequestMatcher internal = request -> request.getRequestURI().startsWith("/v1/internal/");
+            http.authorizeHttpRequests(requests -> {
+                if (nodeTrust.signatures() != null) {
+                    requests.requestMatchers(internal).hasAuthority(CallerAuthentication.NODE.getAuthority());
+                }
+                requests.anyRequest().permitAll();
+            });
+            return http.build();
+        }
+        AuthenticationFilter apiKeyFilter = new AuthenticationFilter(new ProviderManager(apiKeys), ApiKeys.presentedKeys());
+        apiKeyFilter.setSuccessHandler((request, response, authentication) -> { });
+        apiKeyFilter.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
+        http.addFilterBefore(apiKeyFilter, BearerTokenAuthenticationFilter.class);
+        if (security.jwt().configured()) {
+            http.oauth2ResourceServer(server -> server
+                    .jwt(jwt -> jwt.authenticationManager(JwtCallers.authenticationManager(security.jwt())))
+                    .authenticationEntryPoint(problems)
+                    .accessDeniedHandler(problems));
+        }
+        http.authorizeHttpRequests(requests -> requests
+                .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
+                .requestMatchers(openPaths).permitAll()
+                .anyRequest().access(new RequestRights()));
+        return http.build();
+    }
+
+    /** The security settings, once checked: a secured node without everything it needs does not start. */
+    private static Security checked(Security security) {
+        if (security.mode() == SecurityMode.OPEN) {
+            LoggerFactory.getLogger(SecurityConfiguration.class).warn("event=security_open detail=\"logkv.security.mode=open: this node"
+                    + " asks no caller who it is; anyone who reaches it may read, write and administer every namespace\"");
+            return security;
+        }
+        List<String> missing = new ArrayList<>();
+        if (security.apiKeys().isEmpty() && !security.jwt().configured()) {
+            missing.add("callers' credentials (logkv.security.api-keys, or a JWT key source under logkv.security.jwt)");
+        }
+        if (!security.node().configured()) {
+            missing.add("the keys nodes sign forwarded requests with (logkv.security.node.keys and signing-key-id)");
+        }
+        if (!security.tokens().configured()) {
+            missing.add("the keys consistency tokens are signed with (logkv.security.tokens.keys and signing-key-id)");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("logkv.security.mode is secured (the default) but " + String.join("; ", missing)
+                    + (missing.size() == 1 ? " is" : " are") + " not configured (docs/configuration.md, \"Security\");"
+                    + " set logkv.security.mode=open to run a node that anyone may use");
+        }
+        return security;
+    }
+
+    /**
+     * How this node signs and checks requests between nodes.
+     *
+     * @param signatures null on an open node without node keys (internal headers are then trusted)
+     */
+    public record NodeTrust(NodeSignatures signatures) {
+    }
+
+    /**
+     * How this node signs and checks consistency tokens.
+     *
+     * @param tokens               null when tokens are not signed
+     * @param acceptUnsignedIngest whether unsigned tokens of ingest positions only are accepted
+     */
+    public record TokenSigning(SignedTokens tokens, boolean acceptUnsignedIngest) {
+    }
+}
