@@ -28,4 +28,25 @@ class LogKvCommandTest {
         assertThat(usage.toString()).contains("--regions");
         assertThat(commands.execute("local", "--regions", "3")).as("refused before anything starts").isEqualTo(2);
     }
+
+    @Test
+    void commandsThatTalkToANodeSendTheApiKeyTheyAreGiven() {
+        CommandLine commands = new CommandLine(new LogKvCommand());
+        for (String command : new String[] {"get", "put", "del", "scan", "watch", "ns", "rebuild"}) {
+            assertThat(commands.getSubcommands().get(command).getUsageMessage()).as(command).contains("--api-key", "LOGKV_API_KEY");
+        }
+        KeyCommands.Get get = new KeyCommands.Get();
+        new CommandLine(get).parseArgs("--api-key", "lkv_k", "greeting");
+        java.net.http.HttpRequest request = get.target.credentials
+                .applyTo(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:1/"))).build();
+        assertThat(request.headers().firstValue("Authorization")).contains("ApiKey lkv_k");
+    }
+
+    @Test
+    void localRunsItsNodesOpenUnlessTheirArgumentsConfigureSecurity() {
+        java.nio.file.Path data = java.nio.file.Path.of("data");
+        assertThat(LocalCommand.withLocalDefaults(data, java.util.List.of())).contains(LocalCommand.OPEN);
+        assertThat(LocalCommand.withLocalDefaults(data, java.util.List.of("--logkv.security.mode=secured")))
+                .doesNotContain(LocalCommand.OPEN).contains("--logkv.security.mode=secured");
+    }
 }
