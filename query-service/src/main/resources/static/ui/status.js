@@ -12,8 +12,17 @@ function set(root, name, text) {
   field(root, name).textContent = text;
 }
 
+// A secured node answers 401/403 without credentials: the page then asks for an API key (kept for this tab only).
+function credentials() {
+  const key = sessionStorage.getItem('logkv-api-key');
+  return key ? { Authorization: `ApiKey ${key}` } : {};
+}
+
 async function getJson(path) {
-  const response = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+  const response = await fetch(path, { headers: { Accept: 'application/json', ...credentials() }, cache: 'no-store' });
+  if (response.status === 401 || response.status === 403) {
+    document.getElementById('login').hidden = false;
+  }
   if (!response.ok) {
     let detail = '';
     try { detail = (await response.json()).detail || ''; } catch (ignored) { /* not a problem document */ }
@@ -157,5 +166,10 @@ async function refresh() {
   }
 }
 
+document.getElementById('login').addEventListener('submit', event => {
+  event.preventDefault();
+  sessionStorage.setItem('logkv-api-key', document.getElementById('api-key').value.trim());
+  document.getElementById('login').hidden = true;
+});
 set(document, 'interval', every);
 refresh();

@@ -281,12 +281,19 @@ final class TopicMirror {
                 List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
                 ConsumerRecord<byte[], byte[]> last = copied.get(copied.size() - 1);
                 MirrorPosition earlier = written.get(partition.partition());
+                // Past the last record, and past a commit marker after it when the consumer has read that far:
+                // every source record below the consumer's position has been returned, so it is copied.
+                long next = Math.max(last.offset() + 1, consumer.position(partition, settings.kafkaTimeout()));
                 MirrorPosition position = new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
-                        last.offset() + 1, offsetOf(lastSent.get(partition)), last.timestamp(),
+                        next, offsetOf(lastSent.get(partition)), last.timestamp(),
                         caughtUp.contains(partition.partition()) ? polledAtMs : earlier == null ? -1 : earlier.caughtUpAtMs());
                 producer.send(PositionsTopic.record(position));
                 mirrored.put(partition.partition(), position);
             }
+            // The topic's other partitions may be quiet while these are busy: their positions go in the same transaction.
+            Map<Integer, MirrorPosition> quiet = quietPositions(caughtUp, polledAtMs, mirrored.keySet());
+            quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+            mirrored.putAll(quiet);
             hooks.beforeCommit(topic);
             producer.commitTransaction();
             written.putAll(mirrored);
@@ -298,30 +305,40 @@ final class TopicMirror {
             }
             recordsSinceProgress += records.count();
         } else {
-            quietPositions(caughtUp, polledAtMs);
+            Map<Integer, MirrorPosition> quiet = quietPositions(caughtUp, polledAtMs, Set.of());
+            if (!quiet.isEmpty()) {
+                producer.beginTransaction();
+                quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+                producer.commitTransaction();
+                written.putAll(quiet);
+            }
         }
         logProgress();
     }
 
     /**
-     * On an idle poll, commits positions alone where they say something new:
+     * The positions of the partitions that returned no records in this poll (all but {@code busy}) that say
+     * something new, to be committed without records:
      * <ul>
      *   <li>the source has been read past the last mirrored record: a source transaction's commit marker (and
      *   any aborted records) follows its last record, and a token of the source region names the position
      *   after the marker. Without this, a target region could not tell that nothing it lacks lies below such
-     *   a position until the next record came;</li>
+     *   a position until the next record of that partition came;</li>
      *   <li>a heartbeat: every {@code heartbeat}, a partition read to the source's end gets a fresh caught-up
      *   time, so that the target region knows how old its copy is without traffic (a mirror that is stopped,
      *   cut off or behind lets it age).</li>
      * </ul>
-     * One small transaction, only when some position changed.
+     * Every source record below the consumer's position has been returned by a poll, and so copied.
      */
-    private void quietPositions(Set<Integer> caughtUp, long polledAtMs) {
+    private Map<Integer, MirrorPosition> quietPositions(Set<Integer> caughtUp, long polledAtMs, Set<Integer> busy) {
         boolean heartbeat = polledAtMs - lastHeartbeatMs >= settings.heartbeat().toMillis();
+        if (heartbeat) {
+            lastHeartbeatMs = polledAtMs;
+        }
         Map<Integer, MirrorPosition> moved = new HashMap<>();
         for (TopicPartition partition : consumer.assignment()) {
             MirrorPosition last = written.get(partition.partition());
-            if (last == null) {
+            if (last == null || busy.contains(partition.partition())) {
                 continue;
             }
             long position = consumer.position(partition, settings.kafkaTimeout());
@@ -332,16 +349,7 @@ final class TopicMirror {
                         fresh ? polledAtMs : last.caughtUpAtMs()));
             }
         }
-        if (heartbeat) {
-            lastHeartbeatMs = polledAtMs;
-        }
-        if (moved.isEmpty()) {
-            return;
-        }
-        producer.beginTransaction();
-        moved.values().forEach(position -> producer.send(PositionsTopic.record(position)));
-        producer.commitTransaction();
-        written.putAll(moved);
+        return moved;
     }
 
     private static long offsetOf(Future<RecordMetadata> sent) throws InterruptedException {

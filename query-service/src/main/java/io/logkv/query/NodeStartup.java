@@ -67,6 +67,9 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
         }
         for (var entry : catalog.all().entrySet()) {
             NamespaceName namespace = entry.getKey();
+            if (copyWithoutRegionName(namespace, entry.getValue())) {
+                continue;
+            }
             try {
                 topics.verify(namespace.truthTopic());
                 if (!entry.getValue().homeElsewhere(props.region().regionName())) {
@@ -118,6 +121,21 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
         return served;
     }
 
+    /**
+     * A copy of another region's namespace is served only by nodes that name their region: tokens carry the
+     * region of their positions, and a node without a name would take the home region's positions (from
+     * nodes without a name too) for its own, whose offsets differ. Such a copy is not served (503).
+     */
+    private boolean copyWithoutRegionName(NamespaceName namespace, NamespaceSettings settings) {
+        if (settings.home() == null || props.region().regionName() != null) {
+            return false;
+        }
+        unsafe.add(namespace);
+        log.error("event=namespace_not_served namespace={} reason=\"a copy of region {}'s namespace; serving it needs"
+                + " logkv.region.name on this node\"", namespace, settings.home());
+        return true;
+    }
+
     /** Whether the node finished starting. */
     public boolean started() {
         return started;
@@ -145,6 +163,9 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
             replicas.drop(namespace);
             owner.follow(servedNamespaces());
             log.info("event=namespace_dropped namespace={}", namespace);
+            return;
+        }
+        if (copyWithoutRegionName(namespace, settings)) {
             return;
         }
         try {

@@ -92,7 +92,9 @@ class AuthorizationMatrixIT {
                 new Endpoint("POST", "/v1/internal/reads", "", Set.of()),
                 new Endpoint("GET", "/actuator/health/liveness", null, OPEN),
                 new Endpoint("GET", "/actuator/health/readiness", null, OPEN),
-                new Endpoint("GET", "/v1/openapi.yaml", null, OPEN));
+                new Endpoint("GET", "/v1/openapi.yaml", null, OPEN),
+                new Endpoint("GET", "/ui/", null, OPEN),
+                new Endpoint("GET", "/ui/status.js", null, OPEN));
     }
 
     @Test

@@ -95,6 +95,14 @@ class RegionsIT {
                     }
                 });
 
+                // A token of a region without a name cannot be translated: refused, never read as this region's.
+                int partitionOfK1 = io.logkv.core.KeyPartitioner.partitionOf("k1".getBytes(java.nio.charset.StandardCharsets.UTF_8), 3);
+                String unnamed = io.logkv.core.ConsistencyToken.of(new io.logkv.core.NamespaceName(ns), null,
+                        new io.logkv.core.LogPosition(partitionOfK1, 5)).encode();
+                HttpResponse<String> refused = get(b, "k1", "", "KV-Token", unnamed);
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+                assertThat(refused.body()).contains("/problems/bad-token");
+
                 // Writes, strong reads and settings belong to the home region.
                 HttpResponse<String> write = b.put(ns, "k1", "from b");
                 assertThat(write.statusCode()).as(write.body()).isEqualTo(421);

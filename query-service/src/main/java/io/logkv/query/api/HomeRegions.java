@@ -87,6 +87,11 @@ public class HomeRegions {
         if (token.ingestPositionFor(namespace.name(), partition) > 0) {
             requireHome(namespace, "Reads under a token of a streaming write");
         }
+        if (token.positionFor(namespace.name(), null, partition) > 0) {
+            // Positions of a region without a name: its offsets cannot be told from any other region's.
+            throw ApiProblem.badRequest("bad-token", "the token holds positions of " + namespace.name() + " from a region without a"
+                    + " name, which this copy cannot translate; name the home region's nodes (logkv.region.name=" + home + ")");
+        }
         long atHome = token.positionFor(namespace.name(), home, partition);
         if (atHome <= 0) {
             return CompletableFuture.completedFuture(here);

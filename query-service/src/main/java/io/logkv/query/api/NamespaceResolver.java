@@ -28,7 +28,8 @@ public class NamespaceResolver {
         NamespaceSettings settings = catalog.settings(namespace).orElseThrow(() -> ApiProblem.namespaceNotFound(name));
         if (startup.isUnsafe(namespace)) {
             throw ApiProblem.unavailable("unsafe-namespace", "Namespace not served",
-                    "the truth topic of '" + name + "' could lose acknowledged writes; see the node's log", Duration.ofSeconds(30));
+                    "this node does not serve '" + name + "': its truth topic could lose acknowledged writes, or it is a copy of"
+                            + " another region's and this node's region has no name; see the node's log", Duration.ofSeconds(30));
         }
         return new ServedNamespace(namespace, settings);
     }

@@ -43,8 +43,12 @@ import tools.jackson.databind.ObjectMapper;
 @EnableWebSecurity
 public class SecurityConfiguration {
 
-    /** Paths anyone may ask for: the orchestrators' probes and the API document. */
-    private static final Set<String> OPEN_PATHS = Set.of("/actuator/health/liveness", "/actuator/health/readiness", "/v1/openapi.yaml");
+    /**
+     * Paths anyone may ask for: the orchestrators' probes, the API document and the status page's static files
+     * (they hold no data: the page asks the API for it with the caller's credentials).
+     */
+    private static final Set<String> OPEN_PATHS = Set.of("/actuator/health/liveness", "/actuator/health/readiness", "/v1/openapi.yaml",
+            "/ui", "/ui/", "/ui/index.html", "/ui/status.js", "/ui/status.css");
     /** The largest body a node forwards: a value (1 MiB by default) or a batch of reads (8 MiB at most). */
     private static final int FORWARDED_BODY_SLACK = 64 * 1024;
 
