@@ -173,6 +173,11 @@ class FuzzedRequestsIT {
         if (status == 500 || status >= 600 || (status >= 500 && status != 503)) {
             return request + " -> " + status + " " + abbreviate(answer.body());
         }
+        if (status == 503 && request.path().startsWith("/actuator/health") && answer.body().contains("\"status\":\"")) {
+            // The health endpoints answer orchestrators in the actuator's own form: DOWN (say, while a namespace the
+            // fuzzer created is still replaying) is a 503 with the health document, not a problem.
+            return null;
+        }
         if (status >= 400 && !request.method().equals("HEAD")) {
             String type = answer.headers().firstValue("Content-Type").orElse("");
             if (!type.startsWith("application/problem+json") || !answer.body().contains("\"type\":\"/problems/")) {
