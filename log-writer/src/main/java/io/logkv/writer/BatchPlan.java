@@ -4,6 +4,7 @@ import io.logkv.core.HybridClock;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.LogPosition;
 import io.logkv.core.Version;
+import io.logkv.core.WriteCondition;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,15 +52,8 @@ record BatchPlan(List<Accepted> accepted, List<Rejected> rejected, List<Producer
                 continue;
             }
             String slot = tp + "/" + Base64.getEncoder().encodeToString(request.key());
-            StoredVersion stored = storedVersion(tp, request, tentative.get(slot), recent, state);
-            boolean expired = stored != null && stored.expiredAt(now);
-            Version current = stored == null || expired ? null : stored.version();
-            if (!request.condition().holds(stored == null ? null : stored.version(), expired)) {
-                plan.rejected.add(new Rejected(pending, current));
-                if (pending.source() != null) {
-                    plan.deadLetters.add(ingest.deadLetter(pending.source(), "precondition failed: current version "
-                            + (current == null ? "none" : current.text())));
-                }
+            if (!(request.condition() instanceof WriteCondition.Always)
+                    && rejected(pending, storedVersion(tp, request, tentative.get(slot), recent, state), plan, ingest, now)) {
                 continue;
             }
             Version version = new Version(clock.next(), writerId);
@@ -67,6 +61,25 @@ record BatchPlan(List<Accepted> accepted, List<Rejected> rejected, List<Producer
             plan.accepted.add(new Accepted(pending, tp, version));
         }
         return plan;
+    }
+
+    /**
+     * Whether the write's condition fails against the value the key holds (an unconditional write has nothing
+     * to check, and is never looked up); a failed write is answered with the version it met.
+     */
+    private static boolean rejected(PendingWrite pending, StoredVersion stored, BatchPlan plan, IngestRecords ingest, long now) {
+        boolean expired = stored != null && stored.expiredAt(now);
+        Version met = stored == null ? null : stored.version();
+        if (pending.request().condition().holds(met, expired)) {
+            return false;
+        }
+        Version current = expired ? null : met;
+        plan.rejected.add(new Rejected(pending, current));
+        if (pending.source() != null) {
+            plan.deadLetters.add(ingest.deadLetter(pending.source(), "precondition failed: current version "
+                    + (current == null ? "none" : current.text())));
+        }
+        return true;
     }
 
     /**
