@@ -5,7 +5,7 @@
 #     (Spring Boot + Tomcat) and as a plain servlet in the same Tomcat (the stack the key endpoint uses);
 #   - one raw transactional producer on the same brokers (commits every 100 ms; and one record per commit);
 #   - eventual GET as the baseline of strong GET;
-#   - streaming-app writes: 100,000 records produced to the ingest topic, until the last is readable;
+#   - streaming-app writes: 300,000 records produced to the ingest topic, until the last is readable;
 #   - with more than one node (bin/logkv local --nodes 3): reads and writes of keys chosen by where they live,
 #     served by the node itself against forwarded to another node (PlacedKeys), at 32 and 16 connections.
 # Writes bench/results/http-<timestamp>.md with every run, the medians, and ratios paired within each run
@@ -54,6 +54,11 @@ trap 'kill $EMPTY_PID 2> /dev/null || true; rm -rf "$RAW" "$PLACED"' EXIT
 "$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.emptyhandler.EmptyHandlerApplication --server.port=$EMPTY_PORT > /dev/null 2>&1 &
 EMPTY_PID=$!
 for _ in $(seq 1 120); do curl -sf -o /dev/null -X PUT --data-binary x "http://localhost:$EMPTY_PORT/empty/probe" && break; sleep 0.5; done
+# A baseline that answers errors measures nothing: stop rather than report it.
+curl -sf -o /dev/null -X PUT --data-binary x "http://localhost:$EMPTY_PORT/empty/probe" \
+  || { echo "the empty handler at port $EMPTY_PORT does not answer 2xx" >&2; exit 1; }
+curl -sf -o /dev/null "http://localhost:$EMPTY_PORT/plain/probe" \
+  || { echo "the plain servlet at port $EMPTY_PORT does not answer 2xx" >&2; exit 1; }
 
 # One wrk run: prints "<requests/s> <p50 ms> <p99 ms> <non-2xx> <socket errors>".
 wrk_run() {
@@ -124,7 +129,7 @@ for run in $(seq 1 "$REPEATS"); do
   echo "$baseline" | sed 's/^/  /'
   echo "$baseline" | awk -v run="$run" '/records_per_s/ { split($3, a, "="); print "raw transactional producer, commit every 100 ms|1|" a[2] " 0 0 0 0|" run }
     /p50_ms/ { split($2, a, "="); split($3, b, "="); print "raw transactional producer, 1 record per commit|1|0 " a[2] " " b[2] " 0 0|" run }' >> "$RAW"
-  ingest="$("$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.IngestEndToEnd "$BOOTSTRAP" "$URL" 100000 1024 2> /dev/null)"
+  ingest="$("$JAVA" -Xmx512m -cp "$CP" io.logkv.benchmark.IngestEndToEnd "$BOOTSTRAP" "$URL" 300000 1024 2> /dev/null)"
   echo "  $ingest"
   echo "$ingest" | awk -v run="$run" '/end_to_end_per_s/ { split($3, a, "="); split($4, b, "="); print "ingest, produced|1|" a[2] " 0 0 0 0|" run; print "ingest, end to end (last record readable)|1|" b[2] " 0 0 0 0|" run }' >> "$RAW"
 done

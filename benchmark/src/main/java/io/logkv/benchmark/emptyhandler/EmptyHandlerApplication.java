@@ -22,7 +22,15 @@ import org.springframework.web.bind.annotation.RestController;
  * application.yml) answering a GET with a value of the benchmark's size and doing nothing else. Its own
  * package, so component scanning finds nothing of LogKV.
  */
-@SpringBootApplication
+@SpringBootApplication(excludeName = {
+        // The node's jar brings Spring Security; the floor is the web stack alone, open like `bin/logkv local`.
+        "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+        "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+        "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+        "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+        "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+        "org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerAutoConfiguration",
+        "org.springframework.boot.security.oauth2.server.resource.autoconfigure.web.OAuth2ResourceServerWebSecurityAutoConfiguration"})
 public class EmptyHandlerApplication {
 
     /** Set before the application starts: the bytes every answer carries. */
