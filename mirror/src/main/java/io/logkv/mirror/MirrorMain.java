@@ -43,8 +43,17 @@ public final class MirrorMain implements Callable<Integer> {
     @Option(names = "--rescan-interval-ms", defaultValue = "30000", description = "how often the source's namespaces are listed again (default: ${DEFAULT-VALUE})")
     long rescanIntervalMs;
 
-    @Option(names = "--max-poll-records", defaultValue = "2000", description = "records per transaction at most (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-poll-records", defaultValue = "2000", description = "records per poll of the source (default: ${DEFAULT-VALUE})")
     int maxPollRecords;
+
+    @Option(names = "--commit-interval-ms", defaultValue = "100",
+            description = "how long a transaction takes polls before it commits; a poll that finds nothing new commits at once; "
+                    + "0: one poll per transaction (default: ${DEFAULT-VALUE})")
+    long commitIntervalMs;
+
+    @Option(names = "--max-transaction-records", defaultValue = "50000",
+            description = "a transaction takes no further poll once it holds this many records (default: ${DEFAULT-VALUE})")
+    int maxTransactionRecords;
 
     @Option(names = "--transaction-timeout-ms", defaultValue = "30000", description = "the target aborts a mirror transaction left open this long (default: ${DEFAULT-VALUE})")
     long transactionTimeoutMs;
@@ -74,6 +83,7 @@ public final class MirrorMain implements Callable<Integer> {
                 .withRescan(Duration.ofMillis(rescanIntervalMs))
                 .withHeartbeat(Duration.ofMillis(heartbeatIntervalMs))
                 .withMaxPollRecords(maxPollRecords)
+                .withTransactions(Duration.ofMillis(commitIntervalMs), maxTransactionRecords)
                 .withTransactionTimeout(Duration.ofMillis(transactionTimeoutMs));
     }
 

@@ -13,7 +13,12 @@ import java.time.Duration;
  * @param namespaces             which namespaces are mirrored
  * @param rescan                 how often the source's topics are listed again for new namespaces (and
  *                               refused or failed topics tried again)
- * @param maxPollRecords         records per poll of the source, and so per transaction at most
+ * @param maxPollRecords         records per poll of the source
+ * @param commitInterval         how long a transaction takes polls before it commits (as Kafka Streams commits every
+ *                               100 ms): records are sent while the next poll fetches, and the commit's cost is shared
+ *                               by every poll in it; a poll that returns nothing (the source is read to its end) commits
+ *                               at once, so an idle mirror adds no delay. Zero: one poll per transaction
+ * @param maxTransactionRecords  records per transaction at most
  * @param transactionTimeout     the target broker aborts a mirror transaction left open this long
  * @param kafkaTimeout           bound on every administrative call and on every blocking client call
  * @param positionsReadTimeout   bound on reading the positions topic to its end when a topic's mirror (re)starts
@@ -24,14 +29,16 @@ import java.time.Duration;
  */
 public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, String sourceBootstrapServers,
                              String targetBootstrapServers, NamespaceSelection namespaces, Duration rescan,
-                             int maxPollRecords, Duration transactionTimeout, Duration kafkaTimeout,
+                             int maxPollRecords, Duration commitInterval, int maxTransactionRecords,
+                             Duration transactionTimeout, Duration kafkaTimeout,
                              Duration positionsReadTimeout, Duration retryBackoff, Duration heartbeat) {
 
     public MirrorSettings {
         if (sourceRegion.equals(targetRegion)) {
             throw new IllegalArgumentException("a mirror copies between two different regions, not " + sourceRegion + " to itself");
         }
-        if (maxPollRecords < 1 || rescan.isNegative() || rescan.isZero() || transactionTimeout.toMillis() < 1000
+        if (maxPollRecords < 1 || maxTransactionRecords < 1 || commitInterval.isNegative()
+                || commitInterval.compareTo(transactionTimeout.dividedBy(2)) > 0 || rescan.isNegative() || rescan.isZero() || transactionTimeout.toMillis() < 1000
                 || kafkaTimeout.toMillis() < 1 || positionsReadTimeout.toMillis() < 1 || retryBackoff.isNegative()
                 || heartbeat.toMillis() < 1) {
             throw new IllegalArgumentException("mirror settings out of range");
@@ -42,28 +49,39 @@ public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, S
     public static MirrorSettings of(RegionName sourceRegion, RegionName targetRegion, String sourceBootstrapServers,
                                     String targetBootstrapServers, NamespaceSelection namespaces) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                Duration.ofSeconds(30), 2000, Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(60),
-                Duration.ofSeconds(1), Duration.ofSeconds(1));
+                Duration.ofSeconds(30), 2000, Duration.ofMillis(100), 50_000, Duration.ofSeconds(30), Duration.ofSeconds(15),
+                Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1));
     }
 
     public MirrorSettings withHeartbeat(Duration interval) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                rescan, maxPollRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff, interval);
+                rescan, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
+                retryBackoff, interval);
     }
 
     public MirrorSettings withRescan(Duration interval) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                interval, maxPollRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff, heartbeat);
+                interval, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
+                retryBackoff, heartbeat);
     }
 
     public MirrorSettings withMaxPollRecords(int records) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                rescan, records, transactionTimeout, kafkaTimeout, positionsReadTimeout, retryBackoff, heartbeat);
+                rescan, records, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
+                retryBackoff, heartbeat);
+    }
+
+    /** Transactions that take polls for up to {@code interval} and hold at most {@code records}. */
+    public MirrorSettings withTransactions(Duration interval, int records) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+                rescan, maxPollRecords, interval, records, transactionTimeout, kafkaTimeout, positionsReadTimeout,
+                retryBackoff, heartbeat);
     }
 
     public MirrorSettings withTransactionTimeout(Duration timeout) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
-                rescan, maxPollRecords, timeout, kafkaTimeout, positionsReadTimeout, retryBackoff, heartbeat);
+                rescan, maxPollRecords, commitInterval, maxTransactionRecords, timeout, kafkaTimeout, positionsReadTimeout,
+                retryBackoff, heartbeat);
     }
 
     /**

@@ -252,10 +252,83 @@ final class TopicMirror {
         producer.commitTransaction();
     }
 
-    /** One poll of the source, copied in one transaction with the positions after it. */
+    /**
+     * One transaction: polls of the source for up to the commit interval (or until a poll returns nothing, or
+     * the transaction holds its most records), each poll's records sent while the next is fetched, then the
+     * positions after them, committed together.
+     */
     private void mirrorOnce() throws InterruptedException {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         long polledAtMs = System.currentTimeMillis();
+        Set<Integer> caughtUp = caughtUp();
+        if (records.isEmpty()) {
+            Map<Integer, MirrorPosition> quiet = quietPositions(caughtUp, polledAtMs, Set.of());
+            if (!quiet.isEmpty()) {
+                producer.beginTransaction();
+                quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+                producer.commitTransaction();
+                written.putAll(quiet);
+            }
+            logProgress();
+            return;
+        }
+        long start = System.nanoTime();
+        long commitBy = start + settings.commitInterval().toNanos();
+        producer.beginTransaction();
+        Map<TopicPartition, Future<RecordMetadata>> lastSent = new HashMap<>();
+        Map<TopicPartition, ConsumerRecord<byte[], byte[]>> lastCopied = new HashMap<>();
+        int count = 0;
+        while (true) {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                lastSent.put(partition, producer.send(MirroredRecords.toTarget(record, settings.sourceRegion())));
+                lastCopied.put(partition, record);
+            }
+            count += records.count();
+            long left = commitBy - System.nanoTime();
+            if (left <= 0 || count >= settings.maxTransactionRecords()) {
+                break;
+            }
+            // The next poll asks for no more than the transaction still has room for.
+            records = consumer.poll(Duration.ofNanos(Math.min(left, POLL.toNanos())));
+            polledAtMs = System.currentTimeMillis();
+            caughtUp = caughtUp();
+            if (records.isEmpty()) {
+                break; // read to the end: commit now rather than hold the records back
+            }
+        }
+        // The positions name the target offset of each partition's last record, known once it is sent.
+        producer.flush();
+        Map<Integer, MirrorPosition> mirrored = new HashMap<>();
+        for (Map.Entry<TopicPartition, ConsumerRecord<byte[], byte[]>> copied : lastCopied.entrySet()) {
+            TopicPartition partition = copied.getKey();
+            ConsumerRecord<byte[], byte[]> last = copied.getValue();
+            MirrorPosition earlier = written.get(partition.partition());
+            // Past the last record, and past a commit marker after it when the consumer has read that far:
+            // every source record below the consumer's position has been returned, so it is copied.
+            long next = Math.max(last.offset() + 1, consumer.position(partition, settings.kafkaTimeout()));
+            MirrorPosition position = new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
+                    next, offsetOf(lastSent.get(partition)), last.timestamp(),
+                    caughtUp.contains(partition.partition()) ? polledAtMs : earlier == null ? -1 : earlier.caughtUpAtMs());
+            producer.send(PositionsTopic.record(position));
+            mirrored.put(partition.partition(), position);
+        }
+        // The topic's other partitions may be quiet while these are busy: their positions go in the same transaction.
+        Map<Integer, MirrorPosition> quiet = quietPositions(caughtUp, polledAtMs, mirrored.keySet());
+        quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+        mirrored.putAll(quiet);
+        hooks.beforeCommit(topic);
+        producer.commitTransaction();
+        written.putAll(mirrored);
+        hooks.afterCommit(topic);
+        meters.committed(count, System.nanoTime() - start);
+        lastCopied.forEach((partition, last) -> meters.lastMirrored(partition.partition(), last.timestamp()));
+        recordsSinceProgress += count;
+        logProgress();
+    }
+
+    /** The partitions the consumer has read to their end, as of its last poll (and their lag meters updated). */
+    private Set<Integer> caughtUp() {
         Set<Integer> caughtUp = new HashSet<>();
         for (TopicPartition partition : consumer.assignment()) {
             consumer.currentLag(partition).ifPresent(lag -> {
@@ -265,55 +338,7 @@ final class TopicMirror {
                 }
             });
         }
-        if (!records.isEmpty()) {
-            long start = System.nanoTime();
-            producer.beginTransaction();
-            Map<TopicPartition, Future<RecordMetadata>> lastSent = new HashMap<>();
-            Map<Integer, MirrorPosition> mirrored = new HashMap<>();
-            for (TopicPartition partition : records.partitions()) {
-                for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                    lastSent.put(partition, producer.send(MirroredRecords.toTarget(record, settings.sourceRegion())));
-                }
-            }
-            // The positions name the target offset of each partition's last record, known once it is sent.
-            producer.flush();
-            for (TopicPartition partition : records.partitions()) {
-                List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
-                ConsumerRecord<byte[], byte[]> last = copied.get(copied.size() - 1);
-                MirrorPosition earlier = written.get(partition.partition());
-                // Past the last record, and past a commit marker after it when the consumer has read that far:
-                // every source record below the consumer's position has been returned, so it is copied.
-                long next = Math.max(last.offset() + 1, consumer.position(partition, settings.kafkaTimeout()));
-                MirrorPosition position = new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
-                        next, offsetOf(lastSent.get(partition)), last.timestamp(),
-                        caughtUp.contains(partition.partition()) ? polledAtMs : earlier == null ? -1 : earlier.caughtUpAtMs());
-                producer.send(PositionsTopic.record(position));
-                mirrored.put(partition.partition(), position);
-            }
-            // The topic's other partitions may be quiet while these are busy: their positions go in the same transaction.
-            Map<Integer, MirrorPosition> quiet = quietPositions(caughtUp, polledAtMs, mirrored.keySet());
-            quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
-            mirrored.putAll(quiet);
-            hooks.beforeCommit(topic);
-            producer.commitTransaction();
-            written.putAll(mirrored);
-            hooks.afterCommit(topic);
-            meters.committed(records.count(), System.nanoTime() - start);
-            for (TopicPartition partition : records.partitions()) {
-                List<ConsumerRecord<byte[], byte[]>> copied = records.records(partition);
-                meters.lastMirrored(partition.partition(), copied.get(copied.size() - 1).timestamp());
-            }
-            recordsSinceProgress += records.count();
-        } else {
-            Map<Integer, MirrorPosition> quiet = quietPositions(caughtUp, polledAtMs, Set.of());
-            if (!quiet.isEmpty()) {
-                producer.beginTransaction();
-                quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
-                producer.commitTransaction();
-                written.putAll(quiet);
-            }
-        }
-        logProgress();
+        return caughtUp;
     }
 
     /**

@@ -50,6 +50,7 @@ class MirrorCrashIT {
                 "--source-bootstrap-servers", regionA.bootstrapServers(),
                 "--target-bootstrap-servers", regionB.bootstrapServers(),
                 "--namespaces", "crashes,crashes-too", "--rescan-interval-ms", "500", "--max-poll-records", "40",
+                "--max-transaction-records", "120",
                 "--transaction-timeout-ms", "60000", "--commit-delay-ms", "150", "--metrics-port", String.valueOf(METRICS_PORT)),
                 Path.of("target", "mirror-crash-it", "mirror.log"));
         try (SourceWrites writes = new SourceWrites(regionA, TOPIC, PARTITIONS);

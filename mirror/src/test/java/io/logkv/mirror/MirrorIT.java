@@ -96,7 +96,8 @@ class MirrorIT {
         MirrorSettings byPattern = settings("unused").withRescan(Duration.ofMillis(300));
         byPattern = new MirrorSettings(byPattern.sourceRegion(), byPattern.targetRegion(), byPattern.sourceBootstrapServers(),
                 byPattern.targetBootstrapServers(), NamespaceSelection.matching("late-.*"), byPattern.rescan(),
-                byPattern.maxPollRecords(), byPattern.transactionTimeout(), byPattern.kafkaTimeout(),
+                byPattern.maxPollRecords(), byPattern.commitInterval(), byPattern.maxTransactionRecords(),
+                byPattern.transactionTimeout(), byPattern.kafkaTimeout(),
                 byPattern.positionsReadTimeout(), byPattern.retryBackoff(), byPattern.heartbeat());
         try (Mirror mirror = new Mirror(byPattern, new SimpleMeterRegistry())) {
             mirror.start();
@@ -131,7 +132,8 @@ class MirrorIT {
             }
         };
         try (SourceWrites writes = new SourceWrites(regionA, topic, 3);
-             Mirror mirror = new Mirror(settings("failing").withMaxPollRecords(30), new SimpleMeterRegistry(), failing)) {
+             Mirror mirror = new Mirror(settings("failing").withMaxPollRecords(30).withTransactions(Duration.ZERO, 30),
+                     new SimpleMeterRegistry(), failing)) {
             mirror.start();
             for (int t = 0; t < 30; t++) {
                 writes.transaction(20, t % 5 == 2);
