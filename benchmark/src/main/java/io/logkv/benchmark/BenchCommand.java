@@ -27,14 +27,18 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
 
     /** What to measure. */
-    enum Only { all, write, read, rebuild, micro }
+    enum Only { all, write, read, rebuild, micro, mirror }
 
-    @Option(names = "--only", description = "all (write and read), write, read, rebuild (the rebuild spike) or micro "
-            + "(JMH micro-benchmarks of hot code paths). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--only", description = "all (write and read), write, read, rebuild (the rebuild spike), micro "
+            + "(JMH micro-benchmarks of hot code paths) or mirror (LogKV's mirror against MirrorMaker 2 between two "
+            + "clusters). Default: ${DEFAULT-VALUE}")
     Only only = Only.all;
 
     @Option(names = "--keys", description = "keys loaded before the read benchmark (10000000 for the memory check at scale). Default: ${DEFAULT-VALUE}")
     long keys = 1_000_000;
+
+    @Option(names = "--mirror-records", description = "records of every topic the mirror comparison copies. Default: ${DEFAULT-VALUE}")
+    long mirrorRecords = 200_000;
 
     @Option(names = "--value-bytes", description = "bytes of every value. Default: ${DEFAULT-VALUE}")
     int valueBytes = 1024;
@@ -85,6 +89,10 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (only == Only.rebuild) {
             runRebuildSpike();
+            return 0;
+        }
+        if (only == Only.mirror) {
+            MirrorComparison.run(mirrorRecords, valueBytes, partitions, repeats, out);
             return 0;
         }
         if (only == Only.micro) {
