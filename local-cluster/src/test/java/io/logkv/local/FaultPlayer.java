@@ -1,5 +1,6 @@
 package io.logkv.local;
 
+import io.logkv.testkit.faults.TcpProxy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +103,16 @@ final class FaultPlayer {
                 brokersDown.remove(broker.nodeId());
                 record("3 brokers registered again");
             }
+            case BROKER_PAUSE -> {
+                KafkaBrokerProcess broker = cluster.kafka().brokers().get(fault.target());
+                record("SIGSTOP " + broker);
+                broker.suspend();
+                Thread.sleep(fault.durationMs());
+                record("SIGCONT " + broker);
+                broker.resume();
+                new KafkaReadiness(cluster.bootstrapServers(), cluster.kafka().brokers()).await(LocalKafkaCluster.NODES, BROKERS_READY_TIMEOUT);
+                record("3 brokers registered");
+            }
             case NODE_CUT -> {
                 record("blackhole between " + cluster.nodes().get(0) + " and every broker");
                 cluster.brokerLink().blackhole();
@@ -109,12 +120,29 @@ final class FaultPlayer {
                 cluster.brokerLink().heal();
                 record("link healed, " + cluster.brokerLink().swallowedBytes() + " bytes swallowed in all");
             }
+            case PEER_CUT -> {
+                LogKvNodeProcess node = cluster.nodes().get(fault.target());
+                TcpProxy proxy = cluster.peerProxy(node);
+                record("blackhole the peers' way to " + node);
+                proxy.blackhole();
+                Thread.sleep(fault.durationMs());
+                proxy.heal();
+                record("peers' way to " + node + " healed, " + proxy.swallowedBytes() + " bytes swallowed in all");
+            }
+            case PEERS_PARTITIONED -> {
+                record("blackhole every node's peer proxy");
+                cluster.peerProxies().forEach(TcpProxy::blackhole);
+                Thread.sleep(fault.durationMs());
+                cluster.peerProxies().forEach(TcpProxy::heal);
+                record("peer proxies healed, " + cluster.peerProxies().stream().mapToLong(TcpProxy::swallowedBytes).sum()
+                        + " bytes swallowed in all");
+            }
         }
     }
 
     /**
-     * Undoes whatever fault is still on after a failure: heals the link, resumes stopped nodes, restarts
-     * dead brokers and nodes, and waits until all are ready.
+     * Undoes whatever fault is still on after a failure: heals the links, resumes stopped brokers and nodes,
+     * restarts dead brokers and nodes, and waits until all are ready.
      */
     void healAll() throws IOException, InterruptedException {
         for (LogKvNodeProcess node : cluster.nodes()) {
@@ -130,13 +158,21 @@ final class FaultPlayer {
             }
         }
         cluster.brokerLink().heal();
+        cluster.peerProxies().forEach(TcpProxy::heal);
+        boolean brokerDown = false;
+        for (KafkaBrokerProcess broker : cluster.kafka().brokers()) {
+            if (broker.isAlive() && broker.isSuspended()) {
+                record("heal: SIGCONT " + broker);
+                broker.resume();
+                brokerDown = true;
+            }
+        }
         for (LogKvNodeProcess node : cluster.nodes()) {
             if (node.isAlive() && node.isSuspended()) {
                 record("heal: SIGCONT " + node);
                 node.resume();
             }
         }
-        boolean brokerDown = false;
         for (KafkaBrokerProcess broker : cluster.kafka().brokers()) {
             if (!broker.isAlive()) {
                 record("heal: start " + broker);

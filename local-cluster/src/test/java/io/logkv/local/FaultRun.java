@@ -1,5 +1,8 @@
 package io.logkv.local;
 
+import io.logkv.core.ConsistencyToken;
+import io.logkv.core.LogPosition;
+import io.logkv.core.NamespaceName;
 import io.logkv.local.HistoryChecks.Check;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,11 +20,12 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * One randomized fault run: a fresh process cluster (3 brokers, 2 or 3 LogKV nodes, node-1 reaching the
- * brokers through proxies), the {@link MixedWorkload} against every node while the seed's
- * {@link FaultSchedule} plays, then, with every fault healed and the load stopped, the checks of the
- * history against the log ({@link HistoryChecks}), of what every node serves, and of the replicas' digests.
- * Its schedule, what was played and the checks go to {@code target/fault-runs/<seed>/}, with the whole
- * history and the committed log when a check failed.
+ * brokers through proxies, every node reached by its peers through a proxy of its own), the
+ * {@link MixedWorkload} against every node and the ingest topic while the seed's {@link FaultSchedule} plays,
+ * then, with every fault healed, the load stopped and the ingest topic applied to its end, the checks of the
+ * history against the log and the ingest topic ({@link HistoryChecks}), of what every node serves, and of the
+ * replicas' digests. Its schedule, what was played and the checks go to {@code target/fault-runs/<seed>/},
+ * with the whole history, the committed log and the ingest topic when a check failed.
  */
 final class FaultRun {
 
@@ -58,6 +62,8 @@ final class FaultRun {
     private static final List<String> NODE_ARGUMENTS = List.of("--logkv.writer.session-timeout=3s");
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration DIGEST_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration INGEST_APPLIED_TIMEOUT = Duration.ofSeconds(60);
+    private static final NamespaceName NAMESPACE = new NamespaceName(LogKvHttp.NAMESPACE);
 
     private FaultRun() {
     }
@@ -76,6 +82,7 @@ final class FaultRun {
         List<HistoryOp> history = List.of();
         List<Check> checks = new ArrayList<>();
         TruthLog log = null;
+        IngestTopic ingest = null;
         String error = null;
         long loadMs = 0;
         long origin = System.nanoTime();
@@ -83,12 +90,12 @@ final class FaultRun {
         try (ProcessCluster cluster = ProcessCluster.start(workDir, true)) {
             try {
                 for (int i = 0; i < schedule.nodes(); i++) {
-                    cluster.startNode("node-" + (i + 1), i == 0, NODE_ARGUMENTS);
+                    cluster.startNode("node-" + (i + 1), i == 0, true, NODE_ARGUMENTS);
                 }
                 ProcessCluster.awaitOwners(http, cluster.nodes().get(0), all -> true, SETTLE_TIMEOUT);
                 player = new FaultPlayer(cluster);
-                MixedWorkload load = new MixedWorkload(http, cluster.nodes().stream().map(LogKvNodeProcess::url).toList(),
-                        player.downNodes(), seed);
+                MixedWorkload load = new MixedWorkload(http, cluster.bootstrapServers(),
+                        cluster.nodes().stream().map(LogKvNodeProcess::url).toList(), player.downNodes(), seed);
                 origin = System.nanoTime();
                 load.start();
                 List<String> stuck;
@@ -105,13 +112,19 @@ final class FaultRun {
                     history = load.history();
                 }
                 ProcessCluster.awaitOwners(http, cluster.nodes().get(0), all -> true, SETTLE_TIMEOUT);
+                // Everything in the ingest topic, acknowledged or not, applied before the log is read.
+                ingest = IngestTopic.read(cluster.bootstrapServers(), Duration.ofSeconds(60));
+                checks.add(ingestApplied(http, cluster.nodes(), ingest.ends()));
                 log = TruthLog.read(cluster.bootstrapServers(), ProcessCluster.TRUTH_TOPIC, Duration.ofSeconds(60));
-                checks.addAll(new HistoryChecks(history, log).all());
+                checks.addAll(new HistoryChecks(history, log, ingest).all());
                 checks.add(new Check("every client's requests ended, no client error", history.size(), stuck));
                 checks.add(new Check("no node or broker exited but by a fault", schedule.nodes() + LocalKafkaCluster.NODES,
                         player.exitedOnTheirOwn()));
-                checks.add(servedAsLogged(http, cluster.nodes(), log));
+                awaitExpiries(log);
+                checks.add(servedAsLogged(http, cluster.nodes(), log, "strong"));
                 checks.add(digestsAgree(http, cluster.nodes()));
+                checks.add(servedAsLogged(http, cluster.nodes(), log, "eventual"));
+                checks.add(expiredKeysReadAsNotFound(http, cluster.nodes(), log));
             } catch (Throwable failure) {
                 error = stackTrace(failure);
                 cluster.printNodeLogs();
@@ -125,34 +138,108 @@ final class FaultRun {
         Map<FaultSchedule.Kind, Integer> faults = player == null ? Map.of() : player.counts();
         Result result = new Result(seed, schedule.nodes(), played, faults, operations(history), resent(history), checks, error,
                 ProcessCluster.millisSince(started), loadMs, out);
-        keep(result, schedule, settings, history, log, origin, settings.keepHistory() || !result.passed());
+        keep(result, schedule, settings, history, log, ingest, origin, settings.keepHistory() || !result.passed());
         return result;
     }
 
-    /** At the end every node serves, to a strong batch-get of every key, exactly the log's last record of it. */
-    private static Check servedAsLogged(LogKvHttp http, List<LogKvNodeProcess> nodes, TruthLog log) {
-        List<String> keys = new ArrayList<>(MixedWorkload.plainKeys());
-        keys.addAll(MixedWorkload.counters());
+    /**
+     * The owners apply the whole ingest topic once the load has stopped: a session read under a token of
+     * each partition's ingest end (what a streaming application holds after its last write) is answered,
+     * through some node, within {@link #INGEST_APPLIED_TIMEOUT}. Only then is the log read for the checks.
+     */
+    private static Check ingestApplied(LogKvHttp http, List<LogKvNodeProcess> nodes, Map<Integer, Long> ends) throws InterruptedException {
+        ConsistencyToken token = ConsistencyToken.EMPTY;
+        for (Map.Entry<Integer, Long> end : ends.entrySet()) {
+            if (end.getValue() > 0) {
+                token = token.merge(ConsistencyToken.ofIngest(NAMESPACE, new LogPosition(end.getKey(), end.getValue())));
+            }
+        }
+        String text = token.encode();
+        long deadline = System.nanoTime() + INGEST_APPLIED_TIMEOUT.toNanos();
+        List<String> violations = new ArrayList<>();
+        long checked = 0;
+        for (Map.Entry<Integer, Long> end : ends.entrySet()) {
+            if (end.getValue() == 0) {
+                continue;
+            }
+            checked++;
+            String key = keyOf(end.getKey());
+            LogKvNodeProcess node = nodes.get(end.getKey() % nodes.size());
+            while (true) {
+                LogKvHttp.Answer answer = http.get(node.url(), key, "session", text, 5_000, Duration.ofSeconds(30));
+                if (answer.status() == 200 || (answer.status() == 404 && "key-not-found".equals(answer.problemType()))) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    violations.add("ingest partition " + end.getKey() + " not applied to its end " + end.getValue() + " within "
+                            + INGEST_APPLIED_TIMEOUT.toSeconds() + " s: a session read of " + key + " through " + node + " answered "
+                            + answer.describe());
+                    break;
+                }
+                Thread.sleep(500);
+            }
+        }
+        ProcessCluster.log("ingest topic applied to its ends " + ends + (violations.isEmpty() ? "" : ", " + violations));
+        return new Check("the whole ingest topic applied within " + INGEST_APPLIED_TIMEOUT.toSeconds() + " s of the load's end",
+                checked, violations);
+    }
+
+    /** A key of {@code partition}: one the load writes, or another made up for it. */
+    private static String keyOf(int partition) {
+        for (String key : MixedWorkload.allKeys()) {
+            if (ProcessCluster.partitionOf(key) == partition) {
+                return key;
+            }
+        }
+        for (int i = 0; ; i++) {
+            if (ProcessCluster.partitionOf("probe-" + i) == partition) {
+                return "probe-" + i;
+            }
+        }
+    }
+
+    /** Waits (at most 10 s) until the last value of every key has expired, when it has a time to live. */
+    private static void awaitExpiries(TruthLog log) throws InterruptedException {
+        long latest = MixedWorkload.allKeys().stream().map(log::last)
+                .filter(entry -> entry != null && !entry.tombstone()).mapToLong(TruthLog.Entry::expiresAtMs).max().orElse(0);
+        long waitMs = Math.min(10_000, latest + 100 - System.currentTimeMillis());
+        if (waitMs > 0) {
+            Thread.sleep(waitMs);
+        }
+    }
+
+    /**
+     * At the end every node serves, to a batch-get of every key at {@code consistency}, exactly the log's last
+     * record of it, or nothing when that record is a tombstone or a value past its expiry (a key with a time to
+     * live reads as not found once it has expired, whether or not its expiry tombstone has been written).
+     */
+    private static Check servedAsLogged(LogKvHttp http, List<LogKvNodeProcess> nodes, TruthLog log, String consistency) {
+        List<String> keys = MixedWorkload.allKeys();
         List<String> violations = new ArrayList<>();
         for (LogKvNodeProcess node : nodes) {
             Map<String, String> served;
+            long before = System.currentTimeMillis();
             try {
-                served = http.versions(node.url(), keys, "strong");
+                served = http.versions(node.url(), keys, consistency);
             } catch (AssertionError failure) {
                 violations.add(node + ": " + failure.getMessage());
                 continue;
             }
+            long after = System.currentTimeMillis();
             for (String key : keys) {
-                List<TruthLog.Entry> entries = log.entries(key);
-                TruthLog.Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
-                String expected = last == null || last.tombstone() ? null : last.version();
+                TruthLog.Entry last = log.last(key);
+                if (last != null && !last.tombstone() && last.expiresAtMs() > before && last.expiresAtMs() <= after) {
+                    continue; // expired while the batch was read: either answer is right
+                }
+                String expected = last == null || last.absentAt(before) ? null : last.version();
                 if (!served.containsKey(key) || !Objects.equals(served.get(key), expected)) {
-                    violations.add(node + " serves " + key + " as " + served.get(key) + "; the log's last record: "
-                            + (last == null ? "none" : last.describe()));
+                    violations.add(node + " serves " + key + " as " + served.get(key) + " (" + consistency + "); the log's last record: "
+                            + (last == null ? "none" : last.describe()) + ", read at " + before);
                 }
             }
         }
-        return new Check("every node serves (strong batch-get) what the log holds", (long) keys.size() * nodes.size(), violations);
+        return new Check("every node serves (" + consistency + " batch-get) what the log holds, expired keys as absent",
+                (long) keys.size() * nodes.size(), violations);
     }
 
     /**
@@ -199,6 +286,36 @@ final class FaultRun {
                 (long) nodes.size() * ProcessCluster.PARTITIONS, violations);
     }
 
+    /**
+     * At the end every time-to-live key whose last value has expired (its last record that value, or the
+     * compactor's expiry tombstone for it) reads as {@code 404} to a single GET (eventual, then strong)
+     * through every node, as it does to a batch-get: from whichever replica answers.
+     */
+    private static Check expiredKeysReadAsNotFound(LogKvHttp http, List<LogKvNodeProcess> nodes, TruthLog log) {
+        List<String> violations = new ArrayList<>();
+        long checked = 0;
+        for (String key : MixedWorkload.ttlKeys()) {
+            TruthLog.Entry last = log.last(key);
+            boolean expired = last != null && (last.expiryTombstone()
+                    || (!last.tombstone() && last.expiresAtMs() > 0 && last.expiresAtMs() <= System.currentTimeMillis()));
+            if (!expired) {
+                continue;
+            }
+            for (LogKvNodeProcess node : nodes) {
+                for (String consistency : List.of("eventual", "strong")) {
+                    checked++;
+                    LogKvHttp.Answer answer = http.get(node.url(), key, consistency, null, 5_000, Duration.ofSeconds(30));
+                    if (answer.status() != 404 || !"key-not-found".equals(answer.problemType())) {
+                        violations.add(node + " answers " + answer.describe() + " with version " + answer.etag() + " to a " + consistency
+                                + " GET of " + key + ", expired; the log's last record: " + last.describe());
+                    }
+                }
+            }
+        }
+        return new Check("every expired key reads as 404 through every node at the end (single GET, eventual and strong)", checked,
+                violations);
+    }
+
     /** How many operations ended how, by kind: {@code "PUT ACK" -> 812}. */
     private static Map<String, Long> operations(List<HistoryOp> history) {
         Map<String, Long> counts = new TreeMap<>();
@@ -212,7 +329,7 @@ final class FaultRun {
     }
 
     private static void keep(Result result, FaultSchedule schedule, Settings settings, List<HistoryOp> history, TruthLog log,
-                             long origin, boolean everything) throws IOException {
+                             IngestTopic ingest, long origin, boolean everything) throws IOException {
         Path out = result.kept();
         Files.writeString(out.resolve("summary.txt"), FaultRunReport.describe(result, Integer.MAX_VALUE));
         if (!everything) {
@@ -225,6 +342,9 @@ final class FaultRun {
             List<String> committed = new ArrayList<>();
             log.allKeys().forEach(entries -> entries.forEach(entry -> committed.add(entry.describe())));
             Files.write(out.resolve("committed.txt"), committed);
+        }
+        if (ingest != null) {
+            Files.write(out.resolve("ingest.txt"), ingest.entries().stream().map(IngestTopic.Entry::describe).toList());
         }
         Files.writeString(out.resolve("replay.txt"), "mvn -B -pl local-cluster test -Dtest=RandomFaultsIT -Dlogkv.faults.seed="
                 + schedule.seed() + " -Dlogkv.faults.nodes=" + schedule.nodes() + " -Dlogkv.faults.window-seconds="

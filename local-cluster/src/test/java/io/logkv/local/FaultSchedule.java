@@ -23,8 +23,14 @@ final class FaultSchedule {
         NODE_PAUSE("SIGSTOP/SIGCONT node"),
         /** SIGKILL a broker, restart it after the duration. */
         BROKER_KILL("SIGKILL broker, restart"),
+        /** SIGSTOP a broker, SIGCONT it after the duration: a hung broker (it keeps its sockets), not a dead one. */
+        BROKER_PAUSE("SIGSTOP/SIGCONT broker"),
         /** Blackhole every connection between the proxied node (node-1) and the brokers for the duration. */
-        NODE_CUT("node cut from the brokers");
+        NODE_CUT("node cut from the brokers"),
+        /** Blackhole the proxy the other nodes reach one node through: they cannot reach it, it still reaches them. */
+        PEER_CUT("node unreachable from its peers"),
+        /** Blackhole every peer proxy: no node reaches another, each still reaches the brokers and its clients. */
+        PEERS_PARTITIONED("every node cut from every other");
 
         final String title;
 
@@ -43,7 +49,11 @@ final class FaultSchedule {
     record Fault(long atMs, Kind kind, int target, long durationMs) {
 
         String describe() {
-            String who = kind == Kind.BROKER_KILL ? "broker " + (target + 1) : "node-" + (target + 1);
+            String who = switch (kind) {
+                case BROKER_KILL, BROKER_PAUSE -> "broker " + (target + 1);
+                case PEERS_PARTITIONED -> "all nodes";
+                default -> "node-" + (target + 1);
+            };
             return String.format("t=%5.1f s  %-42s %-9s for %5.1f s", atMs / 1000.0, kind.title, who, durationMs / 1000.0);
         }
     }
@@ -75,15 +85,19 @@ final class FaultSchedule {
         while (at < window.toMillis()) {
             Kind kind = kind(random.nextInt(100));
             int target = switch (kind) {
-                case BROKER_KILL -> random.nextInt(LocalKafkaCluster.NODES);
+                case BROKER_KILL, BROKER_PAUSE -> random.nextInt(LocalKafkaCluster.NODES);
                 case NODE_CUT -> 0;
+                case PEERS_PARTITIONED -> -1;
                 default -> random.nextInt(nodeCount);
             };
             long duration = switch (kind) {
                 case NODE_KILL, NODE_KILL_WIPE -> 500 + random.nextInt(4_500);
                 case NODE_PAUSE -> 1_000 + random.nextInt(7_000);
                 case BROKER_KILL -> 1_000 + random.nextInt(7_000);
+                // Up to beyond the brokers' session timeout (9 s), after which the controller fences the hung broker.
+                case BROKER_PAUSE -> 1_000 + random.nextInt(11_000);
                 case NODE_CUT -> 2_000 + random.nextInt(7_000);
+                case PEER_CUT, PEERS_PARTITIONED -> 2_000 + random.nextInt(7_000);
             };
             faults.add(new Fault(at, kind, target, duration));
             // A gap with the cluster whole, so that the load sees it recover between faults.
@@ -93,19 +107,28 @@ final class FaultSchedule {
     }
 
     private static Kind kind(int roll) {
-        if (roll < 20) {
+        if (roll < 14) {
             return Kind.NODE_KILL;
         }
-        if (roll < 30) {
+        if (roll < 21) {
             return Kind.NODE_KILL_WIPE;
         }
-        if (roll < 55) {
+        if (roll < 37) {
             return Kind.NODE_PAUSE;
         }
-        if (roll < 75) {
+        if (roll < 51) {
             return Kind.BROKER_KILL;
         }
-        return Kind.NODE_CUT;
+        if (roll < 65) {
+            return Kind.BROKER_PAUSE;
+        }
+        if (roll < 79) {
+            return Kind.NODE_CUT;
+        }
+        if (roll < 92) {
+            return Kind.PEER_CUT;
+        }
+        return Kind.PEERS_PARTITIONED;
     }
 
     long seed() {

@@ -37,17 +37,38 @@ final class HistoryChecks {
 
     private final List<HistoryOp> history;
     private final TruthLog log;
+    private final IngestTopic ingest;
     private final Map<Long, HistoryOp> byId = new HashMap<>();
+    /** Key and operation id to the index of its record among the key's records, built on first use. */
+    private Map<String, Integer> indexByOpId;
 
     HistoryChecks(List<HistoryOp> history, TruthLog log) {
+        this(history, log, IngestTopic.empty());
+    }
+
+    /** @param ingest the namespace's ingest topic as Kafka holds it after the run */
+    HistoryChecks(List<HistoryOp> history, TruthLog log, IngestTopic ingest) {
         this.history = history;
         this.log = log;
+        this.ingest = ingest;
         history.forEach(op -> byId.put(op.id(), op));
     }
 
     List<Check> all() {
         return List.of(allowedAnswers(), acknowledgedWritesCommitted(), noZombieRecords(), noLateCommits(), countersLinearizable(),
-                readsNotOlderThanTheirToken(), strongReadsSeeEveryEarlierAcknowledgedWrite(), readsServeOnlyCommittedRecords());
+                readsNotOlderThanTheirToken(), strongReadsSeeEveryEarlierAcknowledgedWrite(), readsServeOnlyCommittedRecords(),
+                ingestChecks().ingestRecordsAppliedOnceInOrder(), expiryChecks().noValueServedPastItsExpiry(),
+                expiryChecks().expiriesAsAsked());
+    }
+
+    /** The checks of the ingest topic against the log. */
+    IngestChecks ingestChecks() {
+        return new IngestChecks(history, log, ingest, byId);
+    }
+
+    /** The checks of time-to-live writes and expiry. */
+    ExpiryChecks expiryChecks() {
+        return new ExpiryChecks(history, log, byId);
     }
 
     /** Every answer is one the API allows: a success, a 412 to a conditional write, a 404 to a read, a clean 503/504. */
@@ -57,7 +78,10 @@ final class HistoryChecks {
         return new Check("every answer one the API allows (no 500, no hang past the client's deadline)", history.size(), violations);
     }
 
-    /** No acknowledged write lost: each is in the log, with the version it was acknowledged with, as its own record. */
+    /**
+     * No acknowledged write lost: each is in the log, with the version it was acknowledged with, as its own
+     * record; an ingest record Kafka acknowledged is in the log as its own record (its version is the owner's).
+     */
     Check acknowledgedWritesCommitted() {
         List<String> violations = new ArrayList<>();
         long checked = 0;
@@ -66,6 +90,13 @@ final class HistoryChecks {
                 continue;
             }
             checked++;
+            if (op.kind().isIngest()) {
+                if (!committed(op)) {
+                    violations.add("lost: ingest record acknowledged by Kafka, never applied: " + op.describe() + "; the log holds "
+                            + describe(log.entries(op.key())));
+                }
+                continue;
+            }
             int index = log.indexOf(op.key(), op.version());
             if (index < 0) {
                 violations.add("lost: " + op.describe() + "; the log holds " + describe(log.entries(op.key())));
@@ -89,6 +120,9 @@ final class HistoryChecks {
         Map<Long, Integer> commits = new HashMap<>();
         for (List<TruthLog.Entry> entries : log.allKeys()) {
             for (TruthLog.Entry entry : entries) {
+                if (entry.expiryTombstone()) {
+                    continue; // the compactor's, not a client's: expiriesAsAsked checks it
+                }
                 long id = opIdOf(entry);
                 HistoryOp op = byId.get(id);
                 if (op == null || op.kind().isRead() || !op.key().equals(entry.key())) {
@@ -99,7 +133,7 @@ final class HistoryChecks {
                 if (op.kind().isDelete() != entry.tombstone() || (!entry.tombstone() && !Objects.equals(op.value(), entry.value()))
                         || (entry.idempotencyKey() != null && !entry.idempotencyKey().equals(op.idempotencyKey()))) {
                     violations.add("record unlike its write: " + entry.describe() + " for " + op.describe());
-                } else if (op.outcome() == Outcome.ACK && !op.version().equals(entry.version())) {
+                } else if (op.outcome() == Outcome.ACK && op.version() != null && !op.version().equals(entry.version())) {
                     violations.add("committed with another version than acknowledged: " + entry.describe() + " for " + op.describe());
                 } else if (op.outcome() != Outcome.ACK && op.outcome() != Outcome.AMBIGUOUS) {
                     violations.add("zombie: committed although answered " + op.outcome() + ": " + entry.describe() + " for " + op.describe());
@@ -122,7 +156,7 @@ final class HistoryChecks {
         List<String> violations = new ArrayList<>();
         long checked = 0;
         for (HistoryOp op : history) {
-            if (op.kind().isRead() || op.outcome() != Outcome.AMBIGUOUS || op.status() < 0) {
+            if (op.kind().isRead() || op.kind().isIngest() || op.outcome() != Outcome.AMBIGUOUS || op.status() < 0) {
                 continue;
             }
             checked++;
@@ -206,8 +240,10 @@ final class HistoryChecks {
     /**
      * No read under a token older than the token: a read carrying a token that covers position P of the
      * key's partition returns the key's last record below P or a later one (a 404 only if the key is absent
-     * there or later). And the answer's token covers the request's and what the read returned, so a client
-     * that keeps it never goes back.
+     * there or later: deleted, or expired by the time the read was answered). A session read whose token
+     * covers ingest position Q of the partition returns, likewise, the record applied from the key's last
+     * ingest record below Q or a later one. And the answer's token covers the request's (ingest positions
+     * included) and what the read returned, so a client that keeps it never goes back.
      */
     Check readsNotOlderThanTheirToken() {
         List<String> violations = new ArrayList<>();
@@ -228,8 +264,11 @@ final class HistoryChecks {
             int partition = ProcessCluster.partitionOf(op.key());
             long position = MixedWorkload.positions(op.tokenSent()).getOrDefault(partition, 0L);
             int floor = log.lastIndexBelow(op.key(), position);
+            if (op.kind() == Kind.SESSION_READ) {
+                floor = Math.max(floor, ingestFloor(op.key(), MixedWorkload.ingestPosition(op.tokenSent(), partition)));
+            }
             if (op.observedAbsent()) {
-                if (!log.absentAtOrAfter(op.key(), floor)) {
+                if (!log.absentAtOrAfter(op.key(), floor, op.returnedEpochMs() + LATE_TOLERANCE_MS)) {
                     violations.add("404 under a token covering " + log.entries(op.key()).get(floor).describe() + ": " + op.describe());
                 }
                 continue;
@@ -252,10 +291,44 @@ final class HistoryChecks {
         return new Check("no read older than its token; answer tokens cover the request's and what was read", checked, violations);
     }
 
-    /** A strong read sees every write of its key acknowledged before it began (or something later). */
+    /**
+     * The index in the log of the record applied from {@code key}'s last ingest record below ingest position
+     * {@code ingestPosition}, or -1 (none, or not applied: ingestRecordsAppliedOnceInOrder reports that).
+     */
+    private int ingestFloor(String key, long ingestPosition) {
+        int floor = -1;
+        if (ingestPosition <= 0) {
+            return floor;
+        }
+        for (IngestTopic.Entry record : ingest.entries(key)) {
+            if (record.offset() < ingestPosition) {
+                floor = Math.max(floor, indexOfOp(key, record.opId()));
+            }
+        }
+        return floor;
+    }
+
+    /** The index among its key's records of the (first) record of operation {@code opId}, or -1. */
+    private int indexOfOp(String key, long opId) {
+        if (indexByOpId == null) {
+            indexByOpId = new HashMap<>();
+            for (List<TruthLog.Entry> entries : log.allKeys()) {
+                for (int i = 0; i < entries.size(); i++) {
+                    indexByOpId.putIfAbsent(entries.get(i).key() + "|" + opIdOf(entries.get(i)), i);
+                }
+            }
+        }
+        return indexByOpId.getOrDefault(key + "|" + opId, -1);
+    }
+
+    /**
+     * A strong read sees every write of its key acknowledged before it began (or something later). Ingest
+     * records are not among them: Kafka's acknowledgement precedes the owner's, and a strong read waits for
+     * the truth topic's end, not for the ingest topic to be applied.
+     */
     Check strongReadsSeeEveryEarlierAcknowledgedWrite() {
         Map<String, List<HistoryOp>> acknowledged = new HashMap<>();
-        history.stream().filter(op -> !op.kind().isRead() && op.outcome() == Outcome.ACK)
+        history.stream().filter(op -> !op.kind().isRead() && !op.kind().isIngest() && op.outcome() == Outcome.ACK)
                 .sorted(Comparator.comparingLong(HistoryOp::returnedNanos))
                 .forEach(op -> acknowledged.computeIfAbsent(op.key(), key -> new ArrayList<>()).add(op));
         List<String> violations = new ArrayList<>();
@@ -277,7 +350,7 @@ final class HistoryChecks {
                     floorWrite = write;
                 }
             }
-            boolean stale = read.observedAbsent() ? !log.absentAtOrAfter(read.key(), floor)
+            boolean stale = read.observedAbsent() ? !log.absentAtOrAfter(read.key(), floor, read.returnedEpochMs() + LATE_TOLERANCE_MS)
                     : log.indexOf(read.key(), read.version()) >= 0 && log.indexOf(read.key(), read.version()) < floor;
             if (stale) {
                 violations.add("strong read missed a write acknowledged before it began: " + read.describe() + "; earlier: "
@@ -318,7 +391,7 @@ final class HistoryChecks {
         return fromValue >= 0 ? fromValue : HistoryOp.idInIdempotencyKey(entry.idempotencyKey());
     }
 
-    private static String describe(List<TruthLog.Entry> entries) {
+    static String describe(List<TruthLog.Entry> entries) {
         if (entries.isEmpty()) {
             return "nothing";
         }

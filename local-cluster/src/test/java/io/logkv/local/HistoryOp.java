@@ -32,7 +32,12 @@ record HistoryOp(long id, String client, Kind kind, String key, String node, lon
                  String tokenReceived, String unexpected) {
 
     enum Kind {
-        PUT, PUT_IF_ABSENT, DELETE, CAS_PUT, CAS_DELETE, SESSION_READ, STRONG_READ;
+        /**
+         * PUT, put-if-absent, DELETE, compare-and-set and conditional delete over HTTP; {@code TTL_PUT} is a PUT
+         * with {@code ?ttl=}; {@code INGEST_PUT} a record produced to the namespace's ingest topic, whose
+         * acknowledgement is Kafka's (the owner applies it later), and whose answer carries no version.
+         */
+        PUT, PUT_IF_ABSENT, DELETE, CAS_PUT, CAS_DELETE, TTL_PUT, INGEST_PUT, SESSION_READ, STRONG_READ;
 
         boolean isRead() {
             return this == SESSION_READ || this == STRONG_READ;
@@ -41,10 +46,14 @@ record HistoryOp(long id, String client, Kind kind, String key, String node, lon
         boolean isDelete() {
             return this == DELETE || this == CAS_DELETE;
         }
+
+        boolean isIngest() {
+            return this == INGEST_PUT;
+        }
     }
 
     enum Outcome {
-        /** A write acknowledged (200, 204). */
+        /** A write acknowledged (200, 204); an ingest record acknowledged by Kafka ({@code acks=all}). */
         ACK,
         /** A conditional write answered 412: it did not take effect. */
         CONDITION_FAILED,
@@ -69,6 +78,28 @@ record HistoryOp(long id, String client, Kind kind, String key, String node, lon
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** The time to live (ms) a written value says it was written with ({@code op=<id>;ttl=<ms>;...}), or 0. */
+    static long ttlMsInValue(String value) {
+        if (value == null) {
+            return 0;
+        }
+        int at = value.indexOf(";ttl=");
+        if (at < 0) {
+            return 0;
+        }
+        int end = value.indexOf(';', at + 5);
+        try {
+            return Long.parseLong(value.substring(at + 5, end < 0 ? value.length() : end));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The wall-clock time of the invocation (epoch ms), from the answer's and the operation's length. */
+    long invokedEpochMs() {
+        return returnedEpochMs - (returnedNanos - invokedNanos) / 1_000_000;
     }
 
     /** The operation id an {@code Idempotency-Key} carries: keys are {@code op-<id>}. */

@@ -1,5 +1,9 @@
 package io.logkv.local;
 
+import io.logkv.client.IngestKeySerializer;
+import io.logkv.client.IngestTokens;
+import io.logkv.client.IngestWrite;
+import io.logkv.client.IngestWriteSerializer;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.NamespaceName;
 import io.logkv.local.HistoryOp.Kind;
@@ -11,11 +15,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * A fault run's load: session clients PUT, DELETE, put-if-absent and read (session reads with their token,
@@ -23,9 +35,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * clients increment a few counters with compare-and-set (strong read, then If-Match or If-None-Match: *)
  * and now and then delete one with If-Match. Every write carries an {@code Idempotency-Key} except a fifth of
  * the plain PUTs, and one whose outcome is unknown is retried under it; a tenth of the acknowledged ones
- * are sent again, as by a client that lost the answer, and must get the first outcome. Each client is a session: it sends
- * the token it holds with every request and keeps the token of every answer. Every operation is recorded
- * with its invocation and outcome ({@link HistoryOp}); nothing is judged here.
+ * are sent again, as by a client that lost the answer, and must get the first outcome. A time-to-live client
+ * PUTs keys of their own with {@code ?ttl=} of 1-3 s (now and then without, or a DELETE), at a pace that lets
+ * them expire between writes, and reads them (session, strong); an ingest client produces records to the
+ * namespace's ingest topic with LogKV's serializers (to the plain keys and, with a time to live, to the
+ * time-to-live keys), and reads most of them back at once under the producer's token. Each client is a
+ * session: it sends the token it holds with every request and keeps the token of every answer (and the
+ * ingest client the token of each acknowledged record). Every operation is recorded with its invocation
+ * and outcome ({@link HistoryOp}); nothing is judged here.
  *
  * <p>All choices come from the run's seed: a client's random sequence is fixed by the seed and its index, so
  * a replay makes the same choices (the interleaving with the faults is the machine's).
@@ -34,14 +51,21 @@ final class MixedWorkload {
 
     static final int PLAIN_KEYS = 24;
     static final int COUNTERS = 3;
+    static final int TTL_KEYS = 8;
     private static final int SESSION_CLIENTS = 4;
     private static final int COUNTER_CLIENTS = 3;
+    /** After the session and counter clients, so that their random sequences stay what they were. */
+    private static final int TTL_CLIENTS = 1;
+    private static final int INGEST_CLIENTS = 1;
+    /** How long the ingest client waits for Kafka's acknowledgement (above the producer's delivery timeout). */
+    private static final Duration INGEST_DEADLINE = Duration.ofSeconds(40);
     private static final int MAX_ATTEMPTS = 3;
     private static final Duration CLIENT_DEADLINE = Duration.ofSeconds(60);
     private static final NamespaceName NAMESPACE = new NamespaceName(LogKvHttp.NAMESPACE);
     private static final String FILLER = "x".repeat(200);
 
     private final LogKvHttp http;
+    private final String bootstrapServers;
     private final List<String> nodeUrls;
     private final Set<String> downNodes;
     private final long seed;
@@ -50,12 +74,15 @@ final class MixedWorkload {
     private final ConcurrentLinkedQueue<HistoryOp> history = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<String> clientErrors = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
+    private KafkaProducer<String, IngestWrite> producer;
 
     /**
-     * @param downNodes nodes known to be down right now (killed): clients send elsewhere while they are
+     * @param bootstrapServers where the ingest client produces (straight to the brokers, as a streaming application)
+     * @param downNodes        nodes known to be down right now (killed): clients send elsewhere while they are
      */
-    MixedWorkload(LogKvHttp http, List<String> nodeUrls, Set<String> downNodes, long seed) {
+    MixedWorkload(LogKvHttp http, String bootstrapServers, List<String> nodeUrls, Set<String> downNodes, long seed) {
         this.http = http;
+        this.bootstrapServers = bootstrapServers;
         this.nodeUrls = List.copyOf(nodeUrls);
         this.downNodes = downNodes;
         this.seed = seed;
@@ -77,24 +104,61 @@ final class MixedWorkload {
         return keys;
     }
 
+    /** The keys the time-to-live client writes (the ingest client too, with a time to live). */
+    static List<String> ttlKeys() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < TTL_KEYS; i++) {
+            keys.add(String.format("t-%02d", i));
+        }
+        return keys;
+    }
+
+    /** Every key the load writes. */
+    static List<String> allKeys() {
+        List<String> keys = new ArrayList<>(plainKeys());
+        keys.addAll(counters());
+        keys.addAll(ttlKeys());
+        return keys;
+    }
+
     static boolean isCounter(String key) {
         return key.startsWith("counter-");
     }
 
+    private enum Role { SESSION, COUNTER, TTL, INGEST }
+
+    private static Role role(int client) {
+        if (client < SESSION_CLIENTS) {
+            return Role.SESSION;
+        }
+        if (client < SESSION_CLIENTS + COUNTER_CLIENTS) {
+            return Role.COUNTER;
+        }
+        return client < SESSION_CLIENTS + COUNTER_CLIENTS + TTL_CLIENTS ? Role.TTL : Role.INGEST;
+    }
+
     MixedWorkload start() {
         running.set(true);
-        for (int c = 0; c < SESSION_CLIENTS + COUNTER_CLIENTS; c++) {
+        producer = ingestProducer(bootstrapServers);
+        for (int c = 0; c < SESSION_CLIENTS + COUNTER_CLIENTS + TTL_CLIENTS + INGEST_CLIENTS; c++) {
             Random random = new Random(seed ^ (0x9E3779B97F4A7C15L * (c + 1)));
-            boolean counterClient = c >= SESSION_CLIENTS;
-            String name = (counterClient ? "cas-" : "session-") + c;
+            Role role = role(c);
+            String prefix = switch (role) {
+                case SESSION -> "session-";
+                case COUNTER -> "cas-";
+                case TTL -> "ttl-";
+                case INGEST -> "ingest-";
+            };
+            String name = prefix + c;
             Thread thread = new Thread(() -> {
                 Session session = new Session();
                 while (running.get()) {
                     try {
-                        if (counterClient) {
-                            incrementOrReset(name, random, session);
-                        } else {
-                            sessionStep(name, random, session);
+                        switch (role) {
+                            case SESSION -> sessionStep(name, random, session);
+                            case COUNTER -> incrementOrReset(name, random, session);
+                            case TTL -> ttlStep(name, random, session);
+                            case INGEST -> ingestStep(name, random, session);
                         }
                     } catch (RuntimeException e) {
                         // A fault of this harness (or an answer it cannot parse), reported with the run's checks.
@@ -124,6 +188,9 @@ final class MixedWorkload {
             if (thread.isAlive()) {
                 stuck.add(thread.getName() + " still busy " + CLIENT_DEADLINE.multipliedBy(2).toSeconds() + " s after the load stopped");
             }
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(30));
         }
         stuck.addAll(clientErrors);
         return stuck;
@@ -174,6 +241,96 @@ final class MixedWorkload {
         }
     }
 
+    /**
+     * A time-to-live key written with {@code ?ttl=} of 1-3 s, or without, or deleted, or read (session with the
+     * client's token, or strong); 100-300 ms between steps, so that keys often expire before their next write
+     * and are read expired.
+     */
+    private void ttlStep(String client, Random random, Session session) {
+        List<String> keys = ttlKeys();
+        String key = keys.get(random.nextInt(keys.size()));
+        int roll = random.nextInt(100);
+        if (roll < 35) {
+            long id = ids.incrementAndGet();
+            long ttlMs = 1000L * (1 + random.nextInt(3));
+            write(id, client, random, session, Kind.TTL_PUT, key, null, null, value(id, "ttl=" + ttlMs + ";c=" + client + ";"),
+                    true, "ttl=" + ttlMs / 1000 + "s");
+        } else if (roll < 45) {
+            long id = ids.incrementAndGet();
+            write(id, client, random, session, Kind.PUT, key, null, null, value(id, "c=" + client + ";"), true);
+        } else if (roll < 50) {
+            write(ids.incrementAndGet(), client, random, session, Kind.DELETE, key, null, null, null, true);
+        } else if (roll < 80) {
+            read(client, random, session, Kind.SESSION_READ, key);
+        } else {
+            read(client, random, session, Kind.STRONG_READ, key);
+        }
+        sleep(100 + random.nextInt(200));
+    }
+
+    /**
+     * A record produced to the ingest topic, as a streaming application writes: to a plain key, or with a time
+     * to live of 1-3 s to a time-to-live key. Once Kafka acknowledges it, the client keeps its token
+     * ({@link IngestTokens#tokenFor}) and most of the time reads the key back at once under its session.
+     */
+    private void ingestStep(String client, Random random, Session session) {
+        boolean withTtl = random.nextInt(10) < 3;
+        List<String> keys = withTtl ? ttlKeys() : plainKeys();
+        String key = keys.get(random.nextInt(keys.size()));
+        long id = ids.incrementAndGet();
+        long ttlMs = withTtl ? 1000L * (1 + random.nextInt(3)) : 0;
+        String value = value(id, (withTtl ? "ttl=" + ttlMs + ";" : "") + "ingest;c=" + client + ";");
+        IngestWrite write = IngestWrite.put(value.getBytes(StandardCharsets.UTF_8)).contentType("text/plain");
+        if (withTtl) {
+            write = write.ttl(Duration.ofMillis(ttlMs));
+        }
+        long invoked = System.nanoTime();
+        Outcome outcome;
+        String token = null;
+        String problem = null;
+        try {
+            RecordMetadata metadata = producer.send(new ProducerRecord<>(IngestTopic.TOPIC, key, write))
+                    .get(INGEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            outcome = Outcome.ACK;
+            token = IngestTokens.tokenFor(metadata);
+        } catch (ExecutionException e) {
+            // Not acknowledged: it may be in the topic all the same (a lost acknowledgement), so it may be applied.
+            outcome = Outcome.AMBIGUOUS;
+            problem = String.valueOf(e.getCause());
+        } catch (TimeoutException e) {
+            outcome = Outcome.AMBIGUOUS;
+            problem = "no acknowledgement within " + INGEST_DEADLINE.toSeconds() + " s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            outcome = Outcome.AMBIGUOUS;
+            problem = "interrupted";
+        }
+        long returned = System.nanoTime();
+        history.add(new HistoryOp(id, client, Kind.INGEST_PUT, key, "kafka", invoked, returned, System.currentTimeMillis(), null, null,
+                value, null, 1, outcome, outcome == Outcome.ACK ? 0 : -1, problem, null, null, null, token, null));
+        if (outcome == Outcome.ACK) {
+            session.keepIngest(token);
+            if (random.nextInt(10) < 7) {
+                read(client, random, session, Kind.SESSION_READ, key);
+            }
+        } else {
+            sleep(200);
+        }
+        sleep(20 + random.nextInt(80));
+    }
+
+    private static KafkaProducer<String, IngestWrite> ingestProducer(String bootstrapServers) {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
+        return new KafkaProducer<>(config, new IngestKeySerializer(), new IngestWriteSerializer());
+    }
+
     private static String value(long id, String rest) {
         return "op=" + id + ";" + rest;
     }
@@ -188,6 +345,12 @@ final class MixedWorkload {
 
     private HistoryOp write(long id, String client, Random random, Session session, Kind kind, String key, String condition,
                             String expectedValue, String value, boolean idempotent) {
+        return write(id, client, random, session, kind, key, condition, expectedValue, value, idempotent, "");
+    }
+
+    /** @param query the request's query string without {@code ?} ({@code ttl=2s}), or empty */
+    private HistoryOp write(long id, String client, Random random, Session session, Kind kind, String key, String condition,
+                            String expectedValue, String value, boolean idempotent, String query) {
         String idempotencyKey = idempotent ? "op-" + id : null;
         String method = kind.isDelete() ? "DELETE" : "PUT";
         byte[] body = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
@@ -203,7 +366,7 @@ final class MixedWorkload {
             }
             node = pickNode(random);
             tokenSent = session.token();
-            answer = http.exchange(method, node, key, "", writeHeaders(idempotencyKey, condition, tokenSent, value != null), body,
+            answer = http.exchange(method, node, key, query, writeHeaders(idempotencyKey, condition, tokenSent, value != null), body,
                     CLIENT_DEADLINE);
             attempts++;
             outcome = writeOutcome(answer);
@@ -215,7 +378,7 @@ final class MixedWorkload {
         if (outcome == Outcome.ACK && idempotencyKey != null && random.nextInt(10) == 0) {
             // As a client that lost the answer: the same request again, through any node. It must get the first
             // outcome (same status, same version) or a clean 503/504, and write nothing new (noZombieRecords).
-            LogKvHttp.Answer again = http.exchange(method, pickNode(random), key, "",
+            LogKvHttp.Answer again = http.exchange(method, pickNode(random), key, query,
                     writeHeaders(idempotencyKey, condition, session.token(), value != null), body, CLIENT_DEADLINE);
             attempts++;
             boolean same = again.status() == answer.status() && Objects.equals(answer.etag(), again.etag());
@@ -350,6 +513,14 @@ final class MixedWorkload {
             }
             tokens.add(received);
         }
+
+        /**
+         * The token of an ingest record Kafka acknowledged: kept beside the others until an answer's token
+         * replaces them all (a node merges the request's tokens, ingest positions included, into its answer's).
+         */
+        void keepIngest(String ingestToken) {
+            tokens.add(ingestToken);
+        }
     }
 
     /** The position of each partition of the namespace that {@code token} (comma-separated tokens) demands. */
@@ -360,9 +531,22 @@ final class MixedWorkload {
         return ConsistencyToken.decodeAll(List.of(token)).positionsFor(NAMESPACE);
     }
 
-    /** Whether {@code token} demands at least every position {@code other} does. */
+    /** The ingest position of {@code partition} that {@code token} (comma-separated tokens) demands, or 0. */
+    static long ingestPosition(String token, int partition) {
+        if (token == null || token.isBlank()) {
+            return 0;
+        }
+        return ConsistencyToken.decodeAll(List.of(token)).ingestPositionFor(NAMESPACE, partition);
+    }
+
+    /** Whether {@code token} demands at least every position {@code other} does, truth and ingest positions alike. */
     static boolean covers(String token, String other) {
-        Map<Integer, Long> mine = positions(token);
-        return positions(other).entrySet().stream().allMatch(e -> mine.getOrDefault(e.getKey(), 0L) >= e.getValue());
+        if (other == null || other.isBlank()) {
+            return true;
+        }
+        if (token == null || token.isBlank()) {
+            return ConsistencyToken.decodeAll(List.of(other)).isEmpty();
+        }
+        return ConsistencyToken.decodeAll(List.of(token)).covers(ConsistencyToken.decodeAll(List.of(other)));
     }
 }

@@ -1,7 +1,9 @@
 package io.logkv.local;
 
 import io.logkv.testkit.faults.NetworkLink;
+import io.logkv.testkit.faults.TcpProxy;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +28,9 @@ import org.apache.kafka.common.utils.Utils;
  * The fault tests' fixture: three Kafka brokers and LogKV nodes, each an OS process, on free ports under
  * one directory. Optionally the brokers also serve a {@link ProxiedListener} behind a {@link NetworkLink},
  * so that a node started {@link #startNode(String, boolean, List) through the link} can be cut off from
- * every broker while the other nodes keep their direct path.
+ * every broker while the other nodes keep their direct path. A node may also be started behind a
+ * {@link #peerProxy(LogKvNodeProcess) peer proxy}: it advertises the proxy's address, so that the other nodes
+ * (forwarded writes and reads, digests) reach it only through the proxy, while clients reach it directly.
  */
 final class ProcessCluster implements AutoCloseable {
 
@@ -38,6 +43,7 @@ final class ProcessCluster implements AutoCloseable {
     private final LocalKafkaCluster kafka;
     private final NetworkLink brokerLink;
     private final List<LogKvNodeProcess> nodes = new ArrayList<>();
+    private final Map<LogKvNodeProcess, TcpProxy> peerProxies = new LinkedHashMap<>();
 
     private ProcessCluster(Path dir, LocalKafkaCluster kafka, NetworkLink brokerLink) {
         this.dir = dir;
@@ -97,13 +103,50 @@ final class ProcessCluster implements AutoCloseable {
      * @param springArguments further properties for the node
      */
     LogKvNodeProcess startNode(String nodeId, boolean throughLink, List<String> springArguments) throws IOException, InterruptedException {
+        return startNode(nodeId, throughLink, false, springArguments);
+    }
+
+    /**
+     * Starts a node and waits until it is ready.
+     *
+     * @param throughLink     whether it reaches the brokers through {@link #brokerLink()}
+     * @param behindPeerProxy whether its peers reach it only through a {@link #peerProxy(LogKvNodeProcess) proxy}
+     * @param springArguments further properties for the node
+     */
+    LogKvNodeProcess startNode(String nodeId, boolean throughLink, boolean behindPeerProxy, List<String> springArguments)
+            throws IOException, InterruptedException {
         String bootstrap = throughLink ? brokerLink().hostPorts() : kafka.bootstrapServers();
-        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, freePorts(1).get(0), bootstrap, dir.resolve(nodeId),
+        int port = freePorts(1).get(0);
+        List<String> arguments = new ArrayList<>(springArguments);
+        TcpProxy proxy = null;
+        if (behindPeerProxy) {
+            proxy = TcpProxy.start("peers-to-" + nodeId, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            // The URL the node gives the writers' group and the replica placement: every peer forwards through it.
+            arguments.add("--logkv.advertised-url=http://" + proxy.hostPort());
+        }
+        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, port, bootstrap, dir.resolve(nodeId),
                 dir.resolve("logs").resolve(nodeId + ".log"),
-                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), open(springArguments));
+                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), open(arguments));
         nodes.add(node);
+        if (proxy != null) {
+            peerProxies.put(node, proxy);
+        }
         startAndAwaitReady(node);
         return node;
+    }
+
+    /** The proxy every other node reaches {@code node} through (started {@code behindPeerProxy}). */
+    TcpProxy peerProxy(LogKvNodeProcess node) {
+        TcpProxy proxy = peerProxies.get(node);
+        if (proxy == null) {
+            throw new IllegalStateException(node + " was started without a peer proxy");
+        }
+        return proxy;
+    }
+
+    /** The peer proxies of every node started behind one. */
+    List<TcpProxy> peerProxies() {
+        return List.copyOf(peerProxies.values());
     }
 
     /** The arguments with the node run open (as bin/logkv local runs it), unless they configure security. */
@@ -187,6 +230,7 @@ final class ProcessCluster implements AutoCloseable {
         if (brokerLink != null) {
             brokerLink.close();
         }
+        peerProxies.values().forEach(TcpProxy::close);
         keepLogs();
     }
 

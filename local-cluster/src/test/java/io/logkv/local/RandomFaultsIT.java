@@ -18,9 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Randomized fault runs with checked histories. Each run starts a fresh process cluster, drives a mixed
  * workload (PUT, DELETE, put-if-absent, compare-and-set increments, Idempotency-Key retries, session and
- * strong reads) through every node while a random schedule of faults plays (node SIGKILL and restart with or
- * without its data, node SIGSTOP/SIGCONT, broker SIGKILL and restart, a node cut from the brokers), and then
- * checks the history against the committed log ({@link HistoryChecks}, {@link FaultRun}). A run is drawn
+ * strong reads, PUTs with a time to live, records produced to the ingest topic) through every node and
+ * Kafka while a random schedule of faults plays (node SIGKILL and restart with or without its data, node
+ * SIGSTOP/SIGCONT, broker SIGKILL and restart, broker SIGSTOP/SIGCONT, a node cut from the brokers, a node
+ * unreachable from its peers, every node cut from every other), and then checks the history against the
+ * committed log and the ingest topic ({@link HistoryChecks}, {@link FaultRun}). A run is drawn
  * from its seed; a failed one keeps its schedule, history and seed under {@code target/fault-runs/<seed>/}.
  *
  * <p>System properties: {@code logkv.faults.runs} (default 2), {@code logkv.faults.seed} (replay one seed),
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * restarts push later faults back, up to twice this),
  * {@code logkv.faults.nodes} (2 or 3; default drawn from the seed), {@code logkv.faults.budget-minutes} (no
  * new run starts after this, default 6 per run), {@code logkv.faults.keep-history} (keep the history of
- * passed runs too). The long command (docs/reliability.md):
+ * passed runs too), {@code logkv.faults.keep-going} (start the next run after a failed one; by default the
+ * first failed run ends the test, and fails it, with its seed, history and logs kept). The long command (docs/reliability.md):
  * {@code mvn -B -pl local-cluster test -Dtest=RandomFaultsIT -Dlogkv.faults.runs=50 -Dlogkv.faults.budget-minutes=180}.
  */
 @Tag("integration")
@@ -39,6 +42,7 @@ class RandomFaultsIT {
     private static final FaultRun.Settings SETTINGS = new FaultRun.Settings(
             Duration.ofSeconds(Long.getLong("logkv.faults.window-seconds", 40)), Duration.ofSeconds(5),
             Integer.getInteger("logkv.faults.nodes", 0), Boolean.getBoolean("logkv.faults.keep-history"));
+    private static final boolean KEEP_GOING = Boolean.getBoolean("logkv.faults.keep-going");
     private static final Duration BUDGET = Duration.ofMinutes(Long.getLong("logkv.faults.budget-minutes", 6L * RUNS));
 
     @TempDir
@@ -68,6 +72,10 @@ class RandomFaultsIT {
             results.add(result);
             deleteTree(runDir); // the brokers' and nodes' data: the logs worth keeping are copied by ProcessCluster
             System.out.println(FaultRunReport.describe(result, 10));
+            if (!result.passed() && !KEEP_GOING) {
+                stoppedBecause = "stopped at the first failed run, seed " + seed;
+                break;
+            }
         }
         String report = FaultRunReport.summarize(results, seeds.size(), ProcessCluster.millisSince(started), stoppedBecause);
         Path out = Path.of("target", "fault-runs");

@@ -1,5 +1,6 @@
 package io.logkv.local;
 
+import io.logkv.core.Tombstones;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,11 +33,35 @@ final class TruthLog {
      *
      * @param value          the value bytes as text for a put (envelope stripped), null for a tombstone
      * @param idempotencyKey the {@code logkv.idempotency-key} header, or null
+     * @param expiresAtMs    a put's expiry (epoch ms) when it has a time to live, else 0
+     * @param expiredAtMs    an expiry tombstone's {@code logkv.expired-at} (the expiry of the value it reclaims), else 0
      */
-    record Entry(String key, int partition, long offset, String version, boolean tombstone, String value, String idempotencyKey) {
+    record Entry(String key, int partition, long offset, String version, boolean tombstone, String value, String idempotencyKey,
+                 long expiresAtMs, long expiredAtMs) {
+
+        /** A client's put or delete, without expiry. */
+        Entry(String key, int partition, long offset, String version, boolean tombstone, String value, String idempotencyKey) {
+            this(key, partition, offset, version, tombstone, value, idempotencyKey, 0, 0);
+        }
+
+        /** A tombstone the compactor wrote for an expired value (not a client's delete). */
+        boolean expiryTombstone() {
+            return tombstone && expiredAtMs > 0;
+        }
+
+        /** Whether the key is absent in the state this record leaves, at {@code epochMs}: a tombstone, or a value expired by then. */
+        boolean absentAt(long epochMs) {
+            return tombstone || (expiresAtMs > 0 && expiresAtMs <= epochMs);
+        }
+
+        /** The wall-clock part of the version (epoch ms), or -1 when the version is not one. */
+        long versionMs() {
+            return version.length() == 24 ? Long.parseUnsignedLong(version.substring(0, 16), 16) >>> 16 : -1;
+        }
 
         String describe() {
-            return key + "@" + partition + ":" + offset + " " + (tombstone ? "delete " : "put ") + version
+            return key + "@" + partition + ":" + offset + " " + (expiryTombstone() ? "expiry-tombstone " : tombstone ? "delete " : "put ")
+                    + version + (expiresAtMs > 0 ? " expires-at " + expiresAtMs : "") + (expiredAtMs > 0 ? " expired-at " + expiredAtMs : "")
                     + (idempotencyKey == null ? "" : " idempotency-key " + idempotencyKey);
         }
     }
@@ -98,7 +123,8 @@ final class TruthLog {
         if (record.value() == null) {
             Header version = record.headers().lastHeader("logkv.version");
             String text = version == null || version.value().length != 12 ? "no-version" : version(ByteBuffer.wrap(version.value()));
-            return new Entry(key, record.partition(), record.offset(), text, true, null, idempotencyKey);
+            return new Entry(key, record.partition(), record.offset(), text, true, null, idempotencyKey, 0,
+                    Tombstones.expiredAtOf(record.headers()));
         }
         byte[] envelope = record.value();
         if (envelope.length < 16 || envelope[0] != 0x4C) {
@@ -106,11 +132,13 @@ final class TruthLog {
         }
         String version = version(ByteBuffer.wrap(envelope, 3, 12));
         // docs/formats.md: flags bit 0 says an 8-byte expiry follows the version; then the content type, then the value.
-        int at = 15 + ((envelope[2] & 1) != 0 ? 8 : 0);
+        boolean expires = (envelope[2] & 1) != 0;
+        long expiresAtMs = expires ? ByteBuffer.wrap(envelope, 15, 8).getLong() : 0;
+        int at = 15 + (expires ? 8 : 0);
         int contentTypeLength = envelope[at] & 0xff;
         int valueStart = at + 1 + contentTypeLength;
         String value = new String(envelope, valueStart, envelope.length - valueStart, StandardCharsets.UTF_8);
-        return new Entry(key, record.partition(), record.offset(), version, false, value, idempotencyKey);
+        return new Entry(key, record.partition(), record.offset(), version, false, value, idempotencyKey, expiresAtMs, 0);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
@@ -157,20 +185,26 @@ final class TruthLog {
     }
 
     /**
-     * Whether the key is absent at some state from index {@code from} on: index -1 is the state before any
-     * record, and each tombstone is an absent state.
+     * Whether the key is absent at some state from index {@code from} on, as seen at {@code epochMs}: index -1
+     * is the state before any record, each tombstone is an absent state, and so is a value expired by then.
      */
-    boolean absentAtOrAfter(String key, int from) {
+    boolean absentAtOrAfter(String key, int from, long epochMs) {
         List<Entry> entries = entries(key);
         if (from < 0) {
             return true;
         }
         for (int i = from; i < entries.size(); i++) {
-            if (entries.get(i).tombstone()) {
+            if (entries.get(i).absentAt(epochMs)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The last record of {@code key}, or null when the log holds none. */
+    Entry last(String key) {
+        List<Entry> entries = entries(key);
+        return entries.isEmpty() ? null : entries.get(entries.size() - 1);
     }
 
     /** The end (last stable offset) of every partition when the log was read. */
