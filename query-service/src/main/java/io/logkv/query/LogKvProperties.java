@@ -28,6 +28,8 @@ import org.springframework.util.unit.DataSize;
  * @param watch      change streams ({@code GET /v1/namespaces/{ns}/watch})
  * @param region     the region this node belongs to, and where other regions' nodes are
  * @param security   who may do what, how nodes trust each other, signed tokens (ADR 0014)
+ * @param quotas     rates of reads and writes per client and per namespace (ADR 0016)
+ * @param shedding   refusing at once the work a node cannot take (ADR 0016)
  */
 @ConfigurationProperties("logkv")
 public record LogKvProperties(
@@ -44,7 +46,9 @@ public record LogKvProperties(
         @DefaultValue Snapshots snapshots,
         @DefaultValue Watch watch,
         @DefaultValue Region region,
-        @DefaultValue Security security) {
+        @DefaultValue Security security,
+        @DefaultValue Quotas quotas,
+        @DefaultValue Shedding shedding) {
 
     /**
      * @param bootstrapServers the Kafka brokers
@@ -265,6 +269,55 @@ public record LogKvProperties(
         public Security {
             apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
         }
+    }
+
+    /**
+     * Rates of reads and writes per client (its principal; on an open node the address it calls from) and per
+     * namespace, each a token bucket that a node keeps for the requests clients send it (a request another node
+     * forwards was counted there). A request over a rate is answered {@code 429 over-quota} with
+     * {@code Retry-After}. Every rate is off by default.
+     *
+     * @param client     the rates of every client that {@code clients} does not name
+     * @param namespace  the rates of every namespace that {@code namespaces} does not name
+     * @param clients    rates of named clients (principals); what one leaves unset is {@code client}'s
+     * @param namespaces rates of named namespaces; what one leaves unset is {@code namespace}'s
+     * @param maxTracked clients, and apart from them namespaces, whose buckets a node keeps at most: the least
+     *                   used go first, and come back full
+     */
+    public record Quotas(
+            @DefaultValue Rates client,
+            @DefaultValue Rates namespace,
+            Map<String, Rates> clients,
+            Map<String, Rates> namespaces,
+            @DefaultValue("10000") int maxTracked) {
+
+        public Quotas {
+            clients = clients == null ? Map.of() : Map.copyOf(clients);
+            namespaces = namespaces == null ? Map.of() : Map.copyOf(namespaces);
+        }
+    }
+
+    /**
+     * The rates of one client or one namespace; null where unset.
+     *
+     * @param readsPerSecond  reads a second (a key's GET or HEAD, a key of a batch-get, a page of a scan, a watch
+     *                        started); 0: no limit
+     * @param writesPerSecond writes a second (a key's PUT or DELETE); 0: no limit
+     * @param burst           how long a rate may be saved up: a full bucket holds rate × burst requests (at least one)
+     */
+    public record Rates(Long readsPerSecond, Long writesPerSecond, Duration burst) {
+    }
+
+    /**
+     * @param maxActiveRequests API requests ({@code /v1/...}) a node works on at once, on a thread; beyond, a request
+     *                          is answered {@code 503 overloaded} at once. A request waiting for Kafka or for a replica
+     *                          holds no thread and no place here: the writer's and the waiting reads' own bounds apply
+     *                          to it. 0: no bound
+     * @param retryAfter        the {@code Retry-After} of those answers
+     */
+    public record Shedding(
+            @DefaultValue("256") int maxActiveRequests,
+            @DefaultValue("1s") Duration retryAfter) {
     }
 
     /** Whether a node checks who calls it. */

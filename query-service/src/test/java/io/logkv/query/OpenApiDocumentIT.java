@@ -54,7 +54,8 @@ class OpenApiDocumentIT {
             "key-not-found", "namespace-not-found", "not-found", "namespace-conflict", "precondition-failed",
             "value-too-large", "key-too-long", "not-caught-up", "replica-unavailable", "overloaded", "write-failed",
             "write-outcome-unknown", "log-unavailable", "no-owner", "owner-unreachable", "unsafe-namespace", "internal",
-            "bad-batch", "too-many-keys", "bad-position", "partition-not-found", "partition-owned-here", "position-passed");
+            "bad-batch", "too-many-keys", "bad-position", "partition-not-found", "partition-owned-here", "position-passed",
+            "over-quota");
 
     @TempDir
     static Path dataDir;

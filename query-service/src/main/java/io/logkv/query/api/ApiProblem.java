@@ -10,6 +10,8 @@ import org.springframework.http.ProblemDetail;
 /**
  * An answer in RFC 9457 form ({@code application/problem+json}) that a handler throws to end a request:
  * a problem type from API.md, a status, a detail for the human, and any headers the answer must carry.
+ * It is an answer, not a failure: it records no stack trace, which would cost more than the answer itself
+ * when a node refuses thousands of requests a second (over quota, overloaded).
  */
 public class ApiProblem extends RuntimeException {
 
@@ -19,7 +21,7 @@ public class ApiProblem extends RuntimeException {
     private final Map<String, String> headers = new LinkedHashMap<>();
 
     public ApiProblem(HttpStatus status, String type, String title, String detail) {
-        super(detail);
+        super(detail, null, false, false);
         this.status = status;
         this.type = type;
         this.title = title;

@@ -6,6 +6,8 @@ import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.query.LogKvProperties;
+import io.logkv.query.admission.QuotaBuckets;
+import io.logkv.query.admission.Refusals;
 import io.logkv.query.api.NamespaceResolver.ServedNamespace;
 import io.logkv.query.api.Peers.ForwardedRequest;
 import jakarta.servlet.http.HttpServletRequest;
@@ -49,9 +51,13 @@ public class BatchGetController {
     private final LogKvProperties.Replicas replicaProps;
     private final int maxKeys;
     private final RequestTokens tokens;
+    private final QuotaBuckets quotas;
+    private final Refusals refusals;
 
     public BatchGetController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, RequestTokens tokens,
-                              LogKvProperties props) {
+                              LogKvProperties props, QuotaBuckets quotas, Refusals refusals) {
+        this.quotas = quotas;
+        this.refusals = refusals;
         this.namespaces = namespaces;
         this.reads = reads;
         this.routing = routing;
@@ -75,6 +81,7 @@ public class BatchGetController {
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
+        chargeFurtherKeys(client, ns, keys.size(), forwarded);
         ForwardedRequest forwardable = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
 
         Map<Integer, List<Integer>> byPartition = new TreeMap<>();
@@ -107,6 +114,19 @@ public class BatchGetController {
                     .header(KeyOperations.LAG_HEADER, Long.toString(lag))
                     .body(new BatchGetResult(List.of(items), encoded));
         });
+    }
+
+    /**
+     * The request was charged one read of the namespace before it was served (QuotaGate): each further key is one
+     * more, so that a batch of reads spends a rate as its reads one by one would.
+     */
+    private void chargeFurtherKeys(String client, String ns, int keys, boolean forwarded) {
+        if (keys > 1 && !forwarded && quotas.enabled()) {
+            QuotaBuckets.Refusal refusal = quotas.charge(client, ns, QuotaBuckets.Operation.READ, keys - 1);
+            if (refusal != null) {
+                throw refusals.overQuota(refusal);
+            }
+        }
     }
 
     private List<byte[]> keys(BatchGetRequest body) {

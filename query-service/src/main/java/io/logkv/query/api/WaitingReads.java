@@ -36,8 +36,11 @@ public class WaitingReads {
         this.namespaceRefusals = refusals(meters, "namespace");
     }
 
-    /** A client's name for the bound: its principal, or on an open node the address it calls from. */
-    static String clientOf(HttpServletRequest request) {
+    /**
+     * A client's name for the bounds and rates of each client: its principal, or on an open node the address it
+     * calls from.
+     */
+    public static String clientOf(HttpServletRequest request) {
         Caller caller = Caller.current();
         return caller != null ? caller.name() : request.getRemoteAddr();
     }

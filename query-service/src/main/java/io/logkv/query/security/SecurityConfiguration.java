@@ -4,7 +4,11 @@ import io.logkv.core.SignedTokens;
 import io.logkv.query.LogKvProperties;
 import io.logkv.query.LogKvProperties.Security;
 import io.logkv.query.LogKvProperties.SecurityMode;
+import io.logkv.query.admission.AdmissionConfiguration;
+import io.logkv.query.admission.QuotaBuckets;
+import io.logkv.query.admission.Refusals;
 import io.logkv.query.api.ForwardedReads;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,7 +37,9 @@ import tools.jackson.databind.ObjectMapper;
  * Who may call a node, and for what (ADR 0014): Spring Security's filter chain, stateless, with API keys
  * ({@link ApiKeys}) and JWTs (the OAuth2 resource server, {@link JwtCallers}) for clients, node MACs
  * ({@link NodeRequests}) for forwarded requests, and {@link RequestRights} deciding each request's right.
- * Key requests pass through the same chain before the key endpoint serves them (HttpServerConfiguration).
+ * Key requests pass through the same chain before the key endpoint serves them (HttpServerConfiguration), and
+ * so through what the chain also holds: the bound on requests worked on at once, first, and the rates per
+ * client and per namespace, last (ADR 0016, {@link AdmissionConfiguration}).
  *
  * <p>A node in {@code secured} mode (the default) refuses to start unless callers can authenticate (API keys or
  * a JWT key source), nodes have keys to sign forwarded requests with, and tokens have keys to be signed with.
@@ -102,7 +108,8 @@ public class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain apiSecurity(HttpSecurity http, LogKvProperties props, ProblemResponses problems, ApiKeys apiKeys,
-                                    NodeTrust nodeTrust) throws Exception {
+                                    NodeTrust nodeTrust, QuotaBuckets quotas, Refusals refusals, ObjectMapper json,
+                                    MeterRegistry meters) throws Exception {
         Security security = props.security();
         boolean open = security.mode() == SecurityMode.OPEN;
         http.csrf(csrf -> csrf.disable())
@@ -117,6 +124,7 @@ public class SecurityConfiguration {
         int maxBody = (int) Math.min(Integer.MAX_VALUE - FORWARDED_BODY_SLACK,
                 Math.max(props.limits().maxValueBytes().toBytes(), ForwardedReads.MAX_BODY_BYTES)) + FORWARDED_BODY_SLACK;
         http.addFilterAfter(new NodeRequests(nodeTrust.signatures(), problems, maxBody), SecurityContextHolderFilter.class);
+        AdmissionConfiguration.install(http, props, quotas, refusals, json, meters);
         RequestMatcher openPaths = request -> OPEN_PATHS.contains(request.getRequestURI());
         if (open) {
             RequestMatcher internal = request -> request.getRequestURI().startsWith("/v1/internal/");

@@ -1,0 +1,71 @@
+package io.logkv.query.admission;
+
+import io.logkv.query.admission.QuotaBuckets.Operation;
+import io.logkv.query.admission.QuotaBuckets.Refusal;
+import io.logkv.query.admission.QuotaBuckets.Scope;
+import io.logkv.query.api.ApiProblem;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+
+/**
+ * The answers to requests a node refuses before serving them, and their count by reason
+ * ({@code logkv.requests.refused}): {@code 429 over-quota} when a client's or a namespace's rate is used up,
+ * {@code 503 overloaded} when the node already works on as many requests as it may. Every counter is made at
+ * start, so that a refusal costs no lookup and the meters exist (at 0) before the first one.
+ */
+public final class Refusals {
+
+    static final String METER = "logkv.requests.refused";
+
+    private final Map<Scope, Map<Operation, Counter>> overQuota = new EnumMap<>(Scope.class);
+    private final Counter overloaded;
+
+    public Refusals(MeterRegistry meters) {
+        for (Scope scope : Scope.values()) {
+            Map<Operation, Counter> byOperation = new EnumMap<>(Operation.class);
+            for (Operation operation : Operation.values()) {
+                byOperation.put(operation, counter(meters, "over-quota", scope.name().toLowerCase(Locale.ROOT),
+                        operation.name().toLowerCase(Locale.ROOT)));
+            }
+            overQuota.put(scope, byOperation);
+        }
+        this.overloaded = counter(meters, "overloaded", "active-requests", "any");
+    }
+
+    /** Counts a request over a rate, and answers it {@code 429 over-quota} with {@code Retry-After}. */
+    public ApiProblem overQuota(Refusal refusal) {
+        overQuota.get(refusal.scope()).get(refusal.operation()).increment();
+        String what = refusal.operation() == Operation.READ ? "reads" : "writes";
+        String who = refusal.scope() == Scope.CLIENT ? "'" + refusal.holder() + "'" : "namespace '" + refusal.holder() + "'";
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "over-quota", "Over quota",
+                who + " is limited to " + refusal.perSecond() + " " + what + "/s on this node (logkv.quotas); retry in "
+                        + refusal.retryAfterSeconds() + " s")
+                .withHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+    }
+
+    /** Counts a request refused because the node is at its bound. */
+    void countOverloaded() {
+        overloaded.increment();
+    }
+
+    /** The answer to requests refused because the node works on {@code maxActive} requests already. */
+    static ApiProblem overloaded(int maxActive, Duration retryAfter) {
+        return ApiProblem.unavailable("overloaded", "Overloaded",
+                "this node is already working on " + maxActive + " requests (logkv.shedding.max-active-requests)", retryAfter);
+    }
+
+    private static Counter counter(MeterRegistry meters, String reason, String limit, String operation) {
+        return Counter.builder(METER)
+                .description("Requests refused before they were served: over-quota (429, a client's or a namespace's rate used up)"
+                        + " and overloaded (503, the node at logkv.shedding.max-active-requests)")
+                .tag("reason", reason)
+                .tag("limit", limit)
+                .tag("operation", operation)
+                .register(meters);
+    }
+}

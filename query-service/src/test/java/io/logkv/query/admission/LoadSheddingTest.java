@@ -1,0 +1,110 @@
+package io.logkv.query.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.query.LogKvProperties.Shedding;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import tools.jackson.databind.json.JsonMapper;
+
+class LoadSheddingTest {
+
+    private final MeterRegistry meters = new SimpleMeterRegistry();
+    private final Refusals refusals = new Refusals(meters);
+
+    private LoadShedding shedding(int maxActive) {
+        return new LoadShedding(new Shedding(maxActive, Duration.ofSeconds(2)), refusals, JsonMapper.builder().build(), meters);
+    }
+
+    private static MockHttpServletRequest get(String uri) {
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", uri);
+        request.setRequestURI(uri);
+        return request;
+    }
+
+    @Test
+    void requestsBeyondTheBoundAreRefusedAtOnceWhileTheAdmittedOnesAreServed() throws Exception {
+        LoadShedding shedding = shedding(2);
+        List<MockHttpServletResponse> refused = new ArrayList<>();
+        List<String> served = new ArrayList<>();
+        // Two requests are being worked on (the second inside the first's chain); a third and a fourth arrive meanwhile.
+        shedding.doFilter(get("/v1/namespaces/ns/keys/a"), new MockHttpServletResponse(), (first, firstAnswer) -> {
+            served.add("a");
+            shedding.doFilter(get("/v1/namespaces/ns/keys/b"), new MockHttpServletResponse(), (second, secondAnswer) -> {
+                served.add("b");
+                assertThat(meters.get(LoadShedding.ACTIVE_METER).gauge().value()).isEqualTo(2);
+                for (String key : List.of("c", "d")) {
+                    MockHttpServletResponse answer = new MockHttpServletResponse();
+                    shedding.doFilter(get("/v1/namespaces/ns/keys/" + key), answer, (never, neverAnswer) -> served.add(key));
+                    refused.add(answer);
+                }
+            });
+        });
+        assertThat(served).containsExactly("a", "b");
+        assertThat(refused).hasSize(2).allSatisfy(answer -> {
+            assertThat(answer.getStatus()).isEqualTo(503);
+            assertThat(answer.getHeader("Retry-After")).isEqualTo("2");
+            assertThat(answer.getContentType()).isEqualTo("application/problem+json");
+            assertThat(answer.getContentAsString()).contains("\"type\":\"/problems/overloaded\"");
+        });
+        assertThat(meters.get(Refusals.METER).tag("reason", "overloaded").counter().count()).isEqualTo(2);
+        // Done with, the places are free again.
+        assertThat(shedding.active()).isZero();
+        MockHttpServletResponse later = new MockHttpServletResponse();
+        shedding.doFilter(get("/v1/namespaces/ns/keys/e"), later, (request, answer) -> served.add("e"));
+        assertThat(served).containsExactly("a", "b", "e");
+    }
+
+    @Test
+    void aRequestThatFailsGivesItsPlaceBack() {
+        LoadShedding shedding = shedding(1);
+        try {
+            shedding.doFilter(get("/v1/namespaces"), new MockHttpServletResponse(), (request, answer) -> {
+                throw new IllegalStateException("boom");
+            });
+        } catch (Exception expected) {
+            assertThat(expected).hasMessage("boom");
+        }
+        assertThat(shedding.active()).isZero();
+    }
+
+    @Test
+    void healthProbesAndTheActuatorAreNeverRefused() throws Exception {
+        LoadShedding shedding = shedding(1);
+        List<String> served = new ArrayList<>();
+        shedding.doFilter(get("/v1/namespaces"), new MockHttpServletResponse(), (request, answer) -> {
+            for (String path : List.of("/actuator/health/readiness", "/actuator/prometheus")) {
+                shedding.doFilter(get(path), new MockHttpServletResponse(), (probe, probeAnswer) -> served.add(path));
+            }
+        });
+        assertThat(served).containsExactly("/actuator/health/readiness", "/actuator/prometheus");
+    }
+
+    @Test
+    void withoutABoundNothingIsRefused() throws Exception {
+        LoadShedding shedding = shedding(0);
+        int[] depth = new int[1];
+        nest(shedding, depth, 500);
+        assertThat(depth[0]).isEqualTo(500);
+        assertThat(meters.get(Refusals.METER).tag("reason", "overloaded").counter().count()).isZero();
+    }
+
+    private static void nest(LoadShedding shedding, int[] depth, int levels) throws Exception {
+        shedding.doFilter(get("/v1/namespaces/ns/keys/k"), new MockHttpServletResponse(), (request, answer) -> {
+            depth[0]++;
+            if (depth[0] < levels) {
+                try {
+                    nest(shedding, depth, levels);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+    }
+}
