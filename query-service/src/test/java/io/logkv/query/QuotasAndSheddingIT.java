@@ -41,6 +41,8 @@ class QuotasAndSheddingIT {
 
     private static final String NOISY = "sec-noisy";
     private static final String QUIET = "sec-quiet";
+    /** A namespace only the "outsider" role reads: its rate is untouched by the other tests. */
+    private static final String OTHER = "other-batch";
     private static final int MAX_ACTIVE = 3;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -54,7 +56,7 @@ class QuotasAndSheddingIT {
                 "--logkv.quotas.client.reads-per-second=2",
                 "--logkv.quotas.namespaces." + NOISY + ".writes-per-second=2",
                 "--logkv.shedding.max-active-requests=" + MAX_ACTIVE));
-        for (String namespace : List.of(NOISY, QUIET)) {
+        for (String namespace : List.of(NOISY, QUIET, OTHER)) {
             HttpResponse<String> created = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + namespace)))
                     .header("Authorization", "ApiKey " + SecuredNodes.apiKey("root"))
                     .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"partitions\":1}")));
@@ -110,6 +112,18 @@ class QuotasAndSheddingIT {
             assertThat(quiet.statusCode()).as(quiet.body()).isEqualTo(200);
         }
         assertThat(refusedCount("over-quota", "namespace")).isGreaterThanOrEqualTo(refused.size());
+    }
+
+    @Test
+    void aBatchGetCountsOneReadPerKey() {
+        // 2 reads a second: the batch's first key is charged before it is served (1 left), its other two after
+        // its body is read, and they are more than the bucket holds.
+        HttpResponse<String> batch = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + OTHER + "/batch-get")))
+                .header("Authorization", "ApiKey " + SecuredNodes.apiKey("outsider"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"keys\":[\"a\",\"b\",\"c\"]}")));
+        assertThat(batch.statusCode()).as(batch.body()).isEqualTo(429);
+        assertOverQuota(batch, "'outsider' is limited to 2 reads/s");
     }
 
     @Test
