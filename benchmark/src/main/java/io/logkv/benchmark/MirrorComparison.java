@@ -60,21 +60,26 @@ public final class MirrorComparison {
     private static final String LOGKV_ONE_POLL = "LogKV mirror, one poll per transaction (commit interval 0)";
     private static final String MM2 = "MirrorMaker 2, exactly-once source support";
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
+    /** How long the source is written at a fixed rate while a copier's lag is measured. */
+    private static final Duration LAG_LOAD = Duration.ofSeconds(30);
     private static final TruthTopicRequirements TRUTH = new TruthTopicRequirements(3, 2, 2_000_000);
 
     private final String source;
     private final String target;
+    private final KafkaTestCluster sourceCluster;
     private final KafkaTestCluster targetCluster;
 
     private MirrorComparison(KafkaTestCluster sourceCluster, KafkaTestCluster targetCluster) {
         this.source = sourceCluster.bootstrapServers();
         this.target = targetCluster.bootstrapServers();
+        this.sourceCluster = sourceCluster;
         this.targetCluster = targetCluster;
     }
 
     /** Runs the comparison and prints its report (markdown). */
     static void run(long records, int valueBytes, int partitions, int repeats, Path out) throws Exception {
         StringBuilder report = new StringBuilder();
+        StringBuilder lagReport = new StringBuilder();
         report.append("# Mirror between two regions: LogKV's mirror against MirrorMaker 2 and a raw copy\n\n");
         report.append(MachineDescription.describe());
         report.append(String.format(Locale.ROOT, "- Settings: %,d records of %d bytes per topic, %d partitions, %d runs of each case%n",
@@ -103,6 +108,17 @@ public final class MirrorComparison {
                     }
                 }
             }
+            // Lag under load: half the LogKV mirror's steady rate, written while each copier runs.
+            double rate = steadyRate(cases.get(LOGKV)) / 2;
+            lagReport.append(String.format(Locale.ROOT, "%n## Lag at half the LogKV mirror's steady rate (%,.0f records/s for %d s)%n%n",
+                    rate, LAG_LOAD.toSeconds()));
+            lagReport.append("Time from the writer's send to the record readable (read_committed): in the source (the writer's own\n"
+                    + "transactions, committed every 10 ms), and in the target through each copier.\n\n");
+            lagReport.append("| readable in | records | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n");
+            for (String name : List.of(LOGKV, MM2)) {
+                System.out.printf(Locale.ROOT, "lag under load: %s at %,.0f records/s for %d s%n", name, rate, LAG_LOAD.toSeconds());
+                comparison.lagUnderLoad(name, partitions, valueBytes, rate, lagReport);
+            }
         }
         report.append("\n## Results (median of ").append(repeats)
                 .append(" runs; times from the copier's start to the last record readable in the target)\n\n");
@@ -120,12 +136,171 @@ public final class MirrorComparison {
         for (CaseRuns runs : cases.values()) {
             report.append("- ").append(runs.name()).append(": ").append(runs.median().cpuUse().description()).append('\n');
         }
+        report.append(lagReport);
         Files.createDirectories(out);
         Path file = out.resolve("mirror-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".md");
         Files.writeString(file, report, StandardCharsets.UTF_8);
         System.out.println();
         System.out.print(report.substring(report.indexOf("\n## Results")));
         System.out.println("written: " + file);
+    }
+
+    private static double steadyRate(CaseRuns runs) {
+        List<Double> rates = runs.runs().stream().map(m -> m.records() / ((m.nanos() - m.startupNanos()) / 1e9)).sorted().toList();
+        return rates.get(rates.size() / 2);
+    }
+
+    /**
+     * Writes {@code rate} records a second to a fresh truth topic of the source, in transactions every 10 ms
+     * as LogKV's writers commit, while {@code name} copies it; appends the lag figures of the source's own
+     * readers and of the target's. The copier is started and seen to copy (warm-up records) before the load.
+     */
+    private void lagUnderLoad(String name, int partitions, int valueBytes, double rate, StringBuilder report) throws Exception {
+        NamespaceName namespace = new NamespaceName("mirror-lag-" + caseTag(name));
+        String topic = namespace.truthTopic();
+        new TruthTopics(sourceCluster.admin(), TRUTH, Duration.ofSeconds(30)).ensure(topic, partitions);
+        if (!name.startsWith("LogKV")) {
+            new TruthTopics(targetCluster.admin(), TRUTH, Duration.ofSeconds(30)).ensure(topic, partitions);
+        }
+        LoadedTopic shape = new LoadedTopic(namespace, partitions, 0, 0);
+        Mirror mirror = null;
+        Process mm2 = null;
+        try (LagWriter writer = new LagWriter(source, topic, valueBytes)) {
+            if (name.startsWith("LogKV")) {
+                mirror = new Mirror(MirrorSettings.of(new RegionName("a"), new RegionName("b"), source, target,
+                        NamespaceSelection.of(List.of(namespace.value()))), new SimpleMeterRegistry());
+                mirror.start();
+            } else {
+                mm2 = startMirrorMaker(shape);
+            }
+            try (LagReader sourceSide = new LagReader(source, topic, partitions);
+                 LagReader targetSide = new LagReader(target, topic, partitions)) {
+                writer.write("warm-", 100, 1000);
+                targetSide.await("warm-", 100, Duration.ofMinutes(3));
+                sourceSide.await("warm-", 100, Duration.ofSeconds(30));
+                long written = writer.write("lag-", (long) (rate * LAG_LOAD.toSeconds()), rate);
+                sourceSide.await("lag-", written, Duration.ofMinutes(1));
+                targetSide.await("lag-", written, Duration.ofMinutes(3));
+                report.append(sourceSide.row("the source (" + name + " run)", written));
+                report.append(targetSide.row("the target, through " + name, written));
+            }
+        } finally {
+            if (mirror != null) {
+                mirror.close();
+            }
+            if (mm2 != null) {
+                mm2.destroy();
+                mm2.waitFor();
+            }
+        }
+    }
+
+    /** A transactional writer of the source, committing every 10 ms. */
+    private static final class LagWriter implements AutoCloseable {
+
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final String topic;
+        private final byte[] value;
+
+        LagWriter(String bootstrap, String topic, int valueBytes) {
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mirror-bench-lag-" + topic);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+            this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+            this.topic = topic;
+            this.value = Values.of(valueBytes, new java.util.SplittableRandom(7));
+            producer.initTransactions();
+        }
+
+        /** Writes {@code count} records keyed {@code prefix<n>} at {@code rate} a second; returns how many. */
+        long write(String prefix, long count, double rate) throws InterruptedException {
+            long started = System.nanoTime();
+            long sent = 0;
+            while (sent < count) {
+                long due = Math.min(count, (long) ((System.nanoTime() - started) / 1e9 * rate) + 1);
+                if (due > sent) {
+                    producer.beginTransaction();
+                    for (; sent < due; sent++) {
+                        producer.send(new ProducerRecord<>(topic, (prefix + sent).getBytes(StandardCharsets.UTF_8), value));
+                    }
+                    producer.commitTransaction();
+                }
+                Thread.sleep(10);
+            }
+            return sent;
+        }
+
+        @Override
+        public void close() {
+            producer.close(Duration.ofSeconds(10));
+        }
+    }
+
+    /** A read_committed reader that records, for keys of a prefix, how long after its send each record became readable. */
+    private static final class LagReader implements AutoCloseable {
+
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Thread thread;
+        private final Map<String, org.HdrHistogram.Histogram> lags = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, java.util.concurrent.atomic.AtomicLong> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile boolean running = true;
+
+        LagReader(String bootstrap, String topic, int partitions) {
+            Properties props = ReaderSettings.consumerProperties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.put(ConsumerConfig.CLIENT_ID_CONFIG, "mirror-bench-lag-reader");
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+            this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
+            consumer.assign(assigned);
+            consumer.seekToBeginning(assigned);
+            this.thread = new Thread(this::read, "mirror-bench-lag-reader");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void read() {
+            while (running) {
+                ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(50));
+                long now = System.currentTimeMillis();
+                for (ConsumerRecord<byte[], byte[]> record : batch) {
+                    String key = new String(record.key(), StandardCharsets.UTF_8);
+                    String prefix = key.substring(0, key.indexOf('-') + 1);
+                    lags.computeIfAbsent(prefix, p -> new org.HdrHistogram.Histogram(3600_000L, 3))
+                            .recordValue(Math.max(0, now - record.timestamp()));
+                    counts.computeIfAbsent(prefix, p -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                }
+            }
+        }
+
+        void await(String prefix, long count, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (counts.getOrDefault(prefix, new java.util.concurrent.atomic.AtomicLong()).get() < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + counts.getOrDefault(prefix, new java.util.concurrent.atomic.AtomicLong())
+                            + " of " + count + " records " + prefix + "* arrived in " + timeout);
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        String row(String where, long written) {
+            org.HdrHistogram.Histogram lag = lags.get("lag-");
+            return String.format(Locale.ROOT, "| %s | %,d | %d | %d | %d |%n", where, written,
+                    lag.getValueAtPercentile(50), lag.getValueAtPercentile(99), lag.getMaxValue());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+            consumer.close(Duration.ofSeconds(5));
+        }
     }
 
     private static String caseTag(String name) {
