@@ -1,6 +1,7 @@
 package io.logkv.core;
 
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The node's background threads: named for what they do, and daemons, so that none keeps a stopped node's JVM alive. */
 public final class DaemonThreads {
@@ -12,6 +13,16 @@ public final class DaemonThreads {
     public static ThreadFactory named(String name) {
         return runnable -> {
             Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** A factory of daemon threads named {@code name-1}, {@code name-2}, … (for a pool of threads doing one job). */
+    public static ThreadFactory numbered(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };
