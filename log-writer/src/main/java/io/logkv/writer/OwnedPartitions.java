@@ -56,7 +56,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
     Set<TopicPartition> ready() {
         Set<TopicPartition> ready = new HashSet<>();
         writers.forEach((tp, writer) -> {
-            if (writer.state() == PartitionWriter.State.WRITING) {
+            if (writer.state() == OwnershipState.WRITING) {
                 ready.add(tp);
             }
         });

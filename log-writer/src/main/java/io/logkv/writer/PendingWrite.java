@@ -37,6 +37,13 @@ record PendingWrite(WriteRequest request, IngestRecords.IngestSource source, Com
         return new TopicPartition(ns == null ? source.record().topic() : ns.truthTopic(), source.record().partition());
     }
 
+    /** Answers this write with {@code error}; counts it as failed unless it merely belongs to another owner now. */
+    void fail(RuntimeException error, WriterMeters meters) {
+        if (result.completeExceptionally(error) && !(error instanceof NotOwnerException)) {
+            meters.failed();
+        }
+    }
+
     long bytes() {
         return request == null ? 0 : request.key().length + (request.value() == null ? 0 : request.value().length);
     }

@@ -1,0 +1,236 @@
+package io.logkv.writer;
+
+import io.logkv.core.IdempotentOutcome;
+import io.logkv.core.Lifecycle;
+import io.logkv.core.LogPosition;
+import io.logkv.core.NamespaceName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One turn of a partition's writer while it is {@link OwnershipState#WRITING}: gather a batch, decide it
+ * ({@link BatchPlan}), commit it in one transaction, and answer its writes; after a failure, retry what
+ * certainly did not commit and fence again when the producer is gone. Runs in the writer's drain.
+ */
+final class BatchCommit {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchCommit.class);
+    /** How long a writer waits for the partition's end when it confirms failed conditions. */
+    private static final long CONFIRM_TIMEOUT_MS = 5_000;
+
+    private final TopicPartition partition;
+    private final TopicPartition ingestPartition;
+    private final NamespaceName namespace;
+    private final WriterServices services;
+    private final PartitionTransactions transactions;
+    private final Lifecycle<OwnershipState> lifecycle;
+    private final WaitingWrites waiting;
+    private final WriterProgress progress;
+    private final RecentWrites recent;
+    private final OwnershipTakeover takeover;
+    private final Runnable schedule;
+    private final Runnable close;
+
+    /**
+     * @param schedule has the writer's drain run again soon
+     * @param close    closes the writer (another node fenced it)
+     */
+    BatchCommit(TopicPartition partition, TopicPartition ingestPartition, WriterServices services, PartitionTransactions transactions,
+                Lifecycle<OwnershipState> lifecycle, WaitingWrites waiting, WriterProgress progress, RecentWrites recent,
+                OwnershipTakeover takeover, Runnable schedule, Runnable close) {
+        this.partition = partition;
+        this.ingestPartition = ingestPartition;
+        this.namespace = NamespaceName.ofTopic(partition.topic());
+        this.services = services;
+        this.transactions = transactions;
+        this.lifecycle = lifecycle;
+        this.waiting = waiting;
+        this.progress = progress;
+        this.recent = recent;
+        this.takeover = takeover;
+        this.schedule = schedule;
+        this.close = close;
+    }
+
+    void writeBatch() {
+        WriteBatch batch = WriteBatch.gather(waiting, services.settings(), progress, services.meters());
+        if (batch.writes.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        BatchPlan plan;
+        List<ProducerRecord<byte[], byte[]>> records;
+        try {
+            plan = BatchPlan.decide(batch.writes, recent, services.state(), services.ingest(), services.clock(),
+                    services.writerId(), services.settings().idempotencyWindow(), now);
+            records = records(plan, batch);
+        } catch (RuntimeException e) {
+            // Nothing was sent: the batch's writes fail (not retried, the cause would repeat) and its ingest
+            // records are read again, so none is skipped.
+            log.error("event=batch_failed partition={}", partition, e);
+            failUnsent(batch, new WriteFailedException("the write could not be prepared: " + e, e, false));
+            return;
+        }
+        if (plan.accepted().isEmpty() && !batch.hasIngest()) {
+            confirmRejected(batch, plan.rejected()); // checked against committed state only
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = batch.hasIngest()
+                ? Map.of(ingestPartition, new OffsetAndMetadata(batch.ingestEnd)) : Map.of();
+        long start = System.nanoTime();
+        List<Long> stored;
+        try {
+            stored = transactions.commit(records, offsets);
+        } catch (WriteFailedException e) {
+            afterFailure(batch, e);
+            return;
+        }
+        services.meters().committed(System.nanoTime() - start, plan.accepted().size());
+        committed(batch, plan, records, stored, now);
+    }
+
+    /** The transaction's records: the accepted writes (first, in order), the dead letters and the ingest progress markers. */
+    private List<ProducerRecord<byte[], byte[]>> records(BatchPlan plan, WriteBatch batch) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(plan.accepted().size() + plan.deadLetters().size() + 1);
+        for (BatchPlan.Accepted a : plan.accepted()) {
+            records.add(PartitionTransactions.record(a.tp(), a.pending().request(), a.version()));
+        }
+        records.addAll(plan.deadLetters());
+        records.addAll(services.ingest().progressMarkers(batch.writes));
+        return records;
+    }
+
+    /** Moves the writer past a committed transaction and answers its writes. */
+    private void committed(WriteBatch batch, BatchPlan plan, List<ProducerRecord<byte[], byte[]>> records, List<Long> stored, long now) {
+        List<BatchPlan.Accepted> accepted = plan.accepted();
+        if (batch.hasIngest()) {
+            progress.nextIngestOffset = batch.ingestEnd;
+            waiting.ingestTaken(batch.ingestCount);
+        }
+        progress.lastCommittedBatch = accepted.size();
+        for (int i = records.size() - 1; i >= 0; i--) {
+            // The last record of this partition in the transaction moves the end: it, then the commit marker.
+            ProducerRecord<byte[], byte[]> record = records.get(i);
+            if (record.topic().equals(partition.topic()) && record.partition() != null && record.partition() == partition.partition()) {
+                progress.knownEnd = Math.max(progress.knownEnd, stored.get(i) + 2);
+                break;
+            }
+        }
+        for (int i = 0; i < accepted.size(); i++) {
+            BatchPlan.Accepted a = accepted.get(i);
+            long position = stored.get(i) + 1;
+            WriteRequest request = a.pending().request();
+            recent.put(partition, request.key(), new RecentWrites.Entry(a.version(), request.isDelete(), request.expiresAtMs(), position));
+            if (request.idempotencyKey() != null) {
+                recent.putOutcome(partition, BatchPlan.idempotencyBytes(request), new IdempotentOutcome(a.version(), position, now, request.key()));
+            }
+            a.pending().result().complete(new WriteOutcome(a.version(), new LogPosition(partition.partition(), position)));
+        }
+        answerRejected(plan.rejected());
+        try {
+            recent.prune(partition, services.state().appliedPosition(namespace, partition.partition()));
+        } catch (RuntimeException e) {
+            log.warn("event=recent_prune_failed partition={} error={}", partition, e.toString());
+        }
+    }
+
+    private void failUnsent(WriteBatch batch, WriteFailedException error) {
+        rereadIngest(batch);
+        for (PendingWrite pending : batch.writes) {
+            if (pending.source() == null) {
+                pending.fail(error, services.meters());
+            }
+        }
+    }
+
+    /** The batch's ingest records were not committed: the group loop reads them again. */
+    private void rereadIngest(WriteBatch batch) {
+        if (batch.hasIngest()) {
+            waiting.ingestTaken(batch.ingestCount);
+            waiting.rewindIngest(progress.nextIngestOffset);
+        }
+    }
+
+    /**
+     * A transaction that certainly did not commit never happened: its HTTP writes go back to the front of
+     * the queue until their deadline, its ingest records are read again. Writes whose outcome is unknown,
+     * or whose writer was fenced by a new owner, fail. A producer that failed is replaced: fence and catch
+     * up again, since a commit of unknown outcome may have changed the partition.
+     */
+    private void afterFailure(WriteBatch batch, WriteFailedException error) {
+        rereadIngest(batch);
+        long now = System.nanoTime();
+        List<PendingWrite> again = new ArrayList<>();
+        for (PendingWrite pending : batch.writes) {
+            if (pending.source() != null) {
+                continue;
+            }
+            boolean retry = !error.outcomeUnknown() && !error.deposed() && !pending.pastDeadline(now);
+            if (retry) {
+                again.add(pending.retried());
+            } else {
+                pending.fail(error, services.meters());
+            }
+        }
+        waiting.putBackFirst(again);
+        if (error.deposed()) {
+            // Another node fenced this partition's transactional id after this one: it is the newer owner.
+            // Fencing back would take the partition from it; stop, and let the group's revocation follow.
+            log.warn("event=owner_fenced partition={}", partition);
+            close.run();
+        } else if (!transactions.ready() && lifecycle.compareAndTransition(OwnershipState.WRITING, OwnershipState.FENCING)) {
+            services.timer().schedule(schedule, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Answers a batch whose every write's condition failed, once it is sure the state the conditions were
+     * checked against was the partition's. A deposed owner that does not know it yet (cut from the brokers
+     * while another node took over, say) checks conditions against a replica and recent writes that miss the
+     * new owner's writes: its 412s would be reads of a stale state, which linearizability forbids. (A batch
+     * with writes to commit needs no such check: its commit succeeds only if no other writer fenced it.) The
+     * check is one lookup of the partition's end: when the log holds nothing beyond what this writer knows
+     * of, no one else has written, and the 412s stand as of that moment. Otherwise the writes go back to the
+     * front of the queue and the writer catches up with the log first, without fencing: if another node owns
+     * the partition now, the next commit finds out and this writer stops.
+     */
+    private void confirmRejected(WriteBatch batch, List<BatchPlan.Rejected> rejected) {
+        long end;
+        try {
+            end = services.ends().committedEnd(partition).get(CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failUnsent(batch, new WriteFailedException("interrupted while confirming the partition's state", e, false));
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            failUnsent(batch, new WriteFailedException("could not confirm the partition's state: " + e, e, false));
+            return;
+        }
+        if (end <= progress.knownEnd) {
+            answerRejected(rejected);
+            return;
+        }
+        services.meters().stateRechecked();
+        log.info("event=partition_moved_under_writer partition={} known_end={} end={}", partition, progress.knownEnd, end);
+        waiting.putBackFirst(batch.writes.stream().map(PendingWrite::retried).toList());
+        if (lifecycle.compareAndTransition(OwnershipState.WRITING, OwnershipState.CATCHING_UP)) {
+            takeover.beginCatchUp();
+        }
+    }
+
+    private void answerRejected(List<BatchPlan.Rejected> rejected) {
+        for (BatchPlan.Rejected r : rejected) {
+            services.meters().preconditionFailed();
+            r.pending().result().completeExceptionally(new PreconditionFailedException(r.current()));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.logkv.writer;
+
+/**
+ * What a partition's writer knows of its partition between two transactions. Confined to the writer's
+ * drain (one thread at a time).
+ */
+final class WriterProgress {
+
+    /**
+     * The end of the truth partition as far as this writer knows it: the end its last catch-up found, moved
+     * past each of its own commits (their records and commit marker). Only this writer adds to the partition
+     * while it owns it, so a larger end means another writer has (this one was deposed without knowing yet).
+     * Set by every catch-up, before the writer writes.
+     */
+    long knownEnd;
+    /** The ingest offset the next transaction starts from. */
+    long nextIngestOffset;
+    /** How many writes the last transaction committed (the batch size the next one lingers for). */
+    int lastCommittedBatch;
+}

@@ -1,0 +1,100 @@
+package io.logkv.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.core.WriteCondition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A transaction takes what waits for its partition, within the batch bounds; a write whose caller gave up is
+ * refused unsent; ingest records read before the last rewind are dropped, to be read again in order.
+ */
+class WriteBatchTest {
+
+    private static final NamespaceName NS = new NamespaceName("orders");
+    private static final TopicPartition INGEST = new TopicPartition(NS.ingestTopic(), 0);
+
+    private final List<Consumer<KafkaConsumer<byte[], byte[]>>> groupCommands = new ArrayList<>();
+    private final WaitingWrites waiting = new WaitingWrites(INGEST, groupCommands::add);
+    private final WriterProgress progress = new WriterProgress();
+    private final WriterMeters meters = new WriterMeters(new SimpleMeterRegistry());
+
+    @Test
+    void aBatchTakesWritesInOrderUpToItsRecordBound() {
+        List<PendingWrite> writes = List.of(http(Long.MAX_VALUE), http(Long.MAX_VALUE), http(Long.MAX_VALUE));
+        writes.forEach(waiting::add);
+
+        WriteBatch first = WriteBatch.gather(waiting, settings(2), progress, meters);
+
+        assertThat(first.writes).containsExactlyElementsOf(writes.subList(0, 2));
+        assertThat(first.hasIngest()).isFalse();
+        assertThat(WriteBatch.gather(waiting, settings(2), progress, meters).writes).containsExactly(writes.get(2));
+    }
+
+    @Test
+    void aWriteWhoseDeadlinePassedIsRefusedUnsent() {
+        PendingWrite late = http(System.nanoTime() - 1);
+        PendingWrite onTime = http(Long.MAX_VALUE);
+        waiting.add(late);
+        waiting.add(onTime);
+
+        WriteBatch batch = WriteBatch.gather(waiting, settings(10), progress, meters);
+
+        assertThat(batch.writes).containsExactly(onTime);
+        assertThat(late.result()).isCompletedExceptionally();
+    }
+
+    @Test
+    void ingestRecordsSetTheOffsetTheTransactionCommits() {
+        waiting.add(ingest(5, 0));
+        waiting.add(ingest(6, 0));
+        progress.nextIngestOffset = 5;
+
+        WriteBatch batch = WriteBatch.gather(waiting, settings(10), progress, meters);
+
+        assertThat(batch.writes).hasSize(2);
+        assertThat(batch.ingestEnd).isEqualTo(7);
+        assertThat(batch.ingestCount).isEqualTo(2);
+    }
+
+    @Test
+    void ingestRecordsBelowTheCommittedOffsetOrReadBeforeTheLastRewindAreDropped() {
+        progress.nextIngestOffset = 5;
+        waiting.add(ingest(4, 0)); // already committed
+        waiting.rewindIngest(5); // the group loop has not re-positioned yet: records read now are stale
+        waiting.add(ingest(5, 0));
+
+        WriteBatch batch = WriteBatch.gather(waiting, settings(10), progress, meters);
+
+        assertThat(batch.writes).isEmpty();
+        assertThat(groupCommands).as("the rewind was handed to the group loop").hasSize(1);
+        assertThat(waiting.wantsIngest(10)).as("no fetch until the group loop has re-positioned").isFalse();
+    }
+
+    private static PendingWrite http(long deadlineNanos) {
+        WriteRequest request = new WriteRequest(NS, 1, new byte[] {'k'}, new byte[] {'v'}, "text/plain", 0, WriteCondition.NONE, null);
+        return new PendingWrite(request, null, new CompletableFuture<>(), deadlineNanos);
+    }
+
+    private static PendingWrite ingest(long offset, int feedEpoch) {
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(INGEST.topic(), 0, offset, new byte[] {'k'}, new byte[0]);
+        return new PendingWrite(null, new IngestRecords.IngestSource(record, "malformed: test", feedEpoch),
+                new CompletableFuture<>(), Long.MAX_VALUE);
+    }
+
+    private static OwnerSettings settings(int maxBatchRecords) {
+        Duration second = Duration.ofSeconds(1);
+        return new OwnerSettings("localhost:9092", "node", "logkv-writers", second, second, 100, maxBatchRecords, 1 << 20,
+                1 << 20, second, second, second, second, "none", Duration.ZERO, 1);
+    }
+}
