@@ -135,6 +135,35 @@ class WatchIT {
         }
     }
 
+    /**
+     * A HEAD of the watch answers what a GET would before its first event, opens no stream, and leaves the
+     * connection ready for the client's next request (a client owes no body to a HEAD and reuses the connection).
+     */
+    @Test
+    void aHeadOfTheWatchOpensNoStreamAndTheConnectionServesTheNextRequest() throws Exception {
+        HttpClient oneConnection = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (LogKvNode node = LogKvNode.start("watch-head", KafkaTestCluster.shared().bootstrapServers(), dataDir.resolve("head"))) {
+            assertThat(node.putNamespace(ns, "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            assertThat(node.put(ns, "after-head", "served").statusCode()).isEqualTo(200);
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> head = oneConnection.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + ns + "/watch")))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(head.statusCode()).isEqualTo(200);
+                assertThat(head.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/event-stream"));
+                HttpResponse<String> next = oneConnection.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns, "after-head")))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(next.statusCode()).as("the request after a HEAD of the watch, on the same connection").isEqualTo(200);
+                assertThat(next.body()).isEqualTo("served");
+            }
+            assertThat(node.bean(io.micrometer.core.instrument.MeterRegistry.class).get("logkv.watch.streams").gauge().value())
+                    .as("change streams open after HEADs").isZero();
+            HttpResponse<String> unknown = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/no-such-" + ns + "/watch")))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            assertThat(unknown.statusCode()).isEqualTo(404);
+        }
+    }
+
     private static String describe(Event event) {
         return event.type() + " " + event.key() + "@" + event.data().path("position").asLong();
     }

@@ -8,9 +8,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -46,22 +49,11 @@ public class WatchController {
                             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                             @RequestHeader(name = KeyOperations.TOKEN_HEADER, required = false) List<String> tokens) {
         ServedNamespace namespace = namespaces.resolve(ns);
-        ConsistencyToken from;
-        boolean fromNow;
-        if (lastEventId != null && !lastEventId.isBlank()) {
-            from = this.tokens.one(lastEventId.strip(), namespace.name());
-            fromNow = false;
-        } else if (tokens != null && !tokens.isEmpty()) {
-            from = this.tokens.of(tokens, namespace.name());
-            fromNow = false;
-        } else {
-            from = ConsistencyToken.EMPTY;
-            fromNow = true;
-        }
+        Start start = start(namespace, lastEventId, tokens);
         // A little beyond the stream's own end, so that the stream says goodbye before the container cuts it.
         SseEmitter emitter = new SseEmitter(maxDurationMs + Duration.ofSeconds(30).toMillis());
-        Runnable stop = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), from, fromNow, prefix,
-                sink(emitter, this.tokens));
+        Runnable stop = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), start.from(), start.fromNow(),
+                prefix, sink(emitter, this.tokens));
         if (stop == null) {
             throw ApiProblem.unavailable("overloaded", "Too many watches",
                     "this node serves logkv.watch.max-watches change streams already", Duration.ofSeconds(5));
@@ -70,6 +62,38 @@ public class WatchController {
         emitter.onTimeout(stop);
         emitter.onError(error -> stop.run());
         return emitter;
+    }
+
+    /**
+     * {@code HEAD}: what a {@code GET} would answer before its first event (the namespace and the start checked),
+     * and nothing more. Without this mapping, Spring would serve a HEAD with the GET's handler and open a stream
+     * that never ends: the client, owed no body, would reuse the connection, and the node would never read its
+     * next request.
+     */
+    @RequestMapping(method = RequestMethod.HEAD, path = "/v1/namespaces/{ns}/watch", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    public ResponseEntity<Void> head(@PathVariable String ns,
+                                     @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+                                     @RequestHeader(name = KeyOperations.TOKEN_HEADER, required = false) List<String> tokens) {
+        start(namespaces.resolve(ns), lastEventId, tokens);
+        return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).build();
+    }
+
+    /** Where a stream starts: after {@code Last-Event-ID}, else after what the tokens cover, else now. */
+    private Start start(ServedNamespace namespace, String lastEventId, List<String> tokens) {
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            return new Start(this.tokens.one(lastEventId.strip(), namespace.name()), false);
+        }
+        if (tokens != null && !tokens.isEmpty()) {
+            return new Start(this.tokens.of(tokens, namespace.name()), false);
+        }
+        return new Start(ConsistencyToken.EMPTY, true);
+    }
+
+    /**
+     * @param from    the positions the stream starts after
+     * @param fromNow whether it starts at the log's current end instead
+     */
+    private record Start(ConsistencyToken from, boolean fromNow) {
     }
 
     /** Events with the stream's position as their id: a token as this node writes them (signed when tokens are). */
