@@ -26,12 +26,18 @@ import org.springframework.stereotype.Component;
  * with what it wrote), for eventual reads the replicas in turn, to spread the load. A peer that does not
  * answer, or answers that it holds no replica, is skipped for the next one; one that has not answered
  * after {@code logkv.replicas.hedge-after} is raced against the next (a hedged read), so a hung replica
- * costs a read that long rather than the forward timeout.
+ * costs a read that long rather than the forward timeout. When no placed replica can answer yet (they are
+ * opening or replaying: a new namespace, a new placement, a restarted node), the read asks again every
+ * {@value #RETRY_PAUSE_MS} ms until its own wait ({@code wait_ms}) runs out, as a read on its own replica
+ * waits for that replica; only then is it answered 503.
  */
 @Component
 public class ReadRouting {
 
     static final String NO_REPLICA_PROBLEM = "replica-unavailable";
+    /** How long a read waits before it asks the placed replicas again when none could answer. */
+    private static final long RETRY_PAUSE_MS = 50;
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(RETRY_PAUSE_MS);
 
     private final LocalReplicas replicas;
     private final ClusterReplicas cluster;
@@ -84,21 +90,42 @@ public class ReadRouting {
     public <T> CompletableFuture<T> forward(ServedNamespace namespace, int partition, List<String> candidates, ForwardedRequest request,
                                            Duration wait, ReadConsistency consistency, Function<Peers.PeerResponse, T> relay,
                                            Supplier<CompletableFuture<T>> local) {
-        return attempt(namespace, partition, candidates, 0, request, wait.plus(forwardTimeout), consistency, relay, local, null);
+        Round<T> round = new Round<>(namespace, partition, request, System.nanoTime() + wait.toNanos(), consistency, relay, local);
+        return attempt(round, candidates, 0, wait.plus(forwardTimeout), null);
     }
 
-    private <T> CompletableFuture<T> attempt(ServedNamespace namespace, int partition, List<String> candidates, int index,
-                                             ForwardedRequest request, Duration timeout, ReadConsistency consistency,
-                                             Function<Peers.PeerResponse, T> relay, Supplier<CompletableFuture<T>> local,
-                                             String lastProblem) {
+    /**
+     * One read being forwarded: what every attempt of it shares.
+     *
+     * @param deadlineNanos when the read's own wait ends ({@code System.nanoTime()})
+     */
+    private record Round<T>(ServedNamespace namespace, int partition, ForwardedRequest request, long deadlineNanos,
+                            ReadConsistency consistency, Function<Peers.PeerResponse, T> relay, Supplier<CompletableFuture<T>> local) {
+    }
+
+    private <T> CompletableFuture<T> attempt(Round<T> round, List<String> candidates, int index, Duration timeout, String lastProblem) {
+        ServedNamespace namespace = round.namespace();
+        int partition = round.partition();
         if (index >= candidates.size()) {
             PartitionReplica replica = replicas.replica(namespace.name(), partition);
-            if (replica != null && (replica.serving() || consistency != ReadConsistency.EVENTUAL)) {
-                return local.get();
+            if (replica != null && (replica.serving() || round.consistency() != ReadConsistency.EVENTUAL)) {
+                return round.local().get();
+            }
+            long left = round.deadlineNanos() - System.nanoTime();
+            if (left > 0) {
+                // The placed replicas are opening or replaying (a new namespace, a new placement, a node that
+                // restarted): the read waits for one of them, as it would for its own, within its wait.
+                return Timers.delay(Duration.ofNanos(Math.min(left, RETRY_PAUSE.toNanos()))).thenCompose(paused -> {
+                    List<String> again = peersFor(namespace, partition, round.consistency(), false);
+                    Duration remaining = Duration.ofNanos(Math.max(0, round.deadlineNanos() - System.nanoTime()));
+                    return again.isEmpty() ? round.local().get() : attempt(round, again, 0, remaining.plus(forwardTimeout), lastProblem);
+                });
             }
             return CompletableFuture.failedFuture(ApiProblem.unavailable(NO_REPLICA_PROBLEM, "No replica reachable",
                     "no replica of " + namespace.name() + "-" + partition + " could answer: " + lastProblem, Duration.ofSeconds(1)));
         }
+        ForwardedRequest request = round.request();
+        ReadConsistency consistency = round.consistency();
         AtomicInteger tried = new AtomicInteger(1);
         CompletableFuture<Peers.PeerResponse> answer = ask(candidates.get(index), request, consistency, timeout);
         if (index + 1 < candidates.size()) {
@@ -108,8 +135,8 @@ public class ReadRouting {
             });
         }
         return answer.thenCompose(response -> response != null
-                ? CompletableFuture.completedFuture(relay.apply(response))
-                : attempt(namespace, partition, candidates, index + tried.get(), request, timeout, consistency, relay, local,
+                ? CompletableFuture.completedFuture(round.relay().apply(response))
+                : attempt(round, candidates, index + tried.get(), timeout,
                         String.join(", ", candidates.subList(index, index + tried.get())) + " held no serving replica or did not answer"));
     }
 
