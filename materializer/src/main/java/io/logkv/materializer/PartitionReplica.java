@@ -1,18 +1,24 @@
 package io.logkv.materializer;
 
 import io.logkv.core.IdempotentOutcome;
+import io.logkv.core.Lifecycle;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * This node's replica of one truth partition: its store, the position it has applied, and how far
- * behind the log it is. Reads may come from any thread; only the applying thread changes it.
+ * behind the log it is. Reads may come from any thread; only the applying thread changes it. Its
+ * lifecycle is a {@link ReplicaState}.
  */
 public final class PartitionReplica {
+
+    /** Lag, in records, beyond which the store loads in bulk (see {@link PartitionStore#bulkLoad}). */
+    static final long BULK_LOAD_LAG_RECORDS = 50_000;
 
     private final NamespaceName namespace;
     private final int partition;
@@ -21,21 +27,18 @@ public final class PartitionReplica {
     private final ReplicaCatchUp ingestCatchUp;
     private final long resumedFrom;
     private final AtomicLong appliedSinceOpen = new AtomicLong();
+    /** Reads hold it shared, closing holds it exclusive: a store is never closed under a read. */
     private final ReentrantReadWriteLock open = new ReentrantReadWriteLock();
-    private volatile long lagRecords = -1;
-    private volatile long caughtUpAtMs;
-    private volatile long endAtOpen = -1;
-    private volatile boolean serving;
+    private final Lifecycle<ReplicaState> lifecycle;
+    private final ReplicaLag lag = new ReplicaLag();
+    /** The state the replica closed from: a closed replica still tells whether it had reached serving. */
+    private volatile ReplicaState closedFrom;
+    /** The log's end when the replica opened; the replica serves once it has applied that far. None known yet: no position reaches it. */
+    private volatile long endAtOpen = Long.MAX_VALUE;
     private volatile String origin = "";
     /** The position of the batch being written to the store, set before its write: what a read may already see. */
     private volatile long writing;
-    private volatile boolean closed;
     private long persisted;
-    private boolean bulkLoading;
-    private volatile int bulkLoadsEntered;
-
-    /** Lag, in records, beyond which the store loads in bulk (see {@link PartitionStore#bulkLoad}). */
-    static final long BULK_LOAD_LAG_RECORDS = 50_000;
 
     PartitionReplica(NamespaceName namespace, int partition, PartitionStore store, AtomicInteger nodeWaiters, int maxWaiters) {
         this.namespace = namespace;
@@ -45,6 +48,7 @@ public final class PartitionReplica {
         this.persisted = resumedFrom;
         this.catchUp = new ReplicaCatchUp(resumedFrom, nodeWaiters, maxWaiters);
         this.ingestCatchUp = new ReplicaCatchUp(store.persistedIngestPosition(), nodeWaiters, maxWaiters);
+        this.lifecycle = new Lifecycle<>("replica " + namespace + "-" + partition, ReplicaState.REPLAYING);
     }
 
     public NamespaceName namespace() {
@@ -61,23 +65,7 @@ public final class PartitionReplica {
      * whose values expired count toward nothing, so a page may be shorter than {@code limit} only at the end.
      */
     public List<ScannedValue> scan(byte[] prefix, byte[] after, int limit, long nowMs) {
-        List<ScannedValue> live = new java.util.ArrayList<>();
-        byte[] from = after;
-        while (live.size() < limit) {
-            int wanted = limit - live.size();
-            List<PartitionStore.StoredEntry> page = store.scan(prefix, from, wanted);
-            for (PartitionStore.StoredEntry entry : page) {
-                RecordEnvelope envelope = RecordEnvelope.decode(entry.envelope());
-                if (!envelope.isExpiredAt(nowMs)) {
-                    live.add(new ScannedValue(entry.key(), envelope));
-                }
-                from = entry.key();
-            }
-            if (page.size() < wanted) {
-                break; // the store has no more such keys
-            }
-        }
-        return live;
+        return LiveScan.page(store, prefix, after, limit, nowMs);
     }
 
     /** A key and its live value, as a scan found them. */
@@ -86,16 +74,10 @@ public final class PartitionReplica {
 
     /** The envelope stored for {@code key} (expired or not), or null when the key is absent. */
     public RecordEnvelope read(byte[] key) {
-        open.readLock().lock();
-        try {
-            if (closed) {
-                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
-            }
+        return whileOpen(" is closed", () -> {
             byte[] bytes = store.get(key);
             return bytes == null ? null : RecordEnvelope.decode(bytes);
-        } finally {
-            open.readLock().unlock();
-        }
+        });
     }
 
     /**
@@ -103,25 +85,33 @@ public final class PartitionReplica {
      * names a key whose value expired then, unless a later write or a delete has replaced that value.
      */
     public List<PartitionStore.ExpiryEntry> expiriesDue(long nowMs, int limit) {
-        open.readLock().lock();
-        try {
-            if (closed) {
-                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
-            }
-            return store.expiriesDue(nowMs, limit);
-        } finally {
-            open.readLock().unlock();
-        }
+        return whileOpen(" is closed", () -> store.expiriesDue(nowMs, limit));
     }
 
     /** Writes a consistent copy of this replica's store into {@code target} (see {@link PartitionStore#checkpoint}). */
     public void checkpoint(java.nio.file.Path target) {
+        whileOpen(" is closed", () -> {
+            store.checkpoint(target);
+            return null;
+        });
+    }
+
+    /** The first outcome of a write that carried {@code idempotencyKey}, or null. */
+    public IdempotentOutcome idempotentOutcome(byte[] idempotencyKey) {
+        return whileOpen(" is closed", () -> {
+            byte[] bytes = store.idempotentOutcome(idempotencyKey);
+            return bytes == null ? null : IdempotentOutcome.decode(bytes);
+        });
+    }
+
+    /** Runs {@code read} with the store kept open; fails with {@link ReplicaUnavailableException} once the replica is closed. */
+    private <T> T whileOpen(String closedMessage, Supplier<T> read) {
         open.readLock().lock();
         try {
-            if (closed) {
-                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
+            if (lifecycle.current() == ReplicaState.CLOSED) {
+                throw new ReplicaUnavailableException(namespace + "-" + partition + closedMessage);
             }
-            store.checkpoint(target);
+            return read.get();
         } finally {
             open.readLock().unlock();
         }
@@ -134,20 +124,6 @@ public final class PartitionReplica {
 
     void origin(String origin) {
         this.origin = origin;
-    }
-
-    /** The first outcome of a write that carried {@code idempotencyKey}, or null. */
-    public IdempotentOutcome idempotentOutcome(byte[] idempotencyKey) {
-        open.readLock().lock();
-        try {
-            if (closed) {
-                throw new ReplicaUnavailableException(namespace + "-" + partition + " is closed");
-            }
-            byte[] bytes = store.idempotentOutcome(idempotencyKey);
-            return bytes == null ? null : IdempotentOutcome.decode(bytes);
-        } finally {
-            open.readLock().unlock();
-        }
     }
 
     /** Waiting for this replica to reach a position. */
@@ -190,22 +166,23 @@ public final class PartitionReplica {
      * rebuild or a new placement is not, until its replay is done.
      */
     public boolean serving() {
-        return serving;
+        ReplicaState state = lifecycle.current();
+        return state == ReplicaState.SERVING || state == ReplicaState.CLOSED && closedFrom == ReplicaState.SERVING;
+    }
+
+    /** How often, since it opened, this replica switched its store to bulk loading (far behind the log). */
+    public int bulkLoadsEntered() {
+        return lag.bulkLoadsEntered();
     }
 
     /** Records applied since this replica was opened: small after a restart, the whole log after a wipe. */
-    /** How often, since it opened, this replica switched its store to bulk loading (far behind the log). */
-    public int bulkLoadsEntered() {
-        return bulkLoadsEntered;
-    }
-
     public long appliedSinceOpen() {
         return appliedSinceOpen.get();
     }
 
     /** Committed records in the log not yet applied, or -1 before the first fetch tells. */
     public long lagRecords() {
-        return lagRecords;
+        return lag.records();
     }
 
     /**
@@ -213,11 +190,7 @@ public final class PartitionReplica {
      * unknown (no fetch has answered since the replica opened).
      */
     public long lagMillis(long nowMs) {
-        long lag = lagRecords;
-        if (lag == 0) {
-            return 0;
-        }
-        return caughtUpAtMs == 0 ? -1 : Math.max(0, nowMs - caughtUpAtMs);
+        return lag.millis(nowMs);
     }
 
     /** A digest of the replica's contents (see {@link PartitionStore#digest()}), with the position it reflects. */
@@ -243,7 +216,7 @@ public final class PartitionReplica {
     void openedAgainst(long end) {
         endAtOpen = end;
         if (catchUp.applied() >= end) {
-            serving = true;
+            markServing();
         }
     }
 
@@ -251,27 +224,21 @@ public final class PartitionReplica {
      * The digest of a snapshot taken on the applying thread at exactly {@code position}; computed on the
      * caller's thread, with the store kept open meanwhile. Releases the snapshot.
      */
-    ReplicaDigest digest(PartitionStore.ContentSnapshot snapshot, long position) {
-        open.readLock().lock();
-        try {
-            if (closed) {
-                throw new ReplicaUnavailableException(namespace + "-" + partition + " closed before its digest was taken");
-            }
+    ReplicaDigest digest(ContentSnapshot snapshot, long position) {
+        return whileOpen(" closed before its digest was taken", () -> {
             try {
                 return new ReplicaDigest(namespace.value(), partition, position, snapshot.digest());
             } finally {
                 snapshot.close();
             }
-        } finally {
-            open.readLock().unlock();
-        }
+        });
     }
 
     void applied(long position, int records, long ingestPosition) {
         appliedSinceOpen.addAndGet(records);
         persisted = position;
-        if (endAtOpen >= 0 && position >= endAtOpen) {
-            serving = true;
+        if (position >= endAtOpen) {
+            markServing();
         }
         catchUp.advance(position);
         if (ingestPosition > 0) {
@@ -281,8 +248,8 @@ public final class PartitionReplica {
 
     /** Records that the log position moved without records (transaction markers); persisted later. */
     void advancedWithoutRecords(long position) {
-        if (endAtOpen >= 0 && position >= endAtOpen) {
-            serving = true;
+        if (position >= endAtOpen) {
+            markServing();
         }
         catchUp.advance(position);
     }
@@ -300,25 +267,20 @@ public final class PartitionReplica {
     }
 
     void observeLag(long records, long nowMs) {
-        lagRecords = records;
-        if (records == 0) {
-            caughtUpAtMs = nowMs;
-            serving = true;
+        if (lag.observe(records, nowMs)) {
+            markServing();
         }
-        boolean farBehind = records > BULK_LOAD_LAG_RECORDS;
-        if (farBehind != bulkLoading && !closed) {
-            store.bulkLoad(farBehind);
-            bulkLoading = farBehind;
-            if (farBehind) {
-                bulkLoadsEntered++;
-            }
-        }
+        lag.adjustBulkLoad(store, lifecycle.current() != ReplicaState.CLOSED);
+    }
+
+    private void markServing() {
+        lifecycle.compareAndTransition(ReplicaState.REPLAYING, ReplicaState.SERVING);
     }
 
     void close(boolean destroy) {
         open.writeLock().lock();
         try {
-            closed = true;
+            closedFrom = lifecycle.transition(ReplicaState.CLOSED);
             catchUp.cancelAll();
             ingestCatchUp.cancelAll();
             if (destroy) {

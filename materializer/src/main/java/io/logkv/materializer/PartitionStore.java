@@ -1,20 +1,21 @@
 package io.logkv.materializer;
 
-import io.logkv.core.MalformedEnvelopeException;
-import io.logkv.core.RecordEnvelope;
+import static io.logkv.materializer.StoreLayout.APPLIED_AT_KEY;
+import static io.logkv.materializer.StoreLayout.DATA_PREFIX;
+import static io.logkv.materializer.StoreLayout.EXPIRY_INDEX_VERSION_KEY;
+import static io.logkv.materializer.StoreLayout.IDEMPOTENCY_PREFIX;
+import static io.logkv.materializer.StoreLayout.INGEST_POSITION_KEY;
+import static io.logkv.materializer.StoreLayout.POSITION_KEY;
+import static io.logkv.materializer.StoreLayout.dataKey;
+import static io.logkv.materializer.StoreLayout.expiryKey;
+import static io.logkv.materializer.StoreLayout.prefixed;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.MutableColumnFamilyOptions;
 import org.rocksdb.Options;
@@ -22,17 +23,13 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.Snapshot;
-import org.rocksdb.WriteBatch;
 
 /**
  * One RocksDB store holding one partition's replica, and the log position it has applied.
  *
- * <p>Data keys are the record key behind a {@code 0x01} byte; the first outcomes of writes that carried an
- * idempotency key sit behind {@code 0x02}; the expiry index (expiry time, big-endian, then the record key,
- * so that the keys due first come first) sits behind {@code 0x03}; the applied position sits under the
- * single key {@code 0x00}. All are written in the same batch, and the store has one column family, so
- * whatever RocksDB persists (with the WAL off, a prefix of the batches) has a position that matches its data.
+ * <p>Values, the first outcomes of idempotent writes, the expiry index and the applied position share one
+ * column family ({@link StoreLayout}) and are written in the same batch, so whatever RocksDB persists (with
+ * the WAL off, a prefix of the batches) has a position that matches its data.
  *
  * <p>The expiry index gains an entry whenever a value with an expiry is applied; an entry leaves it when an
  * expiry tombstone for it is applied ({@link Batch#forgetExpiry}), or, once due, when the compactor finds that
@@ -40,17 +37,6 @@ import org.rocksdb.WriteBatch;
  * value, never the reverse: every value with an expiry has its entry.
  */
 public final class PartitionStore implements AutoCloseable {
-
-    private static final byte[] POSITION_KEY = {0x00};
-    private static final byte[] INGEST_POSITION_KEY = {0x00, 0x01};
-    private static final byte[] APPLIED_AT_KEY = {0x00, 0x02};
-    /** Present once the expiry index covers every value in the store (stores written before it get it built at open). */
-    private static final byte[] EXPIRY_INDEX_VERSION_KEY = {0x00, 0x03};
-    private static final byte[] EXPIRY_INDEX_V1 = {1};
-    private static final byte DATA_PREFIX = 0x01;
-    private static final byte IDEMPOTENCY_PREFIX = 0x02;
-    private static final byte EXPIRY_PREFIX = 0x03;
-    private static final byte[] NOTHING = new byte[0];
 
     private final Path directory;
     private final StoreResources resources;
@@ -60,15 +46,14 @@ public final class PartitionStore implements AutoCloseable {
     private final long persistedIngestPosition;
     private final long persistedAppliedAtMs;
 
-    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, long persistedPosition,
-                           long persistedIngestPosition, long persistedAppliedAtMs) {
+    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db) throws RocksDBException {
         this.directory = directory;
         this.resources = resources;
         this.options = options;
         this.db = db;
-        this.persistedPosition = persistedPosition;
-        this.persistedIngestPosition = persistedIngestPosition;
-        this.persistedAppliedAtMs = persistedAppliedAtMs;
+        this.persistedPosition = StoreLayout.decodeLong(db.get(POSITION_KEY));
+        this.persistedIngestPosition = StoreLayout.decodeLong(db.get(INGEST_POSITION_KEY));
+        this.persistedAppliedAtMs = StoreLayout.decodeLong(db.get(APPLIED_AT_KEY));
     }
 
     /** Opens (or creates) the store in {@code directory}. */
@@ -77,39 +62,14 @@ public final class PartitionStore implements AutoCloseable {
         try {
             Files.createDirectories(directory);
             RocksDB db = RocksDB.open(options, directory.toString());
-            byte[] position = db.get(POSITION_KEY);
-            byte[] ingestPosition = db.get(INGEST_POSITION_KEY);
-            byte[] appliedAt = db.get(APPLIED_AT_KEY);
+            PartitionStore store = new PartitionStore(directory, resources, options, db);
             if (db.get(EXPIRY_INDEX_VERSION_KEY) == null) {
-                indexExpiries(db, resources);
+                ExpiryIndex.build(db, resources);
             }
-            return new PartitionStore(directory, resources, options, db, position == null ? 0L : ByteBuffer.wrap(position).getLong(),
-                    ingestPosition == null ? 0L : ByteBuffer.wrap(ingestPosition).getLong(),
-                    appliedAt == null ? 0L : ByteBuffer.wrap(appliedAt).getLong());
+            return store;
         } catch (RocksDBException | IOException e) {
             options.close();
             throw new IllegalStateException("could not open the replica store in " + directory, e);
-        }
-    }
-
-    /**
-     * Builds the expiry index of a store written before there was one (a scan of every value, once), and
-     * marks the store as indexed; for a new store only the mark.
-     */
-    private static void indexExpiries(RocksDB db, StoreResources resources) throws RocksDBException {
-        try (ReadOptions read = new ReadOptions().setFillCache(false);
-             RocksIterator it = db.newIterator(read);
-             WriteBatch batch = new WriteBatch()) {
-            for (it.seek(new byte[] {DATA_PREFIX}); it.isValid() && it.key()[0] == DATA_PREFIX; it.next()) {
-                byte[] value = it.value();
-                long expiresAt = expiryOf(value);
-                if (expiresAt != RecordEnvelope.NO_EXPIRY) {
-                    byte[] key = it.key();
-                    batch.put(expiryKey(expiresAt, key, 1), NOTHING);
-                }
-            }
-            batch.put(EXPIRY_INDEX_VERSION_KEY, EXPIRY_INDEX_V1);
-            db.write(resources.writeOptions(), batch);
         }
     }
 
@@ -130,8 +90,22 @@ public final class PartitionStore implements AutoCloseable {
 
     /** The stored envelope bytes of {@code key}, or null when absent. */
     public byte[] get(byte[] key) {
+        return read(dataKey(key));
+    }
+
+    /** The first outcome of a write that carried {@code idempotencyKey}, as applied from the log, or null. */
+    public byte[] idempotentOutcome(byte[] idempotencyKey) {
+        return read(prefixed(IDEMPOTENCY_PREFIX, idempotencyKey));
+    }
+
+    /** Whether the expiry index has an entry for {@code key} expiring at {@code expiresAtMs}. */
+    public boolean hasExpiryEntry(long expiresAtMs, byte[] key) {
+        return read(expiryKey(expiresAtMs, key, 0)) != null;
+    }
+
+    private byte[] read(byte[] storedKey) {
         try {
-            return db.get(resources.readOptions(), dataKey(key));
+            return db.get(resources.readOptions(), storedKey);
         } catch (RocksDBException e) {
             throw new IllegalStateException("replica read failed in " + directory, e);
         }
@@ -144,16 +118,16 @@ public final class PartitionStore implements AutoCloseable {
      */
     public List<StoredEntry> scan(byte[] prefix, byte[] after, int limit) {
         List<StoredEntry> entries = new ArrayList<>(Math.min(limit, 1024));
-        byte[] start = dataKey(after != null && compare(after, prefix) > 0 ? after : prefix);
+        byte[] start = dataKey(after != null && StoreLayout.compare(after, prefix) > 0 ? after : prefix);
         try (ReadOptions read = new ReadOptions().setFillCache(false);
              RocksIterator it = db.newIterator(read)) {
             for (it.seek(start); it.isValid() && entries.size() < limit; it.next()) {
                 byte[] stored = it.key();
-                if (!startsWith(stored, DATA_PREFIX, prefix)) {
+                if (!StoreLayout.startsWith(stored, DATA_PREFIX, prefix)) {
                     break;
                 }
                 byte[] key = Arrays.copyOfRange(stored, 1, stored.length);
-                if (after != null && compare(key, after) <= 0) {
+                if (after != null && StoreLayout.compare(key, after) <= 0) {
                     continue;
                 }
                 entries.add(new StoredEntry(key, it.value()));
@@ -166,61 +140,12 @@ public final class PartitionStore implements AutoCloseable {
     public record StoredEntry(byte[] key, byte[] envelope) {
     }
 
-    private static boolean startsWith(byte[] stored, byte storedPrefix, byte[] prefix) {
-        if (stored.length < 1 + prefix.length || stored[0] != storedPrefix) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (stored[1 + i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int compare(byte[] a, byte[] b) {
-        return Arrays.compareUnsigned(a, b);
-    }
-
-    /** The first outcome of a write that carried {@code idempotencyKey}, as applied from the log, or null. */
-    public byte[] idempotentOutcome(byte[] idempotencyKey) {
-        try {
-            return db.get(resources.readOptions(), prefixed(IDEMPOTENCY_PREFIX, idempotencyKey));
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("replica read failed in " + directory, e);
-        }
-    }
-
     /**
      * Entries of the expiry index due at {@code nowMs}, soonest first, at most {@code limit}: values that
      * expired at or before then, or entries their values have outlived.
      */
     public List<ExpiryEntry> expiriesDue(long nowMs, int limit) {
-        List<ExpiryEntry> due = new ArrayList<>();
-        try (ReadOptions read = new ReadOptions().setFillCache(false);
-             RocksIterator it = db.newIterator(read)) {
-            for (it.seek(new byte[] {EXPIRY_PREFIX}); it.isValid() && due.size() < limit; it.next()) {
-                byte[] entry = it.key();
-                if (entry[0] != EXPIRY_PREFIX) {
-                    break;
-                }
-                long expiresAt = ByteBuffer.wrap(entry, 1, Long.BYTES).getLong();
-                if (expiresAt > nowMs) {
-                    break;
-                }
-                due.add(new ExpiryEntry(expiresAt, Arrays.copyOfRange(entry, 1 + Long.BYTES, entry.length)));
-            }
-        }
-        return due;
-    }
-
-    /** Whether the expiry index has an entry for {@code key} expiring at {@code expiresAtMs}. */
-    public boolean hasExpiryEntry(long expiresAtMs, byte[] key) {
-        try {
-            return db.get(resources.readOptions(), expiryKey(expiresAtMs, key, 0)) != null;
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("replica read failed in " + directory, e);
-        }
+        return ExpiryIndex.due(db, nowMs, limit);
     }
 
     /**
@@ -234,7 +159,7 @@ public final class PartitionStore implements AutoCloseable {
 
     /** A batch of changes that will reach the store together with the position it leads to. */
     public Batch newBatch() {
-        return new Batch();
+        return new Batch(this);
     }
 
     /**
@@ -252,53 +177,7 @@ public final class PartitionStore implements AutoCloseable {
      * snapshot's digest sees, so a digest can be taken at an exact position and computed elsewhere.
      */
     public ContentSnapshot snapshot() {
-        return new ContentSnapshot(db.getSnapshot());
-    }
-
-    /** The frozen contents of a store; close it to let RocksDB drop what only it still holds. */
-    public final class ContentSnapshot implements AutoCloseable {
-        private final Snapshot snapshot;
-
-        private ContentSnapshot(Snapshot snapshot) {
-            this.snapshot = snapshot;
-        }
-
-        /** SHA-256 over every (key length, value length, key, value) of the data keys, in key order. */
-        public String digest() {
-            try (ReadOptions read = new ReadOptions().setSnapshot(snapshot).setFillCache(false)) {
-                return digestOf(db, read);
-            }
-        }
-
-        @Override
-        public void close() {
-            db.releaseSnapshot(snapshot);
-        }
-    }
-
-    private static String digestOf(RocksDB db, ReadOptions read) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        ByteBuffer lengths = ByteBuffer.allocate(8);
-        try (RocksIterator it = db.newIterator(read)) {
-            for (it.seek(new byte[] {DATA_PREFIX}); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                if (key[0] != DATA_PREFIX) {
-                    break;
-                }
-                byte[] value = it.value();
-                lengths.clear();
-                lengths.putInt(key.length - 1).putInt(value.length);
-                sha.update(lengths.array());
-                sha.update(key, 1, key.length - 1);
-                sha.update(value);
-            }
-        }
-        return HexFormat.of().formatHex(sha.digest());
+        return new ContentSnapshot(db, db.getSnapshot());
     }
 
     /** The number of keys held, as RocksDB estimates it (cheap, approximate). */
@@ -345,15 +224,7 @@ public final class PartitionStore implements AutoCloseable {
      * changing it.
      */
     public static Contents inspect(Path directory) {
-        try (Options options = new Options();
-             RocksDB db = RocksDB.openReadOnly(options, directory.toString())) {
-            byte[] position = db.get(POSITION_KEY);
-            try (ReadOptions read = new ReadOptions().setFillCache(false)) {
-                return new Contents(position == null ? 0L : ByteBuffer.wrap(position).getLong(), digestOf(db, read));
-            }
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("could not read the store copy in " + directory, e);
-        }
+        return StoreFiles.inspect(directory);
     }
 
     /**
@@ -363,14 +234,7 @@ public final class PartitionStore implements AutoCloseable {
      * @throws IllegalStateException when a file is missing, truncated or corrupt
      */
     public static long verify(Path directory) {
-        try (Options options = new Options();
-             RocksDB db = RocksDB.openReadOnly(options, directory.toString())) {
-            db.verifyChecksum();
-            byte[] position = db.get(POSITION_KEY);
-            return position == null ? 0L : ByteBuffer.wrap(position).getLong();
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("the store copy in " + directory + " is not intact: " + e.getMessage(), e);
-        }
+        return StoreFiles.verify(directory);
     }
 
     /**
@@ -410,122 +274,13 @@ public final class PartitionStore implements AutoCloseable {
 
     /** Deletes a directory and everything in it; nothing when it does not exist. */
     public static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not delete " + directory, e);
-        }
+        StoreFiles.deleteRecursively(directory);
     }
 
-    /** The index key of {@code key} (from {@code from} on: 1 for a data key, 0 for a record key) expiring at {@code expiresAtMs}. */
-    private static byte[] expiryKey(long expiresAtMs, byte[] key, int from) {
-        byte[] entry = new byte[1 + Long.BYTES + key.length - from];
-        entry[0] = EXPIRY_PREFIX;
-        ByteBuffer.wrap(entry, 1, Long.BYTES).putLong(expiresAtMs);
-        System.arraycopy(key, from, entry, 1 + Long.BYTES, key.length - from);
-        return entry;
-    }
-
-    /** The expiry of a stored envelope; none for bytes that are not a well-formed one (never stored by an owner). */
-    private static long expiryOf(byte[] envelope) {
-        try {
-            return RecordEnvelope.expiresAtOf(envelope);
-        } catch (MalformedEnvelopeException e) {
-            return RecordEnvelope.NO_EXPIRY;
-        }
-    }
-
-    private static byte[] dataKey(byte[] key) {
-        return prefixed(DATA_PREFIX, key);
-    }
-
-    private static byte[] prefixed(byte prefix, byte[] key) {
-        byte[] prefixed = new byte[key.length + 1];
-        prefixed[0] = prefix;
-        System.arraycopy(key, 0, prefixed, 1, key.length);
-        return prefixed;
-    }
-
-    /** Changes to one store, applied atomically together with the position they lead to. */
-    public final class Batch implements AutoCloseable {
-        private final WriteBatch batch = new WriteBatch();
-
-        /** Stores a value (an envelope); one with an expiry gets its entry in the expiry index. */
-        public void put(byte[] key, byte[] envelope) {
-            try {
-                batch.put(dataKey(key), envelope);
-                long expiresAt = expiryOf(envelope);
-                if (expiresAt != RecordEnvelope.NO_EXPIRY) {
-                    batch.put(expiryKey(expiresAt, key, 0), NOTHING);
-                }
-            } catch (RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Drops the expiry index's entry for {@code key} expiring at {@code expiresAtMs}. */
-        public void forgetExpiry(long expiresAtMs, byte[] key) {
-            try {
-                batch.delete(expiryKey(expiresAtMs, key, 0));
-            } catch (RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        public void delete(byte[] key) {
-            try {
-                batch.delete(dataKey(key));
-            } catch (RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Records how far the partition's ingest topic has been applied (kept with the data). */
-        public void ingestPosition(long position) {
-            try {
-                batch.put(INGEST_POSITION_KEY, ByteBuffer.allocate(Long.BYTES).putLong(position).array());
-            } catch (RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Remembers the first outcome of a write that carried an idempotency key (the first one wins). */
-        public void rememberOutcome(byte[] idempotencyKey, byte[] outcome) {
-            try {
-                if (idempotentOutcome(idempotencyKey) == null) {
-                    batch.put(prefixed(IDEMPOTENCY_PREFIX, idempotencyKey), outcome);
-                }
-            } catch (RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Writes the changes and the new applied position in one atomic batch. */
-        public void commit(long position) {
-            try {
-                batch.put(POSITION_KEY, ByteBuffer.allocate(Long.BYTES).putLong(position).array());
-                batch.put(APPLIED_AT_KEY, ByteBuffer.allocate(Long.BYTES).putLong(System.currentTimeMillis()).array());
-                db.write(resources.writeOptions(), batch);
-            } catch (RocksDBException e) {
-                throw new IllegalStateException("replica write failed in " + directory, e);
-            }
-        }
-
-        /** Writes the changes alone: for index upkeep that leads to no new position. */
-        public void commitWithoutPosition() {
-            try {
-                db.write(resources.writeOptions(), batch);
-            } catch (RocksDBException e) {
-                throw new IllegalStateException("replica write failed in " + directory, e);
-            }
-        }
-
-        @Override
-        public void close() {
-            batch.close();
+    /** Changes to one store, applied atomically together with the position they lead to (see {@link StoreBatch}). */
+    public static final class Batch extends StoreBatch {
+        private Batch(PartitionStore store) {
+            super(store.db, store.resources, store.directory, store::idempotentOutcome);
         }
     }
 }

@@ -1,18 +1,21 @@
 package io.logkv.materializer;
 
+import io.logkv.core.CommandQueue;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Queue;
+import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,7 @@ final class ReplicaApplier implements Runnable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<TopicPartition, PartitionReplica> replicas;
-    private final Queue<Runnable> commands;
+    private final CommandQueue<KafkaConsumer<byte[], byte[]>> commands;
     private final RecordsToStore recordsToStore;
     private final ReplicaDigests digests;
     private final ReplicaRebuilds rebuilds;
@@ -47,7 +50,8 @@ final class ReplicaApplier implements Runnable {
      * @param failed  told of the runtime exception that stopped the loop
      * @param onExit  runs on this thread when the loop ends, however it ends (closing what it used)
      */
-    ReplicaApplier(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, PartitionReplica> replicas, Queue<Runnable> commands,
+    ReplicaApplier(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, PartitionReplica> replicas,
+                   CommandQueue<KafkaConsumer<byte[], byte[]>> commands,
                    RecordsToStore recordsToStore, ReplicaDigests digests, ReplicaRebuilds rebuilds, Counter appliedRecords,
                    BooleanSupplier running, Consumer<RuntimeException> failed, Runnable onExit) {
         this.consumer = consumer;
@@ -66,7 +70,7 @@ final class ReplicaApplier implements Runnable {
     public void run() {
         try {
             while (running.getAsBoolean()) {
-                runCommands();
+                commands.runPending(consumer);
                 if (replicas.isEmpty()) {
                     Thread.sleep(POLL_TIMEOUT.toMillis() / 4);
                     continue;
@@ -90,15 +94,8 @@ final class ReplicaApplier implements Runnable {
             failed.accept(e);
             log.error("event=applier_failed", e);
         } finally {
-            runCommands();
+            commands.runPending(consumer);
             onExit.run();
-        }
-    }
-
-    private void runCommands() {
-        Runnable command;
-        while ((command = commands.poll()) != null) {
-            command.run();
         }
     }
 
@@ -176,5 +173,33 @@ final class ReplicaApplier implements Runnable {
             lastPersistMs = now;
         }
         replayLog.observe(behind, appliedRecords.count(), now);
+    }
+
+    /** The applier's consumer: {@code read_committed}, positioned by the applier alone (no group, no commits). */
+    static KafkaConsumer<byte[], byte[]> consumer(ReplicaSettings settings) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.clientId());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Queues the applier's death: it dies at its next turn, of an error nothing handles (fault injection). */
+    static void kill(CommandQueue<KafkaConsumer<byte[], byte[]>> commands) {
+        commands.post(consumer -> {
+            throw new ApplierKilled();
+        });
+    }
+
+    /** What {@link #kill} throws on the applying thread. */
+    private static final class ApplierKilled extends Error {
+        ApplierKilled() {
+            super("the replica applier was killed by fault injection");
+        }
     }
 }

@@ -86,7 +86,7 @@ final class ReplicaDigests {
         if (asked.result().isDone()) {
             return; // timed out meanwhile
         }
-        PartitionStore.ContentSnapshot snapshot = replica.store().snapshot();
+        ContentSnapshot snapshot = replica.store().snapshot();
         digester.execute(() -> {
             try {
                 asked.result().complete(replica.digest(snapshot, asked.position()));

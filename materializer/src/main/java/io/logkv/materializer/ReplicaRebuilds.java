@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rebuilds this node has run (latest per partition): their progress as the applier reports it, in
- * the {@code logkv.replica.rebuild.*} gauges and in {@code event=rebuild_progress} log lines.
+ * Rebuilds of replicas: starting one (wipe the replica, then replay the log from its start or from a
+ * snapshot), and the rebuilds this node has run (latest per partition) with their progress as the applier
+ * reports it, in the {@code logkv.replica.rebuild.*} gauges and in {@code event=rebuild_progress} log lines.
  */
 final class ReplicaRebuilds {
 
@@ -34,8 +35,39 @@ final class ReplicaRebuilds {
         return rebuild != null && !rebuild.finished() ? rebuild : null;
     }
 
+    /**
+     * Wipes the replica of {@code tp} and rebuilds it up to the log's current end: by full replay, or with
+     * {@code fromSnapshot} from the newest usable snapshot and the log after it. Applying thread only.
+     *
+     * @return the rebuild started, or the one already running
+     * @throws ReplicaUnavailableException when this node holds no replica of {@code tp}
+     */
+    RebuildProgress rebuild(TopicPartition tp, boolean fromSnapshot, HeldReplicas held, ReplicaOpening opening) {
+        if (!held.holds(tp)) {
+            throw new ReplicaUnavailableException("this node holds no replica of " + tp);
+        }
+        RebuildProgress running = running(tp);
+        if (running != null) {
+            return running;
+        }
+        long end = held.endOffset(tp);
+        held.close(tp, true);
+        RebuildProgress progress = start(tp, end);
+        log.info("event=rebuild_started partition={} target_position={} from={}", tp, end, fromSnapshot ? "snapshot" : "log");
+        if (fromSnapshot) {
+            held.assignAll();
+            opening.startSeeding(tp, fresh -> fresh.openedAgainst(end));
+        } else {
+            PartitionReplica fresh = held.openStore(tp, "rebuilt by full replay");
+            held.assignAll();
+            held.replayFromStart(tp);
+            fresh.openedAgainst(end);
+        }
+        return progress;
+    }
+
     /** Starts tracking a rebuild of {@code tp} up to {@code end}. */
-    RebuildProgress start(TopicPartition tp, long end) {
+    private RebuildProgress start(TopicPartition tp, long end) {
         NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
         RebuildProgress progress = new RebuildProgress(namespace, tp.partition(), end);
         rebuilds.put(tp, progress);
