@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the root filesystem that turns Jib's application layers into a runnable image on `scratch`, from
 # this machine alone (no registry): a Java runtime cut by jlink from the build's JDK, the shared libraries
-# that runtime and the native libraries in the node's jars load, and the few files of /etc a JVM reads.
+# that runtime and the native libraries in the node's jars load, the three programs of the Compose health
+# check, and the few files of /etc a JVM reads.
 #
 #   make-runtime.sh OUT_DIR JDK_HOME CLASSPATH_FILE
 #
@@ -42,7 +43,7 @@ modules+=,jdk.naming.dns,jdk.net,jdk.security.auth,jdk.security.jgss,jdk.unsuppo
 desktop_natives='**/libawt.so,**/libawt_headless.so,**/libawt_xawt.so,**/libfontmanager.so,**/libjavajpeg.so'
 desktop_natives+=',**/libjawt.so,**/libjsound.so,**/liblcms.so,**/libmlib_image.so,**/libsplashscreen.so'
 
-for tool in jlink ldd readelf unzip sha256sum; do
+for tool in jlink ldd readelf unzip sha256sum bash head grep; do
   if [[ $tool == jlink ]]; then
     [[ -x $jdk/bin/jlink ]] || { echo "no jlink in $jdk (a JDK with jmods is needed)" >&2; exit 1; }
   elif ! command -v "$tool" > /dev/null; then
@@ -67,13 +68,21 @@ mkdir -p "$out/opt/java" "$out/tmp"
 "$jdk/bin/jlink" --add-modules "$modules" --exclude-files="$desktop_natives" \
     --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out$java_home"
 
-# Every ELF file that will be loaded: the runtime's, and the glibc x86-64 Linux natives inside the jars.
+# The programs docker-compose.yml's health check runs in the container: bash (its /dev/tcp is the HTTP
+# client), head and grep. Copied from this machine, like the libraries.
+tools=(bash head grep)
+mkdir -p "$out/usr/bin"
+for tool in "${tools[@]}"; do
+  cp -L "$(command -v "$tool")" "$out/usr/bin/$tool"
+done
+
+# Every ELF file that will be loaded: the runtime's, the tools', and the glibc x86-64 Linux natives inside the jars.
 natives=$(mktemp -d)
 trap 'rm -rf "$natives"' EXIT
 elves=()
 while IFS= read -r -d '' file; do
   elves+=("$file")
-done < <(find "$out$java_home" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper -o -name jexec \) -print0)
+done < <(find "$out$java_home" "$out/usr/bin" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper -o -name jexec \) -print0)
 # One line without a newline at its end: read reports end of file, having read it all.
 IFS=: read -r -a jars < "$classpath_file" || true
 for jar in "${jars[@]}"; do
