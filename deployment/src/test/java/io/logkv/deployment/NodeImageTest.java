@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * The node's container image runs: the tarball that local-cluster's {@code image} profile builds, unpacked
  * and started as a container runtime would start it ({@link UnpackedImage}), as its unprivileged user, with
  * nothing from the host but the kernel, a network and {@code /etc/hosts}. Its node joins a real Kafka
- * cluster, opens its RocksDB replicas under the image's volume, becomes ready and serves a write and a read.
+ * cluster, opens its RocksDB replicas under the image's volume, becomes ready, serves a write and a read, and
+ * passes docker-compose.yml's health check run inside the image.
  *
  * <p>Skipped where there is no tarball (build it first: docs/operations.md, "The container image") and where
  * a root directory and user cannot be changed (not root, no unshare).
@@ -103,6 +104,10 @@ class NodeImageTest {
                     URI.create(base + "/v1/namespaces/image/keys/k?consistency=strong")).GET(), 200, Duration.ofSeconds(60));
             assertThat(read).contains("from the image");
 
+            // docker-compose.yml's health check, run in the image as Compose would run it (on this node's port).
+            Run healthcheck = run(composeHealthcheck(port), Duration.ofSeconds(30));
+            assertThat(healthcheck.exitCode()).as("health check in the image: " + healthcheck.output()).isZero();
+
             // The replicas are RocksDB files, written by the image's user under its volume (the working directory).
             Path data = image.inImage(image.workingDirectory()).resolve("data/image-node");
             assertThat(Files.getAttribute(data, "unix:uid")).isEqualTo(10001);
@@ -118,6 +123,16 @@ class NodeImageTest {
     }
 
     private record Run(int exitCode, String output) {
+    }
+
+    /** The node's health check in docker-compose.yml (exec form: its programs must be in the image), aimed at {@code port}. */
+    private static List<String> composeHealthcheck(int port) {
+        ComposeFile.Service service = ComposeFile.load().service("logkv-1");
+        String composePort = ComposeFile.load().node("logkv-1").option("port");
+        List<String> test = ((List<?>) ((Map<?, ?>) service.definition().get("healthcheck")).get("test")).stream()
+                .map(String::valueOf).toList();
+        assertThat(test.get(0)).as("logkv-1's health check runs without a shell").isEqualTo("CMD");
+        return test.subList(1, test.size()).stream().map(argument -> argument.replace("/" + composePort, "/" + port)).toList();
     }
 
     private static Run run(List<String> command, Duration timeout) throws IOException, InterruptedException {

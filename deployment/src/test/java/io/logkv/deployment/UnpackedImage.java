@@ -18,9 +18,9 @@ import tools.jackson.databind.json.JsonMapper;
  * A container image tarball ({@code docker load} format, as Jib's buildTar writes it) unpacked into a root
  * filesystem the way a container runtime does, and programs started in it as a runtime would: in their own
  * PID and mount namespaces with {@code /proc} mounted, that root, the image's working directory, user and
- * environment, and nothing of the host's files but {@code /etc/hosts} and {@code /etc/resolv.conf} (which
- * runtimes provide too). Needs root, GNU tar and util-linux's {@code unshare}; {@link #unavailableBecause}
- * says what is missing.
+ * environment, and nothing of the host's but {@code /etc/hosts}, {@code /etc/resolv.conf} and the devices
+ * null, zero, full, random and urandom (which runtimes provide too). Needs root, GNU tar, {@code mknod} and
+ * util-linux's {@code unshare}; {@link #unavailableBecause} says what is missing.
  */
 final class UnpackedImage implements AutoCloseable {
 
@@ -43,7 +43,7 @@ final class UnpackedImage implements AutoCloseable {
         if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
             return "not root (a new root directory, namespaces and another user need root)";
         }
-        for (String program : List.of("tar", "unshare")) {
+        for (String program : List.of("tar", "unshare", "mknod")) {
             if (!ExternalTools.onPath(program)) {
                 return program + " is not installed";
             }
@@ -158,8 +158,9 @@ final class UnpackedImage implements AutoCloseable {
      * A program of the image, ready to start as a runtime would start it, with {@code extraEnvironment} added
      * to the image's (as {@code docker run -e} does). The user must be numeric (uid:gid), as Jib writes it.
      */
-    ProcessBuilder command(List<String> command, Map<String, String> extraEnvironment) throws IOException {
+    ProcessBuilder command(List<String> command, Map<String, String> extraEnvironment) throws IOException, InterruptedException {
         Files.createDirectories(inImage("/proc"));
+        makeDevices();
         Path etc = Files.createDirectories(inImage("/etc"));
         for (String file : List.of("hosts", "resolv.conf")) {
             Path host = Path.of("/etc", file);
@@ -177,6 +178,24 @@ final class UnpackedImage implements AutoCloseable {
         builder.environment().putAll(environment());
         builder.environment().putAll(extraEnvironment);
         return builder;
+    }
+
+    /**
+     * The character devices every runtime gives a container. Without /dev/urandom the JVM seeds SecureRandom
+     * from thread timings, which takes seconds of CPU.
+     */
+    private void makeDevices() throws IOException, InterruptedException {
+        Path dev = Files.createDirectories(inImage("/dev"));
+        Map<String, String> devices = Map.of("null", "3", "zero", "5", "full", "7", "random", "8", "urandom", "9");
+        for (Map.Entry<String, String> device : devices.entrySet()) {
+            Path node = dev.resolve(device.getKey());
+            if (!Files.exists(node)) {
+                ExternalTools.Result mknod = ExternalTools.run(List.of("mknod", "-m", "666", node.toString(), "c", "1", device.getValue()));
+                if (mknod.exitCode() != 0) {
+                    throw new IOException("mknod " + node + " failed: " + mknod.output());
+                }
+            }
+        }
     }
 
     @Override
