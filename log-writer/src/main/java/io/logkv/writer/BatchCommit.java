@@ -1,9 +1,7 @@
 package io.logkv.writer;
 
 import io.logkv.core.IdempotentOutcome;
-import io.logkv.core.Lifecycle;
 import io.logkv.core.LogPosition;
-import io.logkv.core.NamespaceName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,42 +25,19 @@ final class BatchCommit {
     /** How long a writer waits for the partition's end when it confirms failed conditions. */
     private static final long CONFIRM_TIMEOUT_MS = 5_000;
 
-    private final TopicPartition partition;
-    private final TopicPartition ingestPartition;
-    private final NamespaceName namespace;
-    private final WriterServices services;
-    private final PartitionTransactions transactions;
-    private final Lifecycle<OwnershipState> lifecycle;
-    private final WaitingWrites waiting;
-    private final WriterProgress progress;
-    private final RecentWrites recent;
+    private final WriterParts parts;
     private final OwnershipTakeover takeover;
-    private final Runnable schedule;
     private final Runnable close;
 
-    /**
-     * @param schedule has the writer's drain run again soon
-     * @param close    closes the writer (another node fenced it)
-     */
-    BatchCommit(TopicPartition partition, TopicPartition ingestPartition, WriterServices services, PartitionTransactions transactions,
-                Lifecycle<OwnershipState> lifecycle, WaitingWrites waiting, WriterProgress progress, RecentWrites recent,
-                OwnershipTakeover takeover, Runnable schedule, Runnable close) {
-        this.partition = partition;
-        this.ingestPartition = ingestPartition;
-        this.namespace = NamespaceName.ofTopic(partition.topic());
-        this.services = services;
-        this.transactions = transactions;
-        this.lifecycle = lifecycle;
-        this.waiting = waiting;
-        this.progress = progress;
-        this.recent = recent;
+    /** @param close closes the writer (another node fenced it) */
+    BatchCommit(WriterParts parts, OwnershipTakeover takeover, Runnable close) {
+        this.parts = parts;
         this.takeover = takeover;
-        this.schedule = schedule;
         this.close = close;
     }
 
     void writeBatch() {
-        WriteBatch batch = WriteBatch.gather(waiting, services.settings(), progress, services.meters());
+        WriteBatch batch = WriteBatch.gather(parts.waiting(), parts.services().settings(), parts.progress(), parts.services().meters());
         if (batch.writes.isEmpty()) {
             return;
         }
@@ -70,13 +45,13 @@ final class BatchCommit {
         BatchPlan plan;
         List<ProducerRecord<byte[], byte[]>> records;
         try {
-            plan = BatchPlan.decide(batch.writes, recent, services.state(), services.ingest(), services.clock(),
-                    services.writerId(), services.settings().idempotencyWindow(), now);
+            plan = BatchPlan.decide(batch.writes, parts.recent(), parts.services().state(), parts.services().ingest(), parts.services().clock(),
+                    parts.services().writerId(), parts.services().settings().idempotencyWindow(), now);
             records = records(plan, batch);
         } catch (RuntimeException e) {
             // Nothing was sent: the batch's writes fail (not retried, the cause would repeat) and its ingest
             // records are read again, so none is skipped.
-            log.error("event=batch_failed partition={}", partition, e);
+            log.error("event=batch_failed partition={}", parts.partition(), e);
             failUnsent(batch, new WriteFailedException("the write could not be prepared: " + e, e, false));
             return;
         }
@@ -85,16 +60,16 @@ final class BatchCommit {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = batch.hasIngest()
-                ? Map.of(ingestPartition, new OffsetAndMetadata(batch.ingestEnd)) : Map.of();
+                ? Map.of(parts.ingestPartition(), new OffsetAndMetadata(batch.ingestEnd)) : Map.of();
         long start = System.nanoTime();
         List<Long> stored;
         try {
-            stored = transactions.commit(records, offsets);
+            stored = parts.transactions().commit(records, offsets);
         } catch (WriteFailedException e) {
             afterFailure(batch, e);
             return;
         }
-        services.meters().committed(System.nanoTime() - start, plan.accepted().size());
+        parts.services().meters().committed(System.nanoTime() - start, plan.accepted().size());
         committed(batch, plan, records, stored, now);
     }
 
@@ -105,7 +80,7 @@ final class BatchCommit {
             records.add(PartitionTransactions.record(a.tp(), a.pending().request(), a.version()));
         }
         records.addAll(plan.deadLetters());
-        records.addAll(services.ingest().progressMarkers(batch.writes));
+        records.addAll(parts.services().ingest().progressMarkers(batch.writes));
         return records;
     }
 
@@ -113,15 +88,15 @@ final class BatchCommit {
     private void committed(WriteBatch batch, BatchPlan plan, List<ProducerRecord<byte[], byte[]>> records, List<Long> stored, long now) {
         List<BatchPlan.Accepted> accepted = plan.accepted();
         if (batch.hasIngest()) {
-            progress.nextIngestOffset = batch.ingestEnd;
-            waiting.ingestTaken(batch.ingestCount);
+            parts.progress().nextIngestOffset = batch.ingestEnd;
+            parts.waiting().ingestTaken(batch.ingestCount);
         }
-        progress.lastCommittedBatch = accepted.size();
+        parts.progress().lastCommittedBatch = accepted.size();
         for (int i = records.size() - 1; i >= 0; i--) {
             // The last record of this partition in the transaction moves the end: it, then the commit marker.
             ProducerRecord<byte[], byte[]> record = records.get(i);
-            if (record.topic().equals(partition.topic()) && record.partition() != null && record.partition() == partition.partition()) {
-                progress.knownEnd = Math.max(progress.knownEnd, stored.get(i) + 2);
+            if (record.topic().equals(parts.partition().topic()) && record.partition() != null && record.partition() == parts.partition().partition()) {
+                parts.progress().knownEnd = Math.max(parts.progress().knownEnd, stored.get(i) + 2);
                 break;
             }
         }
@@ -129,17 +104,17 @@ final class BatchCommit {
             BatchPlan.Accepted a = accepted.get(i);
             long position = stored.get(i) + 1;
             WriteRequest request = a.pending().request();
-            recent.put(partition, request.key(), new RecentWrites.Entry(a.version(), request.isDelete(), request.expiresAtMs(), position));
+            parts.recent().put(parts.partition(), request.key(), new RecentWrites.Entry(a.version(), request.isDelete(), request.expiresAtMs(), position));
             if (request.idempotencyKey() != null) {
-                recent.putOutcome(partition, BatchPlan.idempotencyBytes(request), new IdempotentOutcome(a.version(), position, now, request.key()));
+                parts.recent().putOutcome(parts.partition(), BatchPlan.idempotencyBytes(request), new IdempotentOutcome(a.version(), position, now, request.key()));
             }
-            a.pending().result().complete(new WriteOutcome(a.version(), new LogPosition(partition.partition(), position)));
+            a.pending().result().complete(new WriteOutcome(a.version(), new LogPosition(parts.partition().partition(), position)));
         }
         answerRejected(plan.rejected());
         try {
-            recent.prune(partition, services.state().appliedPosition(namespace, partition.partition()));
+            parts.recent().prune(parts.partition(), parts.services().state().appliedPosition(parts.namespace(), parts.partition().partition()));
         } catch (RuntimeException e) {
-            log.warn("event=recent_prune_failed partition={} error={}", partition, e.toString());
+            log.warn("event=recent_prune_failed partition={} error={}", parts.partition(), e.toString());
         }
     }
 
@@ -147,7 +122,7 @@ final class BatchCommit {
         rereadIngest(batch);
         for (PendingWrite pending : batch.writes) {
             if (pending.source() == null) {
-                pending.fail(error, services.meters());
+                pending.fail(error, parts.services().meters());
             }
         }
     }
@@ -155,8 +130,8 @@ final class BatchCommit {
     /** The batch's ingest records were not committed: the group loop reads them again. */
     private void rereadIngest(WriteBatch batch) {
         if (batch.hasIngest()) {
-            waiting.ingestTaken(batch.ingestCount);
-            waiting.rewindIngest(progress.nextIngestOffset);
+            parts.waiting().ingestTaken(batch.ingestCount);
+            parts.waiting().rewindIngest(parts.progress().nextIngestOffset);
         }
     }
 
@@ -178,17 +153,17 @@ final class BatchCommit {
             if (retry) {
                 again.add(pending.retried());
             } else {
-                pending.fail(error, services.meters());
+                pending.fail(error, parts.services().meters());
             }
         }
-        waiting.putBackFirst(again);
+        parts.waiting().putBackFirst(again);
         if (error.deposed()) {
             // Another node fenced this partition's transactional id after this one: it is the newer owner.
             // Fencing back would take the partition from it; stop, and let the group's revocation follow.
-            log.warn("event=owner_fenced partition={}", partition);
+            log.warn("event=owner_fenced partition={}", parts.partition());
             close.run();
-        } else if (!transactions.ready() && lifecycle.compareAndTransition(OwnershipState.WRITING, OwnershipState.FENCING)) {
-            services.timer().schedule(schedule, 0, TimeUnit.MILLISECONDS);
+        } else if (!parts.transactions().ready() && parts.lifecycle().compareAndTransition(OwnershipState.WRITING, OwnershipState.FENCING)) {
+            parts.services().timer().schedule(parts.schedule(), 0, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -206,7 +181,7 @@ final class BatchCommit {
     private void confirmRejected(WriteBatch batch, List<BatchPlan.Rejected> rejected) {
         long end;
         try {
-            end = services.ends().committedEnd(partition).get(CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            end = parts.services().ends().committedEnd(parts.partition()).get(CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failUnsent(batch, new WriteFailedException("interrupted while confirming the partition's state", e, false));
@@ -215,21 +190,21 @@ final class BatchCommit {
             failUnsent(batch, new WriteFailedException("could not confirm the partition's state: " + e, e, false));
             return;
         }
-        if (end <= progress.knownEnd) {
+        if (end <= parts.progress().knownEnd) {
             answerRejected(rejected);
             return;
         }
-        services.meters().stateRechecked();
-        log.info("event=partition_moved_under_writer partition={} known_end={} end={}", partition, progress.knownEnd, end);
-        waiting.putBackFirst(batch.writes.stream().map(PendingWrite::retried).toList());
-        if (lifecycle.compareAndTransition(OwnershipState.WRITING, OwnershipState.CATCHING_UP)) {
+        parts.services().meters().stateRechecked();
+        log.info("event=partition_moved_under_writer partition={} known_end={} end={}", parts.partition(), parts.progress().knownEnd, end);
+        parts.waiting().putBackFirst(batch.writes.stream().map(PendingWrite::retried).toList());
+        if (parts.lifecycle().compareAndTransition(OwnershipState.WRITING, OwnershipState.CATCHING_UP)) {
             takeover.beginCatchUp();
         }
     }
 
     private void answerRejected(List<BatchPlan.Rejected> rejected) {
         for (BatchPlan.Rejected r : rejected) {
-            services.meters().preconditionFailed();
+            parts.services().meters().preconditionFailed();
             r.pending().result().completeExceptionally(new PreconditionFailedException(r.current()));
         }
     }

@@ -1,10 +1,7 @@
 package io.logkv.writer;
 
-import io.logkv.core.Lifecycle;
-import io.logkv.core.NamespaceName;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,38 +15,17 @@ import org.slf4j.LoggerFactory;
 final class OwnershipTakeover {
 
     private static final Logger log = LoggerFactory.getLogger(OwnershipTakeover.class);
-    static final long RETRY_PAUSE_MS = 200;
+    private static final long RETRY_PAUSE_MS = 200;
 
-    private final TopicPartition partition;
-    private final TopicPartition ingestPartition;
-    private final NamespaceName namespace;
-    private final WriterServices services;
-    private final PartitionTransactions transactions;
-    private final Lifecycle<OwnershipState> lifecycle;
-    private final WaitingWrites waiting;
-    private final WriterProgress progress;
-    private final RecentWrites recent;
-    private final Runnable schedule;
+    private final WriterParts parts;
     private final long assignedNanos = System.nanoTime();
     /** The answer of the catch-up round in flight; null until it arrives. */
     private volatile CatchUp caughtUp;
     private long appliedBeforeCatchUp;
     private long nextFenceNanos;
 
-    /** @param schedule has the writer's drain run again soon (from any thread) */
-    OwnershipTakeover(TopicPartition partition, TopicPartition ingestPartition, WriterServices services,
-                      PartitionTransactions transactions, Lifecycle<OwnershipState> lifecycle, WaitingWrites waiting,
-                      WriterProgress progress, RecentWrites recent, Runnable schedule) {
-        this.partition = partition;
-        this.ingestPartition = ingestPartition;
-        this.namespace = NamespaceName.ofTopic(partition.topic());
-        this.services = services;
-        this.transactions = transactions;
-        this.lifecycle = lifecycle;
-        this.waiting = waiting;
-        this.progress = progress;
-        this.recent = recent;
-        this.schedule = schedule;
+    OwnershipTakeover(WriterParts parts) {
+        this.parts = parts;
     }
 
     /** FENCING: takes the transactional id, then starts catching up; retries after a pause while Kafka is unreachable. */
@@ -59,14 +35,14 @@ final class OwnershipTakeover {
             return; // a retry is scheduled; ticks only check deadlines meanwhile
         }
         try {
-            transactions.fenceEarlierWriters();
+            parts.transactions().fenceEarlierWriters();
         } catch (WriteFailedException e) {
-            log.warn("event=fence_failed partition={} error={}", partition, e.getMessage());
+            log.warn("event=fence_failed partition={} error={}", parts.partition(), e.getMessage());
             nextFenceNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MS);
-            services.timer().schedule(schedule, RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
+            parts.services().timer().schedule(parts.schedule(), RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
             return;
         }
-        if (!lifecycle.compareAndTransition(OwnershipState.FENCING, OwnershipState.CATCHING_UP)) {
+        if (!parts.lifecycle().compareAndTransition(OwnershipState.FENCING, OwnershipState.CATCHING_UP)) {
             return; // closed meanwhile
         }
         beginCatchUp();
@@ -79,7 +55,7 @@ final class OwnershipTakeover {
         } catch (RuntimeException e) {
             // Runs on the timer thread too: a failure must come back to drain(), not vanish with the task.
             caughtUp = new CatchUp(false, -1, -1, e);
-            schedule.run();
+            parts.schedule().run();
         }
     }
 
@@ -89,16 +65,16 @@ final class OwnershipTakeover {
     }
 
     private void startCatchUpRound() {
-        appliedBeforeCatchUp = services.state().appliedPosition(namespace, partition.partition());
-        CompletableFuture<Long> ingestStart = services.ends().ingestStart(ingestPartition);
-        services.ends().committedEnd(partition)
-                .thenCompose(end -> services.state().awaitApplied(namespace, partition.partition(), end,
-                        services.settings().catchUpTimeout()).thenApply(applied -> applied ? end : -1L))
+        appliedBeforeCatchUp = parts.services().state().appliedPosition(parts.namespace(), parts.partition().partition());
+        CompletableFuture<Long> ingestStart = parts.services().ends().ingestStart(parts.ingestPartition());
+        parts.services().ends().committedEnd(parts.partition())
+                .thenCompose(end -> parts.services().state().awaitApplied(parts.namespace(), parts.partition().partition(), end,
+                        parts.services().settings().catchUpTimeout()).thenApply(applied -> applied ? end : -1L))
                 .thenCombine(ingestStart, (end, start) -> new CatchUp(end >= 0, start, end, null))
                 .exceptionally(error -> new CatchUp(false, -1, -1, error))
                 .thenAccept(result -> {
                     caughtUp = result;
-                    schedule.run();
+                    parts.schedule().run();
                 });
     }
 
@@ -112,33 +88,33 @@ final class OwnershipTakeover {
         caughtUp = null;
         if (!result.applied()) {
             expireWaiting();
-            long applied = services.state().appliedPosition(namespace, partition.partition());
+            long applied = parts.services().state().appliedPosition(parts.namespace(), parts.partition().partition());
             if (result.error() == null && applied > appliedBeforeCatchUp) {
                 // A replica that was not here before is replaying a long log: it is getting there.
-                log.info("event=catch_up_continues partition={} applied_position={}", partition, applied);
+                log.info("event=catch_up_continues partition={} applied_position={}", parts.partition(), applied);
             } else {
-                log.warn("event=catch_up_slow partition={} error={}", partition,
+                log.warn("event=catch_up_slow partition={} error={}", parts.partition(),
                         result.error() == null ? "no progress" : result.error().toString());
             }
-            services.timer().schedule(this::beginCatchUp, result.error() == null ? 0 : RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
+            parts.services().timer().schedule(this::beginCatchUp, result.error() == null ? 0 : RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
             return;
         }
-        recent.forget(partition);
-        progress.knownEnd = result.end();
-        progress.nextIngestOffset = result.ingestStart();
-        waiting.rewindIngest(progress.nextIngestOffset);
-        if (lifecycle.compareAndTransition(OwnershipState.CATCHING_UP, OwnershipState.WRITING)) {
-            log.info("event=partition_owned partition={} catch_up_ms={}", partition,
+        parts.recent().forget(parts.partition());
+        parts.progress().knownEnd = result.end();
+        parts.progress().nextIngestOffset = result.ingestStart();
+        parts.waiting().rewindIngest(parts.progress().nextIngestOffset);
+        if (parts.lifecycle().compareAndTransition(OwnershipState.CATCHING_UP, OwnershipState.WRITING)) {
+            log.info("event=partition_owned partition={} catch_up_ms={}", parts.partition(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - assignedNanos));
         }
     }
 
     /** Fails writes that have waited past their deadline while this writer could not write. */
     private void expireWaiting() {
-        waiting.removeExpired(System.nanoTime(), pending -> pending.fail(new WriteFailedException(
-                lifecycle.current() == OwnershipState.CATCHING_UP
+        parts.waiting().removeExpired(System.nanoTime(), pending -> pending.fail(new WriteFailedException(
+                parts.lifecycle().current() == OwnershipState.CATCHING_UP
                         ? "the new owner is still catching up with the partition" : "Kafka is unavailable to this partition's writer",
-                null, false), services.meters()));
+                null, false), parts.services().meters()));
     }
 
     /** What a catch-up round found: whether the replica reached the end, and where ingest resumes. */

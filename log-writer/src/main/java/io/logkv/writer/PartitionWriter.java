@@ -1,6 +1,7 @@
 package io.logkv.writer;
 
 import io.logkv.core.Lifecycle;
+import io.logkv.core.NamespaceName;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,12 +44,10 @@ final class PartitionWriter {
         this.transactions = new PartitionTransactions(services.settings(), partition, services.beforeCommit());
         this.lifecycle = new Lifecycle<>("writer of " + partition, OwnershipState.FENCING);
         this.waiting = new WaitingWrites(ingestPartition, services.groupLoop());
-        WriterProgress progress = new WriterProgress();
-        RecentWrites recent = new RecentWrites();
-        this.takeover = new OwnershipTakeover(partition, ingestPartition, services, transactions, lifecycle, waiting, progress,
-                recent, this::schedule);
-        this.commit = new BatchCommit(partition, ingestPartition, services, transactions, lifecycle, waiting, progress, recent,
-                takeover, this::schedule, this::close);
+        WriterParts parts = new WriterParts(partition, ingestPartition, NamespaceName.ofTopic(partition.topic()), services,
+                transactions, lifecycle, waiting, new WriterProgress(), new RecentWrites(), this::schedule);
+        this.takeover = new OwnershipTakeover(parts);
+        this.commit = new BatchCommit(parts, takeover, this::close);
     }
 
     TopicPartition partition() {
