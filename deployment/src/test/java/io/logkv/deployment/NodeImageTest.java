@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,17 +43,29 @@ class NodeImageTest {
     private static final Map<String, String> SMALL_HEAP = Map.of("JAVA_TOOL_OPTIONS", "-Xmx384m");
 
     private static UnpackedImage image;
+    private static String skipped;
 
     @BeforeAll
     static void unpack() throws Exception {
         Path tarball = RepositoryFiles.path(TARBALL);
-        Assumptions.assumeTrue(Files.isRegularFile(tarball), "skipped: no " + TARBALL + "; build it with " + BUILD);
         String unavailable = UnpackedImage.unavailableBecause();
-        Assumptions.assumeTrue(unavailable == null, "skipped: cannot run the image here: " + unavailable);
-        image = UnpackedImage.unpack(tarball, Path.of("target", "node-image-root").toAbsolutePath());
-        Assumptions.assumeTrue(!image.entrypoint().isEmpty() && image.locate(image.entrypoint().get(0)) != null,
-                "skipped: " + TARBALL + " has no " + (image.entrypoint().isEmpty() ? "entrypoint" : image.entrypoint().get(0))
-                        + " (built with -Dlogkv.image.base=scratch alone, for inspection); build it with " + BUILD);
+        if (!Files.isRegularFile(tarball)) {
+            skipped = "skipped: no " + TARBALL + "; build it with " + BUILD;
+        } else if (unavailable != null) {
+            skipped = "skipped: cannot run the image here: " + unavailable;
+        } else {
+            image = UnpackedImage.unpack(tarball, Path.of("target", "node-image-root").toAbsolutePath());
+            if (image.entrypoint().isEmpty() || image.locate(image.entrypoint().get(0)) == null) {
+                skipped = "skipped: " + TARBALL + " has no " + (image.entrypoint().isEmpty() ? "entrypoint" : image.entrypoint().get(0))
+                        + " (built with -Dlogkv.image.base=scratch alone, for inspection); build it with " + BUILD;
+            }
+        }
+    }
+
+    /** Each test, rather than the class, reports the skip: its reason then shows in the test report. */
+    @BeforeEach
+    void runnable() {
+        Assumptions.assumeTrue(skipped == null, skipped);
     }
 
     @AfterAll
@@ -69,6 +82,13 @@ class NodeImageTest {
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("java.specification.version = ", "user.dir = " + image.workingDirectory());
+        // Where the image names its user (the scratch image does; Temurin's has no user 10001), Java knows the name.
+        Path passwd = image.inImage("/etc/passwd");
+        if (Files.isRegularFile(passwd)) {
+            Files.readAllLines(passwd).stream().map(line -> line.split(":")).filter(fields -> fields.length > 2
+                    && fields[2].equals(image.user().split(":")[0])).findFirst()
+                    .ifPresent(fields -> assertThat(run.output()).contains("user.name = " + fields[0]));
+        }
     }
 
     @Test
