@@ -20,7 +20,7 @@ import org.apache.kafka.common.TopicPartition;
  * condition, and the ingest offset the previous owner's last transaction committed. Both are asked only
  * after the new owner has fenced every earlier writer, so neither can move behind its back.
  */
-final class PartitionEnds implements AutoCloseable {
+final class PartitionEnds implements LogEnds, AutoCloseable {
 
     private final Admin admin;
     private final String groupId;
@@ -38,7 +38,8 @@ final class PartitionEnds implements AutoCloseable {
      * acknowledged transaction can be committed while its markers have not reached the partition yet, and
      * a replica that stopped there would miss that write.
      */
-    CompletableFuture<Long> committedEnd(TopicPartition truthPartition) {
+    @Override
+    public CompletableFuture<Long> committedEnd(TopicPartition truthPartition) {
         return admin.listOffsets(Map.of(truthPartition, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
                 .partitionResult(truthPartition).toCompletionStage().toCompletableFuture().thenApply(info -> info.offset());
     }
@@ -48,7 +49,8 @@ final class PartitionEnds implements AutoCloseable {
      * ({@code require_stable}, so a transaction still being resolved is waited for), or the partition's
      * start when nothing was ever committed.
      */
-    CompletableFuture<Long> ingestStart(TopicPartition ingestPartition) {
+    @Override
+    public CompletableFuture<Long> ingestStart(TopicPartition ingestPartition) {
         ListConsumerGroupOffsetsSpec spec = new ListConsumerGroupOffsetsSpec().topicPartitions(List.of(ingestPartition));
         return admin.listConsumerGroupOffsets(Map.of(groupId, spec), new ListConsumerGroupOffsetsOptions().requireStable(true))
                 .partitionsToOffsetAndMetadata(groupId).toCompletionStage().toCompletableFuture()

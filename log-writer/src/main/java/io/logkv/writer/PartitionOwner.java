@@ -63,7 +63,7 @@ public final class PartitionOwner implements AutoCloseable {
         this.faults = new OwnerFaults(() -> running);
         this.groupLoop = new WritersGroupLoop(settings, ingest, () -> running, faults::holdWhileStalled);
         WriterServices services = new WriterServices(settings, state, ingest, clock, writerId, commitPool, timer, ends,
-                groupLoop::run, new WriterMeters(meters), faults::beforeCommit);
+                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit));
         this.partitions = new OwnedPartitions(services, groupLoop::consumer);
         Gauge.builder("logkv.writer.pending", pendingWrites, AtomicInteger::get)
                 .description("Writes waiting for a transaction on this node").register(meters);

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Used by one partition writer at a time (never concurrently). Records are held in the producer until
  * the commit flushes them, so a transaction sends one request per partition it touches.
  */
-final class PartitionTransactions implements AutoCloseable {
+final class PartitionTransactions implements PartitionCommits {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionTransactions.class);
 
@@ -81,7 +81,8 @@ final class PartitionTransactions implements AutoCloseable {
      *
      * @throws WriteFailedException when Kafka could not be reached in time (nothing changed)
      */
-    void fenceEarlierWriters() {
+    @Override
+    public void fenceEarlierWriters() {
         closeProducer();
         KafkaProducer<byte[], byte[]> created = null;
         try {
@@ -97,7 +98,8 @@ final class PartitionTransactions implements AutoCloseable {
     }
 
     /** Whether {@link #fenceEarlierWriters()} succeeded and no failure has closed the producer since. */
-    boolean ready() {
+    @Override
+    public boolean ready() {
         return producer != null;
     }
 
@@ -110,7 +112,8 @@ final class PartitionTransactions implements AutoCloseable {
      *                              After any failure but a plain abort the producer is closed and
      *                              {@link #ready()} is false.
      */
-    List<Long> commit(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> ingestOffsets) {
+    @Override
+    public List<Long> commit(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> ingestOffsets) {
         if (producer == null) {
             throw new WriteFailedException("the partition's producer is not ready", null, false);
         }

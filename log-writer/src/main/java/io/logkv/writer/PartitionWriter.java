@@ -28,7 +28,7 @@ final class PartitionWriter {
     private final TopicPartition partition;
     private final TopicPartition ingestPartition;
     private final WriterServices services;
-    private final PartitionTransactions transactions;
+    private final PartitionCommits transactions;
     private final Lifecycle<OwnershipState> lifecycle;
     private final WaitingWrites waiting;
     private final OwnershipTakeover takeover;
@@ -41,7 +41,7 @@ final class PartitionWriter {
         this.partition = partition;
         this.ingestPartition = ingestPartition;
         this.services = services;
-        this.transactions = new PartitionTransactions(services.settings(), partition, services.beforeCommit());
+        this.transactions = services.transactions().apply(partition);
         this.lifecycle = new Lifecycle<>("writer of " + partition, OwnershipState.FENCING);
         this.waiting = new WaitingWrites(ingestPartition, services.groupLoop());
         WriterParts parts = new WriterParts(partition, ingestPartition, NamespaceName.ofTopic(partition.topic()), services,

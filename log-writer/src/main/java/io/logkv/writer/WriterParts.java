@@ -12,6 +12,6 @@ import org.apache.kafka.common.TopicPartition;
  * @param schedule has the writer's drain run again soon (from any thread)
  */
 record WriterParts(TopicPartition partition, TopicPartition ingestPartition, NamespaceName namespace, WriterServices services,
-                   PartitionTransactions transactions, Lifecycle<OwnershipState> lifecycle, WaitingWrites waiting,
+                   PartitionCommits transactions, Lifecycle<OwnershipState> lifecycle, WaitingWrites waiting,
                    WriterProgress progress, RecentWrites recent, Runnable schedule) {
 }

@@ -4,7 +4,9 @@ import io.logkv.core.HybridClock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * What every partition writer of a node shares.
@@ -13,12 +15,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * @param timer            schedules retries
  * @param ends             where a new owner starts
  * @param groupLoop        runs a command on the writers' group loop, the only thread that may touch its consumer
- * @param beforeCommit     fault injection: runs after a batch's records are sent and before its commit (blocks
- *                         while the owner is stalled, throws to abort the transaction)
+ * @param transactions     the transactions of a truth partition (a new producer for each writer)
  */
 record WriterServices(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock, int writerId,
-                      Executor commitPool, ScheduledExecutorService timer, PartitionEnds ends, GroupLoop groupLoop,
-                      WriterMeters meters, Runnable beforeCommit) {
+                      Executor commitPool, ScheduledExecutorService timer, LogEnds ends, GroupLoop groupLoop,
+                      WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions) {
 
     /** The writers' group loop, seen from a partition writer. */
     interface GroupLoop {

@@ -1,0 +1,14 @@
+package io.logkv.writer;
+
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+
+/** Where a new owner of a partition starts ({@link PartitionEnds} asks Kafka's admin client). */
+interface LogEnds {
+
+    /** The committed end of a truth partition (its high watermark). */
+    CompletableFuture<Long> committedEnd(TopicPartition truthPartition);
+
+    /** Where the writers' group resumes an ingest partition: its committed offset, or its start. */
+    CompletableFuture<Long> ingestStart(TopicPartition ingestPartition);
+}

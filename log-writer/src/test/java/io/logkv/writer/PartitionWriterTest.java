@@ -1,0 +1,324 @@
+package io.logkv.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.logkv.core.HybridClock;
+import io.logkv.core.IdempotentOutcome;
+import io.logkv.core.KeyRules;
+import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceSettings;
+import io.logkv.core.Version;
+import io.logkv.core.WriteCondition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How a partition's writer moves through its ownership ({@link OwnershipState}), with Kafka and the replica
+ * replaced by fakes: it writes only after fencing and catching up, retries what certainly did not commit,
+ * stops when another node fenced it, and answers failed conditions only once it knows no one else wrote.
+ */
+class PartitionWriterTest {
+
+    private static final NamespaceName NS = new NamespaceName("orders");
+    private static final TopicPartition TRUTH = new TopicPartition(NS.truthTopic(), 0);
+    private static final TopicPartition INGEST = new TopicPartition(NS.ingestTopic(), 0);
+    private static final long WAIT_MS = 5_000;
+
+    private final ExecutorService commitPool = Executors.newSingleThreadExecutor();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final FakeCommits commits = new FakeCommits();
+    private final FakeReplica replica = new FakeReplica();
+    private final AtomicLong logEnd = new AtomicLong(0);
+    private final LogEnds ends = new LogEnds() {
+        @Override
+        public CompletableFuture<Long> committedEnd(TopicPartition truthPartition) {
+            return CompletableFuture.completedFuture(logEnd.get());
+        }
+
+        @Override
+        public CompletableFuture<Long> ingestStart(TopicPartition ingestPartition) {
+            return CompletableFuture.completedFuture(0L);
+        }
+    };
+    private final PartitionWriter writer = new PartitionWriter(TRUTH, INGEST, services());
+
+    @AfterEach
+    void stop() {
+        commitPool.shutdownNow();
+        timer.shutdownNow();
+    }
+
+    @Test
+    void aNewWriterFencesEarlierWritersThenCatchesUpThenWrites() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        assertThat(commits.fences).hasValue(1);
+        assertThat(replica.awaited.get()).as("it waited for its replica to reach the log's end").isEqualTo(0L);
+
+        WriteOutcome outcome = write(put("k", WriteCondition.NONE));
+
+        assertThat(outcome.position().nextOffset()).as("the position after its record").isEqualTo(1);
+        assertThat(commits.committed).hasSize(1);
+    }
+
+    @Test
+    void writesArrivingWhileTheWriterCatchesUpWaitForIt() throws Exception {
+        CompletableFuture<Boolean> caughtUp = new CompletableFuture<>();
+        replica.answer.set(caughtUp);
+        writer.start();
+        awaitState(OwnershipState.CATCHING_UP);
+        PendingWrite waiting = pending(put("k", WriteCondition.NONE));
+        writer.offer(waiting);
+        Thread.sleep(100);
+        assertThat(waiting.result()).isNotDone();
+        assertThat(commits.committed).isEmpty();
+
+        caughtUp.complete(true);
+
+        assertThat(waiting.result().get(WAIT_MS, TimeUnit.MILLISECONDS)).isNotNull();
+        assertThat(writer.state()).isEqualTo(OwnershipState.WRITING);
+    }
+
+    @Test
+    void aFenceThatFailsIsTriedAgain() throws Exception {
+        commits.fenceFailures.set(2);
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        assertThat(commits.fences).hasValue(3);
+    }
+
+    @Test
+    void aTransactionThatCertainlyDidNotCommitIsRetriedAfterTheWriterFencesAgain() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        commits.nextFailure.set(new WriteFailedException("broker failed over", null, false));
+
+        WriteOutcome outcome = write(put("k", WriteCondition.NONE));
+
+        assertThat(outcome).isNotNull();
+        assertThat(commits.fences).as("a failed producer is replaced: fence and catch up again").hasValue(2);
+        assertThat(commits.committed).hasSize(1);
+    }
+
+    @Test
+    void anAbortedTransactionIsRetriedWithTheSameProducer() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        commits.closeOnFailure = false;
+        commits.nextFailure.set(new WriteFailedException("the transaction was aborted", null, false));
+
+        assertThat(write(put("k", WriteCondition.NONE))).isNotNull();
+        assertThat(commits.fences).hasValue(1);
+    }
+
+    @Test
+    void aWriteWhoseCommitOutcomeIsUnknownFailsAndIsNeverRetried() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        commits.nextFailure.set(new WriteFailedException("commit answer lost", null, true));
+
+        assertThatThrownBy(() -> write(put("k", WriteCondition.NONE)))
+                .hasCauseInstanceOf(WriteFailedException.class)
+                .satisfies(e -> assertThat(((WriteFailedException) e.getCause()).outcomeUnknown()).isTrue());
+        assertThat(commits.committed).isEmpty();
+    }
+
+    @Test
+    void aWriterFencedByAnotherNodeClosesAndSendsLaterWritesToTheNewOwner() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        commits.nextFailure.set(new WriteFailedException("another node has taken over the partition", null, false, true));
+
+        assertThatThrownBy(() -> write(put("k", WriteCondition.NONE))).hasCauseInstanceOf(WriteFailedException.class);
+        awaitState(OwnershipState.CLOSED);
+        assertThat(writer.closedAtNanos()).isNotZero();
+        assertThatThrownBy(() -> write(put("k", WriteCondition.NONE))).hasCauseInstanceOf(NotOwnerException.class);
+        assertThat(commits.fences).as("it does not fence the newer owner back").hasValue(1);
+    }
+
+    @Test
+    void aFailedConditionIsAnsweredOnceTheLogHoldsNothingTheWriterDoesNotKnow() throws Exception {
+        Version current = new Version(500, 1);
+        replica.version.set(current);
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+
+        assertThatThrownBy(() -> write(put("k", WriteCondition.ABSENT)))
+                .hasCauseInstanceOf(PreconditionFailedException.class);
+        assertThat(commits.committed).as("a batch of failed conditions commits nothing").isEmpty();
+    }
+
+    @Test
+    void aWriterThatFindsTheLogMovedUnderItCatchesUpAgainBeforeItAnswersAFailedCondition() throws Exception {
+        replica.version.set(new Version(500, 1));
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        logEnd.set(10); // another writer wrote: the writer's knowledge is stale
+        replica.afterCatchUp = () -> replica.version.set(null); // what the other writer did: a delete
+
+        WriteOutcome outcome = write(put("k", WriteCondition.ABSENT));
+
+        assertThat(outcome).as("checked again against the state it caught up with").isNotNull();
+        assertThat(replica.awaited.get()).isEqualTo(10L);
+        assertThat(commits.fences).as("caught up without fencing").hasValue(1);
+    }
+
+    @Test
+    void closingAnswersWaitingWritesNotOwner() throws Exception {
+        CompletableFuture<Boolean> never = new CompletableFuture<>();
+        replica.answer.set(never);
+        writer.start();
+        awaitState(OwnershipState.CATCHING_UP);
+        PendingWrite waiting = pending(put("k", WriteCondition.NONE));
+        writer.offer(waiting);
+
+        writer.close().get(WAIT_MS, TimeUnit.MILLISECONDS);
+
+        assertThatThrownBy(() -> waiting.result().get(WAIT_MS, TimeUnit.MILLISECONDS)).hasCauseInstanceOf(NotOwnerException.class);
+        assertThat(commits.closed).isTrue();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    private WriteOutcome write(WriteRequest request) throws Exception {
+        PendingWrite pending = pending(request);
+        writer.offer(pending);
+        return pending.result().get(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void awaitState(OwnershipState wanted) throws InterruptedException {
+        await(() -> writer.state() == wanted, "writer state " + wanted + ", is " + writer.state());
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static PendingWrite pending(WriteRequest request) {
+        return new PendingWrite(request, null, new CompletableFuture<>(), Long.MAX_VALUE);
+    }
+
+    private static WriteRequest put(String key, WriteCondition condition) {
+        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+        return new WriteRequest(NS, 1, bytes, "v".getBytes(StandardCharsets.UTF_8), "text/plain", 0, condition, null);
+    }
+
+    private WriterServices services() {
+        Duration second = Duration.ofSeconds(1);
+        OwnerSettings settings = new OwnerSettings("localhost:9092", "node", "logkv-writers", second, second, 100, 10, 1 << 20,
+                1 << 20, second, Duration.ofSeconds(30), second, Duration.ofMinutes(10), "none", Duration.ZERO, 1);
+        IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> new NamespaceSettings(1, Duration.ZERO),
+                new SimpleMeterRegistry());
+        return new WriterServices(settings, replica, ingest, HybridClock.system(), 1, commitPool, timer, ends, command -> { },
+                new WriterMeters(new SimpleMeterRegistry()), tp -> commits);
+    }
+
+    /** The partition's transactions: commits succeed at consecutive offsets unless a failure is set up. */
+    private static final class FakeCommits implements PartitionCommits {
+        final AtomicInteger fences = new AtomicInteger();
+        final AtomicInteger fenceFailures = new AtomicInteger();
+        final AtomicReference<WriteFailedException> nextFailure = new AtomicReference<>();
+        final List<List<ProducerRecord<byte[], byte[]>>> committed = new ArrayList<>();
+        final AtomicLong nextOffset = new AtomicLong();
+        volatile boolean closeOnFailure = true;
+        volatile boolean ready;
+        volatile boolean closed;
+
+        @Override
+        public void fenceEarlierWriters() {
+            fences.incrementAndGet();
+            if (fenceFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new WriteFailedException("Kafka is unavailable", null, false);
+            }
+            ready = true;
+        }
+
+        @Override
+        public boolean ready() {
+            return ready;
+        }
+
+        @Override
+        public synchronized List<Long> commit(List<ProducerRecord<byte[], byte[]>> records,
+                                              Map<TopicPartition, OffsetAndMetadata> ingestOffsets) {
+            WriteFailedException failure = nextFailure.getAndSet(null);
+            if (failure != null) {
+                ready = !closeOnFailure; // a plain abort keeps the producer; any other failure closes it
+                throw failure;
+            }
+            committed.add(records);
+            List<Long> offsets = new ArrayList<>();
+            for (int i = 0; i < records.size(); i++) {
+                offsets.add(nextOffset.getAndIncrement());
+            }
+            return offsets;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    /** The owner's replica: a key's version, and a catch-up that answers at once unless told otherwise. */
+    private static final class FakeReplica implements StateLookup {
+        final AtomicReference<Version> version = new AtomicReference<>();
+        final AtomicReference<CompletableFuture<Boolean>> answer = new AtomicReference<>();
+        final AtomicLong awaited = new AtomicLong(-1);
+        volatile Runnable afterCatchUp = () -> { };
+
+        @Override
+        public StoredVersion stored(NamespaceName namespace, int partition, byte[] key) {
+            Version v = version.get();
+            return v == null ? null : new StoredVersion(v, 0);
+        }
+
+        @Override
+        public IdempotentOutcome previousOutcome(NamespaceName namespace, int partition, byte[] idempotencyKey) {
+            return null;
+        }
+
+        @Override
+        public long appliedPosition(NamespaceName namespace, int partition) {
+            return 0;
+        }
+
+        @Override
+        public CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait) {
+            awaited.set(position);
+            CompletableFuture<Boolean> given = answer.getAndSet(null);
+            if (given != null) {
+                return given;
+            }
+            if (position > 0) {
+                afterCatchUp.run();
+            }
+            return CompletableFuture.completedFuture(true);
+        }
+    }
+}
