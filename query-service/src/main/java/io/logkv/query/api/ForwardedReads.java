@@ -101,7 +101,7 @@ public class ForwardedReads {
             }
             headers.put(Peers.FORWARDED_HEADER, forwardedBy);
             entity = operations.get(key.namespace(), key.rawKey(),
-                    ReadArguments.of(pathAndQuery, parameters(queryStart < 0 ? "" : pathAndQuery.substring(queryStart + 1)), headers));
+                    KeyRequest.of(pathAndQuery, parameters(queryStart < 0 ? "" : pathAndQuery.substring(queryStart + 1)), headers));
         } catch (RuntimeException e) {
             entity = CompletableFuture.failedFuture(e);
         }

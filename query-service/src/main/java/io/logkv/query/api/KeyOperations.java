@@ -12,7 +12,6 @@ import io.logkv.writer.LogWriter;
 import io.logkv.writer.WriteOutcome;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -81,15 +80,20 @@ public class KeyOperations {
 
     /** PUT: writes the request's body as the key's value. */
     public CompletableFuture<ResponseEntity<?>> put(String ns, String key, HttpServletRequest request) throws IOException {
-        String ttl = ReadArguments.of(request).parameter("ttl");
+        return put(ns, key, KeyRequest.of(request));
+    }
+
+    /** PUT of a key asked with {@code request}. */
+    public CompletableFuture<ResponseEntity<?>> put(String ns, String key, KeyRequest request) throws IOException {
+        String ttl = request.parameter("ttl");
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = tokens.of(request, namespace.name());
+        ConsistencyToken token = tokens.of(request.headers(TOKEN_HEADER), namespace.name());
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
-        String contentType = contentType(request.getContentType());
+        String contentType = contentType(request.header(HttpHeaders.CONTENT_TYPE));
         long expiresAt = expiry(ttl, namespace.settings().defaultTtl());
-        byte[] value = body(request);
+        byte[] value = request.body(maxValueBytes);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
                 deadline -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition, idempotencyKey, deadline),
@@ -98,9 +102,14 @@ public class KeyOperations {
 
     /** DELETE: writes a tombstone for the key. */
     public CompletableFuture<ResponseEntity<?>> delete(String ns, String key, HttpServletRequest request) {
+        return delete(ns, key, KeyRequest.of(request));
+    }
+
+    /** DELETE of a key asked with {@code request}. */
+    public CompletableFuture<ResponseEntity<?>> delete(String ns, String key, KeyRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = tokens.of(request, namespace.name());
+        ConsistencyToken token = tokens.of(request.headers(TOKEN_HEADER), namespace.name());
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         int partitions = namespace.settings().partitions();
@@ -111,11 +120,11 @@ public class KeyOperations {
 
     /** GET (and HEAD): the key's value, at the consistency the request asks for. */
     public CompletableFuture<ResponseEntity<?>> get(String ns, String key, HttpServletRequest request) {
-        return get(ns, key, ReadArguments.of(request));
+        return get(ns, key, KeyRequest.of(request));
     }
 
     /** GET of a key asked with {@code arguments} (its own request, or an item of a batch of forwarded reads). */
-    CompletableFuture<ResponseEntity<?>> get(String ns, String key, ReadArguments arguments) {
+    public CompletableFuture<ResponseEntity<?>> get(String ns, String key, KeyRequest arguments) {
         String consistency = arguments.parameter("consistency");
         String waitMs = arguments.parameter("wait_ms");
         String ifNoneMatch = arguments.header(HttpHeaders.IF_NONE_MATCH);
@@ -212,25 +221,6 @@ public class KeyOperations {
             timeToLive = namespaceDefault;
         }
         return timeToLive.isZero() ? RecordEnvelope.NO_EXPIRY : System.currentTimeMillis() + timeToLive.toMillis();
-    }
-
-    private byte[] body(HttpServletRequest request) throws IOException {
-        long declared = request.getContentLengthLong();
-        if (declared > maxValueBytes) {
-            throw valueTooLarge();
-        }
-        try (InputStream in = request.getInputStream()) {
-            byte[] value = in.readNBytes((int) Math.min(maxValueBytes + 1, Integer.MAX_VALUE - 8));
-            if (value.length > maxValueBytes) {
-                throw valueTooLarge();
-            }
-            return value;
-        }
-    }
-
-    private ApiProblem valueTooLarge() {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "value-too-large", "Value too large",
-                "values are at most " + maxValueBytes + " bytes");
     }
 
     private static boolean matches(String ifNoneMatch, String etag) {

@@ -2,16 +2,19 @@ package io.logkv.query.api;
 
 import io.logkv.query.security.Caller;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.springframework.http.HttpStatus;
 
 /**
- * What a key read was asked with: its query parameters and headers. A read arrives either as its own HTTP
- * request or as one item of a batch of forwarded reads ({@link ForwardedReadsEndpoint}); both are served by
- * the same code through this view.
+ * What a request for one key was asked with: its method, query parameters, headers and body. It arrives as
+ * its own HTTP request, as one item of a batch of forwarded reads ({@link ForwardedReads}), or as a command
+ * of the Redis-protocol endpoint; all are served by the same code ({@link KeyOperations}) through this view.
  */
-interface ReadArguments {
+public interface KeyRequest {
 
     /** A query parameter's value, or null; 400 when the query string cannot be parsed. */
     String parameter(String name);
@@ -25,8 +28,16 @@ interface ReadArguments {
     /** The request's raw path and query string, as it came off the wire. */
     String pathAndQuery();
 
-    /** GET or HEAD. */
+    /** GET, HEAD, PUT or DELETE. */
     String method();
+
+    /**
+     * The request's body (empty when it has none).
+     *
+     * @param maxBytes the largest body accepted
+     * @throws ApiProblem 413 {@code value-too-large} when the body is larger
+     */
+    byte[] body(long maxBytes) throws IOException;
 
     /**
      * Who the read is for, to bound the reads one client may have waiting ({@link WaitingReads}): the caller's
@@ -35,8 +46,8 @@ interface ReadArguments {
     String client();
 
     /** The arguments of an HTTP request. */
-    static ReadArguments of(HttpServletRequest request) {
-        return new ReadArguments() {
+    static KeyRequest of(HttpServletRequest request) {
+        return new KeyRequest() {
             @Override
             public String parameter(String name) {
                 try {
@@ -68,6 +79,20 @@ interface ReadArguments {
             }
 
             @Override
+            public byte[] body(long maxBytes) throws IOException {
+                if (request.getContentLengthLong() > maxBytes) {
+                    throw valueTooLarge(maxBytes);
+                }
+                try (InputStream in = request.getInputStream()) {
+                    byte[] value = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 8));
+                    if (value.length > maxBytes) {
+                        throw valueTooLarge(maxBytes);
+                    }
+                    return value;
+                }
+            }
+
+            @Override
             public String client() {
                 return WaitingReads.clientOf(request);
             }
@@ -81,8 +106,21 @@ interface ReadArguments {
      * @param parameters   query parameters, decoded
      * @param headers      headers, each with a single value, in a map that finds a name in any case
      */
-    static ReadArguments of(String pathAndQuery, Map<String, String> parameters, Map<String, String> headers) {
-        return new ReadArguments() {
+    static KeyRequest of(String pathAndQuery, Map<String, String> parameters, Map<String, String> headers) {
+        return of("GET", pathAndQuery, parameters, headers, null);
+    }
+
+    /**
+     * A request held in maps.
+     *
+     * @param method       its method
+     * @param pathAndQuery the raw path and query string
+     * @param parameters   query parameters, decoded
+     * @param headers      headers, each with a single value, in a map that finds a name in any case
+     * @param body         its body, or null
+     */
+    static KeyRequest of(String method, String pathAndQuery, Map<String, String> parameters, Map<String, String> headers, byte[] body) {
+        return new KeyRequest() {
             @Override
             public String parameter(String name) {
                 return parameters.get(name);
@@ -106,7 +144,15 @@ interface ReadArguments {
 
             @Override
             public String method() {
-                return "GET";
+                return method;
+            }
+
+            @Override
+            public byte[] body(long maxBytes) {
+                if (body != null && body.length > maxBytes) {
+                    throw valueTooLarge(maxBytes);
+                }
+                return body == null ? new byte[0] : body;
             }
 
             @Override
@@ -122,5 +168,10 @@ interface ReadArguments {
                 return headers.get(Peers.FORWARDED_HEADER);
             }
         };
+    }
+
+    /** 413: the body is larger than values may be. */
+    static ApiProblem valueTooLarge(long maxBytes) {
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "value-too-large", "Value too large", "values are at most " + maxBytes + " bytes");
     }
 }

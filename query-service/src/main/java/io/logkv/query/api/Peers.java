@@ -195,7 +195,12 @@ public class Peers implements AutoCloseable {
         }
 
         /** A read asked with {@code arguments}, with the named headers. */
-        static ForwardedRequest of(ReadArguments arguments, List<String> headerNames) {
+        static ForwardedRequest of(KeyRequest arguments, List<String> headerNames) {
+            return of(arguments, null, headerNames);
+        }
+
+        /** A request asked with {@code arguments} and {@code body}, with the named headers. */
+        static ForwardedRequest of(KeyRequest arguments, byte[] body, List<String> headerNames) {
             Map<String, String> headers = new LinkedHashMap<>();
             for (String name : headerNames) {
                 List<String> values = arguments.headers(name);
@@ -204,7 +209,7 @@ public class Peers implements AutoCloseable {
                 }
             }
             withCaller(headers);
-            return new ForwardedRequest(arguments.method(), arguments.pathAndQuery(), headers, null, arguments.header(FORWARDED_HEADER));
+            return new ForwardedRequest(arguments.method(), arguments.pathAndQuery(), headers, body, arguments.header(FORWARDED_HEADER));
         }
 
         /**

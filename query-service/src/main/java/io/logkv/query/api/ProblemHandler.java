@@ -70,7 +70,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
      * The problem a failure is answered with, for answers written outside Spring MVC ({@link KeyEndpoint}):
      * LogKV's own problems as they are, failures of Kafka or of the node as 503, anything else as a logged 500.
      */
-    static ApiProblem problemOf(Throwable failure) {
+    public static ApiProblem problemOf(Throwable failure) {
         Throwable cause = AsyncFailures.cause(failure);
         ApiProblem problem = cause instanceof Exception exception ? asProblem(exception) : null;
         return problem != null ? problem : internal(cause);

@@ -39,7 +39,7 @@ public class RequestTokens {
      * @param namespace the namespace the request reads or writes (whose unsigned ingest tokens may be accepted)
      * @throws ApiProblem {@code 400 bad-token} for a token this node does not accept
      */
-    ConsistencyToken of(List<String> headerValues, NamespaceName namespace) {
+    public ConsistencyToken of(List<String> headerValues, NamespaceName namespace) {
         ConsistencyToken merged = ConsistencyToken.EMPTY;
         for (String value : headerValues) {
             for (String part : value.split(",")) {

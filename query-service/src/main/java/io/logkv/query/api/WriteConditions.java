@@ -3,7 +3,6 @@ package io.logkv.query.api;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.Version;
 import io.logkv.core.WriteCondition;
-import jakarta.servlet.http.HttpServletRequest;
 
 /** Reads a write's precondition ({@code If-Match} / {@code If-None-Match}) and {@code Idempotency-Key} (API.md). */
 final class WriteConditions {
@@ -12,8 +11,8 @@ final class WriteConditions {
     }
 
     /** The request's {@code Idempotency-Key}: 1 to 256 bytes of printable ASCII, or null when absent. */
-    static String idempotencyKey(HttpServletRequest request) {
-        String key = request.getHeader("Idempotency-Key");
+    static String idempotencyKey(KeyRequest request) {
+        String key = request.header("Idempotency-Key");
         if (key == null) {
             return null;
         }
@@ -24,9 +23,9 @@ final class WriteConditions {
         return key;
     }
 
-    static WriteCondition of(HttpServletRequest request) {
-        String ifMatch = request.getHeader("If-Match");
-        String ifNoneMatch = request.getHeader("If-None-Match");
+    static WriteCondition of(KeyRequest request) {
+        String ifMatch = request.header("If-Match");
+        String ifNoneMatch = request.header("If-None-Match");
         if (ifMatch != null && ifNoneMatch != null) {
             throw ApiProblem.badRequest("bad-condition", "a write may carry If-Match or If-None-Match, not both");
         }

@@ -8,7 +8,6 @@ import io.logkv.writer.NotOwnerException;
 import io.logkv.writer.OwnerDirectory;
 import io.logkv.writer.PartitionOwner;
 import io.logkv.writer.WriteOutcome;
-import jakarta.servlet.http.HttpServletRequest;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -59,11 +58,11 @@ public class WriteRouting {
      * @param answer   the response for a write done here
      * @param body     the request body (for forwarding)
      */
-    public CompletableFuture<ResponseEntity<?>> route(ServedNamespace namespace, int partition, HttpServletRequest request,
+    public CompletableFuture<ResponseEntity<?>> route(ServedNamespace namespace, int partition, KeyRequest request,
                                                            byte[] body, LongFunction<CompletableFuture<WriteOutcome>> local,
                                                            Function<WriteOutcome, ResponseEntity<?>> answer) {
         regions.requireHome(namespace, "Writes");
-        long deadline = System.nanoTime() + CallerDeadline.bound(request, props.writer().forwardTimeout()).toNanos();
+        long deadline = System.nanoTime() + CallerDeadline.bound(request::header, props.writer().forwardTimeout()).toNanos();
         ForwardedRequest forwardable = ForwardedRequest.of(request, body, FORWARDED_REQUEST_HEADERS);
         return attempt(namespace, partition, forwardable, local, answer, deadline, false);
     }

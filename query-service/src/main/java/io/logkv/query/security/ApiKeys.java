@@ -79,6 +79,18 @@ public final class ApiKeys implements AuthenticationProvider {
         return new PresentedKey(header.substring(PREFIX.length()).strip());
     }
 
+    /**
+     * The caller a key authenticates, for protocols other than HTTP (the Redis-protocol endpoint's {@code AUTH});
+     * null when no configured key is {@code key}.
+     */
+    public CallerAuthentication callerOf(String key) {
+        try {
+            return (CallerAuthentication) authenticate(new PresentedKey(key));
+        } catch (BadCredentialsException unknown) {
+            return null;
+        }
+    }
+
     @Override
     public Authentication authenticate(Authentication authentication) throws AuthenticationException {
         byte[] digest = SHA256.get().digest(((PresentedKey) authentication).key.getBytes(StandardCharsets.UTF_8));

@@ -1,0 +1,238 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.logkv.query.resp.RespServer;
+import io.logkv.testkit.KafkaTestCluster;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.output.ValueOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.ProtocolKeyword;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Redis-protocol endpoint through a standard Java Redis client (Lettuce, with its defaults): every
+ * command and its errors, expiry, a connection reading its own writes and a token carried from one
+ * connection (and from HTTP) to another, writes forwarded to their owner, the limits, authentication and
+ * rights on a secured node, and malformed input that never harms the node.
+ */
+@Tag("integration")
+class RespEndpointIT {
+
+    private final String ns = "resp-" + Long.toString(System.nanoTime(), 36);
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void everyCommandAnswersAsRedisWouldOnTheSameKeyOperationsAsHttp() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        try (LogKvNode a = LogKvNode.start("resp-a", kafka, dataDir.resolve("a"), "--logkv.resp.enabled=true", "--logkv.resp.port=0",
+                "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB", "--logkv.compactor.scan-interval=200ms");
+             LogKvNode b = LogKvNode.start("resp-b", kafka, dataDir.resolve("b"), "--logkv.resp.enabled=true", "--logkv.resp.port=0",
+                     "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB")) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":4}").statusCode()).isIn(200, 201);
+            assertThat(a.putNamespace(ns + "-other", "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            RedisClient client = RedisClient.create();
+            try (StatefulRedisConnection<String, String> onA = client.connect(StringCodec.UTF8, uri(a));
+                 StatefulRedisConnection<String, String> onB = client.connect(StringCodec.UTF8, uri(b))) {
+                RedisCommands<String, String> redis = onA.sync();
+                assertThat(redis.ping()).isEqualTo("PONG");
+                assertThat(redis.echo("hello")).isEqualTo("hello");
+                assertThat(redis.select(0)).isEqualTo("OK");
+                assertThatThrownBy(() -> redis.select(1)).hasMessageContaining("LOGKV.NAMESPACE");
+                assertThat(call(redis, "LOGKV.NAMESPACE", ns)).isEqualTo("OK");
+                assertThatThrownBy(() -> call(redis, "LOGKV.NAMESPACE", "no-such-" + ns)).isInstanceOf(RedisCommandExecutionException.class)
+                        .hasMessageStartingWith("NAMESPACE-NOT-FOUND");
+                assertThat(value(redis, "LOGKV.NAMESPACE")).isEqualTo(ns);
+
+                // Writes through node a, half of them to partitions node b owns (forwarded), each read back at once.
+                for (int i = 0; i < 20; i++) {
+                    assertThat(redis.set("k" + i, "v" + i)).isEqualTo("OK");
+                    assertThat(redis.get("k" + i)).as("a connection reads its own writes").isEqualTo("v" + i);
+                }
+                assertThat(redis.get("missing")).isNull();
+                assertThat(redis.mget("k1", "missing", "k2")).containsExactly(KeyValue.just("k1", "v1"), KeyValue.empty("missing"),
+                        KeyValue.just("k2", "v2"));
+                assertThat(redis.exists("k1", "k2", "missing")).isEqualTo(2);
+                assertThat(redis.set("k1", "again", SetArgs.Builder.nx())).as("NX on a present key").isNull();
+                assertThat(redis.set("fresh", "1", SetArgs.Builder.nx())).isEqualTo("OK");
+                assertThat(redis.set("absent", "1", SetArgs.Builder.xx())).as("XX on an absent key").isNull();
+                assertThat(redis.get("absent")).isNull();
+                assertThat(redis.set("k1", "changed", SetArgs.Builder.xx())).isEqualTo("OK");
+                assertThat(redis.del("k1", "k2", "missing")).as("DEL counts the keys that held a value").isEqualTo(2);
+                assertThat(redis.exists("k1", "k2")).isZero();
+
+                // The connection's token, handed to a connection on node b, makes b's reads wait for a's writes.
+                assertThat(redis.set("handed", "over")).isEqualTo("OK");
+                String token = value(redis, "LOGKV.TOKEN");
+                assertThat(token).isNotBlank();
+                RedisCommands<String, String> other = onB.sync();
+                assertThat(call(other, "LOGKV.NAMESPACE", ns)).isEqualTo("OK");
+                assertThat(call(other, "LOGKV.TOKEN", token)).isEqualTo("OK");
+                assertThat(other.get("handed")).isEqualTo("over");
+                assertThat(other.get("k5")).isEqualTo("v5");
+                assertThatThrownBy(() -> call(other, "LOGKV.TOKEN", "not a token")).hasMessageStartingWith("BAD-TOKEN");
+                // The same token over HTTP, and an HTTP write's token on RESP.
+                HttpResponse<String> overHttp = b.get(ns, "handed", "KV-Token", token);
+                assertThat(overHttp.body()).isEqualTo("over");
+                HttpResponse<String> httpWrite = b.put(ns, "from-http", "via http");
+                assertThat(call(redis, "LOGKV.TOKEN", httpWrite.headers().firstValue("KV-Token").orElseThrow())).isEqualTo("OK");
+                assertThat(redis.get("from-http")).isEqualTo("via http");
+                assertThat(call(redis, "LOGKV.CONSISTENCY", "strong")).isEqualTo("OK");
+                assertThat(redis.get("from-http")).isEqualTo("via http");
+                assertThatThrownBy(() -> call(redis, "LOGKV.CONSISTENCY", "linear")).hasMessageStartingWith("BAD-CONSISTENCY");
+                assertThat(call(redis, "LOGKV.CONSISTENCY", "default")).isEqualTo("OK");
+
+                // Expiry: EX and PX, read as absent once passed, on every node.
+                assertThat(redis.set("brief", "x", SetArgs.Builder.px(800))).isEqualTo("OK");
+                assertThat(redis.set("lasting", "y", SetArgs.Builder.ex(3600))).isEqualTo("OK");
+                assertThat(redis.get("brief")).isEqualTo("x");
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> redis.get("brief") == null);
+                assertThat(redis.get("lasting")).isEqualTo("y");
+                assertThatThrownBy(() -> redis.set("bad", "x", SetArgs.Builder.ex(0))).hasMessageContaining("invalid expire time");
+
+                // Another namespace is another key space.
+                assertThat(call(redis, "LOGKV.NAMESPACE", ns + "-other")).isEqualTo("OK");
+                assertThat(redis.get("lasting")).isNull();
+                assertThat(call(redis, "LOGKV.NAMESPACE", ns)).isEqualTo("OK");
+
+                // Limits: a key too long is refused and changes nothing; the connection goes on.
+                assertThatThrownBy(() -> redis.set("k".repeat(65), "x")).hasMessageStartingWith("KEY-TOO-LONG");
+                assertThat(redis.get("lasting")).isEqualTo("y");
+                assertThatThrownBy(() -> redis.incr("lasting")).hasMessageStartingWith("ERR unknown command");
+            }
+            // A value too long is refused before it is read whole, and its connection is closed; nothing was written.
+            try (StatefulRedisConnection<String, String> big = client.connect(StringCodec.UTF8, uri(a))) {
+                big.sync().dispatch(keyword("LOGKV.NAMESPACE"), new StatusOutput<>(StringCodec.UTF8),
+                        new CommandArgs<>(StringCodec.UTF8).add(ns));
+                assertThatThrownBy(() -> big.sync().set("huge", "x".repeat(5000))).hasMessageStartingWith("VALUE-TOO-LARGE");
+            }
+            assertThat(a.get(ns, "huge").statusCode()).isEqualTo(404);
+            client.shutdown();
+
+            // Malformed input, raw on the socket: an error or a closed connection, never a failed node.
+            Random random = new Random(42);
+            for (int i = 0; i < 150; i++) {
+                byte[] junk = new byte[1 + random.nextInt(300)];
+                random.nextBytes(junk);
+                if (i % 3 == 0) {
+                    junk[0] = (byte) "*$+-:".charAt(random.nextInt(5));
+                }
+                sendRaw(a, junk);
+            }
+            assertThat(new String(sendRaw(a, "PING\r\n".getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII)).isEqualTo("+PONG\r\n");
+            assertThat(a.send(HttpRequest.newBuilder(URI.create(a.url("/actuator/health/liveness")))).statusCode()).isEqualTo(200);
+            assertThat(a.get(ns, "lasting").body()).isEqualTo("y");
+        }
+    }
+
+    @Test
+    void aSecuredNodeAsksForAnApiKeyAndHoldsConnectionsToTheirRights() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        String secured = "sec-" + ns;
+        try (LogKvNode node = LogKvNode.start("resp-sec", kafka, dataDir.resolve("sec"),
+                SecuredNodes.args("--logkv.resp.enabled=true", "--logkv.resp.port=0", "--logkv.resp.namespace=" + secured))) {
+            HttpResponse<String> created = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + secured)))
+                    .header("Authorization", "ApiKey " + SecuredNodes.apiKey("root")).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"partitions\":1}")));
+            assertThat(created.statusCode()).isIn(200, 201);
+            RedisClient client = RedisClient.create();
+            try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, uri(node))) {
+                RedisCommands<String, String> redis = connection.sync();
+                assertThat(redis.ping()).isEqualTo("PONG");
+                assertThatThrownBy(() -> redis.get("k")).hasMessageStartingWith("NOAUTH");
+                assertThatThrownBy(() -> redis.auth("not a key")).hasMessageStartingWith("WRONGPASS");
+                assertThat(redis.auth(SecuredNodes.apiKey("reader"))).isEqualTo("OK");
+                // The namespace is a moment old: its replica may still be replaying (503 REPLICA-UNAVAILABLE, as over HTTP).
+                Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreException(RedisCommandExecutionException.class)
+                        .until(() -> redis.get("k") == null);
+                assertThatThrownBy(() -> redis.set("k", "v")).hasMessageStartingWith("NOPERM");
+                assertThat(redis.auth(SecuredNodes.apiKey("app"))).isEqualTo("OK");
+                assertThat(redis.set("k", "v")).isEqualTo("OK");
+                assertThat(redis.get("k")).isEqualTo("v");
+                assertThat(redis.auth(SecuredNodes.apiKey("outsider"))).isEqualTo("OK");
+                assertThatThrownBy(() -> redis.get("k")).hasMessageStartingWith("NOPERM");
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    private static RedisURI uri(LogKvNode node) {
+        return RedisURI.builder().withHost("localhost").withPort(node.bean(RespServer.class).port())
+                .withTimeout(Duration.ofSeconds(20)).build();
+    }
+
+    private static String call(RedisCommands<String, String> redis, String command, String... args) {
+        return redis.dispatch(keyword(command), new StatusOutput<>(StringCodec.UTF8), new CommandArgs<>(StringCodec.UTF8).addValues(args));
+    }
+
+    private static String value(RedisCommands<String, String> redis, String command) {
+        return redis.dispatch(keyword(command), new ValueOutput<>(StringCodec.UTF8));
+    }
+
+    private static ProtocolKeyword keyword(String name) {
+        byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
+        return new ProtocolKeyword() {
+            @Override
+            public byte[] getBytes() {
+                return bytes;
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
+
+    /** Sends bytes on a fresh connection and returns what came back within a moment (the node may close it). */
+    private static byte[] sendRaw(LogKvNode node, byte[] bytes) throws IOException {
+        try (Socket socket = new Socket("localhost", node.bean(RespServer.class).port())) {
+            socket.setSoTimeout(100);
+            OutputStream out = socket.getOutputStream();
+            out.write(bytes);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            try {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    answer.write(buffer, 0, n);
+                    if (answer.size() > 0 && bytes.length < 10) {
+                        break;
+                    }
+                }
+            } catch (SocketTimeoutException | java.net.SocketException quiet) {
+                // nothing more to read: the node waits for the rest of a command, or closed the connection
+            }
+            return answer.toByteArray();
+        }
+    }
+}
