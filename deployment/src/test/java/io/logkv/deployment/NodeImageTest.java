@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The node's container image runs: the tarball that local-cluster's {@code image} profile builds, unpacked
  * and started as a container runtime would start it ({@link UnpackedImage}), as its unprivileged user, with
- * nothing from the host but the kernel, a network and {@code /etc/hosts}. Its node joins a real Kafka
+ * nothing from the host but the kernel, its network, {@code /etc/hosts}, {@code /etc/resolv.conf} and the
+ * basic devices ({@code /dev/null}, {@code /dev/urandom}, ...). Its node joins a real Kafka
  * cluster, opens its RocksDB replicas under the image's volume, becomes ready, serves a write and a read, and
  * passes docker-compose.yml's health check run inside the image.
  *
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class NodeImageTest {
 
-    static final String TARBALL = "local-cluster/target/logkv-node-image.tar";
+    private static final String TARBALL = "local-cluster/target/logkv-node-image.tar";
     private static final String BUILD = "mvn -B -Pimage,image-local-runtime -pl local-cluster -am package -DskipTests";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     // The entrypoint leaves the node half the memory, which here is the test machine's; a container would have a limit.
