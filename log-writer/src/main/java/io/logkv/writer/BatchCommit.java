@@ -37,11 +37,11 @@ final class BatchCommit {
     }
 
     void writeBatch() {
-        WriteBatch batch = WriteBatch.gather(parts.waiting(), parts.services().settings(), parts.progress(), parts.services().meters());
+        WriteBatch batch = WriteBatch.gather(parts.waiting(), parts.services(), parts.progress());
         if (batch.writes.isEmpty()) {
             return;
         }
-        long now = System.currentTimeMillis();
+        long now = parts.services().time().nowMs();
         BatchPlan plan;
         List<ProducerRecord<byte[], byte[]>> records;
         try {
@@ -61,7 +61,7 @@ final class BatchCommit {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = batch.hasIngest()
                 ? Map.of(parts.ingestPartition(), new OffsetAndMetadata(batch.ingestEnd)) : Map.of();
-        long start = System.nanoTime();
+        long start = parts.services().time().nanoTime();
         List<Long> stored;
         try {
             stored = parts.transactions().commit(records, offsets);
@@ -69,7 +69,7 @@ final class BatchCommit {
             afterFailure(batch, e);
             return;
         }
-        parts.services().meters().committed(System.nanoTime() - start, plan.accepted().size());
+        parts.services().meters().committed(parts.services().time().nanoTime() - start, plan.accepted().size());
         committed(batch, plan, records, stored, now);
     }
 
@@ -143,7 +143,7 @@ final class BatchCommit {
      */
     private void afterFailure(WriteBatch batch, WriteFailedException error) {
         rereadIngest(batch);
-        long now = System.nanoTime();
+        long now = parts.services().time().nanoTime();
         List<PendingWrite> again = new ArrayList<>();
         for (PendingWrite pending : batch.writes) {
             if (pending.source() != null) {

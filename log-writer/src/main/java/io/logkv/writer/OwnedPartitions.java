@@ -167,7 +167,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
      * arrives before then, and the other node is not fenced back.
      */
     void tick(KafkaConsumer<byte[], byte[]> groupConsumer) {
-        long now = System.nanoTime();
+        long now = services.time().nanoTime();
         long patience = services.settings().sessionTimeout().toNanos();
         for (PartitionWriter writer : List.copyOf(writers.values())) {
             long closedAt = writer.closedAtNanos();

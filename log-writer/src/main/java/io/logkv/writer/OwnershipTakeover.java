@@ -18,7 +18,7 @@ final class OwnershipTakeover {
     private static final long RETRY_PAUSE_MS = 200;
 
     private final WriterParts parts;
-    private final long assignedNanos = System.nanoTime();
+    private final long assignedNanos;
     /** The answer of the catch-up round in flight; null until it arrives. */
     private volatile CatchUp caughtUp;
     private long appliedBeforeCatchUp;
@@ -26,19 +26,20 @@ final class OwnershipTakeover {
 
     OwnershipTakeover(WriterParts parts) {
         this.parts = parts;
+        this.assignedNanos = parts.services().time().nanoTime();
     }
 
     /** FENCING: takes the transactional id, then starts catching up; retries after a pause while Kafka is unreachable. */
     void fence() {
         expireWaiting();
-        if (System.nanoTime() < nextFenceNanos) {
+        if (parts.services().time().nanoTime() < nextFenceNanos) {
             return; // a retry is scheduled; ticks only check deadlines meanwhile
         }
         try {
             parts.transactions().fenceEarlierWriters();
         } catch (WriteFailedException e) {
             log.warn("event=fence_failed partition={} error={}", parts.partition(), e.getMessage());
-            nextFenceNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MS);
+            nextFenceNanos = parts.services().time().nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MS);
             parts.services().timer().schedule(parts.schedule(), RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
             return;
         }
@@ -105,13 +106,13 @@ final class OwnershipTakeover {
         parts.waiting().rewindIngest(parts.progress().nextIngestOffset);
         if (parts.lifecycle().compareAndTransition(OwnershipState.CATCHING_UP, OwnershipState.WRITING)) {
             log.info("event=partition_owned partition={} catch_up_ms={}", parts.partition(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - assignedNanos));
+                    TimeUnit.NANOSECONDS.toMillis(parts.services().time().nanoTime() - assignedNanos));
         }
     }
 
     /** Fails writes that have waited past their deadline while this writer could not write. */
     private void expireWaiting() {
-        parts.waiting().removeExpired(System.nanoTime(), pending -> pending.fail(new WriteFailedException(
+        parts.waiting().removeExpired(parts.services().time().nanoTime(), pending -> pending.fail(new WriteFailedException(
                 parts.lifecycle().current() == OwnershipState.CATCHING_UP
                         ? "the new owner is still catching up with the partition" : "Kafka is unavailable to this partition's writer",
                 null, false), parts.services().meters()));

@@ -62,7 +62,7 @@ final class PartitionWriter {
         return lifecycle.current();
     }
 
-    /** When this writer closed ({@link System#nanoTime()}), or 0 while it is open. */
+    /** When this writer closed ({@link WriterTime#nanoTime()}), or 0 while it is open. */
     long closedAtNanos() {
         return lifecycle.current() == OwnershipState.CLOSED ? closedAtNanos : 0;
     }
@@ -100,7 +100,7 @@ final class PartitionWriter {
 
     /** Stops writing; completes once waiting writes are answered and the producer is closed. */
     CompletableFuture<Void> close() {
-        closedAtNanos = System.nanoTime();
+        closedAtNanos = services.time().nanoTime();
         lifecycle.transition(OwnershipState.CLOSED);
         schedule();
         return closed;

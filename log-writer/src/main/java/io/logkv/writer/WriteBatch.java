@@ -25,14 +25,16 @@ final class WriteBatch {
      * would split into two cohorts taking turns; while the batch is smaller than the last commit, it waits
      * up to the commit linger for them. A lone client never waits.
      */
-    static WriteBatch gather(WaitingWrites waiting, OwnerSettings settings, WriterProgress progress, WriterMeters meters) {
+    static WriteBatch gather(WaitingWrites waiting, WriterServices services, WriterProgress progress) {
+        OwnerSettings settings = services.settings();
+        WriterTime time = services.time();
         WriteBatch batch = new WriteBatch();
-        long lingerUntil = System.nanoTime() + settings.commitLinger().toNanos();
+        long lingerUntil = time.nanoTime() + settings.commitLinger().toNanos();
         long expectedOffset = progress.nextIngestOffset;
         while (batch.writes.size() < settings.maxBatchRecords() && batch.bytes < settings.maxBatchBytes()) {
             PendingWrite next = waiting.poll();
             if (next == null) {
-                long left = lingerUntil - System.nanoTime();
+                long left = lingerUntil - time.nanoTime();
                 if (batch.writes.isEmpty() || batch.writes.size() >= progress.lastCommittedBatch || left <= 0) {
                     break;
                 }
@@ -46,9 +48,9 @@ final class WriteBatch {
                     break;
                 }
             }
-            if (next.pastDeadline(System.nanoTime())) {
+            if (next.pastDeadline(time.nanoTime())) {
                 // Never sent, so safe to refuse: a write waits for its transaction no longer than its deadline.
-                next.fail(new WriteFailedException("the write waited for its transaction past its deadline", null, false), meters);
+                next.fail(new WriteFailedException("the write waited for its transaction past its deadline", null, false), services.meters());
                 continue;
             }
             if (next.source() != null) {

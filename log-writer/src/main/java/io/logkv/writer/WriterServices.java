@@ -16,10 +16,11 @@ import org.apache.kafka.common.TopicPartition;
  * @param ends             where a new owner starts
  * @param groupLoop        runs a command on the writers' group loop, the only thread that may touch its consumer
  * @param transactions     the transactions of a truth partition (a new producer for each writer)
+ * @param time             the clocks the writers read
  */
 record WriterServices(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock, int writerId,
                       Executor commitPool, ScheduledExecutorService timer, LogEnds ends, GroupLoop groupLoop,
-                      WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions) {
+                      WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions, WriterTime time) {
 
     /** The writers' group loop, seen from a partition writer. */
     interface GroupLoop {

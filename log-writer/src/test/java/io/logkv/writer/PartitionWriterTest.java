@@ -29,6 +29,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,7 +60,26 @@ class PartitionWriterTest {
             return CompletableFuture.completedFuture(0L);
         }
     };
+    /** The writers' clocks, moved by the tests only. */
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final WriterTime time = new WriterTime() {
+        @Override
+        public long nowMs() {
+            return 1_000_000L;
+        }
+
+        @Override
+        public long nanoTime() {
+            return nanos.get();
+        }
+    };
     private final PartitionWriter writer = new PartitionWriter(TRUTH, INGEST, services());
+
+    /** The group loop ticks every writer now and then: a writer that cannot write checks its waiting writes. */
+    @BeforeEach
+    void tickAsTheGroupLoopDoes() {
+        timer.scheduleAtFixedRate(writer::tick, 20, 20, TimeUnit.MILLISECONDS);
+    }
 
     @AfterEach
     void stop() {
@@ -99,11 +119,41 @@ class PartitionWriterTest {
     }
 
     @Test
-    void aFenceThatFailsIsTriedAgain() throws Exception {
+    void aWriteThatWaitsPastItsDeadlineWhileTheWriterCatchesUpIsRefusedUnsent() throws Exception {
+        replica.answer.set(new CompletableFuture<>());
+        writer.start();
+        awaitState(OwnershipState.CATCHING_UP);
+        PendingWrite waiting = new PendingWrite(put("k", WriteCondition.NONE), null, new CompletableFuture<>(),
+                nanos.get() + TimeUnit.SECONDS.toNanos(1));
+        writer.offer(waiting);
+        Thread.sleep(100);
+        assertThat(waiting.result()).as("its deadline has not passed").isNotDone();
+
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(2));
+
+        assertThatThrownBy(() -> waiting.result().get(WAIT_MS, TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(WriteFailedException.class).hasMessageContaining("still catching up");
+        assertThat(commits.committed).isEmpty();
+    }
+
+    @Test
+    void aFenceThatFailsIsTriedAgainAfterAPause() throws Exception {
         commits.fenceFailures.set(2);
         writer.start();
-        awaitState(OwnershipState.WRITING);
+        await(() -> commits.fences.get() == 1, "the first fence");
+        Thread.sleep(300); // the retry's timer has fired, but the pause has not passed on the writer's clock
+        assertThat(commits.fences).hasValue(1);
+        PendingWrite waiting = pending(put("k", WriteCondition.NONE));
+        writer.offer(waiting);
+
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (writer.state() != OwnershipState.WRITING && System.nanoTime() < until) {
+            nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
+            Thread.sleep(20);
+        }
+
         assertThat(commits.fences).hasValue(3);
+        assertThat(waiting.result().get(WAIT_MS, TimeUnit.MILLISECONDS)).isNotNull();
     }
 
     @Test
@@ -235,7 +285,7 @@ class PartitionWriterTest {
         IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> new NamespaceSettings(1, Duration.ZERO),
                 new SimpleMeterRegistry());
         return new WriterServices(settings, replica, ingest, HybridClock.system(), 1, commitPool, timer, ends, command -> { },
-                new WriterMeters(new SimpleMeterRegistry()), tp -> commits);
+                new WriterMeters(new SimpleMeterRegistry()), tp -> commits, time);
     }
 
     /** The partition's transactions: commits succeed at consecutive offsets unless a failure is set up. */

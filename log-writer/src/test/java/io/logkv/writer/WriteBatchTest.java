@@ -34,11 +34,11 @@ class WriteBatchTest {
         List<PendingWrite> writes = List.of(http(Long.MAX_VALUE), http(Long.MAX_VALUE), http(Long.MAX_VALUE));
         writes.forEach(waiting::add);
 
-        WriteBatch first = WriteBatch.gather(waiting, settings(2), progress, meters);
+        WriteBatch first = WriteBatch.gather(waiting, services(2), progress);
 
         assertThat(first.writes).containsExactlyElementsOf(writes.subList(0, 2));
         assertThat(first.hasIngest()).isFalse();
-        assertThat(WriteBatch.gather(waiting, settings(2), progress, meters).writes).containsExactly(writes.get(2));
+        assertThat(WriteBatch.gather(waiting, services(2), progress).writes).containsExactly(writes.get(2));
     }
 
     @Test
@@ -48,7 +48,7 @@ class WriteBatchTest {
         waiting.add(late);
         waiting.add(onTime);
 
-        WriteBatch batch = WriteBatch.gather(waiting, settings(10), progress, meters);
+        WriteBatch batch = WriteBatch.gather(waiting, services(10), progress);
 
         assertThat(batch.writes).containsExactly(onTime);
         assertThat(late.result()).isCompletedExceptionally();
@@ -60,7 +60,7 @@ class WriteBatchTest {
         waiting.add(ingest(6, 0));
         progress.nextIngestOffset = 5;
 
-        WriteBatch batch = WriteBatch.gather(waiting, settings(10), progress, meters);
+        WriteBatch batch = WriteBatch.gather(waiting, services(10), progress);
 
         assertThat(batch.writes).hasSize(2);
         assertThat(batch.ingestEnd).isEqualTo(7);
@@ -74,7 +74,7 @@ class WriteBatchTest {
         waiting.rewindIngest(5); // the group loop has not re-positioned yet: records read now are stale
         waiting.add(ingest(5, 0));
 
-        WriteBatch batch = WriteBatch.gather(waiting, settings(10), progress, meters);
+        WriteBatch batch = WriteBatch.gather(waiting, services(10), progress);
 
         assertThat(batch.writes).isEmpty();
         assertThat(groupCommands).as("the rewind was handed to the group loop").hasSize(1);
@@ -92,9 +92,12 @@ class WriteBatchTest {
                 new CompletableFuture<>(), Long.MAX_VALUE);
     }
 
-    private static OwnerSettings settings(int maxBatchRecords) {
+    /** What gathering a batch uses of the node's services: the bounds, the meters, the time, and the group loop. */
+    private WriterServices services(int maxBatchRecords) {
         Duration second = Duration.ofSeconds(1);
-        return new OwnerSettings("localhost:9092", "node", "logkv-writers", second, second, 100, maxBatchRecords, 1 << 20,
-                1 << 20, second, second, second, second, "none", Duration.ZERO, 1);
+        OwnerSettings settings = new OwnerSettings("localhost:9092", "node", "logkv-writers", second, second, 100, maxBatchRecords,
+                1 << 20, 1 << 20, second, second, second, second, "none", Duration.ZERO, 1);
+        return new WriterServices(settings, null, null, null, 0, null, null, null, groupCommands::add, meters, null,
+                WriterTime.SYSTEM);
     }
 }
