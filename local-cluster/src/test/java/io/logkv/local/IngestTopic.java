@@ -3,6 +3,7 @@ package io.logkv.local;
 import io.logkv.client.LogKvTopics;
 import io.logkv.core.IngestHeaders;
 import io.logkv.core.RecordEnvelope;
+import io.logkv.testkit.KafkaTestCluster;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,15 +11,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A namespace's ingest topic as Kafka holds it after a fault run: every record a streaming application
@@ -71,31 +66,11 @@ final class IngestTopic {
 
     /** Reads the whole topic, from its beginning to its end, within {@code timeout}. */
     static IngestTopic read(String bootstrapServers, Duration timeout) {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaTestCluster.TopicContents topic = KafkaTestCluster.readTopic(bootstrapServers, TOPIC, timeout);
         List<Entry> entries = new ArrayList<>();
-        Map<Integer, Long> ends = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(TOPIC, Duration.ofSeconds(30)).stream()
-                    .map(PartitionInfo::partition).map(p -> new TopicPartition(TOPIC, p)).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions);
-            endOffsets.forEach((tp, end) -> ends.put(tp.partition(), end));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < endOffsets.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read " + TOPIC + " to its end within " + timeout.toSeconds() + " s");
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    entries.add(entry(record));
-                }
-            }
-        }
+        topic.records().forEach(record -> entries.add(entry(record)));
         entries.sort(Comparator.comparingInt(Entry::partition).thenComparingLong(Entry::offset));
-        return new IngestTopic(entries, ends);
+        return new IngestTopic(entries, topic.ends());
     }
 
     private static Entry entry(ConsumerRecord<byte[], byte[]> record) {

@@ -1,6 +1,7 @@
 package io.logkv.local;
 
 import io.logkv.core.Tombstones;
+import io.logkv.testkit.KafkaTestCluster;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -10,15 +11,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The truth topic as a {@code read_committed} consumer sees it after a fault run: every record of every
@@ -87,34 +82,16 @@ final class TruthLog {
 
     /** Reads the whole topic, from its beginning to its last stable offset, within {@code timeout}. */
     static TruthLog read(String bootstrapServers, String topic, Duration timeout) {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaTestCluster.TopicContents contents = KafkaTestCluster.readTopic(bootstrapServers, topic, timeout);
         Map<String, List<Entry>> byKey = new HashMap<>();
-        Map<Integer, Long> ends = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(PartitionInfo::partition).map(p -> new TopicPartition(topic, p)).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions);
-            endOffsets.forEach((tp, end) -> ends.put(tp.partition(), end));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < endOffsets.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read " + topic + " to its end within " + timeout.toSeconds() + " s");
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    // An empty key is an ingest progress marker, not data.
-                    if (record.key() != null && record.key().length > 0) {
-                        Entry entry = entry(record);
-                        byKey.computeIfAbsent(entry.key(), key -> new ArrayList<>()).add(entry);
-                    }
-                }
+        for (ConsumerRecord<byte[], byte[]> record : contents.records()) {
+            // An empty key is an ingest progress marker, not data.
+            if (record.key() != null && record.key().length > 0) {
+                Entry entry = entry(record);
+                byKey.computeIfAbsent(entry.key(), key -> new ArrayList<>()).add(entry);
             }
         }
-        return new TruthLog(byKey, ends);
+        return new TruthLog(byKey, contents.ends());
     }
 
     private static Entry entry(ConsumerRecord<byte[], byte[]> record) {

@@ -150,23 +150,55 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     /** The same, of any Kafka cluster (brokers run as processes, say). */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, List<TopicPartition> partitions) {
+        try (KafkaConsumer<byte[], byte[]> consumer = committedReader(bootstrapServers)) {
+            return readToEnd(consumer, partitions, Duration.ofSeconds(60)).records();
+        }
+    }
+
+    /**
+     * Every record of every partition of {@code topic} that a {@code read_committed} consumer sees, from the
+     * start to the end as it is now, with those ends; fails when that takes longer than {@code timeout}.
+     */
+    public static TopicContents readTopic(String bootstrapServers, String topic, Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> consumer = committedReader(bootstrapServers)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            return readToEnd(consumer, partitions, timeout);
+        }
+    }
+
+    /**
+     * What a topic held when it was read.
+     *
+     * @param records its records, in the order they were read (offset order within each partition)
+     * @param ends    each partition's end offset when the read began
+     */
+    public record TopicContents(List<ConsumerRecord<byte[], byte[]>> records, Map<Integer, Long> ends) {
+    }
+
+    private static KafkaConsumer<byte[], byte[]> committedReader(String bootstrapServers) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static TopicContents readToEnd(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + partitions + " to its end within 60 s");
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + partitions + " to its end within " + timeout.toSeconds() + " s");
             }
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
         }
-        return records;
+        Map<Integer, Long> byPartition = new java.util.TreeMap<>();
+        ends.forEach((tp, end) -> byPartition.put(tp.partition(), end));
+        return new TopicContents(records, byPartition);
     }
 
     /** Ids of the brokers of this cluster, running or not. */
