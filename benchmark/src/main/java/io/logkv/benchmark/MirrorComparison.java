@@ -249,11 +249,7 @@ public final class MirrorComparison {
         private volatile boolean running = true;
 
         LagReader(String bootstrap, String topic, int partitions) {
-            Properties props = ReaderSettings.consumerProperties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            props.put(ConsumerConfig.CLIENT_ID_CONFIG, "mirror-bench-lag-reader");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            Properties props = ReaderSettings.reader(bootstrap, "mirror-bench-lag-reader");
             props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
             this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
@@ -437,11 +433,7 @@ public final class MirrorComparison {
         private long lastNanos;
 
         TargetCount(String bootstrap, LoadedTopic topic) {
-            Properties props = ReaderSettings.consumerProperties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            props.put(ConsumerConfig.CLIENT_ID_CONFIG, "mirror-bench-target-count");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            Properties props = ReaderSettings.reader(bootstrap, "mirror-bench-target-count");
             this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.topic = topic;
             this.progress = new Progress("in the target", topic.records());
@@ -511,11 +503,7 @@ public final class MirrorComparison {
         }
 
         private static void copy(String source, String target, LoadedTopic topic) {
-            Properties in = ReaderSettings.consumerProperties();
-            in.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, source);
-            in.put(ConsumerConfig.CLIENT_ID_CONFIG, "mirror-bench-raw-copy");
-            in.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            in.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            Properties in = ReaderSettings.reader(source, "mirror-bench-raw-copy");
             Properties out = new Properties();
             out.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, target);
             out.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -26,4 +26,16 @@ final class ReaderSettings {
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, FETCH_MAX_BYTES);
         return props;
     }
+
+    /**
+     * A read_committed reader of the cluster at {@code bootstrap}, named {@code clientId}, that commits nothing
+     * (it is assigned its partitions).
+     */
+    static Properties reader(String bootstrap, String clientId) {
+        Properties props = consumerProperties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return props;
+    }
 }
