@@ -47,7 +47,7 @@ public final class LocalReplicas implements AutoCloseable {
         this.consumer = ReplicaApplier.consumer(settings);
         this.commands = new CommandQueue<>(consumer::wakeup);
         this.held = new HeldReplicas(settings, resources, consumer, waiters, digests, rebuilds);
-        this.opening = new ReplicaOpening(settings, held, seeding, this::submit);
+        this.opening = new ReplicaOpening(settings, held, seeding, this::submit, System::currentTimeMillis);
         Counter appliedRecords = Counter.builder("logkv.replica.applied").description("Log records applied to replicas").register(meters);
         Counter malformedRecords = Counter.builder("logkv.replica.malformed")
                 .description("Log records skipped because they are not envelopes").register(meters);
