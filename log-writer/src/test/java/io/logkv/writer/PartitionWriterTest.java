@@ -103,11 +103,7 @@ class PartitionWriterTest {
     @Test
     void writesArrivingWhileTheWriterCatchesUpWaitForIt() throws Exception {
         CompletableFuture<Boolean> caughtUp = new CompletableFuture<>();
-        replica.answer.set(caughtUp);
-        writer.start();
-        awaitState(OwnershipState.CATCHING_UP);
-        PendingWrite waiting = pending(put("k", WriteCondition.NONE));
-        writer.offer(waiting);
+        PendingWrite waiting = offerWhileCatchingUp(caughtUp, pending(put("k", WriteCondition.NONE)));
         Thread.sleep(100);
         assertThat(waiting.result()).isNotDone();
         assertThat(commits.committed).isEmpty();
@@ -120,12 +116,8 @@ class PartitionWriterTest {
 
     @Test
     void aWriteThatWaitsPastItsDeadlineWhileTheWriterCatchesUpIsRefusedUnsent() throws Exception {
-        replica.answer.set(new CompletableFuture<>());
-        writer.start();
-        awaitState(OwnershipState.CATCHING_UP);
-        PendingWrite waiting = new PendingWrite(put("k", WriteCondition.NONE), null, new CompletableFuture<>(),
-                nanos.get() + TimeUnit.SECONDS.toNanos(1));
-        writer.offer(waiting);
+        PendingWrite waiting = offerWhileCatchingUp(new CompletableFuture<>(), new PendingWrite(put("k", WriteCondition.NONE), null,
+                new CompletableFuture<>(), nanos.get() + TimeUnit.SECONDS.toNanos(1)));
         Thread.sleep(100);
         assertThat(waiting.result()).as("its deadline has not passed").isNotDone();
 
@@ -234,12 +226,7 @@ class PartitionWriterTest {
 
     @Test
     void closingAnswersWaitingWritesNotOwner() throws Exception {
-        CompletableFuture<Boolean> never = new CompletableFuture<>();
-        replica.answer.set(never);
-        writer.start();
-        awaitState(OwnershipState.CATCHING_UP);
-        PendingWrite waiting = pending(put("k", WriteCondition.NONE));
-        writer.offer(waiting);
+        PendingWrite waiting = offerWhileCatchingUp(new CompletableFuture<>(), pending(put("k", WriteCondition.NONE)));
 
         writer.close().get(WAIT_MS, TimeUnit.MILLISECONDS);
 
@@ -253,6 +240,15 @@ class PartitionWriterTest {
         PendingWrite pending = pending(request);
         writer.offer(pending);
         return pending.result().get(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts the writer with its catch-up waiting for {@code caughtUp}, and queues {@code write} meanwhile. */
+    private PendingWrite offerWhileCatchingUp(CompletableFuture<Boolean> caughtUp, PendingWrite write) throws InterruptedException {
+        replica.answer.set(caughtUp);
+        writer.start();
+        awaitState(OwnershipState.CATCHING_UP);
+        writer.offer(write);
+        return write;
     }
 
     private void awaitState(OwnershipState wanted) throws InterruptedException {
