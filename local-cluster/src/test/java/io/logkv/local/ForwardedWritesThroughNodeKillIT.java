@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +35,15 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Two LogKV nodes as separate processes on a three-broker cluster; clients write through one node only,
- * which forwards about half the writes to the other, and that other node is killed with SIGKILL mid-load.
- * No write fails (the survivor retries the forwards until the group gives it the dead node's partitions),
- * no acknowledged write is lost (read back from the truth topic), and the longest write, the fail-over
- * window a client sees, is printed.
+ * which forwards about half the writes to the other.
+ *
+ * <p>When that other node is killed with SIGKILL mid-load, no write fails (the survivor retries the forwards
+ * until the group gives it the dead node's partitions), no acknowledged write is lost (read back from the
+ * truth topic), and the longest write, the fail-over window a client sees, is printed.
+ *
+ * <p>When it hangs (SIGSTOP) instead, a write forwarded to it is answered 503 once its forward attempt times
+ * out, and when the owner wakes and reads that write, the caller's deadline, which travelled with it, has
+ * passed: the owner refuses it unsent, so a write answered as failed never appears in the log afterwards.
  */
 @Tag("integration")
 class ForwardedWritesThroughNodeKillIT {
@@ -53,19 +60,39 @@ class ForwardedWritesThroughNodeKillIT {
     private static final byte[] VALUE = "v".repeat(1024).getBytes(StandardCharsets.UTF_8);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** How long the owner hangs: longer than a forward attempt, shorter than the writers' session. */
+    private static final Duration HANG = Duration.ofSeconds(4);
+    private static final List<String> PROMPT_FORWARDS = List.of("--logkv.writer.session-timeout=10s",
+            "--logkv.writer.forward-attempt-timeout=1s");
+
+    @TempDir
+    static Path shared;
+    private static LocalKafkaCluster cluster;
+
     @TempDir
     Path dir;
 
+    @BeforeAll
+    static void startKafka() throws Exception {
+        cluster = new LocalKafkaCluster(shared.resolve("kafka"), KafkaPorts.ephemeral(LocalKafkaCluster.NODES),
+                KafkaJvm.fromBuild(), ForwardedWritesThroughNodeKillIT::log);
+        cluster.start(Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stopKafka() throws InterruptedException {
+        if (cluster != null) {
+            cluster.stop();
+        }
+    }
+
     @Test
     void forwardedWritesOutliveTheSigkillOfTheirOwnerAndNoAcknowledgedWriteIsLost() throws Exception {
-        LocalKafkaCluster cluster = new LocalKafkaCluster(dir.resolve("kafka"), KafkaPorts.ephemeral(LocalKafkaCluster.NODES),
-                KafkaJvm.fromBuild(), ForwardedWritesThroughNodeKillIT::log);
         List<LogKvNodeProcess> nodes = new ArrayList<>();
         try {
-            cluster.start(Duration.ofSeconds(90));
             List<Integer> ports = freePorts(2);
             for (int i = 0; i < 2; i++) {
-                LogKvNodeProcess node = node("node-" + (i + 1), ports.get(i), cluster.bootstrapServers());
+                LogKvNodeProcess node = node("node-" + (i + 1), ports.get(i), cluster.bootstrapServers(), List.of(SESSION_TIMEOUT));
                 nodes.add(node);
                 startAndAwaitReady(node);
             }
@@ -96,13 +123,87 @@ class ForwardedWritesThroughNodeKillIT {
             for (LogKvNodeProcess node : nodes) {
                 node.kill();
             }
-            cluster.stop();
         }
     }
 
-    private LogKvNodeProcess node(String nodeId, int port, String bootstrapServers) {
+    @Test
+    void aWriteForwardedToAHungOwnerFailsInTimeAndIsNotCommittedWhenTheOwnerWakes() throws Exception {
+        List<LogKvNodeProcess> nodes = new ArrayList<>();
+        try {
+            List<Integer> ports = freePorts(2);
+            for (int i = 0; i < 2; i++) {
+                LogKvNodeProcess node = node("hung-" + (i + 1), ports.get(i), cluster.bootstrapServers(), PROMPT_FORWARDS);
+                nodes.add(node);
+                startAndAwaitReady(node);
+            }
+            Map<Integer, String> owners = awaitEveryPartitionOwnedByBothNodes(nodes.get(0));
+            LogKvNodeProcess owner = nodes.stream().filter(node -> node.url().equals(owners.get(0))).findFirst().orElseThrow();
+            LogKvNodeProcess caller = nodes.get(0) == owner ? nodes.get(1) : nodes.get(0);
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String prompt = keyOwnedBy(owners, owner, "prompt");
+            String late = keyOwnedBy(owners, owner, "late");
+            // A write forwarded to the owner while it runs (its first takes a fencing of the partition's transactions,
+            // which may outlast a 1 s forward attempt on a busy machine).
+            long warmUpUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (put(http, caller, prompt).statusCode() != 200) {
+                assertThat(System.nanoTime()).as("a write forwarded to the running owner succeeded within 30 s").isLessThan(warmUpUntil);
+                Thread.sleep(200);
+            }
+
+            log("SIGSTOP " + owner);
+            owner.suspend();
+            long start = System.nanoTime();
+            HttpResponse<String> answer;
+            long answeredMs;
+            try {
+                answer = put(http, caller, late);
+                answeredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            } finally {
+                Thread.sleep(Math.max(0, HANG.toMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+                log("SIGCONT " + owner);
+                owner.resume();
+            }
+            log("the write forwarded to the hung owner, answered in " + answeredMs + " ms: " + answer.statusCode() + " " + answer.body());
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+            assertThat(answer.body()).contains("/problems/owner-unreachable");
+            assertThat(answeredMs).as("answered when its forward attempt timed out, before the owner woke").isLessThan(HANG.toMillis());
+
+            // The owner now reads the write the caller gave up on; it must refuse it, not commit it late.
+            assertThat(put(http, caller, keyOwnedBy(owners, owner, "after")).statusCode()).as("the owner serves again").isEqualTo(200);
+            Set<String> inKafka = CommittedKeys.of(cluster.bootstrapServers(), TRUTH_TOPIC);
+            assertThat(inKafka).as("keys in " + TRUTH_TOPIC).contains(prompt).doesNotContain(late);
+            log("the late write is not in the log");
+        } catch (Throwable failure) {
+            nodes.forEach(node -> System.out.println(node + "'s log, last lines:\n" + node.logTail(40)));
+            throw failure;
+        } finally {
+            for (LogKvNodeProcess node : nodes) {
+                node.kill();
+            }
+        }
+    }
+
+    /** A key of {@code default} whose partition {@code node} owns. */
+    private static String keyOwnedBy(Map<Integer, String> owners, LogKvNodeProcess node, String prefix) {
+        for (int i = 0; ; i++) {
+            String key = prefix + "-" + i + "-" + Long.toString(System.nanoTime(), 36);
+            if (node.url().equals(owners.get(io.logkv.core.KeyPartitioner.partitionOf(key.getBytes(StandardCharsets.UTF_8), PARTITIONS)))) {
+                return key;
+            }
+        }
+    }
+
+    /** One PUT without an Idempotency-Key: a write that fails is not retried by anyone. */
+    private static HttpResponse<String> put(HttpClient http, LogKvNodeProcess node, String key) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/namespaces/default/keys/" + key))
+                .timeout(Duration.ofSeconds(60)).PUT(HttpRequest.BodyPublishers.ofByteArray(VALUE)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private LogKvNodeProcess node(String nodeId, int port, String bootstrapServers, List<String> args) {
+        List<String> all = new ArrayList<>(args);
+        all.add(LocalCommand.OPEN);
         return new LogKvNodeProcess(nodeId, port, bootstrapServers, dir.resolve(nodeId), dir.resolve("logs").resolve(nodeId + ".log"),
-                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), List.of(SESSION_TIMEOUT, LocalCommand.OPEN));
+                LogKvNodeProcess.Console.warningsTo(dir.resolve("logs").resolve(nodeId + "-console.log")), all);
     }
 
     private static void startAndAwaitReady(LogKvNodeProcess node) throws Exception {
