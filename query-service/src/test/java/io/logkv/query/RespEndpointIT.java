@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Redis-protocol endpoint through a standard Java Redis client (Lettuce, with its defaults): every
  * command and its errors, expiry, a connection reading its own writes and a token carried from one
- * connection (and from HTTP) to another, writes forwarded to their owner, the limits, authentication and
- * rights on a secured node, and malformed input that never harms the node.
+ * connection (and from HTTP) to another, writes forwarded to their owner, the limits, authentication,
+ * rights and quotas on a secured node, and malformed input that never harms the node.
  */
 @Tag("integration")
 class RespEndpointIT {
@@ -157,7 +157,8 @@ class RespEndpointIT {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
         String secured = "sec-" + ns;
         try (LogKvNode node = LogKvNode.start("resp-sec", kafka, dataDir.resolve("sec"),
-                SecuredNodes.args("--logkv.resp.enabled=true", "--logkv.resp.port=0", "--logkv.resp.namespace=" + secured))) {
+                SecuredNodes.args("--logkv.resp.enabled=true", "--logkv.resp.port=0", "--logkv.resp.namespace=" + secured,
+                        "--logkv.quotas.clients.app.writes-per-second=1"))) {
             HttpResponse<String> created = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + secured)))
                     .header("Authorization", "ApiKey " + SecuredNodes.apiKey("root")).header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString("{\"partitions\":1}")));
@@ -175,6 +176,9 @@ class RespEndpointIT {
                 assertThatThrownBy(() -> redis.set("k", "v")).hasMessageStartingWith("NOPERM");
                 assertThat(redis.auth(SecuredNodes.apiKey("app"))).isEqualTo("OK");
                 assertThat(redis.set("k", "v")).isEqualTo("OK");
+                assertThat(redis.get("k")).isEqualTo("v");
+                // Quotas are the HTTP API's: app may write once a second.
+                assertThatThrownBy(() -> redis.set("k", "again")).hasMessageStartingWith("OVER-QUOTA");
                 assertThat(redis.get("k")).isEqualTo("v");
                 assertThat(redis.auth(SecuredNodes.apiKey("outsider"))).isEqualTo("OK");
                 assertThatThrownBy(() -> redis.get("k")).hasMessageStartingWith("NOPERM");

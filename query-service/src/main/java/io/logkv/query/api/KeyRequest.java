@@ -107,7 +107,7 @@ public interface KeyRequest {
      * @param headers      headers, each with a single value, in a map that finds a name in any case
      */
     static KeyRequest of(String pathAndQuery, Map<String, String> parameters, Map<String, String> headers) {
-        return of("GET", pathAndQuery, parameters, headers, null);
+        return of("GET", pathAndQuery, parameters, headers, null, null);
     }
 
     /**
@@ -118,8 +118,10 @@ public interface KeyRequest {
      * @param parameters   query parameters, decoded
      * @param headers      headers, each with a single value, in a map that finds a name in any case
      * @param body         its body, or null
+     * @param client       who it is for ({@link #client()}); null: the caller its headers name, else the node that forwarded it
      */
-    static KeyRequest of(String method, String pathAndQuery, Map<String, String> parameters, Map<String, String> headers, byte[] body) {
+    static KeyRequest of(String method, String pathAndQuery, Map<String, String> parameters, Map<String, String> headers, byte[] body,
+                         String client) {
         return new KeyRequest() {
             @Override
             public String parameter(String name) {
@@ -157,6 +159,9 @@ public interface KeyRequest {
 
             @Override
             public String client() {
+                if (client != null) {
+                    return client;
+                }
                 String caller = headers.get(Caller.HEADER);
                 if (caller != null) {
                     try {

@@ -6,6 +6,8 @@ import io.logkv.query.api.KeyOperations;
 import io.logkv.query.api.KeyRequest;
 import io.logkv.query.api.NamespaceResolver;
 import io.logkv.query.api.ProblemHandler;
+import io.logkv.query.admission.QuotaBuckets;
+import io.logkv.query.admission.Refusals;
 import io.logkv.query.api.RequestTokens;
 import io.logkv.query.security.ApiKeys;
 import io.logkv.query.security.Caller;
@@ -52,13 +54,18 @@ final class RespCommands {
     private final ApiKeys apiKeys;
     private final boolean secured;
     private final ObjectMapper json;
+    private final QuotaBuckets quotas;
+    private final Refusals refusals;
 
     /**
      * @param apiKeys the keys {@code AUTH} accepts
      * @param secured whether a connection must authenticate before it touches keys (the node's security mode)
+     * @param quotas  the rates per client and namespace, charged as HTTP requests are
      */
     RespCommands(KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys, boolean secured,
-                 ObjectMapper json) {
+                 ObjectMapper json, QuotaBuckets quotas, Refusals refusals) {
+        this.quotas = quotas;
+        this.refusals = refusals;
         this.keys = keys;
         this.namespaces = namespaces;
         this.tokens = tokens;
@@ -223,12 +230,20 @@ final class RespCommands {
                                            Map<String, String> headers, byte[] value) {
         String namespace = session.namespace();
         CallerAuthentication caller = authorized(session, namespace, right);
+        String client = session.client();
+        if (quotas.enabled()) {
+            QuotaBuckets.Refusal refusal = quotas.charge(client, namespace, right == Right.READ ? QuotaBuckets.Operation.READ
+                    : QuotaBuckets.Operation.WRITE, 1);
+            if (refusal != null) {
+                return CompletableFuture.completedFuture(Answer.of(refusals.overQuota(refusal)));
+            }
+        }
         String token = session.token();
         if (token != null) {
             headers.put(KeyOperations.TOKEN_HEADER, token);
         }
         String path = "/v1/namespaces/" + KeyPaths.segment(namespace.getBytes(StandardCharsets.UTF_8)) + "/keys/" + KeyPaths.segment(key);
-        KeyRequest request = KeyRequest.of(method, path + KeyPaths.query(parameters), parameters, headers, value);
+        KeyRequest request = KeyRequest.of(method, path + KeyPaths.query(parameters), parameters, headers, value, client);
         String rawKey = path.substring(path.lastIndexOf('/') + 1);
         CompletableFuture<ResponseEntity<?>> answer = asCaller(caller, () -> {
             try {

@@ -42,7 +42,8 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
             "CLIENT", "COMMAND", "CONFIG", "QUIT", "LOGKV.NAMESPACE", "LOGKV.CONSISTENCY", "LOGKV.TOKEN");
 
     private final RespCommands commands;
-    private final RespSession session;
+    private final String namespace;
+    private RespSession session;
     private final int maxPipelined;
     private final long commandTimeoutMs;
     private final MeterRegistry meters;
@@ -55,11 +56,19 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
                    Map<String, Timer> timers) {
         super(true);
         this.commands = commands;
-        this.session = new RespSession(namespace);
+        this.namespace = namespace;
         this.maxPipelined = maxPipelined;
         this.commandTimeoutMs = commandTimeout.toMillis();
         this.meters = meters;
         this.timers = timers;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        java.net.SocketAddress remote = ctx.channel().remoteAddress();
+        session = new RespSession(namespace, remote instanceof java.net.InetSocketAddress address
+                ? address.getAddress().getHostAddress() : String.valueOf(remote));
+        super.channelActive(ctx);
     }
 
     @Override

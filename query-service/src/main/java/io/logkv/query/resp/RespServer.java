@@ -1,6 +1,8 @@
 package io.logkv.query.resp;
 
 import io.logkv.query.LogKvProperties;
+import io.logkv.query.admission.QuotaBuckets;
+import io.logkv.query.admission.Refusals;
 import io.logkv.query.api.KeyOperations;
 import io.logkv.query.api.NamespaceResolver;
 import io.logkv.query.api.RequestTokens;
@@ -66,10 +68,10 @@ public class RespServer implements SmartLifecycle {
     private Channel listening;
 
     public RespServer(LogKvProperties props, KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys,
-                      ObjectMapper json, MeterRegistry meters) {
+                      ObjectMapper json, MeterRegistry meters, QuotaBuckets quotas, Refusals refusals) {
         this.settings = props.resp();
         this.commands = new RespCommands(keys, namespaces, tokens, apiKeys,
-                props.security().mode() == LogKvProperties.SecurityMode.SECURED, json);
+                props.security().mode() == LogKvProperties.SecurityMode.SECURED, json, quotas, refusals);
         this.meters = meters;
         this.maxBulkBytes = Math.max(props.limits().maxValueBytes().toBytes(), props.limits().maxKeyBytes());
         this.maxWords = props.replicas().maxBatchKeys() + MAX_WORDS_SLACK;

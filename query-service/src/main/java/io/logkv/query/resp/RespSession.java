@@ -14,9 +14,20 @@ final class RespSession {
     private String consistency;
     private String token;
     private CallerAuthentication caller;
+    private final String remote;
 
-    RespSession(String namespace) {
+    /**
+     * @param namespace the namespace it starts in
+     * @param remote    the address the connection comes from: the client it is counted as until it authenticates
+     */
+    RespSession(String namespace, String remote) {
         this.namespace = namespace;
+        this.remote = remote;
+    }
+
+    /** Who the connection's commands are for, in quotas and bounds per client: its principal, else its address. */
+    synchronized String client() {
+        return caller != null ? caller.caller().name() : remote;
     }
 
     synchronized String namespace() {
