@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # LogKV's Redis-protocol endpoint against Redis itself, measured by redis-benchmark (its own process) on the
 # same machine in the same run: GET at 50 connections without and with pipelining (-P 16), and SET, of
-# 1 KiB values over 10,000 keys loaded first. Also, as the HTTP baseline, wrk's eventual GET of one key of
-# the same node. Runs alternate between Redis and LogKV; the report gives every run, the medians and the
+# 1 KiB values over 10,000 keys loaded first. Also, as the HTTP baselines, wrk's eventual GET of one key and
+# PUT of fresh keys on the same node, at the same connection count. Runs alternate between Redis and LogKV; the report gives every run, the medians and the
 # ratios paired within each run (LogKV's figure of run N over Redis's of run N, then the median of those).
 #
 # Needs a running node with the endpoint on (bin/logkv local -- --logkv.resp.enabled=true), redis-server,
@@ -68,6 +68,10 @@ for run in $(seq "$REPEATS"); do
   echo "run $run: HTTP eventual GET (wrk) ..." >&2
   http="$(wrk -t2 -c"$CLIENTS" -d15s "$URL/v1/namespaces/default/keys/bench:one" 2>/dev/null | awk '/Requests\/sec/ { print int($2) }')"
   echo "get-P1 logkv-http $run $http" >> "$RAW"
+  echo "run $run: HTTP PUT (wrk) ..." >&2
+  http="$(CONNECTIONS=$CLIENTS wrk -t2 -c"$CLIENTS" -d10s -s "$ROOT/bench/http/put.lua" "$URL/v1/namespaces/default/keys/" 2>/dev/null \
+    | awk '/Requests\/sec/ { print int($2) }')"
+  echo "set-P1 logkv-http $run $http" >> "$RAW"
 done
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
@@ -98,8 +102,10 @@ median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
             | awk '{ if ($3 > 0) printf "%.3f\n", $2 / $3 }' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
     echo "- $test: Redis $r, LogKV RESP $l, ratio $ratio"
   done
-  h=$(awk '$2 == "logkv-http" { print $4 }' "$RAW" | median)
+  h=$(awk '$1 == "get-P1" && $2 == "logkv-http" { print $4 }' "$RAW" | median)
   echo "- LogKV HTTP eventual GET of one key (wrk, $CLIENTS connections, 15 s): $h"
+  h=$(awk '$1 == "set-P1" && $2 == "logkv-http" { print $4 }' "$RAW" | median)
+  echo "- LogKV HTTP PUT of fresh keys (wrk, $CLIENTS connections, 10 s): $h"
 } > "$OUT"
 rm -f "$RAW"
 cat "$OUT"

@@ -90,12 +90,7 @@ class ForwardedWritesThroughNodeKillIT {
     void forwardedWritesOutliveTheSigkillOfTheirOwnerAndNoAcknowledgedWriteIsLost() throws Exception {
         List<LogKvNodeProcess> nodes = new ArrayList<>();
         try {
-            List<Integer> ports = freePorts(2);
-            for (int i = 0; i < 2; i++) {
-                LogKvNodeProcess node = node("node-" + (i + 1), ports.get(i), cluster.bootstrapServers(), List.of(SESSION_TIMEOUT));
-                nodes.add(node);
-                startAndAwaitReady(node);
-            }
+            startTwoNodes("node", List.of(SESSION_TIMEOUT), nodes);
             Map<Integer, String> owners = awaitEveryPartitionOwnedByBothNodes(nodes.get(0));
             log("owners: " + owners);
             LogKvNodeProcess victim = nodes.stream().filter(node -> node.url().equals(owners.get(0))).findFirst().orElseThrow();
@@ -130,12 +125,7 @@ class ForwardedWritesThroughNodeKillIT {
     void aWriteForwardedToAHungOwnerFailsInTimeAndIsNotCommittedWhenTheOwnerWakes() throws Exception {
         List<LogKvNodeProcess> nodes = new ArrayList<>();
         try {
-            List<Integer> ports = freePorts(2);
-            for (int i = 0; i < 2; i++) {
-                LogKvNodeProcess node = node("hung-" + (i + 1), ports.get(i), cluster.bootstrapServers(), PROMPT_FORWARDS);
-                nodes.add(node);
-                startAndAwaitReady(node);
-            }
+            startTwoNodes("hung", PROMPT_FORWARDS, nodes);
             Map<Integer, String> owners = awaitEveryPartitionOwnedByBothNodes(nodes.get(0));
             LogKvNodeProcess owner = nodes.stream().filter(node -> node.url().equals(owners.get(0))).findFirst().orElseThrow();
             LogKvNodeProcess caller = nodes.get(0) == owner ? nodes.get(1) : nodes.get(0);
@@ -197,6 +187,16 @@ class ForwardedWritesThroughNodeKillIT {
     private static HttpResponse<String> put(HttpClient http, LogKvNodeProcess node, String key) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/namespaces/default/keys/" + key))
                 .timeout(Duration.ofSeconds(60)).PUT(HttpRequest.BodyPublishers.ofByteArray(VALUE)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Starts nodes {@code prefix-1} and {@code prefix-2}, each into {@code nodes} first (so that the caller's cleanup kills it). */
+    private void startTwoNodes(String prefix, List<String> args, List<LogKvNodeProcess> nodes) throws Exception {
+        List<Integer> ports = freePorts(2);
+        for (int i = 0; i < 2; i++) {
+            LogKvNodeProcess node = node(prefix + "-" + (i + 1), ports.get(i), cluster.bootstrapServers(), args);
+            nodes.add(node);
+            startAndAwaitReady(node);
+        }
     }
 
     private LogKvNodeProcess node(String nodeId, int port, String bootstrapServers, List<String> args) {
