@@ -238,11 +238,16 @@ public record LogKvProperties(
      *                           {@code [A-Za-z0-9_-]}, the name mirrors use for it; empty for a single region.
      *                           Every node of a region names it alike; tokens carry it with their positions
      * @param urls               where each other region's nodes are reached (any node there), by region name: named
-     *                           in the problem that refuses a write to a namespace whose home is that region
+     *                           in the problem that refuses a write to a namespace whose home is that region, and
+     *                           where such a write is forwarded with {@code forwardWrites}
+     * @param forwardWrites      whether a write to a namespace whose home is another region is forwarded to that
+     *                           region (its URL in {@code urls}) and answered with the home region's answer, instead of
+     *                           refused with {@code 421 not-home-region}
      */
     public record Region(
             @DefaultValue("") String name,
-            @DefaultValue Map<String, String> urls) {
+            @DefaultValue Map<String, String> urls,
+            @DefaultValue("false") boolean forwardWrites) {
 
         /** The region's name, or null when the node's region has none. */
         public RegionName regionName() {

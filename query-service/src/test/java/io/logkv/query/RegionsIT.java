@@ -141,6 +141,26 @@ class RegionsIT {
                 // b's own token (positions of region b) serves b's later session reads.
                 HttpResponse<String> again = get(b, "k5", "", "KV-Token", carried.headers().firstValue("KV-Token").orElseThrow());
                 assertThat(again.body()).isEqualTo("while the mirror is down");
+
+                // A node of b that forwards writes to the home region: the write is made in a, its conditions are
+                // checked there, and its token is honoured in b once the mirror has carried it.
+                try (LogKvNode forwarding = LogKvNode.start("region-b-2", clusterB.bootstrapServers(), dataDir.resolve("b2"),
+                        "--logkv.region.name=b", "--logkv.region.urls.a=" + a.url(""), "--logkv.replicas.copies=1",
+                        "--logkv.region.forward-writes=true")) {
+                    HttpResponse<String> written = forwarding.put(ns, "k2", "from b, written in a");
+                    assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+                    String writtenToken = written.headers().firstValue("KV-Token").orElseThrow();
+                    assertThat(get(a, "k2", "consistency=strong").body()).isEqualTo("from b, written in a");
+                    HttpResponse<String> readBack = get(b, "k2", "wait_ms=10000", "KV-Token", writtenToken);
+                    assertThat(readBack.statusCode()).as(readBack.body()).isEqualTo(200);
+                    assertThat(readBack.body()).isEqualTo("from b, written in a");
+                    HttpResponse<String> stale = forwarding.send(HttpRequest.newBuilder(URI.create(forwarding.keyUrl(ns, "k2")))
+                            .header("If-Match", "\"" + "0".repeat(24) + "\"")
+                            .PUT(HttpRequest.BodyPublishers.ofString("stale condition")));
+                    assertThat(stale.statusCode()).as(stale.body()).isEqualTo(412);
+                    assertThat(forwarding.delete(ns, "k2").statusCode()).isEqualTo(204);
+                    assertThat(get(a, "k2", "consistency=strong").statusCode()).isEqualTo(404);
+                }
             } finally {
                 restarted.close();
             }

@@ -45,6 +45,19 @@ public class HomeRegions {
         return namespace.settings().homeElsewhere(region);
     }
 
+    /**
+     * Where a write to the namespace goes when it is a copy here and writes are forwarded to the home region
+     * ({@code logkv.region.forward-writes}): the home region's URL; null when the namespace's home is this region,
+     * or writes are not forwarded, or this node does not know the home region's URL.
+     */
+    public String forwardWritesTo(ServedNamespace namespace) {
+        if (!isCopy(namespace) || !settings.forwardWrites()) {
+            return null;
+        }
+        String url = settings.urls().getOrDefault(namespace.settings().home().value(), "");
+        return url.isBlank() ? null : url;
+    }
+
     /** Refuses {@code what} (a write, a strong read) on a namespace whose home is another region. */
     public void requireHome(ServedNamespace namespace, String what) {
         if (!isCopy(namespace)) {

@@ -223,6 +223,21 @@ public class Peers implements AutoCloseable {
             }
         }
 
+        /** The same request with one more header. */
+        ForwardedRequest withHeader(String name, String value) {
+            Map<String, String> more = new LinkedHashMap<>(headers);
+            more.put(name, value);
+            return new ForwardedRequest(method, pathAndQuery, more, body, forwardedBy);
+        }
+
+        /**
+         * The same request as a client's own: a node routes it as it would a client's (to its partition's owner)
+         * rather than as one sent to it as the owner.
+         */
+        ForwardedRequest asClientRequest() {
+            return new ForwardedRequest(method, pathAndQuery, headers, body, null);
+        }
+
         /** The same request with another body. */
         public ForwardedRequest withBody(byte[] newBody) {
             return new ForwardedRequest(method, pathAndQuery, headers, newBody, forwardedBy);

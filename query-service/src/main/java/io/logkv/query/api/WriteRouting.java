@@ -35,6 +35,8 @@ public class WriteRouting {
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
     /** Between nodes: the node a write was forwarded to does not own its partition (any more). */
     static final String NOT_OWNER = "not-owner";
+    /** On a write a node passed to its namespace's home region: the region it came from. */
+    static final String FROM_REGION_HEADER = "KV-From-Region";
 
     private final OwnerDirectory directory;
     private final PartitionOwner owner;
@@ -61,10 +63,36 @@ public class WriteRouting {
     public CompletableFuture<ResponseEntity<?>> route(ServedNamespace namespace, int partition, KeyRequest request,
                                                            byte[] body, LongFunction<CompletableFuture<WriteOutcome>> local,
                                                            Function<WriteOutcome, ResponseEntity<?>> answer) {
-        regions.requireHome(namespace, "Writes");
         long deadline = System.nanoTime() + CallerDeadline.bound(request::header, props.writer().forwardTimeout()).toNanos();
         ForwardedRequest forwardable = ForwardedRequest.of(request, body, FORWARDED_REQUEST_HEADERS);
+        String homeRegion = regions.forwardWritesTo(namespace);
+        if (homeRegion != null) {
+            return toHomeRegion(homeRegion, forwardable.withHeader(FROM_REGION_HEADER, String.valueOf(regions.region())), deadline);
+        }
+        regions.requireHome(namespace, "Writes");
+        if (request.header(FROM_REGION_HEADER) != null) {
+            // Sent here by a node of another region: routed in this region as a client's write would be.
+            forwardable = forwardable.asClientRequest();
+        }
         return attempt(namespace, partition, forwardable, local, answer, deadline, false);
+    }
+
+    /**
+     * Sends a write to a namespace whose home is another region to a node of that region, which writes it (or
+     * passes it to its partition's owner there), and relays that answer: its token names the home region's
+     * positions, which a session read here waits for until the mirror has carried them.
+     */
+    private CompletableFuture<ResponseEntity<?>> toHomeRegion(String homeUrl, ForwardedRequest request, long deadline) {
+        Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
+        return peers.send(homeUrl, request, left).handle((response, error) -> {
+            if (error != null) {
+                throw ApiProblem.unavailable("home-unreachable", "Home region unreachable",
+                        "the namespace's home region, at " + homeUrl + ", did not answer: " + AsyncFailures.cause(error)
+                                + (request.headers().containsKey("Idempotency-Key") ? "" : " (the write may have been applied there)"),
+                        Duration.ofSeconds(1));
+            }
+            return Peers.relay(response, RELAYED_RESPONSE_HEADERS, HomeRegions.HOME_URL_HEADER, homeUrl);
+        });
     }
 
     private CompletableFuture<ResponseEntity<?>> attempt(ServedNamespace namespace, int partition, ForwardedRequest request,
