@@ -78,7 +78,7 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
         }
         List<byte[]> args = arguments(message);
         if (args == null) {
-            ctx.writeAndFlush(RespCommands.error("ERR Protocol error: a command is an array of bulk strings"))
+            ctx.writeAndFlush(RespReplies.error("ERR Protocol error: a command is an array of bulk strings"))
                     .addListener(ChannelFutureListener.CLOSE);
             quitting = true;
             return;
@@ -86,13 +86,13 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
         if (args.isEmpty()) {
             return;
         }
-        String command = RespCommands.text(args.get(0)).toUpperCase(Locale.ROOT);
+        String command = RespReplies.text(args.get(0)).toUpperCase(Locale.ROOT);
         List<byte[]> rest = args.subList(1, args.size());
         long started = System.nanoTime();
         CompletableFuture<RedisMessage> reply;
         if (command.equals("QUIT")) {
             quitting = true;
-            reply = CompletableFuture.completedFuture(RespCommands.OK);
+            reply = CompletableFuture.completedFuture(RespReplies.OK);
         } else if (barrier.isDone()) {
             reply = start(command, rest);
         } else {
@@ -152,7 +152,7 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Malformed input (the decoder refused it) or a failed socket: say why when the connection still works, then close.
         if (ctx.channel().isActive()) {
-            ctx.writeAndFlush(RespCommands.error("ERR Protocol error: " + rootMessage(cause))).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(RespReplies.error("ERR Protocol error: " + rootMessage(cause))).addListener(ChannelFutureListener.CLOSE);
         }
         quitting = true;
         log.debug("event=resp_connection_failed remote={}", ctx.channel().remoteAddress(), cause);
@@ -161,10 +161,10 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
     private static RedisMessage failed(Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof TimeoutException) {
-            return RespCommands.error("TIMEOUT the command took longer than logkv.resp.command-timeout");
+            return RespReplies.error("TIMEOUT the command took longer than logkv.resp.command-timeout");
         }
         log.error("event=resp_command_failed", cause);
-        return RespCommands.error("INTERNAL the node failed to handle the command; it has been logged");
+        return RespReplies.error("INTERNAL the node failed to handle the command; it has been logged");
     }
 
     private Timer timer(String command, RedisMessage answer) {

@@ -163,7 +163,7 @@ public class RespServer implements SmartLifecycle {
             ReferenceCountUtil.release(message);
             ctx.channel().config().setAutoRead(false);
             // From the pipeline's tail, through the encoder (which sits after this handler).
-            ctx.channel().writeAndFlush(RespCommands.error(refusal)).addListener(ChannelFutureListener.CLOSE);
+            ctx.channel().writeAndFlush(RespReplies.error(refusal)).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -183,7 +183,7 @@ public class RespServer implements SmartLifecycle {
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             if (open.incrementAndGet() > max) {
                 ctx.channel().config().setAutoRead(false);
-                ctx.channel().writeAndFlush(RespCommands.error("ERR max number of clients reached")).addListener(ChannelFutureListener.CLOSE);
+                ctx.channel().writeAndFlush(RespReplies.error("ERR max number of clients reached")).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
             super.channelActive(ctx);

@@ -1,0 +1,178 @@
+package io.logkv.query.resp;
+
+import io.logkv.core.NamespaceName;
+import io.logkv.query.admission.QuotaBuckets;
+import io.logkv.query.admission.Refusals;
+import io.logkv.query.api.ApiProblem;
+import io.logkv.query.api.KeyOperations;
+import io.logkv.query.api.KeyRequest;
+import io.logkv.query.api.ProblemHandler;
+import io.logkv.query.api.RequestTokens;
+import io.logkv.query.security.Caller;
+import io.logkv.query.security.CallerAuthentication;
+import io.logkv.query.security.Right;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.context.SecurityContextHolder;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * A command's key requests: each one the HTTP API's request for one key ({@link KeyOperations} through a
+ * {@link KeyRequest}), made as the connection's caller, charged to its client's and namespace's quotas, with
+ * the connection's token; every answer's token is merged into the connection's.
+ */
+final class KeyCalls {
+
+    private final KeyOperations keys;
+    private final RequestTokens tokens;
+    private final boolean secured;
+    private final ObjectMapper json;
+    private final QuotaBuckets quotas;
+    private final Refusals refusals;
+
+    /**
+     * @param secured whether a connection must authenticate before it touches keys (the node's security mode)
+     * @param quotas  the rates per client and namespace, charged as HTTP requests are
+     */
+    KeyCalls(KeyOperations keys, RequestTokens tokens, boolean secured, ObjectMapper json, QuotaBuckets quotas, Refusals refusals) {
+        this.keys = keys;
+        this.tokens = tokens;
+        this.secured = secured;
+        this.json = json;
+        this.quotas = quotas;
+        this.refusals = refusals;
+    }
+
+    CompletableFuture<Answer> read(RespSession session, String method, byte[] key) {
+        Map<String, String> parameters = new TreeMap<>();
+        String level = session.consistency();
+        if (level != null) {
+            parameters.put("consistency", level);
+        }
+        return call(session, Right.READ, key, method, parameters, new TreeMap<>(String.CASE_INSENSITIVE_ORDER), null);
+    }
+
+    CompletableFuture<Answer> write(RespSession session, String method, byte[] key, Map<String, String> parameters,
+                                            Map<String, String> headers, byte[] value) {
+        return call(session, Right.WRITE, key, method, parameters, headers, value);
+    }
+
+    /** One key request, as the connection's caller, with the connection's token; its token is merged into the connection's. */
+    CompletableFuture<Answer> call(RespSession session, Right right, byte[] key, String method, Map<String, String> parameters,
+                                           Map<String, String> headers, byte[] value) {
+        String namespace = session.namespace();
+        CallerAuthentication caller = authorized(session, namespace, right);
+        String client = session.client();
+        if (quotas.enabled()) {
+            QuotaBuckets.Refusal refusal = quotas.charge(client, namespace, right == Right.READ ? QuotaBuckets.Operation.READ
+                    : QuotaBuckets.Operation.WRITE, 1);
+            if (refusal != null) {
+                return CompletableFuture.completedFuture(Answer.of(refusals.overQuota(refusal)));
+            }
+        }
+        String token = session.token();
+        if (token != null) {
+            headers.put(KeyOperations.TOKEN_HEADER, token);
+        }
+        String path = "/v1/namespaces/" + KeyPaths.segment(namespace.getBytes(StandardCharsets.UTF_8)) + "/keys/" + KeyPaths.segment(key);
+        KeyRequest request = KeyRequest.of(method, path + KeyPaths.query(parameters), parameters, headers, value, client);
+        String rawKey = path.substring(path.lastIndexOf('/') + 1);
+        CompletableFuture<ResponseEntity<?>> answer = asCaller(caller, () -> {
+            try {
+                return switch (method) {
+                    case "GET", "HEAD" -> keys.get(namespace, rawKey, request);
+                    case "PUT" -> keys.put(namespace, rawKey, request);
+                    case "DELETE" -> keys.delete(namespace, rawKey, request);
+                    default -> throw new IllegalArgumentException(method);
+                };
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
+        return answer.handle((entity, failure) -> {
+            Answer outcome = failure != null ? Answer.of(ProblemHandler.problemOf(failure)) : Answer.of(entity, json);
+            if (outcome.token() != null) {
+                merge(session, namespace, outcome.token());
+            }
+            return outcome;
+        });
+    }
+
+    /** Merges a token an answer carried into the connection's. */
+    void merge(RespSession session, String namespace, String answered) {
+        synchronized (session) {
+            String current = session.token();
+            session.token(current == null ? answered
+                    : tokens.text(tokens.of(List.of(current, answered), new NamespaceName(namespace))));
+        }
+    }
+
+    /** Runs {@code call} with {@code caller} as the request's caller (forwarded requests carry it to the node that serves them). */
+    private static <T> T asCaller(CallerAuthentication caller, Supplier<T> call) {
+        if (caller == null) {
+            return call.get();
+        }
+        var context = SecurityContextHolder.createEmptyContext();
+        context.setAuthentication(caller);
+        SecurityContextHolder.setContext(context);
+        try {
+            return call.get();
+        } finally {
+            SecurityContextHolder.clearContext();
+        }
+    }
+
+    private CallerAuthentication authorized(RespSession session, String namespace, Right right) {
+        if (!secured) {
+            return null;
+        }
+        CallerAuthentication authenticated = session.caller();
+        if (authenticated == null) {
+            throw new RespReplies.RespError("NOAUTH Authentication required: AUTH with an API key");
+        }
+        Caller caller = authenticated.caller();
+        if (!caller.grants().allows(namespace, right)) {
+            throw new RespReplies.RespError("NOPERM '" + caller.name() + "' may not " + right.name().toLowerCase(Locale.ROOT) + " keys of '"
+                    + namespace + "' (its grants: " + caller.grants().text() + ")");
+        }
+        return authenticated;
+    }
+
+    /**
+     * What a key request answered: its body and token when it succeeded, else its problem.
+     *
+     * @param body    the value (for a read), or null
+     * @param problem the problem, or null when the request succeeded
+     * @param token   the {@code KV-Token} it carried, or null
+     */
+    record Answer(byte[] body, ApiProblem problem, String token) {
+
+        /** A problem, with the token it carries (a key found absent still says where it was read). */
+        static Answer of(ApiProblem problem) {
+            return new Answer(null, problem, problem.headers().get(KeyOperations.TOKEN_HEADER));
+        }
+
+        static Answer of(ResponseEntity<?> entity, ObjectMapper json) {
+            String token = entity.getHeaders().getFirst(KeyOperations.TOKEN_HEADER);
+            int status = entity.getStatusCode().value();
+            Object body = entity.getBody();
+            byte[] bytes = body instanceof byte[] raw ? raw : new byte[0];
+            if (status >= 400) {
+                // A peer's answer to a request this node forwarded, relayed as it came.
+                return new Answer(null, ApiProblem.fromPeer(status, bytes,
+                        java.util.Optional.ofNullable(entity.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)), json), token);
+            }
+            return new Answer(bytes, null, token);
+        }
+    }
+}
