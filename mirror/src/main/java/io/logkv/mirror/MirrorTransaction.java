@@ -1,0 +1,144 @@
+package io.logkv.mirror;
+
+import io.logkv.core.MirrorPosition;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What a topic's mirror does while it mirrors, one transaction at a time: the records of its polls, copied
+ * into the target, committed with the positions they bring the mirror to. Mirror's thread only.
+ */
+final class MirrorTransaction {
+
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final MirrorSettings settings;
+    private final String topic;
+    private final MirrorClients clients;
+    private final WrittenPositions written;
+    private final MirrorMeters meters;
+    private final MirrorHooks hooks;
+    private final MirrorProgressLog progress;
+
+    MirrorTransaction(MirrorSettings settings, String topic, MirrorClients clients, WrittenPositions written, MirrorMeters meters,
+                      MirrorHooks hooks, MirrorProgressLog progress) {
+        this.settings = settings;
+        this.topic = topic;
+        this.clients = clients;
+        this.written = written;
+        this.meters = meters;
+        this.hooks = hooks;
+        this.progress = progress;
+    }
+
+    /**
+     * One transaction: polls of the source for up to the commit interval (or until a poll returns nothing, or
+     * the transaction holds its most records), each poll's records sent while the next is fetched, then the
+     * positions after them, committed together.
+     */
+    void mirrorOnce() throws InterruptedException {
+        KafkaConsumer<byte[], byte[]> consumer = clients.consumer();
+        KafkaProducer<byte[], byte[]> producer = clients.producer();
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        long polledAtMs = System.currentTimeMillis();
+        Set<Integer> caughtUp = caughtUp(consumer);
+        if (records.isEmpty()) {
+            Map<Integer, MirrorPosition> quiet = written.quiet(consumer, caughtUp, polledAtMs, Set.of());
+            if (!quiet.isEmpty()) {
+                producer.beginTransaction();
+                quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+                producer.commitTransaction();
+                written.committed(quiet);
+            }
+            progress.logIfDue();
+            return;
+        }
+        long start = System.nanoTime();
+        long commitBy = start + settings.commitInterval().toNanos();
+        producer.beginTransaction();
+        Map<TopicPartition, Future<RecordMetadata>> lastSent = new HashMap<>();
+        Map<TopicPartition, ConsumerRecord<byte[], byte[]>> lastCopied = new HashMap<>();
+        int count = 0;
+        while (true) {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                lastSent.put(partition, producer.send(MirroredRecords.toTarget(record, settings.sourceRegion())));
+                lastCopied.put(partition, record);
+            }
+            count += records.count();
+            long left = commitBy - System.nanoTime();
+            if (left <= 0 || count >= settings.maxTransactionRecords()) {
+                break;
+            }
+            // The next poll asks for no more than the transaction still has room for.
+            records = consumer.poll(Duration.ofNanos(Math.min(left, POLL.toNanos())));
+            polledAtMs = System.currentTimeMillis();
+            caughtUp = caughtUp(consumer);
+            if (records.isEmpty()) {
+                break; // read to the end: commit now rather than hold the records back
+            }
+        }
+        // The positions name the target offset of each partition's last record, known once it is sent.
+        producer.flush();
+        Map<Integer, MirrorPosition> mirrored = new HashMap<>();
+        for (Map.Entry<TopicPartition, ConsumerRecord<byte[], byte[]>> copied : lastCopied.entrySet()) {
+            TopicPartition partition = copied.getKey();
+            ConsumerRecord<byte[], byte[]> last = copied.getValue();
+            MirrorPosition earlier = written.last(partition.partition());
+            // Past the last record, and past a commit marker after it when the consumer has read that far:
+            // every source record below the consumer's position has been returned, so it is copied.
+            long next = Math.max(last.offset() + 1, consumer.position(partition, settings.kafkaTimeout()));
+            MirrorPosition position = new MirrorPosition(settings.sourceRegion(), topic, partition.partition(),
+                    next, offsetOf(lastSent.get(partition)), last.timestamp(),
+                    caughtUp.contains(partition.partition()) ? polledAtMs : earlier == null ? -1 : earlier.caughtUpAtMs());
+            producer.send(PositionsTopic.record(position));
+            mirrored.put(partition.partition(), position);
+        }
+        // The topic's other partitions may be quiet while these are busy: their positions go in the same transaction.
+        Map<Integer, MirrorPosition> quiet = written.quiet(consumer, caughtUp, polledAtMs, mirrored.keySet());
+        quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+        mirrored.putAll(quiet);
+        hooks.beforeCommit(topic);
+        producer.commitTransaction();
+        written.committed(mirrored);
+        hooks.afterCommit(topic);
+        meters.committed(count, System.nanoTime() - start);
+        lastCopied.forEach((partition, last) -> meters.lastMirrored(partition.partition(), last.timestamp()));
+        progress.copied(count);
+        progress.logIfDue();
+    }
+
+    /** The partitions the consumer has read to their end, as of its last poll (and their lag meters updated). */
+    private Set<Integer> caughtUp(KafkaConsumer<byte[], byte[]> consumer) {
+        Set<Integer> caughtUp = new HashSet<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            consumer.currentLag(partition).ifPresent(lag -> {
+                meters.lag(partition.partition(), lag);
+                if (lag == 0) {
+                    caughtUp.add(partition.partition());
+                }
+            });
+        }
+        return caughtUp;
+    }
+
+    private static long offsetOf(Future<RecordMetadata> sent) throws InterruptedException {
+        try {
+            return sent.get().offset();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof KafkaException kafka ? kafka : new KafkaException(e.getCause());
+        }
+    }
+}
