@@ -11,10 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +21,8 @@ import picocli.CommandLine.Parameters;
  * {@code bin/logkv local}: a real three-broker Kafka cluster and one or more LogKV nodes, each in its own
  * child JVM (so that one can be killed, and nodes do not share a heap). Ctrl-C (or SIGTERM) stops the
  * nodes first, so they can finish their writes, and then the brokers; if this JVM is killed, its children
- * stop by themselves (see {@link LauncherTether}).
+ * stop by themselves (see {@link LauncherTether}). This class holds the options and the order of the start;
+ * {@link LocalPorts} chooses the ports, {@link LocalNodes} starts the nodes, {@link LocalRun} stops it all.
  */
 @Command(name = "local",
         description = {
@@ -41,9 +39,6 @@ final class LocalCommand implements Callable<Integer> {
      */
     static final String OPEN = "--logkv.security.mode=open";
     private static final Duration KAFKA_START_TIMEOUT = Duration.ofSeconds(90);
-    private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(60);
-    /** Above Spring's graceful shutdown (30 s per phase), which a node with requests in flight may use up. */
-    private static final Duration NODE_STOP_GRACE = Duration.ofSeconds(40);
     private static final int MAX_NODES = 9;
     static final String REGION_A = "a";
     static final String REGION_B = "b";
@@ -85,12 +80,7 @@ final class LocalCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
-    private volatile LocalKafkaCluster cluster;
-    /** Region b's cluster and the mirror into it, with --regions 2. */
-    private volatile LocalKafkaCluster clusterB;
-    private volatile Mirror mirror;
-    private final List<LogKvNodeProcess> started = new CopyOnWriteArrayList<>();
-    private volatile boolean stopping;
+    private final LocalRun run = new LocalRun(out, err);
 
     @Override
     public Integer call() throws InterruptedException {
@@ -100,34 +90,37 @@ final class LocalCommand implements Callable<Integer> {
             return 2;
         }
         Path data = dataDir.toAbsolutePath().normalize();
+        LocalKafkaCluster cluster;
         try {
-            KafkaPorts ports = kafkaPorts(data.resolve("kafka"));
-            String busy = busyPortMessage(ports);
+            KafkaPorts ports = LocalPorts.kafkaPorts(data.resolve("kafka"), kafkaPort);
+            String busy = LocalPorts.busyPortMessage(ports, port, nodes);
             if (busy != null) {
                 err.println(busy);
                 return 1;
             }
             cluster = new LocalKafkaCluster(data.resolve("kafka"), ports, KafkaJvm.fromBuild(), out::println);
+            run.setCluster(cluster);
         } catch (IOException | IllegalStateException e) {
             err.println("cannot start: " + e.getMessage());
             return 1;
         }
         // Registered before anything starts, so that a Ctrl-C during startup also stops what did start.
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stopEverything, "logkv-local-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(run::stop, "logkv-local-stop"));
         try {
             cluster.start(KAFKA_START_TIMEOUT);
         } catch (KafkaStartException e) {
-            return failure("Kafka failed to start: " + e.getMessage() + "\n" + e.logTail());
+            return run.failure("Kafka failed to start: " + e.getMessage() + "\n" + e.logTail());
         } catch (IOException | IllegalStateException e) {
-            return failure("Kafka failed to start: " + e.getMessage());
+            return run.failure("Kafka failed to start: " + e.getMessage());
         }
+        LocalNodes localNodes = new LocalNodes(run, out, err, nodeArguments, verbose, nodes);
         List<String> regionA = regions == 1 ? List.of() : List.of("--logkv.region.name=" + REGION_A);
         for (int i = 1; i <= nodes; i++) {
-            if (!startNode(data, "node-" + i, port + i - 1, cluster.bootstrapServers(), regionA)) {
+            if (!localNodes.start(data, "node-" + i, port + i - 1, cluster.bootstrapServers(), regionA)) {
                 return 1;
             }
         }
-        if (regions == 2 && !startRegionB(data)) {
+        if (regions == 2 && !startRegionB(data, localNodes)) {
             return 1;
         }
         if (withLocalDefaults(data, nodeArguments).contains(OPEN)) {
@@ -145,32 +138,36 @@ final class LocalCommand implements Callable<Integer> {
      * refuse) and create no namespace of their own, and the mirror from region a, which registers every
      * namespace of region a in region b as a copy.
      */
-    private boolean startRegionB(Path data) throws InterruptedException {
+    private boolean startRegionB(Path data, LocalNodes localNodes) throws InterruptedException {
         Path regionData = data.resolve("region-" + REGION_B);
+        LocalKafkaCluster cluster = run.cluster();
+        LocalKafkaCluster clusterB;
         try {
             KafkaPorts ports = LocalKafkaCluster.existingPorts(regionData.resolve("kafka")).orElseGet(() ->
                     KafkaPorts.consecutive(cluster.ports().brokerPort(1) + REGION_B_KAFKA_OFFSET, LocalKafkaCluster.NODES));
-            String busy = busyPortMessage(ports, port + REGION_B_PORT_OFFSET);
+            String busy = LocalPorts.busyPortMessage(ports, port + REGION_B_PORT_OFFSET, nodes);
             if (busy != null) {
-                return failure(busy) == 0;
+                return run.failure(busy) == 0;
             }
             out.println("region " + REGION_B + ":");
             clusterB = new LocalKafkaCluster(regionData.resolve("kafka"), ports, KafkaJvm.fromBuild(), out::println);
+            run.setClusterB(clusterB);
             clusterB.start(KAFKA_START_TIMEOUT);
         } catch (KafkaStartException e) {
-            return failure("region " + REGION_B + "'s Kafka failed to start: " + e.getMessage() + "\n" + e.logTail()) == 0;
+            return run.failure("region " + REGION_B + "'s Kafka failed to start: " + e.getMessage() + "\n" + e.logTail()) == 0;
         } catch (IOException | IllegalStateException e) {
-            return failure("region " + REGION_B + "'s Kafka failed to start: " + e.getMessage()) == 0;
+            return run.failure("region " + REGION_B + "'s Kafka failed to start: " + e.getMessage()) == 0;
         }
-        List<String> regionB = List.of("--logkv.region.name=" + REGION_B, "--logkv.region.urls." + REGION_A + "=" + started.get(0).url(),
+        List<String> regionB = List.of("--logkv.region.name=" + REGION_B, "--logkv.region.urls." + REGION_A + "=" + run.nodes().get(0).url(),
                 "--logkv.namespaces.bootstrap=");
         for (int i = 1; i <= nodes; i++) {
-            if (!startNode(regionData, REGION_B + "-node-" + i, port + REGION_B_PORT_OFFSET + i - 1, clusterB.bootstrapServers(), regionB)) {
+            if (!localNodes.start(regionData, REGION_B + "-node-" + i, port + REGION_B_PORT_OFFSET + i - 1, clusterB.bootstrapServers(), regionB)) {
                 return false;
             }
         }
-        mirror = new Mirror(MirrorSettings.of(new RegionName(REGION_A), new RegionName(REGION_B), cluster.bootstrapServers(),
+        Mirror mirror = new Mirror(MirrorSettings.of(new RegionName(REGION_A), new RegionName(REGION_B), cluster.bootstrapServers(),
                 clusterB.bootstrapServers(), NamespaceSelection.matching(".*")).withRescan(Duration.ofSeconds(5)), new SimpleMeterRegistry());
+        run.setMirror(mirror);
         mirror.start();
         out.println("mirror " + REGION_A + " -> " + REGION_B + " started (every namespace of region " + REGION_A + ")");
         return true;
@@ -192,47 +189,6 @@ final class LocalCommand implements Callable<Integer> {
         return null;
     }
 
-    /** A failure while Ctrl-C is already stopping everything is a consequence, not news. */
-    private int failure(String message) {
-        if (!stopping) {
-            err.println(message.strip());
-        }
-        return 1;
-    }
-
-    /** The ports of the cluster already in the data directory win: its controllers cannot move. */
-    private KafkaPorts kafkaPorts(Path kafkaDir) throws IOException {
-        Optional<KafkaPorts> existing = LocalKafkaCluster.existingPorts(kafkaDir);
-        if (kafkaPort == null) {
-            return existing.orElseGet(() -> KafkaPorts.consecutive(DEFAULT_KAFKA_PORT, LocalKafkaCluster.NODES));
-        }
-        KafkaPorts requested = KafkaPorts.consecutive(kafkaPort, LocalKafkaCluster.NODES);
-        if (existing.isPresent() && !existing.get().controllerPorts().equals(requested.controllerPorts())) {
-            throw new IllegalStateException("the Kafka cluster in " + kafkaDir + " was created with --kafka-port "
-                    + existing.get().brokerPort(1) + "; run without --kafka-port, or use another --data-dir");
-        }
-        return requested;
-    }
-
-    /** Checked up front: a clash found by the third broker or by Tomcat would cost a slow start and stop. */
-    private String busyPortMessage(KafkaPorts ports) {
-        return busyPortMessage(ports, port);
-    }
-
-    private String busyPortMessage(KafkaPorts ports, int firstNodePort) {
-        int kafkaBusy = ports.firstPortInUse();
-        if (kafkaBusy >= 0) {
-            return "port " + kafkaBusy + " is in use; is another bin/logkv local running? Stop it, or choose other"
-                    + " Kafka ports with --kafka-port and another --data-dir";
-        }
-        for (int i = 0; i < nodes; i++) {
-            if (!KafkaPorts.isFree(firstNodePort + i)) {
-                return "port " + (firstNodePort + i) + " is in use; choose another with --port";
-            }
-        }
-        return null;
-    }
-
     /**
      * The nodes of one machine share a snapshot directory under the data directory, so that a replica on one
      * node can be seeded from another's snapshot; arguments given after {@code --} that set snapshot
@@ -250,45 +206,10 @@ final class LocalCommand implements Callable<Integer> {
         return all;
     }
 
-    private boolean startNode(Path data, String nodeId, int nodePort, String bootstrapServers, List<String> regionArguments)
-            throws InterruptedException {
-        out.println("starting LogKV " + nodeId + " on port " + nodePort + " ...");
-        long startedAt = System.nanoTime();
-        List<String> arguments = new ArrayList<>(regionArguments);
-        arguments.addAll(nodeArguments);
-        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, nodePort, bootstrapServers, data.resolve(nodeId),
-                nodeLog(data, nodeId), LogKvNodeProcess.Console.terminal(verbose), withLocalDefaults(data, arguments));
-        try {
-            node.start();
-            started.add(node);
-        } catch (IOException e) {
-            failure("LogKV " + nodeId + " failed to start: " + e.getMessage() + "; stopping Kafka ...");
-            return false;
-        }
-        Optional<String> notReady = node.awaitReady(NODE_READY_TIMEOUT);
-        if (!node.isAlive()) {
-            // Its own console output, above, says why.
-            failure("LogKV " + nodeId + " failed to start: " + notReady.orElse("its process exited") + "; its log: "
-                    + nodeLog(data, nodeId) + "; stopping Kafka ...");
-            return false;
-        }
-        notReady.ifPresent(why -> err.println("WARNING: LogKV " + nodeId + " is not ready after "
-                + NODE_READY_TIMEOUT.toSeconds() + " s; its readiness probe says: " + why));
-        node.process().orElseThrow().onExit().thenAccept(exited -> reportUnexpectedExit(node, exited));
-        out.printf(Locale.ROOT, "LogKV %s ready in %.1f s (pid %d)%n", nodeId, (System.nanoTime() - startedAt) / 1e9,
-                node.processHandle().orElseThrow().pid());
-        return true;
-    }
-
-    /** A node killed by hand is worth a line: the other nodes take over its partitions, the launcher goes on. */
-    private void reportUnexpectedExit(LogKvNodeProcess node, Process exited) {
-        if (!stopping) {
-            err.println("WARNING: LogKV " + node.nodeId() + " exited (exit code " + exited.exitValue() + "); "
-                    + (nodes > 1 ? "the other nodes take over its partitions; " : "") + "its log: " + node.logFile());
-        }
-    }
-
     private void printWelcome(Path data) {
+        List<LogKvNodeProcess> started = run.nodes();
+        LocalKafkaCluster cluster = run.cluster();
+        LocalKafkaCluster clusterB = run.clusterB();
         String url = started.get(0).url();
         out.println();
         for (LogKvNodeProcess node : started) {
@@ -310,63 +231,5 @@ final class LocalCommand implements Callable<Integer> {
         }
         out.println();
         out.println("Press Ctrl-C to stop.");
-    }
-
-    private static Path nodeLog(Path data, String nodeId) {
-        return data.resolve("logs").resolve(nodeId + ".log");
-    }
-
-    /** The shutdown hook: the nodes first, while the brokers can still take their last writes, then the brokers. */
-    private void stopEverything() {
-        stopping = true;
-        LocalKafkaCluster runningCluster = cluster;
-        boolean brokersRunning = runningCluster != null
-                && runningCluster.brokers().stream().anyMatch(KafkaBrokerProcess::isAlive);
-        List<LogKvNodeProcess> runningNodes = started.stream().filter(LogKvNodeProcess::isAlive).toList();
-        LocalKafkaCluster runningClusterB = clusterB;
-        boolean brokersBRunning = runningClusterB != null
-                && runningClusterB.brokers().stream().anyMatch(KafkaBrokerProcess::isAlive);
-        if (runningNodes.isEmpty() && !brokersRunning && !brokersBRunning) {
-            return;
-        }
-        List<Thread> stoppers = new ArrayList<>();
-        for (LogKvNodeProcess node : runningNodes) {
-            out.println("stopping LogKV " + node.nodeId() + " ...");
-            // In parallel: one after the other, each node would hand its partitions to the next one to stop.
-            Thread stopper = new Thread(() -> stopNode(node), "stop-logkv-" + node.nodeId());
-            stopper.start();
-            stoppers.add(stopper);
-        }
-        try {
-            for (Thread stopper : stoppers) {
-                stopper.join();
-            }
-            Mirror runningMirror = mirror;
-            if (runningMirror != null) {
-                out.println("stopping the mirror ...");
-                runningMirror.close();
-            }
-            if (brokersBRunning) {
-                out.println("stopping region " + REGION_B + "'s Kafka brokers ...");
-                runningClusterB.stop();
-            }
-            if (brokersRunning) {
-                out.println("stopping Kafka brokers ...");
-                runningCluster.stop();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        out.println("stopped");
-    }
-
-    private void stopNode(LogKvNodeProcess node) {
-        try {
-            if (!node.stop(NODE_STOP_GRACE)) {
-                err.println("LogKV " + node.nodeId() + " did not stop within " + NODE_STOP_GRACE.toSeconds() + " s; killed it");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
