@@ -94,6 +94,12 @@ class RespEndpointIT {
                 assertThat(token).isNotBlank();
                 RedisCommands<String, String> other = onB.sync();
                 assertThat(call(other, "LOGKV.NAMESPACE", ns)).isEqualTo("OK");
+                // The namespace is seconds old: node b may not hold its replicas yet (REPLICA-UNAVAILABLE, retry after 1 s).
+                for (int i = 0; i < 20; i++) {
+                    String key = "k" + i;
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreException(RedisCommandExecutionException.class)
+                            .until(() -> other.get(key) != null || true);
+                }
                 assertThat(call(other, "LOGKV.TOKEN", token)).isEqualTo("OK");
                 assertThat(other.get("handed")).isEqualTo("over");
                 assertThat(other.get("k5")).isEqualTo("v5");

@@ -144,15 +144,17 @@ class WatchIT {
         HttpClient oneConnection = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try (LogKvNode node = LogKvNode.start("watch-head", KafkaTestCluster.shared().bootstrapServers(), dataDir.resolve("head"))) {
             assertThat(node.putNamespace(ns, "{\"partitions\":1}").statusCode()).isIn(200, 201);
-            assertThat(node.put(ns, "after-head", "served").statusCode()).isEqualTo(200);
+            HttpResponse<String> written = node.put(ns, "after-head", "served");
+            assertThat(written.statusCode()).isEqualTo(200);
+            String token = written.headers().firstValue("KV-Token").orElseThrow();
             for (int i = 0; i < 3; i++) {
                 HttpResponse<String> head = oneConnection.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + ns + "/watch")))
                         .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(head.statusCode()).isEqualTo(200);
                 assertThat(head.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/event-stream"));
-                HttpResponse<String> next = oneConnection.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns, "after-head")))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> next = oneConnection.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns, "after-head") + "?wait_ms=5000"))
+                        .header("KV-Token", token).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(next.statusCode()).as("the request after a HEAD of the watch, on the same connection").isEqualTo(200);
                 assertThat(next.body()).isEqualTo("served");
             }
