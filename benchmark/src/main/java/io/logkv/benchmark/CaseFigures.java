@@ -63,12 +63,24 @@ public record CaseFigures(String section, String name, String load, String basel
         return Medians.of(runs.stream().mapToDouble(figure).toArray());
     }
 
-    /** This case's figure over the baseline's, as {@link #ratio()} says; NaN without a baseline. */
+    /**
+     * This case's figure over the baseline's, as {@link #ratio()} says; NaN without a baseline. Runs are paired
+     * by repetition (cases interleave within each repetition, so run i of both shared the machine's state): the
+     * ratio is the median of the runs' ratios, not one median over another, which could pair a quiet run of one
+     * with a busy run of the other. Cases with different run counts fall back to the ratio of the medians.
+     */
     public double ratioTo(CaseFigures base) {
         if (base == null) {
             return Double.NaN;
         }
-        return ratio == Ratio.THROUGHPUT ? medianOpsPerSecond() / base.medianOpsPerSecond()
-                : medianP99Micros() / base.medianP99Micros();
+        ToDoubleFunction<RunSample> figure = ratio == Ratio.THROUGHPUT ? RunSample::opsPerSecond : RunSample::p99Micros;
+        if (base.runs().size() != runs.size()) {
+            return median(figure) / base.median(figure);
+        }
+        double[] paired = new double[runs.size()];
+        for (int i = 0; i < paired.length; i++) {
+            paired[i] = figure.applyAsDouble(runs.get(i)) / figure.applyAsDouble(base.runs().get(i));
+        }
+        return Medians.of(paired);
     }
 }

@@ -42,6 +42,17 @@ class CaseFiguresTest {
     }
 
     @Test
+    void aRatioPairsTheRunsOfOneRepetitionAndTakesTheMedianOfThosePairs() {
+        // Repetition 2 was slow for both (a busy machine), repetition 1 for the baseline only.
+        CaseFigures baseline = new CaseFigures("write", "raw", "16 clients", null, CaseFigures.Ratio.THROUGHPUT,
+                List.of(run(300, 1), run(100, 1), run(200, 1)));
+        CaseFigures put = new CaseFigures("write", "put", "16 clients", "raw", CaseFigures.Ratio.THROUGHPUT,
+                List.of(run(100, 1), run(200, 1), run(300, 1)));
+        // Per repetition: 100/300, 200/100, 300/200 -> median 1.5; the medians alone (200/200) would say 1.0.
+        assertThat(put.ratioTo(baseline)).isEqualTo(1.5);
+    }
+
+    @Test
     void baselineIsFoundUnderTheSameSectionAndLoad() {
         BenchResults results = new BenchResults();
         results.add("write", "raw", "1 client", null, CaseFigures.Ratio.THROUGHPUT, run(100, 1));
