@@ -1,9 +1,9 @@
 package io.logkv.client.http;
 
+import io.logkv.core.PathSegments;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,17 +196,7 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
 
     /** A path segment: the text's UTF-8 bytes, every one but the unreserved characters percent-encoded. */
     static String segment(String text) {
-        StringBuilder encoded = new StringBuilder();
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
-                encoded.append((char) c);
-            } else {
-                encoded.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return encoded.toString();
+        return PathSegments.encode(text);
     }
 
     /** An ETag's version: without its quotes (and weak marker). */
