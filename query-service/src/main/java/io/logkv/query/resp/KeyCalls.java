@@ -112,6 +112,9 @@ final class KeyCalls {
     void merge(RespSession session, String namespace, String answered) {
         synchronized (session) {
             String current = session.token();
+            if (answered.equals(current)) {
+                return; // a read that moved no position: nothing to parse, merge and sign again
+            }
             session.token(current == null ? answered
                     : tokens.text(tokens.of(List.of(current, answered), new NamespaceName(namespace))));
         }
