@@ -15,6 +15,6 @@ public final class LogKvTopics {
 
     /** The dead-letter topic of a namespace: ingest records that could not be applied, with the reason in a header. */
     public static String deadLetters(String namespace) {
-        return "logkv.dead-letters." + new NamespaceName(namespace).value();
+        return new NamespaceName(namespace).deadLetterTopic();
     }
 }

@@ -1,6 +1,7 @@
 package io.logkv.core;
 
 import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The validated name of a namespace: 1 to 100 characters of {@code [A-Za-z0-9_-]}, so that it can be
@@ -9,6 +10,15 @@ import java.util.regex.Pattern;
 public record NamespaceName(String value) {
 
     private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+
+    /** The prefix of every namespace's truth topic. */
+    public static final String TRUTH_TOPIC_PREFIX = "logkv.truth.";
+
+    /** The prefix of every namespace's ingest topic. */
+    public static final String INGEST_TOPIC_PREFIX = "logkv.ingest.";
+
+    /** The prefix of every namespace's dead-letter topic. */
+    public static final String DEAD_LETTER_TOPIC_PREFIX = "logkv.dead-letters.";
 
     public NamespaceName {
         if (value == null || !LEGAL.matcher(value).matches()) {
@@ -24,7 +34,27 @@ public record NamespaceName(String value) {
 
     /** The compacted topic that holds this namespace's truth. */
     public String truthTopic() {
-        return "logkv.truth." + value;
+        return TRUTH_TOPIC_PREFIX + value;
+    }
+
+    /** One partition of this namespace's truth topic. */
+    public TopicPartition truthPartition(int partition) {
+        return new TopicPartition(truthTopic(), partition);
+    }
+
+    /** One partition of this namespace's ingest topic. */
+    public TopicPartition ingestPartition(int partition) {
+        return new TopicPartition(ingestTopic(), partition);
+    }
+
+    /** The topic that receives ingest records that could not be applied, with the reason in a header. */
+    public String deadLetterTopic() {
+        return DEAD_LETTER_TOPIC_PREFIX + value;
+    }
+
+    /** Whether {@code topic} is a namespace's truth topic. */
+    public static boolean isTruthTopic(String topic) {
+        return topic.startsWith(TRUTH_TOPIC_PREFIX) && isLegal(topic.substring(TRUTH_TOPIC_PREFIX.length()));
     }
 
     /**
@@ -32,12 +62,12 @@ public record NamespaceName(String value) {
      * topic, and applied to it in order by each partition's owner.
      */
     public String ingestTopic() {
-        return "logkv.ingest." + value;
+        return INGEST_TOPIC_PREFIX + value;
     }
 
     /** The namespace of a truth or ingest topic name, or null when the name is neither. */
     public static NamespaceName ofTopic(String topic) {
-        for (String prefix : new String[] {"logkv.truth.", "logkv.ingest."}) {
+        for (String prefix : new String[] {TRUTH_TOPIC_PREFIX, INGEST_TOPIC_PREFIX}) {
             if (topic.startsWith(prefix) && isLegal(topic.substring(prefix.length()))) {
                 return new NamespaceName(topic.substring(prefix.length()));
             }

@@ -48,11 +48,6 @@ public final class IngestRecords {
                 .register(meters);
     }
 
-    /** The dead-letter topic of a namespace. */
-    public static String deadLetterTopic(NamespaceName namespace) {
-        return "logkv.dead-letters." + namespace.value();
-    }
-
     /**
      * One ingest record as a pending write; a malformed one carries the reason instead of a request.
      *
@@ -147,7 +142,7 @@ public final class IngestRecords {
         headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_REASON, reason.getBytes(StandardCharsets.UTF_8)));
         headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_SOURCE, (source.record().topic() + "-"
                 + source.record().partition() + "@" + source.record().offset()).getBytes(StandardCharsets.UTF_8)));
-        return new ProducerRecord<>(deadLetterTopic(ns), null, source.record().key(), source.record().value(), headers);
+        return new ProducerRecord<>(ns.deadLetterTopic(), null, source.record().key(), source.record().value(), headers);
     }
 
     /**

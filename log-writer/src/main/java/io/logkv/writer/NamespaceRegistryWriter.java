@@ -70,7 +70,7 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
             throw new NamespaceConflictException(namespace.ingestTopic() + " has " + ingestPartitions
                     + " partitions but the truth topic has " + partitions);
         }
-        topics.ensureQueue(IngestRecords.deadLetterTopic(namespace), 1);
+        topics.ensureQueue(namespace.deadLetterTopic(), 1);
     }
 
     /**
@@ -82,7 +82,7 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
         long position = send(namespace, null);
         topics.delete(namespace.truthTopic());
         topics.delete(namespace.ingestTopic());
-        topics.delete(IngestRecords.deadLetterTopic(namespace));
+        topics.delete(namespace.deadLetterTopic());
         return position;
     }
 

@@ -223,7 +223,7 @@ class BatchPlanTest {
         BatchPlan plan = decide(malformed);
         assertThat(plan.accepted()).isEmpty();
         assertThat(plan.deadLetters()).singleElement()
-                .satisfies(letter -> assertThat(letter.topic()).isEqualTo(IngestRecords.deadLetterTopic(NS)));
+                .satisfies(letter -> assertThat(letter.topic()).isEqualTo(NS.deadLetterTopic()));
     }
 
     @Test
@@ -237,7 +237,7 @@ class BatchPlanTest {
         BatchPlan plan = decide(write);
 
         assertThat(plan.rejected()).hasSize(1);
-        assertThat(plan.deadLetters()).singleElement().satisfies(letter -> assertThat(letter.topic()).isEqualTo(IngestRecords.deadLetterTopic(NS)));
+        assertThat(plan.deadLetters()).singleElement().satisfies(letter -> assertThat(letter.topic()).isEqualTo(NS.deadLetterTopic()));
     }
 
     // ---- helpers --------------------------------------------------------------------------------------

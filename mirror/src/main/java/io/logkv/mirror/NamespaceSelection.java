@@ -35,7 +35,7 @@ public record NamespaceSelection(List<NamespaceName> listed, Pattern pattern) {
     /** The truth topics, among a cluster's topic names, of the namespaces selected; sorted. */
     public List<String> truthTopicsAmong(Collection<String> topics) {
         return topics.stream()
-                .filter(topic -> topic.startsWith("logkv.truth."))
+                .filter(NamespaceName::isTruthTopic)
                 .map(NamespaceName::ofTopic)
                 .filter(Objects::nonNull)
                 .filter(this::selects)
