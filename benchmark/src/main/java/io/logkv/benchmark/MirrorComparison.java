@@ -173,8 +173,8 @@ public final class MirrorComparison {
             } else {
                 mm2 = startMirrorMaker(shape);
             }
-            try (LagReader sourceSide = new LagReader(source, topic, partitions);
-                 LagReader targetSide = new LagReader(target, topic, partitions)) {
+            try (LagReader sourceSide = new LagReader(source, namespace, partitions);
+                 LagReader targetSide = new LagReader(target, namespace, partitions)) {
                 writer.write("warm-", 100, 1000);
                 targetSide.await("warm-", 100, Duration.ofMinutes(3));
                 sourceSide.await("warm-", 100, Duration.ofSeconds(30));
@@ -248,11 +248,11 @@ public final class MirrorComparison {
         private final Map<String, java.util.concurrent.atomic.AtomicLong> counts = new java.util.concurrent.ConcurrentHashMap<>();
         private volatile boolean running = true;
 
-        LagReader(String bootstrap, String topic, int partitions) {
+        LagReader(String bootstrap, NamespaceName namespace, int partitions) {
             Properties props = ReaderSettings.reader(bootstrap, "mirror-bench-lag-reader");
             props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
             this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
+            List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(namespace::truthPartition).toList();
             consumer.assign(assigned);
             consumer.seekToBeginning(assigned);
             this.thread = new Thread(this::read, "mirror-bench-lag-reader");
@@ -438,7 +438,7 @@ public final class MirrorComparison {
             this.topic = topic;
             this.progress = new Progress("in the target", topic.records());
             List<TopicPartition> partitions = IntStream.range(0, topic.partitions())
-                    .mapToObj(p -> new TopicPartition(topic.topic(), p)).toList();
+                    .mapToObj(topic.namespace()::truthPartition).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
         }
@@ -512,7 +512,7 @@ public final class MirrorComparison {
             out.put(ProducerConfig.LINGER_MS_CONFIG, 5);
             out.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
             List<TopicPartition> partitions = IntStream.range(0, topic.partitions())
-                    .mapToObj(p -> new TopicPartition(topic.topic(), p)).toList();
+                    .mapToObj(topic.namespace()::truthPartition).toList();
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(in, new ByteArrayDeserializer(), new ByteArrayDeserializer());
                  KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(out, new ByteArraySerializer(), new ByteArraySerializer())) {
                 consumer.assign(partitions);

@@ -29,7 +29,7 @@ final class RawConsumerScan {
 
     Measurement scan(LoadedTopic topic) {
         List<TopicPartition> partitions = IntStream.range(0, topic.partitions())
-                .mapToObj(p -> new TopicPartition(topic.topic(), p)).toList();
+                .mapToObj(topic.namespace()::truthPartition).toList();
         Progress progress = new Progress("raw consumer", topic.records());
         CpuSample cpu = CpuSample.take();
         long started = System.nanoTime();

@@ -52,7 +52,7 @@ final class ReplayCostBreakdown {
     Breakdown replay(LoadedTopic topic) {
         Path dataDir = workDir.resolve("breakdown-" + topic.namespace() + "-" + (++runs));
         List<TopicPartition> partitions = IntStream.range(0, topic.partitions())
-                .mapToObj(p -> new TopicPartition(topic.topic(), p)).toList();
+                .mapToObj(topic.namespace()::truthPartition).toList();
         long pollNanos = 0;
         long batchNanos = 0;
         long writeNanos = 0;

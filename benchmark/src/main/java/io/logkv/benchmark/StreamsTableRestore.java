@@ -178,7 +178,7 @@ final class StreamsTableRestore {
 
     private Map<TopicPartition, Long> endOffsets(LoadedTopic topic) {
         Map<TopicPartition, OffsetSpec> request = IntStream.range(0, topic.partitions()).boxed()
-                .collect(Collectors.toMap(p -> new TopicPartition(topic.topic(), p), p -> OffsetSpec.latest()));
+                .collect(Collectors.toMap(p -> topic.namespace().truthPartition(p), p -> OffsetSpec.latest()));
         try {
             return admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
                     .get(30, TimeUnit.SECONDS).entrySet().stream()

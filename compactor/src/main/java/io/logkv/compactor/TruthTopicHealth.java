@@ -116,8 +116,8 @@ public final class TruthTopicHealth implements AutoCloseable {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             partitions.forEach((topic, count) -> {
                 for (int p = 0; p < count; p++) {
-                    earliest.put(new TopicPartition(topic, p), OffsetSpec.earliest());
-                    latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                    earliest.put(byTopic.get(topic).truthPartition(p), OffsetSpec.earliest());
+                    latest.put(byTopic.get(topic).truthPartition(p), OffsetSpec.latest());
                 }
             });
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all()
@@ -143,7 +143,7 @@ public final class TruthTopicHealth implements AutoCloseable {
                 long bytes = 0;
                 long records = 0;
                 for (int p = 0; p < partitions.get(topic); p++) {
-                    TopicPartition tp = new TopicPartition(topic, p);
+                    TopicPartition tp = byTopic.get(topic).truthPartition(p);
                     bytes += sizes.getOrDefault(tp, 0L);
                     records += Math.max(0, ends.get(tp).offset() - starts.get(tp).offset());
                 }

@@ -77,7 +77,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             }
             // Nothing is fetched until the writer has fenced, caught up and positioned the partition.
             consumer.get().pause(List.of(ingestPartition));
-            TopicPartition truth = new TopicPartition(ns.truthTopic(), ingestPartition.partition());
+            TopicPartition truth = ns.truthPartition(ingestPartition.partition());
             PartitionWriter writer = new PartitionWriter(truth, ingestPartition, services);
             PartitionWriter previous = writers.put(truth, writer);
             if (previous != null) {
@@ -115,7 +115,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
             if (ns == null) {
                 continue;
             }
-            PartitionWriter writer = writers.remove(new TopicPartition(ns.truthTopic(), ingestPartition.partition()));
+            PartitionWriter writer = writers.remove(ns.truthPartition(ingestPartition.partition()));
             if (writer != null) {
                 closing.add(writer.close());
                 services.meters().partitionReleased();

@@ -118,7 +118,7 @@ public final class OwnerDirectory {
 
         /** The URL of the owner of a namespace's partition, if assigned. */
         public Optional<String> ownerOf(NamespaceName namespace, int partition) {
-            return Optional.ofNullable(owners.get(new TopicPartition(namespace.ingestTopic(), partition)));
+            return Optional.ofNullable(owners.get(namespace.ingestPartition(partition)));
         }
 
         GroupView readAt(long nanos) {

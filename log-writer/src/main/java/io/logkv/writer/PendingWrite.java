@@ -31,10 +31,11 @@ record PendingWrite(WriteRequest request, IngestRecords.IngestSource source, Com
 
     TopicPartition truthPartition() {
         if (request != null) {
-            return new TopicPartition(request.namespace().truthTopic(), request.partition());
+            return request.namespace().truthPartition(request.partition());
         }
         NamespaceName ns = NamespaceName.ofTopic(source.record().topic());
-        return new TopicPartition(ns == null ? source.record().topic() : ns.truthTopic(), source.record().partition());
+        return ns == null ? new TopicPartition(source.record().topic(), source.record().partition())
+                : ns.truthPartition(source.record().partition());
     }
 
     /** Answers this write with {@code error}; counts it as failed unless it merely belongs to another owner now. */

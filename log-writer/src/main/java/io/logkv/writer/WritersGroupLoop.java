@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -163,7 +162,7 @@ final class WritersGroupLoop {
 
     private void offerIngest(OwnedPartitions partitions, ConsumerRecord<byte[], byte[]> record) {
         NamespaceName ns = NamespaceName.ofTopic(record.topic());
-        PartitionWriter writer = ns == null ? null : partitions.writer(new TopicPartition(ns.truthTopic(), record.partition()));
+        PartitionWriter writer = ns == null ? null : partitions.writer(ns.truthPartition(record.partition()));
         if (writer != null) {
             writer.offer(ingest.toWrite(record, writer.feedEpoch()));
         }

@@ -66,7 +66,7 @@ public final class LocalReplicas implements AutoCloseable {
         return submit(() -> {
             List<TopicPartition> added = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
-                TopicPartition tp = new TopicPartition(namespace.truthTopic(), p);
+                TopicPartition tp = namespace.truthPartition(p);
                 if (opening.missing(tp) && opening.open(tp) != null) {
                     added.add(tp);
                 }
@@ -77,7 +77,7 @@ public final class LocalReplicas implements AutoCloseable {
 
     /** Opens this node's replica of one partition if it holds none (a partition the node has just come to own). */
     public CompletableFuture<Void> ensure(NamespaceName namespace, int partition) {
-        TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
+        TopicPartition tp = namespace.truthPartition(partition);
         return submit(() -> {
             if (opening.missing(tp) && opening.open(tp) != null) {
                 held.assignAdded(List.of(tp));
@@ -137,7 +137,7 @@ public final class LocalReplicas implements AutoCloseable {
      * none, saying why in the replica's {@linkplain PartitionReplica#origin() origin}).
      */
     public CompletableFuture<RebuildProgress> rebuild(NamespaceName namespace, int partition, boolean fromSnapshot) {
-        TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
+        TopicPartition tp = namespace.truthPartition(partition);
         return ask(started -> started.complete(rebuilds.rebuild(tp, fromSnapshot, held, opening)));
     }
 
@@ -152,7 +152,7 @@ public final class LocalReplicas implements AutoCloseable {
      * get there; fails with {@link PositionPassedException} when it is already past it.
      */
     public CompletableFuture<ReplicaDigest> digestAt(NamespaceName namespace, int partition, long position, Duration maxWait) {
-        TopicPartition tp = new TopicPartition(namespace.truthTopic(), partition);
+        TopicPartition tp = namespace.truthPartition(partition);
         CompletableFuture<ReplicaDigest> digest = ask(answer -> {
             PartitionReplica replica = held.get(tp);
             if (replica == null) {
@@ -165,7 +165,7 @@ public final class LocalReplicas implements AutoCloseable {
 
     /** Stops applying the log to one replica (fault injection: a replica that falls behind). */
     public CompletableFuture<Void> pause(NamespaceName namespace, int partition) {
-        return submit(() -> consumer.pause(List.of(new TopicPartition(namespace.truthTopic(), partition))));
+        return submit(() -> consumer.pause(List.of(namespace.truthPartition(partition))));
     }
 
     /**
@@ -178,7 +178,7 @@ public final class LocalReplicas implements AutoCloseable {
                                                              List<PartitionStore.ExpiryEntry> entries) {
         AtomicInteger dropped = new AtomicInteger();
         return submit(() -> {
-            PartitionReplica replica = held.get(new TopicPartition(namespace.truthTopic(), partition));
+            PartitionReplica replica = held.get(namespace.truthPartition(partition));
             if (replica != null) {
                 dropped.set(ExpiryIndex.forgetOutlived(replica, entries));
             }
@@ -187,7 +187,7 @@ public final class LocalReplicas implements AutoCloseable {
 
     /** Resumes applying the log to a replica paused with {@link #pause}. */
     public CompletableFuture<Void> resume(NamespaceName namespace, int partition) {
-        return submit(() -> consumer.resume(List.of(new TopicPartition(namespace.truthTopic(), partition))));
+        return submit(() -> consumer.resume(List.of(namespace.truthPartition(partition))));
     }
 
     /** Stops replicating a namespace and deletes its stores. */
@@ -197,7 +197,7 @@ public final class LocalReplicas implements AutoCloseable {
 
     /** This node's replica of a partition, or null when it holds none. */
     public PartitionReplica replica(NamespaceName namespace, int partition) {
-        return held.get(new TopicPartition(namespace.truthTopic(), partition));
+        return held.get(namespace.truthPartition(partition));
     }
 
     /**
