@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.testkit.KafkaTestCluster;
 import java.net.URI;
@@ -13,6 +11,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A node whose replica applier thread dies stops following the log for good: it must say so on its

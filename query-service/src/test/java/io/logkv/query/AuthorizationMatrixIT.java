@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.logkv.testkit.KafkaTestCluster;
 import java.io.InputStream;
@@ -22,6 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every endpoint against every right, with API keys and with JWTs: no credentials or credentials the node

@@ -1,9 +1,9 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.query.CasRegisterHistory.Outcome;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class CasRegisterHistoryTest {
 

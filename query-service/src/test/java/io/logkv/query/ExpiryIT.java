@@ -1,8 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.logkv.compactor.ExpiryCompactor;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
@@ -34,6 +31,9 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Expiry through the log: an expired key gets a tombstone in its truth partition (read straight from

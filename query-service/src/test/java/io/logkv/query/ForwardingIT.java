@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.testkit.KafkaTestCluster;
 import io.logkv.writer.PartitionOwner;
@@ -20,6 +18,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Requests that take a hop between nodes: they keep their caller's deadline and tell the client where to go. */
 @Tag("integration")

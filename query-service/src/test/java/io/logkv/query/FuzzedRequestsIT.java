@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.testkit.KafkaTestCluster;
@@ -41,6 +39,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Bad input at scale: 10,000 generated requests (100 tries of 100, sent concurrently) against every

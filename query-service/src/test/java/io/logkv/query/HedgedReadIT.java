@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.NamespaceName;
 import io.logkv.materializer.LocalReplicas;
@@ -22,6 +20,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A replica that hangs (accepts connections, never answers) costs a forwarded read the hedge delay, not

@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.client.IngestKeySerializer;
 import io.logkv.client.IngestTokens;
 import io.logkv.client.IngestWrite;
@@ -33,6 +31,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Streaming applications write through the ingest topic: applied in order, exactly once, across fail-over. */
 @Tag("integration")

@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.client.IngestKeySerializer;
 import io.logkv.client.IngestTokens;
 import io.logkv.client.IngestWrite;
@@ -29,6 +27,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Streaming-app writes keep flowing while the leader broker of a truth partition is lost: transactions

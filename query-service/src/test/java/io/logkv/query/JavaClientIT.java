@@ -1,8 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.logkv.client.http.ConditionFailedException;
 import io.logkv.client.http.Consistency;
 import io.logkv.client.http.KeyValue;
@@ -28,6 +25,9 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Java client against real nodes: sessions that read their own writes on any node (threads sharing a

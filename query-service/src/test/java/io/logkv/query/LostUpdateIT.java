@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.query.CasRegisterHistory.Outcome;
 import io.logkv.testkit.KafkaTestCluster;
 import io.logkv.writer.PartitionOwner;
@@ -28,6 +26,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * No lost updates: 20 clients increment shared counters with compare-and-set while the owning node is

@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.query.LogKvProperties.NodeKeys;
 import io.logkv.query.security.Caller;
@@ -26,6 +24,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Between nodes: requests a node forwards carry its MAC and the caller it forwards them for, and are served for

@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.query.api.KeyEndpoint;
 import io.logkv.testkit.KafkaTestCluster;
 import java.io.IOException;
@@ -35,6 +33,8 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The OpenAPI document API.md asks for is served by a running node, is YAML, and matches the code: it

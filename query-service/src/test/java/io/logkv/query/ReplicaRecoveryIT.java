@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
@@ -21,6 +19,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A replica resumes from its recorded position after a restart, and a wiped one replays to identical contents. */
 @Tag("integration")

@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.NamespaceName;
 import io.logkv.materializer.LocalReplicas;
@@ -39,6 +37,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Three nodes, two replicas per partition: reads stay correct and available whichever node they reach,

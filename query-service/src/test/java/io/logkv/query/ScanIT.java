@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.testkit.KafkaTestCluster;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -21,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code GET /v1/namespaces/{ns}/keys?prefix=}: every live key under the prefix once, in key order, paged,

@@ -1,8 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.logkv.client.http.KeyValue;
 import io.logkv.client.http.LogKvClient;
 import io.logkv.client.http.LogKvException;
@@ -24,6 +21,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Java client against a secured node: it sends its credentials, and its sessions carry signed tokens as the node wrote them. */
 @Tag("integration")

@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.testkit.KafkaTestCluster;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -10,6 +8,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Read-your-writes: a read that carries the token of a write never returns anything older. */
 @Tag("integration")

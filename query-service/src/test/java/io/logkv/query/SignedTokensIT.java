@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
@@ -23,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Consistency tokens carry a MAC: a node honours only tokens signed by a key it holds, so a client cannot make

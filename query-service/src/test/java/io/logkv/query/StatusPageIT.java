@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.testkit.KafkaTestCluster;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -23,6 +21,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The status page at {@code /ui}, in headless Chromium: it loads, its partition table shows what

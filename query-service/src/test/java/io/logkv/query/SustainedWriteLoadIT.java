@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.testkit.KafkaTestCluster;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +26,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Minutes of writes from 64 clients at whatever rate the node takes: no write fails, the node never loses

@@ -1,8 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.testkit.KafkaTestCluster;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +16,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A node refuses to start when a truth topic's settings could lose acknowledged writes. */
 @Tag("integration")

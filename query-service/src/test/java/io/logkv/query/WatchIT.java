@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.testkit.KafkaTestCluster;
 import java.net.URI;
@@ -27,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code GET /v1/namespaces/{ns}/watch}: exactly the log's changes (puts, deletes, expiries) in log order per

@@ -1,7 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.testkit.KafkaTestCluster;
 import io.logkv.writer.PartitionOwner;
@@ -21,6 +19,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A node that cannot keep up says so at once: past {@code logkv.writer.max-pending-writes} waiting writes,

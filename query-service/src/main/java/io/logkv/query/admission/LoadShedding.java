@@ -1,7 +1,7 @@
 package io.logkv.query.admission;
 
 import io.logkv.query.LogKvProperties;
-import io.logkv.query.api.ApiProblem;
+import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;

@@ -3,7 +3,7 @@ package io.logkv.query.admission;
 import io.logkv.query.admission.QuotaBuckets.Operation;
 import io.logkv.query.admission.QuotaBuckets.Refusal;
 import io.logkv.query.admission.QuotaBuckets.Scope;
-import io.logkv.query.api.ApiProblem;
+import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;

@@ -2,7 +2,9 @@ package io.logkv.query.api;
 
 import io.logkv.materializer.PositionPassedException;
 import io.logkv.materializer.ReplicaUnavailableException;
-import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.read.ReadRouting;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;

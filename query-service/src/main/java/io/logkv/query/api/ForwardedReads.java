@@ -1,8 +1,13 @@
 package io.logkv.query.api;
 
 import io.logkv.query.LogKvProperties;
-import io.logkv.query.api.ForwardedReadBatch.Answer;
-import io.logkv.query.api.ForwardedReadBatch.Read;
+import io.logkv.query.keys.KeyOperations;
+import io.logkv.query.keys.KeyRequest;
+import io.logkv.query.peer.Peers;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.read.ForwardedReadBatch.Answer;
+import io.logkv.query.read.ForwardedReadBatch.Read;
+import io.logkv.query.read.ForwardedReadBatch;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.Right;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,5 +1,8 @@
 package io.logkv.query.api;
 
+import io.logkv.query.keys.KeyOperations;
+import io.logkv.query.keys.KeyPathSegment;
+import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.AsyncContext;

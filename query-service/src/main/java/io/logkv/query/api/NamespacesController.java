@@ -1,7 +1,6 @@
 package io.logkv.query.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.logkv.query.region.MirroredPositions;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.core.TimeToLive;
@@ -9,6 +8,11 @@ import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.LogKvProperties;
+import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.cluster.Topology;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.region.HomeRegions;
+import io.logkv.query.region.MirroredPositions;
 import io.logkv.query.security.Caller;
 import io.logkv.writer.NamespaceRegistryWriter;
 import java.time.Duration;

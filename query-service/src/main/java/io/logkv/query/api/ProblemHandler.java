@@ -2,12 +2,13 @@ package io.logkv.query.api;
 
 import io.logkv.materializer.ReplicaOverloadedException;
 import io.logkv.materializer.ReplicaUnavailableException;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.problem.AsyncFailures;
 import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.NamespaceConflictException;
 import io.logkv.writer.NotOwnerException;
 import io.logkv.writer.PreconditionFailedException;
 import io.logkv.writer.UnsafeTruthTopicException;
-import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import io.logkv.writer.WriteFailedException;
 import io.logkv.writer.WriterOverloadedException;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**

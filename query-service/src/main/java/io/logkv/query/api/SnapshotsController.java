@@ -2,8 +2,10 @@ package io.logkv.query.api;
 
 import io.logkv.compactor.snapshot.ReplicaSnapshots;
 import io.logkv.compactor.snapshot.SnapshotManifest;
-import io.logkv.query.NodeSnapshots;
-import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.node.NodeSnapshots;
+import io.logkv.query.problem.ApiProblem;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,12 @@
 package io.logkv.query.api;
 
 import io.logkv.core.ConsistencyToken;
-import io.logkv.query.api.NamespaceResolver.ServedNamespace;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.keys.KeyOperations;
+import io.logkv.query.keys.RequestTokens;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.region.HomeRegions;
 import io.logkv.query.watch.ChangeStreams;
 import io.logkv.query.watch.EventSink;
 import java.io.IOException;

@@ -1,22 +1,12 @@
 package io.logkv.query.resp;
 
-import static io.logkv.query.resp.RespReplies.OK;
-import static io.logkv.query.resp.RespReplies.all;
-import static io.logkv.query.resp.RespReplies.arity;
-import static io.logkv.query.resp.RespReplies.bulk;
-import static io.logkv.query.resp.RespReplies.done;
-import static io.logkv.query.resp.RespReplies.error;
-import static io.logkv.query.resp.RespReplies.printable;
-import static io.logkv.query.resp.RespReplies.text;
-import static io.logkv.query.resp.RespReplies.wrongArity;
-
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
-import io.logkv.query.api.ApiProblem;
-import io.logkv.query.api.KeyOperations;
-import io.logkv.query.api.KeyRequest;
-import io.logkv.query.api.NamespaceResolver;
-import io.logkv.query.api.RequestTokens;
+import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.keys.KeyOperations;
+import io.logkv.query.keys.KeyRequest;
+import io.logkv.query.keys.RequestTokens;
+import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.security.ApiKeys;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
@@ -32,6 +22,16 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.ObjectMapper;
+
+import static io.logkv.query.resp.RespReplies.OK;
+import static io.logkv.query.resp.RespReplies.all;
+import static io.logkv.query.resp.RespReplies.arity;
+import static io.logkv.query.resp.RespReplies.bulk;
+import static io.logkv.query.resp.RespReplies.done;
+import static io.logkv.query.resp.RespReplies.error;
+import static io.logkv.query.resp.RespReplies.printable;
+import static io.logkv.query.resp.RespReplies.text;
+import static io.logkv.query.resp.RespReplies.wrongArity;
 
 /**
  * The commands of the Redis-protocol endpoint, each run as the HTTP API's request for one key

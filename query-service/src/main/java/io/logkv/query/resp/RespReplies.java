@@ -1,6 +1,6 @@
 package io.logkv.query.resp;
 
-import io.logkv.query.api.ApiProblem;
+import io.logkv.query.problem.ApiProblem;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;

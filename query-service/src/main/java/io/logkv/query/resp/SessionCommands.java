@@ -1,15 +1,8 @@
 package io.logkv.query.resp;
 
-import static io.logkv.query.resp.RespReplies.OK;
-import static io.logkv.query.resp.RespReplies.bulk;
-import static io.logkv.query.resp.RespReplies.error;
-import static io.logkv.query.resp.RespReplies.printable;
-import static io.logkv.query.resp.RespReplies.text;
-import static io.logkv.query.resp.RespReplies.wrongArity;
-
 import io.logkv.core.NamespaceName;
-import io.logkv.query.api.NamespaceResolver;
-import io.logkv.query.api.RequestTokens;
+import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.security.ApiKeys;
 import io.logkv.query.security.CallerAuthentication;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
@@ -17,6 +10,13 @@ import io.netty.handler.codec.redis.RedisMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+
+import static io.logkv.query.resp.RespReplies.OK;
+import static io.logkv.query.resp.RespReplies.bulk;
+import static io.logkv.query.resp.RespReplies.error;
+import static io.logkv.query.resp.RespReplies.printable;
+import static io.logkv.query.resp.RespReplies.text;
+import static io.logkv.query.resp.RespReplies.wrongArity;
 
 /**
  * The commands that read or change what the connection carries ({@link RespSession}): who it is, its

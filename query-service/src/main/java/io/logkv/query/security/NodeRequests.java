@@ -1,6 +1,6 @@
 package io.logkv.query.security;
 
-import io.logkv.query.api.ApiProblem;
+import io.logkv.query.problem.ApiProblem;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;

@@ -1,6 +1,6 @@
 package io.logkv.query.security;
 
-import io.logkv.query.api.ApiProblem;
+import io.logkv.query.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;

@@ -1,7 +1,5 @@
 package io.logkv.query.admission;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.query.LogKvProperties.Shedding;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class LoadSheddingTest {
 

@@ -1,8 +1,5 @@
 package io.logkv.query.admission;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.github.bucket4j.TimeMeter;
 import io.logkv.query.LogKvProperties.Quotas;
 import io.logkv.query.LogKvProperties.Rates;
@@ -13,6 +10,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class QuotaBucketsTest {
 

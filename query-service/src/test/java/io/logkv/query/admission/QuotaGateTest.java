@@ -1,11 +1,9 @@
 package io.logkv.query.admission;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.github.bucket4j.TimeMeter;
 import io.logkv.query.LogKvProperties.Quotas;
 import io.logkv.query.LogKvProperties.Rates;
-import io.logkv.query.api.Peers;
+import io.logkv.query.peer.Peers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
@@ -13,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Which requests are charged to which rate, and how a request over one is answered. */
 class QuotaGateTest {

@@ -1,9 +1,9 @@
 package io.logkv.query.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.query.api.KeyEndpoint.KeyPath;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class KeyPathTest {
 

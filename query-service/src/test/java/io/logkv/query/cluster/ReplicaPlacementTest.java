@@ -1,7 +1,5 @@
 package io.logkv.query.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.NamespaceName;
 import io.logkv.writer.OwnerDirectory.GroupView;
 import java.util.HashMap;
@@ -11,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplicaPlacementTest {
 

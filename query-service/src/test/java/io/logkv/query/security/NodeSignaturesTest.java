@@ -1,13 +1,13 @@
 package io.logkv.query.security;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.query.LogKvProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class NodeSignaturesTest {
 

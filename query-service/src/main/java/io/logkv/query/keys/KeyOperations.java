@@ -1,0 +1,260 @@
+package io.logkv.query.keys;
+
+import io.logkv.core.ConsistencyToken;
+import io.logkv.core.KeyPartitioner;
+import io.logkv.core.KeyRules;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.TimeToLive;
+import io.logkv.core.WriteCondition;
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.api.KeyEndpoint;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.peer.CallerDeadline;
+import io.logkv.query.peer.Peers.ForwardedRequest;
+import io.logkv.query.peer.Peers;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.read.KeyReads;
+import io.logkv.query.read.ReadConsistency;
+import io.logkv.query.read.ReadRouting;
+import io.logkv.query.read.WaitBound;
+import io.logkv.query.region.HomeRegions;
+import io.logkv.query.write.WriteConditions;
+import io.logkv.query.write.WriteRouting;
+import io.logkv.writer.LogWriter;
+import io.logkv.writer.WriteOutcome;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+
+/**
+ * Put, get and delete of one key ({@code /v1/namespaces/{ns}/keys/{key}}, API.md), served by
+ * {@link KeyEndpoint}. Each operation returns a future, so a request waiting for Kafka or for a replica
+ * to catch up holds no server thread; a read whose replica is already there completes before it returns.
+ */
+@Component
+public class KeyOperations {
+
+    public static final String TOKEN_HEADER = "KV-Token";
+    public static final String LAG_HEADER = "KV-Replica-Lag-Ms";
+    public static final String EXPIRES_HEADER = "KV-Expires-At";
+    /** Names the node whose replica answered a read. */
+    public static final String SERVED_BY_HEADER = "KV-Served-By";
+    /**
+     * On a read that this node forwarded: the base URLs of the nodes placed to hold the key's partition,
+     * so a client that can route reads there directly next time and skips the hop.
+     */
+    public static final String REPLICAS_HEADER = "KV-Replicas";
+    /** On a write that this node forwarded: the base URL of the partition's owner, for the same reason. */
+    public static final String OWNER_HEADER = "KV-Owner";
+    private static final List<String> FORWARDED_READ_HEADERS = List.of(TOKEN_HEADER, HttpHeaders.IF_NONE_MATCH);
+    static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, TOKEN_HEADER, LAG_HEADER,
+            EXPIRES_HEADER, SERVED_BY_HEADER, HttpHeaders.RETRY_AFTER);
+    private static final String DEFAULT_CONTENT_TYPE = MediaType.APPLICATION_OCTET_STREAM_VALUE;
+
+    private final NamespaceResolver namespaces;
+    private final LogWriter writer;
+    private final KeyReads reads;
+    private final WriteRouting routing;
+    private final ReadRouting readRouting;
+    private final String nodeId;
+    private final KeyRules keyRules;
+    private final long maxValueBytes;
+    private final LogKvProperties.Replicas replicaProps;
+    private final RequestTokens tokens;
+    private final HomeRegions regions;
+
+    public KeyOperations(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
+                          ReadRouting readRouting, RequestTokens tokens, LogKvProperties props, HomeRegions regions) {
+        this.readRouting = readRouting;
+        this.tokens = tokens;
+        this.regions = regions;
+        this.nodeId = props.nodeId();
+        this.namespaces = namespaces;
+        this.writer = writer;
+        this.reads = reads;
+        this.routing = routing;
+        this.keyRules = new KeyRules(props.limits().maxKeyBytes());
+        this.maxValueBytes = props.limits().maxValueBytes().toBytes();
+        this.replicaProps = props.replicas();
+    }
+
+    /** PUT: writes the request's body as the key's value. */
+    public CompletableFuture<ResponseEntity<?>> put(String ns, String key, HttpServletRequest request) throws IOException {
+        return put(ns, key, KeyRequest.of(request));
+    }
+
+    /** PUT of a key asked with {@code request}. */
+    public CompletableFuture<ResponseEntity<?>> put(String ns, String key, KeyRequest request) throws IOException {
+        String ttl = request.parameter("ttl");
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] keyBytes = keyBytes(key);
+        ConsistencyToken token = tokens.of(request.headers(TOKEN_HEADER), namespace.name());
+        WriteCondition condition = WriteConditions.of(request);
+        String idempotencyKey = WriteConditions.idempotencyKey(request);
+        String contentType = contentType(request.header(HttpHeaders.CONTENT_TYPE));
+        long expiresAt = expiry(ttl, namespace.settings().defaultTtl());
+        byte[] value = request.body(maxValueBytes);
+        int partitions = namespace.settings().partitions();
+        return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
+                deadline -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition, idempotencyKey, deadline),
+                outcome -> written(HttpStatus.OK, namespace, outcome, token));
+    }
+
+    /** DELETE: writes a tombstone for the key. */
+    public CompletableFuture<ResponseEntity<?>> delete(String ns, String key, HttpServletRequest request) {
+        return delete(ns, key, KeyRequest.of(request));
+    }
+
+    /** DELETE of a key asked with {@code request}. */
+    public CompletableFuture<ResponseEntity<?>> delete(String ns, String key, KeyRequest request) {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] keyBytes = keyBytes(key);
+        ConsistencyToken token = tokens.of(request.headers(TOKEN_HEADER), namespace.name());
+        WriteCondition condition = WriteConditions.of(request);
+        String idempotencyKey = WriteConditions.idempotencyKey(request);
+        int partitions = namespace.settings().partitions();
+        return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, null,
+                deadline -> writer.delete(namespace.name(), partitions, keyBytes, condition, idempotencyKey, deadline),
+                outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
+    }
+
+    /** GET (and HEAD): the key's value, at the consistency the request asks for. */
+    public CompletableFuture<ResponseEntity<?>> get(String ns, String key, HttpServletRequest request) {
+        return get(ns, key, KeyRequest.of(request));
+    }
+
+    /** GET of a key asked with {@code arguments} (its own request, or an item of a batch of forwarded reads). */
+    public CompletableFuture<ResponseEntity<?>> get(String ns, String key, KeyRequest arguments) {
+        String consistency = arguments.parameter("consistency");
+        String waitMs = arguments.parameter("wait_ms");
+        String ifNoneMatch = arguments.header(HttpHeaders.IF_NONE_MATCH);
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] keyBytes = keyBytes(key);
+        ConsistencyToken token = tokens.of(arguments.headers(TOKEN_HEADER), namespace.name());
+        ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
+        Duration wait = CallerDeadline.bound(arguments::header, WaitBound.of(waitMs, replicaProps));
+        int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
+        boolean forwarded = arguments.header(Peers.FORWARDED_HEADER) != null;
+        String client = arguments.client();
+        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded, client)
+                .thenApply(read -> answer(ns, read, ifNoneMatch));
+        List<String> peers = readRouting.peersFor(namespace, partition, level, forwarded);
+        if (peers.isEmpty()) {
+            return local.get();
+        }
+        String replicasHint = String.join(", ", peers);
+        return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(arguments, FORWARDED_READ_HEADERS),
+                wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS, REPLICAS_HEADER, replicasHint), local);
+    }
+
+    private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
+        RecordEnvelope envelope = read.envelope();
+        String servedToken = tokens.text(read.token());
+        String lag = Long.toString(read.lagMs());
+        if (envelope == null) {
+            throw new ApiProblem(HttpStatus.NOT_FOUND, "key-not-found", "Key not found",
+                    "there is no live value for this key in '" + ns + "'")
+                    .withHeader(TOKEN_HEADER, servedToken)
+                    .withHeader(LAG_HEADER, lag)
+                    .withHeader(SERVED_BY_HEADER, nodeId);
+        }
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(TOKEN_HEADER, servedToken);
+        headers.set(LAG_HEADER, lag);
+        headers.set(SERVED_BY_HEADER, nodeId);
+        String etag = quoted(envelope.version().text());
+        headers.setETag(etag);
+        if (envelope.expiresAtMs() != RecordEnvelope.NO_EXPIRY) {
+            headers.set(EXPIRES_HEADER, Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString());
+        }
+        if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
+            return new ResponseEntity<>(headers, HttpStatus.NOT_MODIFIED);
+        }
+        headers.set(HttpHeaders.CONTENT_TYPE, envelope.contentType());
+        return new ResponseEntity<>(envelope.value(), headers, HttpStatus.OK);
+    }
+
+    private ResponseEntity<?> written(HttpStatus status, ServedNamespace namespace, WriteOutcome outcome,
+                                           ConsistencyToken requestToken) {
+        String token = tokens.text(requestToken.merge(regions.token(namespace.name(), outcome.position())));
+        String version = outcome.version().text();
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(TOKEN_HEADER, token);
+        return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
+    }
+
+    /** The key's bytes, decoded from the raw {@code {key}} path segment. */
+    private byte[] keyBytes(String rawKeySegment) {
+        try {
+            return keyRules.check(KeyPathSegment.decode(rawKeySegment));
+        } catch (KeyRules.IllegalKeyException e) {
+            throw e.tooLong()
+                    ? new ApiProblem(HttpStatus.URI_TOO_LONG, "key-too-long", "Key too long", e.getMessage())
+                    : ApiProblem.badRequest("bad-key", e.getMessage());
+        }
+    }
+
+    private static String contentType(String header) {
+        if (header == null || header.isBlank()) {
+            return DEFAULT_CONTENT_TYPE;
+        }
+        try {
+            MediaType.parseMediaType(header);
+        } catch (InvalidMediaTypeException e) {
+            throw ApiProblem.badRequest("bad-content-type", "Content-Type is not a media type: " + e.getMessage());
+        }
+        if (header.length() > RecordEnvelope.MAX_CONTENT_TYPE_BYTES || !header.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw ApiProblem.badRequest("bad-content-type", "Content-Type must be at most "
+                    + RecordEnvelope.MAX_CONTENT_TYPE_BYTES + " printable ASCII characters");
+        }
+        return header;
+    }
+
+    private static long expiry(String ttl, Duration namespaceDefault) {
+        Duration timeToLive;
+        if (ttl != null) {
+            try {
+                timeToLive = TimeToLive.parse(ttl);
+            } catch (IllegalArgumentException e) {
+                throw ApiProblem.badRequest("bad-ttl", e.getMessage());
+            }
+        } else {
+            timeToLive = namespaceDefault;
+        }
+        return timeToLive.isZero() ? RecordEnvelope.NO_EXPIRY : System.currentTimeMillis() + timeToLive.toMillis();
+    }
+
+    private static boolean matches(String ifNoneMatch, String etag) {
+        for (String candidate : ifNoneMatch.split(",")) {
+            String c = candidate.strip();
+            if (c.equals("*") || c.equals(etag) || c.equals("W/" + etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String quoted(String version) {
+        return "\"" + version + "\"";
+    }
+
+    /**
+     * The body of a successful write.
+     *
+     * @param version the version the write created
+     * @param token   a token covering the write
+     */
+    public record WriteResult(String version, String token) {
+    }
+}

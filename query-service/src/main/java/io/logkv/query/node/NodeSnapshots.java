@@ -1,0 +1,26 @@
+package io.logkv.query.node;
+
+import io.logkv.compactor.snapshot.ReplicaSnapshots;
+import java.util.Optional;
+
+/** This node's snapshots of replicas, when a snapshot store is configured ({@code logkv.snapshots.store}). */
+public final class NodeSnapshots implements AutoCloseable {
+
+    private final ReplicaSnapshots snapshots;
+
+    NodeSnapshots(ReplicaSnapshots snapshots) {
+        this.snapshots = snapshots;
+    }
+
+    /** The snapshots, or empty when the node has no snapshot store. */
+    public Optional<ReplicaSnapshots> snapshots() {
+        return Optional.ofNullable(snapshots);
+    }
+
+    @Override
+    public void close() {
+        if (snapshots != null) {
+            snapshots.close();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.logkv.query.read;
+
+import io.logkv.query.LogKvProperties;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.security.Caller;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+
+/**
+ * Bounds the reads that wait for a replica to catch up, per client and per namespace, under the node's own
+ * bound ({@code logkv.replicas.max-waiting-reads}): a client holding reads on positions that do not come (a
+ * token from far ahead, a flood of strong reads) uses up its own places, not the node's. A read that would wait
+ * beyond either bound is answered {@code 429 too-many-waiting-reads} with {@code Retry-After} at once. Counts
+ * exist only while reads wait: a client or namespace with none holds no entry.
+ */
+@Component
+public class WaitingReads {
+
+    private static final Runnable NOTHING = () -> { };
+
+    private final int perClient;
+    private final int perNamespace;
+    private final ConcurrentHashMap<String, Integer> clients = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> namespaces = new ConcurrentHashMap<>();
+    private final Counter clientRefusals;
+    private final Counter namespaceRefusals;
+
+    public WaitingReads(LogKvProperties props, MeterRegistry meters) {
+        this.perClient = props.replicas().maxWaitingReadsPerClient();
+        this.perNamespace = props.replicas().maxWaitingReadsPerNamespace();
+        this.clientRefusals = refusals(meters, "client");
+        this.namespaceRefusals = refusals(meters, "namespace");
+    }
+
+    /**
+     * A client's name for the bounds and rates of each client: its principal, or on an open node the address it
+     * calls from.
+     */
+    public static String clientOf(HttpServletRequest request) {
+        Caller caller = Caller.current();
+        return caller != null ? caller.name() : request.getRemoteAddr();
+    }
+
+    /**
+     * Takes a place for a read about to wait.
+     *
+     * @return what gives the place back once the read stops waiting
+     * @throws ApiProblem {@code 429} when the client or the namespace has no place left
+     */
+    Runnable admit(String clientName, String namespace) {
+        String client = clientName == null ? "unknown" : clientName;
+        if (!take(clients, client, perClient)) {
+            clientRefusals.increment();
+            throw tooMany("'" + client + "' already has " + perClient + " reads waiting for replicas to catch up");
+        }
+        if (!take(namespaces, namespace, perNamespace)) {
+            give(clients, client);
+            namespaceRefusals.increment();
+            throw tooMany(namespace + " already has " + perNamespace + " reads waiting for replicas to catch up");
+        }
+        return () -> {
+            give(clients, client);
+            give(namespaces, namespace);
+        };
+    }
+
+    /** Nothing to give back: for reads that do not wait. */
+    static Runnable none() {
+        return NOTHING;
+    }
+
+    private static boolean take(ConcurrentHashMap<String, Integer> counts, String key, int max) {
+        boolean[] taken = new boolean[1];
+        counts.compute(key, (ignored, count) -> {
+            int current = count == null ? 0 : count;
+            if (current >= max) {
+                return count;
+            }
+            taken[0] = true;
+            return current + 1;
+        });
+        return taken[0];
+    }
+
+    private static void give(ConcurrentHashMap<String, Integer> counts, String key) {
+        counts.computeIfPresent(key, (ignored, count) -> count <= 1 ? null : count - 1);
+    }
+
+    private static ApiProblem tooMany(String detail) {
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "too-many-waiting-reads", "Too many waiting reads", detail)
+                .withHeader("Retry-After", Long.toString(Duration.ofSeconds(1).toSeconds()));
+    }
+
+    private static Counter refusals(MeterRegistry meters, String limit) {
+        return Counter.builder("logkv.reads.waiting.refused")
+                .description("Reads refused with 429 because their client or namespace had as many reads waiting as allowed")
+                .tag("limit", limit)
+                .register(meters);
+    }
+}

@@ -1,0 +1,93 @@
+package io.logkv.query.read;
+
+import io.logkv.query.read.CommittedEnds;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.KafkaFutureImpl;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyMap;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+/**
+ * Strong reads share end-offset lookups, and a read is only ever answered by a lookup that began after it
+ * arrived: otherwise it could miss a write acknowledged between the lookup and the read.
+ */
+class CommittedEndsTest {
+
+    private static final TopicPartition P0 = new TopicPartition("logkv.truth.ns", 0);
+    private static final TopicPartition P1 = new TopicPartition("logkv.truth.ns", 1);
+
+    private final List<Map<TopicPartition, KafkaFutureImpl<ListOffsetsResultInfo>>> lookups = new ArrayList<>();
+    private final CommittedEnds ends = new CommittedEnds(admin());
+
+    @Test
+    void aReadArrivingDuringALookupWaitsForTheNextOneAndReadsArrivingTogetherShareIt() {
+        CompletableFuture<Long> first = ends.of(P0);
+        assertThat(lookups).hasSize(1);
+
+        CompletableFuture<Long> second = ends.of(P0);
+        CompletableFuture<Long> third = ends.of(P1);
+        assertThat(lookups).as("reads arriving during a lookup start none of their own").hasSize(1);
+
+        answer(0, P0, 10);
+        assertThat(first).isCompletedWithValue(10L);
+        assertThat(second).as("answered only by a lookup that began after it arrived").isNotDone();
+        assertThat(lookups).as("the next lookup starts when the current one ends, for every waiting partition").hasSize(2);
+        assertThat(lookups.get(1)).containsOnlyKeys(P0, P1);
+
+        CompletableFuture<Long> fourth = ends.of(P0);
+        answer(1, P0, 20);
+        answer(1, P1, 7);
+        assertThat(second).isCompletedWithValue(20L);
+        assertThat(third).isCompletedWithValue(7L);
+        assertThat(fourth).isNotDone();
+        assertThat(lookups).hasSize(3);
+
+        answer(2, P0, 21);
+        assertThat(fourth).isCompletedWithValue(21L);
+        assertThat(lookups).as("nobody waits: no further lookup").hasSize(3);
+        ends.of(P1);
+        assertThat(lookups).as("a read with no lookup in flight starts one at once").hasSize(4);
+    }
+
+    @Test
+    void aFailedLookupFailsItsReadsAndTheNextReadStartsAFreshOne() {
+        CompletableFuture<Long> first = ends.of(P0);
+        lookups.get(0).get(P0).completeExceptionally(new IllegalStateException("leader moved"));
+        assertThat(first).isCompletedExceptionally();
+        CompletableFuture<Long> next = ends.of(P0);
+        assertThat(lookups).hasSize(2);
+        answer(1, P0, 3);
+        assertThat(next).isCompletedWithValue(3L);
+    }
+
+    private void answer(int lookup, TopicPartition partition, long offset) {
+        lookups.get(lookup).get(partition).complete(new ListOffsetsResultInfo(offset, -1, Optional.empty()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Admin admin() {
+        Admin admin = mock(Admin.class);
+        when(admin.listOffsets(anyMap(), any(ListOffsetsOptions.class))).thenAnswer(invocation -> {
+            Map<TopicPartition, OffsetSpec> asked = invocation.getArgument(0);
+            Map<TopicPartition, KafkaFutureImpl<ListOffsetsResultInfo>> futures = new java.util.HashMap<>();
+            asked.keySet().forEach(tp -> futures.put(tp, new KafkaFutureImpl<>()));
+            lookups.add(futures);
+            return new ListOffsetsResult(Map.copyOf(futures));
+        });
+        return admin;
+    }
+}
