@@ -2,7 +2,7 @@ package io.logkv.query.admission;
 
 import io.logkv.query.admission.QuotaBuckets.Operation;
 import io.logkv.query.admission.QuotaBuckets.Refusal;
-import io.logkv.query.api.KeyEndpoint.KeyPath;
+import io.logkv.query.keys.KeyPath;
 import io.logkv.query.peer.Peers;
 import io.logkv.query.read.WaitingReads;
 import jakarta.servlet.DispatcherType;

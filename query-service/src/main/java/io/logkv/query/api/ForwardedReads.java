@@ -2,12 +2,14 @@ package io.logkv.query.api;
 
 import io.logkv.query.LogKvProperties;
 import io.logkv.query.keys.KeyOperations;
+import io.logkv.query.keys.KeyPath;
 import io.logkv.query.keys.KeyRequest;
 import io.logkv.query.peer.Peers;
 import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.problem.FailureProblems;
+import io.logkv.query.read.ForwardedReadBatch;
 import io.logkv.query.read.ForwardedReadBatch.Answer;
 import io.logkv.query.read.ForwardedReadBatch.Read;
-import io.logkv.query.read.ForwardedReadBatch;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.Right;
 import jakarta.servlet.http.HttpServletRequest;
@@ -96,7 +98,7 @@ public class ForwardedReads {
         String path = queryStart < 0 ? pathAndQuery : pathAndQuery.substring(0, queryStart);
         CompletableFuture<ResponseEntity<?>> entity;
         try {
-            KeyEndpoint.KeyPath key = KeyEndpoint.KeyPath.of(path);
+            KeyPath key = KeyPath.of(path);
             if (key == null) {
                 throw ApiProblem.badRequest("bad-forwarded-reads", "not a key's path: " + path);
             }
@@ -111,7 +113,7 @@ public class ForwardedReads {
             entity = CompletableFuture.failedFuture(e);
         }
         return entity.handle((answer, error) -> error == null ? of(answer)
-                : of(KeyEndpoint.problem(json, path, ProblemHandler.problemOf(error))));
+                : of(KeyEndpoint.problem(json, path, FailureProblems.of(error))));
     }
 
     /** 403 unless the read's caller (the sending node itself when it names none) may read the namespace. */

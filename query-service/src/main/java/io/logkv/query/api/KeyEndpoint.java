@@ -1,8 +1,10 @@
 package io.logkv.query.api;
 
 import io.logkv.query.keys.KeyOperations;
+import io.logkv.query.keys.KeyPath;
 import io.logkv.query.keys.KeyPathSegment;
 import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.problem.FailureProblems;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.AsyncContext;
@@ -42,11 +44,8 @@ import tools.jackson.databind.ObjectMapper;
  */
 public final class KeyEndpoint implements Filter {
 
-    /** Requests under this prefix may be key requests; everything else passes straight on to Spring MVC. */
-    static final String NAMESPACES = "/v1/namespaces/";
     /** The servlet URL pattern the endpoint is registered for. */
-    public static final String NAMESPACES_PATTERN = NAMESPACES + "*";
-    private static final String KEYS = "keys/";
+    public static final String NAMESPACES_PATTERN = KeyPath.NAMESPACES + "*";
     private static final String ALLOWED = "PUT, GET, DELETE";
 
     /**
@@ -165,7 +164,7 @@ public final class KeyEndpoint implements Filter {
         try {
             entity = answer.join();
         } catch (RuntimeException failure) {
-            entity = problem(json, request.getRequestURI(), ProblemHandler.problemOf(failure));
+            entity = problem(json, request.getRequestURI(), FailureProblems.of(failure));
         }
         int status = entity.getStatusCode().value();
         try {
@@ -212,37 +211,5 @@ public final class KeyEndpoint implements Filter {
                 .tag("method", method)
                 .tag("status", Integer.toString(status))
                 .register(meters));
-    }
-
-    /**
-     * The namespace and the raw key segment of a key request's path; null for any other path.
-     *
-     * @param namespace the namespace, percent-decoded
-     * @param rawKey    the key's path segment as it came off the wire (decoded strictly by {@link KeyPathSegment})
-     */
-    public record KeyPath(String namespace, String rawKey) {
-
-        /** The key path of a raw request URI; null for any other path. */
-        public static KeyPath of(String rawUri) {
-            if (!rawUri.startsWith(NAMESPACES)) {
-                return null;
-            }
-            int nsEnd = rawUri.indexOf('/', NAMESPACES.length());
-            if (nsEnd <= NAMESPACES.length() || !rawUri.startsWith(KEYS, nsEnd + 1)) {
-                return null;
-            }
-            int keyStart = nsEnd + 1 + KEYS.length();
-            if (keyStart >= rawUri.length() || rawUri.indexOf('/', keyStart) >= 0) {
-                return null;
-            }
-            String rawNamespace = rawUri.substring(NAMESPACES.length(), nsEnd);
-            String namespace;
-            try {
-                namespace = new String(KeyPathSegment.decode(rawNamespace), StandardCharsets.UTF_8);
-            } catch (ApiProblem malformed) {
-                namespace = rawNamespace; // not a legal name either way: answered namespace-not-found
-            }
-            return new KeyPath(namespace, rawUri.substring(keyStart));
-        }
     }
 }

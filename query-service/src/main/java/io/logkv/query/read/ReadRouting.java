@@ -7,8 +7,9 @@ import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.KeyEndpoint;
 import io.logkv.query.cluster.ClusterReplicas;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
-import io.logkv.query.peer.Peers.ForwardedRequest;
+import io.logkv.query.keys.KeyPath;
 import io.logkv.query.peer.Peers;
+import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -178,7 +179,7 @@ public class ReadRouting {
         }
         String pathAndQuery = request.pathAndQuery();
         int query = pathAndQuery.indexOf('?');
-        return KeyEndpoint.KeyPath.of(query < 0 ? pathAndQuery : pathAndQuery.substring(0, query)) != null;
+        return KeyPath.of(query < 0 ? pathAndQuery : pathAndQuery.substring(0, query)) != null;
     }
 
     /**

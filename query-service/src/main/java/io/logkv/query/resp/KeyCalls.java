@@ -3,11 +3,11 @@ package io.logkv.query.resp;
 import io.logkv.core.NamespaceName;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
-import io.logkv.query.api.ProblemHandler;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.KeyRequest;
 import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.problem.FailureProblems;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.CallerAuthentication;
 import io.logkv.query.security.Right;
@@ -100,7 +100,7 @@ final class KeyCalls {
             }
         });
         return answer.handle((entity, failure) -> {
-            Answer outcome = failure != null ? Answer.of(ProblemHandler.problemOf(failure)) : Answer.of(entity, json);
+            Answer outcome = failure != null ? Answer.of(FailureProblems.of(failure)) : Answer.of(entity, json);
             if (outcome.token() != null) {
                 merge(session, namespace, outcome.token());
             }

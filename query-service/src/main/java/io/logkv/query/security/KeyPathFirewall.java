@@ -2,6 +2,7 @@ package io.logkv.query.security;
 
 import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.api.KeyEndpoint;
+import io.logkv.query.keys.KeyPath;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.security.web.firewall.FirewalledRequest;
@@ -29,7 +30,7 @@ final class KeyPathFirewall implements HttpFirewall {
     @Override
     public FirewalledRequest getFirewalledRequest(HttpServletRequest request) {
         String uri = request.getRequestURI();
-        if (KeyEndpoint.KeyPath.of(uri) != null || ForwardedReads.PATH.equals(uri)) {
+        if (KeyPath.of(uri) != null || ForwardedReads.PATH.equals(uri)) {
             return new Unchecked(request);
         }
         return strict.getFirewalledRequest(request);

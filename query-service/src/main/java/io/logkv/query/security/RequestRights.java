@@ -1,6 +1,7 @@
 package io.logkv.query.security;
 
 import io.logkv.query.api.KeyEndpoint;
+import io.logkv.query.keys.KeyPath;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
@@ -46,7 +47,7 @@ public final class RequestRights implements AuthorizationManager<RequestAuthoriz
         String path = request.getRequestURI();
         String method = request.getMethod();
         boolean reading = method.equals("GET") || method.equals("HEAD");
-        KeyEndpoint.KeyPath key = KeyEndpoint.KeyPath.of(path);
+        KeyPath key = KeyPath.of(path);
         if (key != null) {
             return reading ? grants.allows(key.namespace(), Right.READ)
                     : method.equals("PUT") || method.equals("DELETE") ? grants.allows(key.namespace(), Right.WRITE)

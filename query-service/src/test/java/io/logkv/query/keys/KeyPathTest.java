@@ -1,6 +1,5 @@
-package io.logkv.query.api;
+package io.logkv.query.keys;
 
-import io.logkv.query.api.KeyEndpoint.KeyPath;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

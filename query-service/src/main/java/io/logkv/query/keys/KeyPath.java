@@ -1,0 +1,40 @@
+package io.logkv.query.keys;
+
+import io.logkv.query.problem.ApiProblem;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The namespace and the raw key segment of a key request's path; null for any other path.
+ *
+ * @param namespace the namespace, percent-decoded
+ * @param rawKey    the key's path segment as it came off the wire (decoded strictly by {@link KeyPathSegment})
+ */
+public record KeyPath(String namespace, String rawKey) {
+
+    /** Requests under this prefix may be key requests; everything else is another resource. */
+    public static final String NAMESPACES = "/v1/namespaces/";
+    private static final String KEYS = "keys/";
+
+    /** The key path of a raw request URI; null for any other path. */
+    public static KeyPath of(String rawUri) {
+        if (!rawUri.startsWith(NAMESPACES)) {
+            return null;
+        }
+        int nsEnd = rawUri.indexOf('/', NAMESPACES.length());
+        if (nsEnd <= NAMESPACES.length() || !rawUri.startsWith(KEYS, nsEnd + 1)) {
+            return null;
+        }
+        int keyStart = nsEnd + 1 + KEYS.length();
+        if (keyStart >= rawUri.length() || rawUri.indexOf('/', keyStart) >= 0) {
+            return null;
+        }
+        String rawNamespace = rawUri.substring(NAMESPACES.length(), nsEnd);
+        String namespace;
+        try {
+            namespace = new String(KeyPathSegment.decode(rawNamespace), StandardCharsets.UTF_8);
+        } catch (ApiProblem malformed) {
+            namespace = rawNamespace; // not a legal name either way: answered namespace-not-found
+        }
+        return new KeyPath(namespace, rawUri.substring(keyStart));
+    }
+}
