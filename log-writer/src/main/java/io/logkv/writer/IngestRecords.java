@@ -35,14 +35,22 @@ public final class IngestRecords {
     private final long maxValueBytes;
     private final Function<NamespaceName, NamespaceSettings> settingsOf;
     private final Counter deadLettered;
+    private final WriterTime time;
 
     /**
      * @param settingsOf the settings of a namespace (partition count, default TTL), or null when it is unknown
      */
     public IngestRecords(KeyRules keyRules, long maxValueBytes, Function<NamespaceName, NamespaceSettings> settingsOf, MeterRegistry meters) {
+        this(keyRules, maxValueBytes, settingsOf, meters, WriterTime.SYSTEM);
+    }
+
+    /** @param time whose {@link WriterTime#nowMs()} a time to live counts from */
+    IngestRecords(KeyRules keyRules, long maxValueBytes, Function<NamespaceName, NamespaceSettings> settingsOf, MeterRegistry meters,
+                  WriterTime time) {
         this.keyRules = keyRules;
         this.maxValueBytes = maxValueBytes;
         this.settingsOf = settingsOf;
+        this.time = time;
         this.deadLettered = Counter.builder("logkv.ingest.dead.lettered")
                 .description("Ingest records not applied (malformed or failed condition), sent to the dead-letter topic")
                 .register(meters);
@@ -102,10 +110,10 @@ public final class IngestRecords {
             if (ttlMs < 1 || ttlMs > TimeToLive.MAX.toMillis()) {
                 throw new IllegalArgumentException(IngestHeaders.TTL_MS + " must be between 1 and " + TimeToLive.MAX.toMillis());
             }
-            expiresAt = System.currentTimeMillis() + ttlMs;
+            expiresAt = time.nowMs() + ttlMs;
         } else if (expiresAt == RecordEnvelope.NO_EXPIRY && !settings.defaultTtl().isZero()) {
             // As for a PUT without ttl: the namespace's default applies, from the owner's clock.
-            expiresAt = System.currentTimeMillis() + settings.defaultTtl().toMillis();
+            expiresAt = time.nowMs() + settings.defaultTtl().toMillis();
         }
         return new WriteRequest(ns, partitions, keyBytes, envelope.value(), envelope.contentType(), expiresAt, condition, null);
     }

@@ -30,13 +30,20 @@ public final class OwnerDirectory {
     private final Admin admin;
     private final String groupId;
     private final Duration cacheFor;
+    private final WriterTime time;
     private volatile GroupView latest = GroupView.EMPTY;
     private volatile GroupView stable = GroupView.EMPTY;
 
     public OwnerDirectory(Admin admin, String groupId, Duration cacheFor) {
+        this(admin, groupId, cacheFor, WriterTime.SYSTEM);
+    }
+
+    /** @param time whose {@link WriterTime#nanoTime()} dates each view and ages it against {@code cacheFor} */
+    OwnerDirectory(Admin admin, String groupId, Duration cacheFor, WriterTime time) {
         this.admin = admin;
         this.groupId = groupId;
         this.cacheFor = cacheFor;
+        this.time = time;
     }
 
     /** The group client id of a node reachable at {@code advertisedUrl}. */
@@ -47,7 +54,7 @@ public final class OwnerDirectory {
     /** The URL of the node owning a truth partition, if the group has assigned it. */
     public CompletableFuture<Optional<String>> ownerOf(NamespaceName namespace, int partition, boolean refresh) {
         GroupView current = latest;
-        if (!refresh && System.nanoTime() - current.readAtNanos() < cacheFor.toNanos()) {
+        if (!refresh && time.nanoTime() - current.readAtNanos() < cacheFor.toNanos()) {
             return CompletableFuture.completedFuture(current.ownerOf(namespace, partition));
         }
         // While the group rebalances nobody owns anything: the caller waits for the new owner.
@@ -60,7 +67,7 @@ public final class OwnerDirectory {
      */
     public CompletableFuture<GroupView> stableView(boolean refresh) {
         GroupView current = stable;
-        if (!refresh && System.nanoTime() - current.readAtNanos() < cacheFor.toNanos()) {
+        if (!refresh && time.nanoTime() - current.readAtNanos() < cacheFor.toNanos()) {
             return CompletableFuture.completedFuture(current);
         }
         return describe().thenApply(ignored -> stable);
@@ -79,7 +86,7 @@ public final class OwnerDirectory {
                         // No group yet (no node has joined) or Kafka briefly unreachable: keep what we knew.
                         return null;
                     }
-                    long now = System.nanoTime();
+                    long now = time.nanoTime();
                     GroupView fresh = of(description, now);
                     if (description.groupState() == GroupState.STABLE || description.groupState() == GroupState.EMPTY) {
                         stable = fresh;
@@ -110,7 +117,7 @@ public final class OwnerDirectory {
      *
      * @param members     the URLs of the nodes in the group, sorted
      * @param owners      the owner's URL of each ingest partition the group has assigned
-     * @param readAtNanos when the view was read ({@link System#nanoTime()})
+     * @param readAtNanos when the view was read (a monotonic nanosecond count: {@link System#nanoTime()} outside tests)
      */
     public record GroupView(List<String> members, Map<TopicPartition, String> owners, long readAtNanos) {
 

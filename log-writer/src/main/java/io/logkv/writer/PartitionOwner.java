@@ -35,6 +35,8 @@ import org.apache.kafka.common.TopicPartition;
 public final class PartitionOwner implements AutoCloseable {
 
     private final OwnerSettings settings;
+    /** The clocks this owner and its writers read. */
+    private final WriterTime time = WriterTime.SYSTEM;
     private final AtomicInteger pendingWrites = new AtomicInteger();
     private final ExecutorService commitPool;
     private final ScheduledExecutorService timer;
@@ -63,7 +65,7 @@ public final class PartitionOwner implements AutoCloseable {
         this.faults = new OwnerFaults(() -> running);
         this.groupLoop = new WritersGroupLoop(settings, ingest, () -> running, faults::holdWhileStalled);
         WriterServices services = new WriterServices(settings, state, ingest, clock, writerId, commitPool, timer, ends,
-                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit), WriterTime.SYSTEM);
+                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit), time);
         this.partitions = new OwnedPartitions(services, groupLoop::consumer);
         Gauge.builder("logkv.writer.pending", pendingWrites, AtomicInteger::get)
                 .description("Writes waiting for a transaction on this node").register(meters);
@@ -101,7 +103,7 @@ public final class PartitionOwner implements AutoCloseable {
      * never committed behind its back.
      */
     public CompletableFuture<WriteOutcome> submit(WriteRequest request, long callerDeadlineNanos) {
-        long now = WriterTime.SYSTEM.nanoTime();
+        long now = time.nanoTime();
         long ownDeadline = now + settings.deliveryTimeout().toNanos();
         long deadline = callerDeadlineNanos - ownDeadline < 0 ? callerDeadlineNanos : ownDeadline;
         PendingWrite pending = new PendingWrite(request, null, new CompletableFuture<>(), deadline);

@@ -18,9 +18,11 @@ import org.junit.jupiter.api.Test;
 class IngestRecordsTest {
 
     private static final int PARTITIONS = 6;
+    private static final long NOW_MS = 1_700_000_000_000L;
+    private final ManualWriterTime time = new ManualWriterTime(NOW_MS);
     private final IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20,
             ns -> new NamespaceSettings(PARTITIONS, ns.value().equals("short-lived") ? Duration.ofMinutes(5) : Duration.ZERO),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(), time);
 
     @Test
     void aRecordInTheIngestPartitionOfItsKeyBecomesAWrite() {
@@ -41,20 +43,26 @@ class IngestRecordsTest {
     }
 
     @Test
-    void theNamespaceDefaultTtlAppliesToIngestWritesThatNameNone() {
+    void theNamespaceDefaultTtlAppliesToIngestWritesThatNameNoneCountedFromTheOwnersClock() {
         byte[] key = "user-42".getBytes(StandardCharsets.UTF_8);
         int partition = KeyPartitioner.partitionOf(key, PARTITIONS);
-        long before = System.currentTimeMillis();
-        PendingWrite write = ingest.toWrite(record("short-lived", partition, key), 0);
-        assertThat(write.request().expiresAtMs()).isBetween(before + 300_000, System.currentTimeMillis() + 300_000);
+        assertThat(ingest.toWrite(record("short-lived", partition, key), 0).request().expiresAtMs()).isEqualTo(NOW_MS + 300_000);
 
-        ConsumerRecord<byte[], byte[]> withTtl = record("short-lived", partition, key);
-        withTtl.headers().add(IngestHeaders.TTL_MS, "2000".getBytes(StandardCharsets.UTF_8));
-        assertThat(ingest.toWrite(withTtl, 0).request().expiresAtMs()).as("the record's own ttl wins")
-                .isLessThanOrEqualTo(System.currentTimeMillis() + 2_000);
+        time.advance(Duration.ofSeconds(7));
+        assertThat(ingest.toWrite(record("short-lived", partition, key), 0).request().expiresAtMs()).isEqualTo(NOW_MS + 307_000);
 
         assertThat(ingest.toWrite(record(partition, key), 0).request().expiresAtMs()).as("a namespace without default")
                 .isEqualTo(RecordEnvelope.NO_EXPIRY);
+    }
+
+    @Test
+    void aRecordsOwnTtlWinsOverTheNamespaceDefaultAndCountsFromTheOwnersClock() {
+        byte[] key = "user-42".getBytes(StandardCharsets.UTF_8);
+        ConsumerRecord<byte[], byte[]> withTtl = record("short-lived", KeyPartitioner.partitionOf(key, PARTITIONS), key);
+        withTtl.headers().add(IngestHeaders.TTL_MS, "2000".getBytes(StandardCharsets.UTF_8));
+        time.advance(Duration.ofMinutes(1));
+
+        assertThat(ingest.toWrite(withTtl, 0).request().expiresAtMs()).isEqualTo(NOW_MS + 60_000 + 2_000);
     }
 
     private static ConsumerRecord<byte[], byte[]> record(int partition, byte[] key) {
