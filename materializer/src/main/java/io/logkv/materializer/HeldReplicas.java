@@ -29,16 +29,21 @@ final class HeldReplicas {
     private final AtomicInteger waiters;
     private final ReplicaDigests digests;
     private final ReplicaRebuilds rebuilds;
+    private final ReplicaTime time;
 
-    /** @param waiters reads waiting on any replica of the node (bounded by {@code settings.maxWaiters()}) */
+    /**
+     * @param waiters reads waiting on any replica of the node (bounded by {@code settings.maxWaiters()})
+     * @param time    the clock the stores record their commits by, and a replica's lag is observed by
+     */
     HeldReplicas(ReplicaSettings settings, StoreResources resources, KafkaConsumer<byte[], byte[]> consumer, AtomicInteger waiters,
-                 ReplicaDigests digests, ReplicaRebuilds rebuilds) {
+                 ReplicaDigests digests, ReplicaRebuilds rebuilds, ReplicaTime time) {
         this.settings = settings;
         this.resources = resources;
         this.consumer = consumer;
         this.waiters = waiters;
         this.digests = digests;
         this.rebuilds = rebuilds;
+        this.time = time;
     }
 
     /** The replicas by partition (a live view, for the applier). */
@@ -79,7 +84,7 @@ final class HeldReplicas {
 
     /** Opens (or creates) the store of a partition and holds its replica; not yet assigned ({@link #assignAdded}). */
     PartitionReplica openStore(TopicPartition tp, String origin) {
-        return register(tp, PartitionStore.open(storeDirectory(tp), resources), origin);
+        return register(tp, PartitionStore.open(storeDirectory(tp), resources, time), origin);
     }
 
     /** Holds the replica of an opened store. */
@@ -152,7 +157,7 @@ final class HeldReplicas {
     private void observeInitialLag(List<TopicPartition> added) {
         try {
             Map<TopicPartition, Long> ends = consumer.endOffsets(added, Duration.ofSeconds(2));
-            long now = System.currentTimeMillis();
+            long now = time.nowMs();
             ends.forEach((tp, end) -> {
                 PartitionReplica replica = replicas.get(tp);
                 replica.openedAgainst(end);

@@ -30,7 +30,8 @@ public final class LocalReplicas implements AutoCloseable {
 
     private final StoreResources resources;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final CommandQueue<KafkaConsumer<byte[], byte[]>> commands;
+    /** Commands for the applying thread, which alone touches the consumer. */
+    private final CommandQueue<org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> commands;
     private final HeldReplicas held;
     private final ReplicaOpening opening;
     private final ReplicaRebuilds rebuilds;
@@ -42,19 +43,24 @@ public final class LocalReplicas implements AutoCloseable {
     private volatile RuntimeException failure;
 
     public LocalReplicas(ReplicaSettings settings, MeterRegistry meters) {
-        this.rebuilds = new ReplicaRebuilds(meters);
+        this(settings, meters, ReplicaTime.SYSTEM);
+    }
+
+    /** @param time the clock the replicas read (stores' last-applied times, lag, rebuilds' timing) */
+    LocalReplicas(ReplicaSettings settings, MeterRegistry meters, ReplicaTime time) {
+        this.rebuilds = new ReplicaRebuilds(meters, time);
         this.resources = new StoreResources(settings.blockCacheBytes(), settings.writeBufferBytes(), settings.minBlobBytes());
         this.consumer = ReplicaApplier.consumer(settings);
         this.commands = new CommandQueue<>(consumer::wakeup);
-        this.held = new HeldReplicas(settings, resources, consumer, waiters, digests, rebuilds);
-        this.opening = new ReplicaOpening(settings, held, seeding, this::submit, System::currentTimeMillis);
+        this.held = new HeldReplicas(settings, resources, consumer, waiters, digests, rebuilds, time);
+        this.opening = new ReplicaOpening(settings, held, seeding, this::submit, time);
         Counter appliedRecords = Counter.builder("logkv.replica.applied").description("Log records applied to replicas").register(meters);
         Counter malformedRecords = Counter.builder("logkv.replica.malformed")
                 .description("Log records skipped because they are not envelopes").register(meters);
         meters.gauge("logkv.replica.waiting", waiters);
         meters.gauge("logkv.replica.block.cache.bytes", resources, StoreResources::blockCacheUsage);
         ReplicaApplier loop = new ReplicaApplier(consumer, held.byPartition(), commands, new RecordsToStore(malformedRecords), digests,
-                rebuilds, appliedRecords, () -> running, error -> failure = error, this::closeAll);
+                rebuilds, appliedRecords, () -> running, error -> failure = error, this::closeAll, time);
         this.applier = DaemonThreads.start("logkv-replica-applier", loop);
     }
 

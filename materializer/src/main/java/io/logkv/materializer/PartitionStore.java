@@ -45,12 +45,15 @@ public final class PartitionStore implements AutoCloseable {
     private final long persistedPosition;
     private final long persistedIngestPosition;
     private final long persistedAppliedAtMs;
+    private final ReplicaTime time;
 
-    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db) throws RocksDBException {
+    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, ReplicaTime time)
+            throws RocksDBException {
         this.directory = directory;
         this.resources = resources;
         this.options = options;
         this.db = db;
+        this.time = time;
         this.persistedPosition = StoreLayout.decodeLong(db.get(POSITION_KEY));
         this.persistedIngestPosition = StoreLayout.decodeLong(db.get(INGEST_POSITION_KEY));
         this.persistedAppliedAtMs = StoreLayout.decodeLong(db.get(APPLIED_AT_KEY));
@@ -58,11 +61,16 @@ public final class PartitionStore implements AutoCloseable {
 
     /** Opens (or creates) the store in {@code directory}. */
     public static PartitionStore open(Path directory, StoreResources resources) {
+        return open(directory, resources, ReplicaTime.SYSTEM);
+    }
+
+    /** Opens (or creates) the store in {@code directory}; its commits record when they applied by {@code time}. */
+    static PartitionStore open(Path directory, StoreResources resources, ReplicaTime time) {
         Options options = resources.newOptions();
         try {
             Files.createDirectories(directory);
             RocksDB db = RocksDB.open(options, directory.toString());
-            PartitionStore store = new PartitionStore(directory, resources, options, db);
+            PartitionStore store = new PartitionStore(directory, resources, options, db, time);
             if (db.get(EXPIRY_INDEX_VERSION_KEY) == null) {
                 ExpiryIndex.build(db, resources);
             }
@@ -280,7 +288,7 @@ public final class PartitionStore implements AutoCloseable {
     /** Changes to one store, applied atomically together with the position they lead to (see {@link StoreBatch}). */
     public static final class Batch extends StoreBatch {
         private Batch(PartitionStore store) {
-            super(store.db, store.resources, store.directory, store::idempotentOutcome);
+            super(store.db, store.resources, store.directory, store::idempotentOutcome, store.time);
         }
     }
 }

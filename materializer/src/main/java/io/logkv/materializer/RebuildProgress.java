@@ -13,6 +13,7 @@ public final class RebuildProgress {
     private final NamespaceName namespace;
     private final int partition;
     private final long targetPosition;
+    private final ReplicaTime time;
     private final long startedAtMs;
     private final long startedNanos;
     private volatile long appliedPosition;
@@ -22,12 +23,14 @@ public final class RebuildProgress {
     private volatile String failure;
     long lastReportNanos;
 
-    RebuildProgress(NamespaceName namespace, int partition, long targetPosition) {
+    /** @param time the clock the rebuild is timed by: its start, how long it ran, its rates */
+    RebuildProgress(NamespaceName namespace, int partition, long targetPosition, ReplicaTime time) {
         this.namespace = namespace;
         this.partition = partition;
         this.targetPosition = targetPosition;
-        this.startedAtMs = System.currentTimeMillis();
-        this.startedNanos = System.nanoTime();
+        this.time = time;
+        this.startedAtMs = time.nowMs();
+        this.startedNanos = time.nanoTime();
         this.lastReportNanos = startedNanos;
         if (targetPosition <= 0) {
             finishedNanos = startedNanos;
@@ -39,21 +42,21 @@ public final class RebuildProgress {
         records += recordCount;
         bytes += byteCount;
         if (position >= targetPosition && finishedNanos < 0) {
-            finishedNanos = System.nanoTime();
+            finishedNanos = time.nanoTime();
         }
     }
 
     void advancedTo(long position) {
         appliedPosition = Math.max(appliedPosition, position);
         if (appliedPosition >= targetPosition && finishedNanos < 0) {
-            finishedNanos = System.nanoTime();
+            finishedNanos = time.nanoTime();
         }
     }
 
     void failed(String reason) {
         failure = reason;
         if (finishedNanos < 0) {
-            finishedNanos = System.nanoTime();
+            finishedNanos = time.nanoTime();
         }
     }
 
@@ -71,7 +74,7 @@ public final class RebuildProgress {
 
     /** The progress at this moment. */
     public Status status() {
-        long end = finishedNanos >= 0 ? finishedNanos : System.nanoTime();
+        long end = finishedNanos >= 0 ? finishedNanos : time.nanoTime();
         double seconds = Math.max(1e-3, (end - startedNanos) / 1e9);
         String state = failure != null ? "failed" : finishedNanos >= 0 ? "done" : "replaying";
         double percent = targetPosition <= 0 ? 100.0 : Math.min(100.0, 100.0 * appliedPosition / targetPosition);

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -32,16 +32,17 @@ final class ReplicaApplier implements Runnable {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     private static final long POSITION_PERSIST_INTERVAL_MS = 5_000;
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Consumer<byte[], byte[]> consumer;
     private final Map<TopicPartition, PartitionReplica> replicas;
-    private final CommandQueue<KafkaConsumer<byte[], byte[]>> commands;
+    private final CommandQueue<Consumer<byte[], byte[]>> commands;
     private final RecordsToStore recordsToStore;
     private final ReplicaDigests digests;
     private final ReplicaRebuilds rebuilds;
     private final Counter appliedRecords;
     private final BooleanSupplier running;
-    private final Consumer<RuntimeException> failed;
+    private final java.util.function.Consumer<RuntimeException> failed;
     private final Runnable onExit;
+    private final ReplicaTime time;
     private final ReplayProgressLog replayLog = new ReplayProgressLog();
     private long lastPersistMs;
 
@@ -49,11 +50,12 @@ final class ReplicaApplier implements Runnable {
      * @param running whether to go on; checked between polls
      * @param failed  told of the runtime exception that stopped the loop
      * @param onExit  runs on this thread when the loop ends, however it ends (closing what it used)
+     * @param time    the clock positions are persisted every few seconds of, and lag is observed by
      */
-    ReplicaApplier(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, PartitionReplica> replicas,
-                   CommandQueue<KafkaConsumer<byte[], byte[]>> commands,
+    ReplicaApplier(Consumer<byte[], byte[]> consumer, Map<TopicPartition, PartitionReplica> replicas,
+                   CommandQueue<Consumer<byte[], byte[]>> commands,
                    RecordsToStore recordsToStore, ReplicaDigests digests, ReplicaRebuilds rebuilds, Counter appliedRecords,
-                   BooleanSupplier running, Consumer<RuntimeException> failed, Runnable onExit) {
+                   BooleanSupplier running, java.util.function.Consumer<RuntimeException> failed, Runnable onExit, ReplicaTime time) {
         this.consumer = consumer;
         this.replicas = replicas;
         this.commands = commands;
@@ -64,6 +66,7 @@ final class ReplicaApplier implements Runnable {
         this.running = running;
         this.failed = failed;
         this.onExit = onExit;
+        this.time = time;
     }
 
     @Override
@@ -148,7 +151,7 @@ final class ReplicaApplier implements Runnable {
     }
 
     private void observePositions() {
-        long now = System.currentTimeMillis();
+        long now = time.nowMs();
         boolean persist = now - lastPersistMs >= POSITION_PERSIST_INTERVAL_MS;
         long behind = 0;
         for (Map.Entry<TopicPartition, PartitionReplica> entry : replicas.entrySet()) {
@@ -190,7 +193,7 @@ final class ReplicaApplier implements Runnable {
     }
 
     /** Queues the applier's death: it dies at its next turn, of an error nothing handles (fault injection). */
-    static void kill(CommandQueue<KafkaConsumer<byte[], byte[]>> commands) {
+    static void kill(CommandQueue<Consumer<byte[], byte[]>> commands) {
         commands.post(consumer -> {
             throw new ApplierKilled();
         });

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,19 +23,19 @@ final class ReplicaOpening {
     private final HeldReplicas held;
     private final ReplicaSeeding seeding;
     private final Consumer<Runnable> onApplier;
-    private final LongSupplier wallClockMs;
+    private final ReplicaTime time;
 
     /**
-     * @param onApplier   runs a command on the applying thread, unless the replicas are closed
-     * @param wallClockMs epoch milliseconds, against which a store's age is judged
+     * @param onApplier runs a command on the applying thread, unless the replicas are closed
+     * @param time      whose {@link ReplicaTime#nowMs()} a store's age is judged against
      */
     ReplicaOpening(ReplicaSettings settings, HeldReplicas held, ReplicaSeeding seeding, Consumer<Runnable> onApplier,
-                   LongSupplier wallClockMs) {
+                   ReplicaTime time) {
         this.settings = settings;
         this.held = held;
         this.seeding = seeding;
         this.onApplier = onApplier;
-        this.wallClockMs = wallClockMs;
+        this.time = time;
     }
 
     /** Whether this node should open a replica of {@code tp}: it holds none, and none is being seeded. */
@@ -54,8 +53,8 @@ final class ReplicaOpening {
         boolean fresh = !Files.exists(directory);
         String origin = fresh ? "new here" : "resumed";
         if (!fresh) {
-            PartitionStore store = PartitionStore.open(directory, held.resources());
-            long idleMs = wallClockMs.getAsLong() - store.persistedAppliedAtMs();
+            PartitionStore store = PartitionStore.open(directory, held.resources(), time);
+            long idleMs = time.nowMs() - store.persistedAppliedAtMs();
             if (store.persistedPosition() > 0 && idleMs > settings.maxResumeAge().toMillis()) {
                 // Compaction may have removed tombstones of keys this store still holds: start again.
                 log.warn("event=replica_too_old_wiped partition={} idle_hours={} resume_position={}", tp, idleMs / 3_600_000,

@@ -24,9 +24,12 @@ final class ReplicaRebuilds {
 
     private final Map<TopicPartition, RebuildProgress> rebuilds = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
+    private final ReplicaTime time;
 
-    ReplicaRebuilds(MeterRegistry meters) {
+    /** @param time the clock a rebuild is timed by, and its progress logged every few seconds of */
+    ReplicaRebuilds(MeterRegistry meters, ReplicaTime time) {
         this.meters = meters;
+        this.time = time;
     }
 
     /** The rebuild of {@code tp} still running, or null. */
@@ -69,7 +72,7 @@ final class ReplicaRebuilds {
     /** Starts tracking a rebuild of {@code tp} up to {@code end}. */
     private RebuildProgress start(TopicPartition tp, long end) {
         NamespaceName namespace = NamespaceName.ofTopic(tp.topic());
-        RebuildProgress progress = new RebuildProgress(namespace, tp.partition(), end);
+        RebuildProgress progress = new RebuildProgress(namespace, tp.partition(), end, time);
         rebuilds.put(tp, progress);
         Tags tags = Tags.of("namespace", namespace.value(), "partition", Integer.toString(tp.partition()));
         Gauge.builder("logkv.replica.rebuild.percent", rebuilds, all -> all.containsKey(tp) ? all.get(tp).status().percentDone() : 0)
@@ -99,11 +102,11 @@ final class ReplicaRebuilds {
         rebuild.advancedTo(position);
         if (rebuild.finished()) {
             logDone(tp, rebuild);
-        } else if (System.nanoTime() - rebuild.lastReportNanos >= PROGRESS_INTERVAL_NANOS) {
+        } else if (time.nanoTime() - rebuild.lastReportNanos >= PROGRESS_INTERVAL_NANOS) {
             RebuildProgress.Status status = rebuild.status();
             log.info("event=rebuild_progress partition={} done_percent={} records={} records_per_second={} mb_per_second={}",
                     tp, status.percentDone(), status.records(), status.recordsPerSecond(), status.megabytesPerSecond());
-            rebuild.lastReportNanos = System.nanoTime();
+            rebuild.lastReportNanos = time.nanoTime();
         }
     }
 

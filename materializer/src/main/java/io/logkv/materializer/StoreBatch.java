@@ -29,13 +29,18 @@ public abstract sealed class StoreBatch implements AutoCloseable permits Partiti
     private final StoreResources resources;
     private final Path directory;
     private final UnaryOperator<byte[]> storedOutcome;
+    private final ReplicaTime time;
 
-    /** @param storedOutcome the store's first outcome for an idempotency key, or null */
-    StoreBatch(RocksDB db, StoreResources resources, Path directory, UnaryOperator<byte[]> storedOutcome) {
+    /**
+     * @param storedOutcome the store's first outcome for an idempotency key, or null
+     * @param time          whose {@link ReplicaTime#nowMs()} a commit records as when the store last applied
+     */
+    StoreBatch(RocksDB db, StoreResources resources, Path directory, UnaryOperator<byte[]> storedOutcome, ReplicaTime time) {
         this.db = db;
         this.resources = resources;
         this.directory = directory;
         this.storedOutcome = storedOutcome;
+        this.time = time;
     }
 
     /** Stores a value (an envelope); one with an expiry gets its entry in the expiry index. */
@@ -76,7 +81,7 @@ public abstract sealed class StoreBatch implements AutoCloseable permits Partiti
     public void commit(long position) {
         try {
             batch.put(POSITION_KEY, StoreLayout.encodeLong(position));
-            batch.put(APPLIED_AT_KEY, StoreLayout.encodeLong(System.currentTimeMillis()));
+            batch.put(APPLIED_AT_KEY, StoreLayout.encodeLong(time.nowMs()));
             db.write(resources.writeOptions(), batch);
         } catch (RocksDBException e) {
             throw new IllegalStateException("replica write failed in " + directory, e);

@@ -6,6 +6,7 @@ import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Version;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,23 @@ class PartitionStoreTest {
             assertThat(store.persistedPosition()).isEqualTo(17);
             assertThat(new String(store.get(bytes("a")), StandardCharsets.UTF_8)).isEqualTo("1");
             assertThat(store.get(bytes("missing"))).isNull();
+        }
+    }
+
+    @Test
+    void aStoreRemembersWhenItLastAppliedAPositionByItsClockNotWhenItsIndexWasTidied() {
+        ManualReplicaTime time = new ManualReplicaTime(1_700_000_000_000L);
+        try (PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, time)) {
+            assertThat(store.persistedAppliedAtMs()).as("a new store").isZero();
+            apply(store, 17, "a", "1");
+            time.advance(Duration.ofHours(3));
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.forgetExpiry(1_000, bytes("a"));
+                batch.commitWithoutPosition();
+            }
+        }
+        try (PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, time)) {
+            assertThat(store.persistedAppliedAtMs()).isEqualTo(1_700_000_000_000L);
         }
     }
 

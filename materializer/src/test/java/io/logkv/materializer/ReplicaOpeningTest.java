@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,7 @@ class ReplicaOpeningTest {
     @TempDir
     Path dir;
     private final StoreResources resources = new StoreResources(8 << 20, 4 << 20, 64 << 10);
-    private final AtomicLong nowMs = new AtomicLong(System.currentTimeMillis());
+    private final ManualReplicaTime time = new ManualReplicaTime(1_700_000_000_000L);
     private HeldReplicas held;
     private ReplicaOpening opening;
 
@@ -58,7 +57,7 @@ class ReplicaOpeningTest {
     void aStoreIdleLongerThanTheMaxResumeAgeIsWipedAndReplaysTheWholeLog() {
         open();
         storeAt(17);
-        nowMs.addAndGet(MAX_RESUME_AGE.plusHours(1).toMillis());
+        time.advance(MAX_RESUME_AGE.plusHours(1));
 
         PartitionReplica replica = opening.open(TP);
 
@@ -70,7 +69,7 @@ class ReplicaOpeningTest {
     void aStoreJustYoungerThanTheMaxResumeAgeResumes() {
         open();
         storeAt(17);
-        nowMs.addAndGet(MAX_RESUME_AGE.minusMinutes(1).toMillis());
+        time.advance(MAX_RESUME_AGE.minusMinutes(1));
         assertThat(opening.open(TP).resumedFrom()).isEqualTo(17);
     }
 
@@ -78,13 +77,13 @@ class ReplicaOpeningTest {
         ReplicaSettings settings = new ReplicaSettings("localhost:9092", "test", dir, 8 << 20, 4 << 20, 64 << 10, 100, 100,
                 MAX_RESUME_AGE);
         held = new HeldReplicas(settings, resources, null, new AtomicInteger(), new ReplicaDigests(),
-                new ReplicaRebuilds(new SimpleMeterRegistry()));
-        opening = new ReplicaOpening(settings, held, new ReplicaSeeding(), Runnable::run, nowMs::get);
+                new ReplicaRebuilds(new SimpleMeterRegistry(), time), time);
+        opening = new ReplicaOpening(settings, held, new ReplicaSeeding(), Runnable::run, time);
     }
 
-    /** A store left by an earlier run of the node, at {@code position}, written now (by the system clock). */
+    /** A store left by an earlier run of the node, at {@code position}, written now (by the test's clock). */
     private void storeAt(long position) {
-        try (PartitionStore store = PartitionStore.open(held.storeDirectory(TP), resources);
+        try (PartitionStore store = PartitionStore.open(held.storeDirectory(TP), resources, time);
              PartitionStore.Batch batch = store.newBatch()) {
             batch.commit(position);
         }

@@ -1,0 +1,132 @@
+package io.logkv.materializer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.CommandQueue;
+import io.logkv.core.NamespaceName;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The apply loop reads time from the node's clock: a replica's lag is timed from when the applier last saw it
+ * caught up, and a position the log moved to without records (transaction markers) is persisted every five
+ * seconds. Real store, mock consumer; the loop runs on the test's thread, one turn per step.
+ */
+class ReplicaApplierTest {
+
+    private static final long START_MS = 1_700_000_000_000L;
+    private static final NamespaceName ORDERS = new NamespaceName("orders");
+    private static final TopicPartition TP = ORDERS.truthPartition(0);
+
+    @TempDir
+    Path dir;
+    private final ManualReplicaTime time = new ManualReplicaTime(START_MS);
+    private final StoreResources resources = new StoreResources(8 << 20, 4 << 20, 64 << 10);
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private final Deque<Runnable> turns = new ArrayDeque<>();
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private PartitionReplica replica;
+
+    @BeforeEach
+    void holdOneReplica() {
+        replica = new PartitionReplica(ORDERS, 0, PartitionStore.open(dir.resolve("p0"), resources, time), new AtomicInteger(), 100);
+        consumer.assign(List.of(TP));
+        consumer.updateBeginningOffsets(Map.of(TP, 0L));
+        consumer.updateEndOffsets(Map.of(TP, 0L));
+        consumer.seek(TP, 0);
+    }
+
+    @AfterEach
+    void close() {
+        if (replica != null) {
+            replica.close(false);
+        }
+        resources.close();
+    }
+
+    @Test
+    void aReplicasLagIsTimedFromWhenTheApplierLastSawItCaughtUp() {
+        turn(() -> { });
+        turn(() -> {
+            time.advance(Duration.ofSeconds(3));
+            consumer.updateEndOffsets(Map.of(TP, 5L));
+        });
+
+        runTurns();
+
+        assertThat(replica.lagRecords()).isEqualTo(5);
+        assertThat(replica.lagMillis(time.nowMs())).isEqualTo(3_000);
+        assertThat(replica.lagMillis(time.nowMs() + 2_000)).isEqualTo(5_000);
+    }
+
+    @Test
+    void aPositionReachedWithoutRecordsIsPersistedOnceFiveSecondsHavePassedSinceTheLastPersist() {
+        List<Boolean> unpersisted = new ArrayList<>();
+        turn(() -> moveTo(10));
+        turn(() -> {
+            unpersisted.add(replica.positionUnpersisted());
+            time.advance(Duration.ofSeconds(4));
+            moveTo(20);
+        });
+        turn(() -> {
+            unpersisted.add(replica.positionUnpersisted());
+            time.advance(Duration.ofSeconds(1));
+        });
+
+        runTurns();
+
+        assertThat(unpersisted).as("after the first turn, after four seconds").containsExactly(false, true);
+        assertThat(replica.positionUnpersisted()).as("after five seconds").isFalse();
+        replica.close(false);
+        replica = null;
+        try (PartitionStore reopened = PartitionStore.open(dir.resolve("p0"), resources)) {
+            assertThat(reopened.persistedPosition()).isEqualTo(20);
+            assertThat(reopened.persistedAppliedAtMs()).isEqualTo(START_MS + 5_000);
+        }
+    }
+
+    /** The log moved to {@code position} past commit markers: no records for the applier, but a new position. */
+    private void moveTo(long position) {
+        consumer.updateEndOffsets(Map.of(TP, position));
+        consumer.seek(TP, position);
+    }
+
+    private void turn(Runnable beforePoll) {
+        turns.add(beforePoll);
+    }
+
+    /** Runs the apply loop for one turn per step queued, each step run just before that turn's poll. */
+    private void runTurns() {
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>(Map.of(TP, replica));
+        CommandQueue<Consumer<byte[], byte[]>> commands = new CommandQueue<>(consumer::wakeup);
+        ReplicaApplier applier = new ReplicaApplier(consumer, replicas, commands, new RecordsToStore(meters.counter("malformed")),
+                new ReplicaDigests(), new ReplicaRebuilds(meters, time), meters.counter("applied"), () -> {
+                    Runnable step = turns.poll();
+                    if (step == null) {
+                        return false;
+                    }
+                    step.run();
+                    return true;
+                }, failure::set, () -> { }, time);
+        applier.run();
+        assertThat(failure.get()).isNull();
+    }
+}
