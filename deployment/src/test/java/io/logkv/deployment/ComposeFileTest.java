@@ -1,10 +1,8 @@
 package io.logkv.deployment;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.deployment.ComposeFile.LogKvNode;
 import io.logkv.deployment.ComposeFile.Service;
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.LogKvProperties;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,6 +13,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** docker-compose.yml runs three KRaft brokers, three LogKV nodes, Prometheus and Grafana, wired correctly. */
 class ComposeFileTest {

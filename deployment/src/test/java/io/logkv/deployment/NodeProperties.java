@@ -1,6 +1,6 @@
 package io.logkv.deployment;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.LogKvProperties;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

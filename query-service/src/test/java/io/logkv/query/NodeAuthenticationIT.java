@@ -1,7 +1,8 @@
 package io.logkv.query;
 
 import io.logkv.core.NamespaceName;
-import io.logkv.query.LogKvProperties.NodeKeys;
+import io.logkv.query.config.NodeSecurityProperties;
+import io.logkv.query.config.NodeSecurityProperties.NodeKeys;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.NodeSignatures;
 import io.logkv.testkit.KafkaTestCluster;

@@ -1,7 +1,7 @@
 package io.logkv.query.admission;
 
 import io.github.bucket4j.TimeMeter;
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.LogKvProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -1,6 +1,6 @@
 package io.logkv.query.admission;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.SheddingProperties;
 import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,7 +40,7 @@ public final class LoadShedding implements Filter {
     /** Made once: refusals are most of the answers while the node is overloaded, and must cost next to nothing. */
     private final ApiProblem refusal;
 
-    public LoadShedding(LogKvProperties.Shedding shedding, Refusals refusals, ObjectMapper json, MeterRegistry meters) {
+    public LoadShedding(SheddingProperties shedding, Refusals refusals, ObjectMapper json, MeterRegistry meters) {
         this.maxActive = shedding.maxActiveRequests() <= 0 ? Integer.MAX_VALUE : shedding.maxActiveRequests();
         this.json = json;
         this.refusal = Refusals.overloaded(maxActive, shedding.retryAfter());

@@ -5,8 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.local.SynchronizationStrategy;
-import io.logkv.query.LogKvProperties;
-import io.logkv.query.LogKvProperties.Rates;
+import io.logkv.query.config.QuotaProperties;
+import io.logkv.query.config.QuotaProperties.Rates;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -63,7 +63,7 @@ public final class QuotaBuckets {
     /**
      * @param time the clock buckets refill by ({@link TimeMeter#SYSTEM_NANOTIME} in a node; tests move their own)
      */
-    public QuotaBuckets(LogKvProperties.Quotas quotas, TimeMeter time) {
+    public QuotaBuckets(QuotaProperties quotas, TimeMeter time) {
         this.time = time;
         this.clientDefault = Limits.of(quotas.client(), Limits.NONE);
         this.namespaceDefault = Limits.of(quotas.namespace(), Limits.NONE);

@@ -1,6 +1,6 @@
 package io.logkv.query.api;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.KeyPath;
 import io.logkv.query.keys.KeyRequest;

@@ -1,8 +1,8 @@
 package io.logkv.query.api;
 
 import io.logkv.core.ConsistencyToken;
-import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.problem.ApiProblem;
@@ -40,7 +40,7 @@ public class WatchController {
     private final RequestTokens tokens;
     private final HomeRegions regions;
 
-    public WatchController(NamespaceResolver namespaces, ChangeStreams streams, RequestTokens tokens, io.logkv.query.LogKvProperties props,
+    public WatchController(NamespaceResolver namespaces, ChangeStreams streams, RequestTokens tokens, io.logkv.query.config.LogKvProperties props,
                            HomeRegions regions) {
         this.namespaces = namespaces;
         this.tokens = tokens;

@@ -3,7 +3,7 @@ package io.logkv.query.cluster;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.materializer.RebuildProgress;
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.LogKvProperties;
 import java.util.List;
 import org.springframework.stereotype.Component;
 

@@ -6,13 +6,14 @@ import io.logkv.core.KeyRules;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.TimeToLive;
 import io.logkv.core.WriteCondition;
-import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.KeyEndpoint;
-import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.query.config.LogKvProperties;
+import io.logkv.query.config.ReplicaProperties;
 import io.logkv.query.peer.CallerDeadline;
-import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.peer.Peers;
+import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.read.KeyReads;
 import io.logkv.query.read.ReadConsistency;
@@ -71,7 +72,7 @@ public class KeyOperations {
     private final String nodeId;
     private final KeyRules keyRules;
     private final long maxValueBytes;
-    private final LogKvProperties.Replicas replicaProps;
+    private final ReplicaProperties replicaProps;
     private final RequestTokens tokens;
     private final HomeRegions regions;
 

@@ -14,8 +14,14 @@ import io.logkv.core.NamespaceSettings;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.materializer.ReplicaSettings;
-import io.logkv.query.LogKvProperties;
 import io.logkv.query.cluster.ClusterReplicas;
+import io.logkv.query.config.CompactorProperties;
+import io.logkv.query.config.LogKvProperties;
+import io.logkv.query.config.ReplicaProperties;
+import io.logkv.query.config.SnapshotProperties;
+import io.logkv.query.config.TruthTopicProperties;
+import io.logkv.query.config.WatchProperties;
+import io.logkv.query.config.WriterProperties;
 import io.logkv.query.region.HomeRegions;
 import io.logkv.query.region.MirroredPositions;
 import io.logkv.writer.IngestRecords;
@@ -57,7 +63,7 @@ public class NodeConfiguration {
     @Bean
     TruthTopics truthTopics(Admin admin, LogKvProperties props) {
         int maxMessageBytes = (int) props.limits().maxValueBytes().toBytes() + RECORD_OVERHEAD_BYTES;
-        LogKvProperties.Truth truth = props.truth();
+        TruthTopicProperties truth = props.truth();
         if (truth.tombstoneRetention().compareTo(props.replicas().maxResumeAge()) <= 0) {
             // A replica resuming from further back than tombstones are kept could miss a delete for good.
             throw new IllegalArgumentException("logkv.truth.tombstone-retention (" + truth.tombstoneRetention()
@@ -75,7 +81,7 @@ public class NodeConfiguration {
 
     @Bean(destroyMethod = "close")
     PartitionOwner partitionOwner(LogKvProperties props, LocalReplicas replicas, NamespaceCatalog catalog, MeterRegistry meters) {
-        LogKvProperties.Writer writer = props.writer();
+        WriterProperties writer = props.writer();
         if (writer.transactionTimeout().compareTo(writer.deliveryTimeout()) <= 0) {
             LoggerFactory.getLogger(NodeConfiguration.class).warn("event=transaction_timeout_short transaction_timeout={} "
                     + "delivery_timeout={} effect=\"a broker fail-over longer than the transaction timeout aborts open "
@@ -116,7 +122,7 @@ public class NodeConfiguration {
 
     @Bean(destroyMethod = "close")
     LocalReplicas localReplicas(LogKvProperties props, MeterRegistry meters) {
-        LogKvProperties.Replicas replicas = props.replicas();
+        ReplicaProperties replicas = props.replicas();
         return new LocalReplicas(new ReplicaSettings(
                 props.kafka().bootstrapServers(),
                 "logkv-replicas-" + props.nodeId(),
@@ -131,7 +137,7 @@ public class NodeConfiguration {
 
     @Bean(destroyMethod = "close")
     ClusterReplicas clusterReplicas(OwnerDirectory directory, LocalReplicas replicas, PartitionOwner owner, LogKvProperties props) {
-        LogKvProperties.Replicas settings = props.replicas();
+        ReplicaProperties settings = props.replicas();
         return new ClusterReplicas(directory, replicas, owner, settings.copies(), settings.placementRefresh(),
                 settings.releaseDelay(), props.kafka().adminTimeout());
     }
@@ -154,7 +160,7 @@ public class NodeConfiguration {
     @Bean(initMethod = "start", destroyMethod = "close")
     ExpiryCompactor expiryCompactor(LogKvProperties props, LocalReplicas replicas, NamespaceCatalog catalog, PartitionOwner owner,
                                     LogWriter writer, MeterRegistry meters) {
-        LogKvProperties.Compactor compactor = props.compactor();
+        CompactorProperties compactor = props.compactor();
         return new ExpiryCompactor(new CompactorSettings(compactor.expiryEnabled(), compactor.scanInterval(),
                 compactor.expiriesPerSecond(), compactor.writeTimeout()), replicas, catalog, owner, writer, meters,
                 System::currentTimeMillis);
@@ -166,7 +172,7 @@ public class NodeConfiguration {
      */
     @Bean(destroyMethod = "close")
     NodeSnapshots nodeSnapshots(LogKvProperties props, LocalReplicas replicas, PartitionOwner owner, MeterRegistry meters) {
-        LogKvProperties.Snapshots config = props.snapshots();
+        SnapshotProperties config = props.snapshots();
         SnapshotStore store = switch (config.store()) {
             case NONE -> null;
             case DIRECTORY -> new DirectorySnapshotStore(config.directory());
@@ -215,7 +221,7 @@ public class NodeConfiguration {
     /** Change streams of namespaces ({@code GET /v1/namespaces/{ns}/watch}). */
     @Bean(destroyMethod = "close")
     io.logkv.query.watch.ChangeStreams changeStreams(LogKvProperties props, MeterRegistry meters) {
-        LogKvProperties.Watch watch = props.watch();
+        WatchProperties watch = props.watch();
         return new io.logkv.query.watch.ChangeStreams(new io.logkv.query.watch.ChangeStreams.Settings(props.kafka().bootstrapServers(),
                 watch.maxWatches(), watch.maxLagRecords(), watch.maxDuration(), watch.heartbeat()), meters);
     }

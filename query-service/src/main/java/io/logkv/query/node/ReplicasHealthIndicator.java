@@ -1,8 +1,8 @@
 package io.logkv.query.node;
 
 import io.logkv.materializer.LocalReplicas;
-import io.logkv.query.LogKvProperties;
 import io.logkv.query.cluster.ClusterReplicas;
+import io.logkv.query.config.LogKvProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;

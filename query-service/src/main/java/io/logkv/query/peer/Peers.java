@@ -1,6 +1,6 @@
 package io.logkv.query.peer;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.keys.KeyRequest;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.NodeSignatures;

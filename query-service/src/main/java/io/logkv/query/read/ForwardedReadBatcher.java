@@ -1,11 +1,11 @@
 package io.logkv.query.read;
 
-import io.logkv.query.LogKvProperties;
 import io.logkv.query.api.ForwardedReads;
+import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.peer.CallerDeadline;
+import io.logkv.query.peer.Peers;
 import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.peer.Peers.PeerResponse;
-import io.logkv.query.peer.Peers;
 import io.logkv.query.read.ForwardedReadBatch.Answer;
 import io.logkv.query.read.ForwardedReadBatch.Read;
 import io.micrometer.core.instrument.DistributionSummary;

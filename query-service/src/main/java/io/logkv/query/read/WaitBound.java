@@ -1,6 +1,6 @@
 package io.logkv.query.read;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.ReplicaProperties;
 import io.logkv.query.problem.ApiProblem;
 import java.time.Duration;
 
@@ -11,7 +11,7 @@ public final class WaitBound {
     }
 
     /** The wait a request asks for, the default when it names none; 400 when out of range. */
-    public static Duration of(String waitMs, LogKvProperties.Replicas replicas) {
+    public static Duration of(String waitMs, ReplicaProperties replicas) {
         if (waitMs == null) {
             return replicas.defaultWait();
         }

@@ -1,6 +1,6 @@
 package io.logkv.query.read;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.security.Caller;
 import io.micrometer.core.instrument.Counter;

@@ -4,8 +4,9 @@ import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RegionName;
-import io.logkv.query.LogKvProperties;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.query.config.LogKvProperties;
+import io.logkv.query.config.RegionProperties;
 import io.logkv.query.problem.ApiProblem;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,7 @@ public class HomeRegions {
     public static final String HOME_URL_HEADER = "KV-Home-Url";
 
     private final RegionName region;
-    private final LogKvProperties.Region settings;
+    private final RegionProperties settings;
     private final MirroredPositions mirrored;
 
     public HomeRegions(LogKvProperties props, MirroredPositions mirrored) {

@@ -1,9 +1,11 @@
 package io.logkv.query.resp;
 
-import io.logkv.query.LogKvProperties;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.config.LogKvProperties;
+import io.logkv.query.config.NodeSecurityProperties;
+import io.logkv.query.config.RespProperties;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.security.ApiKeys;
@@ -56,7 +58,7 @@ public class RespServer implements SmartLifecycle {
     /** Words of one command at most: MGET and DEL take as many keys as a batch-get. */
     private static final int MAX_WORDS_SLACK = 16;
 
-    private final LogKvProperties.Resp settings;
+    private final RespProperties settings;
     private final RespCommands commands;
     private final MeterRegistry meters;
     private final Map<String, Timer> timers = RespConnection.timers();
@@ -71,7 +73,7 @@ public class RespServer implements SmartLifecycle {
                       ObjectMapper json, MeterRegistry meters, QuotaBuckets quotas, Refusals refusals) {
         this.settings = props.resp();
         this.commands = new RespCommands(keys, namespaces, tokens, apiKeys,
-                props.security().mode() == LogKvProperties.SecurityMode.SECURED, json, quotas, refusals);
+                props.security().mode() == NodeSecurityProperties.SecurityMode.SECURED, json, quotas, refusals);
         this.meters = meters;
         this.maxBulkBytes = Math.max(props.limits().maxValueBytes().toBytes(), props.limits().maxKeyBytes());
         this.maxWords = props.replicas().maxBatchKeys() + MAX_WORDS_SLACK;

@@ -1,6 +1,6 @@
 package io.logkv.query.security;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.NodeSecurityProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -34,9 +34,9 @@ public final class ApiKeys implements AuthenticationProvider {
 
     private final List<Entry> entries;
 
-    public ApiKeys(List<LogKvProperties.ApiKey> configured) {
+    public ApiKeys(List<NodeSecurityProperties.ApiKey> configured) {
         List<Entry> built = new ArrayList<>(configured.size());
-        for (LogKvProperties.ApiKey key : configured) {
+        for (NodeSecurityProperties.ApiKey key : configured) {
             if (key.name() == null || key.name().isBlank()) {
                 throw new IllegalArgumentException("every logkv.security.api-keys entry needs a name");
             }

@@ -1,6 +1,6 @@
 package io.logkv.query.security;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.NodeSecurityProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
@@ -11,11 +11,10 @@ import java.util.Collection;
 import java.util.List;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.core.convert.converter.Converter;
-import org.springframework.security.authentication.AuthenticationManager;
-import org.springframework.security.authentication.ProviderManager;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
@@ -27,6 +26,7 @@ import org.springframework.security.oauth2.jwt.JwtDecoders;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 
 /**
  * Callers known by a JWT ({@code Authorization: Bearer <jwt>}), which Spring Security's OAuth2 resource server
@@ -39,7 +39,7 @@ public final class JwtCallers implements Converter<Jwt, AbstractAuthenticationTo
     private final String grantsClaim;
     private final String principalClaim;
 
-    public JwtCallers(LogKvProperties.Jwt settings) {
+    public JwtCallers(NodeSecurityProperties.Jwt settings) {
         this.grantsClaim = settings.grantsClaim();
         this.principalClaim = settings.principalClaim();
     }
@@ -70,14 +70,14 @@ public final class JwtCallers implements Converter<Jwt, AbstractAuthenticationTo
      * behind a cache of the tokens it accepted ({@link VerifiedJwts}), so that a client that sends the same
      * JWT with every request pays for its signature check once.
      */
-    public static AuthenticationManager authenticationManager(LogKvProperties.Jwt settings) {
+    public static AuthenticationManager authenticationManager(NodeSecurityProperties.Jwt settings) {
         JwtAuthenticationProvider provider = new JwtAuthenticationProvider(decoder(settings));
         provider.setJwtAuthenticationConverter(new JwtCallers(settings));
         return new VerifiedJwts(new ProviderManager(provider));
     }
 
     /** The decoder of the configured key source, with the configured issuer and audience checks. */
-    public static JwtDecoder decoder(LogKvProperties.Jwt settings) {
+    public static JwtDecoder decoder(NodeSecurityProperties.Jwt settings) {
         int sources = (settings.issuerUri().isBlank() ? 0 : 1) + (settings.jwkSetUri().isBlank() ? 0 : 1)
                 + (settings.publicKeyLocation().isBlank() ? 0 : 1) + (settings.secret().isBlank() ? 0 : 1);
         if (sources != 1) {

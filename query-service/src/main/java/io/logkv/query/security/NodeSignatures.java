@@ -1,6 +1,6 @@
 package io.logkv.query.security;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.NodeSecurityProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -42,7 +42,7 @@ public final class NodeSignatures {
     private final long maxSkewMs;
     private final ThreadLocal<Map<String, Mac>> macs = ThreadLocal.withInitial(java.util.HashMap::new);
 
-    public NodeSignatures(LogKvProperties.NodeKeys settings) {
+    public NodeSignatures(NodeSecurityProperties.NodeKeys settings) {
         if (!settings.keys().containsKey(settings.signingKeyId())) {
             throw new IllegalArgumentException("logkv.security.node.signing-key-id '" + settings.signingKeyId()
                     + "' is not among logkv.security.node.keys " + settings.keys().keySet());

@@ -1,13 +1,13 @@
 package io.logkv.query.security;
 
 import io.logkv.core.SignedTokens;
-import io.logkv.query.LogKvProperties;
-import io.logkv.query.LogKvProperties.Security;
-import io.logkv.query.LogKvProperties.SecurityMode;
 import io.logkv.query.admission.AdmissionConfiguration;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.api.ForwardedReads;
+import io.logkv.query.config.LogKvProperties;
+import io.logkv.query.config.NodeSecurityProperties;
+import io.logkv.query.config.NodeSecurityProperties.SecurityMode;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
@@ -71,13 +71,13 @@ public class SecurityConfiguration {
 
     @Bean
     NodeTrust nodeTrust(LogKvProperties props) {
-        LogKvProperties.NodeKeys node = props.security().node();
+        NodeSecurityProperties.NodeKeys node = props.security().node();
         return new NodeTrust(node.configured() ? new NodeSignatures(node) : null);
     }
 
     @Bean
     TokenSigning tokenSigning(LogKvProperties props) {
-        LogKvProperties.TokenKeys tokens = props.security().tokens();
+        NodeSecurityProperties.TokenKeys tokens = props.security().tokens();
         if (!tokens.configured()) {
             return new TokenSigning(null, false);
         }
@@ -110,7 +110,7 @@ public class SecurityConfiguration {
     SecurityFilterChain apiSecurity(HttpSecurity http, LogKvProperties props, ProblemResponses problems, ApiKeys apiKeys,
                                     NodeTrust nodeTrust, QuotaBuckets quotas, Refusals refusals, ObjectMapper json,
                                     MeterRegistry meters) throws Exception {
-        Security security = props.security();
+        NodeSecurityProperties security = props.security();
         boolean open = security.mode() == SecurityMode.OPEN;
         http.csrf(csrf -> csrf.disable())
                 .headers(headers -> headers.disable())
@@ -154,7 +154,7 @@ public class SecurityConfiguration {
     }
 
     /** The security settings, once checked: a secured node without everything it needs does not start. */
-    private static Security checked(Security security) {
+    private static NodeSecurityProperties checked(NodeSecurityProperties security) {
         if (security.mode() == SecurityMode.OPEN) {
             LoggerFactory.getLogger(SecurityConfiguration.class).warn("event=security_open detail=\"logkv.security.mode=open: this node"
                     + " asks no caller who it is; anyone who reaches it may read, write and administer every namespace\"");

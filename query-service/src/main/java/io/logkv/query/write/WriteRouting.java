@@ -1,13 +1,13 @@
 package io.logkv.query.write;
 
 import io.logkv.core.Timers;
-import io.logkv.query.LogKvProperties;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.KeyRequest;
 import io.logkv.query.peer.CallerDeadline;
-import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.peer.Peers;
+import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.problem.AsyncFailures;
 import io.logkv.query.region.HomeRegions;

@@ -1,6 +1,6 @@
 package io.logkv.query.admission;
 
-import io.logkv.query.LogKvProperties.Shedding;
+import io.logkv.query.config.SheddingProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -19,7 +19,7 @@ class LoadSheddingTest {
     private final Refusals refusals = new Refusals(meters);
 
     private LoadShedding shedding(int maxActive) {
-        return new LoadShedding(new Shedding(maxActive, Duration.ofSeconds(2)), refusals, JsonMapper.builder().build(), meters);
+        return new LoadShedding(new SheddingProperties(maxActive, Duration.ofSeconds(2)), refusals, JsonMapper.builder().build(), meters);
     }
 
     private static MockHttpServletRequest get(String uri) {

@@ -1,11 +1,11 @@
 package io.logkv.query.admission;
 
 import io.github.bucket4j.TimeMeter;
-import io.logkv.query.LogKvProperties.Quotas;
-import io.logkv.query.LogKvProperties.Rates;
 import io.logkv.query.admission.QuotaBuckets.Operation;
 import io.logkv.query.admission.QuotaBuckets.Refusal;
 import io.logkv.query.admission.QuotaBuckets.Scope;
+import io.logkv.query.config.QuotaProperties;
+import io.logkv.query.config.QuotaProperties.Rates;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +33,7 @@ class QuotaBucketsTest {
     };
 
     private QuotaBuckets buckets(Rates client, Rates namespace, Map<String, Rates> clients, Map<String, Rates> namespaces, int maxTracked) {
-        return new QuotaBuckets(new Quotas(client, namespace, clients, namespaces, maxTracked), clock);
+        return new QuotaBuckets(new QuotaProperties(client, namespace, clients, namespaces, maxTracked), clock);
     }
 
     private static Rates reads(long perSecond) {

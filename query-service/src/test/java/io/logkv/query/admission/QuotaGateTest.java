@@ -1,8 +1,8 @@
 package io.logkv.query.admission;
 
 import io.github.bucket4j.TimeMeter;
-import io.logkv.query.LogKvProperties.Quotas;
-import io.logkv.query.LogKvProperties.Rates;
+import io.logkv.query.config.QuotaProperties;
+import io.logkv.query.config.QuotaProperties.Rates;
 import io.logkv.query.peer.Peers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,7 +21,7 @@ class QuotaGateTest {
 
     /** Every client may read once and write once a second: a second charge of either kind is refused. */
     private final QuotaGate gate = new QuotaGate(
-            new QuotaBuckets(new Quotas(new Rates(1L, 1L, null), new Rates(null, null, null), Map.of(), Map.of(), 100),
+            new QuotaBuckets(new QuotaProperties(new Rates(1L, 1L, null), new Rates(null, null, null), Map.of(), Map.of(), 100),
                     TimeMeter.SYSTEM_NANOTIME),
             new Refusals(meters), JsonMapper.builder().build());
 

@@ -1,6 +1,6 @@
 package io.logkv.query.security;
 
-import io.logkv.query.LogKvProperties;
+import io.logkv.query.config.NodeSecurityProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -13,7 +13,7 @@ class NodeSignaturesTest {
 
     private static final String SECRET = "a shared secret of thirty-two bytes or more";
     private static final long NOW = 1_700_000_000_000L;
-    private final NodeSignatures signatures = new NodeSignatures(new LogKvProperties.NodeKeys("n1", Map.of("n1", SECRET),
+    private final NodeSignatures signatures = new NodeSignatures(new NodeSecurityProperties.NodeKeys("n1", Map.of("n1", SECRET),
             Duration.ofSeconds(30)));
 
     private Map<String, String> signedHeaders(String method, String path, byte[] body) {
@@ -54,7 +54,7 @@ class NodeSignaturesTest {
 
     @Test
     void anotherSecretOrNoMacIsRefused() {
-        NodeSignatures other = new NodeSignatures(new LogKvProperties.NodeKeys("n1", Map.of("n1", "another secret, also thirty-two bytes long"),
+        NodeSignatures other = new NodeSignatures(new NodeSecurityProperties.NodeKeys("n1", Map.of("n1", "another secret, also thirty-two bytes long"),
                 Duration.ofSeconds(30)));
         Map<String, String> headers = signedHeaders("GET", "/v1/admin/replicas", null);
 
@@ -66,9 +66,9 @@ class NodeSignaturesTest {
     @Test
     void aRotatedSecretVerifiesUntilItIsRemoved() {
         Map<String, String> headers = signedHeaders("GET", "/v1/admin/replicas", null);
-        NodeSignatures rotating = new NodeSignatures(new LogKvProperties.NodeKeys("n2",
+        NodeSignatures rotating = new NodeSignatures(new NodeSecurityProperties.NodeKeys("n2",
                 Map.of("n1", SECRET, "n2", "the next shared secret, thirty-two bytes"), Duration.ofSeconds(30)));
-        NodeSignatures rotated = new NodeSignatures(new LogKvProperties.NodeKeys("n2",
+        NodeSignatures rotated = new NodeSignatures(new NodeSecurityProperties.NodeKeys("n2",
                 Map.of("n2", "the next shared secret, thirty-two bytes"), Duration.ofSeconds(30)));
 
         assertThat(rotating.refusal("GET", "/v1/admin/replicas", headers::get, null, NOW)).isNull();

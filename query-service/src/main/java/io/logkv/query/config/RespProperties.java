@@ -1,0 +1,30 @@
+package io.logkv.query.config;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The Redis-protocol (RESP2) endpoint: {@code GET}, {@code MGET}, {@code SET}, {@code DEL}, {@code EXISTS} and
+ * {@code PING} on the same key operations as the HTTP API (docs/api.md, "Redis protocol").
+ *
+ * @param enabled        whether the node listens for it (off by default)
+ * @param port           its TCP port
+ * @param address        the address it binds
+ * @param namespace      the namespace a new connection works in (changed with {@code LOGKV.NAMESPACE})
+ * @param maxConnections connections served at once; one more is answered an error and closed
+ * @param maxPipelined   commands of one connection in progress at once; beyond, the node stops reading from
+ *                       the connection until replies have gone out
+ * @param ioThreads      threads that read and write the connections (0: twice the cores)
+ * @param commandTimeout the longest a command may take before it is answered {@code -TIMEOUT} (its own waits,
+ *                       such as a read's for its replica, are shorter)
+ */
+public record RespProperties(
+        @DefaultValue("false") boolean enabled,
+        @DefaultValue("6380") int port,
+        @DefaultValue("0.0.0.0") String address,
+        @DefaultValue("default") String namespace,
+        @DefaultValue("1024") int maxConnections,
+        @DefaultValue("128") int maxPipelined,
+        @DefaultValue("0") int ioThreads,
+        @DefaultValue("30s") Duration commandTimeout) {
+}

@@ -1,0 +1,18 @@
+package io.logkv.query.config;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The {@code logkv.shedding.*} properties: refusing at once the work a node cannot take (ADR 0016).
+ *
+ * @param maxActiveRequests API requests ({@code /v1/...}) a node works on at once, on a thread; beyond, a request
+ *                          is answered {@code 503 overloaded} at once. A request waiting for Kafka or for a replica
+ *                          holds no thread and no place here: the writer's and the waiting reads' own bounds apply
+ *                          to it. 0: no bound
+ * @param retryAfter        the {@code Retry-After} of those answers
+ */
+public record SheddingProperties(
+        @DefaultValue("256") int maxActiveRequests,
+        @DefaultValue("1s") Duration retryAfter) {
+}
