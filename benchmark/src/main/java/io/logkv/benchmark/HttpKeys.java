@@ -1,5 +1,6 @@
 package io.logkv.benchmark;
 
+import io.logkv.core.ApiHeaders;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -40,7 +41,7 @@ final class HttpKeys {
         HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
         expect(response, 200);
         String etag = response.headers().firstValue("ETag").orElse("");
-        return new Written(etag.replace("\"", ""), response.headers().firstValue("KV-Token").orElse(""));
+        return new Written(etag.replace("\"", ""), response.headers().firstValue(ApiHeaders.TOKEN).orElse(""));
     }
 
     byte[] get(String namespace, String key) throws IOException, InterruptedException {
@@ -60,7 +61,7 @@ final class HttpKeys {
         URI uri = URI.create(keyUri(namespace, key) + "?consistency=" + consistency);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
         if (!token.isEmpty()) {
-            request.header("KV-Token", token);
+            request.header(ApiHeaders.TOKEN, token);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.discarding());
     }

@@ -5,6 +5,7 @@ import io.logkv.client.IngestTokens;
 import io.logkv.client.IngestWrite;
 import io.logkv.client.IngestWriteSerializer;
 import io.logkv.client.LogKvTopics;
+import io.logkv.core.ApiHeaders;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,7 +68,7 @@ public final class IngestEndToEnd {
         for (Map.Entry<Integer, RecordMetadata> last : lastOfPartition.entrySet()) {
             String key = lastKeyOfPartition.get(last.getKey());
             HttpRequest read = HttpRequest.newBuilder(URI.create(url + "/v1/namespaces/" + NAMESPACE + "/keys/" + key + "?wait_ms=10000"))
-                    .header("KV-Token", IngestTokens.tokenFor(last.getValue())).timeout(Duration.ofSeconds(30)).build();
+                    .header(ApiHeaders.TOKEN, IngestTokens.tokenFor(last.getValue())).timeout(Duration.ofSeconds(30)).build();
             while (http.send(read, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
                 Thread.sleep(10);
             }

@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class RawRocksDbGets implements AutoCloseable {
 
-    // LogKV's defaults (query-service LogKvProperties.Replicas), as the node served them.
+    // LogKV's defaults (query-service ReplicaProperties), as the node served them.
     private static final long BLOCK_CACHE_BYTES = 256L * 1024 * 1024;
     private static final long WRITE_BUFFER_BYTES = 64L * 1024 * 1024;
     private static final long MIN_BLOB_BYTES = 64L * 1024;

@@ -17,7 +17,7 @@ import java.util.List;
 final class ReplicaReplay {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
-    // LogKV's defaults (query-service LogKvProperties.Replicas).
+    // LogKV's defaults (query-service ReplicaProperties).
     private static final long BLOCK_CACHE_BYTES = 256L * 1024 * 1024;
     private static final long WRITE_BUFFER_BYTES = 64L * 1024 * 1024;
     private static final long MIN_BLOB_BYTES = 64L * 1024;

@@ -1,5 +1,6 @@
 package io.logkv.query;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.api.KeyEndpoint;
 import io.logkv.testkit.KafkaTestCluster;
 import java.io.IOException;
@@ -203,10 +204,25 @@ class OpenApiDocumentIT {
                 while (literal.find()) {
                     types.add(literal.group(1));
                 }
+                Matcher named = Pattern.compile("ProblemTypes\\.([A-Z_]+)\\b").matcher(code);
+                while (named.find()) {
+                    if (!named.group(1).equals("URI_PREFIX")) {
+                        types.add(problemType(named.group(1)));
+                    }
+                }
             }
         }
         assertThat(types).as("problem types found under " + sources.toAbsolutePath()).isNotEmpty();
         return types;
+    }
+
+    /** The value of one of core's {@link ProblemTypes} constants. */
+    private static String problemType(String constant) {
+        try {
+            return (String) ProblemTypes.class.getField(constant).get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("ProblemTypes has no " + constant, e);
+        }
     }
 
     /** The {@code index}-th argument's text of every call that starts with {@code call} (which ends in "("). */

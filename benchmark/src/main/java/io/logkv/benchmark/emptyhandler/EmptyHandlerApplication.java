@@ -1,14 +1,15 @@
 package io.logkv.benchmark.emptyhandler;
 
+import io.logkv.core.ApiHeaders;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.concurrent.CompletableFuture;
-import org.springframework.boot.web.servlet.ServletRegistrationBean;
-import org.springframework.context.annotation.Bean;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -89,7 +90,7 @@ public class EmptyHandlerApplication {
                     HttpServletResponse answer = (HttpServletResponse) async.getResponse();
                     answer.setContentType(MediaType.APPLICATION_JSON_VALUE);
                     answer.setHeader("ETag", "\"0192f3a1b2c30000a1b2c3d4\"");
-                    answer.setHeader("KV-Token", "AQEFbkK1DAE");
+                    answer.setHeader(ApiHeaders.TOKEN, "AQEFbkK1DAE");
                     answer.setContentLength(WRITTEN.length);
                     answer.getOutputStream().write(WRITTEN);
                 } catch (java.io.IOException e) {
@@ -108,7 +109,7 @@ public class EmptyHandlerApplication {
         @PutMapping("/empty/{key}")
         CompletableFuture<ResponseEntity<String>> put(@PathVariable String key, @RequestBody byte[] value) {
             return CompletableFuture.completedFuture(ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
-                    .header("ETag", "\"0192f3a1b2c30000a1b2c3d4\"").header("KV-Token", "AQEFbkK1DAE")
+                    .header("ETag", "\"0192f3a1b2c30000a1b2c3d4\"").header(ApiHeaders.TOKEN, "AQEFbkK1DAE")
                     .body("{\"version\":\"0192f3a1b2c30000a1b2c3d4\",\"token\":\"AQEFbkK1DAE\"}"));
         }
 

@@ -1,5 +1,7 @@
 package io.logkv.client.http;
 
+import io.logkv.core.ProblemTypes;
+
 /**
  * A conditional write whose condition did not hold ({@code 412}): the key's version was not the one named,
  * or a put-if-absent found a live value. Nothing was written.
@@ -9,7 +11,7 @@ public final class ConditionFailedException extends LogKvException {
     private final String currentVersion;
 
     public ConditionFailedException(String detail, String currentVersion) {
-        super(412, "precondition-failed", detail, null, null);
+        super(412, ProblemTypes.PRECONDITION_FAILED, detail, null, null);
         this.currentVersion = currentVersion;
     }
 

@@ -1,5 +1,7 @@
 package io.logkv.client.http;
 
+import io.logkv.core.ApiHeaders;
+import io.logkv.core.ProblemTypes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -106,7 +108,7 @@ final class Exchanges {
         HttpRequest built = credentials.applyTo(request.apply(node)).timeout(timeout).build();
         http.sendAsync(built, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
             if (error == null) {
-                if (response.headers().firstValue("KV-Owner").isPresent() || response.headers().firstValue("KV-Replicas").isPresent()) {
+                if (response.headers().firstValue(ApiHeaders.OWNER).isPresent() || response.headers().firstValue(ApiHeaders.REPLICAS).isPresent()) {
                     hops.increment();
                     onHop.run();
                 }
@@ -137,7 +139,7 @@ final class Exchanges {
 
     /** A 503 that another attempt cannot change. */
     private static boolean isFinal(LogKvException unavailable) {
-        return "unsafe-namespace".equals(unavailable.type());
+        return ProblemTypes.UNSAFE_NAMESPACE.equals(unavailable.type());
     }
 
     private static Duration longer(Duration pause) {
@@ -154,7 +156,7 @@ final class Exchanges {
             try {
                 JsonNode body = json.readTree(new String(response.body(), StandardCharsets.UTF_8));
                 String uri = body.path("type").asString("");
-                type = uri.isEmpty() ? type : uri.substring(uri.lastIndexOf('/') + 1);
+                type = uri.isEmpty() ? type : ProblemTypes.ofUri(uri);
                 detail = body.path("detail").asString(null);
             } catch (RuntimeException notJson) {
                 detail = new String(response.body(), StandardCharsets.UTF_8);

@@ -1,5 +1,7 @@
 package io.logkv.client.http;
 
+import io.logkv.core.ApiHeaders;
+import io.logkv.core.ProblemTypes;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -52,13 +54,13 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         String token = token();
         return engine.exchanges().send("get", true, node -> {
             HttpRequest.Builder request = HttpRequest.newBuilder(java.net.URI.create(node + path)).GET();
-            return token == null ? request : request.header("KV-Token", token);
+            return token == null ? request : request.header(ApiHeaders.TOKEN, token);
         }, () -> engine.routes().forRead(namespace, keyBytes), engine.deadline(), () -> engine.routes().stale(namespace))
                 .thenApply(response -> {
-                    response.headers().firstValue("KV-Token").ifPresent(this::observed);
+                    response.headers().firstValue(ApiHeaders.TOKEN).ifPresent(this::observed);
                     if (response.statusCode() == 404) {
                         LogKvException problem = engine.exchanges().problem(response);
-                        if ("key-not-found".equals(problem.type())) {
+                        if (ProblemTypes.KEY_NOT_FOUND.equals(problem.type())) {
                             return Optional.empty();
                         }
                         throw problem;
@@ -69,7 +71,7 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
                     return Optional.of(new KeyValue(key, response.body(),
                             response.headers().firstValue("Content-Type").orElse("application/octet-stream"),
                             response.headers().firstValue("ETag").map(LogKvClient::unquoted).orElse(null),
-                            response.headers().firstValue("KV-Expires-At").map(Instant::parse).orElse(null)));
+                            response.headers().firstValue(ApiHeaders.EXPIRES_AT).map(Instant::parse).orElse(null)));
                 });
     }
 
@@ -129,13 +131,13 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         String token = token();
         return engine.exchanges().send(operation, true, node -> {
             HttpRequest.Builder request = method.apply(HttpRequest.newBuilder(java.net.URI.create(node + path)));
-            return token == null ? request : request.header("KV-Token", token);
+            return token == null ? request : request.header(ApiHeaders.TOKEN, token);
         }, () -> engine.routes().any(), engine.deadline(), () -> { })
                 .thenApply(response -> {
                     if (response.statusCode() != 200) {
                         throw engine.exchanges().problem(response);
                     }
-                    response.headers().firstValue("KV-Token").ifPresent(this::observed);
+                    response.headers().firstValue(ApiHeaders.TOKEN).ifPresent(this::observed);
                     return engine.json().readTree(new String(response.body(), StandardCharsets.UTF_8));
                 });
     }
@@ -199,14 +201,14 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         String token = token();
         return engine.exchanges().send(operation, true, node -> {
             HttpRequest.Builder request = method.apply(HttpRequest.newBuilder(java.net.URI.create(node + path)))
-                    .header("Idempotency-Key", idempotencyKey);
+                    .header(ApiHeaders.IDEMPOTENCY_KEY, idempotencyKey);
             if (options.ifVersion() != null) {
                 request.header("If-Match", "\"" + options.ifVersion() + "\"");
             }
             if (options.ifAbsent()) {
                 request.header("If-None-Match", "*");
             }
-            return token == null ? request : request.header("KV-Token", token);
+            return token == null ? request : request.header(ApiHeaders.TOKEN, token);
         }, () -> engine.routes().forWrite(namespace, keyBytes), engine.deadline(), () -> engine.routes().stale(namespace))
                 .thenApply(response -> written(engine, response));
     }
@@ -215,7 +217,7 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         if (response.statusCode() != 200 && response.statusCode() != 204) {
             throw engine.exchanges().problem(response);
         }
-        String token = response.headers().firstValue("KV-Token").orElse(null);
+        String token = response.headers().firstValue(ApiHeaders.TOKEN).orElse(null);
         if (token != null) {
             observed(token);
         }

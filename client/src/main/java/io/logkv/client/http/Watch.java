@@ -1,5 +1,6 @@
 package io.logkv.client.http;
 
+import io.logkv.core.ApiHeaders;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -60,7 +61,7 @@ final class Watch implements Flow.Publisher<Change> {
                             + "/watch" + (prefix == null ? "" : "?prefix=" + LogKvClient.segment(prefix))))
                             .header("Accept", "text/event-stream").GET();
                     if (last != null) {
-                        request.header(fromNow ? "KV-Token" : "Last-Event-ID", last);
+                        request.header(fromNow ? ApiHeaders.TOKEN : "Last-Event-ID", last);
                     }
                     HttpResponse<Stream<String>> response = engine.http().send(engine.credentials().applyTo(request).build(),
                             HttpResponse.BodyHandlers.ofLines());

@@ -1,5 +1,6 @@
 package io.logkv.query.admission;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.admission.QuotaBuckets.Operation;
 import io.logkv.query.admission.QuotaBuckets.Refusal;
 import io.logkv.query.admission.QuotaBuckets.Scope;
@@ -29,12 +30,12 @@ public final class Refusals {
         for (Scope scope : Scope.values()) {
             Map<Operation, Counter> byOperation = new EnumMap<>(Operation.class);
             for (Operation operation : Operation.values()) {
-                byOperation.put(operation, counter(meters, "over-quota", scope.name().toLowerCase(Locale.ROOT),
+                byOperation.put(operation, counter(meters, ProblemTypes.OVER_QUOTA, scope.name().toLowerCase(Locale.ROOT),
                         operation.name().toLowerCase(Locale.ROOT)));
             }
             overQuota.put(scope, byOperation);
         }
-        this.overloaded = counter(meters, "overloaded", "active-requests", "any");
+        this.overloaded = counter(meters, ProblemTypes.OVERLOADED, "active-requests", "any");
     }
 
     /** Counts a request over a rate, and answers it {@code 429 over-quota} with {@code Retry-After}. */
@@ -42,7 +43,7 @@ public final class Refusals {
         overQuota.get(refusal.scope()).get(refusal.operation()).increment();
         String what = refusal.operation() == Operation.READ ? "reads" : "writes";
         String who = refusal.scope() == Scope.CLIENT ? "'" + refusal.holder() + "'" : "namespace '" + refusal.holder() + "'";
-        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "over-quota", "Over quota",
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.OVER_QUOTA, "Over quota",
                 who + " is limited to " + refusal.perSecond() + " " + what + "/s on this node (logkv.quotas); retry in "
                         + refusal.retryAfterSeconds() + " s")
                 .withHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
@@ -55,7 +56,7 @@ public final class Refusals {
 
     /** The answer to requests refused because the node works on {@code maxActive} requests already. */
     static ApiProblem overloaded(int maxActive, Duration retryAfter) {
-        return ApiProblem.unavailable("overloaded", "Overloaded",
+        return ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Overloaded",
                 "this node is already working on " + maxActive + " requests (logkv.shedding.max-active-requests)", retryAfter);
     }
 

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.PositionPassedException;
 import io.logkv.materializer.ReplicaUnavailableException;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
@@ -25,7 +26,7 @@ final class AdminRequests {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ApiProblem(HttpStatus.NOT_FOUND, "partition-not-found", "Partition not found",
+        throw new ApiProblem(HttpStatus.NOT_FOUND, ProblemTypes.PARTITION_NOT_FOUND, "Partition not found",
                 namespace.name() + " has partitions 0 to " + (namespace.settings().partitions() - 1) + ", not '" + text + "'");
     }
 
@@ -38,7 +39,7 @@ final class AdminRequests {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiProblem.badRequest("bad-position", "position must be a log offset (a whole number from 0)");
+        throw ApiProblem.badRequest(ProblemTypes.BAD_POSITION, "position must be a log offset (a whole number from 0)");
     }
 
     static ApiProblem asProblem(Throwable error, ServedNamespace namespace, int partition) {
@@ -46,14 +47,14 @@ final class AdminRequests {
             return problem;
         }
         if (error instanceof PositionPassedException passed) {
-            return new ApiProblem(HttpStatus.CONFLICT, "position-passed", "Position passed", passed.getMessage());
+            return new ApiProblem(HttpStatus.CONFLICT, ProblemTypes.POSITION_PASSED, "Position passed", passed.getMessage());
         }
         if (error instanceof TimeoutException) {
-            return ApiProblem.unavailable("not-caught-up", "Replica not caught up",
+            return ApiProblem.unavailable(ProblemTypes.NOT_CAUGHT_UP, "Replica not caught up",
                     "the replica of " + namespace.name() + "-" + partition + " did not reach the position in time", Duration.ofSeconds(1));
         }
         if (error instanceof ReplicaUnavailableException) {
-            return ApiProblem.unavailable(ReadRouting.NO_REPLICA_PROBLEM, "No replica here", error.getMessage(), Duration.ofSeconds(1));
+            return ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "No replica here", error.getMessage(), Duration.ofSeconds(1));
         }
         throw error instanceof RuntimeException runtime ? runtime : new CompletionException(error);
     }

@@ -1,9 +1,11 @@
 package io.logkv.query.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
@@ -53,7 +55,7 @@ import tools.jackson.databind.ObjectMapper;
 @RestController
 public class BatchGetController {
 
-    private static final List<String> FORWARDED_HEADERS = List.of(KeyOperations.TOKEN_HEADER, HttpHeaders.CONTENT_TYPE);
+    private static final List<String> FORWARDED_HEADERS = List.of(ApiHeaders.TOKEN, HttpHeaders.CONTENT_TYPE);
 
     private final NamespaceResolver namespaces;
     private final KeyReads reads;
@@ -122,8 +124,8 @@ public class BatchGetController {
             }
             String encoded = tokens.text(served);
             return ResponseEntity.ok()
-                    .header(KeyOperations.TOKEN_HEADER, encoded)
-                    .header(KeyOperations.LAG_HEADER, Long.toString(lag))
+                    .header(ApiHeaders.TOKEN, encoded)
+                    .header(ApiHeaders.REPLICA_LAG_MS, Long.toString(lag))
                     .body(new BatchGetResult(List.of(items), encoded));
         });
     }
@@ -143,20 +145,20 @@ public class BatchGetController {
 
     private List<byte[]> keys(BatchGetRequest body) {
         if (body == null || body.keys() == null) {
-            throw ApiProblem.badRequest("bad-batch", "the body must be a JSON object with a \"keys\" array of strings");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_BATCH, "the body must be a JSON object with a \"keys\" array of strings");
         }
         if (body.keys().size() > maxKeys) {
-            throw ApiProblem.badRequest("too-many-keys", "a batch-get reads at most " + maxKeys + " keys, not " + body.keys().size());
+            throw ApiProblem.badRequest(ProblemTypes.TOO_MANY_KEYS, "a batch-get reads at most " + maxKeys + " keys, not " + body.keys().size());
         }
         List<byte[]> keys = new ArrayList<>(body.keys().size());
         for (String key : body.keys()) {
             if (key == null) {
-                throw ApiProblem.badRequest("bad-key", "keys must be strings, not null");
+                throw ApiProblem.badRequest(ProblemTypes.BAD_KEY, "keys must be strings, not null");
             }
             try {
                 keys.add(keyRules.check(key.getBytes(StandardCharsets.UTF_8)));
             } catch (KeyRules.IllegalKeyException e) {
-                throw ApiProblem.badRequest(e.tooLong() ? "key-too-long" : "bad-key", e.getMessage());
+                throw ApiProblem.badRequest(e.tooLong() ? ProblemTypes.KEY_TOO_LONG : ProblemTypes.BAD_KEY, e.getMessage());
             }
         }
         return keys;
@@ -191,10 +193,10 @@ public class BatchGetController {
         }
         BatchGetResult result = json.readValue(response.body(), BatchGetResult.class);
         if (result.items() == null || result.items().size() != indexes.size()) {
-            throw ApiProblem.unavailable("replica-unavailable", "Bad answer from a replica",
+            throw ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Bad answer from a replica",
                     "a replica answered a batch-get with the wrong number of items", Duration.ofSeconds(1));
         }
-        long lag = response.header(KeyOperations.LAG_HEADER).map(Long::parseLong).orElse(0L);
+        long lag = response.header(ApiHeaders.REPLICA_LAG_MS).map(Long::parseLong).orElse(0L);
         return new Part(indexes, result.items(), ConsistencyToken.decodeAll(List.of(result.token())), lag);
     }
 

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PositionPassedException;
 import io.logkv.materializer.ReplicaDigest;
@@ -114,7 +115,7 @@ public class DigestsController {
                     .map(node -> digestFrom(node, namespace, partition, position, wait)).toList();
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenCompose(done -> {
                 List<ReplicaAnswer> all = answers.stream().map(CompletableFuture::join).toList();
-                boolean passed = all.stream().anyMatch(a -> a.error() != null && a.error().startsWith("position-passed"));
+                boolean passed = all.stream().anyMatch(a -> a.error() != null && a.error().startsWith(ProblemTypes.POSITION_PASSED));
                 if (passed && attempt < DIGEST_ATTEMPTS) {
                     // A replica moved past the position between choosing it and asking: choose again.
                     return compare(namespace, partition, wait, attempt + 1);

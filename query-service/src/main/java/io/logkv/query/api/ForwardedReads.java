@@ -1,5 +1,7 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ApiHeaders;
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.KeyPath;
@@ -56,22 +58,22 @@ public class ForwardedReads {
     /** The answer to a batch of forwarded reads; 400 for a body that is not one. */
     CompletableFuture<ResponseEntity<?>> serve(HttpServletRequest request) throws IOException {
         if (!"POST".equals(request.getMethod())) {
-            throw new ApiProblem(HttpStatus.METHOD_NOT_ALLOWED, "bad-request", "Method Not Allowed",
+            throw new ApiProblem(HttpStatus.METHOD_NOT_ALLOWED, ProblemTypes.BAD_REQUEST, "Method Not Allowed",
                     "Method '" + request.getMethod() + "' is not supported.").withHeader("Allow", "POST");
         }
         String forwardedBy = request.getHeader(Peers.FORWARDED_HEADER);
         if (forwardedBy == null) {
-            throw ApiProblem.badRequest("bad-forwarded-reads", "only nodes send forwarded reads (" + Peers.FORWARDED_HEADER + ")");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "only nodes send forwarded reads (" + Peers.FORWARDED_HEADER + ")");
         }
         List<Read> reads;
         try (InputStream in = request.getInputStream()) {
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
-                throw ApiProblem.badRequest("bad-forwarded-reads", "a batch of forwarded reads is at most " + MAX_BODY_BYTES + " bytes");
+                throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "a batch of forwarded reads is at most " + MAX_BODY_BYTES + " bytes");
             }
             reads = ForwardedReadBatch.decodeReads(body, maxReads);
         } catch (IllegalArgumentException malformed) {
-            throw ApiProblem.badRequest("bad-forwarded-reads", "not a batch of forwarded reads: " + malformed.getMessage());
+            throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "not a batch of forwarded reads: " + malformed.getMessage());
         }
         List<CompletableFuture<Answer>> answers = new ArrayList<>(reads.size());
         boolean authorize = Caller.current() != null;
@@ -89,7 +91,7 @@ public class ForwardedReads {
     /**
      * One read's answer, as it would be on its own.
      *
-     * @param authorize whether each read is authorized for the caller it carries ({@link Caller#HEADER}): the batch
+     * @param authorize whether each read is authorized for the caller it carries ({@link ApiHeaders#CALLER}): the batch
      *                  itself was authorized for the node that sent it, which reads for many callers
      */
     private CompletableFuture<Answer> answer(Read read, String forwardedBy, boolean authorize) {
@@ -100,11 +102,11 @@ public class ForwardedReads {
         try {
             KeyPath key = KeyPath.of(path);
             if (key == null) {
-                throw ApiProblem.badRequest("bad-forwarded-reads", "not a key's path: " + path);
+                throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "not a key's path: " + path);
             }
             Map<String, String> headers = read.headers();
             if (authorize) {
-                authorize(headers.get(Caller.HEADER), key.namespace());
+                authorize(headers.get(ApiHeaders.CALLER), key.namespace());
             }
             headers.put(Peers.FORWARDED_HEADER, forwardedBy);
             entity = operations.get(key.namespace(), key.rawKey(),
@@ -122,10 +124,10 @@ public class ForwardedReads {
         try {
             caller = callerHeader == null ? Caller.current() : Caller.ofHeader(callerHeader);
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("bad-forwarded-reads", "malformed " + Caller.HEADER + ": " + e.getMessage());
+            throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "malformed " + ApiHeaders.CALLER + ": " + e.getMessage());
         }
         if (!caller.grants().allows(namespace, Right.READ)) {
-            throw new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", "'" + caller.name() + "' may not read " + namespace);
+            throw new ApiProblem(HttpStatus.FORBIDDEN, ProblemTypes.FORBIDDEN, "Forbidden", "'" + caller.name() + "' may not read " + namespace);
         }
     }
 
@@ -154,7 +156,7 @@ public class ForwardedReads {
             try {
                 parameters.putIfAbsent(URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
             } catch (IllegalArgumentException malformed) {
-                throw ApiProblem.badRequest("bad-request", "the query string is malformed: " + malformed.getMessage());
+                throw ApiProblem.badRequest(ProblemTypes.BAD_REQUEST, "the query string is malformed: " + malformed.getMessage());
             }
         }
         return parameters;

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.KeyPath;
 import io.logkv.query.keys.KeyPathSegment;
@@ -103,7 +104,7 @@ public final class KeyEndpoint implements Filter {
                 case "GET", "HEAD" -> operations.get(path.namespace(), path.rawKey(), request);
                 case "PUT" -> operations.put(path.namespace(), path.rawKey(), request);
                 case "DELETE" -> operations.delete(path.namespace(), path.rawKey(), request);
-                default -> CompletableFuture.failedFuture(new ApiProblem(HttpStatus.METHOD_NOT_ALLOWED, "bad-request",
+                default -> CompletableFuture.failedFuture(new ApiProblem(HttpStatus.METHOD_NOT_ALLOWED, ProblemTypes.BAD_REQUEST,
                         "Method Not Allowed", "Method '" + method + "' is not supported.").withHeader("Allow", ALLOWED));
             };
         } catch (RuntimeException | IOException e) {
@@ -121,7 +122,7 @@ public final class KeyEndpoint implements Filter {
             public void onTimeout(AsyncEvent event) throws IOException {
                 if (answered.compareAndSet(false, true)) {
                     try {
-                        respond(request, response, CompletableFuture.failedFuture(ApiProblem.unavailable("overloaded", "Timed out",
+                        respond(request, response, CompletableFuture.failedFuture(ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Timed out",
                                 "the request took longer than the node allows", Duration.ofSeconds(1))), start);
                     } finally {
                         async.complete();

@@ -3,6 +3,7 @@ package io.logkv.query.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.TimeToLive;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
@@ -99,7 +100,7 @@ public class NamespacesController {
     public CompletableFuture<ResponseEntity<NamespaceSummary>> put(@PathVariable String ns,
                                                                    @RequestBody(required = false) NamespaceRequest request) {
         if (!NamespaceName.isLegal(ns)) {
-            throw ApiProblem.badRequest("bad-namespace", "namespace names are 1 to 100 characters of letters, digits, '_' and '-'");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_NAMESPACE, "namespace names are 1 to 100 characters of letters, digits, '_' and '-'");
         }
         NamespaceName name = new NamespaceName(ns);
         Optional<NamespaceSettings> existing = catalog.settings(name);
@@ -108,7 +109,7 @@ public class NamespacesController {
         }
         NamespaceSettings settings = settings(request, existing);
         if (existing.isPresent() && existing.get().partitions() != settings.partitions()) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "namespace-conflict", "Namespace conflict",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemTypes.NAMESPACE_CONFLICT, "Namespace conflict",
                     ns + " has " + existing.get().partitions() + " partitions; the partition count of a namespace cannot change");
         }
         long position = registry.put(name, settings);
@@ -135,13 +136,13 @@ public class NamespacesController {
             try {
                 ttl = request.defaultTtl().isBlank() || request.defaultTtl().equals("0") ? Duration.ZERO : TimeToLive.parse(request.defaultTtl());
             } catch (IllegalArgumentException e) {
-                throw ApiProblem.badRequest("bad-ttl", e.getMessage());
+                throw ApiProblem.badRequest(ProblemTypes.BAD_TTL, e.getMessage());
             }
         }
         try {
             return new NamespaceSettings(partitions, ttl);
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("bad-namespace-settings", e.getMessage());
+            throw ApiProblem.badRequest(ProblemTypes.BAD_NAMESPACE_SETTINGS, e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.problem.FailureProblems;
 import java.util.concurrent.CompletionException;
@@ -66,7 +67,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                                                           WebRequest request) {
         if (body instanceof ProblemDetail detail
                 && (detail.getType() == null || "about:blank".equals(detail.getType().toString()))) {
-            detail.setType(ApiProblem.typeUri(status.value() == 404 ? "not-found" : status.is5xxServerError() ? "overloaded" : "bad-request"));
+            detail.setType(ApiProblem.typeUri(status.value() == 404 ? ProblemTypes.NOT_FOUND : status.is5xxServerError() ? ProblemTypes.OVERLOADED : ProblemTypes.BAD_REQUEST));
         }
         HttpHeaders withType = new HttpHeaders();
         if (headers != null) {

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ProblemTypes;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,8 @@ public class ProblemJsonErrorReportValve extends ErrorReportValve {
         if (title == null || title.startsWith("Cannot find message")) {
             title = "Error";
         }
-        String type = status == 404 ? "not-found" : status < 500 ? "bad-request" : "internal";
-        String json = "{\"type\":\"/problems/" + type + "\",\"title\":\"" + escape(title) + "\",\"status\":" + status
+        String type = status == 404 ? ProblemTypes.NOT_FOUND : status < 500 ? ProblemTypes.BAD_REQUEST : ProblemTypes.INTERNAL;
+        String json = "{\"type\":\"" + ProblemTypes.uri(type) + "\",\"title\":\"" + escape(title) + "\",\"status\":" + status
                 + ",\"detail\":\"the server refused the request before reading it: " + escape(title.toLowerCase()) + "\"}";
         try {
             response.setContentType("application/problem+json");

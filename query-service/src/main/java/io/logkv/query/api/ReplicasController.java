@@ -1,10 +1,11 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.materializer.RebuildProgress;
-import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.cluster.NodeReplicaReport;
 import io.logkv.query.node.NodeSnapshots;
 import io.logkv.query.problem.ApiProblem;
@@ -105,17 +106,17 @@ public class ReplicasController {
         }
         if (from.equals("snapshot")) {
             if (snapshots.snapshots().isEmpty()) {
-                throw new ApiProblem(HttpStatus.CONFLICT, "no-snapshot-store", "No snapshot store",
+                throw new ApiProblem(HttpStatus.CONFLICT, ProblemTypes.NO_SNAPSHOT_STORE, "No snapshot store",
                         "this node has no snapshot store (logkv.snapshots.store); rebuild from the log");
             }
             return true;
         }
-        throw ApiProblem.badRequest("bad-rebuild-source", "from must be log or snapshot");
+        throw ApiProblem.badRequest(ProblemTypes.BAD_REBUILD_SOURCE, "from must be log or snapshot");
     }
 
     private void refuseIfOwned(ServedNamespace namespace, int partition) {
         if (ownsHere(namespace, partition)) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "partition-owned-here", "Partition owned here",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemTypes.PARTITION_OWNED_HERE, "Partition owned here",
                     "this node owns " + namespace.name() + "-" + partition + " as its writer and checks conditions against this "
                             + "replica; rebuild another replica, or stop this node so that ownership moves first");
         }

@@ -1,8 +1,10 @@
 package io.logkv.query.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
+import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.api.BatchGetController.BatchItem;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -53,7 +55,7 @@ import tools.jackson.databind.ObjectMapper;
 public class ScanController {
 
     private static final int DEFAULT_LIMIT = 100;
-    private static final List<String> FORWARDED_HEADERS = List.of(KeyOperations.TOKEN_HEADER);
+    private static final List<String> FORWARDED_HEADERS = List.of(ApiHeaders.TOKEN);
 
     private final NamespaceResolver namespaces;
     private final KeyReads reads;
@@ -90,7 +92,7 @@ public class ScanController {
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] prefixBytes = prefix == null ? new byte[0] : prefix.getBytes(StandardCharsets.UTF_8);
         if (prefixBytes.length > maxPrefixBytes) {
-            throw ApiProblem.badRequest("bad-scan", "prefix is longer than a key may be (" + maxPrefixBytes + " bytes)");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "prefix is longer than a key may be (" + maxPrefixBytes + " bytes)");
         }
         byte[] afterKey = continuation(after);
         int pageSize = limit(limit);
@@ -143,7 +145,7 @@ public class ScanController {
 
     private ResponseEntity<ScanPage> answer(List<ScanItem> items, String next, ConsistencyToken token) {
         String encoded = tokens.text(token);
-        return ResponseEntity.ok().header(KeyOperations.TOKEN_HEADER, encoded)
+        return ResponseEntity.ok().header(ApiHeaders.TOKEN, encoded)
                 .body(new ScanPage(items.stream().map(ScanItem::item).toList(), next, encoded));
     }
 
@@ -183,7 +185,7 @@ public class ScanController {
         try {
             return Base64.getUrlDecoder().decode(after);
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("bad-scan", "after must be the next value of a previous page (base64url)");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "after must be the next value of a previous page (base64url)");
         }
     }
 
@@ -199,12 +201,12 @@ public class ScanController {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiProblem.badRequest("bad-scan", "limit must be a whole number from 1 to " + maxLimit);
+        throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "limit must be a whole number from 1 to " + maxLimit);
     }
 
     private static int partitionNumber(String partition, int partitions, boolean forwarded) {
         if (!forwarded) {
-            throw ApiProblem.badRequest("bad-scan", "partition is for nodes only (" + Peers.FORWARDED_HEADER + ")");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "partition is for nodes only (" + Peers.FORWARDED_HEADER + ")");
         }
         try {
             int p = Integer.parseInt(partition);
@@ -214,7 +216,7 @@ public class ScanController {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiProblem.badRequest("bad-scan", "partition must be from 0 to " + (partitions - 1));
+        throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "partition must be from 0 to " + (partitions - 1));
     }
 
     /** One partition's keys of a page, and the token of what was read. */

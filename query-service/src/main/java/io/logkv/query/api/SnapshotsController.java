@@ -2,8 +2,9 @@ package io.logkv.query.api;
 
 import io.logkv.compactor.snapshot.ReplicaSnapshots;
 import io.logkv.compactor.snapshot.SnapshotManifest;
-import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.cluster.NamespaceResolver;
+import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.node.NodeSnapshots;
 import io.logkv.query.problem.ApiProblem;
 import java.time.Instant;
@@ -54,7 +55,7 @@ public class SnapshotsController {
     }
 
     private ReplicaSnapshots store() {
-        return snapshots.snapshots().orElseThrow(() -> new ApiProblem(HttpStatus.CONFLICT, "no-snapshot-store", "No snapshot store",
+        return snapshots.snapshots().orElseThrow(() -> new ApiProblem(HttpStatus.CONFLICT, ProblemTypes.NO_SNAPSHOT_STORE, "No snapshot store",
                 "this node has no snapshot store (logkv.snapshots.store)"));
     }
 

@@ -1,6 +1,8 @@
 package io.logkv.query.api;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.keys.KeyOperations;
@@ -52,7 +54,7 @@ public class WatchController {
     @GetMapping(path = "/v1/namespaces/{ns}/watch", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public SseEmitter watch(@PathVariable String ns, @RequestParam(required = false) String prefix,
                             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
-                            @RequestHeader(name = KeyOperations.TOKEN_HEADER, required = false) List<String> tokens) {
+                            @RequestHeader(name = ApiHeaders.TOKEN, required = false) List<String> tokens) {
         ServedNamespace namespace = namespaces.resolve(ns);
         Start start = start(namespace, lastEventId, tokens);
         // A little beyond the stream's own end, so that the stream says goodbye before the container cuts it.
@@ -60,7 +62,7 @@ public class WatchController {
         Runnable stop = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), start.from(), start.fromNow(),
                 prefix, sink(emitter, this.tokens));
         if (stop == null) {
-            throw ApiProblem.unavailable("overloaded", "Too many watches",
+            throw ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Too many watches",
                     "this node serves logkv.watch.max-watches change streams already", Duration.ofSeconds(5));
         }
         emitter.onCompletion(stop);
@@ -78,7 +80,7 @@ public class WatchController {
     @RequestMapping(method = RequestMethod.HEAD, path = "/v1/namespaces/{ns}/watch", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public ResponseEntity<Void> head(@PathVariable String ns,
                                      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
-                                     @RequestHeader(name = KeyOperations.TOKEN_HEADER, required = false) List<String> tokens) {
+                                     @RequestHeader(name = ApiHeaders.TOKEN, required = false) List<String> tokens) {
         start(namespaces.resolve(ns), lastEventId, tokens);
         return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).build();
     }

@@ -2,6 +2,7 @@ package io.logkv.query.cluster;
 
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.query.node.NodeStartup;
 import io.logkv.query.problem.ApiProblem;
@@ -28,7 +29,7 @@ public class NamespaceResolver {
         NamespaceName namespace = new NamespaceName(name);
         NamespaceSettings settings = catalog.settings(namespace).orElseThrow(() -> ApiProblem.namespaceNotFound(name));
         if (startup.isUnsafe(namespace)) {
-            throw ApiProblem.unavailable("unsafe-namespace", "Namespace not served",
+            throw ApiProblem.unavailable(ProblemTypes.UNSAFE_NAMESPACE, "Namespace not served",
                     "this node does not serve '" + name + "': its truth topic could lose acknowledged writes, or it is a copy of"
                             + " another region's and this node's region has no name; see the node's log", Duration.ofSeconds(30));
         }

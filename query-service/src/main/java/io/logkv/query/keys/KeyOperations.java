@@ -1,8 +1,10 @@
 package io.logkv.query.keys;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.TimeToLive;
 import io.logkv.core.WriteCondition;
@@ -47,18 +49,18 @@ import org.springframework.stereotype.Component;
 @Component
 public class KeyOperations {
 
-    public static final String TOKEN_HEADER = "KV-Token";
-    public static final String LAG_HEADER = "KV-Replica-Lag-Ms";
-    public static final String EXPIRES_HEADER = "KV-Expires-At";
+    public static final String TOKEN_HEADER = ApiHeaders.TOKEN;
+    public static final String LAG_HEADER = ApiHeaders.REPLICA_LAG_MS;
+    public static final String EXPIRES_HEADER = ApiHeaders.EXPIRES_AT;
     /** Names the node whose replica answered a read. */
-    public static final String SERVED_BY_HEADER = "KV-Served-By";
+    public static final String SERVED_BY_HEADER = ApiHeaders.SERVED_BY;
     /**
      * On a read that this node forwarded: the base URLs of the nodes placed to hold the key's partition,
      * so a client that can route reads there directly next time and skips the hop.
      */
-    public static final String REPLICAS_HEADER = "KV-Replicas";
+    public static final String REPLICAS_HEADER = ApiHeaders.REPLICAS;
     /** On a write that this node forwarded: the base URL of the partition's owner, for the same reason. */
-    public static final String OWNER_HEADER = "KV-Owner";
+    public static final String OWNER_HEADER = ApiHeaders.OWNER;
     private static final List<String> FORWARDED_READ_HEADERS = List.of(TOKEN_HEADER, HttpHeaders.IF_NONE_MATCH);
     static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, TOKEN_HEADER, LAG_HEADER,
             EXPIRES_HEADER, SERVED_BY_HEADER, HttpHeaders.RETRY_AFTER);
@@ -165,7 +167,7 @@ public class KeyOperations {
         String servedToken = tokens.text(read.token());
         String lag = Long.toString(read.lagMs());
         if (envelope == null) {
-            throw new ApiProblem(HttpStatus.NOT_FOUND, "key-not-found", "Key not found",
+            throw new ApiProblem(HttpStatus.NOT_FOUND, ProblemTypes.KEY_NOT_FOUND, "Key not found",
                     "there is no live value for this key in '" + ns + "'")
                     .withHeader(TOKEN_HEADER, servedToken)
                     .withHeader(LAG_HEADER, lag)
@@ -201,8 +203,8 @@ public class KeyOperations {
             return keyRules.check(KeyPathSegment.decode(rawKeySegment));
         } catch (KeyRules.IllegalKeyException e) {
             throw e.tooLong()
-                    ? new ApiProblem(HttpStatus.URI_TOO_LONG, "key-too-long", "Key too long", e.getMessage())
-                    : ApiProblem.badRequest("bad-key", e.getMessage());
+                    ? new ApiProblem(HttpStatus.URI_TOO_LONG, ProblemTypes.KEY_TOO_LONG, "Key too long", e.getMessage())
+                    : ApiProblem.badRequest(ProblemTypes.BAD_KEY, e.getMessage());
         }
     }
 
@@ -213,10 +215,10 @@ public class KeyOperations {
         try {
             MediaType.parseMediaType(header);
         } catch (InvalidMediaTypeException e) {
-            throw ApiProblem.badRequest("bad-content-type", "Content-Type is not a media type: " + e.getMessage());
+            throw ApiProblem.badRequest(ProblemTypes.BAD_CONTENT_TYPE, "Content-Type is not a media type: " + e.getMessage());
         }
         if (header.length() > RecordEnvelope.MAX_CONTENT_TYPE_BYTES || !header.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-            throw ApiProblem.badRequest("bad-content-type", "Content-Type must be at most "
+            throw ApiProblem.badRequest(ProblemTypes.BAD_CONTENT_TYPE, "Content-Type must be at most "
                     + RecordEnvelope.MAX_CONTENT_TYPE_BYTES + " printable ASCII characters");
         }
         return header;
@@ -228,7 +230,7 @@ public class KeyOperations {
             try {
                 timeToLive = TimeToLive.parse(ttl);
             } catch (IllegalArgumentException e) {
-                throw ApiProblem.badRequest("bad-ttl", e.getMessage());
+                throw ApiProblem.badRequest(ProblemTypes.BAD_TTL, e.getMessage());
             }
         } else {
             timeToLive = namespaceDefault;

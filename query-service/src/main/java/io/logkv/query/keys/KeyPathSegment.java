@@ -1,5 +1,6 @@
 package io.logkv.query.keys;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -48,11 +49,11 @@ public final class KeyPathSegment {
                     .decode(ByteBuffer.wrap(key));
             return key;
         } catch (CharacterCodingException e) {
-            throw ApiProblem.badRequest("bad-key", "the key is not valid UTF-8 once percent-decoded");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_KEY, "the key is not valid UTF-8 once percent-decoded");
         }
     }
 
     private static ApiProblem malformed() {
-        return ApiProblem.badRequest("bad-key", "the key is not a well-formed percent-encoded path segment");
+        return ApiProblem.badRequest(ProblemTypes.BAD_KEY, "the key is not a well-formed percent-encoded path segment");
     }
 }

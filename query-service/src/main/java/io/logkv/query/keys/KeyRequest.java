@@ -1,5 +1,7 @@
 package io.logkv.query.keys;
 
+import io.logkv.core.ApiHeaders;
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.peer.Peers;
 import io.logkv.query.problem.ApiProblem;
@@ -57,7 +59,7 @@ public interface KeyRequest {
                 try {
                     return request.getParameter(name);
                 } catch (IllegalStateException malformed) {
-                    throw ApiProblem.badRequest("bad-request", "the query string is malformed: " + malformed.getMessage());
+                    throw ApiProblem.badRequest(ProblemTypes.BAD_REQUEST, "the query string is malformed: " + malformed.getMessage());
                 }
             }
 
@@ -166,7 +168,7 @@ public interface KeyRequest {
                 if (client != null) {
                     return client;
                 }
-                String caller = headers.get(Caller.HEADER);
+                String caller = headers.get(ApiHeaders.CALLER);
                 if (caller != null) {
                     try {
                         return Caller.ofHeader(caller).name();
@@ -181,6 +183,6 @@ public interface KeyRequest {
 
     /** 413: the body is larger than values may be. */
     static ApiProblem valueTooLarge(long maxBytes) {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "value-too-large", "Value too large", "values are at most " + maxBytes + " bytes");
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.VALUE_TOO_LARGE, "Value too large", "values are at most " + maxBytes + " bytes");
     }
 }

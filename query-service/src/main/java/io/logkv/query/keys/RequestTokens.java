@@ -1,8 +1,10 @@
 package io.logkv.query.keys;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.MalformedTokenException;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.SignedTokens;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.security.SecurityConfiguration.TokenSigning;
@@ -31,7 +33,7 @@ public class RequestTokens {
 
     /** The request's {@code KV-Token} values, merged. */
     public ConsistencyToken of(HttpServletRequest request, NamespaceName namespace) {
-        return of(Collections.list(request.getHeaders(KeyOperations.TOKEN_HEADER)), namespace);
+        return of(Collections.list(request.getHeaders(ApiHeaders.TOKEN)), namespace);
     }
 
     /**
@@ -66,7 +68,7 @@ public class RequestTokens {
             }
             return signed.verify(text);
         } catch (MalformedTokenException e) {
-            throw ApiProblem.badRequest("bad-token", "KV-Token refused: " + e.getMessage());
+            throw ApiProblem.badRequest(ProblemTypes.BAD_TOKEN, "KV-Token refused: " + e.getMessage());
         }
     }
 

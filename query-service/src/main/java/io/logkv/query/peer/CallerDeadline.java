@@ -1,5 +1,6 @@
 package io.logkv.query.peer;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
@@ -64,7 +65,7 @@ public final class CallerDeadline {
             millis = -1;
         }
         if (millis < 0) {
-            throw ApiProblem.badRequest("bad-time-left", header + " must be a whole number of milliseconds");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_TIME_LEFT, header + " must be a whole number of milliseconds");
         }
         return millis - base;
     }

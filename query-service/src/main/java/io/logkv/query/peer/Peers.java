@@ -1,5 +1,7 @@
 package io.logkv.query.peer;
 
+import io.logkv.core.ApiHeaders;
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.keys.KeyRequest;
 import io.logkv.query.security.Caller;
@@ -36,6 +38,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Requests this node passes on to its peers: a write to its partition's owner, a read to a node holding
@@ -50,8 +54,10 @@ import org.springframework.stereotype.Component;
 @Component
 public class Peers implements AutoCloseable {
 
+    private static final ObjectMapper PROBLEM_READER = JsonMapper.builder().build();
+
     /** Marks a forwarded request, so it is never forwarded twice. */
-    public static final String FORWARDED_HEADER = NodeSignatures.FORWARDED_BY_HEADER;
+    public static final String FORWARDED_HEADER = ApiHeaders.FORWARDED_BY;
     private static final String CONTENT_TYPE = "Content-Type";
 
     private final CloseableHttpAsyncClient http;
@@ -95,7 +101,7 @@ public class Peers implements AutoCloseable {
         headers.put(FORWARDED_HEADER, nodeId);
         CallerDeadline.send(headers::put, timeout);
         if (signatures != null) {
-            headers.put(NodeSignatures.MAC_HEADER, signatures.sign(request.method(), request.pathAndQuery(), headers::get, request.body(),
+            headers.put(ApiHeaders.NODE_MAC, signatures.sign(request.method(), request.pathAndQuery(), headers::get, request.body(),
                     System.currentTimeMillis()));
         }
         headers.forEach((name, value) -> {
@@ -174,6 +180,19 @@ public class Peers implements AutoCloseable {
         public Optional<String> header(String name) {
             return Optional.ofNullable(headers.get(name));
         }
+
+        /** Whether the peer answered with a problem of this type (read from the problem's {@code type} member). */
+        public boolean isProblem(String type) {
+            if (body.length == 0 || body[0] != '{') {
+                return false;
+            }
+            try {
+                String uri = PROBLEM_READER.readTree(body).path("type").asString(null);
+                return type.equals(ProblemTypes.ofUri(uri));
+            } catch (RuntimeException notJson) {
+                return false;
+            }
+        }
     }
 
     /** What is needed to replay a request on another node, taken while the servlet request is still valid. */
@@ -220,7 +239,7 @@ public class Peers implements AutoCloseable {
         private static void withCaller(Map<String, String> headers) {
             Caller caller = Caller.current();
             if (caller != null) {
-                headers.put(Caller.HEADER, caller.header());
+                headers.put(ApiHeaders.CALLER, caller.header());
             }
         }
 

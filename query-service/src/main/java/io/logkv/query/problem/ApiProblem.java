@@ -1,5 +1,6 @@
 package io.logkv.query.problem;
 
+import io.logkv.core.ProblemTypes;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ public class ApiProblem extends RuntimeException {
     }
 
     public static ApiProblem namespaceNotFound(String namespace) {
-        return new ApiProblem(HttpStatus.NOT_FOUND, "namespace-not-found", "Namespace not found",
+        return new ApiProblem(HttpStatus.NOT_FOUND, ProblemTypes.NAMESPACE_NOT_FOUND, "Namespace not found",
                 "there is no namespace '" + namespace + "'");
     }
 
@@ -43,12 +44,12 @@ public class ApiProblem extends RuntimeException {
 
     /** A peer's problem answer, to pass on as this node's own. */
     public static ApiProblem fromPeer(int status, byte[] body, java.util.Optional<String> retryAfter, tools.jackson.databind.ObjectMapper json) {
-        String type = "replica-unavailable";
+        String type = ProblemTypes.REPLICA_UNAVAILABLE;
         String title = "Replica unavailable";
         String detail = "a replica answered " + status;
         try {
             tools.jackson.databind.JsonNode problem = json.readTree(body);
-            type = problem.path("type").asString(type).replaceFirst("^/problems/", "");
+            type = ProblemTypes.ofUri(problem.path("type").asString(ProblemTypes.uri(type)));
             title = problem.path("title").asString(title);
             detail = problem.path("detail").asString(detail);
         } catch (RuntimeException e) {
@@ -116,6 +117,6 @@ public class ApiProblem extends RuntimeException {
 
     /** Problem types are relative URIs under {@code /problems/}, named as in API.md. */
     public static URI typeUri(String type) {
-        return URI.create("/problems/" + type);
+        return URI.create(ProblemTypes.uri(type));
     }
 }

@@ -1,5 +1,6 @@
 package io.logkv.query.problem;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.ReplicaOverloadedException;
 import io.logkv.materializer.ReplicaUnavailableException;
 import io.logkv.writer.KafkaUnavailableException;
@@ -44,38 +45,38 @@ public final class FailureProblems {
         }
         if (exception instanceof org.apache.tomcat.util.http.InvalidParameterException) {
             // A query string or form body the container cannot parse (bad percent-encoding, an empty name).
-            return ApiProblem.badRequest("bad-request", "the request's parameters are malformed: " + exception.getMessage());
+            return ApiProblem.badRequest(ProblemTypes.BAD_REQUEST, "the request's parameters are malformed: " + exception.getMessage());
         }
         if (exception instanceof WriterOverloadedException || exception instanceof ReplicaOverloadedException) {
-            return ApiProblem.unavailable("overloaded", "Overloaded", exception.getMessage(), Duration.ofSeconds(1));
+            return ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Overloaded", exception.getMessage(), Duration.ofSeconds(1));
         }
         if (exception instanceof WriteFailedException failed) {
-            return ApiProblem.unavailable(failed.outcomeUnknown() ? "write-outcome-unknown" : "write-failed",
+            return ApiProblem.unavailable(failed.outcomeUnknown() ? ProblemTypes.WRITE_OUTCOME_UNKNOWN : ProblemTypes.WRITE_FAILED,
                     "Write not acknowledged", failed.getMessage()
                             + (failed.outcomeUnknown() ? " (the write may still have been applied)" : ""), Duration.ofSeconds(1));
         }
         if (exception instanceof KafkaUnavailableException || exception instanceof org.apache.kafka.common.KafkaException) {
-            return ApiProblem.unavailable("log-unavailable", "Log unavailable", exception.getMessage(), Duration.ofSeconds(2));
+            return ApiProblem.unavailable(ProblemTypes.LOG_UNAVAILABLE, "Log unavailable", exception.getMessage(), Duration.ofSeconds(2));
         }
         if (exception instanceof ReplicaUnavailableException) {
-            return ApiProblem.unavailable("replica-unavailable", "Replica unavailable", exception.getMessage(), Duration.ofSeconds(1));
+            return ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Replica unavailable", exception.getMessage(), Duration.ofSeconds(1));
         }
         if (exception instanceof PreconditionFailedException failed) {
-            ApiProblem problem = new ApiProblem(HttpStatus.PRECONDITION_FAILED, "precondition-failed", "Precondition failed",
+            ApiProblem problem = new ApiProblem(HttpStatus.PRECONDITION_FAILED, ProblemTypes.PRECONDITION_FAILED, "Precondition failed",
                     failed.getMessage());
             return failed.current() == null ? problem : problem.withHeader("ETag", "\"" + failed.current().text() + "\"");
         }
         if (exception instanceof UnsafeTruthTopicException) {
-            return ApiProblem.unavailable("unsafe-namespace", "Namespace not served", exception.getMessage(), Duration.ofSeconds(30));
+            return ApiProblem.unavailable(ProblemTypes.UNSAFE_NAMESPACE, "Namespace not served", exception.getMessage(), Duration.ofSeconds(30));
         }
         if (exception instanceof AsyncRequestTimeoutException) {
-            return ApiProblem.unavailable("overloaded", "Timed out", "the request took longer than the node allows", Duration.ofSeconds(1));
+            return ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Timed out", "the request took longer than the node allows", Duration.ofSeconds(1));
         }
         if (exception instanceof NotOwnerException) {
-            return ApiProblem.unavailable("no-owner", "No owner", exception.getMessage(), Duration.ofSeconds(1));
+            return ApiProblem.unavailable(ProblemTypes.NO_OWNER, "No owner", exception.getMessage(), Duration.ofSeconds(1));
         }
         if (exception instanceof NamespaceConflictException) {
-            return new ApiProblem(HttpStatus.CONFLICT, "namespace-conflict", "Namespace conflict", exception.getMessage());
+            return new ApiProblem(HttpStatus.CONFLICT, ProblemTypes.NAMESPACE_CONFLICT, "Namespace conflict", exception.getMessage());
         }
         return null;
     }
@@ -83,7 +84,7 @@ public final class FailureProblems {
     /** A failure LogKV does not know: logged, and answered 500 without its details. */
     public static ApiProblem internal(Throwable exception) {
         log.error("event=request_failed", exception);
-        return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
+        return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.INTERNAL, "Internal error",
                 "the node failed to handle the request; it has been logged");
     }
 }

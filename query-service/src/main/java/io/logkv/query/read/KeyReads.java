@@ -3,6 +3,7 @@ package io.logkv.query.read;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.LogPosition;
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.RegionName;
 import io.logkv.materializer.LocalReplicas;
@@ -67,13 +68,13 @@ public class KeyReads {
         }
         return replicas.awaitReplica(namespace.name(), partition, forwarded ? Duration.ZERO : wait).thenCompose(replica -> {
             if (replica == null) {
-                throw ApiProblem.unavailable(ReadRouting.NO_REPLICA_PROBLEM, "No replica here",
+                throw ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "No replica here",
                         "this node holds no replica of " + namespace.name() + "-" + partition + " yet", Duration.ofSeconds(1));
             }
             if (!replica.serving() && (forwarded || consistency == ReadConsistency.EVENTUAL)) {
                 // Replaying (a rebuild, a new placement): an eventual read here could miss keys the log
                 // holds, and a node that forwarded the read can try a replica that has caught up.
-                throw ApiProblem.unavailable(ReadRouting.NO_REPLICA_PROBLEM, "Replica replaying",
+                throw ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Replica replaying",
                         "this node's replica of " + namespace.name() + "-" + partition + " is replaying the log (applied position "
                                 + replica.appliedPosition() + ")", Duration.ofSeconds(1));
             }
@@ -93,7 +94,7 @@ public class KeyReads {
         return required.thenCompose(position -> {
             if (position < 0) {
                 RegionName home = namespace.settings().home();
-                throw ApiProblem.unavailable("not-caught-up", "Mirror not caught up",
+                throw ApiProblem.unavailable(ProblemTypes.NOT_CAUGHT_UP, "Mirror not caught up",
                         "the token names a position of region '" + home + "' that the mirror has not yet carried into this region; "
                                 + "retry, or allow a longer wait_ms", Duration.ofSeconds(1));
             }
@@ -112,7 +113,7 @@ public class KeyReads {
             }
             return caughtUp.whenComplete((done, error) -> release.run()).thenApply(reached -> {
                 if (!reached) {
-                    throw ApiProblem.unavailable("not-caught-up", "Replica not caught up",
+                    throw ApiProblem.unavailable(ProblemTypes.NOT_CAUGHT_UP, "Replica not caught up",
                             "the replica of partition " + partition + " had applied position " + replica.appliedPosition()
                                     + " but the read needs " + position + "; retry, or allow a longer wait_ms",
                             Duration.ofSeconds(1));

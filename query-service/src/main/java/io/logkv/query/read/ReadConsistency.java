@@ -1,5 +1,6 @@
 package io.logkv.query.read;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;
 import java.util.Locale;
 
@@ -20,7 +21,7 @@ public enum ReadConsistency {
         try {
             return valueOf(text.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("bad-consistency", "consistency must be eventual, session or strong");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_CONSISTENCY, "consistency must be eventual, session or strong");
         }
     }
 }

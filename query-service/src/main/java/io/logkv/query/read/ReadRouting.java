@@ -1,5 +1,6 @@
 package io.logkv.query.read;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.Timers;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
@@ -13,7 +14,6 @@ import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +38,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class ReadRouting {
 
-    public static final String NO_REPLICA_PROBLEM = "replica-unavailable";
     /** How long a read waits before it asks the placed replicas again when none could answer. */
     private static final long RETRY_PAUSE_MS = 50;
     private static final Duration RETRY_PAUSE = Duration.ofMillis(RETRY_PAUSE_MS);
@@ -125,7 +124,7 @@ public class ReadRouting {
                     return again.isEmpty() ? round.local().get() : attempt(round, again, 0, remaining.plus(forwardTimeout), lastProblem);
                 });
             }
-            return CompletableFuture.failedFuture(ApiProblem.unavailable(NO_REPLICA_PROBLEM, "No replica reachable",
+            return CompletableFuture.failedFuture(ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "No replica reachable",
                     "no replica of " + namespace.name() + "-" + partition + " could answer: " + lastProblem, Duration.ofSeconds(1)));
         }
         ForwardedRequest request = round.request();
@@ -195,7 +194,7 @@ public class ReadRouting {
             if (error != null) {
                 return null;
             }
-            if (response.statusCode() == 503 && new String(response.body(), StandardCharsets.UTF_8).contains("/" + NO_REPLICA_PROBLEM)) {
+            if (response.statusCode() == 503 && response.isProblem(ProblemTypes.REPLICA_UNAVAILABLE)) {
                 return null;
             }
             return response;

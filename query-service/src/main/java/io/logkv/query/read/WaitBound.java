@@ -1,5 +1,6 @@
 package io.logkv.query.read;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.ReplicaProperties;
 import io.logkv.query.problem.ApiProblem;
 import java.time.Duration;
@@ -22,7 +23,7 @@ public final class WaitBound {
             millis = -1;
         }
         if (millis < 0 || millis > replicas.maxWait().toMillis()) {
-            throw ApiProblem.badRequest("bad-wait", "wait_ms must be a whole number from 0 to " + replicas.maxWait().toMillis());
+            throw ApiProblem.badRequest(ProblemTypes.BAD_WAIT, "wait_ms must be a whole number from 0 to " + replicas.maxWait().toMillis());
         }
         return Duration.ofMillis(millis);
     }

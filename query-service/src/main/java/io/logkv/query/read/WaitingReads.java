@@ -1,5 +1,6 @@
 package io.logkv.query.read;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.security.Caller;
@@ -92,7 +93,7 @@ public class WaitingReads {
     }
 
     private static ApiProblem tooMany(String detail) {
-        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "too-many-waiting-reads", "Too many waiting reads", detail)
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.TOO_MANY_WAITING_READS, "Too many waiting reads", detail)
                 .withHeader("Retry-After", Long.toString(Duration.ofSeconds(1).toSeconds()));
     }
 

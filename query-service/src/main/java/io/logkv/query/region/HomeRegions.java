@@ -1,8 +1,10 @@
 package io.logkv.query.region;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.RegionName;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.config.LogKvProperties;
@@ -22,9 +24,9 @@ import org.springframework.http.HttpStatus;
 public class HomeRegions {
 
     /** Names the home region on that problem. */
-    public static final String HOME_REGION_HEADER = "KV-Home-Region";
+    public static final String HOME_REGION_HEADER = ApiHeaders.HOME_REGION;
     /** Where the home region is reached, on that problem, when this node knows it. */
-    public static final String HOME_URL_HEADER = "KV-Home-Url";
+    public static final String HOME_URL_HEADER = ApiHeaders.HOME_URL;
 
     private final RegionName region;
     private final RegionProperties settings;
@@ -66,7 +68,7 @@ public class HomeRegions {
         }
         RegionName home = namespace.settings().home();
         String url = settings.urls().getOrDefault(home.value(), "");
-        ApiProblem problem = new ApiProblem(HttpStatus.MISDIRECTED_REQUEST, "not-home-region", "Not the home region",
+        ApiProblem problem = new ApiProblem(HttpStatus.MISDIRECTED_REQUEST, ProblemTypes.NOT_HOME_REGION, "Not the home region",
                 what + " of namespace '" + namespace.name() + "' are served by its home region '" + home + "'"
                         + (url.isEmpty() ? "" : " (" + url + ")") + "; this region" + (region == null ? "" : " '" + region + "'")
                         + " holds a copy and serves eventual and session reads")
@@ -103,7 +105,7 @@ public class HomeRegions {
         }
         if (token.positionFor(namespace.name(), null, partition) > 0) {
             // Positions of a region without a name: its offsets cannot be told from any other region's.
-            throw ApiProblem.badRequest("bad-token", "the token holds positions of " + namespace.name() + " from a region without a"
+            throw ApiProblem.badRequest(ProblemTypes.BAD_TOKEN, "the token holds positions of " + namespace.name() + " from a region without a"
                     + " name, which this copy cannot translate; name the home region's nodes (logkv.region.name=" + home + ")");
         }
         long atHome = token.positionFor(namespace.name(), home, partition);

@@ -1,5 +1,6 @@
 package io.logkv.query.resp;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.NamespaceName;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
@@ -80,7 +81,7 @@ final class KeyCalls {
         }
         String token = session.token();
         if (token != null) {
-            headers.put(KeyOperations.TOKEN_HEADER, token);
+            headers.put(ApiHeaders.TOKEN, token);
         }
         String path = "/v1/namespaces/" + KeyPaths.segment(namespace.getBytes(StandardCharsets.UTF_8)) + "/keys/" + KeyPaths.segment(key);
         KeyRequest request = KeyRequest.of(method, path + KeyPaths.query(parameters), parameters, headers, value, client);
@@ -162,11 +163,11 @@ final class KeyCalls {
 
         /** A problem, with the token it carries (a key found absent still says where it was read). */
         static Answer of(ApiProblem problem) {
-            return new Answer(null, problem, problem.headers().get(KeyOperations.TOKEN_HEADER));
+            return new Answer(null, problem, problem.headers().get(ApiHeaders.TOKEN));
         }
 
         static Answer of(ResponseEntity<?> entity, ObjectMapper json) {
-            String token = entity.getHeaders().getFirst(KeyOperations.TOKEN_HEADER);
+            String token = entity.getHeaders().getFirst(ApiHeaders.TOKEN);
             int status = entity.getStatusCode().value();
             Object body = entity.getBody();
             byte[] bytes = body instanceof byte[] raw ? raw : new byte[0];

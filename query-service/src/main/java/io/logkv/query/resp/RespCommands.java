@@ -1,5 +1,6 @@
 package io.logkv.query.resp;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -99,7 +100,7 @@ final class RespCommands {
 
     private CompletableFuture<RedisMessage> get(RespSession session, byte[] key) {
         return calls.read(session, "GET", key).thenApply(answer -> answer.problem() != null
-                ? answer.problem().type().equals("key-not-found") ? FullBulkStringRedisMessage.NULL_INSTANCE : error(answer.problem())
+                ? answer.problem().type().equals(ProblemTypes.KEY_NOT_FOUND) ? FullBulkStringRedisMessage.NULL_INSTANCE : error(answer.problem())
                 : bulk(answer.body()));
     }
 
@@ -107,7 +108,7 @@ final class RespCommands {
         List<CompletableFuture<RedisMessage>> each = new ArrayList<>(keyList.size());
         for (byte[] key : keyList) {
             each.add(calls.read(session, "GET", key).thenApply(answer -> answer.problem() == null ? bulk(answer.body())
-                    : answer.problem().type().equals("key-not-found") ? FullBulkStringRedisMessage.NULL_INSTANCE : error(answer.problem())));
+                    : answer.problem().type().equals(ProblemTypes.KEY_NOT_FOUND) ? FullBulkStringRedisMessage.NULL_INSTANCE : error(answer.problem())));
         }
         return all(each).thenApply(replies -> {
             for (RedisMessage reply : replies) {
@@ -130,7 +131,7 @@ final class RespCommands {
             for (KeyCalls.Answer answer : answers) {
                 if (answer.problem() == null) {
                     found++;
-                } else if (!answer.problem().type().equals("key-not-found")) {
+                } else if (!answer.problem().type().equals(ProblemTypes.KEY_NOT_FOUND)) {
                     return error(answer.problem());
                 }
             }
@@ -169,7 +170,7 @@ final class RespCommands {
         }
         boolean onlyIf = conditional;
         return calls.write(session, "PUT", args.get(0), parameters, headers, args.get(1)).thenApply(answer -> answer.problem() == null ? OK
-                : onlyIf && answer.problem().type().equals("precondition-failed") ? FullBulkStringRedisMessage.NULL_INSTANCE
+                : onlyIf && answer.problem().type().equals(ProblemTypes.PRECONDITION_FAILED) ? FullBulkStringRedisMessage.NULL_INSTANCE
                 : error(answer.problem()));
     }
 
@@ -186,7 +187,7 @@ final class RespCommands {
             for (KeyCalls.Answer answer : answers) {
                 if (answer.problem() == null) {
                     deleted++;
-                } else if (!answer.problem().type().equals("precondition-failed")) {
+                } else if (!answer.problem().type().equals(ProblemTypes.PRECONDITION_FAILED)) {
                     return error(answer.problem());
                 }
             }

@@ -1,5 +1,6 @@
 package io.logkv.query.security;
 
+import io.logkv.core.ApiHeaders;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
 public record Caller(String name, Grants grants) {
 
     /** Carries the caller of a forwarded request: its name, percent-encoded, then its grants. */
-    public static final String HEADER = "KV-Caller";
+    public static final String HEADER = ApiHeaders.CALLER;
 
     /** The caller of the request being handled on this thread; null on an open node (anyone may do anything). */
     public static Caller current() {

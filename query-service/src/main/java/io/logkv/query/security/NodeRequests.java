@@ -1,5 +1,7 @@
 package io.logkv.query.security;
 
+import io.logkv.core.ApiHeaders;
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -21,9 +23,9 @@ import org.springframework.security.web.context.RequestAttributeSecurityContextR
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Tells nodes' requests from clients': a request that carries any internal header ({@link NodeSignatures#INTERNAL_HEADERS})
+ * Tells nodes' requests from clients': a request that carries any internal header ({@link ApiHeaders#NODE_ONLY})
  * must carry a node's MAC over it, else it is refused with {@code 403 not-a-node} before anything reads it.
- * A request with a valid MAC is authenticated as the caller the node forwarded it for ({@value Caller#HEADER}),
+ * A request with a valid MAC is authenticated as the caller the node forwarded it for ({@value ApiHeaders#CALLER}),
  * or as the node itself when it names none (a node's own questions: topology, digests). On an open node without
  * node keys the internal headers are trusted as they come (everyone may do anything there anyway).
  */
@@ -46,7 +48,7 @@ public final class NodeRequests extends OncePerRequestFilter {
 
     /** Whether the request carries a header only nodes may send. */
     public static boolean hasInternalHeader(HttpServletRequest request) {
-        for (String name : NodeSignatures.INTERNAL_HEADERS) {
+        for (String name : ApiHeaders.NODE_ONLY) {
             if (request.getHeader(name) != null) {
                 return true;
             }
@@ -61,7 +63,7 @@ public final class NodeRequests extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        if (request.getHeader(NodeSignatures.MAC_HEADER) == null) {
+        if (request.getHeader(ApiHeaders.NODE_MAC) == null) {
             // Refused before its body is read: a client's request does not get to make this node buffer it.
             refuse(request, response, signatures.refusal(request.getMethod(), request.getRequestURI(), request::getHeader, null, 0));
             return;
@@ -71,24 +73,24 @@ public final class NodeRequests extends OncePerRequestFilter {
             body = in.readNBytes(maxBodyBytes + 1);
         }
         if (body.length > maxBodyBytes) {
-            problems.write(request, response, new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "value-too-large", "Request too large",
+            problems.write(request, response, new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.VALUE_TOO_LARGE, "Request too large",
                     "a request between nodes is at most " + maxBodyBytes + " bytes"));
             return;
         }
         String query = request.getQueryString();
         String pathAndQuery = query == null ? request.getRequestURI() : request.getRequestURI() + "?" + query;
         String refusal = signatures.refusal(request.getMethod(), pathAndQuery, request::getHeader, body, System.currentTimeMillis());
-        String node = request.getHeader(NodeSignatures.FORWARDED_BY_HEADER);
+        String node = request.getHeader(ApiHeaders.FORWARDED_BY);
         if (refusal == null && node == null) {
-            refusal = "a node's request names the node (" + NodeSignatures.FORWARDED_BY_HEADER + ")";
+            refusal = "a node's request names the node (" + ApiHeaders.FORWARDED_BY + ")";
         }
         Caller caller = null;
         if (refusal == null) {
-            String header = request.getHeader(Caller.HEADER);
+            String header = request.getHeader(ApiHeaders.CALLER);
             try {
                 caller = header == null ? new Caller(node, Grants.ALL) : Caller.ofHeader(header);
             } catch (IllegalArgumentException e) {
-                refusal = "malformed " + Caller.HEADER + ": " + e.getMessage();
+                refusal = "malformed " + ApiHeaders.CALLER + ": " + e.getMessage();
             }
         }
         if (refusal != null) {
@@ -103,7 +105,7 @@ public final class NodeRequests extends OncePerRequestFilter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, String why) throws IOException {
-        problems.write(request, response, new ApiProblem(HttpStatus.FORBIDDEN, "not-a-node", "Internal headers are for nodes", why));
+        problems.write(request, response, new ApiProblem(HttpStatus.FORBIDDEN, ProblemTypes.NOT_A_NODE, "Internal headers are for nodes", why));
     }
 
     /** The request with its body, already read to check the MAC, readable again. */

@@ -1,5 +1,6 @@
 package io.logkv.query.security;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.query.config.NodeSecurityProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -25,15 +26,15 @@ import javax.crypto.spec.SecretKeySpec;
 public final class NodeSignatures {
 
     /** Marks a forwarded request, naming the node that forwarded it. */
-    public static final String FORWARDED_BY_HEADER = "KV-Forwarded-By";
+    public static final String FORWARDED_BY_HEADER = ApiHeaders.FORWARDED_BY;
     /** The forwarding node's time left, in milliseconds. */
-    public static final String TIME_LEFT_HEADER = "KV-Time-Left-Ms";
+    public static final String TIME_LEFT_HEADER = ApiHeaders.TIME_LEFT_MS;
     /** The forwarding node's deadline, in epoch milliseconds. */
-    public static final String DEADLINE_HEADER = "KV-Deadline-Epoch-Ms";
+    public static final String DEADLINE_HEADER = ApiHeaders.DEADLINE_EPOCH_MS;
     /** The node's MAC over the request. */
-    public static final String MAC_HEADER = "KV-Node-Mac";
+    public static final String MAC_HEADER = ApiHeaders.NODE_MAC;
     /** Headers only a node may send: a client's request carrying one without a valid MAC is refused. */
-    public static final List<String> INTERNAL_HEADERS = List.of(FORWARDED_BY_HEADER, Caller.HEADER, TIME_LEFT_HEADER, DEADLINE_HEADER,
+    public static final List<String> INTERNAL_HEADERS = List.of(FORWARDED_BY_HEADER, ApiHeaders.CALLER, TIME_LEFT_HEADER, DEADLINE_HEADER,
             MAC_HEADER);
     private static final String ALGORITHM = "HmacSHA256";
 

@@ -1,5 +1,6 @@
 package io.logkv.query.security;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -34,21 +35,21 @@ public final class ProblemResponses implements AuthenticationEntryPoint, AccessD
         String detail = request.getHeader("Authorization") == null
                 ? "the request carries no credentials: send Authorization: ApiKey <key> or Authorization: Bearer <jwt>"
                 : "the credentials were not accepted: " + failure.getMessage();
-        write(request, response, new ApiProblem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Unauthenticated", detail)
+        write(request, response, new ApiProblem(HttpStatus.UNAUTHORIZED, ProblemTypes.UNAUTHENTICATED, "Unauthenticated", detail)
                 .withHeader("WWW-Authenticate", CHALLENGE));
     }
 
     @Override
     public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException denied) throws IOException {
         Caller caller = Caller.current();
-        write(request, response, new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
+        write(request, response, new ApiProblem(HttpStatus.FORBIDDEN, ProblemTypes.FORBIDDEN, "Forbidden",
                 (caller == null ? "the caller" : "'" + caller.name() + "'") + " may not " + request.getMethod() + " " + request.getRequestURI()
                         + (caller == null ? "" : " (its grants: " + caller.grants().text() + ")")));
     }
 
     @Override
     public void handle(HttpServletRequest request, HttpServletResponse response, RequestRejectedException rejected) throws IOException {
-        write(request, response, ApiProblem.badRequest("bad-request", "the request was refused: " + rejected.getMessage()));
+        write(request, response, ApiProblem.badRequest(ProblemTypes.BAD_REQUEST, "the request was refused: " + rejected.getMessage()));
     }
 
     /** Answers with a problem unless an answer has begun. */

@@ -1,5 +1,7 @@
 package io.logkv.query.write;
 
+import io.logkv.core.ApiHeaders;
+import io.logkv.core.ProblemTypes;
 import io.logkv.core.Timers;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.config.LogKvProperties;
@@ -36,14 +38,12 @@ import org.springframework.stereotype.Component;
 public class WriteRouting {
 
     private static final List<String> FORWARDED_REQUEST_HEADERS = List.of(
-            "Content-Type", "If-Match", "If-None-Match", "KV-Token", "Idempotency-Key");
+            "Content-Type", "If-Match", "If-None-Match", ApiHeaders.TOKEN, ApiHeaders.IDEMPOTENCY_KEY);
     private static final List<String> RELAYED_RESPONSE_HEADERS = List.of(
-            "Content-Type", "ETag", "KV-Token", "Retry-After");
+            "Content-Type", "ETag", ApiHeaders.TOKEN, "Retry-After");
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
-    /** Between nodes: the node a write was forwarded to does not own its partition (any more). */
-    static final String NOT_OWNER = "not-owner";
     /** On a write a node passed to its namespace's home region: the region it came from. */
-    static final String FROM_REGION_HEADER = "KV-From-Region";
+    static final String FROM_REGION_HEADER = ApiHeaders.FROM_REGION;
 
     private final OwnerDirectory directory;
     private final PartitionOwner owner;
@@ -93,12 +93,12 @@ public class WriteRouting {
         Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
         return peers.send(homeUrl, request, left).handle((response, error) -> {
             if (error != null) {
-                throw ApiProblem.unavailable("home-unreachable", "Home region unreachable",
+                throw ApiProblem.unavailable(ProblemTypes.HOME_UNREACHABLE, "Home region unreachable",
                         "the namespace's home region, at " + homeUrl + ", did not answer: " + AsyncFailures.cause(error)
-                                + (request.headers().containsKey("Idempotency-Key") ? "" : " (the write may have been applied there)"),
+                                + (request.headers().containsKey(ApiHeaders.IDEMPOTENCY_KEY) ? "" : " (the write may have been applied there)"),
                         Duration.ofSeconds(1));
             }
-            return Peers.relay(response, RELAYED_RESPONSE_HEADERS, HomeRegions.HOME_URL_HEADER, homeUrl);
+            return Peers.relay(response, RELAYED_RESPONSE_HEADERS, ApiHeaders.HOME_URL, homeUrl);
         });
     }
 
@@ -112,7 +112,7 @@ public class WriteRouting {
                 return CompletableFuture.failedFuture(cause);
             }
             if (System.nanoTime() > deadline) {
-                return CompletableFuture.failedFuture(ApiProblem.unavailable("no-owner", "No owner",
+                return CompletableFuture.failedFuture(ApiProblem.unavailable(ProblemTypes.NO_OWNER, "No owner",
                         "no node owns partition " + partition + " of " + namespace.name() + " right now; ownership is moving",
                         Duration.ofSeconds(1)));
             }
@@ -122,7 +122,7 @@ public class WriteRouting {
                 // forwarding node (which cannot have had the write applied here) sends it there.
                 return directory.ownerOf(namespace.name(), partition, true).thenCompose(owner ->
                         owner.isPresent() && !owner.get().equals(this.owner.advertisedUrl())
-                                ? CompletableFuture.failedFuture(ApiProblem.unavailable(NOT_OWNER, "Not the owner",
+                                ? CompletableFuture.failedFuture(ApiProblem.unavailable(ProblemTypes.NOT_OWNER, "Not the owner",
                                         "partition " + partition + " of " + namespace.name() + " is owned by " + owner.get(),
                                         Duration.ofSeconds(1)))
                                 : later(() -> attempt(namespace, partition, request, local, answer, deadline, true)));
@@ -155,24 +155,23 @@ public class WriteRouting {
         Duration left = Duration.ofNanos(Math.max(1_000_000, Math.min(attempt, deadline - System.nanoTime())));
         return peers.send(ownerUrl, request, left)
                 .handle((response, error) -> {
-                    if (error == null && response.statusCode() == 503
-                            && new String(response.body(), java.nio.charset.StandardCharsets.UTF_8).contains("/problems/" + NOT_OWNER)) {
+                    if (error == null && response.statusCode() == 503 && response.isProblem(ProblemTypes.NOT_OWNER)) {
                         return new Forwarded(null); // never applied there: ask the group again and send it on
                     }
                     if (error == null) {
                         ResponseEntity<byte[]> relayed = Peers.relay(response, RELAYED_RESPONSE_HEADERS);
                         HttpHeaders headers = new HttpHeaders();
                         headers.putAll(relayed.getHeaders());
-                        headers.set(KeyOperations.OWNER_HEADER, ownerUrl);
+                        headers.set(ApiHeaders.OWNER, ownerUrl);
                         return new Forwarded(new ResponseEntity<>(relayed.getBody(), headers, relayed.getStatusCode()));
                     }
                     Throwable cause = AsyncFailures.cause(error);
                     boolean neverSent = cause instanceof ConnectException || cause instanceof ConnectTimeoutException;
-                    boolean retrySafe = request.headers().containsKey("Idempotency-Key");
+                    boolean retrySafe = request.headers().containsKey(ApiHeaders.IDEMPOTENCY_KEY);
                     if ((neverSent || retrySafe) && System.nanoTime() < deadline) {
                         return new Forwarded(null);
                     }
-                    throw ApiProblem.unavailable("owner-unreachable", "Owner unreachable",
+                    throw ApiProblem.unavailable(ProblemTypes.OWNER_UNREACHABLE, "Owner unreachable",
                             "the owner of the partition, " + ownerUrl + ", did not answer: " + cause, Duration.ofSeconds(1));
                 });
     }

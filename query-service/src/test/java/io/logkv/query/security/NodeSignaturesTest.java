@@ -1,5 +1,6 @@
 package io.logkv.query.security;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.query.config.NodeSecurityProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,10 +19,10 @@ class NodeSignaturesTest {
 
     private Map<String, String> signedHeaders(String method, String path, byte[] body) {
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        headers.put(NodeSignatures.FORWARDED_BY_HEADER, "node-a");
-        headers.put(Caller.HEADER, "app read:orders-*");
-        headers.put(NodeSignatures.TIME_LEFT_HEADER, "900");
-        headers.put(NodeSignatures.MAC_HEADER, signatures.sign(method, path, headers::get, body, NOW));
+        headers.put(ApiHeaders.FORWARDED_BY, "node-a");
+        headers.put(ApiHeaders.CALLER, "app read:orders-*");
+        headers.put(ApiHeaders.TIME_LEFT_MS, "900");
+        headers.put(ApiHeaders.NODE_MAC, signatures.sign(method, path, headers::get, body, NOW));
         return headers;
     }
 
@@ -44,7 +45,7 @@ class NodeSignaturesTest {
         assertThat(signatures.refusal("DELETE", path, headers::get, body, NOW)).contains("does not match");
         assertThat(signatures.refusal("PUT", path + "2", headers::get, body, NOW)).contains("does not match");
         assertThat(signatures.refusal("PUT", path, headers::get, "valuE".getBytes(StandardCharsets.UTF_8), NOW)).contains("does not match");
-        for (String header : new String[] {Caller.HEADER, NodeSignatures.FORWARDED_BY_HEADER, NodeSignatures.TIME_LEFT_HEADER}) {
+        for (String header : new String[] {ApiHeaders.CALLER, ApiHeaders.FORWARDED_BY, ApiHeaders.TIME_LEFT_MS}) {
             Map<String, String> altered = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             altered.putAll(headers);
             altered.put(header, "admin:*");
@@ -59,7 +60,7 @@ class NodeSignaturesTest {
         Map<String, String> headers = signedHeaders("GET", "/v1/admin/replicas", null);
 
         assertThat(other.refusal("GET", "/v1/admin/replicas", headers::get, null, NOW)).contains("does not match");
-        headers.remove(NodeSignatures.MAC_HEADER);
+        headers.remove(ApiHeaders.NODE_MAC);
         assertThat(signatures.refusal("GET", "/v1/admin/replicas", headers::get, null, NOW)).contains("only nodes send them");
     }
 
