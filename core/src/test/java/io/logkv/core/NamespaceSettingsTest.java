@@ -36,4 +36,12 @@ class NamespaceSettingsTest {
         assertThatThrownBy(() -> NamespaceSettings.decode("partitions=2\nhomeRegion=a/b\n".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void namespaceSettingsRoundTripAndIgnoreUnknownFields() {
+        NamespaceSettings settings = new NamespaceSettings(12, Duration.ofHours(1));
+        assertThat(NamespaceSettings.decode(settings.encode())).isEqualTo(settings);
+        assertThat(NamespaceSettings.decode("partitions=3\nfutureField=x\n".getBytes()))
+                .isEqualTo(new NamespaceSettings(3, Duration.ZERO));
+    }
 }

@@ -1,0 +1,16 @@
+package io.logkv.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class NamespaceNameTest {
+
+    @Test
+    void namespaceNamesAreSafeInTopicNames() {
+        assertThat(new NamespaceName("team-a_orders").truthTopic()).isEqualTo("logkv.truth.team-a_orders");
+        for (String bad : new String[] {"", "a.b", "a b", "ü", "x".repeat(101), "../x"}) {
+            assertThat(NamespaceName.isLegal(bad)).as(bad).isFalse();
+        }
+    }
+}
