@@ -1,0 +1,188 @@
+package io.logkv.query;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.base.DescribedPredicate.or;
+import static com.tngtech.archunit.core.domain.Dependency.Predicates.dependency;
+import static com.tngtech.archunit.core.domain.Dependency.Predicates.dependencyTarget;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.conditions.ArchConditions.haveAnyDependenciesThat;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.dependencies.SliceRule;
+import java.util.List;
+import java.util.stream.Stream;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+
+/**
+ * The arrows between the node's packages, what Kafka's import-control file is to its clients. The fronts,
+ * {@code api} (HTTP) and {@code resp} (Redis protocol), are on top and nothing depends on them; the paths
+ * ({@code keys}, {@code read}, {@code write}, {@code peer}, {@code cluster}, {@code region}, {@code watch},
+ * {@code admission}) serve every front; {@code problem} and {@code config} are the floor every layer stands on;
+ * {@code node} assembles the rest and only the application names it.
+ *
+ * <p>ArchUnit reads bytecode: a compile-time constant (such as {@code ForwardedReads.PATH}) is copied into the
+ * class that uses it, and an import only Javadoc uses leaves no trace, so neither counts as an arrow here.
+ */
+@AnalyzeClasses(packages = "io.logkv.query", importOptions = ImportOption.DoNotIncludeTests.class)
+class NodeArchitectureTest {
+
+    /** The paths and the problems they throw. */
+    private static final String[] BELOW_THE_FRONTS = {
+            "io.logkv.query.keys..", "io.logkv.query.read..", "io.logkv.query.write..", "io.logkv.query.peer..",
+            "io.logkv.query.cluster..", "io.logkv.query.region..", "io.logkv.query.watch..",
+            "io.logkv.query.admission..", "io.logkv.query.problem.."};
+
+    /** The namespace resolver asks the node's startup whether a namespace is unsafe; this also closes a cycle. */
+    private static final Arrow RESOLVER_ASKS_STARTUP = new Arrow("cluster.NamespaceResolver", "node.NodeStartup");
+
+    /**
+     * The node's assembly reached from below: the snapshot store and the startup verdict live in {@code node}
+     * although two controllers and the namespace resolver use them. Moving {@code NodeSnapshots} and
+     * {@code NodeStartup}'s unsafe-namespace answer into a path package removes these.
+     */
+    private static final List<Arrow> NODE_REACHED_FROM_BELOW = List.of(
+            new Arrow("api.ReplicasController", "node.NodeSnapshots"),
+            new Arrow("api.SnapshotsController", "node.NodeSnapshots"),
+            RESOLVER_ASKS_STARTUP);
+
+    /**
+     * Arrows that close package cycles today, each needing a product change to go. {@code keys} holds both
+     * {@code KeyOperations}, which calls down into read, write, peer, cluster, region and security, and the values
+     * those packages take ({@code KeyPath}, {@code KeyRequest}): the values belong below the paths, in a package
+     * of their own. Who a client is ({@code WaitingReads.clientOf}) belongs with the caller's identity, not the
+     * read path that the quota gate now reaches into for it. And {@link #RESOLVER_ASKS_STARTUP} (cluster, node).
+     */
+    private static final List<Arrow> CYCLES_TODAY = List.of(
+            new Arrow("read.ReadRouting", "keys.KeyPath"),
+            new Arrow("write.WriteRouting", "keys.KeyRequest"),
+            new Arrow("write.WriteConditions", "keys.KeyRequest"),
+            new Arrow("peer.Peers", "keys.KeyRequest"),
+            new Arrow("admission.QuotaGate", "keys.KeyPath"),
+            new Arrow("security.KeyPathFirewall", "keys.KeyPath"),
+            new Arrow("security.RequestRights", "keys.KeyPath"),
+            new Arrow("admission.QuotaGate", "read.WaitingReads"),
+            RESOLVER_ASKS_STARTUP);
+
+    @ArchTest
+    static final ArchRule nothingDependsOnTheHttpFront = noClasses()
+            .that().resideOutsideOfPackage("io.logkv.query.api..")
+            .should().dependOnClassesThat().resideInAPackage("io.logkv.query.api..")
+            .because("the HTTP front calls the paths; a path that knows a controller or KeyEndpoint cannot serve the Redis front");
+
+    @ArchTest
+    static final ArchRule nothingDependsOnTheRedisFront = noClasses()
+            .that().resideOutsideOfPackage("io.logkv.query.resp..")
+            .should().dependOnClassesThat().resideInAPackage("io.logkv.query.resp..")
+            .because("the Redis-protocol front calls the paths, never the other way");
+
+    @ArchTest
+    static final ArchRule thePathsKnowNoFront = noClasses()
+            .that().resideInAnyPackage(BELOW_THE_FRONTS)
+            .should().dependOnClassesThat().resideInAnyPackage("io.logkv.query.api..", "io.logkv.query.resp..")
+            .because("one key's operations, reads and writes are shared by every front");
+
+    @ArchTest
+    static final ArchRule problemsStandOnNothingOfTheNode = classes()
+            .that().resideInAPackage("io.logkv.query.problem..")
+            .should().onlyDependOnClassesThat(outsideTheNodeOr("io.logkv.query.problem.."))
+            .because("every layer throws ApiProblem, so it can depend on none of them");
+
+    @ArchTest
+    static final ArchRule configurationStandsOnNothingOfTheNode = classes()
+            .that().resideInAPackage("io.logkv.query.config..")
+            .should().onlyDependOnClassesThat(outsideTheNodeOr("io.logkv.query.config.."))
+            .because("LogKvProperties is read by every layer");
+
+    @ArchTest
+    static final ArchRule onlyTheApplicationReachesTheNodeAssembly = noClasses()
+            .that().resideOutsideOfPackages("io.logkv.query", "io.logkv.query.node..")
+            .should(haveAnyDependenciesThat(dependencyTarget(resideInAPackage("io.logkv.query.node.."))
+                    .and(not(anyOf(NODE_REACHED_FROM_BELOW)))))
+            .because("node wires the paths and fronts together; what they need from it is theirs, not the assembly's");
+
+    @ArchTest
+    static final ArchRule noServiceDependsOnAController = noClasses()
+            .that(areNeitherControllersNorDeclaredInOne())
+            .should().dependOnClassesThat().areMetaAnnotatedWith(Controller.class)
+            .because("a controller is the edge of the HTTP front; what others need from it belongs in a path");
+
+    @ArchTest
+    static final ArchRule theNodePackagesHaveNoCycles = ignoring(CYCLES_TODAY,
+            slices().matching("io.logkv.query.(*)..").should().beFreeOfCycles());
+
+    /** A tolerated arrow that the code no longer has is a rule left weaker than it needs to be. */
+    @ArchTest
+    static void everyToleratedArrowStillExists(JavaClasses node) {
+        for (Arrow arrow : union(NODE_REACHED_FROM_BELOW, CYCLES_TODAY)) {
+            boolean present = node.stream()
+                    .flatMap(c -> c.getDirectDependenciesFromSelf().stream())
+                    .anyMatch(arrow.asDependency()::test);
+            assertThat(present)
+                    .as("%s is gone: remove it from the tolerated arrows of %s", arrow, NodeArchitectureTest.class.getSimpleName())
+                    .isTrue();
+        }
+    }
+
+    /** A dependency from one class of the node (or a class nested in it) to another, named relative to io.logkv.query. */
+    private record Arrow(String origin, String target) {
+
+        DescribedPredicate<Dependency> asDependency() {
+            return dependency(declaredIn(origin), declaredIn(target));
+        }
+
+        @Override
+        public String toString() {
+            return origin + " -> " + target;
+        }
+    }
+
+    private static DescribedPredicate<JavaClass> declaredIn(String relativeName) {
+        String name = "io.logkv.query." + relativeName;
+        return DescribedPredicate.describe(name, c -> c.getName().equals(name) || c.getName().startsWith(name + "$"));
+    }
+
+    private static DescribedPredicate<Dependency> anyOf(List<Arrow> arrows) {
+        return or(arrows.stream().map(Arrow::asDependency).toList()).as("one of " + arrows);
+    }
+
+    private static SliceRule ignoring(List<Arrow> arrows, SliceRule rule) {
+        for (Arrow arrow : arrows) {
+            rule = rule.ignoreDependency(declaredIn(arrow.origin()), declaredIn(arrow.target()));
+        }
+        return rule;
+    }
+
+    private static DescribedPredicate<JavaClass> outsideTheNodeOr(String packageIdentifier) {
+        return resideOutsideOfPackage("io.logkv.query..").or(resideInAPackage(packageIdentifier))
+                .as("reside outside of io.logkv.query or in " + packageIdentifier);
+    }
+
+    /** All but controllers, controller advice and the classes declared inside them (records, anonymous classes). */
+    private static DescribedPredicate<JavaClass> areNeitherControllersNorDeclaredInOne() {
+        return DescribedPredicate.describe("are neither controllers nor declared in one", c -> {
+            for (JavaClass outer = c; outer != null; outer = outer.getEnclosingClass().orElse(null)) {
+                if (outer.isMetaAnnotatedWith(Controller.class) || outer.isMetaAnnotatedWith(ControllerAdvice.class)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private static List<Arrow> union(List<Arrow> first, List<Arrow> second) {
+        return Stream.concat(first.stream(), second.stream()).distinct().toList();
+    }
+}
