@@ -24,6 +24,16 @@ class NodePropertiesTest {
     }
 
     @Test
+    void kafkaClientSettingsComeFromTheEnvironmentByTheirKafkaNames() {
+        Map<String, String> environment = Map.of("LOGKV_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
+                "LOGKV_KAFKA_CLIENT_SASL_JAAS_CONFIG", "x required;");
+        assertThat(NodeProperties.bindEnvironment(environment).kafka().client())
+                .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.jaas.config", "x required;");
+        assertThat(NodeProperties.problemsOfEnvironment(environment)).isEmpty();
+        assertThat(NodeProperties.problemsOfProperties(Map.of("logkv.kafka.client[ssl.truststore.location]", "/etc/t.p12"))).isEmpty();
+    }
+
+    @Test
     void aMisspeltEnvironmentVariableFails() {
         assertThat(NodeProperties.problemsOfEnvironment(Map.of("LOGKV_WRITER_SESIONTIMEOUT", "5s")))
                 .singleElement().asString().contains("logkv.writer.sesiontimeout");

@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
@@ -24,11 +25,10 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Duration timeout;
 
-    public NamespaceRegistryWriter(String bootstrapServers, TruthTopics topics, Duration timeout) {
+    public NamespaceRegistryWriter(KafkaConnection kafka, TruthTopics topics, Duration timeout) {
         this.topics = topics;
         this.timeout = timeout;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = kafka.properties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());

@@ -1,12 +1,13 @@
 package io.logkv.writer;
 
+import io.logkv.core.KafkaConnection;
 import java.time.Duration;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * How a node's partition owner joins the writers' group and writes transactions.
  *
- * @param bootstrapServers   the Kafka cluster
+ * @param kafka              how to reach the Kafka cluster
  * @param nodeId             the node's id (in client ids and logs)
  * @param groupId            the consumer group whose assignment decides partition ownership; it also prefixes
  *                           every partition's transactional id
@@ -26,7 +27,7 @@ import org.apache.kafka.common.TopicPartition;
  * @param commitThreads      transactions of different partitions in flight on this node at once
  */
 public record OwnerSettings(
-        String bootstrapServers,
+        KafkaConnection kafka,
         String nodeId,
         String groupId,
         Duration sessionTimeout,

@@ -26,8 +26,7 @@ final class PartitionEnds implements LogEnds, AutoCloseable {
     private final String groupId;
 
     PartitionEnds(OwnerSettings settings) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties props = settings.kafka().properties();
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "logkv-owner-admin-" + settings.nodeId());
         this.admin = Admin.create(props);
         this.groupId = settings.groupId();

@@ -3,8 +3,8 @@ package io.logkv.writer;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Tombstones;
-import io.logkv.core.WriteCondition;
 import io.logkv.core.Version;
+import io.logkv.core.WriteCondition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,8 +184,7 @@ final class PartitionTransactions implements PartitionCommits {
     }
 
     private Properties producerConfig() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties props = settings.kafka().properties();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");

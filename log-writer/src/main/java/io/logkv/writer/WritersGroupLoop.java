@@ -170,8 +170,7 @@ final class WritersGroupLoop {
 
     /** The consumer that joins the writers' group; its assignment is this node's ownership. */
     static KafkaConsumer<byte[], byte[]> groupConsumer(OwnerSettings settings, String advertisedUrl) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties props = settings.kafka().properties();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, OwnerDirectory.clientIdFor(advertisedUrl));
         props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");

@@ -1,10 +1,8 @@
 package io.logkv.writer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.logkv.core.HybridClock;
 import io.logkv.core.IdempotentOutcome;
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.KeyRules;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
@@ -31,6 +29,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * How a partition's writer moves through its ownership ({@link OwnershipState}), with Kafka and the replica
@@ -276,7 +277,7 @@ class PartitionWriterTest {
 
     private WriterServices services() {
         Duration second = Duration.ofSeconds(1);
-        OwnerSettings settings = new OwnerSettings("localhost:9092", "node", "logkv-writers", second, second, 100, 10, 1 << 20,
+        OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, 10, 1 << 20,
                 1 << 20, second, Duration.ofSeconds(30), second, Duration.ofMinutes(10), "none", Duration.ZERO, 1);
         IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> new NamespaceSettings(1, Duration.ZERO),
                 new SimpleMeterRegistry());

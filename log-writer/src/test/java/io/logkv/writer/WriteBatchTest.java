@@ -1,7 +1,6 @@
 package io.logkv.writer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.WriteCondition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,6 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A transaction takes what waits for its partition, within the batch bounds; a write whose caller gave up is
@@ -95,7 +96,7 @@ class WriteBatchTest {
     /** What gathering a batch uses of the node's services: the bounds, the meters, the time, and the group loop. */
     private WriterServices services(int maxBatchRecords) {
         Duration second = Duration.ofSeconds(1);
-        OwnerSettings settings = new OwnerSettings("localhost:9092", "node", "logkv-writers", second, second, 100, maxBatchRecords,
+        OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, maxBatchRecords,
                 1 << 20, 1 << 20, second, second, second, second, "none", Duration.ZERO, 1);
         return new WriterServices(settings, null, null, null, 0, null, null, null, groupCommands::add, meters, null,
                 WriterTime.SYSTEM);

@@ -1,6 +1,7 @@
 package io.logkv.materializer;
 
 import io.logkv.core.DaemonThreads;
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
@@ -48,8 +49,11 @@ public final class NamespaceCatalog implements AutoCloseable {
     private volatile long lagRecords = -1;
 
     public NamespaceCatalog(String bootstrapServers, String clientId) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaConnection.of(bootstrapServers), clientId);
+    }
+
+    public NamespaceCatalog(KafkaConnection kafka, String clientId) {
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -180,8 +180,7 @@ final class ReplicaApplier implements Runnable {
 
     /** The applier's consumer: {@code read_committed}, positioned by the applier alone (no group, no commits). */
     static KafkaConsumer<byte[], byte[]> consumer(ReplicaSettings settings) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties props = settings.kafka().properties();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.clientId());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -1,11 +1,12 @@
 package io.logkv.materializer;
 
+import io.logkv.core.KafkaConnection;
 import java.nio.file.Path;
 
 /**
  * How this node keeps its replicas.
  *
- * @param bootstrapServers   the Kafka cluster
+ * @param kafka              how to reach the Kafka cluster
  * @param clientId           the consumer's client id (shows in broker metrics)
  * @param dataDir            where the RocksDB stores live, one directory per partition
  * @param blockCacheBytes    the block cache shared by every store on the node
@@ -17,7 +18,7 @@ import java.nio.file.Path;
  *                           the log may have dropped tombstones it never saw ({@code delete.retention.ms})
  */
 public record ReplicaSettings(
-        String bootstrapServers,
+        KafkaConnection kafka,
         String clientId,
         Path dataDir,
         long blockCacheBytes,
@@ -26,4 +27,11 @@ public record ReplicaSettings(
         int maxPollRecords,
         int maxWaiters,
         java.time.Duration maxResumeAge) {
+
+    /** Settings for a cluster reached by its bootstrap servers alone. */
+    public ReplicaSettings(String bootstrapServers, String clientId, Path dataDir, long blockCacheBytes, long writeBufferBytes,
+                           long minBlobBytes, int maxPollRecords, int maxWaiters, java.time.Duration maxResumeAge) {
+        this(KafkaConnection.of(bootstrapServers), clientId, dataDir, blockCacheBytes, writeBufferBytes, minBlobBytes,
+                maxPollRecords, maxWaiters, maxResumeAge);
+    }
 }

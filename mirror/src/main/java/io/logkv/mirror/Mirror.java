@@ -1,6 +1,7 @@
 package io.logkv.mirror;
 
 import io.logkv.core.DaemonThreads;
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.MirrorPosition;
 import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.TruthTopicRequirements;
@@ -51,11 +52,11 @@ public final class Mirror implements AutoCloseable {
         this.settings = settings;
         this.meters = meters;
         this.hooks = hooks;
-        this.source = admin(settings.sourceBootstrapServers());
-        this.target = admin(settings.targetBootstrapServers());
+        this.source = admin(settings.sourceKafka());
+        this.target = admin(settings.targetKafka());
         this.targetTopics = new TargetTopics(source, target, settings.kafkaTimeout());
-        this.positions = new PositionsTopic(target, settings.targetBootstrapServers(), settings);
-        this.sourcePositions = new PositionsTopic(source, settings.sourceBootstrapServers(), settings);
+        this.positions = new PositionsTopic(target, settings.targetKafka(), settings);
+        this.sourcePositions = new PositionsTopic(source, settings.sourceKafka(), settings);
         this.openTransactions = new OpenTransactions(target, settings.kafkaTimeout());
         this.registries = new RegistryCopies(settings, target);
     }
@@ -128,9 +129,7 @@ public final class Mirror implements AutoCloseable {
         }
     }
 
-    private static Admin admin(String bootstrapServers) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        return Admin.create(props);
+    private static Admin admin(KafkaConnection kafka) {
+        return Admin.create(kafka.properties());
     }
 }

@@ -85,8 +85,7 @@ final class MirrorClients {
     }
 
     private KafkaConsumer<byte[], byte[]> newConsumer() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.sourceBootstrapServers());
+        Properties props = settings.sourceKafka().properties();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-" + settings.targetRegion() + "-" + topic);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -98,8 +97,7 @@ final class MirrorClients {
     }
 
     private KafkaProducer<byte[], byte[]> newProducer() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.targetBootstrapServers());
+        Properties props = settings.targetKafka().properties();
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "logkv-mirror-" + settings.sourceRegion() + "-" + topic);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId(topic));
         props.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -1,12 +1,15 @@
 package io.logkv.mirror;
 
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.RegionName;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -33,6 +36,14 @@ public final class MirrorMain implements Callable<Integer> {
 
     @Option(names = "--target-bootstrap-servers", required = true, description = "the target region's Kafka cluster")
     String targetBootstrapServers;
+
+    @Option(names = "--source-kafka-client", paramLabel = "NAME=VALUE",
+            description = "a Kafka client setting for reaching the source cluster (security.protocol, ssl.*, sasl.*); repeatable")
+    Map<String, String> sourceKafkaClient = new LinkedHashMap<>();
+
+    @Option(names = "--target-kafka-client", paramLabel = "NAME=VALUE",
+            description = "a Kafka client setting for reaching the target cluster (security.protocol, ssl.*, sasl.*); repeatable")
+    Map<String, String> targetKafkaClient = new LinkedHashMap<>();
 
     @Option(names = "--namespaces", split = ",", description = "namespaces to mirror (comma-separated); default: every namespace matching --namespace-pattern")
     List<String> namespaces = List.of();
@@ -78,8 +89,9 @@ public final class MirrorMain implements Callable<Integer> {
 
     MirrorSettings settings() {
         NamespaceSelection selection = namespaces.isEmpty() ? NamespaceSelection.matching(namespacePattern) : NamespaceSelection.of(namespaces);
-        return MirrorSettings.of(new RegionName(sourceRegion), new RegionName(targetRegion), sourceBootstrapServers,
-                        targetBootstrapServers, selection)
+        return MirrorSettings.of(new RegionName(sourceRegion), new RegionName(targetRegion),
+                        new KafkaConnection(sourceBootstrapServers, sourceKafkaClient),
+                        new KafkaConnection(targetBootstrapServers, targetKafkaClient), selection)
                 .withRescan(Duration.ofMillis(rescanIntervalMs))
                 .withHeartbeat(Duration.ofMillis(heartbeatIntervalMs))
                 .withMaxPollRecords(maxPollRecords)

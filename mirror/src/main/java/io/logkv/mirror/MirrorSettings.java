@@ -1,5 +1,6 @@
 package io.logkv.mirror;
 
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.RegionName;
 import java.time.Duration;
 
@@ -8,8 +9,8 @@ import java.time.Duration;
  *
  * @param sourceRegion           the home region whose truth topics are copied
  * @param targetRegion           the region they are copied into
- * @param sourceBootstrapServers the source region's Kafka cluster
- * @param targetBootstrapServers the target region's Kafka cluster
+ * @param sourceKafka            how to reach the source region's Kafka cluster
+ * @param targetKafka            how to reach the target region's Kafka cluster
  * @param namespaces             which namespaces are mirrored
  * @param rescan                 how often the source's topics are listed again for new namespaces (and
  *                               refused or failed topics tried again)
@@ -27,8 +28,8 @@ import java.time.Duration;
  *                               position with a fresh caught-up time, so that the target region knows its copy's
  *                               lag in time without traffic
  */
-public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, String sourceBootstrapServers,
-                             String targetBootstrapServers, NamespaceSelection namespaces, Duration rescan,
+public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, KafkaConnection sourceKafka,
+                             KafkaConnection targetKafka, NamespaceSelection namespaces, Duration rescan,
                              int maxPollRecords, Duration commitInterval, int maxTransactionRecords,
                              Duration transactionTimeout, Duration kafkaTimeout,
                              Duration positionsReadTimeout, Duration retryBackoff, Duration heartbeat) {
@@ -48,38 +49,45 @@ public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, S
     /** A mirror with the documented defaults. */
     public static MirrorSettings of(RegionName sourceRegion, RegionName targetRegion, String sourceBootstrapServers,
                                     String targetBootstrapServers, NamespaceSelection namespaces) {
-        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+        return of(sourceRegion, targetRegion, KafkaConnection.of(sourceBootstrapServers), KafkaConnection.of(targetBootstrapServers),
+                namespaces);
+    }
+
+    /** A mirror with the documented defaults, between clusters reached with client settings of their own (TLS, SASL). */
+    public static MirrorSettings of(RegionName sourceRegion, RegionName targetRegion, KafkaConnection sourceKafka,
+                                    KafkaConnection targetKafka, NamespaceSelection namespaces) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 Duration.ofSeconds(30), 2000, Duration.ofMillis(100), 50_000, Duration.ofSeconds(30), Duration.ofSeconds(15),
                 Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1));
     }
 
     public MirrorSettings withHeartbeat(Duration interval) {
-        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+        return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
                 retryBackoff, interval);
     }
 
     public MirrorSettings withRescan(Duration interval) {
-        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+        return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 interval, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
                 retryBackoff, heartbeat);
     }
 
     public MirrorSettings withMaxPollRecords(int records) {
-        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+        return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, records, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
                 retryBackoff, heartbeat);
     }
 
     /** Transactions that take polls for up to {@code interval} and hold at most {@code records}. */
     public MirrorSettings withTransactions(Duration interval, int records) {
-        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+        return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, maxPollRecords, interval, records, transactionTimeout, kafkaTimeout, positionsReadTimeout,
                 retryBackoff, heartbeat);
     }
 
     public MirrorSettings withTransactionTimeout(Duration timeout) {
-        return new MirrorSettings(sourceRegion, targetRegion, sourceBootstrapServers, targetBootstrapServers, namespaces,
+        return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, maxPollRecords, commitInterval, maxTransactionRecords, timeout, kafkaTimeout, positionsReadTimeout,
                 retryBackoff, heartbeat);
     }

@@ -1,5 +1,6 @@
 package io.logkv.mirror;
 
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
 import io.logkv.writer.KafkaUnavailableException;
@@ -35,14 +36,14 @@ final class PositionsTopic {
     private static final TopicPartition PARTITION = new TopicPartition(MirrorPosition.TOPIC, 0);
 
     private final Admin admin;
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final Duration kafkaTimeout;
     private final Duration readTimeout;
 
-    /** The positions topic of the cluster that {@code admin} and {@code bootstrapServers} reach. */
-    PositionsTopic(Admin admin, String bootstrapServers, MirrorSettings settings) {
+    /** The positions topic of the cluster that {@code admin} and {@code kafka} reach. */
+    PositionsTopic(Admin admin, KafkaConnection kafka, MirrorSettings settings) {
         this.admin = admin;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.kafkaTimeout = settings.kafkaTimeout();
         this.readTimeout = settings.positionsReadTimeout();
     }
@@ -83,8 +84,7 @@ final class PositionsTopic {
     private Collection<MirrorPosition> readAll(String topic) {
         long end = highWatermark();
         Map<String, MirrorPosition> latest = new HashMap<>();
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-positions-" + topic);

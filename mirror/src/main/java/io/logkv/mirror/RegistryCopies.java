@@ -1,5 +1,6 @@
 package io.logkv.mirror;
 
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
@@ -57,7 +58,7 @@ final class RegistryCopies {
             return;
         }
         Optional<NamespaceSettings> current = check(topic);
-        Optional<NamespaceSettings> source = latest(settings.sourceBootstrapServers(), namespace);
+        Optional<NamespaceSettings> source = latest(settings.sourceKafka(), namespace);
         if (source.isEmpty()) {
             log.warn("event=mirror_registry_missing topic={} reason=\"the source region's registry has no such namespace\"", topic);
             return;
@@ -91,7 +92,7 @@ final class RegistryCopies {
         if (namespace == null) {
             return Optional.empty();
         }
-        Optional<NamespaceSettings> current = latest(settings.targetBootstrapServers(), namespace);
+        Optional<NamespaceSettings> current = latest(settings.targetKafka(), namespace);
         if (current.isPresent() && !settings.sourceRegion().equals(current.get().home())) {
             throw new MirrorRefusedException("namespace " + namespace + " exists in region " + settings.targetRegion()
                     + " with home " + (current.get().home() == null ? settings.targetRegion() : current.get().home())
@@ -101,9 +102,9 @@ final class RegistryCopies {
     }
 
     /** The namespace's settings in a region's registry, read to its end; empty when absent or deleted. */
-    private Optional<NamespaceSettings> latest(String bootstrapServers, NamespaceName namespace) {
+    private Optional<NamespaceSettings> latest(KafkaConnection kafka, NamespaceName namespace) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(kafka.properties());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-registry");
         Duration timeout = settings.positionsReadTimeout();
@@ -140,7 +141,7 @@ final class RegistryCopies {
 
     private Properties producerProps() {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.targetBootstrapServers());
+        props.putAll(settings.targetKafka().properties());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());

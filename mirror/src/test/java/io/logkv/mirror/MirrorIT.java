@@ -94,8 +94,8 @@ class MirrorIT {
     @Test
     void namespacesMatchingThePatternAreFoundByTheRescanOthersAreNot() throws Exception {
         MirrorSettings byPattern = settings("unused").withRescan(Duration.ofMillis(300));
-        byPattern = new MirrorSettings(byPattern.sourceRegion(), byPattern.targetRegion(), byPattern.sourceBootstrapServers(),
-                byPattern.targetBootstrapServers(), NamespaceSelection.matching("late-.*"), byPattern.rescan(),
+        byPattern = new MirrorSettings(byPattern.sourceRegion(), byPattern.targetRegion(), byPattern.sourceKafka(),
+                byPattern.targetKafka(), NamespaceSelection.matching("late-.*"), byPattern.rescan(),
                 byPattern.maxPollRecords(), byPattern.commitInterval(), byPattern.maxTransactionRecords(),
                 byPattern.transactionTimeout(), byPattern.kafkaTimeout(),
                 byPattern.positionsReadTimeout(), byPattern.retryBackoff(), byPattern.heartbeat());

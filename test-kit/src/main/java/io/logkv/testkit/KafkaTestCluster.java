@@ -17,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -33,14 +34,37 @@ public final class KafkaTestCluster implements AutoCloseable {
     private static KafkaTestCluster shared;
     private static final Map<String, KafkaTestCluster> sharedRegions = new java.util.TreeMap<>();
 
+    /** The user a client of a {@link #startSasl(int) SASL cluster} authenticates as (a super user there). */
+    public static final String SASL_USER = "plain-admin";
+    /** That user's password. */
+    public static final String SASL_PASSWORD = "plain-admin-secret";
+
     private final KafkaClusterTestKit kit;
+    private final Map<String, String> clientSettings;
     private final Admin admin;
 
-    private KafkaTestCluster(KafkaClusterTestKit kit) {
+    private KafkaTestCluster(KafkaClusterTestKit kit, Map<String, String> clientSettings) {
         this.kit = kit;
+        this.clientSettings = Map.copyOf(clientSettings);
         Properties props = new Properties();
+        props.putAll(clientSettings);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kit.bootstrapServers());
         this.admin = Admin.create(props);
+    }
+
+    /**
+     * The Kafka client settings a client of this cluster needs besides the bootstrap servers: none for a
+     * plaintext cluster; SASL/PLAIN as {@link #SASL_USER} for a {@link #startSasl(int) SASL cluster}.
+     */
+    public Map<String, String> clientSettings() {
+        return clientSettings;
+    }
+
+    /** The client settings for SASL/PLAIN with the given credentials. */
+    public static Map<String, String> saslPlainSettings(String user, String password) {
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
+                        + "\" password=\"" + password + "\";");
     }
 
     /**
@@ -66,11 +90,25 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     /** Starts a cluster of {@code brokers} combined broker-and-controller-capable nodes. */
     public static KafkaTestCluster start(int brokers) {
+        return start(brokers, SecurityProtocol.PLAINTEXT);
+    }
+
+    /**
+     * Starts a cluster whose brokers and controllers take connections only over SASL/PLAIN: a client without
+     * {@link #clientSettings()} or with wrong credentials cannot use it.
+     */
+    public static KafkaTestCluster startSasl(int brokers) {
+        return start(brokers, SecurityProtocol.SASL_PLAINTEXT);
+    }
+
+    private static KafkaTestCluster start(int brokers, SecurityProtocol protocol) {
         try {
             KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setCombined(true)
                     .setNumBrokerNodes(brokers)
                     .setNumControllerNodes(1)
+                    .setBrokerSecurityProtocol(protocol)
+                    .setControllerSecurityProtocol(protocol)
                     .build())
                     .setConfigProp("min.insync.replicas", "2")
                     .setConfigProp("default.replication.factor", "3")
@@ -89,7 +127,8 @@ public final class KafkaTestCluster implements AutoCloseable {
             kit.format();
             kit.startup();
             kit.waitForReadyBrokers();
-            return new KafkaTestCluster(kit);
+            return new KafkaTestCluster(kit, protocol == SecurityProtocol.SASL_PLAINTEXT
+                    ? saslPlainSettings(SASL_USER, SASL_PASSWORD) : Map.of());
         } catch (Exception e) {
             throw new IllegalStateException("could not start the in-process Kafka cluster", e);
         }

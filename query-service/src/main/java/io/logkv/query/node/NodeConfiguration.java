@@ -53,11 +53,11 @@ public class NodeConfiguration {
 
     @Bean(destroyMethod = "close")
     Admin kafkaAdmin(LogKvProperties props) {
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafka().bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "logkv-admin-" + props.nodeId(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) props.kafka().adminTimeout().toMillis(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) props.kafka().adminTimeout().toMillis()));
+        Map<String, Object> config = props.kafka().connection().asMap();
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "logkv-admin-" + props.nodeId());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) props.kafka().adminTimeout().toMillis());
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) props.kafka().adminTimeout().toMillis());
+        return Admin.create(config);
     }
 
     @Bean
@@ -76,7 +76,7 @@ public class NodeConfiguration {
 
     @Bean(destroyMethod = "close")
     NamespaceRegistryWriter namespaceRegistryWriter(TruthTopics topics, LogKvProperties props) {
-        return new NamespaceRegistryWriter(props.kafka().bootstrapServers(), topics, props.kafka().adminTimeout());
+        return new NamespaceRegistryWriter(props.kafka().connection(), topics, props.kafka().adminTimeout());
     }
 
     @Bean(destroyMethod = "close")
@@ -88,7 +88,7 @@ public class NodeConfiguration {
                     + "transactions: their writes answer 503 instead of waiting\"", writer.transactionTimeout(), writer.deliveryTimeout());
         }
         OwnerSettings settings = new OwnerSettings(
-                props.kafka().bootstrapServers(),
+                props.kafka().connection(),
                 props.nodeId(),
                 writer.groupId(),
                 writer.sessionTimeout(),
@@ -124,7 +124,7 @@ public class NodeConfiguration {
     LocalReplicas localReplicas(LogKvProperties props, MeterRegistry meters) {
         ReplicaProperties replicas = props.replicas();
         return new LocalReplicas(new ReplicaSettings(
-                props.kafka().bootstrapServers(),
+                props.kafka().connection(),
                 "logkv-replicas-" + props.nodeId(),
                 props.dataDir(),
                 replicas.blockCache().toBytes(),
@@ -144,7 +144,7 @@ public class NodeConfiguration {
 
     @Bean(destroyMethod = "close")
     MirroredPositions mirroredPositions(LogKvProperties props, MeterRegistry meters) {
-        return new MirroredPositions(props.kafka().bootstrapServers(), "logkv-" + props.nodeId(), meters);
+        return new MirroredPositions(props.kafka().connection(), "logkv-" + props.nodeId(), meters);
     }
 
     @Bean
@@ -154,7 +154,7 @@ public class NodeConfiguration {
 
     @Bean(destroyMethod = "close")
     NamespaceCatalog namespaceCatalog(LogKvProperties props) {
-        return new NamespaceCatalog(props.kafka().bootstrapServers(), "logkv-catalog-" + props.nodeId());
+        return new NamespaceCatalog(props.kafka().connection(), "logkv-catalog-" + props.nodeId());
     }
 
     @Bean(initMethod = "start", destroyMethod = "close")
@@ -222,7 +222,7 @@ public class NodeConfiguration {
     @Bean(destroyMethod = "close")
     io.logkv.query.watch.ChangeStreams changeStreams(LogKvProperties props, MeterRegistry meters) {
         WatchProperties watch = props.watch();
-        return new io.logkv.query.watch.ChangeStreams(new io.logkv.query.watch.ChangeStreams.Settings(props.kafka().bootstrapServers(),
+        return new io.logkv.query.watch.ChangeStreams(new io.logkv.query.watch.ChangeStreams.Settings(props.kafka().connection(),
                 watch.maxWatches(), watch.maxLagRecords(), watch.maxDuration(), watch.heartbeat()), meters);
     }
 

@@ -1,6 +1,7 @@
 package io.logkv.query.region;
 
 import io.logkv.core.DaemonThreads;
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
 import io.logkv.core.Timers;
@@ -41,7 +42,7 @@ public final class MirroredPositions implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final TopicPartition TOPIC_PARTITION = new TopicPartition(MirrorPosition.TOPIC, 0);
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final String clientId;
     private final Map<String, MirrorPosition> newest = new ConcurrentHashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
@@ -51,8 +52,8 @@ public final class MirroredPositions implements AutoCloseable {
 
     private final MeterRegistry meters;
 
-    public MirroredPositions(String bootstrapServers, String clientId, MeterRegistry meters) {
-        this.bootstrapServers = bootstrapServers;
+    public MirroredPositions(KafkaConnection kafka, String clientId, MeterRegistry meters) {
+        this.kafka = kafka;
         this.clientId = clientId;
         this.meters = meters;
     }
@@ -120,8 +121,7 @@ public final class MirroredPositions implements AutoCloseable {
     }
 
     private void read() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-mirrored-positions");

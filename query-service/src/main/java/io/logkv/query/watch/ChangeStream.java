@@ -1,6 +1,7 @@
 package io.logkv.query.watch;
 
 import io.logkv.core.ConsistencyToken;
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RegionName;
@@ -59,7 +60,7 @@ final class ChangeStream implements Runnable {
         this.prefix = prefix == null ? new byte[0] : prefix.getBytes(StandardCharsets.UTF_8);
         this.sink = sink;
         this.settings = settings;
-        this.consumerConfig = consumerConfig(settings.bootstrapServers());
+        this.consumerConfig = consumerConfig(settings.kafka());
         this.ended = ended;
     }
 
@@ -171,9 +172,8 @@ final class ChangeStream implements Runnable {
         return true;
     }
 
-    private static Properties consumerConfig(String bootstrapServers) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private static Properties consumerConfig(KafkaConnection kafka) {
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -2,6 +2,7 @@ package io.logkv.query.watch;
 
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.DaemonThreads;
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RegionName;
 import io.micrometer.core.instrument.Gauge;
@@ -61,12 +62,12 @@ public final class ChangeStreams implements AutoCloseable {
     }
 
     /**
-     * @param bootstrapServers the Kafka brokers
+     * @param kafka            how to reach the Kafka cluster
      * @param maxWatches       streams served at once
      * @param maxLagRecords    a stream further behind the log is dropped
      * @param maxDuration      a stream is ended after this long
      * @param heartbeat        a quiet stream gets a comment this often
      */
-    public record Settings(String bootstrapServers, int maxWatches, long maxLagRecords, Duration maxDuration, Duration heartbeat) {
+    public record Settings(KafkaConnection kafka, int maxWatches, long maxLagRecords, Duration maxDuration, Duration heartbeat) {
     }
 }
