@@ -30,7 +30,8 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
  * The arrows between the node's packages, what Kafka's import-control file is to its clients. The fronts,
  * {@code api} (HTTP) and {@code resp} (Redis protocol), are on top and nothing depends on them; the paths
  * ({@code keys}, {@code read}, {@code write}, {@code peer}, {@code cluster}, {@code region}, {@code watch},
- * {@code admission}) serve every front; {@code problem} and {@code config} are the floor every layer stands on;
+ * {@code admission}, {@code rebuild}, {@code security}) serve every front, over the values of a request
+ * ({@code request}: {@code KeyRequest}; {@code path}: {@code KeyPath}); {@code problem} and {@code config} are the floor every layer stands on;
  * {@code node} assembles the rest and only the application names it.
  *
  * <p>ArchUnit reads bytecode: a compile-time constant (such as {@code ForwardedReads.PATH}) is copied into the
@@ -41,40 +42,16 @@ class NodeArchitectureTest {
 
     /** The paths and the problems they throw. */
     private static final String[] BELOW_THE_FRONTS = {
-            "io.logkv.query.keys..", "io.logkv.query.read..", "io.logkv.query.write..", "io.logkv.query.peer..",
+            "io.logkv.query.keys..", "io.logkv.query.request..", "io.logkv.query.path..", "io.logkv.query.rebuild..",
+            "io.logkv.query.security..", "io.logkv.query.read..", "io.logkv.query.write..", "io.logkv.query.peer..",
             "io.logkv.query.cluster..", "io.logkv.query.region..", "io.logkv.query.watch..",
             "io.logkv.query.admission..", "io.logkv.query.problem.."};
 
-    /** The namespace resolver asks the node's startup whether a namespace is unsafe; this also closes a cycle. */
-    private static final Arrow RESOLVER_ASKS_STARTUP = new Arrow("cluster.NamespaceResolver", "node.NodeStartup");
+    /** Arrows into the node's assembly from outside it; none today. */
+    private static final List<Arrow> NODE_REACHED_FROM_BELOW = List.of();
 
-    /**
-     * The node's assembly reached from below: the snapshot store and the startup verdict live in {@code node}
-     * although two controllers and the namespace resolver use them. Moving {@code NodeSnapshots} and
-     * {@code NodeStartup}'s unsafe-namespace answer into a path package removes these.
-     */
-    private static final List<Arrow> NODE_REACHED_FROM_BELOW = List.of(
-            new Arrow("api.ReplicasController", "node.NodeSnapshots"),
-            new Arrow("api.SnapshotsController", "node.NodeSnapshots"),
-            RESOLVER_ASKS_STARTUP);
-
-    /**
-     * Arrows that close package cycles today, each needing a product change to go. {@code keys} holds both
-     * {@code KeyOperations}, which calls down into read, write, peer, cluster, region and security, and the values
-     * those packages take ({@code KeyPath}, {@code KeyRequest}): the values belong below the paths, in a package
-     * of their own. Who a client is ({@code WaitingReads.clientOf}) belongs with the caller's identity, not the
-     * read path that the quota gate now reaches into for it. And {@link #RESOLVER_ASKS_STARTUP} (cluster, node).
-     */
-    private static final List<Arrow> CYCLES_TODAY = List.of(
-            new Arrow("read.ReadRouting", "keys.KeyPath"),
-            new Arrow("write.WriteRouting", "keys.KeyRequest"),
-            new Arrow("write.WriteConditions", "keys.KeyRequest"),
-            new Arrow("peer.Peers", "keys.KeyRequest"),
-            new Arrow("admission.QuotaGate", "keys.KeyPath"),
-            new Arrow("security.KeyPathFirewall", "keys.KeyPath"),
-            new Arrow("security.RequestRights", "keys.KeyPath"),
-            new Arrow("admission.QuotaGate", "read.WaitingReads"),
-            RESOLVER_ASKS_STARTUP);
+    /** Arrows that close package cycles; none today. */
+    private static final List<Arrow> CYCLES_TODAY = List.of();
 
     @ArchTest
     static final ArchRule nothingDependsOnTheHttpFront = noClasses()

@@ -2,10 +2,10 @@ package io.logkv.query.admission;
 
 import io.github.bucket4j.TimeMeter;
 import io.logkv.query.config.LogKvProperties;
+import io.logkv.query.security.ChainFilters;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import tools.jackson.databind.ObjectMapper;
@@ -30,12 +30,15 @@ public class AdmissionConfiguration {
     }
 
     /**
-     * Puts the checks into the security chain: shedding first (a request the node has no room for costs it as
-     * little as possible), quotas last (once the caller is known and allowed).
+     * The checks, for the security chain: shedding first (a request the node has no room for costs it as little as
+     * possible), quotas last (once the caller is known and allowed).
      */
-    public static void install(HttpSecurity http, LogKvProperties props, QuotaBuckets quotas, Refusals refusals, ObjectMapper json,
-                               MeterRegistry meters) {
-        http.addFilterBefore(new LoadShedding(props.shedding(), refusals, json, meters), SecurityContextHolderFilter.class);
-        http.addFilterAfter(new QuotaGate(quotas, refusals, json), AuthorizationFilter.class);
+    @Bean
+    ChainFilters admissionFilters(LogKvProperties props, QuotaBuckets quotas, Refusals refusals, ObjectMapper json,
+                                  MeterRegistry meters) {
+        return http -> {
+            http.addFilterBefore(new LoadShedding(props.shedding(), refusals, json, meters), SecurityContextHolderFilter.class);
+            http.addFilterAfter(new QuotaGate(quotas, refusals, json), AuthorizationFilter.class);
+        };
     }
 }

@@ -1,10 +1,10 @@
 package io.logkv.query.admission;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.query.admission.QuotaBuckets.Operation;
 import io.logkv.query.admission.QuotaBuckets.Refusal;
-import io.logkv.query.keys.KeyPath;
-import io.logkv.query.peer.Peers;
-import io.logkv.query.read.WaitingReads;
+import io.logkv.query.path.KeyPath;
+import io.logkv.query.security.Caller;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -51,7 +51,7 @@ public final class QuotaGate implements Filter {
             throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) servletRequest;
         Refusal refusal = buckets.enabled() && request.getDispatcherType() == DispatcherType.REQUEST
-                && request.getHeader(Peers.FORWARDED_HEADER) == null ? charge(request) : null;
+                && request.getHeader(ApiHeaders.FORWARDED_BY) == null ? charge(request) : null;
         if (refusal == null) {
             chain.doFilter(servletRequest, servletResponse);
             return;
@@ -87,7 +87,7 @@ public final class QuotaGate implements Filter {
         if (namespace == null || operation == null) {
             return null;
         }
-        return buckets.charge(WaitingReads.clientOf(request), namespace, operation, 1);
+        return buckets.charge(Caller.clientOf(request), namespace, operation, 1);
     }
 
     /** Whether the rest of a namespace path (after the namespace's segment) is a batch-get, a scan or a watch. */

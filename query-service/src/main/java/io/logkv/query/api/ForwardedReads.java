@@ -4,14 +4,13 @@ import io.logkv.core.ApiHeaders;
 import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.keys.KeyOperations;
-import io.logkv.query.keys.KeyPath;
-import io.logkv.query.keys.KeyRequest;
-import io.logkv.query.peer.Peers;
+import io.logkv.query.path.KeyPath;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.problem.FailureProblems;
 import io.logkv.query.read.ForwardedReadBatch;
 import io.logkv.query.read.ForwardedReadBatch.Answer;
 import io.logkv.query.read.ForwardedReadBatch.Read;
+import io.logkv.query.request.KeyRequest;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.Right;
 import jakarta.servlet.http.HttpServletRequest;
@@ -35,7 +34,7 @@ import tools.jackson.databind.ObjectMapper;
  * Serves {@value #PATH}: a batch of reads another node forwarded here ({@link ForwardedReadBatch}). Each read
  * is served exactly as the same read forwarded on its own would be, by {@link KeyOperations}, with its own
  * token, wait and time left; the batch is answered when every read is. Only nodes send these: a request
- * without {@value Peers#FORWARDED_HEADER} is refused.
+ * without {@value ApiHeaders#FORWARDED_BY} is refused.
  */
 @Component
 public class ForwardedReads {
@@ -61,9 +60,9 @@ public class ForwardedReads {
             throw new ApiProblem(HttpStatus.METHOD_NOT_ALLOWED, ProblemTypes.BAD_REQUEST, "Method Not Allowed",
                     "Method '" + request.getMethod() + "' is not supported.").withHeader("Allow", "POST");
         }
-        String forwardedBy = request.getHeader(Peers.FORWARDED_HEADER);
+        String forwardedBy = request.getHeader(ApiHeaders.FORWARDED_BY);
         if (forwardedBy == null) {
-            throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "only nodes send forwarded reads (" + Peers.FORWARDED_HEADER + ")");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "only nodes send forwarded reads (" + ApiHeaders.FORWARDED_BY + ")");
         }
         List<Read> reads;
         try (InputStream in = request.getInputStream()) {
@@ -108,7 +107,7 @@ public class ForwardedReads {
             if (authorize) {
                 authorize(headers.get(ApiHeaders.CALLER), key.namespace());
             }
-            headers.put(Peers.FORWARDED_HEADER, forwardedBy);
+            headers.put(ApiHeaders.FORWARDED_BY, forwardedBy);
             entity = operations.get(key.namespace(), key.rawKey(),
                     KeyRequest.of(pathAndQuery, parameters(queryStart < 0 ? "" : pathAndQuery.substring(queryStart + 1)), headers));
         } catch (RuntimeException e) {

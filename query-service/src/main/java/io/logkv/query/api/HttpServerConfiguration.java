@@ -1,7 +1,7 @@
 package io.logkv.query.api;
 
 import io.logkv.query.keys.KeyOperations;
-import io.logkv.query.keys.KeyPathSegment;
+import io.logkv.query.path.KeyPathSegment;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;

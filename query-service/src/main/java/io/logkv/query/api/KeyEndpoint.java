@@ -2,8 +2,7 @@ package io.logkv.query.api;
 
 import io.logkv.core.ProblemTypes;
 import io.logkv.query.keys.KeyOperations;
-import io.logkv.query.keys.KeyPath;
-import io.logkv.query.keys.KeyPathSegment;
+import io.logkv.query.path.KeyPath;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.problem.FailureProblems;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +18,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

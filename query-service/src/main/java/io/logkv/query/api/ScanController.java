@@ -11,7 +11,6 @@ import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.config.ReplicaProperties;
-import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.peer.CallerDeadline;
 import io.logkv.query.peer.Peers;
@@ -21,8 +20,8 @@ import io.logkv.query.read.KeyReads;
 import io.logkv.query.read.ReadConsistency;
 import io.logkv.query.read.ReadRouting;
 import io.logkv.query.read.WaitBound;
-import io.logkv.query.read.WaitingReads;
 import io.logkv.query.region.HomeRegions;
+import io.logkv.query.security.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -97,10 +96,10 @@ public class ScanController {
         byte[] afterKey = continuation(after);
         int pageSize = limit(limit);
         ConsistencyToken token = tokens.of(request, namespace.name());
-        String client = WaitingReads.clientOf(request);
+        String client = Caller.clientOf(request);
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
-        boolean forwarded = request.getHeader(Peers.FORWARDED_HEADER) != null;
+        boolean forwarded = request.getHeader(ApiHeaders.FORWARDED_BY) != null;
         int partitions = namespace.settings().partitions();
         if (partition != null) {
             // One partition of a scan another node merges.
@@ -206,7 +205,7 @@ public class ScanController {
 
     private static int partitionNumber(String partition, int partitions, boolean forwarded) {
         if (!forwarded) {
-            throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "partition is for nodes only (" + Peers.FORWARDED_HEADER + ")");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "partition is for nodes only (" + ApiHeaders.FORWARDED_BY + ")");
         }
         try {
             int p = Integer.parseInt(partition);

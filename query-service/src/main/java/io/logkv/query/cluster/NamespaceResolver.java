@@ -4,7 +4,6 @@ import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.NamespaceCatalog;
-import io.logkv.query.node.NodeStartup;
 import io.logkv.query.problem.ApiProblem;
 import java.time.Duration;
 import org.springframework.stereotype.Component;
@@ -14,11 +13,11 @@ import org.springframework.stereotype.Component;
 public class NamespaceResolver {
 
     private final NamespaceCatalog catalog;
-    private final NodeStartup startup;
+    private final UnsafeNamespaces unsafe;
 
-    public NamespaceResolver(NamespaceCatalog catalog, NodeStartup startup) {
+    public NamespaceResolver(NamespaceCatalog catalog, UnsafeNamespaces unsafe) {
         this.catalog = catalog;
-        this.startup = startup;
+        this.unsafe = unsafe;
     }
 
     /** The namespace's name and settings; 404 when it does not exist, 503 when this node will not serve it. */
@@ -28,7 +27,7 @@ public class NamespaceResolver {
         }
         NamespaceName namespace = new NamespaceName(name);
         NamespaceSettings settings = catalog.settings(namespace).orElseThrow(() -> ApiProblem.namespaceNotFound(name));
-        if (startup.isUnsafe(namespace)) {
+        if (unsafe.contains(namespace)) {
             throw ApiProblem.unavailable(ProblemTypes.UNSAFE_NAMESPACE, "Namespace not served",
                     "this node does not serve '" + name + "': its truth topic could lose acknowledged writes, or it is a copy of"
                             + " another region's and this node's region has no name; see the node's log", Duration.ofSeconds(30));

@@ -13,6 +13,7 @@ import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.config.ReplicaProperties;
+import io.logkv.query.path.KeyPathSegment;
 import io.logkv.query.peer.CallerDeadline;
 import io.logkv.query.peer.Peers;
 import io.logkv.query.peer.Peers.ForwardedRequest;
@@ -22,6 +23,7 @@ import io.logkv.query.read.ReadConsistency;
 import io.logkv.query.read.ReadRouting;
 import io.logkv.query.read.WaitBound;
 import io.logkv.query.region.HomeRegions;
+import io.logkv.query.request.KeyRequest;
 import io.logkv.query.write.WriteConditions;
 import io.logkv.query.write.WriteRouting;
 import io.logkv.writer.LogWriter;
@@ -149,7 +151,7 @@ public class KeyOperations {
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(arguments::header, WaitBound.of(waitMs, replicaProps));
         int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
-        boolean forwarded = arguments.header(Peers.FORWARDED_HEADER) != null;
+        boolean forwarded = arguments.header(ApiHeaders.FORWARDED_BY) != null;
         String client = arguments.client();
         Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded, client)
                 .thenApply(read -> answer(ns, read, ifNoneMatch));

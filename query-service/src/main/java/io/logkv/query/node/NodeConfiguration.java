@@ -10,11 +10,11 @@ import io.logkv.compactor.snapshot.SnapshotSettings;
 import io.logkv.compactor.snapshot.SnapshotStore;
 import io.logkv.core.HybridClock;
 import io.logkv.core.KeyRules;
-import io.logkv.core.NamespaceSettings;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.materializer.ReplicaSettings;
 import io.logkv.query.cluster.ClusterReplicas;
+import io.logkv.query.cluster.UnsafeNamespaces;
 import io.logkv.query.config.CompactorProperties;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.config.ReplicaProperties;
@@ -22,6 +22,7 @@ import io.logkv.query.config.SnapshotProperties;
 import io.logkv.query.config.TruthTopicProperties;
 import io.logkv.query.config.WatchProperties;
 import io.logkv.query.config.WriterProperties;
+import io.logkv.query.rebuild.NodeSnapshots;
 import io.logkv.query.region.HomeRegions;
 import io.logkv.query.region.MirroredPositions;
 import io.logkv.writer.IngestRecords;
@@ -233,13 +234,19 @@ public class NodeConfiguration {
     }
 
     @Bean
+    UnsafeNamespaces unsafeNamespaces() {
+        return new UnsafeNamespaces();
+    }
+
+    @Bean
     NodeStartup nodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics, NodeSnapshots snapshots,
                             TruthTopicHealth truthTopicHealth,
-                            NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, LogKvProperties props) {
+                            NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, UnsafeNamespaces unsafe,
+                            LogKvProperties props) {
         if (props.limits().maxValueBytes().toBytes() > Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES
                 || props.limits().maxKeyBytes() < 1) {
             throw new IllegalArgumentException("logkv.limits are out of range");
         }
-        return new NodeStartup(catalog, replicas, topics, registry, owner, cluster, props);
+        return new NodeStartup(catalog, replicas, topics, registry, owner, cluster, unsafe, props);
     }
 }

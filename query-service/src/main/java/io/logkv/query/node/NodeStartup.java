@@ -5,6 +5,7 @@ import io.logkv.core.NamespaceSettings;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.query.cluster.ClusterReplicas;
+import io.logkv.query.cluster.UnsafeNamespaces;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.writer.NamespaceRegistryWriter;
 import io.logkv.writer.PartitionOwner;
@@ -13,8 +14,6 @@ import io.logkv.writer.UnsafeTruthTopicException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
@@ -37,12 +36,14 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
     private final PartitionOwner owner;
     private final ClusterReplicas cluster;
     private final LogKvProperties props;
-    private final Set<NamespaceName> unsafe = ConcurrentHashMap.newKeySet();
+    private final UnsafeNamespaces unsafe;
     private volatile boolean started;
 
     NodeStartup(NamespaceCatalog catalog, LocalReplicas replicas, TruthTopics topics,
-                NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, LogKvProperties props) {
+                NamespaceRegistryWriter registry, PartitionOwner owner, ClusterReplicas cluster, UnsafeNamespaces unsafe,
+                LogKvProperties props) {
         this.catalog = catalog;
+        this.unsafe = unsafe;
         this.replicas = replicas;
         this.topics = topics;
         this.registry = registry;
@@ -142,10 +143,6 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
         return started;
     }
 
-    /** Whether the namespace's truth topic failed its safety check, so the node does not serve it. */
-    public boolean isUnsafe(NamespaceName namespace) {
-        return unsafe.contains(namespace);
-    }
 
     private void awaitCatalog() throws InterruptedException {
         long deadline = System.nanoTime() + props.kafka().adminTimeout().toNanos() * 2;

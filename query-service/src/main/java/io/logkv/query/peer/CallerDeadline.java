@@ -1,5 +1,6 @@
 package io.logkv.query.peer;
 
+import io.logkv.core.ApiHeaders;
 import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
@@ -39,7 +40,7 @@ public final class CallerDeadline {
 
     /** The same, from a request's headers looked up by name. */
     public static Duration bound(UnaryOperator<String> headers, Duration own) {
-        if (headers.apply(Peers.FORWARDED_HEADER) == null) {
+        if (headers.apply(ApiHeaders.FORWARDED_BY) == null) {
             return own;
         }
         long millis = Math.min(millis(headers, HEADER, 0), millis(headers, DEADLINE_HEADER, System.currentTimeMillis()));

@@ -3,7 +3,7 @@ package io.logkv.query.peer;
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.LogKvProperties;
-import io.logkv.query.keys.KeyRequest;
+import io.logkv.query.request.KeyRequest;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.NodeSignatures;
 import io.logkv.query.security.SecurityConfiguration;
@@ -43,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Requests this node passes on to its peers: a write to its partition's owner, a read to a node holding
- * a replica. A passed-on request carries {@value #FORWARDED_HEADER}, so that it is never passed on again,
+ * a replica. A passed-on request carries {@value ApiHeaders#FORWARDED_BY}, so that it is never passed on again,
  * and the time this node still waits for it ({@link CallerDeadline}), so that the peer gives up no later.
  *
  * <p>Sent with Apache HttpClient 5's asynchronous client: pooled keep-alive HTTP/1.1 connections with
@@ -56,8 +56,6 @@ public class Peers implements AutoCloseable {
 
     private static final ObjectMapper PROBLEM_READER = JsonMapper.builder().build();
 
-    /** Marks a forwarded request, so it is never forwarded twice. */
-    public static final String FORWARDED_HEADER = ApiHeaders.FORWARDED_BY;
     private static final String CONTENT_TYPE = "Content-Type";
 
     private final CloseableHttpAsyncClient http;
@@ -98,7 +96,7 @@ public class Peers implements AutoCloseable {
                 .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build());
         Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.putAll(request.headers());
-        headers.put(FORWARDED_HEADER, nodeId);
+        headers.put(ApiHeaders.FORWARDED_BY, nodeId);
         CallerDeadline.send(headers::put, timeout);
         if (signatures != null) {
             headers.put(ApiHeaders.NODE_MAC, signatures.sign(request.method(), request.pathAndQuery(), headers::get, request.body(),
@@ -211,7 +209,7 @@ public class Peers implements AutoCloseable {
             withCaller(headers);
             String query = request.getQueryString();
             return new ForwardedRequest(request.getMethod(), request.getRequestURI() + (query == null ? "" : "?" + query),
-                    headers, body, request.getHeader(FORWARDED_HEADER));
+                    headers, body, request.getHeader(ApiHeaders.FORWARDED_BY));
         }
 
         /** A read asked with {@code arguments}, with the named headers. */
@@ -229,7 +227,7 @@ public class Peers implements AutoCloseable {
                 }
             }
             withCaller(headers);
-            return new ForwardedRequest(arguments.method(), arguments.pathAndQuery(), headers, body, arguments.header(FORWARDED_HEADER));
+            return new ForwardedRequest(arguments.method(), arguments.pathAndQuery(), headers, body, arguments.header(ApiHeaders.FORWARDED_BY));
         }
 
         /**

@@ -3,10 +3,8 @@ package io.logkv.query.read;
 import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.problem.ApiProblem;
-import io.logkv.query.security.Caller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.http.HttpStatus;
@@ -38,14 +36,6 @@ public class WaitingReads {
         this.namespaceRefusals = refusals(meters, "namespace");
     }
 
-    /**
-     * A client's name for the bounds and rates of each client: its principal, or on an open node the address it
-     * calls from.
-     */
-    public static String clientOf(HttpServletRequest request) {
-        Caller caller = Caller.current();
-        return caller != null ? caller.name() : request.getRemoteAddr();
-    }
 
     /**
      * Takes a place for a read about to wait.

@@ -1,6 +1,7 @@
 package io.logkv.query.security;
 
 import io.logkv.core.ApiHeaders;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -44,5 +45,14 @@ public record Caller(String name, Grants grants) {
             throw new IllegalArgumentException(HEADER + " names no caller");
         }
         return new Caller(name, Grants.parse(space < 0 ? "" : text.substring(space + 1)));
+    }
+
+    /**
+     * A client's name for the bounds and rates of each client: its principal, or on an open node the address it
+     * calls from.
+     */
+    public static String clientOf(HttpServletRequest request) {
+        Caller caller = current();
+        return caller != null ? caller.name() : request.getRemoteAddr();
     }
 }

@@ -1,8 +1,7 @@
 package io.logkv.query.security;
 
 import io.logkv.query.api.ForwardedReads;
-import io.logkv.query.api.KeyEndpoint;
-import io.logkv.query.keys.KeyPath;
+import io.logkv.query.path.KeyPath;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.security.web.firewall.FirewalledRequest;

@@ -1,7 +1,6 @@
 package io.logkv.query.security;
 
-import io.logkv.query.api.KeyEndpoint;
-import io.logkv.query.keys.KeyPath;
+import io.logkv.query.path.KeyPath;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;

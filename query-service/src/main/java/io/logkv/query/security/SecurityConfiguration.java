@@ -1,14 +1,10 @@
 package io.logkv.query.security;
 
 import io.logkv.core.SignedTokens;
-import io.logkv.query.admission.AdmissionConfiguration;
-import io.logkv.query.admission.QuotaBuckets;
-import io.logkv.query.admission.Refusals;
 import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.config.NodeSecurityProperties;
 import io.logkv.query.config.NodeSecurityProperties.SecurityMode;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.authentication.ProviderManager;
@@ -39,7 +36,7 @@ import tools.jackson.databind.ObjectMapper;
  * ({@link NodeRequests}) for forwarded requests, and {@link RequestRights} deciding each request's right.
  * Key requests pass through the same chain before the key endpoint serves them (HttpServerConfiguration), and
  * so through what the chain also holds: the bound on requests worked on at once, first, and the rates per
- * client and per namespace, last (ADR 0016, {@link AdmissionConfiguration}).
+ * client and per namespace, last (ADR 0016, added through {@link ChainFilters}).
  *
  * <p>A node in {@code secured} mode (the default) refuses to start unless callers can authenticate (API keys or
  * a JWT key source), nodes have keys to sign forwarded requests with, and tokens have keys to be signed with.
@@ -108,8 +105,7 @@ public class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain apiSecurity(HttpSecurity http, LogKvProperties props, ProblemResponses problems, ApiKeys apiKeys,
-                                    NodeTrust nodeTrust, QuotaBuckets quotas, Refusals refusals, ObjectMapper json,
-                                    MeterRegistry meters) throws Exception {
+                                    NodeTrust nodeTrust, ObjectProvider<ChainFilters> chainFilters) throws Exception {
         NodeSecurityProperties security = props.security();
         boolean open = security.mode() == SecurityMode.OPEN;
         http.csrf(csrf -> csrf.disable())
@@ -124,7 +120,7 @@ public class SecurityConfiguration {
         int maxBody = (int) Math.min(Integer.MAX_VALUE - FORWARDED_BODY_SLACK,
                 Math.max(props.limits().maxValueBytes().toBytes(), ForwardedReads.MAX_BODY_BYTES)) + FORWARDED_BODY_SLACK;
         http.addFilterAfter(new NodeRequests(nodeTrust.signatures(), problems, maxBody), SecurityContextHolderFilter.class);
-        AdmissionConfiguration.install(http, props, quotas, refusals, json, meters);
+        chainFilters.orderedStream().forEach(filters -> filters.install(http));
         RequestMatcher openPaths = request -> OPEN_PATHS.contains(request.getRequestURI());
         if (open) {
             RequestMatcher internal = request -> request.getRequestURI().startsWith("/v1/internal/");

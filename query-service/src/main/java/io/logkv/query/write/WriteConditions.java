@@ -5,8 +5,8 @@ import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.Version;
 import io.logkv.core.WriteCondition;
-import io.logkv.query.keys.KeyRequest;
 import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.request.KeyRequest;
 
 /** Reads a write's precondition ({@code If-Match} / {@code If-None-Match}) and {@code Idempotency-Key} (API.md). */
 public final class WriteConditions {

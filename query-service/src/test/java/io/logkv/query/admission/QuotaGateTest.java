@@ -1,9 +1,9 @@
 package io.logkv.query.admission;
 
 import io.github.bucket4j.TimeMeter;
+import io.logkv.core.ApiHeaders;
 import io.logkv.query.config.QuotaProperties;
 import io.logkv.query.config.QuotaProperties.Rates;
-import io.logkv.query.peer.Peers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
@@ -71,7 +71,7 @@ class QuotaGateTest {
     @Test
     void aRequestAnotherNodeForwardedWasChargedWhereItCameInAndIsNotChargedAgain() throws Exception {
         for (int i = 0; i < 3; i++) {
-            assertThat(send("GET", "/v1/namespaces/ns/keys/a", "10.0.0.7", Peers.FORWARDED_HEADER, "node-2").getStatus()).isEqualTo(200);
+            assertThat(send("GET", "/v1/namespaces/ns/keys/a", "10.0.0.7", ApiHeaders.FORWARDED_BY, "node-2").getStatus()).isEqualTo(200);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.logkv.query.read;
 
-import io.logkv.query.read.CommittedEnds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

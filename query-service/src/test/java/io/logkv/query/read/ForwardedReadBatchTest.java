@@ -1,6 +1,5 @@
 package io.logkv.query.read;
 
-import io.logkv.query.read.ForwardedReadBatch;
 import io.logkv.query.read.ForwardedReadBatch.Answer;
 import io.logkv.query.read.ForwardedReadBatch.Read;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.logkv.query.keys;
+package io.logkv.query.path;
 
 import io.logkv.core.ProblemTypes;
 import io.logkv.query.problem.ApiProblem;

@@ -1,4 +1,4 @@
-package io.logkv.query.keys;
+package io.logkv.query.path;
 
 import org.junit.jupiter.api.Test;
 

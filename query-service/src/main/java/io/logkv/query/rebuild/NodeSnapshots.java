@@ -1,4 +1,4 @@
-package io.logkv.query.node;
+package io.logkv.query.rebuild;
 
 import io.logkv.compactor.snapshot.ReplicaSnapshots;
 import java.util.Optional;
@@ -8,7 +8,7 @@ public final class NodeSnapshots implements AutoCloseable {
 
     private final ReplicaSnapshots snapshots;
 
-    NodeSnapshots(ReplicaSnapshots snapshots) {
+    public NodeSnapshots(ReplicaSnapshots snapshots) {
         this.snapshots = snapshots;
     }
 

@@ -1,9 +1,9 @@
-package io.logkv.query.keys;
+package io.logkv.query.request;
 
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ProblemTypes;
 import io.logkv.query.api.ForwardedReads;
-import io.logkv.query.peer.Peers;
+import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.read.WaitingReads;
 import io.logkv.query.security.Caller;
@@ -100,7 +100,7 @@ public interface KeyRequest {
 
             @Override
             public String client() {
-                return WaitingReads.clientOf(request);
+                return Caller.clientOf(request);
             }
         };
     }
@@ -176,7 +176,7 @@ public interface KeyRequest {
                         // refused before it is read; the node that sent it is the client then
                     }
                 }
-                return headers.get(Peers.FORWARDED_HEADER);
+                return headers.get(ApiHeaders.FORWARDED_BY);
             }
         };
     }
