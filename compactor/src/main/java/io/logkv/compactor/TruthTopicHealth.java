@@ -2,7 +2,7 @@ package io.logkv.compactor;
 
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
-import io.logkv.materializer.NamespaceCatalog;
+import io.logkv.writer.NamespaceCatalog;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.logkv.materializer;
 
+import io.logkv.core.PositionWaits;
 import io.logkv.core.IdempotentOutcome;
 import io.logkv.core.Lifecycle;
 import io.logkv.core.NamespaceName;
@@ -23,8 +24,8 @@ public final class PartitionReplica {
     private final NamespaceName namespace;
     private final int partition;
     private final PartitionStore store;
-    private final ReplicaCatchUp catchUp;
-    private final ReplicaCatchUp ingestCatchUp;
+    private final PositionWaits catchUp;
+    private final PositionWaits ingestCatchUp;
     private final long resumedFrom;
     private final AtomicLong appliedSinceOpen = new AtomicLong();
     /** Reads hold it shared, closing holds it exclusive: a store is never closed under a read. */
@@ -46,8 +47,8 @@ public final class PartitionReplica {
         this.store = store;
         this.resumedFrom = store.persistedPosition();
         this.persisted = resumedFrom;
-        this.catchUp = new ReplicaCatchUp(resumedFrom, nodeWaiters, maxWaiters);
-        this.ingestCatchUp = new ReplicaCatchUp(store.persistedIngestPosition(), nodeWaiters, maxWaiters);
+        this.catchUp = new PositionWaits(resumedFrom, nodeWaiters, maxWaiters, ReplicaOverloadedException::new);
+        this.ingestCatchUp = new PositionWaits(store.persistedIngestPosition(), nodeWaiters, maxWaiters, ReplicaOverloadedException::new);
         this.lifecycle = new Lifecycle<>("replica " + namespace + "-" + partition, ReplicaState.REPLAYING);
     }
 
@@ -127,12 +128,12 @@ public final class PartitionReplica {
     }
 
     /** Waiting for this replica to reach a position. */
-    public ReplicaCatchUp catchUp() {
+    public PositionWaits catchUp() {
         return catchUp;
     }
 
     /** Waiting for this replica to reflect the ingest topic's records up to a position (streaming writes). */
-    public ReplicaCatchUp ingestCatchUp() {
+    public PositionWaits ingestCatchUp() {
         return ingestCatchUp;
     }
 

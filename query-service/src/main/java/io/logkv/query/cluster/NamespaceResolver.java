@@ -3,8 +3,8 @@ package io.logkv.query.cluster;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.core.ProblemTypes;
-import io.logkv.materializer.NamespaceCatalog;
 import io.logkv.query.problem.ApiProblem;
+import io.logkv.writer.NamespaceCatalog;
 import java.time.Duration;
 import org.springframework.stereotype.Component;
 

@@ -1,6 +1,5 @@
-package io.logkv.materializer;
+package io.logkv.core;
 
-import io.logkv.core.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,36 +9,41 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
- * Reads waiting for one partition replica to reach a log position. Waiting costs no thread: a waiter is
- * a future completed by the applying thread when the position is reached, or by a timer when its bound
- * passes. The number of waiters on a node is bounded.
+ * Requests waiting for a reader of the log (a partition replica, the namespace registry's reader) to reach a
+ * position. Waiting costs no thread: a waiter is a future completed by the reading thread when the position is
+ * reached, or by a timer when its bound passes. The number of waiters on a node is bounded.
  */
-public final class ReplicaCatchUp {
+public final class PositionWaits {
 
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("logkv-catch-up-timer"));
 
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>((a, b) -> Long.compare(a.position, b.position));
     private final AtomicInteger nodeWaiters;
     private final int maxNodeWaiters;
+    private final Function<String, RuntimeException> overloaded;
     private long applied;
 
     /**
-     * @param nodeWaiters    the waiter count shared by every partition of the node
+     * @param applied        the position reached so far
+     * @param nodeWaiters    the waiter count shared by every reader of the node
      * @param maxNodeWaiters the bound on that count
+     * @param overloaded     the failure a wait beyond the bound throws, from its message
      */
-    ReplicaCatchUp(long applied, AtomicInteger nodeWaiters, int maxNodeWaiters) {
+    public PositionWaits(long applied, AtomicInteger nodeWaiters, int maxNodeWaiters, Function<String, RuntimeException> overloaded) {
         this.applied = applied;
         this.nodeWaiters = nodeWaiters;
         this.maxNodeWaiters = maxNodeWaiters;
+        this.overloaded = overloaded;
     }
 
     /**
-     * Completes with true once the replica has applied {@code position}, or with false after
-     * {@code maxWait} if it has not.
+     * Completes with true once the reader has reached {@code position}, or with false after {@code maxWait} if it
+     * has not.
      *
-     * @throws ReplicaOverloadedException when too many reads are already waiting on this node
+     * @throws RuntimeException the {@code overloaded} failure when too many requests are already waiting on this node
      */
     public CompletableFuture<Boolean> await(long position, Duration maxWait) {
         synchronized (this) {
@@ -51,7 +55,7 @@ public final class ReplicaCatchUp {
             }
             if (nodeWaiters.incrementAndGet() > maxNodeWaiters) {
                 nodeWaiters.decrementAndGet();
-                throw new ReplicaOverloadedException("more than " + maxNodeWaiters + " reads are waiting for replicas to catch up");
+                throw overloaded.apply("more than " + maxNodeWaiters + " reads are waiting for the log to be read this far");
             }
             Waiter waiter = new Waiter(position, new CompletableFuture<>());
             waiters.add(waiter);
@@ -60,13 +64,13 @@ public final class ReplicaCatchUp {
         }
     }
 
-    /** The position the replica has applied. */
+    /** The position reached. */
     public synchronized long applied() {
         return applied;
     }
 
-    /** Called by the applying thread when the replica reaches {@code position}. */
-    void advance(long position) {
+    /** Called by the reading thread when it reaches {@code position}. */
+    public void advance(long position) {
         List<Waiter> ready = new ArrayList<>();
         synchronized (this) {
             if (position <= applied) {
@@ -84,8 +88,8 @@ public final class ReplicaCatchUp {
         }
     }
 
-    /** Fails every waiter, for example when the replica is closed. */
-    void cancelAll() {
+    /** Ends every wait unfulfilled, for example when the reader is closed. */
+    public void cancelAll() {
         Waiter[] all;
         synchronized (this) {
             all = waiters.toArray(Waiter[]::new);

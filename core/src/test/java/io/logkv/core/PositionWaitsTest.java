@@ -1,4 +1,4 @@
-package io.logkv.materializer;
+package io.logkv.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-class ReplicaCatchUpTest {
+class PositionWaitsTest {
 
     private final AtomicInteger waiting = new AtomicInteger();
-    private final ReplicaCatchUp catchUp = new ReplicaCatchUp(10, waiting, 2);
+    private final PositionWaits catchUp = new PositionWaits(10, waiting, 2, IllegalStateException::new);
 
     @Test
     void aPositionAlreadyAppliedNeedsNoWait() {
@@ -45,7 +45,7 @@ class ReplicaCatchUpTest {
     void theNumberOfWaitersIsBounded() {
         catchUp.await(50, Duration.ofSeconds(5));
         catchUp.await(51, Duration.ofSeconds(5));
-        assertThatThrownBy(() -> catchUp.await(52, Duration.ofSeconds(5))).isInstanceOf(ReplicaOverloadedException.class);
+        assertThatThrownBy(() -> catchUp.await(52, Duration.ofSeconds(5))).isInstanceOf(IllegalStateException.class);
         catchUp.cancelAll();
         assertThat(waiting).hasValue(0);
     }

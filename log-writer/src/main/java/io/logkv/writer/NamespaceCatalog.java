@@ -1,10 +1,11 @@
-package io.logkv.materializer;
+package io.logkv.writer;
 
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.core.PositionWaits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,7 @@ public final class NamespaceCatalog implements AutoCloseable {
 
     private final Map<NamespaceName, NamespaceSettings> namespaces = new ConcurrentHashMap<>();
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final ReplicaCatchUp catchUp = new ReplicaCatchUp(0, new AtomicInteger(), 10_000);
+    private final PositionWaits catchUp = new PositionWaits(0, new AtomicInteger(), 10_000, WriterOverloadedException::new);
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread reader;
     private volatile boolean running = true;
