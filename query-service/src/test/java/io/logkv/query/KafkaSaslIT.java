@@ -12,6 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,6 +89,51 @@ class KafkaSaslIT {
             HttpResponse<String> ready = node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/health/readiness"))).GET());
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         }
+    }
+
+    /**
+     * The rights docs/operations.md lists for LogKV's Kafka user, and no more: a user that is not a super user
+     * of the brokers' authorizer, holding exactly these ACLs, runs a node.
+     */
+    @Test
+    void aUserWithTheDocumentedAclsRunsANode() throws Exception {
+        String user = "User:" + JaasUser.NAME;
+        List<AclBinding> acls = new ArrayList<>();
+        for (AclOperation operation : List.of(AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE,
+                AclOperation.DESCRIBE_CONFIGS, AclOperation.DELETE)) {
+            acls.add(allow(ResourceType.TOPIC, "logkv.", user, operation));
+        }
+        acls.add(allow(ResourceType.GROUP, "logkv-", user, AclOperation.READ));
+        acls.add(allow(ResourceType.GROUP, "logkv-", user, AclOperation.DESCRIBE));
+        acls.add(allow(ResourceType.TRANSACTIONAL_ID, "logkv-writers", user, AclOperation.WRITE));
+        acls.add(allow(ResourceType.TRANSACTIONAL_ID, "logkv-writers", user, AclOperation.DESCRIBE));
+        kafka.admin().createAcls(acls).all().get();
+
+        Map<String, String> settings = KafkaTestCluster.saslPlainSettings(JaasUser.NAME, JaasUser.PASSWORD);
+        try (LogKvNode node = LogKvNode.start("sasl-acl", kafka.bootstrapServers(), dataDir.resolve("acl"),
+                clientArgs(settings, "--logkv.namespaces.bootstrap=acl-default", "--logkv.writer.group-id=logkv-writers-acl"))) {
+            HttpResponse<String> created = node.putNamespace("acl-ns", "{\"partitions\":1}");
+            assertThat(created.statusCode()).as(created.body()).isIn(200, 201);
+            HttpResponse<String> put = node.put("acl-ns", "k", "with ACLs");
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            HttpResponse<String> strong = node.send(HttpRequest.newBuilder(
+                    URI.create(node.keyUrl("acl-ns", "k") + "?consistency=strong&wait_ms=10000")).GET());
+            assertThat(strong.statusCode()).as(strong.body()).isEqualTo(200);
+            assertThat(strong.body()).isEqualTo("with ACLs");
+            HttpResponse<String> deleted = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/acl-ns"))).DELETE());
+            assertThat(deleted.statusCode()).as(deleted.body()).isIn(200, 202, 204);
+        }
+    }
+
+    private static AclBinding allow(ResourceType type, String prefix, String principal, AclOperation operation) {
+        return new AclBinding(new ResourcePattern(type, prefix, PatternType.PREFIXED),
+                new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
+    }
+
+    /** A user of the test cluster that is not a super user. */
+    private static final class JaasUser {
+        static final String NAME = "plain-user1";
+        static final String PASSWORD = "plain-user1-secret";
     }
 
     @Test
