@@ -51,21 +51,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class KeyOperations {
 
-    public static final String TOKEN_HEADER = ApiHeaders.TOKEN;
-    public static final String LAG_HEADER = ApiHeaders.REPLICA_LAG_MS;
-    public static final String EXPIRES_HEADER = ApiHeaders.EXPIRES_AT;
-    /** Names the node whose replica answered a read. */
-    public static final String SERVED_BY_HEADER = ApiHeaders.SERVED_BY;
-    /**
-     * On a read that this node forwarded: the base URLs of the nodes placed to hold the key's partition,
-     * so a client that can route reads there directly next time and skips the hop.
-     */
-    public static final String REPLICAS_HEADER = ApiHeaders.REPLICAS;
-    /** On a write that this node forwarded: the base URL of the partition's owner, for the same reason. */
-    public static final String OWNER_HEADER = ApiHeaders.OWNER;
-    private static final List<String> FORWARDED_READ_HEADERS = List.of(TOKEN_HEADER, HttpHeaders.IF_NONE_MATCH);
-    static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, TOKEN_HEADER, LAG_HEADER,
-            EXPIRES_HEADER, SERVED_BY_HEADER, HttpHeaders.RETRY_AFTER);
+    private static final List<String> FORWARDED_READ_HEADERS = List.of(ApiHeaders.TOKEN, HttpHeaders.IF_NONE_MATCH);
+    static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, ApiHeaders.TOKEN, ApiHeaders.REPLICA_LAG_MS,
+            ApiHeaders.EXPIRES_AT, ApiHeaders.SERVED_BY, HttpHeaders.RETRY_AFTER);
     private static final String DEFAULT_CONTENT_TYPE = MediaType.APPLICATION_OCTET_STREAM_VALUE;
 
     private final NamespaceResolver namespaces;
@@ -105,7 +93,7 @@ public class KeyOperations {
         String ttl = request.parameter("ttl");
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = tokens.of(request.headers(TOKEN_HEADER), namespace.name());
+        ConsistencyToken token = tokens.of(request.headers(ApiHeaders.TOKEN), namespace.name());
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         String contentType = contentType(request.header(HttpHeaders.CONTENT_TYPE));
@@ -126,7 +114,7 @@ public class KeyOperations {
     public CompletableFuture<ResponseEntity<?>> delete(String ns, String key, KeyRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = tokens.of(request.headers(TOKEN_HEADER), namespace.name());
+        ConsistencyToken token = tokens.of(request.headers(ApiHeaders.TOKEN), namespace.name());
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         int partitions = namespace.settings().partitions();
@@ -147,7 +135,7 @@ public class KeyOperations {
         String ifNoneMatch = arguments.header(HttpHeaders.IF_NONE_MATCH);
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] keyBytes = keyBytes(key);
-        ConsistencyToken token = tokens.of(arguments.headers(TOKEN_HEADER), namespace.name());
+        ConsistencyToken token = tokens.of(arguments.headers(ApiHeaders.TOKEN), namespace.name());
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         Duration wait = CallerDeadline.bound(arguments::header, WaitBound.of(waitMs, replicaProps));
         int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
@@ -161,7 +149,7 @@ public class KeyOperations {
         }
         String replicasHint = String.join(", ", peers);
         return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(arguments, FORWARDED_READ_HEADERS),
-                wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS, REPLICAS_HEADER, replicasHint), local);
+                wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS, ApiHeaders.REPLICAS, replicasHint), local);
     }
 
     private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
@@ -171,18 +159,18 @@ public class KeyOperations {
         if (envelope == null) {
             throw new ApiProblem(HttpStatus.NOT_FOUND, ProblemTypes.KEY_NOT_FOUND, "Key not found",
                     "there is no live value for this key in '" + ns + "'")
-                    .withHeader(TOKEN_HEADER, servedToken)
-                    .withHeader(LAG_HEADER, lag)
-                    .withHeader(SERVED_BY_HEADER, nodeId);
+                    .withHeader(ApiHeaders.TOKEN, servedToken)
+                    .withHeader(ApiHeaders.REPLICA_LAG_MS, lag)
+                    .withHeader(ApiHeaders.SERVED_BY, nodeId);
         }
         HttpHeaders headers = new HttpHeaders();
-        headers.set(TOKEN_HEADER, servedToken);
-        headers.set(LAG_HEADER, lag);
-        headers.set(SERVED_BY_HEADER, nodeId);
+        headers.set(ApiHeaders.TOKEN, servedToken);
+        headers.set(ApiHeaders.REPLICA_LAG_MS, lag);
+        headers.set(ApiHeaders.SERVED_BY, nodeId);
         String etag = quoted(envelope.version().text());
         headers.setETag(etag);
         if (envelope.expiresAtMs() != RecordEnvelope.NO_EXPIRY) {
-            headers.set(EXPIRES_HEADER, Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString());
+            headers.set(ApiHeaders.EXPIRES_AT, Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString());
         }
         if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
             return new ResponseEntity<>(headers, HttpStatus.NOT_MODIFIED);
@@ -195,7 +183,7 @@ public class KeyOperations {
                                            ConsistencyToken requestToken) {
         String token = tokens.text(requestToken.merge(regions.token(namespace.name(), outcome.position())));
         String version = outcome.version().text();
-        ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(TOKEN_HEADER, token);
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status).eTag(quoted(version)).header(ApiHeaders.TOKEN, token);
         return status == HttpStatus.NO_CONTENT ? response.build() : response.body(new WriteResult(version, token));
     }
 

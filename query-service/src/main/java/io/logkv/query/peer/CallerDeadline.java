@@ -9,8 +9,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * How long the caller of a forwarded request still waits for it. A node that forwards a request sends its
- * own time left in {@value #HEADER} (milliseconds, relative) and the moment it gives up in
- * {@value #DEADLINE_HEADER} (epoch milliseconds by its clock); the node that receives it stops working on
+ * own time left in {@value ApiHeaders#TIME_LEFT_MS} (milliseconds, relative) and the moment it gives up in
+ * {@value ApiHeaders#DEADLINE_EPOCH_MS} (epoch milliseconds by its clock); the node that receives it stops working on
  * the request by the earlier of the two: a write not yet sent to Kafka is refused unsent, a read stops
  * waiting for its replica. So a forwarded request never outlives its caller, and a write the caller has
  * already answered 503 for is never committed behind its back. The relative bound needs no clock; the
@@ -20,10 +20,6 @@ import java.util.function.UnaryOperator;
  */
 public final class CallerDeadline {
 
-    /** The forwarding node's time left, in milliseconds. */
-    public static final String HEADER = io.logkv.query.security.NodeSignatures.TIME_LEFT_HEADER;
-    /** The forwarding node's deadline, in epoch milliseconds. */
-    public static final String DEADLINE_HEADER = io.logkv.query.security.NodeSignatures.DEADLINE_HEADER;
     /** At most this much (and at most a tenth of the time left) is kept back for the answer's way back. */
     private static final Duration MARGIN = Duration.ofMillis(200);
 
@@ -43,7 +39,7 @@ public final class CallerDeadline {
         if (headers.apply(ApiHeaders.FORWARDED_BY) == null) {
             return own;
         }
-        long millis = Math.min(millis(headers, HEADER, 0), millis(headers, DEADLINE_HEADER, System.currentTimeMillis()));
+        long millis = Math.min(millis(headers, ApiHeaders.TIME_LEFT_MS, 0), millis(headers, ApiHeaders.DEADLINE_EPOCH_MS, System.currentTimeMillis()));
         if (millis == Long.MAX_VALUE) {
             return own;
         }
@@ -73,7 +69,7 @@ public final class CallerDeadline {
 
     /** The headers a forwarding node sends for a request it waits {@code timeout} for. */
     public static void send(java.util.function.BiConsumer<String, String> headers, Duration timeout) {
-        headers.accept(HEADER, Long.toString(timeout.toMillis()));
-        headers.accept(DEADLINE_HEADER, Long.toString(System.currentTimeMillis() + timeout.toMillis()));
+        headers.accept(ApiHeaders.TIME_LEFT_MS, Long.toString(timeout.toMillis()));
+        headers.accept(ApiHeaders.DEADLINE_EPOCH_MS, Long.toString(System.currentTimeMillis() + timeout.toMillis()));
     }
 }

@@ -23,10 +23,6 @@ import org.springframework.http.HttpStatus;
  */
 public class HomeRegions {
 
-    /** Names the home region on that problem. */
-    public static final String HOME_REGION_HEADER = ApiHeaders.HOME_REGION;
-    /** Where the home region is reached, on that problem, when this node knows it. */
-    public static final String HOME_URL_HEADER = ApiHeaders.HOME_URL;
 
     private final RegionName region;
     private final RegionProperties settings;
@@ -72,9 +68,9 @@ public class HomeRegions {
                 what + " of namespace '" + namespace.name() + "' are served by its home region '" + home + "'"
                         + (url.isEmpty() ? "" : " (" + url + ")") + "; this region" + (region == null ? "" : " '" + region + "'")
                         + " holds a copy and serves eventual and session reads")
-                .withHeader(HOME_REGION_HEADER, home.value());
+                .withHeader(ApiHeaders.HOME_REGION, home.value());
         if (!url.isEmpty()) {
-            problem.withHeader(HOME_URL_HEADER, url);
+            problem.withHeader(ApiHeaders.HOME_URL, url);
         }
         throw problem;
     }

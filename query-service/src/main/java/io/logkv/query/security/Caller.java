@@ -11,15 +11,13 @@ import org.springframework.security.core.context.SecurityContextHolder;
 /**
  * Who a request is for and what they may do: the principal a client authenticated as, carried unchanged
  * when a node forwards the request, so that the node that serves it authorizes the client, not the node
- * ({@value #HEADER}, covered by the forwarding node's MAC).
+ * ({@value ApiHeaders#CALLER}, covered by the forwarding node's MAC).
  *
  * @param name   the principal: an API key's name, a JWT's subject, a node's id
  * @param grants its rights
  */
 public record Caller(String name, Grants grants) {
 
-    /** Carries the caller of a forwarded request: its name, percent-encoded, then its grants. */
-    public static final String HEADER = ApiHeaders.CALLER;
 
     /** The caller of the request being handled on this thread; null on an open node (anyone may do anything). */
     public static Caller current() {
@@ -27,13 +25,13 @@ public record Caller(String name, Grants grants) {
         return authentication instanceof CallerAuthentication caller ? caller.caller() : null;
     }
 
-    /** The form of {@value #HEADER}. */
+    /** The form of {@value ApiHeaders#CALLER}. */
     public String header() {
         return URLEncoder.encode(name, StandardCharsets.UTF_8) + " " + grants.text();
     }
 
     /**
-     * A caller from its {@value #HEADER} form.
+     * A caller from its {@value ApiHeaders#CALLER} form.
      *
      * @throws IllegalArgumentException when the text is not one
      */
@@ -42,7 +40,7 @@ public record Caller(String name, Grants grants) {
         int space = text.indexOf(' ');
         String name = URLDecoder.decode(space < 0 ? text : text.substring(0, space), StandardCharsets.UTF_8);
         if (name.isEmpty()) {
-            throw new IllegalArgumentException(HEADER + " names no caller");
+            throw new IllegalArgumentException(ApiHeaders.CALLER + " names no caller");
         }
         return new Caller(name, Grants.parse(space < 0 ? "" : text.substring(space + 1)));
     }

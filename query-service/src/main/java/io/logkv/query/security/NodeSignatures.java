@@ -7,7 +7,6 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import javax.crypto.Mac;
@@ -15,9 +14,9 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The MAC a node puts on every request it sends another node, so that the receiver can tell a node's request
- * from a client's: {@value #MAC_HEADER}{@code : <key id> <epoch ms> <mac>}, the MAC an HMAC-SHA256 (base64url)
+ * from a client's: {@value ApiHeaders#NODE_MAC}{@code : <key id> <epoch ms> <mac>}, the MAC an HMAC-SHA256 (base64url)
  * with a key every node holds, over the method, the raw path and query, the time, the internal headers
- * ({@link #INTERNAL_HEADERS}) and the SHA-256 of the body. A receiver accepts it only within
+ * ({@link ApiHeaders#NODE_ONLY}) and the SHA-256 of the body. A receiver accepts it only within
  * {@code max-clock-skew} of its own clock, so a captured request cannot be replayed later than that.
  *
  * <p>One key signs ({@code logkv.security.node.signing-key-id}); every configured key verifies, so the shared
@@ -25,17 +24,6 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class NodeSignatures {
 
-    /** Marks a forwarded request, naming the node that forwarded it. */
-    public static final String FORWARDED_BY_HEADER = ApiHeaders.FORWARDED_BY;
-    /** The forwarding node's time left, in milliseconds. */
-    public static final String TIME_LEFT_HEADER = ApiHeaders.TIME_LEFT_MS;
-    /** The forwarding node's deadline, in epoch milliseconds. */
-    public static final String DEADLINE_HEADER = ApiHeaders.DEADLINE_EPOCH_MS;
-    /** The node's MAC over the request. */
-    public static final String MAC_HEADER = ApiHeaders.NODE_MAC;
-    /** Headers only a node may send: a client's request carrying one without a valid MAC is refused. */
-    public static final List<String> INTERNAL_HEADERS = List.of(FORWARDED_BY_HEADER, ApiHeaders.CALLER, TIME_LEFT_HEADER, DEADLINE_HEADER,
-            MAC_HEADER);
     private static final String ALGORITHM = "HmacSHA256";
 
     private final String signingKeyId;
@@ -63,38 +51,38 @@ public final class NodeSignatures {
         this.maxSkewMs = settings.maxClockSkew().toMillis();
     }
 
-    /** The {@value #MAC_HEADER} value of a request about to be sent with these headers and body. */
+    /** The {@value ApiHeaders#NODE_MAC} value of a request about to be sent with these headers and body. */
     public String sign(String method, String pathAndQuery, UnaryOperator<String> headers, byte[] body, long nowMs) {
         return signingKeyId + " " + nowMs + " " + mac(signingKeyId, method, pathAndQuery, nowMs, headers, body);
     }
 
     /**
-     * Why a received request's {@value #MAC_HEADER} does not hold, or null when it does.
+     * Why a received request's {@value ApiHeaders#NODE_MAC} does not hold, or null when it does.
      *
      * @param headers the request's headers by name
      */
     public String refusal(String method, String pathAndQuery, UnaryOperator<String> headers, byte[] body, long nowMs) {
-        String header = headers.apply(MAC_HEADER);
+        String header = headers.apply(ApiHeaders.NODE_MAC);
         if (header == null) {
-            return "the request carries internal headers (" + String.join(", ", INTERNAL_HEADERS) + ") without a node's "
-                    + MAC_HEADER + "; only nodes send them";
+            return "the request carries internal headers (" + String.join(", ", ApiHeaders.NODE_ONLY) + ") without a node's "
+                    + ApiHeaders.NODE_MAC + "; only nodes send them";
         }
         String[] parts = header.strip().split(" ");
         if (parts.length != 3 || !keys.containsKey(parts[0])) {
-            return MAC_HEADER + " names no key this node holds";
+            return ApiHeaders.NODE_MAC + " names no key this node holds";
         }
         long sentMs;
         try {
             sentMs = Long.parseLong(parts[1]);
         } catch (NumberFormatException e) {
-            return MAC_HEADER + " has no time";
+            return ApiHeaders.NODE_MAC + " has no time";
         }
         if (Math.abs(nowMs - sentMs) > maxSkewMs) {
-            return MAC_HEADER + " was made " + Duration.ofMillis(nowMs - sentMs) + " from now, beyond the allowed clock skew";
+            return ApiHeaders.NODE_MAC + " was made " + Duration.ofMillis(nowMs - sentMs) + " from now, beyond the allowed clock skew";
         }
         String expected = mac(parts[0], method, pathAndQuery, sentMs, headers, body);
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), parts[2].getBytes(StandardCharsets.US_ASCII))) {
-            return MAC_HEADER + " does not match the request";
+            return ApiHeaders.NODE_MAC + " does not match the request";
         }
         return null;
     }
@@ -111,8 +99,8 @@ public final class NodeSignatures {
         });
         StringBuilder signed = new StringBuilder(256).append("logkv-node-mac-1\n").append(method).append('\n')
                 .append(pathAndQuery).append('\n').append(timeMs).append('\n');
-        for (String name : INTERNAL_HEADERS) {
-            if (!name.equals(MAC_HEADER)) {
+        for (String name : ApiHeaders.NODE_ONLY) {
+            if (!name.equals(ApiHeaders.NODE_MAC)) {
                 String value = headers.apply(name);
                 signed.append(value == null ? "" : value).append('\n');
             }

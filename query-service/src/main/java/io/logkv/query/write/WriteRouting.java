@@ -41,8 +41,6 @@ public class WriteRouting {
     private static final List<String> RELAYED_RESPONSE_HEADERS = List.of(
             "Content-Type", "ETag", ApiHeaders.TOKEN, "Retry-After");
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
-    /** On a write a node passed to its namespace's home region: the region it came from. */
-    static final String FROM_REGION_HEADER = ApiHeaders.FROM_REGION;
 
     private final OwnerDirectory directory;
     private final PartitionOwner owner;
@@ -73,10 +71,10 @@ public class WriteRouting {
         ForwardedRequest forwardable = ForwardedRequest.of(request, body, FORWARDED_REQUEST_HEADERS);
         String homeRegion = regions.forwardWritesTo(namespace);
         if (homeRegion != null) {
-            return toHomeRegion(homeRegion, forwardable.withHeader(FROM_REGION_HEADER, String.valueOf(regions.region())), deadline);
+            return toHomeRegion(homeRegion, forwardable.withHeader(ApiHeaders.FROM_REGION, String.valueOf(regions.region())), deadline);
         }
         regions.requireHome(namespace, "Writes");
-        if (request.header(FROM_REGION_HEADER) != null) {
+        if (request.header(ApiHeaders.FROM_REGION) != null) {
             // Sent here by a node of another region: routed in this region as a client's write would be.
             forwardable = forwardable.asClientRequest();
         }
