@@ -25,6 +25,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param security   who may do what, how nodes trust each other, signed tokens (ADR 0014)
  * @param quotas     rates of reads and writes per client and per namespace (ADR 0016)
  * @param shedding   refusing at once the work a node cannot take (ADR 0016)
+ * @param resp       the Redis-protocol endpoint (ADR 0018)
+ * @param hotKeys    finding the keys a node serves most
  */
 @ConfigurationProperties("logkv")
 public record LogKvProperties(
@@ -44,5 +46,6 @@ public record LogKvProperties(
         @DefaultValue NodeSecurityProperties security,
         @DefaultValue QuotaProperties quotas,
         @DefaultValue SheddingProperties shedding,
-        @DefaultValue RespProperties resp) {
+        @DefaultValue RespProperties resp,
+        @DefaultValue HotKeyProperties hotKeys) {
 }

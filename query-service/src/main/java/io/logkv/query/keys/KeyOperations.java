@@ -18,6 +18,7 @@ import io.logkv.query.peer.CallerDeadline;
 import io.logkv.query.peer.Peers;
 import io.logkv.query.peer.Peers.ForwardedRequest;
 import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.read.HotKeys;
 import io.logkv.query.read.KeyReads;
 import io.logkv.query.read.ReadConsistency;
 import io.logkv.query.read.ReadRouting;
@@ -61,6 +62,7 @@ public class KeyOperations {
     private final KeyReads reads;
     private final WriteRouting routing;
     private final ReadRouting readRouting;
+    private final HotKeys hotKeys;
     private final String nodeId;
     private final KeyRules keyRules;
     private final long maxValueBytes;
@@ -69,8 +71,9 @@ public class KeyOperations {
     private final HomeRegions regions;
 
     public KeyOperations(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
-                          ReadRouting readRouting, RequestTokens tokens, LogKvProperties props, HomeRegions regions) {
+                          ReadRouting readRouting, RequestTokens tokens, LogKvProperties props, HomeRegions regions, HotKeys hotKeys) {
         this.readRouting = readRouting;
+        this.hotKeys = hotKeys;
         this.tokens = tokens;
         this.regions = regions;
         this.nodeId = props.nodeId();
@@ -101,8 +104,18 @@ public class KeyOperations {
         byte[] value = request.body(maxValueBytes);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
-                deadline -> writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition, idempotencyKey, deadline),
+                deadline -> counted(namespace, keyBytes, writer.put(namespace.name(), partitions, keyBytes, contentType, value, expiresAt, condition,
+                        idempotencyKey, deadline)),
                 outcome -> written(HttpStatus.OK, namespace, outcome, token));
+    }
+
+    /** A write taken here as the partition's owner counts towards its key's heat once it is acknowledged. */
+    private <T> CompletableFuture<T> counted(ServedNamespace namespace, byte[] key, CompletableFuture<T> write) {
+        return write.whenComplete((done, failed) -> {
+            if (failed == null) {
+                hotKeys.write(namespace.name(), key);
+            }
+        });
     }
 
     /** DELETE: writes a tombstone for the key. */
@@ -119,7 +132,7 @@ public class KeyOperations {
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, null,
-                deadline -> writer.delete(namespace.name(), partitions, keyBytes, condition, idempotencyKey, deadline),
+                deadline -> counted(namespace, keyBytes, writer.delete(namespace.name(), partitions, keyBytes, condition, idempotencyKey, deadline)),
                 outcome -> written(HttpStatus.NO_CONTENT, namespace, outcome, token));
     }
 

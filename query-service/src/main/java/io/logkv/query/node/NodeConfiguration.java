@@ -21,6 +21,8 @@ import io.logkv.query.config.SnapshotProperties;
 import io.logkv.query.config.TruthTopicProperties;
 import io.logkv.query.config.WatchProperties;
 import io.logkv.query.config.WriterProperties;
+import io.logkv.query.read.HotKeys;
+import io.logkv.query.read.ReadCoalescer;
 import io.logkv.query.rebuild.NodeSnapshots;
 import io.logkv.query.region.HomeRegions;
 import io.logkv.query.region.MirroredPositions;
@@ -231,6 +233,16 @@ public class NodeConfiguration {
     TruthTopicHealth truthTopicHealth(Admin admin, NamespaceCatalog catalog, LogKvProperties props, MeterRegistry meters) {
         return new TruthTopicHealth(admin, catalog, props.replicas().maxResumeAge(), props.truth().healthInterval(), props.kafka().adminTimeout(),
                 meters);
+    }
+
+    @Bean
+    HotKeys hotKeys(LogKvProperties props, MeterRegistry meters) {
+        return new HotKeys(props.hotKeys(), meters);
+    }
+
+    @Bean
+    ReadCoalescer readCoalescer(MeterRegistry meters) {
+        return new ReadCoalescer(meters);
     }
 
     @Bean

@@ -13,7 +13,6 @@ import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.region.HomeRegions;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.TopicPartition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,12 +26,17 @@ public class KeyReads {
     private final CommittedEnds committedEnds;
     private final WaitingReads waiting;
     private final HomeRegions regions;
+    private final ReadCoalescer coalescer;
+    private final HotKeys hotKeys;
 
-    public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds, WaitingReads waiting, HomeRegions regions) {
+    public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds, WaitingReads waiting, HomeRegions regions,
+                    ReadCoalescer coalescer, HotKeys hotKeys) {
         this.replicas = replicas;
         this.committedEnds = committedEnds;
         this.waiting = waiting;
         this.regions = regions;
+        this.coalescer = coalescer;
+        this.hotKeys = hotKeys;
     }
 
     /**
@@ -88,7 +92,7 @@ public class KeyReads {
         CompletableFuture<Long> required = switch (consistency) {
             case EVENTUAL -> CompletableFuture.completedFuture(0L);
             case SESSION -> regions.required(namespace, token, partition, wait.minusNanos(System.nanoTime() - started));
-            case STRONG -> committedEnds.of(new TopicPartition(namespace.name().truthTopic(), partition));
+            case STRONG -> committedEnds.of(namespace.name().truthPartition(partition));
         };
         long ingestPosition = consistency == ReadConsistency.SESSION ? token.ingestPositionFor(namespace.name(), partition) : 0;
         return required.thenCompose(position -> {
@@ -126,7 +130,8 @@ public class KeyReads {
     private KeyRead readNow(ServedNamespace namespace, PartitionReplica replica, byte[] key, ConsistencyToken token) {
         long now = System.currentTimeMillis();
         long lagMs = replica.lagMillis(now);
-        RecordEnvelope envelope = replica.read(key);
+        RecordEnvelope envelope = coalescer.read(replica, replica.appliedPosition(), key, () -> replica.read(key));
+        hotKeys.read(namespace.name(), key);
         // The answer token must cover what was read: taken after the value, including the batch being written
         // (which the read may already have seen before the replica's position moved).
         long covering = replica.positionCovering();
