@@ -18,6 +18,7 @@ import java.util.Optional;
 public final class KafkaBrokerProcess {
 
     private static final String STORAGE_TOOL = "kafka.tools.StorageTool";
+    private static final String STORAGE_TOOL_WITH_SCRAM = KafkaStorageFormatMain.class.getName();
 
     private final int nodeId;
     private final Path directory;
@@ -55,19 +56,36 @@ public final class KafkaBrokerProcess {
         return Files.exists(dataDirectory().resolve("meta.properties"));
     }
 
-    void writeConfig(KafkaPorts ports, Optional<ProxiedListener> proxied) throws IOException {
+    void writeConfig(KafkaPorts ports, Optional<ProxiedListener> proxied, Optional<SecureListener> secure) throws IOException {
         Files.createDirectories(logDirectory());
-        Map<String, String> properties = KafkaServerProperties.forNode(nodeId, ports, dataDirectory(), proxied);
-        Files.writeString(serverProperties(), KafkaServerProperties.render(properties));
+        Map<String, String> properties = KafkaServerProperties.forNode(nodeId, ports, dataDirectory(), proxied, secure);
+        if (secure.isPresent()) {
+            // It holds the keystore's password and the brokers' own SCRAM password.
+            OwnerOnlyFile.write(serverProperties(), KafkaServerProperties.render(properties));
+        } else {
+            Files.writeString(serverProperties(), KafkaServerProperties.render(properties));
+        }
     }
 
-    /** Runs {@code kafka-storage format} for this node; all nodes get the same cluster id and voter set. */
-    Process startFormat(KafkaClusterIdentity identity) throws IOException {
-        ProcessBuilder builder = jvm.process(STORAGE_TOOL, loggingProperties(), List.of(
+    /**
+     * Runs {@code kafka-storage format} for this node; all nodes get the same cluster id and voter set.
+     *
+     * @param scramCredentials {@code --add-scram} values: SCRAM users written into the cluster's first metadata,
+     *                         passed through the child's environment, not its command line
+     */
+    Process startFormat(KafkaClusterIdentity identity, List<String> scramCredentials) throws IOException {
+        List<String> arguments = List.of(
                 "format",
                 "--config", serverProperties().toString(),
                 "--cluster-id", identity.clusterId(),
-                "--initial-controllers", identity.initialControllers()));
+                "--initial-controllers", identity.initialControllers());
+        ProcessBuilder builder;
+        if (scramCredentials.isEmpty()) {
+            builder = jvm.process(STORAGE_TOOL, loggingProperties(), arguments);
+        } else {
+            builder = jvm.process(STORAGE_TOOL_WITH_SCRAM, loggingProperties(), arguments);
+            builder.environment().put(KafkaStorageFormatMain.ADD_SCRAM_VARIABLE, String.join("\n", scramCredentials));
+        }
         Path output = logDirectory().resolve("format.log");
         return builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }

@@ -51,6 +51,11 @@ public record KafkaJvm(Path javaBinary, List<Path> classpath, List<String> jvmOp
         return new KafkaJvm(java, classpath, DEFAULT_JVM_OPTIONS);
     }
 
+    /** The JDK's {@code keytool} beside this {@code java}, which makes a secure cluster's certificate. */
+    public Path keytool() {
+        return javaBinary.resolveSibling("keytool");
+    }
+
     /**
      * A process running {@code mainClass} with these system properties. The classpath goes through the
      * environment rather than the command line so that {@code ps} stays readable.

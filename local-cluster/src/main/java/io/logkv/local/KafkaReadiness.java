@@ -1,6 +1,7 @@
 package io.logkv.local;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -20,20 +21,25 @@ final class KafkaReadiness {
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
 
     private final String bootstrapServers;
+    private final Map<String, String> clientSettings;
     private final List<KafkaBrokerProcess> brokers;
 
-    KafkaReadiness(String bootstrapServers, List<KafkaBrokerProcess> brokers) {
+    /** @param clientSettings the Kafka client settings of the cluster's listener (TLS, SASL); empty for a plain one */
+    KafkaReadiness(String bootstrapServers, Map<String, String> clientSettings, List<KafkaBrokerProcess> brokers) {
         this.bootstrapServers = bootstrapServers;
+        this.clientSettings = Map.copyOf(clientSettings);
         this.brokers = brokers;
     }
 
     void await(int expectedBrokers, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(
+        Map<String, Object> config = new HashMap<>(clientSettings);
+        config.putAll(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000,
-                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500))) {
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500));
+        try (Admin admin = Admin.create(config)) {
             int seen = 0;
             while (System.nanoTime() < deadline) {
                 failIfAnyBrokerDied();

@@ -22,7 +22,22 @@ final class KafkaServerProperties {
 
     /** As {@link #forNode(int, KafkaPorts, Path)}, with a further listener for clients that go through a proxy. */
     static Map<String, String> forNode(int nodeId, KafkaPorts ports, Path logDir, Optional<ProxiedListener> proxied) {
-        String broker = "PLAINTEXT://" + KafkaPorts.HOST + ":" + ports.brokerPort(nodeId);
+        return forNode(nodeId, ports, logDir, proxied, Optional.empty());
+    }
+
+    /**
+     * As {@link #forNode(int, KafkaPorts, Path, Optional)}; with a {@link SecureListener}, the listener for clients
+     * and between brokers is that one (SASL_SSL) instead of {@code PLAINTEXT}. The controllers' listener stays
+     * plaintext on localhost either way. A secure cluster has no proxied listener.
+     */
+    static Map<String, String> forNode(int nodeId, KafkaPorts ports, Path logDir, Optional<ProxiedListener> proxied,
+                                       Optional<SecureListener> secure) {
+        if (proxied.isPresent() && secure.isPresent()) {
+            throw new IllegalArgumentException("a secure local cluster has no proxied listener");
+        }
+        String clientListener = secure.isPresent() ? SecureListener.NAME : "PLAINTEXT";
+        String clientProtocol = secure.isPresent() ? SecureListener.SECURITY_PROTOCOL : "PLAINTEXT";
+        String broker = clientListener + "://" + KafkaPorts.HOST + ":" + ports.brokerPort(nodeId);
         String controller = "CONTROLLER://" + KafkaPorts.HOST + ":" + ports.controllerPort(nodeId);
         Map<String, String> properties = new LinkedHashMap<>();
         // Every node is a voter, so the metadata quorum survives the loss of any one node.
@@ -31,7 +46,7 @@ final class KafkaServerProperties {
         properties.put("controller.quorum.bootstrap.servers", ports.controllerBootstrapServers());
         String listeners = broker + "," + controller;
         String advertised = broker + "," + controller;
-        String protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+        String protocols = clientListener + ":" + clientProtocol + ",CONTROLLER:PLAINTEXT";
         if (proxied.isPresent()) {
             String name = ProxiedListener.NAME;
             listeners += "," + name + "://" + KafkaPorts.HOST + ":" + proxied.get().brokerPort(nodeId);
@@ -42,7 +57,8 @@ final class KafkaServerProperties {
         properties.put("advertised.listeners", advertised);
         properties.put("listener.security.protocol.map", protocols);
         properties.put("controller.listener.names", "CONTROLLER");
-        properties.put("inter.broker.listener.name", "PLAINTEXT");
+        properties.put("inter.broker.listener.name", clientListener);
+        secure.ifPresent(listener -> properties.putAll(listener.brokerProperties()));
         properties.put("log.dirs", logDir.toAbsolutePath().toString());
 
         // The log is the truth: an acknowledged write is on at least two of three replicas.

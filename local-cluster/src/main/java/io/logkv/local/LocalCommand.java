@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,6 +46,11 @@ final class LocalCommand implements Callable<Integer> {
     /** Region b's nodes listen on --port + 10, + 11, ...; its brokers on region a's Kafka ports + 100. */
     private static final int REGION_B_PORT_OFFSET = 10;
     private static final int REGION_B_KAFKA_OFFSET = 100;
+    /**
+     * A secure run keeps everything under its own directory: its brokers' storage, and the nodes' replicas and
+     * snapshots, whose log positions belong to its cluster, not to a plain run's.
+     */
+    static final String SECURE_DIRECTORY = "secure";
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
@@ -72,6 +78,12 @@ final class LocalCommand implements Callable<Integer> {
                     + " of region a into region b (default: ${DEFAULT-VALUE}).")
     int regions;
 
+    @Option(names = "--secure",
+            description = {"Brokers that take clients only over SASL_SSL with SCRAM-SHA-512 (a self-signed certificate for localhost,"
+                    + " generated passwords); the nodes get the client settings. Runs in DIR/" + SECURE_DIRECTORY + ", apart from a"
+                    + " plain run's data. One region only."})
+    boolean secure;
+
     @Option(names = {"-v", "--verbose"}, description = "Show the LogKV nodes' whole logs on the console, not only their warnings.")
     boolean verbose;
 
@@ -89,7 +101,7 @@ final class LocalCommand implements Callable<Integer> {
             err.println(usageError);
             return 2;
         }
-        Path data = dataDir.toAbsolutePath().normalize();
+        Path data = runDirectory(dataDir.toAbsolutePath().normalize(), secure);
         LocalKafkaCluster cluster;
         try {
             KafkaPorts ports = LocalPorts.kafkaPorts(data.resolve("kafka"), kafkaPort);
@@ -98,7 +110,7 @@ final class LocalCommand implements Callable<Integer> {
                 err.println(busy);
                 return 1;
             }
-            cluster = new LocalKafkaCluster(data.resolve("kafka"), ports, KafkaJvm.fromBuild(), out::println);
+            cluster = newCluster(data.resolve("kafka"), ports, secure, out::println);
             run.setCluster(cluster);
         } catch (IOException | IllegalStateException e) {
             err.println("cannot start: " + e.getMessage());
@@ -113,10 +125,10 @@ final class LocalCommand implements Callable<Integer> {
         } catch (IOException | IllegalStateException e) {
             return run.failure("Kafka failed to start: " + e.getMessage());
         }
-        LocalNodes localNodes = new LocalNodes(run, out, err, nodeArguments, verbose, nodes);
+        LocalNodes localNodes = new LocalNodes(run, out, err, nodeArguments, LogKvNodeProcess.Console.terminal(verbose), nodes);
         List<String> regionA = regions == 1 ? List.of() : List.of("--logkv.region.name=" + REGION_A);
         for (int i = 1; i <= nodes; i++) {
-            if (!localNodes.start(data, "node-" + i, port + i - 1, cluster.bootstrapServers(), regionA)) {
+            if (!localNodes.start(data, "node-" + i, port + i - 1, cluster.nodeAccess(), regionA)) {
                 return 1;
             }
         }
@@ -161,7 +173,7 @@ final class LocalCommand implements Callable<Integer> {
         List<String> regionB = List.of("--logkv.region.name=" + REGION_B, "--logkv.region.urls." + REGION_A + "=" + run.nodes().get(0).url(),
                 "--logkv.namespaces.bootstrap=");
         for (int i = 1; i <= nodes; i++) {
-            if (!localNodes.start(regionData, REGION_B + "-node-" + i, port + REGION_B_PORT_OFFSET + i - 1, clusterB.bootstrapServers(), regionB)) {
+            if (!localNodes.start(regionData, REGION_B + "-node-" + i, port + REGION_B_PORT_OFFSET + i - 1, clusterB.nodeAccess(), regionB)) {
                 return false;
             }
         }
@@ -173,12 +185,28 @@ final class LocalCommand implements Callable<Integer> {
         return true;
     }
 
+    /** Where a run keeps its data: {@code dataDir} itself, or its {@value #SECURE_DIRECTORY} directory for a secure run. */
+    static Path runDirectory(Path dataDir, boolean secure) {
+        return secure ? dataDir.resolve(SECURE_DIRECTORY) : dataDir;
+    }
+
+    /** The brokers of a run: plain, or taking clients only over SASL_SSL (the nodes get the settings from {@link LocalKafkaCluster#nodeAccess()}). */
+    static LocalKafkaCluster newCluster(Path kafkaDir, KafkaPorts ports, boolean secure, Consumer<String> progress)
+            throws IOException, InterruptedException {
+        KafkaJvm jvm = KafkaJvm.fromBuild();
+        return secure ? LocalKafkaCluster.secured(kafkaDir, ports, jvm, progress) : new LocalKafkaCluster(kafkaDir, ports, jvm, progress);
+    }
+
     private String usageError() {
         if (nodes < 1 || nodes > MAX_NODES) {
             return "--nodes must be between 1 and " + MAX_NODES;
         }
         if (regions < 1 || regions > 2) {
             return "--regions must be 1 or 2";
+        }
+        if (secure && regions == 2) {
+            // The mirror between the regions would need the client settings of both clusters; not worth it locally.
+            return "--secure runs one region; --regions 2 is not available with --secure";
         }
         if (port < 1 || port + nodes - 1 > 65535) {
             return "--port " + port + " is not a TCP port";
@@ -206,6 +234,18 @@ final class LocalCommand implements Callable<Integer> {
         return all;
     }
 
+    /** Where a Kafka client finds what it needs to use the secure listener. */
+    private void printSecureListener(SecureListener listener, String bootstrapServers) {
+        out.println("          listener " + SecureListener.NAME + ": " + SecureListener.SECURITY_PROTOCOL + " with "
+                + SecureListener.MECHANISM + ", user " + LocalKafkaCredentials.NODE_USER + " (the controllers' listener: plaintext,"
+                + " localhost only)");
+        out.println("          truststore " + listener.truststore() + " (PKCS12, a self-signed certificate for localhost)");
+        out.println("          passwords  " + listener.credentialsFile() + " (owner only)");
+        out.println("          client settings " + listener.clientPropertiesFile() + " (owner only), e.g.");
+        out.println("            kafka-topics.sh --bootstrap-server " + bootstrapServers.split(",")[0] + " --command-config "
+                + listener.clientPropertiesFile() + " --list");
+    }
+
     private void printWelcome(Path data) {
         List<LogKvNodeProcess> started = run.nodes();
         LocalKafkaCluster cluster = run.cluster();
@@ -217,6 +257,7 @@ final class LocalCommand implements Callable<Integer> {
         }
         out.println("  Kafka:  " + cluster.bootstrapServers() + (clusterB == null ? "" : " (region " + REGION_A + "), "
                 + clusterB.bootstrapServers() + " (region " + REGION_B + ")"));
+        cluster.secureListener().ifPresent(listener -> printSecureListener(listener, cluster.bootstrapServers()));
         out.println("  data:   " + data);
         out.println("  logs:   " + data.resolve("logs") + "/node-N.log, " + data.resolve("kafka") + "/broker-N/logs/");
         out.println();

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
@@ -16,7 +17,8 @@ import java.util.stream.IntStream;
 /**
  * A real three-node KRaft Kafka cluster on this machine, each node a combined broker and controller in
  * its own JVM. Its storage under {@code kafkaDir} is formatted on the first start only, so a restart
- * keeps the cluster id, the topics and their data.
+ * keeps the cluster id, the topics and their data. Its brokers take clients over plaintext, or, when
+ * {@link #secured}, only over SASL_SSL ({@link SecureListener}).
  */
 public final class LocalKafkaCluster implements AutoCloseable {
 
@@ -33,6 +35,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
     private final KafkaPorts ports;
     private final Consumer<String> progress;
     private final Optional<ProxiedListener> proxied;
+    private final Optional<SecureListener> secure;
     private final List<KafkaBrokerProcess> brokers;
     /** Exits are news only between a completed start and a stop; during startup the start itself fails. */
     private volatile boolean running;
@@ -53,6 +56,11 @@ public final class LocalKafkaCluster implements AutoCloseable {
      */
     public LocalKafkaCluster(Path kafkaDir, KafkaPorts ports, KafkaJvm jvm, Consumer<String> progress,
                              Optional<ProxiedListener> proxied) {
+        this(kafkaDir, ports, jvm, progress, proxied, Optional.empty());
+    }
+
+    private LocalKafkaCluster(Path kafkaDir, KafkaPorts ports, KafkaJvm jvm, Consumer<String> progress,
+                              Optional<ProxiedListener> proxied, Optional<SecureListener> secure) {
         if (ports.nodes() != NODES) {
             throw new IllegalArgumentException("a local cluster has " + NODES + " nodes, not " + ports.nodes());
         }
@@ -60,6 +68,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
         this.ports = ports;
         this.progress = progress;
         this.proxied = proxied;
+        this.secure = secure;
         proxied.ifPresent(listener -> {
             if (listener.brokerPorts().size() != NODES) {
                 throw new IllegalArgumentException("a proxied listener needs one port per broker, " + NODES + ", not "
@@ -70,6 +79,17 @@ public final class LocalKafkaCluster implements AutoCloseable {
         this.brokers = IntStream.rangeClosed(1, NODES)
                 .mapToObj(node -> new KafkaBrokerProcess(node, this.kafkaDir.resolve("broker-" + node), jvm, log4jConfig))
                 .toList();
+    }
+
+    /**
+     * A cluster whose brokers take clients, and each other, only over SASL_SSL with SCRAM-SHA-512 (a
+     * {@link SecureListener}): its certificate and passwords are made here at the first start, and found again in
+     * {@code kafkaDir} at every later one. Its clients need {@link #clientSettings()}.
+     */
+    public static LocalKafkaCluster secured(Path kafkaDir, KafkaPorts ports, KafkaJvm jvm, Consumer<String> progress)
+            throws IOException, InterruptedException {
+        SecureListener listener = SecureListener.prepare(kafkaDir, jvm.keytool(), progress);
+        return new LocalKafkaCluster(kafkaDir, ports, jvm, progress, Optional.empty(), Optional.of(listener));
     }
 
     /** The ports of the cluster already formatted in {@code kafkaDir}, if there is one. */
@@ -93,16 +113,17 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 Files.copy(config, kafkaDir.resolve("log4j2.xml"), StandardCopyOption.REPLACE_EXISTING);
             }
             for (KafkaBrokerProcess broker : brokers) {
-                broker.writeConfig(ports, proxied);
+                broker.writeConfig(ports, proxied, secure);
             }
             formatUnformattedStorage(identity);
             for (KafkaBrokerProcess broker : brokers) {
                 progress.accept("starting Kafka broker " + broker.nodeId() + "/" + NODES + " on "
-                        + KafkaPorts.HOST + ":" + ports.brokerPort(broker.nodeId()) + " ...");
+                        + KafkaPorts.HOST + ":" + ports.brokerPort(broker.nodeId())
+                        + secure.map(listener -> " (" + SecureListener.SECURITY_PROTOCOL + ")").orElse("") + " ...");
                 broker.start();
                 broker.process().orElseThrow().onExit().thenAccept(exited -> reportUnexpectedExit(broker, exited));
             }
-            new KafkaReadiness(ports.bootstrapServers(), brokers).await(NODES, timeout);
+            new KafkaReadiness(ports.bootstrapServers(), clientSettings(), brokers).await(NODES, timeout);
             running = true;
         } catch (IOException | InterruptedException | RuntimeException e) {
             stop();
@@ -120,6 +141,24 @@ public final class LocalKafkaCluster implements AutoCloseable {
     /** The {@code bootstrap.servers} of the running cluster. */
     public String bootstrapServers() {
         return ports.bootstrapServers();
+    }
+
+    /**
+     * The Kafka client settings every client of this cluster needs besides {@link #bootstrapServers()}, by their
+     * Kafka names: those of the nodes' SCRAM user on a {@link #secured secure} cluster, none on a plain one.
+     */
+    public Map<String, String> clientSettings() {
+        return secure.map(SecureListener::clientSettings).orElse(Map.of());
+    }
+
+    /** How a LogKV node process reaches this cluster (its secrets through the environment). */
+    public NodeKafkaAccess nodeAccess() {
+        return NodeKafkaAccess.of(bootstrapServers(), clientSettings());
+    }
+
+    /** The secure listener, on a {@link #secured secure} cluster. */
+    Optional<SecureListener> secureListener() {
+        return secure;
     }
 
     /** The nodes, in node-id order; fault tests stop or kill single ones. */
@@ -192,7 +231,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
         progress.accept("formatting Kafka storage in " + kafkaDir + " (first start only) ...");
         List<Process> formats = new ArrayList<>();
         for (KafkaBrokerProcess broker : unformatted) {
-            formats.add(broker.startFormat(identity));
+            formats.add(broker.startFormat(identity, secure.map(SecureListener::scramCredentials).orElse(List.of())));
         }
         for (int i = 0; i < formats.size(); i++) {
             if (formats.get(i).waitFor() != 0) {

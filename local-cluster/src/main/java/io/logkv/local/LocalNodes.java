@@ -22,28 +22,33 @@ final class LocalNodes {
     private final PrintStream err;
     /** The arguments after {@code --}, for every node. */
     private final List<String> nodeArguments;
-    private final boolean verbose;
+    /** Where each node's console output goes: the terminal for bin/logkv local, a file for a test. */
+    private final LogKvNodeProcess.Console console;
     /** The nodes of each region. */
     private final int nodes;
 
-    LocalNodes(LocalRun run, PrintStream out, PrintStream err, List<String> nodeArguments, boolean verbose, int nodes) {
+    LocalNodes(LocalRun run, PrintStream out, PrintStream err, List<String> nodeArguments, LogKvNodeProcess.Console console, int nodes) {
         this.run = run;
         this.out = out;
         this.err = err;
         this.nodeArguments = nodeArguments;
-        this.verbose = verbose;
+        this.console = console;
         this.nodes = nodes;
     }
 
-    /** Starts one node and waits until it is ready; false, the failure said, when it could not start. */
-    boolean start(Path data, String nodeId, int nodePort, String bootstrapServers, List<String> regionArguments)
+    /**
+     * Starts one node and waits until it is ready; false, the failure said, when it could not start.
+     *
+     * @param kafka how the node reaches its region's cluster ({@link LocalKafkaCluster#nodeAccess()})
+     */
+    boolean start(Path data, String nodeId, int nodePort, NodeKafkaAccess kafka, List<String> regionArguments)
             throws InterruptedException {
         out.println("starting LogKV " + nodeId + " on port " + nodePort + " ...");
         long startedAt = System.nanoTime();
         List<String> arguments = new ArrayList<>(regionArguments);
         arguments.addAll(nodeArguments);
-        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, nodePort, bootstrapServers, data.resolve(nodeId),
-                nodeLog(data, nodeId), LogKvNodeProcess.Console.terminal(verbose), LocalCommand.withLocalDefaults(data, arguments));
+        LogKvNodeProcess node = new LogKvNodeProcess(nodeId, nodePort, kafka, data.resolve(nodeId),
+                nodeLog(data, nodeId), console, LocalCommand.withLocalDefaults(data, arguments));
         try {
             node.start();
             run.started(node);

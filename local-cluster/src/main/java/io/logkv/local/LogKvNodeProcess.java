@@ -35,7 +35,7 @@ public final class LogKvNodeProcess {
 
     private final String nodeId;
     private final int port;
-    private final String bootstrapServers;
+    private final NodeKafkaAccess kafka;
     private final Path dataDir;
     private final Path logFile;
     private final Console console;
@@ -61,19 +61,28 @@ public final class LogKvNodeProcess {
         }
     }
 
+    /** A node against a cluster that takes clients as they are (see the other constructor for the parameters). */
+    public LogKvNodeProcess(String nodeId, int port, String bootstrapServers, Path dataDir, Path logFile,
+                            Console console, List<String> springArguments) {
+        this(nodeId, port, NodeKafkaAccess.plain(bootstrapServers), dataDir, logFile, console, springArguments);
+    }
+
     /**
+     * A node that reaches its Kafka cluster as {@code kafka} says: its bootstrap servers, its client settings on the
+     * command line, and its secret ones in the child's environment.
+     *
      * @param port            the node's HTTP port; a real one, not 0, since readiness is probed on it
      * @param logFile         the node's whole log
      * @param springArguments further Spring arguments for the node ({@code --name=value})
      */
-    public LogKvNodeProcess(String nodeId, int port, String bootstrapServers, Path dataDir, Path logFile,
+    public LogKvNodeProcess(String nodeId, int port, NodeKafkaAccess kafka, Path dataDir, Path logFile,
                             Console console, List<String> springArguments) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("a LogKV node process needs a real TCP port, not " + port);
         }
         this.nodeId = nodeId;
         this.port = port;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.dataDir = dataDir.toAbsolutePath();
         this.logFile = logFile.toAbsolutePath();
         this.console = console;
@@ -134,6 +143,7 @@ public final class LogKvNodeProcess {
         // Options meant for the launcher (e.g. a debugger agent) must not leak into the node.
         builder.environment().remove("JAVA_TOOL_OPTIONS");
         builder.environment().remove("JDK_JAVA_OPTIONS");
+        builder.environment().putAll(kafka.environment());
         // Stdin stays a pipe from this JVM: its end tells the node that the launcher is gone.
         builder.redirectErrorStream(true).redirectOutput(console.target());
         jvmProcess.start(builder);
@@ -149,10 +159,11 @@ public final class LogKvNodeProcess {
         command.addAll(List.of("node",
                 "--node-id", nodeId,
                 "--port", String.valueOf(port),
-                "--bootstrap-servers", bootstrapServers,
+                "--bootstrap-servers", kafka.bootstrapServers(),
                 "--data-dir", dataDir.toString(),
                 "--"));
         command.addAll(LogKvNode.fileLogging(logFile, console.everything()));
+        command.addAll(kafka.springArguments());
         command.addAll(springArguments);
         return command;
     }

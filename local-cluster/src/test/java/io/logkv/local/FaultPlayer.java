@@ -99,7 +99,7 @@ final class FaultPlayer {
                 Thread.sleep(fault.durationMs());
                 record("start " + broker);
                 broker.start();
-                new KafkaReadiness(cluster.bootstrapServers(), cluster.kafka().brokers()).await(LocalKafkaCluster.NODES, BROKERS_READY_TIMEOUT);
+                new KafkaReadiness(cluster.bootstrapServers(), cluster.kafka().clientSettings(), cluster.kafka().brokers()).await(LocalKafkaCluster.NODES, BROKERS_READY_TIMEOUT);
                 brokersDown.remove(broker.nodeId());
                 record("3 brokers registered again");
             }
@@ -110,7 +110,7 @@ final class FaultPlayer {
                 Thread.sleep(fault.durationMs());
                 record("SIGCONT " + broker);
                 broker.resume();
-                new KafkaReadiness(cluster.bootstrapServers(), cluster.kafka().brokers()).await(LocalKafkaCluster.NODES, BROKERS_READY_TIMEOUT);
+                new KafkaReadiness(cluster.bootstrapServers(), cluster.kafka().clientSettings(), cluster.kafka().brokers()).await(LocalKafkaCluster.NODES, BROKERS_READY_TIMEOUT);
                 record("3 brokers registered");
             }
             case NODE_CUT -> {
@@ -181,7 +181,7 @@ final class FaultPlayer {
             }
         }
         if (brokerDown) {
-            new KafkaReadiness(cluster.bootstrapServers(), cluster.kafka().brokers()).await(LocalKafkaCluster.NODES, BROKERS_READY_TIMEOUT);
+            new KafkaReadiness(cluster.bootstrapServers(), cluster.kafka().clientSettings(), cluster.kafka().brokers()).await(LocalKafkaCluster.NODES, BROKERS_READY_TIMEOUT);
         }
         for (LogKvNodeProcess node : cluster.nodes()) {
             if (!node.isAlive()) {

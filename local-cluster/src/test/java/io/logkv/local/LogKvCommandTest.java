@@ -30,6 +30,19 @@ class LogKvCommandTest {
     }
 
     @Test
+    void localSecureRunsOneRegionApartFromAPlainRunsData() {
+        CommandLine commands = new CommandLine(new LogKvCommand());
+        StringWriter usage = new StringWriter();
+        commands.setOut(new PrintWriter(usage));
+        assertThat(commands.execute("local", "--help")).isZero();
+        assertThat(usage.toString()).contains("--secure", "SASL_SSL");
+        assertThat(commands.execute("local", "--secure", "--regions", "2")).as("refused before anything starts").isEqualTo(2);
+        java.nio.file.Path data = java.nio.file.Path.of("data");
+        assertThat(LocalCommand.runDirectory(data, true)).isEqualTo(data.resolve("secure"));
+        assertThat(LocalCommand.runDirectory(data, false)).isEqualTo(data);
+    }
+
+    @Test
     void commandsThatTalkToANodeSendTheApiKeyTheyAreGiven() {
         CommandLine commands = new CommandLine(new LogKvCommand());
         for (String command : new String[] {"get", "put", "del", "scan", "watch", "ns", "rebuild"}) {
