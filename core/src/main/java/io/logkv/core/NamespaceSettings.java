@@ -3,6 +3,7 @@ package io.logkv.core;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,8 +15,18 @@ import java.util.Map;
  *                   holds these settings (a namespace created there). A mirror that copies a namespace into
  *                   another region registers it there with its home, and that region's nodes serve it as a
  *                   copy: reads only.
+ * @param copyWrites what a copy's nodes do with a write of the namespace: forward it to the home region or
+ *                   refuse it naming the home region; null leaves it to each node ({@code logkv.region.forward-writes})
  */
-public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName home) {
+public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName home, CopyWrites copyWrites) {
+
+    /** What a region holding a copy does with a write of the namespace. */
+    public enum CopyWrites {
+        /** Passes it to a node of the home region and relays the answer. */
+        FORWARD,
+        /** Answers {@code 421 not-home-region}, naming the home region. */
+        REFUSE
+    }
 
     public static final int MAX_PARTITIONS = 1024;
 
@@ -30,12 +41,22 @@ public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName 
 
     /** Settings of a namespace whose home is the region that holds them. */
     public NamespaceSettings(int partitions, Duration defaultTtl) {
-        this(partitions, defaultTtl, null);
+        this(partitions, defaultTtl, null, null);
+    }
+
+    /** Settings with a home region and no choice about writes to copies. */
+    public NamespaceSettings(int partitions, Duration defaultTtl, RegionName home) {
+        this(partitions, defaultTtl, home, null);
     }
 
     /** The same settings with another home region (null: the region that holds them). */
     public NamespaceSettings withHome(RegionName region) {
-        return new NamespaceSettings(partitions, defaultTtl, region);
+        return new NamespaceSettings(partitions, defaultTtl, region, copyWrites);
+    }
+
+    /** The same settings with another choice for writes to copies (null: each node's). */
+    public NamespaceSettings withCopyWrites(CopyWrites choice) {
+        return new NamespaceSettings(partitions, defaultTtl, home, choice);
     }
 
     /**
@@ -50,7 +71,8 @@ public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName 
     /** Registry record bytes: {@code name=value} lines, so an operator can read them with any console consumer. */
     public byte[] encode() {
         return ("partitions=" + partitions + "\ndefaultTtlSeconds=" + defaultTtl.toSeconds() + "\n"
-                + (home == null ? "" : "homeRegion=" + home + "\n")).getBytes(StandardCharsets.UTF_8);
+                + (home == null ? "" : "homeRegion=" + home + "\n")
+                + (copyWrites == null ? "" : "copyWrites=" + copyWrites.name().toLowerCase(Locale.ROOT) + "\n")).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Parses {@link #encode()}'s form, ignoring names it does not know (written by newer versions). */
@@ -64,11 +86,23 @@ public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName 
         }
         try {
             String home = fields.get("homeRegion");
+            String copyWrites = fields.get("copyWrites");
             return new NamespaceSettings(Integer.parseInt(fields.getOrDefault("partitions", "")),
                     Duration.ofSeconds(Long.parseLong(fields.getOrDefault("defaultTtlSeconds", "0"))),
-                    home == null || home.isEmpty() ? null : new RegionName(home));
+                    home == null || home.isEmpty() ? null : new RegionName(home),
+                    copyWritesOf(copyWrites));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed namespace settings", e);
         }
+    }
+
+    /** A choice this version knows; null for none, or for one a newer version wrote. */
+    private static CopyWrites copyWritesOf(String text) {
+        for (CopyWrites choice : CopyWrites.values()) {
+            if (choice.name().equalsIgnoreCase(text)) {
+                return choice;
+            }
+        }
+        return null;
     }
 }

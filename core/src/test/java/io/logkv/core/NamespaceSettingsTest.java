@@ -44,4 +44,15 @@ class NamespaceSettingsTest {
         assertThat(NamespaceSettings.decode("partitions=3\nfutureField=x\n".getBytes()))
                 .isEqualTo(new NamespaceSettings(3, Duration.ZERO));
     }
+
+    @Test
+    void theChoiceForWritesToCopiesIsRecordedKeptWithTheHomeAndReadBack() {
+        NamespaceSettings forward = new NamespaceSettings(6, Duration.ZERO).withCopyWrites(NamespaceSettings.CopyWrites.FORWARD);
+        assertThat(new String(forward.encode(), StandardCharsets.UTF_8)).contains("copyWrites=forward");
+        assertThat(NamespaceSettings.decode(forward.encode())).isEqualTo(forward);
+        assertThat(forward.withHome(EU).copyWrites()).isEqualTo(NamespaceSettings.CopyWrites.FORWARD);
+        assertThat(new String(new NamespaceSettings(6, Duration.ZERO).encode(), StandardCharsets.UTF_8)).doesNotContain("copyWrites");
+        assertThat(NamespaceSettings.decode("partitions=2\ncopyWrites=queue\n".getBytes(StandardCharsets.UTF_8)).copyWrites())
+                .as("a choice of a newer version").isNull();
+    }
 }

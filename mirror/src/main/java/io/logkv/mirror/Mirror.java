@@ -3,28 +3,25 @@ package io.logkv.mirror;
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.MirrorPosition;
-import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The mirror from one region to another: a {@link TopicMirror} per selected namespace's truth topic, and a
- * rescan every {@link MirrorSettings#rescan()} that starts mirrors for namespaces that appeared and starts
- * again those that were refused or fenced.
+ * rescan every {@link MirrorSettings#rescan()} that starts mirrors for namespaces that appeared, starts
+ * again those that were refused or fenced, and carries changed namespace settings into the target registry.
  */
 public final class Mirror implements AutoCloseable {
 
@@ -90,6 +87,8 @@ public final class Mirror implements AutoCloseable {
                 mirror.start();
             }
         }
+        // Settings changed in the home region since a copy was registered reach the copy at the next rescan.
+        registries.refresh(mirrors.keySet());
     }
 
     private void rescanQuietly() {

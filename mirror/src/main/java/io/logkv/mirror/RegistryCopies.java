@@ -8,7 +8,10 @@ import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -67,17 +70,7 @@ final class RegistryCopies {
         if (current.isPresent() && current.get().equals(wanted)) {
             return;
         }
-        new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
-                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(NamespaceRegistry.TOPIC, 1);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(NamespaceRegistry.TOPIC, 0, namespace.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    wanted.encode())).get(settings.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted while registering " + namespace, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaUnavailableException("could not register " + namespace + " in region " + settings.targetRegion(), e);
-        }
+        write(namespace, wanted);
         log.info("event=mirror_namespace_registered namespace={} target={} home={}", namespace, settings.targetRegion(),
                 settings.sourceRegion());
     }
@@ -101,41 +94,89 @@ final class RegistryCopies {
         return current;
     }
 
+    /**
+     * Carries changes of the source's settings (a default time to live, the choice for writes to copies) to the
+     * target registry for every namespace of {@code topics} already registered there with the source as home; a
+     * namespace not registered yet is left to its mirror's start. Reads each registry once.
+     */
+    void refresh(Collection<String> topics) {
+        Map<String, byte[]> source = entries(settings.sourceKafka());
+        Map<String, byte[]> target = entries(settings.targetKafka());
+        for (String topic : topics) {
+            NamespaceName namespace = NamespaceName.ofTopic(topic);
+            if (namespace == null || !source.containsKey(namespace.value()) || !target.containsKey(namespace.value())) {
+                continue;
+            }
+            NamespaceSettings current = decode(namespace, target.get(namespace.value()));
+            if (!settings.sourceRegion().equals(current.home())) {
+                continue; // not a copy from the source: the mirror of this topic refuses it
+            }
+            NamespaceSettings wanted = decode(namespace, source.get(namespace.value())).withHome(settings.sourceRegion());
+            if (!current.equals(wanted)) {
+                write(namespace, wanted);
+                log.info("event=mirror_namespace_settings_carried namespace={} target={}", namespace, settings.targetRegion());
+            }
+        }
+    }
+
     /** The namespace's settings in a region's registry, read to its end; empty when absent or deleted. */
     private Optional<NamespaceSettings> latest(KafkaConnection kafka, NamespaceName namespace) {
+        byte[] value = entries(kafka).get(namespace.value());
+        return value == null ? Optional.empty() : Optional.of(decode(namespace, value));
+    }
+
+    private static NamespaceSettings decode(NamespaceName namespace, byte[] value) {
+        try {
+            return NamespaceSettings.decode(value);
+        } catch (IllegalArgumentException e) {
+            throw new MirrorRefusedException("the registry entry of " + namespace + " does not parse: " + e.getMessage());
+        }
+    }
+
+    /** A region's registry read to its end: each namespace's latest settings, deleted ones left out. */
+    private Map<String, byte[]> entries(KafkaConnection kafka) {
         Properties props = new Properties();
         props.putAll(kafka.properties());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-registry");
         Duration timeout = settings.positionsReadTimeout();
-        byte[] wantedKey = namespace.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, byte[]> entries = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             if (consumer.partitionsFor(NamespaceRegistry.TOPIC, settings.kafkaTimeout()).isEmpty()) {
-                return Optional.empty();
+                return entries;
             }
             consumer.assign(List.of(REGISTRY));
             consumer.seekToBeginning(List.of(REGISTRY));
             long end = consumer.endOffsets(List.of(REGISTRY), settings.kafkaTimeout()).get(REGISTRY);
             long deadline = System.nanoTime() + timeout.toNanos();
-            byte[] value = null;
             while (consumer.position(REGISTRY, settings.kafkaTimeout()) < end) {
                 if (System.nanoTime() > deadline) {
                     throw new KafkaUnavailableException("could not read " + NamespaceRegistry.TOPIC + " to offset " + end, null);
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (java.util.Arrays.equals(record.key(), wantedKey)) {
-                        value = record.value();
+                    String name = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+                    if (record.value() == null) {
+                        entries.remove(name);
+                    } else {
+                        entries.put(name, record.value());
                     }
                 }
             }
-            if (value == null) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(NamespaceSettings.decode(value));
-            } catch (IllegalArgumentException e) {
-                throw new MirrorRefusedException("the registry entry of " + namespace + " does not parse: " + e.getMessage());
-            }
+        }
+        return entries;
+    }
+
+    private void write(NamespaceName namespace, NamespaceSettings wanted) {
+        new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
+                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(NamespaceRegistry.TOPIC, 1);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(NamespaceRegistry.TOPIC, 0, namespace.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    wanted.encode())).get(settings.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted while registering " + namespace, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaUnavailableException("could not register " + namespace + " in region " + settings.targetRegion(), e);
         }
     }
 

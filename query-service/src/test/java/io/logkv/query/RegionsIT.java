@@ -160,6 +160,23 @@ class RegionsIT {
                     assertThat(stale.statusCode()).as(stale.body()).isEqualTo(412);
                     assertThat(forwarding.delete(ns, "k2").statusCode()).isEqualTo(204);
                     assertThat(get(a, "k2", "consistency=strong").statusCode()).isEqualTo(404);
+
+                    // The namespace's own choice wins over the node's: set in the home region, carried by the mirror.
+                    HttpResponse<String> refuse = a.putNamespace(ns, "{\"copyWrites\":\"refuse\"}");
+                    assertThat(refuse.statusCode()).as(refuse.body()).isEqualTo(200);
+                    assertThat(refuse.body()).contains("\"copyWrites\":\"refuse\"").contains("\"defaultTtlSeconds\":7200");
+                    Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                            assertThat(describe(forwarding).path("copyWrites").asString("")).isEqualTo("refuse"));
+                    HttpResponse<String> refused = forwarding.put(ns, "k3", "refused by the namespace's choice");
+                    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(421);
+
+                    assertThat(a.putNamespace(ns, "{\"copyWrites\":\"forward\"}").statusCode()).isEqualTo(200);
+                    Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                            assertThat(describe(b).path("copyWrites").asString("")).isEqualTo("forward"));
+                    HttpResponse<String> forwarded = b.put(ns, "k3", "forwarded by the namespace's choice");
+                    assertThat(forwarded.statusCode()).as("b has no logkv.region.forward-writes: " + forwarded.body()).isEqualTo(200);
+                    assertThat(get(a, "k3", "consistency=strong").body()).isEqualTo("forwarded by the namespace's choice");
+                    assertThat(a.putNamespace(ns, "{\"copyWrites\":\"fast\"}").statusCode()).isEqualTo(400);
                 }
             } finally {
                 restarted.close();

@@ -92,7 +92,7 @@ public class NamespacesController {
         List<MirroredPartition> mirrorState = mirror;
         return topology.of(namespace).thenApply(partitions -> new NamespaceDescription(namespace.name().value(),
                 namespace.settings().partitions(), seconds(namespace.settings().defaultTtl()), homeOf(namespace.settings()),
-                namespace.name().truthTopic(), local, partitions, mirrorState));
+                copyWritesText(namespace.settings()), namespace.name().truthTopic(), local, partitions, mirrorState));
     }
 
     /** Creates a namespace (201) or changes its settings (200); answers once this node serves it. */
@@ -139,11 +139,33 @@ public class NamespacesController {
                 throw ApiProblem.badRequest(ProblemTypes.BAD_TTL, e.getMessage());
             }
         }
+        NamespaceSettings.CopyWrites copyWrites = existing.map(NamespaceSettings::copyWrites).orElse(null);
+        if (request != null && request.copyWrites() != null) {
+            copyWrites = copyWritesOf(request.copyWrites());
+        }
         try {
-            return new NamespaceSettings(partitions, ttl);
+            return new NamespaceSettings(partitions, ttl).withCopyWrites(copyWrites);
         } catch (IllegalArgumentException e) {
             throw ApiProblem.badRequest(ProblemTypes.BAD_NAMESPACE_SETTINGS, e.getMessage());
         }
+    }
+
+    /** {@code forward}, {@code refuse}, or empty for each node's own choice. */
+    private static NamespaceSettings.CopyWrites copyWritesOf(String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        for (NamespaceSettings.CopyWrites choice : NamespaceSettings.CopyWrites.values()) {
+            if (choice.name().equalsIgnoreCase(text)) {
+                return choice;
+            }
+        }
+        throw ApiProblem.badRequest(ProblemTypes.BAD_NAMESPACE_SETTINGS,
+                "copyWrites is 'forward', 'refuse' or empty (each node's logkv.region.forward-writes), not '" + text + "'");
+    }
+
+    private static String copyWritesText(NamespaceSettings settings) {
+        return settings.copyWrites() == null ? null : settings.copyWrites().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static long seconds(Duration duration) {
@@ -155,8 +177,10 @@ public class NamespacesController {
      *
      * @param partitions partitions of the truth topic (only when creating)
      * @param defaultTtl time to live of writes that name none ({@code 90s}, {@code 2h}, ...; {@code 0} for none)
+     * @param copyWrites what the nodes of a region holding a copy do with its writes: {@code forward} them to the home
+     *                   region, {@code refuse} them ({@code 421}), or empty for each node's {@code logkv.region.forward-writes}
      */
-    public record NamespaceRequest(Integer partitions, String defaultTtl) {
+    public record NamespaceRequest(Integer partitions, String defaultTtl, String copyWrites) {
     }
 
     /**
@@ -167,11 +191,14 @@ public class NamespacesController {
      * @param defaultTtlSeconds default time to live, 0 for none
      * @param homeRegion        the region that takes its writes when that is another region (this region holds a
      *                          copy); absent when its home is this region
+     * @param copyWrites        {@code forward} or {@code refuse}: what copies do with its writes; absent when each node decides
      */
     public record NamespaceSummary(String name, int partitions, long defaultTtlSeconds,
-                                   @JsonInclude(JsonInclude.Include.NON_NULL) String homeRegion) {
+                                   @JsonInclude(JsonInclude.Include.NON_NULL) String homeRegion,
+                                   @JsonInclude(JsonInclude.Include.NON_NULL) String copyWrites) {
         static NamespaceSummary of(NamespaceName name, NamespaceSettings settings) {
-            return new NamespaceSummary(name.value(), settings.partitions(), seconds(settings.defaultTtl()), homeOf(settings));
+            return new NamespaceSummary(name.value(), settings.partitions(), seconds(settings.defaultTtl()), homeOf(settings),
+                    copyWritesText(settings));
         }
     }
 
@@ -201,13 +228,15 @@ public class NamespacesController {
      * @param partitions        partitions of its truth topic
      * @param defaultTtlSeconds default time to live, 0 for none
      * @param homeRegion        the region that takes its writes when that is another region; absent when it is this one
+     * @param copyWrites        {@code forward} or {@code refuse}: what copies do with its writes; absent when each node decides
      * @param truthTopic        the Kafka topic that holds its truth
      * @param replicas          this node's replicas of its partitions
      * @param topology          every partition's owner and replicas across the nodes
      * @param mirror            for a copy of another region's namespace, how far the mirror has carried each partition
      */
     public record NamespaceDescription(String name, int partitions, long defaultTtlSeconds,
-                                       @JsonInclude(JsonInclude.Include.NON_NULL) String homeRegion, String truthTopic,
+                                       @JsonInclude(JsonInclude.Include.NON_NULL) String homeRegion,
+                                       @JsonInclude(JsonInclude.Include.NON_NULL) String copyWrites, String truthTopic,
                                        List<PartitionDescription> replicas, List<Topology.PartitionTopology> topology,
                                        @JsonInclude(JsonInclude.Include.NON_NULL) List<MirroredPartition> mirror) {
     }

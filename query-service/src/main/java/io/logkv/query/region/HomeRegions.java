@@ -4,6 +4,7 @@ import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceSettings;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.RegionName;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
@@ -46,11 +47,14 @@ public class HomeRegions {
 
     /**
      * Where a write to the namespace goes when it is a copy here and writes are forwarded to the home region
-     * ({@code logkv.region.forward-writes}): the home region's URL; null when the namespace's home is this region,
-     * or writes are not forwarded, or this node does not know the home region's URL.
+     * (the namespace's {@code copyWrites}, else this node's {@code logkv.region.forward-writes}): the home
+     * region's URL; null when the namespace's home is this region, or writes are not forwarded, or this node does
+     * not know the home region's URL.
      */
     public String forwardWritesTo(ServedNamespace namespace) {
-        if (!isCopy(namespace) || !settings.forwardWrites()) {
+        NamespaceSettings.CopyWrites choice = namespace.settings().copyWrites();
+        boolean forward = choice == null ? settings.forwardWrites() : choice == NamespaceSettings.CopyWrites.FORWARD;
+        if (!isCopy(namespace) || !forward) {
             return null;
         }
         String url = settings.urls().getOrDefault(namespace.settings().home().value(), "");
