@@ -5,6 +5,7 @@ import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.core.NodeTime;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.TimeToLive;
 import io.logkv.core.Version;
@@ -35,18 +36,18 @@ public final class IngestRecords {
     private final long maxValueBytes;
     private final Function<NamespaceName, NamespaceSettings> settingsOf;
     private final Counter deadLettered;
-    private final WriterTime time;
+    private final NodeTime time;
 
     /**
      * @param settingsOf the settings of a namespace (partition count, default TTL), or null when it is unknown
      */
     public IngestRecords(KeyRules keyRules, long maxValueBytes, Function<NamespaceName, NamespaceSettings> settingsOf, MeterRegistry meters) {
-        this(keyRules, maxValueBytes, settingsOf, meters, WriterTime.SYSTEM);
+        this(keyRules, maxValueBytes, settingsOf, meters, NodeTime.SYSTEM);
     }
 
-    /** @param time whose {@link WriterTime#nowMs()} a time to live counts from */
+    /** @param time whose {@link NodeTime#nowMs()} a time to live counts from */
     IngestRecords(KeyRules keyRules, long maxValueBytes, Function<NamespaceName, NamespaceSettings> settingsOf, MeterRegistry meters,
-                  WriterTime time) {
+                  NodeTime time) {
         this.keyRules = keyRules;
         this.maxValueBytes = maxValueBytes;
         this.settingsOf = settingsOf;

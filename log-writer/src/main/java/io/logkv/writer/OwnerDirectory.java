@@ -1,6 +1,7 @@
 package io.logkv.writer;
 
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NodeTime;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -30,16 +31,16 @@ public final class OwnerDirectory {
     private final Admin admin;
     private final String groupId;
     private final Duration cacheFor;
-    private final WriterTime time;
+    private final NodeTime time;
     private volatile GroupView latest = GroupView.EMPTY;
     private volatile GroupView stable = GroupView.EMPTY;
 
     public OwnerDirectory(Admin admin, String groupId, Duration cacheFor) {
-        this(admin, groupId, cacheFor, WriterTime.SYSTEM);
+        this(admin, groupId, cacheFor, NodeTime.SYSTEM);
     }
 
-    /** @param time whose {@link WriterTime#nanoTime()} dates each view and ages it against {@code cacheFor} */
-    OwnerDirectory(Admin admin, String groupId, Duration cacheFor, WriterTime time) {
+    /** @param time whose {@link NodeTime#nanoTime()} dates each view and ages it against {@code cacheFor} */
+    OwnerDirectory(Admin admin, String groupId, Duration cacheFor, NodeTime time) {
         this.admin = admin;
         this.groupId = groupId;
         this.cacheFor = cacheFor;

@@ -3,6 +3,7 @@ package io.logkv.writer;
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.HybridClock;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NodeTime;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
@@ -36,7 +37,7 @@ public final class PartitionOwner implements AutoCloseable {
 
     private final OwnerSettings settings;
     /** The clocks this owner and its writers read. */
-    private final WriterTime time = WriterTime.SYSTEM;
+    private final NodeTime time = NodeTime.SYSTEM;
     private final AtomicInteger pendingWrites = new AtomicInteger();
     private final ExecutorService commitPool;
     private final ScheduledExecutorService timer;

@@ -2,6 +2,7 @@ package io.logkv.writer;
 
 import io.logkv.core.Lifecycle;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NodeTime;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,7 +63,7 @@ final class PartitionWriter {
         return lifecycle.current();
     }
 
-    /** When this writer closed ({@link WriterTime#nanoTime()}), or 0 while it is open. */
+    /** When this writer closed ({@link NodeTime#nanoTime()}), or 0 while it is open. */
     long closedAtNanos() {
         return lifecycle.current() == OwnershipState.CLOSED ? closedAtNanos : 0;
     }

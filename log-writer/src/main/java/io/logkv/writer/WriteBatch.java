@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.NodeTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +28,7 @@ final class WriteBatch {
      */
     static WriteBatch gather(WaitingWrites waiting, WriterServices services, WriterProgress progress) {
         OwnerSettings settings = services.settings();
-        WriterTime time = services.time();
+        NodeTime time = services.time();
         WriteBatch batch = new WriteBatch();
         long lingerUntil = time.nanoTime() + settings.commitLinger().toNanos();
         long expectedOffset = progress.nextIngestOffset;

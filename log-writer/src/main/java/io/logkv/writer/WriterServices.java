@@ -1,6 +1,7 @@
 package io.logkv.writer;
 
 import io.logkv.core.HybridClock;
+import io.logkv.core.NodeTime;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 record WriterServices(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock, int writerId,
                       Executor commitPool, ScheduledExecutorService timer, LogEnds ends, GroupLoop groupLoop,
-                      WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions, WriterTime time) {
+                      WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions, NodeTime time) {
 
     /** The writers' group loop, seen from a partition writer. */
     interface GroupLoop {

@@ -1,10 +1,9 @@
 package io.logkv.writer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.IngestHeaders;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
+import io.logkv.core.ManualNodeTime;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Version;
@@ -14,12 +13,14 @@ import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** An ingest record is applied only by the owner of its key's partition. */
 class IngestRecordsTest {
 
     private static final int PARTITIONS = 6;
     private static final long NOW_MS = 1_700_000_000_000L;
-    private final ManualWriterTime time = new ManualWriterTime(NOW_MS);
+    private final ManualNodeTime time = new ManualNodeTime(NOW_MS);
     private final IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20,
             ns -> new NamespaceSettings(PARTITIONS, ns.value().equals("short-lived") ? Duration.ofMinutes(5) : Duration.ZERO),
             new SimpleMeterRegistry(), time);

@@ -1,7 +1,6 @@
 package io.logkv.writer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.logkv.core.ManualNodeTime;
 import io.logkv.core.NamespaceName;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -22,6 +21,8 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The owner directory answers from the group view it read for as long as the cache time, by the node's
  * monotonic clock, and asks Kafka again after; a rebalance keeps the last stable view. No Kafka: the admin
@@ -33,7 +34,7 @@ class OwnerDirectoryTest {
     private static final Duration CACHE_FOR = Duration.ofSeconds(1);
     private static final NamespaceName ORDERS = new NamespaceName("orders");
 
-    private final ManualWriterTime time = new ManualWriterTime(1_700_000_000_000L);
+    private final ManualNodeTime time = new ManualNodeTime(1_700_000_000_000L);
     private final AtomicReference<ConsumerGroupDescription> group = new AtomicReference<>();
     private final AtomicInteger describes = new AtomicInteger();
     private final OwnerDirectory directory = new OwnerDirectory(admin(), GROUP, CACHE_FOR, time);

@@ -6,6 +6,7 @@ import io.logkv.core.KafkaConnection;
 import io.logkv.core.KeyRules;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.core.NodeTime;
 import io.logkv.core.Version;
 import io.logkv.core.WriteCondition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -63,7 +64,7 @@ class PartitionWriterTest {
     };
     /** The writers' clocks, moved by the tests only. */
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final WriterTime time = new WriterTime() {
+    private final NodeTime time = new NodeTime() {
         @Override
         public long nowMs() {
             return 1_000_000L;

@@ -1,6 +1,7 @@
 package io.logkv.materializer;
 
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NodeTime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,14 +30,14 @@ final class HeldReplicas {
     private final AtomicInteger waiters;
     private final ReplicaDigests digests;
     private final ReplicaRebuilds rebuilds;
-    private final ReplicaTime time;
+    private final NodeTime time;
 
     /**
      * @param waiters reads waiting on any replica of the node (bounded by {@code settings.maxWaiters()})
      * @param time    the clock the stores record their commits by, and a replica's lag is observed by
      */
     HeldReplicas(ReplicaSettings settings, StoreResources resources, KafkaConsumer<byte[], byte[]> consumer, AtomicInteger waiters,
-                 ReplicaDigests digests, ReplicaRebuilds rebuilds, ReplicaTime time) {
+                 ReplicaDigests digests, ReplicaRebuilds rebuilds, NodeTime time) {
         this.settings = settings;
         this.resources = resources;
         this.consumer = consumer;

@@ -3,6 +3,7 @@ package io.logkv.materializer;
 import io.logkv.core.CommandQueue;
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NodeTime;
 import io.logkv.core.Timers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,11 +44,11 @@ public final class LocalReplicas implements AutoCloseable {
     private volatile RuntimeException failure;
 
     public LocalReplicas(ReplicaSettings settings, MeterRegistry meters) {
-        this(settings, meters, ReplicaTime.SYSTEM);
+        this(settings, meters, NodeTime.SYSTEM);
     }
 
     /** @param time the clock the replicas read (stores' last-applied times, lag, rebuilds' timing) */
-    LocalReplicas(ReplicaSettings settings, MeterRegistry meters, ReplicaTime time) {
+    LocalReplicas(ReplicaSettings settings, MeterRegistry meters, NodeTime time) {
         this.rebuilds = new ReplicaRebuilds(meters, time);
         this.resources = new StoreResources(settings.blockCacheBytes(), settings.writeBufferBytes(), settings.minBlobBytes());
         this.consumer = ReplicaApplier.consumer(settings);

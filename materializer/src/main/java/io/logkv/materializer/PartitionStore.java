@@ -1,15 +1,6 @@
 package io.logkv.materializer;
 
-import static io.logkv.materializer.StoreLayout.APPLIED_AT_KEY;
-import static io.logkv.materializer.StoreLayout.DATA_PREFIX;
-import static io.logkv.materializer.StoreLayout.EXPIRY_INDEX_VERSION_KEY;
-import static io.logkv.materializer.StoreLayout.IDEMPOTENCY_PREFIX;
-import static io.logkv.materializer.StoreLayout.INGEST_POSITION_KEY;
-import static io.logkv.materializer.StoreLayout.POSITION_KEY;
-import static io.logkv.materializer.StoreLayout.dataKey;
-import static io.logkv.materializer.StoreLayout.expiryKey;
-import static io.logkv.materializer.StoreLayout.prefixed;
-
+import io.logkv.core.NodeTime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +10,20 @@ import java.util.List;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.MutableColumnFamilyOptions;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
+
+import static io.logkv.materializer.StoreLayout.APPLIED_AT_KEY;
+import static io.logkv.materializer.StoreLayout.DATA_PREFIX;
+import static io.logkv.materializer.StoreLayout.EXPIRY_INDEX_VERSION_KEY;
+import static io.logkv.materializer.StoreLayout.IDEMPOTENCY_PREFIX;
+import static io.logkv.materializer.StoreLayout.INGEST_POSITION_KEY;
+import static io.logkv.materializer.StoreLayout.POSITION_KEY;
+import static io.logkv.materializer.StoreLayout.dataKey;
+import static io.logkv.materializer.StoreLayout.expiryKey;
+import static io.logkv.materializer.StoreLayout.prefixed;
 
 /**
  * One RocksDB store holding one partition's replica, and the log position it has applied.
@@ -45,9 +46,9 @@ public final class PartitionStore implements AutoCloseable {
     private final long persistedPosition;
     private final long persistedIngestPosition;
     private final long persistedAppliedAtMs;
-    private final ReplicaTime time;
+    private final NodeTime time;
 
-    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, ReplicaTime time)
+    private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, NodeTime time)
             throws RocksDBException {
         this.directory = directory;
         this.resources = resources;
@@ -61,11 +62,11 @@ public final class PartitionStore implements AutoCloseable {
 
     /** Opens (or creates) the store in {@code directory}. */
     public static PartitionStore open(Path directory, StoreResources resources) {
-        return open(directory, resources, ReplicaTime.SYSTEM);
+        return open(directory, resources, NodeTime.SYSTEM);
     }
 
     /** Opens (or creates) the store in {@code directory}; its commits record when they applied by {@code time}. */
-    static PartitionStore open(Path directory, StoreResources resources, ReplicaTime time) {
+    static PartitionStore open(Path directory, StoreResources resources, NodeTime time) {
         Options options = resources.newOptions();
         try {
             Files.createDirectories(directory);

@@ -1,6 +1,7 @@
 package io.logkv.materializer;
 
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NodeTime;
 import java.time.Instant;
 
 /**
@@ -13,7 +14,7 @@ public final class RebuildProgress {
     private final NamespaceName namespace;
     private final int partition;
     private final long targetPosition;
-    private final ReplicaTime time;
+    private final NodeTime time;
     private final long startedAtMs;
     private final long startedNanos;
     private volatile long appliedPosition;
@@ -24,7 +25,7 @@ public final class RebuildProgress {
     long lastReportNanos;
 
     /** @param time the clock the rebuild is timed by: its start, how long it ran, its rates */
-    RebuildProgress(NamespaceName namespace, int partition, long targetPosition, ReplicaTime time) {
+    RebuildProgress(NamespaceName namespace, int partition, long targetPosition, NodeTime time) {
         this.namespace = namespace;
         this.partition = partition;
         this.targetPosition = targetPosition;

@@ -1,6 +1,7 @@
 package io.logkv.materializer;
 
 import io.logkv.core.CommandQueue;
+import io.logkv.core.NodeTime;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,7 @@ final class ReplicaApplier implements Runnable {
     private final BooleanSupplier running;
     private final java.util.function.Consumer<RuntimeException> failed;
     private final Runnable onExit;
-    private final ReplicaTime time;
+    private final NodeTime time;
     private final ReplayProgressLog replayLog = new ReplayProgressLog();
     private long lastPersistMs;
 
@@ -55,7 +56,7 @@ final class ReplicaApplier implements Runnable {
     ReplicaApplier(Consumer<byte[], byte[]> consumer, Map<TopicPartition, PartitionReplica> replicas,
                    CommandQueue<Consumer<byte[], byte[]>> commands,
                    RecordsToStore recordsToStore, ReplicaDigests digests, ReplicaRebuilds rebuilds, Counter appliedRecords,
-                   BooleanSupplier running, java.util.function.Consumer<RuntimeException> failed, Runnable onExit, ReplicaTime time) {
+                   BooleanSupplier running, java.util.function.Consumer<RuntimeException> failed, Runnable onExit, NodeTime time) {
         this.consumer = consumer;
         this.replicas = replicas;
         this.commands = commands;

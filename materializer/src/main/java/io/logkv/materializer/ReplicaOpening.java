@@ -1,5 +1,6 @@
 package io.logkv.materializer;
 
+import io.logkv.core.NodeTime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,14 +24,14 @@ final class ReplicaOpening {
     private final HeldReplicas held;
     private final ReplicaSeeding seeding;
     private final Consumer<Runnable> onApplier;
-    private final ReplicaTime time;
+    private final NodeTime time;
 
     /**
      * @param onApplier runs a command on the applying thread, unless the replicas are closed
-     * @param time      whose {@link ReplicaTime#nowMs()} a store's age is judged against
+     * @param time      whose {@link NodeTime#nowMs()} a store's age is judged against
      */
     ReplicaOpening(ReplicaSettings settings, HeldReplicas held, ReplicaSeeding seeding, Consumer<Runnable> onApplier,
-                   ReplicaTime time) {
+                   NodeTime time) {
         this.settings = settings;
         this.held = held;
         this.seeding = seeding;

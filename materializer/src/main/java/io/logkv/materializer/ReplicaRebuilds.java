@@ -1,6 +1,7 @@
 package io.logkv.materializer;
 
 import io.logkv.core.NamespaceName;
+import io.logkv.core.NodeTime;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -24,10 +25,10 @@ final class ReplicaRebuilds {
 
     private final Map<TopicPartition, RebuildProgress> rebuilds = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
-    private final ReplicaTime time;
+    private final NodeTime time;
 
     /** @param time the clock a rebuild is timed by, and its progress logged every few seconds of */
-    ReplicaRebuilds(MeterRegistry meters, ReplicaTime time) {
+    ReplicaRebuilds(MeterRegistry meters, NodeTime time) {
         this.meters = meters;
         this.time = time;
     }

@@ -1,5 +1,13 @@
 package io.logkv.materializer;
 
+import io.logkv.core.NodeTime;
+import io.logkv.core.RecordEnvelope;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
 import static io.logkv.materializer.StoreLayout.APPLIED_AT_KEY;
 import static io.logkv.materializer.StoreLayout.IDEMPOTENCY_PREFIX;
 import static io.logkv.materializer.StoreLayout.INGEST_POSITION_KEY;
@@ -9,13 +17,6 @@ import static io.logkv.materializer.StoreLayout.dataKey;
 import static io.logkv.materializer.StoreLayout.expiryKey;
 import static io.logkv.materializer.StoreLayout.expiryOf;
 import static io.logkv.materializer.StoreLayout.prefixed;
-
-import io.logkv.core.RecordEnvelope;
-import java.nio.file.Path;
-import java.util.function.UnaryOperator;
-import org.rocksdb.RocksDB;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatch;
 
 /**
  * Changes to one {@link PartitionStore}, applied atomically together with the position they lead to: values
@@ -29,13 +30,13 @@ public abstract sealed class StoreBatch implements AutoCloseable permits Partiti
     private final StoreResources resources;
     private final Path directory;
     private final UnaryOperator<byte[]> storedOutcome;
-    private final ReplicaTime time;
+    private final NodeTime time;
 
     /**
      * @param storedOutcome the store's first outcome for an idempotency key, or null
-     * @param time          whose {@link ReplicaTime#nowMs()} a commit records as when the store last applied
+     * @param time          whose {@link NodeTime#nowMs()} a commit records as when the store last applied
      */
-    StoreBatch(RocksDB db, StoreResources resources, Path directory, UnaryOperator<byte[]> storedOutcome, ReplicaTime time) {
+    StoreBatch(RocksDB db, StoreResources resources, Path directory, UnaryOperator<byte[]> storedOutcome, NodeTime time) {
         this.db = db;
         this.resources = resources;
         this.directory = directory;

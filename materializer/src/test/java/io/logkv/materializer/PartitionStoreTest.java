@@ -1,7 +1,6 @@
 package io.logkv.materializer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.logkv.core.ManualNodeTime;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Version;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +9,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class PartitionStoreTest {
 
@@ -37,7 +38,7 @@ class PartitionStoreTest {
 
     @Test
     void aStoreRemembersWhenItLastAppliedAPositionByItsClockNotWhenItsIndexWasTidied() {
-        ManualReplicaTime time = new ManualReplicaTime(1_700_000_000_000L);
+        ManualNodeTime time = new ManualNodeTime(1_700_000_000_000L);
         try (PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, time)) {
             assertThat(store.persistedAppliedAtMs()).as("a new store").isZero();
             apply(store, 17, "a", "1");

@@ -1,11 +1,12 @@
 package io.logkv.materializer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.logkv.core.ManualNodeTime;
 import io.logkv.core.NamespaceName;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A rebuild is timed by the node's clock: when it began, how long it has run, and its rates. */
 class RebuildProgressTest {
@@ -13,7 +14,7 @@ class RebuildProgressTest {
     private static final long START_MS = 1_700_000_000_000L;
     private static final NamespaceName ORDERS = new NamespaceName("orders");
 
-    private final ManualReplicaTime time = new ManualReplicaTime(START_MS);
+    private final ManualNodeTime time = new ManualNodeTime(START_MS);
 
     @Test
     void aRunningRebuildsElapsedTimeAndRatesComeFromTheNodesClock() {

@@ -1,8 +1,7 @@
 package io.logkv.materializer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.logkv.core.CommandQueue;
+import io.logkv.core.ManualNodeTime;
 import io.logkv.core.NamespaceName;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -24,6 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The apply loop reads time from the node's clock: a replica's lag is timed from when the applier last saw it
  * caught up, and a position the log moved to without records (transaction markers) is persisted every five
@@ -37,7 +38,7 @@ class ReplicaApplierTest {
 
     @TempDir
     Path dir;
-    private final ManualReplicaTime time = new ManualReplicaTime(START_MS);
+    private final ManualNodeTime time = new ManualNodeTime(START_MS);
     private final StoreResources resources = new StoreResources(8 << 20, 4 << 20, 64 << 10);
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private final Deque<Runnable> turns = new ArrayDeque<>();

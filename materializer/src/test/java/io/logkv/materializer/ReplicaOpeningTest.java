@@ -1,7 +1,6 @@
 package io.logkv.materializer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.logkv.core.ManualNodeTime;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +9,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A replica resumes from the position its store persisted, unless the store was last written longer ago
@@ -24,7 +25,7 @@ class ReplicaOpeningTest {
     @TempDir
     Path dir;
     private final StoreResources resources = new StoreResources(8 << 20, 4 << 20, 64 << 10);
-    private final ManualReplicaTime time = new ManualReplicaTime(1_700_000_000_000L);
+    private final ManualNodeTime time = new ManualNodeTime(1_700_000_000_000L);
     private HeldReplicas held;
     private ReplicaOpening opening;
 

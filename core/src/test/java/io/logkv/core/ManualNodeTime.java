@@ -1,19 +1,19 @@
-package io.logkv.materializer;
+package io.logkv.core;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Replica clocks that move only when a test moves them: both by the same amount, as real time would. */
-final class ManualReplicaTime implements ReplicaTime {
+/** Node clocks that move only when a test moves them: both by the same amount, as real time would. */
+public final class ManualNodeTime implements NodeTime {
 
     private final AtomicLong nowMs;
     private final AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
 
-    ManualReplicaTime(long startMs) {
+    public ManualNodeTime(long startMs) {
         this.nowMs = new AtomicLong(startMs);
     }
 
-    void advance(Duration by) {
+    public void advance(Duration by) {
         nowMs.addAndGet(by.toMillis());
         nanos.addAndGet(by.toNanos());
     }
