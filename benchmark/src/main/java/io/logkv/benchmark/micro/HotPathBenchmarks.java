@@ -6,7 +6,12 @@ import io.logkv.core.LogPosition;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Version;
+import io.logkv.query.config.HotKeyProperties;
+import io.logkv.query.read.HotKeys;
+import io.logkv.query.read.ReadCoalescer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,6 +40,9 @@ public class HotPathBenchmarks {
     private String token;
     private ConsistencyToken parsed;
     private ConsistencyToken served;
+    private HotKeys hotKeys;
+    private ReadCoalescer coalescer;
+    private final Object replica = new Object();
 
     @Setup
     public void setUp() {
@@ -49,6 +57,8 @@ public class HotPathBenchmarks {
         parsed = six;
         token = six.encode();
         served = ConsistencyToken.of(NAMESPACE, new LogPosition(3, 2_000_000L));
+        hotKeys = new HotKeys(new HotKeyProperties(true, Duration.ofSeconds(10), 200, 10_000, 20), new SimpleMeterRegistry());
+        coalescer = new ReadCoalescer(new SimpleMeterRegistry());
     }
 
     /** murmur2 of the key, as Kafka's partitioner: every read and write. */
@@ -85,5 +95,17 @@ public class HotPathBenchmarks {
     @Benchmark
     public String versionText() {
         return decoded.version().text();
+    }
+
+    /** The key's read counted towards its heat (logkv.hot-keys): every read served. */
+    @Benchmark
+    public void countHotKeyRead() {
+        hotKeys.read(NAMESPACE, key);
+    }
+
+    /** A store read through the coalescer, alone (no concurrent read to join): every key read. */
+    @Benchmark
+    public RecordEnvelope coalescedReadAlone() {
+        return coalescer.read(replica, 42L, key, () -> decoded);
     }
 }
