@@ -1,8 +1,5 @@
 package io.logkv.query;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.logkv.testkit.KafkaTestCluster;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -19,10 +16,14 @@ import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A node against a Kafka cluster that takes clients only over SASL: the settings of
@@ -86,8 +87,12 @@ class KafkaSaslIT {
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)));
             assertThat(watch.statusCode()).isEqualTo(200);
 
-            HttpResponse<String> ready = node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/health/readiness"))).GET());
-            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+            // Readiness needs every replica caught up, which reads the log over SASL too; the new namespace's
+            // replicas may still be opening right after the first write.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> ready = node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/health/readiness"))).GET());
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+            });
         }
     }
 
