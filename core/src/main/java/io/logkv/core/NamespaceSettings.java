@@ -25,7 +25,22 @@ public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName 
         /** Passes it to a node of the home region and relays the answer. */
         FORWARD,
         /** Answers {@code 421 not-home-region}, naming the home region. */
-        REFUSE
+        REFUSE;
+
+        /** Its name in the registry and the API: {@code forward}, {@code refuse}. */
+        public String text() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The choice named {@code text} (any case); null for none, or for one this version does not know. */
+        public static CopyWrites of(String text) {
+            for (CopyWrites choice : values()) {
+                if (choice.name().equalsIgnoreCase(text)) {
+                    return choice;
+                }
+            }
+            return null;
+        }
     }
 
     public static final int MAX_PARTITIONS = 1024;
@@ -72,7 +87,7 @@ public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName 
     public byte[] encode() {
         return ("partitions=" + partitions + "\ndefaultTtlSeconds=" + defaultTtl.toSeconds() + "\n"
                 + (home == null ? "" : "homeRegion=" + home + "\n")
-                + (copyWrites == null ? "" : "copyWrites=" + copyWrites.name().toLowerCase(Locale.ROOT) + "\n")).getBytes(StandardCharsets.UTF_8);
+                + (copyWrites == null ? "" : "copyWrites=" + copyWrites.text() + "\n")).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Parses {@link #encode()}'s form, ignoring names it does not know (written by newer versions). */
@@ -90,19 +105,9 @@ public record NamespaceSettings(int partitions, Duration defaultTtl, RegionName 
             return new NamespaceSettings(Integer.parseInt(fields.getOrDefault("partitions", "")),
                     Duration.ofSeconds(Long.parseLong(fields.getOrDefault("defaultTtlSeconds", "0"))),
                     home == null || home.isEmpty() ? null : new RegionName(home),
-                    copyWritesOf(copyWrites));
+                    CopyWrites.of(copyWrites));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed namespace settings", e);
         }
-    }
-
-    /** A choice this version knows; null for none, or for one a newer version wrote. */
-    private static CopyWrites copyWritesOf(String text) {
-        for (CopyWrites choice : CopyWrites.values()) {
-            if (choice.name().equalsIgnoreCase(text)) {
-                return choice;
-            }
-        }
-        return null;
     }
 }

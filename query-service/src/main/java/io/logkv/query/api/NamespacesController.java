@@ -152,20 +152,16 @@ public class NamespacesController {
 
     /** {@code forward}, {@code refuse}, or empty for each node's own choice. */
     private static NamespaceSettings.CopyWrites copyWritesOf(String text) {
-        if (text.isBlank()) {
-            return null;
+        NamespaceSettings.CopyWrites choice = NamespaceSettings.CopyWrites.of(text);
+        if (choice == null && !text.isBlank()) {
+            throw ApiProblem.badRequest(ProblemTypes.BAD_NAMESPACE_SETTINGS,
+                    "copyWrites is 'forward', 'refuse' or empty (each node's logkv.region.forward-writes), not '" + text + "'");
         }
-        for (NamespaceSettings.CopyWrites choice : NamespaceSettings.CopyWrites.values()) {
-            if (choice.name().equalsIgnoreCase(text)) {
-                return choice;
-            }
-        }
-        throw ApiProblem.badRequest(ProblemTypes.BAD_NAMESPACE_SETTINGS,
-                "copyWrites is 'forward', 'refuse' or empty (each node's logkv.region.forward-writes), not '" + text + "'");
+        return choice;
     }
 
     private static String copyWritesText(NamespaceSettings settings) {
-        return settings.copyWrites() == null ? null : settings.copyWrites().name().toLowerCase(java.util.Locale.ROOT);
+        return settings.copyWrites() == null ? null : settings.copyWrites().text();
     }
 
     private static long seconds(Duration duration) {
