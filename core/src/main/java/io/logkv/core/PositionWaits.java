@@ -24,7 +24,8 @@ public final class PositionWaits {
     private final AtomicInteger nodeWaiters;
     private final int maxNodeWaiters;
     private final Function<String, RuntimeException> overloaded;
-    private long applied;
+    /** Written under this object's lock only; read without it, so that every read can ask cheaply. */
+    private volatile long applied;
 
     /**
      * @param applied        the position reached so far
@@ -65,7 +66,7 @@ public final class PositionWaits {
     }
 
     /** The position reached. */
-    public synchronized long applied() {
+    public long applied() {
         return applied;
     }
 
