@@ -43,6 +43,28 @@ final class FaultRunReport {
         return text.toString();
     }
 
+    /**
+     * A failed run in a few lines: its seed and where it is kept, the faults played, each violated check with up to
+     * {@code limit} of its violations, and why it could not finish (the first lines of the error).
+     */
+    static String describeFailure(FaultRun.Result result, int limit) {
+        StringBuilder text = new StringBuilder();
+        text.append("seed ").append(result.seed()).append(" (see ").append(result.kept()).append("), ").append(result.nodes())
+                .append(" nodes; faults played:\n");
+        result.played().forEach(line -> text.append("    ").append(line).append('\n'));
+        for (Check check : result.checks()) {
+            if (!check.passed()) {
+                text.append("  VIOLATED ").append(check.name()).append(": ").append(check.violations().size()).append(" violations\n");
+                check.violations().stream().limit(limit).forEach(violation -> text.append("      ").append(violation).append('\n'));
+            }
+        }
+        if (result.error() != null) {
+            text.append("  did not finish: ");
+            result.error().lines().limit(12).forEach(line -> text.append(line).append('\n'));
+        }
+        return text.toString();
+    }
+
     /** Every run, then the totals. */
     static String summarize(List<FaultRun.Result> results, int requested, long elapsedMs, String stoppedBecause) {
         StringBuilder text = new StringBuilder();
