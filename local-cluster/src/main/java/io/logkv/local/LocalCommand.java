@@ -45,7 +45,7 @@ final class LocalCommand implements Callable<Integer> {
     static final String REGION_B = "b";
     /** Region b's nodes listen on --port + 10, + 11, ...; its brokers on region a's Kafka ports + 100. */
     private static final int REGION_B_PORT_OFFSET = 10;
-    private static final int REGION_B_KAFKA_OFFSET = 100;
+    static final int REGION_B_KAFKA_OFFSET = 100;
     /**
      * A secure run keeps everything under its own directory: its brokers' storage, and the nodes' replicas and
      * snapshots, whose log positions belong to its cluster, not to a plain run's.
@@ -126,7 +126,8 @@ final class LocalCommand implements Callable<Integer> {
             return run.failure("Kafka failed to start: " + e.getMessage());
         }
         LocalNodes localNodes = new LocalNodes(run, out, err, nodeArguments, LogKvNodeProcess.Console.terminal(verbose), nodes);
-        List<String> regionA = regions == 1 ? List.of() : List.of("--logkv.region.name=" + REGION_A);
+        List<String> regionA = regions == 1 ? List.of() : List.of("--logkv.region.name=" + REGION_A,
+                "--logkv.region.urls." + REGION_B + "=http://localhost:" + (port + REGION_B_PORT_OFFSET));
         for (int i = 1; i <= nodes; i++) {
             if (!localNodes.start(data, "node-" + i, port + i - 1, cluster.nodeAccess(), regionA)) {
                 return 1;
@@ -177,11 +178,18 @@ final class LocalCommand implements Callable<Integer> {
                 return false;
             }
         }
-        Mirror mirror = new Mirror(MirrorSettings.of(new RegionName(REGION_A), new RegionName(REGION_B), cluster.bootstrapServers(),
-                clusterB.bootstrapServers(), NamespaceSelection.matching(".*")).withRescan(Duration.ofSeconds(5)), new SimpleMeterRegistry());
-        run.setMirror(mirror);
-        mirror.start();
-        out.println("mirror " + REGION_A + " -> " + REGION_B + " started (every namespace of region " + REGION_A + ")");
+        // A mirror each way: each carries the namespaces whose home is its source region, so the one from b has
+        // nothing to do until a namespace is promoted to b (bin/logkv promote), and then carries it back to a.
+        for (String[] direction : new String[][] {{REGION_A, REGION_B}, {REGION_B, REGION_A}}) {
+            boolean fromA = direction[0].equals(REGION_A);
+            Mirror mirror = new Mirror(MirrorSettings.of(new RegionName(direction[0]), new RegionName(direction[1]),
+                    fromA ? cluster.bootstrapServers() : clusterB.bootstrapServers(), fromA ? clusterB.bootstrapServers() : cluster.bootstrapServers(),
+                    NamespaceSelection.matching(".*")).withRescan(Duration.ofSeconds(5)), new SimpleMeterRegistry());
+            run.addMirror(mirror);
+            mirror.start();
+        }
+        out.println("mirrors " + REGION_A + " -> " + REGION_B + " and " + REGION_B + " -> " + REGION_A
+                + " started (each namespace from its home region into the other)");
         return true;
     }
 

@@ -20,9 +20,9 @@ final class LocalRun {
     private final PrintStream out;
     private final PrintStream err;
     private volatile LocalKafkaCluster cluster;
-    /** Region b's cluster and the mirror into it, with --regions 2. */
+    /** Region b's cluster and the mirrors between the regions, with --regions 2. */
     private volatile LocalKafkaCluster clusterB;
-    private volatile Mirror mirror;
+    private final List<Mirror> mirrors = new CopyOnWriteArrayList<>();
     private final List<LogKvNodeProcess> started = new CopyOnWriteArrayList<>();
     private volatile boolean stopping;
 
@@ -48,8 +48,8 @@ final class LocalRun {
         this.clusterB = clusterB;
     }
 
-    void setMirror(Mirror mirror) {
-        this.mirror = mirror;
+    void addMirror(Mirror mirror) {
+        mirrors.add(mirror);
     }
 
     /** The nodes started so far, region a's first. */
@@ -99,10 +99,9 @@ final class LocalRun {
             for (Thread stopper : stoppers) {
                 stopper.join();
             }
-            Mirror runningMirror = mirror;
-            if (runningMirror != null) {
-                out.println("stopping the mirror ...");
-                runningMirror.close();
+            if (!mirrors.isEmpty()) {
+                out.println("stopping the mirrors ...");
+                mirrors.forEach(Mirror::close);
             }
             if (brokersBRunning) {
                 out.println("stopping region " + LocalCommand.REGION_B + "'s Kafka brokers ...");

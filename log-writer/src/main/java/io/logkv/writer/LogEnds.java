@@ -11,4 +11,7 @@ interface LogEnds {
 
     /** Where the writers' group resumes an ingest partition: its committed offset, or its start. */
     CompletableFuture<Long> ingestStart(TopicPartition ingestPartition);
+
+    /** The end (high watermark) of the namespace registry, where a new owner reads its namespace's home to. */
+    CompletableFuture<Long> registryEnd();
 }

@@ -49,6 +49,14 @@ public record OwnerSettings(
      * {@code initTransactions()} fences every earlier writer of the partition.
      */
     public String transactionalId(TopicPartition truthPartition) {
+        return transactionalId(groupId, truthPartition);
+    }
+
+    /**
+     * The transactional id of a truth partition written by the writers' group {@code groupId}: whoever takes it
+     * (a new owner, or a promotion of another region that fences this region's writers) fences every earlier writer.
+     */
+    public static String transactionalId(String groupId, TopicPartition truthPartition) {
         return groupId + "." + truthPartition.topic() + "." + truthPartition.partition();
     }
 }

@@ -9,13 +9,15 @@ import org.slf4j.LoggerFactory;
  * How a partition's writer takes its partition over ({@link OwnershipState#FENCING} then
  * {@link OwnershipState#CATCHING_UP}), first and after a failure: it takes the partition's transactional id,
  * then asks for the partition's end and ingest start and waits until this node's replica has applied that
- * end. Writes arriving meanwhile wait until their deadline. Runs in the writer's drain; the catch-up's
+ * end, once the namespace registry, read to its end, still names this region as the namespace's home
+ * ({@link NamespaceHomes}). Writes arriving meanwhile wait until their deadline. Runs in the writer's drain; the catch-up's
  * answer comes back from other threads through {@link #caughtUp}, and the writer's drain picks it up.
  */
 final class OwnershipTakeover {
 
     private static final Logger log = LoggerFactory.getLogger(OwnershipTakeover.class);
     private static final long RETRY_PAUSE_MS = 200;
+    private static final long NOT_HOME_PAUSE_MS = 1_000;
 
     private final WriterParts parts;
     private final long assignedNanos;
@@ -23,6 +25,7 @@ final class OwnershipTakeover {
     private volatile CatchUp caughtUp;
     private long appliedBeforeCatchUp;
     private long nextFenceNanos;
+    private boolean notHomeLogged;
 
     OwnershipTakeover(WriterParts parts) {
         this.parts = parts;
@@ -67,16 +70,22 @@ final class OwnershipTakeover {
 
     private void startCatchUpRound() {
         appliedBeforeCatchUp = parts.services().state().appliedPosition(parts.namespace(), parts.partition().partition());
-        CompletableFuture<Long> ingestStart = parts.services().ends().ingestStart(parts.ingestPartition());
-        parts.services().ends().committedEnd(parts.partition())
-                .thenCompose(end -> parts.services().state().awaitApplied(parts.namespace(), parts.partition().partition(), end,
-                        parts.services().settings().catchUpTimeout()).thenApply(applied -> applied ? end : -1L))
-                .thenCombine(ingestStart, (end, start) -> new CatchUp(end >= 0, start, end, null))
+        // Asked after the fence: a promotion of another region, written before it fenced this partition, is seen here.
+        parts.services().homes().homeHere(parts.namespace(), parts.services().ends()::registryEnd)
+                .thenCompose(home -> home ? catchUpRound() : CompletableFuture.completedFuture(CatchUp.NOT_HOME))
                 .exceptionally(error -> new CatchUp(false, -1, -1, error))
                 .thenAccept(result -> {
                     caughtUp = result;
                     parts.schedule().run();
                 });
+    }
+
+    private CompletableFuture<CatchUp> catchUpRound() {
+        CompletableFuture<Long> ingestStart = parts.services().ends().ingestStart(parts.ingestPartition());
+        return parts.services().ends().committedEnd(parts.partition())
+                .thenCompose(end -> parts.services().state().awaitApplied(parts.namespace(), parts.partition().partition(), end,
+                        parts.services().settings().catchUpTimeout()).thenApply(applied -> applied ? end : -1L))
+                .thenCombine(ingestStart, (end, start) -> new CatchUp(end >= 0, start, end, null));
     }
 
     /** CATCHING_UP: starts writing once the replica has caught up, else tries another round. */
@@ -87,6 +96,19 @@ final class OwnershipTakeover {
             return;
         }
         caughtUp = null;
+        if (result == CatchUp.NOT_HOME) {
+            // The registry names another home region: nothing is written here. The node's catalog gives the
+            // partition up soon; until then the check is repeated, and every waiting write is answered now.
+            if (!notHomeLogged) {
+                notHomeLogged = true;
+                log.warn("event=partition_not_home partition={} reason=\"the namespace registry names another home region\"",
+                        parts.partition());
+            }
+            parts.waiting().clear(pending -> pending.fail(new WriteFailedException(
+                    "the namespace's home is another region now", null, false), parts.services().meters()));
+            parts.services().timer().schedule(this::beginCatchUp, NOT_HOME_PAUSE_MS, TimeUnit.MILLISECONDS);
+            return;
+        }
         if (!result.applied()) {
             expireWaiting();
             long applied = parts.services().state().appliedPosition(parts.namespace(), parts.partition().partition());
@@ -120,5 +142,7 @@ final class OwnershipTakeover {
 
     /** What a catch-up round found: whether the replica reached the end, and where ingest resumes. */
     private record CatchUp(boolean applied, long ingestStart, long end, Throwable error) {
+        /** The registry names another home region for the partition's namespace. */
+        static final CatchUp NOT_HOME = new CatchUp(false, -1, -1, null);
     }
 }

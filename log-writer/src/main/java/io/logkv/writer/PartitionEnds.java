@@ -1,5 +1,6 @@
 package io.logkv.writer;
 
+import io.logkv.core.NamespaceRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,8 @@ import org.apache.kafka.common.TopicPartition;
  * after the new owner has fenced every earlier writer, so neither can move behind its back.
  */
 final class PartitionEnds implements LogEnds, AutoCloseable {
+
+    private static final TopicPartition REGISTRY = new TopicPartition(NamespaceRegistry.TOPIC, 0);
 
     private final Admin admin;
     private final String groupId;
@@ -61,6 +64,11 @@ final class PartitionEnds implements LogEnds, AutoCloseable {
                     return admin.listOffsets(Map.of(ingestPartition, OffsetSpec.earliest())).partitionResult(ingestPartition)
                             .toCompletionStage().toCompletableFuture().thenApply(info -> info.offset());
                 });
+    }
+
+    @Override
+    public CompletableFuture<Long> registryEnd() {
+        return committedEnd(REGISTRY);
     }
 
     @Override

@@ -59,6 +59,17 @@ public final class PartitionOwner implements AutoCloseable {
 
     public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
                           int writerId, MeterRegistry meters) {
+        this(settings, state, ingest, clock, writerId, meters, NamespaceHomes.everywhere());
+    }
+
+    /**
+     * A node's writers.
+     *
+     * @param homes whether this region still takes a namespace's writes: every new owner asks after fencing
+     *              the earlier writers of its partition, and does not write a namespace whose home moved
+     */
+    public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
+                          int writerId, MeterRegistry meters, NamespaceHomes homes) {
         this.settings = settings;
         this.commitPool = Executors.newFixedThreadPool(settings.commitThreads(), DaemonThreads.numbered("logkv-commit"));
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.numbered("logkv-writer-timer"));
@@ -66,7 +77,7 @@ public final class PartitionOwner implements AutoCloseable {
         this.faults = new OwnerFaults(() -> running);
         this.groupLoop = new WritersGroupLoop(settings, ingest, () -> running, faults::holdWhileStalled);
         WriterServices services = new WriterServices(settings, state, ingest, clock, writerId, commitPool, timer, ends,
-                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit), time);
+                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit), time, homes);
         this.partitions = new OwnedPartitions(services, groupLoop::consumer);
         Gauge.builder("logkv.writer.pending", pendingWrites, AtomicInteger::get)
                 .description("Writes waiting for a transaction on this node").register(meters);

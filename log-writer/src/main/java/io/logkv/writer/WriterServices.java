@@ -18,10 +18,12 @@ import org.apache.kafka.common.TopicPartition;
  * @param groupLoop        runs a command on the writers' group loop, the only thread that may touch its consumer
  * @param transactions     the transactions of a truth partition (a new producer for each writer)
  * @param time             the clocks the writers read
+ * @param homes            whether this region still takes a namespace's writes, asked by every new owner
  */
 record WriterServices(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock, int writerId,
                       Executor commitPool, ScheduledExecutorService timer, LogEnds ends, GroupLoop groupLoop,
-                      WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions, NodeTime time) {
+                      WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions, NodeTime time,
+                      NamespaceHomes homes) {
 
     /** The writers' group loop, seen from a partition writer. */
     interface GroupLoop {

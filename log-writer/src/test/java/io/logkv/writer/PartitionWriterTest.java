@@ -61,7 +61,14 @@ class PartitionWriterTest {
         public CompletableFuture<Long> ingestStart(TopicPartition ingestPartition) {
             return CompletableFuture.completedFuture(0L);
         }
+
+        @Override
+        public CompletableFuture<Long> registryEnd() {
+            return CompletableFuture.completedFuture(0L);
+        }
     };
+    /** Whether the registry names this region as the home of the partition's namespace; moved by the tests only. */
+    private volatile boolean homeHere = true;
     /** The writers' clocks, moved by the tests only. */
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final NodeTime time = new NodeTime() {
@@ -100,6 +107,26 @@ class PartitionWriterTest {
 
         assertThat(outcome.position().nextOffset()).as("the position after its record").isEqualTo(1);
         assertThat(commits.committed).hasSize(1);
+    }
+
+    @Test
+    void aNewWriterWhoseNamespaceHomeMovedAfterItsFenceNeverWrites() throws Exception {
+        homeHere = false;
+        writer.start();
+        await(() -> commits.fences.get() == 1, "the fence");
+        PendingWrite waiting = pending(put("k", WriteCondition.NONE));
+        writer.offer(waiting);
+
+        assertThatThrownBy(() -> waiting.result().get(WAIT_MS, TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(WriteFailedException.class).hasMessageContaining("home is another region");
+        Thread.sleep(200);
+        assertThat(writer.state()).as("it never starts writing").isNotEqualTo(OwnershipState.WRITING);
+        assertThat(commits.committed).isEmpty();
+
+        // Home again (a promotion back): the repeated check lets the writer catch up and write.
+        homeHere = true;
+        awaitState(OwnershipState.WRITING);
+        assertThat(write(put("k", WriteCondition.NONE)).position().nextOffset()).isEqualTo(1);
     }
 
     @Test
@@ -283,7 +310,8 @@ class PartitionWriterTest {
         IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> new NamespaceSettings(1, Duration.ZERO),
                 new SimpleMeterRegistry());
         return new WriterServices(settings, replica, ingest, HybridClock.system(), 1, commitPool, timer, ends, command -> { },
-                new WriterMeters(new SimpleMeterRegistry()), tp -> commits, time);
+                new WriterMeters(new SimpleMeterRegistry()), tp -> commits, time,
+                (namespace, registryEnd) -> registryEnd.get().thenApply(end -> homeHere));
     }
 
     /** The partition's transactions: commits succeed at consecutive offsets unless a failure is set up. */

@@ -100,6 +100,6 @@ class WriteBatchTest {
         OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, maxBatchRecords,
                 1 << 20, 1 << 20, second, second, second, second, "none", Duration.ZERO, 1);
         return new WriterServices(settings, null, null, null, 0, null, null, null, groupCommands::add, meters, null,
-                NodeTime.SYSTEM);
+                NodeTime.SYSTEM, NamespaceHomes.everywhere());
     }
 }

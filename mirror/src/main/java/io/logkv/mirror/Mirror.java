@@ -71,12 +71,17 @@ public final class Mirror implements AutoCloseable {
 
     /** Lists the source's topics and starts a mirror for each selected one that has none running. */
     synchronized void rescan() {
-        List<String> topics = settings.namespaces().truthTopicsAmong(
+        List<String> selected = settings.namespaces().truthTopicsAmong(
                 AdminCalls.await(source.listTopics().names(), "list the source region's topics", settings.kafkaTimeout()));
+        RegistryCopies.Entries entries = registries.read();
+        List<String> topics = registries.carried(entries, selected);
         for (String gone : mirrors.keySet().stream().filter(topic -> !topics.contains(topic)).toList()) {
-            // The namespace was deleted in its home region (or is no longer selected): its mirror stops.
+            // The namespace was deleted in its home region, is no longer selected, or has another home now (a
+            // promotion): its mirror stops.
             stopQuietly(mirrors.remove(gone));
-            log.info("event=mirror_stopped topic={} reason=\"no longer in the source region or not selected\"", gone);
+            log.info("event=mirror_stopped topic={} reason=\"{}\"", gone, selected.contains(gone)
+                    ? "the target region's registry names another home than " + settings.sourceRegion()
+                    : "no longer in the source region or not selected");
         }
         for (String topic : topics) {
             TopicMirror current = mirrors.get(topic);
@@ -88,7 +93,7 @@ public final class Mirror implements AutoCloseable {
             }
         }
         // Settings changed in the home region since a copy was registered reach the copy at the next rescan.
-        registries.refresh(mirrors.keySet());
+        registries.refresh(entries, mirrors.keySet());
     }
 
     private void rescanQuietly() {

@@ -55,7 +55,9 @@ final class MirrorResumption {
         Map<Integer, MirrorPosition> committed = positions.read(settings.sourceRegion(), topic);
         // Before anything is written: a refused mirror's claim would make the real home look like a copy.
         Set<RegionName> copiedFrom = sourcePositions.mirroredInto(topic);
-        if (!copiedFrom.isEmpty()) {
+        // A copy promoted to home in the source region (its registry says so) is mirrored on, from where the
+        // promotion left the positions; any other copy is not mirrored back.
+        if (!copiedFrom.isEmpty() && !registries.homeInSource(topic)) {
             throw new MirrorRefusedException(topic + " is itself a mirror's copy in region " + settings.sourceRegion()
                     + " (copied from " + copiedFrom + "): its home is elsewhere, and mirroring it back would loop");
         }

@@ -1,5 +1,6 @@
 package io.logkv.mirror;
 
+import io.logkv.core.MirrorHeaders;
 import io.logkv.core.MirrorPosition;
 import java.time.Duration;
 import java.util.HashMap;
@@ -73,11 +74,16 @@ final class MirrorTransaction {
         int count = 0;
         while (true) {
             for (ConsumerRecord<byte[], byte[]> record : records) {
+                if (cameFromTarget(record)) {
+                    // Copied into the source from the target region (after a promotion): never carried back. The
+                    // consumer's position moves past it, and the partition's position goes with the quiet ones.
+                    continue;
+                }
                 TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                 lastSent.put(partition, producer.send(MirroredRecords.toTarget(record, settings.sourceRegion())));
                 lastCopied.put(partition, record);
+                count++;
             }
-            count += records.count();
             long left = commitBy - System.nanoTime();
             if (left <= 0 || count >= settings.maxTransactionRecords()) {
                 break;
@@ -118,6 +124,11 @@ final class MirrorTransaction {
         lastCopied.forEach((partition, last) -> meters.lastMirrored(partition.partition(), last.timestamp()));
         progress.copied(count);
         progress.logIfDue();
+    }
+
+    /** Whether a source record is itself a copy of a record of the target region. */
+    private boolean cameFromTarget(ConsumerRecord<byte[], byte[]> record) {
+        return settings.targetRegion().value().equals(MirrorHeaders.sourceRegionOf(record.headers()));
     }
 
     /** The partitions the consumer has read to their end, as of its last poll (and their lag meters updated). */

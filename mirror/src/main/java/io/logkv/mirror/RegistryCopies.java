@@ -94,14 +94,56 @@ final class RegistryCopies {
         return current;
     }
 
+    /** Both regions' registries, each read to its end once: every namespace's latest settings, encoded. */
+    record Entries(Map<String, byte[]> source, Map<String, byte[]> target) {
+    }
+
+    /** Reads both registries to their ends. */
+    Entries read() {
+        return new Entries(entries(settings.sourceKafka()), entries(settings.targetKafka()));
+    }
+
+    /**
+     * The topics of {@code topics} whose namespace this mirror carries: those the target region's registry holds
+     * with the source region as home, and those it does not hold yet while the source region is their home (or
+     * no registry says). A namespace whose home is the target region (its own, or one promoted there), or
+     * another region, is not carried, nor one the source holds only as a copy of another region's.
+     */
+    List<String> carried(Entries entries, List<String> topics) {
+        return topics.stream().filter(topic -> {
+            NamespaceName namespace = NamespaceName.ofTopic(topic);
+            if (namespace == null) {
+                return true;
+            }
+            byte[] target = entries.target().get(namespace.value());
+            if (target != null) {
+                // While a promotion is under way both registries name the other region: the mirror into the region
+                // promoted goes on until that region names itself, so that it carries the old home's log to its end,
+                // and the mirror back is refused at its start until then (it needs the promoted region to be home).
+                return unreadable(target) || settings.sourceRegion().equals(decode(namespace, target).home());
+            }
+            byte[] source = entries.source().get(namespace.value());
+            return source == null || unreadable(source) || !decode(namespace, source).homeElsewhere(settings.sourceRegion());
+        }).toList();
+    }
+
+    /** Whether the source region's registry names the source region as the home of the namespace of {@code topic}. */
+    boolean homeInSource(String topic) {
+        NamespaceName namespace = NamespaceName.ofTopic(topic);
+        if (namespace == null) {
+            return false;
+        }
+        return latest(settings.sourceKafka(), namespace).map(entry -> !entry.homeElsewhere(settings.sourceRegion())).orElse(false);
+    }
+
     /**
      * Carries changes of the source's settings (a default time to live, the choice for writes to copies) to the
      * target registry for every namespace of {@code topics} already registered there with the source as home; a
-     * namespace not registered yet is left to its mirror's start. Reads each registry once.
+     * namespace not registered yet is left to its mirror's start.
      */
-    void refresh(Collection<String> topics) {
-        Map<String, byte[]> source = entries(settings.sourceKafka());
-        Map<String, byte[]> target = entries(settings.targetKafka());
+    void refresh(Entries entries, Collection<String> topics) {
+        Map<String, byte[]> source = entries.source();
+        Map<String, byte[]> target = entries.target();
         for (String topic : topics) {
             NamespaceName namespace = NamespaceName.ofTopic(topic);
             if (namespace == null || !source.containsKey(namespace.value()) || !target.containsKey(namespace.value())) {
@@ -120,9 +162,18 @@ final class RegistryCopies {
     }
 
     /** The namespace's settings in a region's registry, read to its end; empty when absent or deleted. */
-    private Optional<NamespaceSettings> latest(KafkaConnection kafka, NamespaceName namespace) {
+    Optional<NamespaceSettings> latest(KafkaConnection kafka, NamespaceName namespace) {
         byte[] value = entries(kafka).get(namespace.value());
         return value == null ? Optional.empty() : Optional.of(decode(namespace, value));
+    }
+
+    private static boolean unreadable(byte[] value) {
+        try {
+            NamespaceSettings.decode(value);
+            return false;
+        } catch (IllegalArgumentException e) {
+            return true; // its mirror's start refuses it, saying why
+        }
     }
 
     private static NamespaceSettings decode(NamespaceName namespace, byte[] value) {
@@ -135,21 +186,25 @@ final class RegistryCopies {
 
     /** A region's registry read to its end: each namespace's latest settings, deleted ones left out. */
     private Map<String, byte[]> entries(KafkaConnection kafka) {
+        return entries(kafka, settings.kafkaTimeout(), settings.positionsReadTimeout());
+    }
+
+    /** A region's registry read to its end (within {@code timeout}): each namespace's latest settings, deleted ones left out. */
+    static Map<String, byte[]> entries(KafkaConnection kafka, Duration kafkaTimeout, Duration timeout) {
         Properties props = new Properties();
         props.putAll(kafka.properties());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-registry");
-        Duration timeout = settings.positionsReadTimeout();
         Map<String, byte[]> entries = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            if (consumer.partitionsFor(NamespaceRegistry.TOPIC, settings.kafkaTimeout()).isEmpty()) {
+            if (consumer.partitionsFor(NamespaceRegistry.TOPIC, kafkaTimeout).isEmpty()) {
                 return entries;
             }
             consumer.assign(List.of(REGISTRY));
             consumer.seekToBeginning(List.of(REGISTRY));
-            long end = consumer.endOffsets(List.of(REGISTRY), settings.kafkaTimeout()).get(REGISTRY);
+            long end = consumer.endOffsets(List.of(REGISTRY), kafkaTimeout).get(REGISTRY);
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (consumer.position(REGISTRY, settings.kafkaTimeout()) < end) {
+            while (consumer.position(REGISTRY, kafkaTimeout) < end) {
                 if (System.nanoTime() > deadline) {
                     throw new KafkaUnavailableException("could not read " + NamespaceRegistry.TOPIC + " to offset " + end, null);
                 }
@@ -169,20 +224,25 @@ final class RegistryCopies {
     private void write(NamespaceName namespace, NamespaceSettings wanted) {
         new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
                 TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(NamespaceRegistry.TOPIC, 1);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        writeTo(settings.targetKafka(), namespace, wanted);
+    }
+
+    /** Writes a namespace's entry into the registry of the cluster {@code kafka} reaches (which holds one). */
+    void writeTo(KafkaConnection kafka, NamespaceName namespace, NamespaceSettings wanted) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(kafka), new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(NamespaceRegistry.TOPIC, 0, namespace.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     wanted.encode())).get(settings.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaUnavailableException("interrupted while registering " + namespace, e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaUnavailableException("could not register " + namespace + " in region " + settings.targetRegion(), e);
+            throw new KafkaUnavailableException("could not register " + namespace + " at " + kafka.bootstrapServers(), e);
         }
     }
 
-    private Properties producerProps() {
+    private Properties producerProps(KafkaConnection kafka) {
         Properties props = new Properties();
-        props.putAll(settings.targetKafka().properties());
+        props.putAll(kafka.properties());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());

@@ -29,6 +29,7 @@ import io.logkv.query.region.MirroredPositions;
 import io.logkv.writer.IngestRecords;
 import io.logkv.writer.LogWriter;
 import io.logkv.writer.NamespaceCatalog;
+import io.logkv.writer.NamespaceHomes;
 import io.logkv.writer.NamespaceRegistryWriter;
 import io.logkv.writer.OwnerDirectory;
 import io.logkv.writer.OwnerSettings;
@@ -110,7 +111,9 @@ public class NodeConfiguration {
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
                 ns -> catalog.settings(ns).orElse(null), meters);
         int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
-        return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters);
+        // A new owner writes only while the registry, read to its end after its fence, names this region as home.
+        NamespaceHomes homes = NamespaceHomes.of(catalog, props.region().regionName(), writer.catchUpTimeout());
+        return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters, homes);
     }
 
     @Bean

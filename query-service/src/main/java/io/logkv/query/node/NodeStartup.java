@@ -155,6 +155,15 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
         }
     }
 
+    private void ensureQueues(NamespaceName namespace, int partitions) {
+        try {
+            registry.ensureQueues(namespace, partitions);
+        } catch (RuntimeException e) {
+            // Its owners cannot start without them: they retry their catch-up, and a restart creates them again.
+            log.error("event=namespace_queues_failed namespace={} error=\"{}\"", namespace, e.getMessage());
+        }
+    }
+
     private void namespaceChanged(NamespaceName namespace, NamespaceSettings settings) {
         if (settings == null) {
             unsafe.remove(namespace);
@@ -171,6 +180,10 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
             if (partitions != settings.partitions()) {
                 throw new UnsafeTruthTopicException(List.of(namespace.truthTopic() + " has " + partitions
                         + " partitions but the registry says " + settings.partitions()));
+            }
+            if (!settings.homeElsewhere(props.region().regionName())) {
+                // A namespace promoted to this region from another has no ingest queue here yet.
+                ensureQueues(namespace, settings.partitions());
             }
             unsafe.remove(namespace);
             owner.follow(servedNamespaces());

@@ -1,0 +1,250 @@
+package io.logkv.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logkv.core.MirrorHeaders;
+import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.RegionName;
+import io.logkv.mirror.Mirror;
+import io.logkv.mirror.MirrorSettings;
+import io.logkv.mirror.NamespaceSelection;
+import io.logkv.mirror.Promotion;
+import io.logkv.mirror.PromotionRefusedException;
+import io.logkv.testkit.KafkaTestCluster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.assertj.core.api.Assertions;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Promotion of the region holding a copy to home (docs/adr/0020-promotion-of-another-region.md), with a node in
+ * each region and a mirror each way. Under concurrent writes to the old home, a planned promotion fences the old
+ * home's writers and waits for the mirror, so that: every write the old home acknowledged is in the new home's
+ * log; no write of the old home follows one of the new home in any partition of either region's log (no key
+ * has values accepted by two homes); the new home takes writes and the old home refuses them; the mirror back
+ * carries the new home's writes into the old home, whose session reads honour the new home's tokens. A forced
+ * promotion with the mirror cut loses exactly the writes the copy lacked, and finishing it later refuses to
+ * splice the old home's uncarried records into the new home's history.
+ */
+@Tag("integration")
+class PromotionIT {
+
+    private static final RegionName A = new RegionName("a");
+    private static final RegionName B = new RegionName("b");
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aPlannedPromotionUnderWritesLosesNothingAndNoWriteIsAcceptedByTwoHomes() throws Exception {
+        String ns = "promoted-" + Long.toString(System.nanoTime(), 36);
+        KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
+        KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
+        try (LogKvNode a = nodeOfA("promote-a-1", clusterA);
+             LogKvNode b = nodeOfB("promote-b-1", clusterB, a);
+             Mirror forth = mirror(A, B, clusterA, clusterB, ns);
+             Mirror back = mirror(B, A, clusterB, clusterA, ns)) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":3}").statusCode()).isEqualTo(201);
+            forth.start();
+            back.start();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(describe(b, ns).path("homeRegion").asString("")).isEqualTo("a"));
+
+            // Writers to the old home, running through the promotion; each value is written once.
+            Map<String, String> acknowledgedInA = new ConcurrentHashMap<>();
+            AtomicBoolean writing = new AtomicBoolean(true);
+            ExecutorService writers = Executors.newFixedThreadPool(4);
+            for (int w = 0; w < 4; w++) {
+                int writer = w;
+                writers.submit(() -> {
+                    for (int i = 0; writing.get(); i++) {
+                        String value = "a-" + writer + "-" + i;
+                        HttpResponse<String> put = a.put(ns, "k" + (i % 25), value);
+                        if (put.statusCode() == 200) {
+                            acknowledgedInA.put(value, "k" + (i % 25));
+                        }
+                    }
+                    return null;
+                });
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acknowledgedInA.size() >= 200);
+
+            ByteArrayOutputStream told = new ByteArrayOutputStream();
+            Promotion.Outcome outcome = new Promotion(MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                    NamespaceSelection.of(List.of(ns))), new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(60),
+                    new PrintStream(told, true, StandardCharsets.UTF_8)).promote(false);
+            assertThat(outcome.planned()).isTrue();
+            assertThat(told.toString(StandardCharsets.UTF_8)).contains("5/5 region b is the home of " + ns);
+
+            // The old home refuses (its nodes saw the registry), the new home takes writes.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> refused = a.put(ns, "after", "refused");
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(421);
+                assertThat(refused.headers().firstValue("KV-Home-Region")).contains("b");
+            });
+            writing.set(false);
+            writers.shutdown();
+            assertThat(writers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+            List<String> writtenInB = new ArrayList<>();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                HttpResponse<String> put = b.put(ns, "k1", "b-first");
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            });
+            writtenInB.add("b-first");
+            String lastToken = null;
+            for (int i = 0; i < 30; i++) {
+                HttpResponse<String> put = b.put(ns, "k" + (i % 25), "b-" + i);
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                writtenInB.add("b-" + i);
+                lastToken = put.headers().firstValue("KV-Token").orElseThrow();
+            }
+
+            // Every write the old home acknowledged is in the new home's log; in each partition of it, nothing of
+            // the old home comes after a write of the new home.
+            List<ConsumerRecord<byte[], byte[]>> logB = KafkaTestCluster.readTopic(clusterB.bootstrapServers(),
+                    new NamespaceName(ns).truthTopic(), Duration.ofSeconds(30)).records();
+            Set<String> valuesInB = values(logB);
+            assertThat(acknowledgedInA.keySet()).as("acknowledged in a, missing in b").isSubsetOf(valuesInB);
+            assertThat(valuesInB).containsAll(writtenInB);
+            assertNoOldHomeRecordAfterNewHomeRecord(logB, "a", true);
+
+            // The mirror back carries the new home's writes into the old home, in order after the old home's own.
+            String tokenOfB = lastToken;
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                HttpResponse<String> read = a.send(HttpRequest.newBuilder(URI.create(a.keyUrl(ns, "k4") + "?wait_ms=5000"))
+                        .header("KV-Token", tokenOfB));
+                assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+                assertThat(read.body()).isEqualTo("b-29");
+            });
+            List<ConsumerRecord<byte[], byte[]>> logA = KafkaTestCluster.readTopic(clusterA.bootstrapServers(),
+                    new NamespaceName(ns).truthTopic(), Duration.ofSeconds(30)).records();
+            assertThat(values(logA)).as("the old home's log holds the new home's writes once").containsAll(writtenInB);
+            assertThat(logA.stream().filter(r -> r.value() != null).map(r -> RecordEnvelope.decode(r.value()))
+                    .map(e -> new String(e.value(), StandardCharsets.UTF_8)).filter(v -> v.startsWith("b-")).count())
+                    .isEqualTo(writtenInB.size());
+            assertNoOldHomeRecordAfterNewHomeRecord(logA, "b", false);
+
+            // Both regions serve the same values now.
+            for (int i = 0; i < 25; i++) {
+                String key = "k" + i;
+                Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(a.get(ns, key).body()).isEqualTo(b.get(ns, key).body()));
+            }
+        }
+    }
+
+    @Test
+    void aForcedPromotionLosesWhatTheCopyLackedAndFinishingItRefusesToSpliceTheOldHomesRecords() throws Exception {
+        String ns = "forced-" + Long.toString(System.nanoTime(), 36);
+        KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
+        KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
+        try (LogKvNode a = nodeOfA("forced-a-1", clusterA);
+             LogKvNode b = nodeOfB("forced-b-1", clusterB, a)) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":3}").statusCode()).isEqualTo(201);
+            for (int i = 0; i < 20; i++) {
+                assertThat(a.put(ns, "k" + i, "carried-" + i).statusCode()).isEqualTo(200);
+            }
+            try (Mirror forth = mirror(A, B, clusterA, clusterB, ns)) {
+                forth.start();
+                Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                        assertThat(b.get(ns, "k19").body()).isEqualTo("carried-19"));
+            }
+            // The mirror is cut: these writes never reach b.
+            for (int i = 0; i < 7; i++) {
+                assertThat(a.put(ns, "k" + i, "lost-" + i).statusCode()).isEqualTo(200);
+            }
+            Thread.sleep(1_500);
+            MirrorSettings settings = MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                    NamespaceSelection.of(List.of(ns)));
+            ByteArrayOutputStream told = new ByteArrayOutputStream();
+            Promotion.Outcome forced = new Promotion(settings, new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(30),
+                    new PrintStream(told, true, StandardCharsets.UTF_8)).promote(true);
+            assertThat(forced.planned()).isFalse();
+            assertThat(forced.lagMs()).as("the copy's age at promotion, the data at risk in time").isGreaterThanOrEqualTo(1_500);
+
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(b.put(ns, "k0", "b-after-force").statusCode()).isEqualTo(200));
+            assertThat(b.get(ns, "k1").body()).as("the uncarried write is lost in the new home").isEqualTo("carried-1");
+
+            // Finishing the promotion with the old home reachable fences it, and refuses to mirror back onto a log that
+            // holds the 7 writes the new home never received.
+            Assertions.assertThatThrownBy(() -> new Promotion(settings, new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(30),
+                            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).promote(false))
+                    .isInstanceOf(PromotionRefusedException.class)
+                    .hasMessageContaining("holds 7 records of " + ns + " that region b never received");
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(a.put(ns, "k9", "refused").statusCode()).isEqualTo(421));
+        }
+    }
+
+    /**
+     * In every partition of a region's log, no record of {@code oldHome}'s writers comes after a record of the
+     * new home's. {@code oldHomeRecordsAreCopies}: in the new home's log the old home's records carry the
+     * mirror's headers and the new home's do not; in the old home's log, the other way round.
+     */
+    private static void assertNoOldHomeRecordAfterNewHomeRecord(List<ConsumerRecord<byte[], byte[]>> log, String copiedFrom,
+                                                                boolean oldHomeRecordsAreCopies) {
+        Map<Integer, Boolean> newHomeSeen = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : log) {
+            boolean copied = copiedFrom.equals(MirrorHeaders.sourceRegionOf(record.headers()));
+            boolean ofOldHome = oldHomeRecordsAreCopies == copied;
+            if (!ofOldHome) {
+                newHomeSeen.put(record.partition(), true);
+            } else {
+                assertThat(newHomeSeen.getOrDefault(record.partition(), false))
+                        .as("a record of the old home after one of the new home, partition " + record.partition() + " offset "
+                                + record.offset()).isFalse();
+            }
+        }
+    }
+
+    private static Set<String> values(List<ConsumerRecord<byte[], byte[]>> log) {
+        return log.stream().filter(record -> record.value() != null)
+                .map(record -> new String(RecordEnvelope.decode(record.value()).value(), StandardCharsets.UTF_8))
+                .collect(Collectors.toSet());
+    }
+
+    private LogKvNode nodeOfA(String id, KafkaTestCluster cluster) {
+        return LogKvNode.start(id, cluster.bootstrapServers(), dataDir.resolve("a"), "--logkv.region.name=a", "--logkv.replicas.copies=1");
+    }
+
+    /** A node of region b, which knows where region a's writes go. */
+    private LogKvNode nodeOfB(String id, KafkaTestCluster cluster, LogKvNode ofA) {
+        return LogKvNode.start(id, cluster.bootstrapServers(), dataDir.resolve("b"), "--logkv.region.name=b",
+                "--logkv.region.urls.a=" + ofA.url(""), "--logkv.replicas.copies=1");
+    }
+
+    private static Mirror mirror(RegionName from, RegionName to, KafkaTestCluster source, KafkaTestCluster target, String ns) {
+        return new Mirror(MirrorSettings.of(from, to, source.bootstrapServers(), target.bootstrapServers(),
+                NamespaceSelection.of(List.of(ns))).withRescan(Duration.ofSeconds(1)), new SimpleMeterRegistry());
+    }
+
+    private static tools.jackson.databind.JsonNode describe(LogKvNode node, String ns) {
+        HttpResponse<String> described = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + ns))));
+        assertThat(described.statusCode()).as(described.body()).isEqualTo(200);
+        return tools.jackson.databind.json.JsonMapper.builder().build().readTree(described.body());
+    }
+}
