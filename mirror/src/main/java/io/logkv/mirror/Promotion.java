@@ -152,11 +152,11 @@ public final class Promotion {
             }
             say("3/5 region " + newHome + " holds the whole log of " + namespace + " as region " + oldHome + " wrote it");
             if (!alreadyHome) {
-                seedMirrorBack(oldAdmin, oldEnds, ends(newAdmin, partitions));
+                seedMirrorBack(oldAdmin, oldEnds, ends(newAdmin, partitions), true);
                 say("4/5 a mirror from " + newHome + " to " + oldHome + " starts at the end of the copy");
                 registries.writeTo(settings.targetKafka(), namespace, copy.withHome(null));
             } else {
-                seedMirrorBack(oldAdmin, oldEnds, carriedEnds(newAdmin, partitions));
+                seedMirrorBack(oldAdmin, oldEnds, carriedEnds(newAdmin, partitions), false);
                 say("4/5 a mirror from " + newHome + " to " + oldHome + " starts where the copy ended");
             }
             say("5/5 region " + newHome + " is the home of " + namespace);
@@ -294,14 +294,18 @@ public final class Promotion {
     /**
      * Commits, in the old home's positions topic, the positions of a mirror from the new home that has carried
      * everything up to {@code newEnds} (the copy of the old home's log) into the old home up to {@code oldEnds}:
-     * a mirror back starts there and carries only what the new home writes. Written once: a mirror back that has
-     * committed positions of its own keeps them.
+     * a mirror back starts there and carries only what the new home writes.
+     *
+     * @param replace whether positions already there (of a mirror from the new home before an earlier promotion the
+     *                other way) are replaced: so before the new home names itself home, when no mirror back can have
+     *                started (its start needs that); when finishing a forced promotion, a mirror back's own positions
+     *                are kept
      */
-    private void seedMirrorBack(Admin oldAdmin, Map<Integer, Long> oldEnds, Map<Integer, Long> newEnds) {
+    private void seedMirrorBack(Admin oldAdmin, Map<Integer, Long> oldEnds, Map<Integer, Long> newEnds, boolean replace) {
         new TruthTopics(oldAdmin, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
                 TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(MirrorPosition.TOPIC, 1);
         PositionsTopic oldPositions = new PositionsTopic(oldAdmin, settings.sourceKafka(), settings);
-        if (!oldPositions.read(settings.targetRegion(), namespace.truthTopic()).isEmpty()) {
+        if (!replace && !oldPositions.read(settings.targetRegion(), namespace.truthTopic()).isEmpty()) {
             return;
         }
         Properties props = settings.sourceKafka().properties();
