@@ -1,10 +1,12 @@
 package io.logkv.query;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
@@ -159,6 +161,54 @@ class RespEndpointIT {
     }
 
     @Test
+    void withAnSslBundleTheEndpointTakesOnlyTlsConnections() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        Path keystore = dataDir.resolve("resp.p12");
+        Path certificate = dataDir.resolve("resp.pem");
+        keytool("-genkeypair", "-alias", "resp", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-keystore", keystore.toString(), "-storetype", "PKCS12",
+                "-storepass", "resp-secret", "-keypass", "resp-secret");
+        keytool("-exportcert", "-rfc", "-alias", "resp", "-keystore", keystore.toString(), "-storepass", "resp-secret",
+                "-file", certificate.toString());
+        String tlsNs = "tls-" + ns;
+        try (LogKvNode node = LogKvNode.start("resp-tls", kafka, dataDir.resolve("tls"), "--logkv.resp.enabled=true", "--logkv.resp.port=0",
+                "--logkv.resp.namespace=" + tlsNs, "--logkv.resp.ssl-bundle=resp",
+                "--spring.ssl.bundle.jks.resp.keystore.location=file:" + keystore,
+                "--spring.ssl.bundle.jks.resp.keystore.password=resp-secret", "--spring.ssl.bundle.jks.resp.keystore.type=PKCS12")) {
+            assertThat(node.putNamespace(tlsNs, "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            RedisClient client = RedisClient.create();
+            client.setOptions(ClientOptions.builder().sslOptions(SslOptions.builder().jdkSslProvider()
+                    .trustManager(certificate.toFile()).build()).build());
+            RedisURI tls = RedisURI.builder().withHost("localhost").withPort(node.bean(RespServer.class).port()).withSsl(true)
+                    .withVerifyPeer(true).withTimeout(Duration.ofSeconds(20)).build();
+            try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, tls)) {
+                RedisCommands<String, String> redis = connection.sync();
+                assertThat(redis.ping()).isEqualTo("PONG");
+                Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreException(RedisCommandExecutionException.class)
+                        .until(() -> "OK".equals(redis.set("k", "over tls")));
+                assertThat(redis.get("k")).isEqualTo("over tls");
+            } finally {
+                client.shutdown();
+            }
+            assertThat(node.get(tlsNs, "k").body()).as("the same key operations as HTTP").isEqualTo("over tls");
+            // A client speaking plain RESP to the TLS port gets no answer to its commands; the node serves on.
+            assertThat(new String(sendRaw(node, "PING\r\n".getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII))
+                    .doesNotContain("PONG");
+            assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/health/liveness")))).statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** Runs the JDK's keytool (beside the running java) and fails the test if it fails. */
+    private static void keytool(String... arguments) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(arguments));
+        Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(keytool.waitFor()).as(output).isZero();
+    }
+
+    @Test
     void aSecuredNodeAsksForAnApiKeyAndHoldsConnectionsToTheirRights() throws Exception {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
         String secured = "sec-" + ns;
@@ -183,9 +233,35 @@ class RespEndpointIT {
                 assertThat(redis.auth(SecuredNodes.apiKey("app"))).isEqualTo("OK");
                 assertThat(redis.set("k", "v")).isEqualTo("OK");
                 assertThat(redis.get("k")).isEqualTo("v");
-                // Quotas are the HTTP API's: app may write once a second.
-                assertThatThrownBy(() -> redis.set("k", "again")).hasMessageStartingWith("OVER-QUOTA");
-                assertThat(redis.get("k")).isEqualTo("v");
+                // Quotas are the HTTP API's: app may write once a second. Four connections of app write at the same
+                // moment (one connection's writes wait for each other, and a slow one could outlast the second).
+                List<StatefulRedisConnection<String, String>> others = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < 4; i++) {
+                        StatefulRedisConnection<String, String> other = client.connect(StringCodec.UTF8, uri(node));
+                        others.add(other);
+                        assertThat(other.sync().auth(SecuredNodes.apiKey("app"))).isEqualTo("OK");
+                    }
+                    List<io.lettuce.core.RedisFuture<String>> sets = new java.util.ArrayList<>();
+                    for (int i = 0; i < others.size(); i++) {
+                        sets.add(others.get(i).async().set("k", "again-" + i));
+                    }
+                    java.util.Set<String> admitted = new java.util.HashSet<>(java.util.Set.of("v"));
+                    int overQuota = 0;
+                    for (int i = 0; i < sets.size(); i++) {
+                        try {
+                            assertThat(sets.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("OK");
+                            admitted.add("again-" + i);
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            assertThat(e.getCause()).hasMessageStartingWith("OVER-QUOTA");
+                            overQuota++;
+                        }
+                    }
+                    assertThat(overQuota).as("writes over app's rate of one a second").isGreaterThanOrEqualTo(2);
+                    assertThat(redis.get("k")).as("a refused write changes nothing").isIn(admitted);
+                } finally {
+                    others.forEach(StatefulRedisConnection::close);
+                }
                 assertThat(redis.auth(SecuredNodes.apiKey("outsider"))).isEqualTo("OK");
                 assertThatThrownBy(() -> redis.get("k")).hasMessageStartingWith("NOPERM");
             } finally {

@@ -17,6 +17,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param ioThreads      threads that read and write the connections (0: twice the cores)
  * @param commandTimeout the longest a command may take before it is answered {@code -TIMEOUT} (its own waits,
  *                       such as a read's for its replica, are shorter)
+ * @param sslBundle      the name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.pem.<name>} or
+ *                       {@code spring.ssl.bundle.jks.<name>}) with the endpoint's key and certificate: when set, the
+ *                       endpoint takes only TLS connections (as {@code redis-cli --tls} and Redis clients' {@code rediss://}
+ *                       make); empty: plain TCP
+ * @param clientAuth     with TLS, whether clients must present a certificate the bundle's trust store trusts
+ *                       ({@code need}), may ({@code want}), or are not asked ({@code none})
  */
 public record RespProperties(
         @DefaultValue("false") boolean enabled,
@@ -26,5 +32,17 @@ public record RespProperties(
         @DefaultValue("1024") int maxConnections,
         @DefaultValue("128") int maxPipelined,
         @DefaultValue("0") int ioThreads,
-        @DefaultValue("30s") Duration commandTimeout) {
+        @DefaultValue("30s") Duration commandTimeout,
+        @DefaultValue("") String sslBundle,
+        @DefaultValue("none") ClientAuth clientAuth) {
+
+    /** Whether a TLS client must present a certificate. */
+    public enum ClientAuth {
+        NONE, WANT, NEED
+    }
+
+    /** Whether the endpoint takes only TLS connections. */
+    public boolean tls() {
+        return sslBundle != null && !sslBundle.isBlank();
+    }
 }

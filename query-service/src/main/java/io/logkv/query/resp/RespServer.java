@@ -1,5 +1,13 @@
 package io.logkv.query.resp;
 
+import io.netty.handler.ssl.SslHandler;
+import java.util.Locale;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.ssl.SslOptions;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -66,12 +74,17 @@ public class RespServer implements SmartLifecycle {
     private final long maxBulkBytes;
     private final long maxWords;
     private final Duration commandTimeout;
+    /** The endpoint's key and certificate when it takes only TLS connections; null for plain TCP. */
+    private final SslBundle tls;
     private EventLoopGroup group;
     private Channel listening;
 
     public RespServer(LogKvProperties props, KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys,
-                      ObjectMapper json, MeterRegistry meters, QuotaBuckets quotas, Refusals refusals) {
+                      ObjectMapper json, MeterRegistry meters, QuotaBuckets quotas, Refusals refusals,
+                      ObjectProvider<SslBundles> sslBundles) {
         this.settings = props.resp();
+        // A bundle that does not exist (or does not load) stops the node at start, saying which.
+        this.tls = settings.tls() ? sslBundles.getObject().getBundle(settings.sslBundle()) : null;
         this.commands = new RespCommands(keys, namespaces, tokens, apiKeys,
                 props.security().mode() == NodeSecurityProperties.SecurityMode.SECURED, json, quotas, refusals);
         this.meters = meters;
@@ -84,6 +97,7 @@ public class RespServer implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
+        SSLContext sslContext = tls == null ? null : tls.createSslContext();
         group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -94,6 +108,9 @@ public class RespServer implements SmartLifecycle {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (sslContext != null) {
+                            channel.pipeline().addLast(new SslHandler(serverEngine(sslContext)));
+                        }
                         channel.pipeline()
                                 .addLast(new RedisDecoder(true))
                                 .addLast(new Limits(maxBulkBytes, maxWords))
@@ -111,7 +128,27 @@ public class RespServer implements SmartLifecycle {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding the Redis-protocol endpoint", e);
         }
-        log.info("event=resp_listening address={} port={} namespace={}", settings.address(), port(), settings.namespace());
+        log.info("event=resp_listening address={} port={} namespace={} tls={}", settings.address(), port(), settings.namespace(),
+                tls == null ? "off" : "bundle " + settings.sslBundle() + ", client auth " + settings.clientAuth().name().toLowerCase(Locale.ROOT));
+    }
+
+    /** A server-side TLS engine with the bundle's protocols and ciphers, if it names any, and the client-auth choice. */
+    private SSLEngine serverEngine(SSLContext sslContext) {
+        SSLEngine engine = sslContext.createSSLEngine();
+        engine.setUseClientMode(false);
+        SslOptions options = tls.getOptions();
+        if (options.getEnabledProtocols() != null) {
+            engine.setEnabledProtocols(options.getEnabledProtocols());
+        }
+        if (options.getCiphers() != null) {
+            engine.setEnabledCipherSuites(options.getCiphers());
+        }
+        switch (settings.clientAuth()) {
+            case NEED -> engine.setNeedClientAuth(true);
+            case WANT -> engine.setWantClientAuth(true);
+            case NONE -> { }
+        }
+        return engine;
     }
 
     /** The port it listens on (the configured one, or the one the system chose for 0). */
