@@ -27,6 +27,10 @@ import tools.jackson.databind.ObjectMapper;
  * bounds of their own ({@code logkv.writer.max-pending-writes}, {@code logkv.replicas.max-waiting-reads}) and
  * are refused at once beyond them, and each ends by its deadline. The health probes and the actuator are never
  * refused. The first filter of the security chain, which key requests pass through too (ADR 0014).
+ *
+ * <p>Requests that declare a large body ({@code logkv.shedding.large-body}, 64 KiB) have a bound of their own as
+ * well ({@code logkv.shedding.max-active-large}): a few megabyte PUTs cannot take the threads and cores that
+ * thousands of small requests share. A large GET answer is not known before the value is read and is not bounded.
  */
 public final class LoadShedding implements Filter {
 
@@ -35,6 +39,10 @@ public final class LoadShedding implements Filter {
 
     private final int maxActive;
     private final AtomicInteger active = new AtomicInteger();
+    private final long largeBody;
+    private final int maxActiveLarge;
+    private final AtomicInteger activeLarge = new AtomicInteger();
+    private final ApiProblem largeRefusal;
     private final Refusals refusals;
     private final ObjectMapper json;
     /** Made once: refusals are most of the answers while the node is overloaded, and must cost next to nothing. */
@@ -44,6 +52,9 @@ public final class LoadShedding implements Filter {
         this.maxActive = shedding.maxActiveRequests() <= 0 ? Integer.MAX_VALUE : shedding.maxActiveRequests();
         this.json = json;
         this.refusal = Refusals.overloaded(maxActive, shedding.retryAfter());
+        this.largeBody = shedding.largeBody().toBytes();
+        this.maxActiveLarge = shedding.maxActiveLarge() <= 0 ? Integer.MAX_VALUE : shedding.maxActiveLarge();
+        this.largeRefusal = Refusals.overloadedLarge(maxActiveLarge, largeBody, shedding.retryAfter());
         this.refusals = refusals;
         Gauge.builder(ACTIVE_METER, active, AtomicInteger::get)
                 .description("API requests being worked on a thread now (logkv.shedding.max-active-requests bounds them)")
@@ -68,9 +79,31 @@ public final class LoadShedding implements Filter {
             return;
         }
         try {
-            chain.doFilter(servletRequest, servletResponse);
+            if (request.getContentLengthLong() >= largeBody) {
+                serveLarge(request, (HttpServletResponse) servletResponse, chain);
+            } else {
+                chain.doFilter(servletRequest, servletResponse);
+            }
         } finally {
             active.decrementAndGet();
+        }
+    }
+
+    /** A request with a large body: admitted within its own bound, refused at once (its body unread) beyond it. */
+    private void serveLarge(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (activeLarge.incrementAndGet() > maxActiveLarge) {
+            activeLarge.decrementAndGet();
+            refusals.countOverloadedLarge();
+            if (!response.isCommitted()) {
+                largeRefusal.write(request, response, json);
+            }
+            return;
+        }
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            activeLarge.decrementAndGet();
         }
     }
 

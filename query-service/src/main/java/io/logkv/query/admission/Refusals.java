@@ -25,6 +25,7 @@ public final class Refusals {
 
     private final Map<Scope, Map<Operation, Counter>> overQuota = new EnumMap<>(Scope.class);
     private final Counter overloaded;
+    private final Counter overloadedLarge;
 
     public Refusals(MeterRegistry meters) {
         for (Scope scope : Scope.values()) {
@@ -36,6 +37,7 @@ public final class Refusals {
             overQuota.put(scope, byOperation);
         }
         this.overloaded = counter(meters, ProblemTypes.OVERLOADED, "active-requests", "any");
+        this.overloadedLarge = counter(meters, ProblemTypes.OVERLOADED, "active-large-requests", "any");
     }
 
     /** Counts a request over a rate, and answers it {@code 429 over-quota} with {@code Retry-After}. */
@@ -52,6 +54,18 @@ public final class Refusals {
     /** Counts a request refused because the node is at its bound. */
     void countOverloaded() {
         overloaded.increment();
+    }
+
+    /** Counts a request with a large body refused because the node is at its bound on those. */
+    void countOverloadedLarge() {
+        overloadedLarge.increment();
+    }
+
+    /** The answer to requests with a large body refused because the node works on {@code maxActive} of them already. */
+    static ApiProblem overloadedLarge(int maxActive, long largeBytes, Duration retryAfter) {
+        return ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Overloaded",
+                "this node is already working on " + maxActive + " requests with a body of " + largeBytes
+                        + " bytes or more (logkv.shedding.max-active-large)", retryAfter);
     }
 
     /** The answer to requests refused because the node works on {@code maxActive} requests already. */

@@ -1,6 +1,7 @@
 package io.logkv.query.config;
 
 import java.time.Duration;
+import org.springframework.util.unit.DataSize;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -11,8 +12,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          holds no thread and no place here: the writer's and the waiting reads' own bounds apply
  *                          to it. 0: no bound
  * @param retryAfter        the {@code Retry-After} of those answers
+ * @param largeBody         a request whose declared body ({@code Content-Length}) is at least this large counts as
+ *                          large
+ * @param maxActiveLarge    large requests a node works on at once, on a thread (they count among
+ *                          {@code maxActiveRequests} too); beyond, {@code 503 overloaded} at once, before the body is
+ *                          read: so that megabyte values cannot take every thread and core that small requests need.
+ *                          0: no bound of their own
  */
 public record SheddingProperties(
         @DefaultValue("256") int maxActiveRequests,
-        @DefaultValue("1s") Duration retryAfter) {
+        @DefaultValue("1s") Duration retryAfter,
+        @DefaultValue("64KB") DataSize largeBody,
+        @DefaultValue("8") int maxActiveLarge) {
 }

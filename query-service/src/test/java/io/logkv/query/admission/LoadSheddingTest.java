@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import tools.jackson.databind.json.JsonMapper;
@@ -19,7 +20,42 @@ class LoadSheddingTest {
     private final Refusals refusals = new Refusals(meters);
 
     private LoadShedding shedding(int maxActive) {
-        return new LoadShedding(new SheddingProperties(maxActive, Duration.ofSeconds(2)), refusals, JsonMapper.builder().build(), meters);
+        return shedding(maxActive, 0);
+    }
+
+    private LoadShedding shedding(int maxActive, int maxActiveLarge) {
+        return new LoadShedding(new SheddingProperties(maxActive, Duration.ofSeconds(2), DataSize.ofKilobytes(64), maxActiveLarge),
+                refusals, JsonMapper.builder().build(), meters);
+    }
+
+    private static MockHttpServletRequest put(String uri, int bodyBytes) {
+        MockHttpServletRequest request = new MockHttpServletRequest("PUT", uri);
+        request.setRequestURI(uri);
+        request.setContent(new byte[bodyBytes]);
+        return request;
+    }
+
+    @Test
+    void requestsWithLargeBodiesBeyondTheirOwnBoundAreRefusedAtOnceWhileSmallOnesAreServed() throws Exception {
+        LoadShedding shedding = shedding(10, 1);
+        List<String> served = new ArrayList<>();
+        MockHttpServletResponse refused = new MockHttpServletResponse();
+        // One 1 MiB PUT is being worked on; a second one arrives, then a small PUT and a GET.
+        shedding.doFilter(put("/v1/namespaces/ns/keys/big-1", 1 << 20), new MockHttpServletResponse(), (first, firstAnswer) -> {
+            served.add("big-1");
+            shedding.doFilter(put("/v1/namespaces/ns/keys/big-2", 1 << 20), refused, (never, neverAnswer) -> served.add("big-2"));
+            shedding.doFilter(put("/v1/namespaces/ns/keys/small", 100), new MockHttpServletResponse(), (r, a) -> served.add("small"));
+            shedding.doFilter(get("/v1/namespaces/ns/keys/read"), new MockHttpServletResponse(), (r, a) -> served.add("read"));
+        });
+        assertThat(served).containsExactly("big-1", "small", "read");
+        assertThat(refused.getStatus()).isEqualTo(503);
+        assertThat(refused.getHeader("Retry-After")).isEqualTo("2");
+        assertThat(refused.getContentAsString()).contains("/problems/overloaded").contains("logkv.shedding.max-active-large");
+        assertThat(meters.get(Refusals.METER).tag("limit", "active-large-requests").counter().count()).isEqualTo(1);
+        // Done with, the large place is free again.
+        shedding.doFilter(put("/v1/namespaces/ns/keys/big-3", 1 << 20), new MockHttpServletResponse(), (r, a) -> served.add("big-3"));
+        assertThat(served).endsWith("big-3");
+        assertThat(shedding.active()).isZero();
     }
 
     private static MockHttpServletRequest get(String uri) {
@@ -53,7 +89,7 @@ class LoadSheddingTest {
             assertThat(answer.getContentType()).isEqualTo("application/problem+json");
             assertThat(answer.getContentAsString()).contains("\"type\":\"/problems/overloaded\"");
         });
-        assertThat(meters.get(Refusals.METER).tag("reason", "overloaded").counter().count()).isEqualTo(2);
+        assertThat(meters.get(Refusals.METER).tag("reason", "overloaded").tag("limit", "active-requests").counter().count()).isEqualTo(2);
         // Done with, the places are free again.
         assertThat(shedding.active()).isZero();
         MockHttpServletResponse later = new MockHttpServletResponse();
