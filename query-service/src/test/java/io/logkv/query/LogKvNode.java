@@ -84,6 +84,11 @@ public final class LogKvNode implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** Every bean of {@code type}, by name; empty when there is none. */
+    public <T> java.util.Map<String, T> beans(Class<T> type) {
+        return context.getBeansOfType(type);
+    }
+
     public Path dataDir() {
         return dataDir;
     }

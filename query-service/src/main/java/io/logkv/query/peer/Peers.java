@@ -44,7 +44,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Requests this node passes on to its peers: a write to its partition's owner, a read to a node holding
  * a replica. A passed-on request carries {@value ApiHeaders#FORWARDED_BY}, so that it is never passed on again,
- * and the time this node still waits for it ({@link CallerDeadline}), so that the peer gives up no later.
+ * and the time this node still waits for it ({@link CallerDeadline}), so that the peer gives up no later, and
+ * the trace it is part of ({@link TraceContextPropagation}).
  *
  * <p>Sent with Apache HttpClient 5's asynchronous client: pooled keep-alive HTTP/1.1 connections with
  * {@code TCP_NODELAY}, I/O on a few reactor threads, answers completed on those threads. The JDK's
@@ -61,10 +62,12 @@ public class Peers implements AutoCloseable {
     private final CloseableHttpAsyncClient http;
     private final String nodeId;
     private final NodeSignatures signatures;
+    private final TraceContextPropagation traces;
 
-    public Peers(LogKvProperties props, SecurityConfiguration.NodeTrust trust) {
+    public Peers(LogKvProperties props, SecurityConfiguration.NodeTrust trust, TraceContextPropagation traces) {
         this.nodeId = props.nodeId();
         this.signatures = trust.signatures();
+        this.traces = traces;
         PoolingAsyncClientConnectionManager connections = PoolingAsyncClientConnectionManagerBuilder.create()
                 .setMaxConnTotal(1024)
                 .setMaxConnPerRoute(256)
@@ -98,6 +101,7 @@ public class Peers implements AutoCloseable {
         headers.putAll(request.headers());
         headers.put(ApiHeaders.FORWARDED_BY, nodeId);
         CallerDeadline.send(headers::put, timeout);
+        traces.addTo(headers::put);
         if (signatures != null) {
             headers.put(ApiHeaders.NODE_MAC, signatures.sign(request.method(), request.pathAndQuery(), headers::get, request.body(),
                     System.currentTimeMillis()));
