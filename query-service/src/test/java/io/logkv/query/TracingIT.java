@@ -91,6 +91,10 @@ class TracingIT {
 
                 assertThat(log.list).as("log lines written while the forwarded write was served")
                         .anySatisfy(line -> assertThat(line.getMDCPropertyMap()).containsEntry("traceId", writeTrace));
+                // Traced key requests are timed under a name of their own, not as "every other request".
+                io.micrometer.core.instrument.MeterRegistry meters = owner.bean(io.micrometer.core.instrument.MeterRegistry.class);
+                assertThat(meters.find("logkv.http.key.traced").timers()).isNotEmpty();
+                assertThat(meters.find("http.server.requests").tag("uri", "UNKNOWN").timers()).isEmpty();
                 assertThat(a.bean(org.springframework.core.env.Environment.class).getProperty("logging.pattern.correlation"))
                         .contains("%X{traceId");
             }
@@ -107,7 +111,7 @@ class TracingIT {
              LogKvNode node = LogKvNode.start("untraced", kafka, dataDir.resolve("n"),
                      "--management.opentelemetry.tracing.export.otlp.endpoint=" + receiver.endpoint(),
                      "--management.opentelemetry.tracing.export.schedule-delay=100ms")) {
-            assertThat(node.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            ownerOfOnePartition(node, node);
             String trace = randomHex(16);
             String traceparent = "00-" + trace + "-" + randomHex(8) + "-01";
             HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns.value(), "k")))

@@ -5,6 +5,7 @@ import jakarta.servlet.Filter;
 import org.springframework.boot.micrometer.tracing.autoconfigure.ConditionalOnEnabledTracingExport;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.server.observation.DefaultServerRequestObservationConvention;
 import org.springframework.web.filter.ServerHttpObservationFilter;
 
 /**
@@ -18,9 +19,15 @@ import org.springframework.web.filter.ServerHttpObservationFilter;
 @ConditionalOnEnabledTracingExport
 class KeyRequestTracing {
 
+    /**
+     * The observation's name, and so its timer's: not {@code http.server.requests}, which counts every request
+     * but key requests (docs/operations.md) and would otherwise count key requests too while tracing is on.
+     */
+    static final String OBSERVATION = "logkv.http.key.traced";
+
     @Bean
     KeyRequestObservation keyRequestObservation(ObservationRegistry observations) {
-        return new KeyRequestObservation(new ServerHttpObservationFilter(observations));
+        return new KeyRequestObservation(new ServerHttpObservationFilter(observations, new DefaultServerRequestObservationConvention(OBSERVATION)));
     }
 
     /** The filter that observes a key request around everything else done for it. */
