@@ -146,6 +146,24 @@ public final class LogKvNode implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create(keyUrl(namespace, key))).DELETE());
     }
 
+    /**
+     * Creates {@code namespace} with one partition through {@code a} and waits until {@code a} or {@code b}
+     * owns that partition; the owner.
+     */
+    public static LogKvNode ownerOfOnePartition(io.logkv.core.NamespaceName namespace, LogKvNode a, LogKvNode b) {
+        int status = a.putNamespace(namespace.value(), "{\"partitions\":1}").statusCode();
+        if (status != 200 && status != 201) {
+            throw new IllegalStateException("creating " + namespace.value() + " answered " + status);
+        }
+        org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(namespace.truthTopic(), 0);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.ownsWrites(partition) || b.ownsWrites(partition));
+        return a.ownsWrites(partition) ? a : b;
+    }
+
+    private boolean ownsWrites(org.apache.kafka.common.TopicPartition partition) {
+        return bean(io.logkv.writer.PartitionOwner.class).owned().contains(partition);
+    }
+
     public HttpResponse<String> putNamespace(String namespace, String json) {
         return send(HttpRequest.newBuilder(URI.create(url("/v1/namespaces/" + namespace)))
                 .header("Content-Type", "application/json")

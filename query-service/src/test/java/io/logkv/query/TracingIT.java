@@ -8,7 +8,6 @@ import ch.qos.logback.core.read.ListAppender;
 import io.logkv.core.NamespaceName;
 import io.logkv.query.OtlpTraceReceiver.ReceivedSpan;
 import io.logkv.testkit.KafkaTestCluster;
-import io.logkv.writer.PartitionOwner;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.URI;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -57,7 +55,7 @@ class TracingIT {
                  LogKvNode b = LogKvNode.start("traced-b", kafka, dataDir.resolve("b"), args)) {
                 // Attached once the nodes are up: starting a node sets logging up anew, dropping appenders.
                 root.addAppender(log);
-                LogKvNode owner = ownerOfOnePartition(a, b);
+                LogKvNode owner = LogKvNode.ownerOfOnePartition(ns, a, b);
                 LogKvNode forwarder = owner == a ? b : a;
 
                 // A write sent to the node that does not own the partition: it goes on to the owner.
@@ -84,7 +82,8 @@ class TracingIT {
 
                 // A read: its server span is exported under the trace its caller sent.
                 String readTrace = randomHex(16);
-                HttpResponse<String> get = owner.get(ns.value(), "k", "traceparent", "00-" + readTrace + "-" + randomHex(8) + "-01");
+                HttpResponse<String> get = owner.get(ns.value(), "k", "traceparent", "00-" + readTrace + "-" + randomHex(8) + "-01",
+                        "KV-Token", put.headers().firstValue("KV-Token").orElseThrow());
                 assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
                 Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(receiver.trace(readTrace))
                         .anySatisfy(span -> assertThat(span.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER)));
@@ -111,27 +110,21 @@ class TracingIT {
              LogKvNode node = LogKvNode.start("untraced", kafka, dataDir.resolve("n"),
                      "--management.opentelemetry.tracing.export.otlp.endpoint=" + receiver.endpoint(),
                      "--management.opentelemetry.tracing.export.schedule-delay=100ms")) {
-            ownerOfOnePartition(node, node);
+            LogKvNode.ownerOfOnePartition(ns, node, node);
             String trace = randomHex(16);
             String traceparent = "00-" + trace + "-" + randomHex(8) + "-01";
             HttpResponse<String> put = node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns.value(), "k")))
                     .header("traceparent", traceparent).PUT(HttpRequest.BodyPublishers.ofString("v")));
             assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-            assertThat(node.get(ns.value(), "k", "traceparent", traceparent).statusCode()).isEqualTo(200);
+            // A new namespace's replica may not serve yet: read until it does.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(node.get(ns.value(), "k", "traceparent", traceparent).statusCode()).isEqualTo(200));
 
             assertThat(node.beans(SpanExporter.class)).isEmpty();
             Thread.sleep(1_000);   // ten export periods
             assertThat(receiver.exports()).isZero();
             assertThat(receiver.spans()).isEmpty();
         }
-    }
-
-    private LogKvNode ownerOfOnePartition(LogKvNode a, LogKvNode b) {
-        assertThat(a.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
-        TopicPartition partition = new TopicPartition(ns.truthTopic(), 0);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
-                a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
-        return a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
     }
 
     private static String randomHex(int bytes) {
