@@ -81,7 +81,7 @@ class ForwardingIT {
         String[] args = {"--logkv.replicas.copies=1", "--logkv.replicas.release-delay=1s"};
         try (LogKvNode a = LogKvNode.start("hints-a", kafka, dataDir.resolve("a"), args);
              LogKvNode b = LogKvNode.start("hints-b", kafka, dataDir.resolve("b"), args)) {
-            LogKvNode owner = ownerOfOnePartition(a, b);
+            LogKvNode owner = LogKvNode.ownerOfOnePartition(ns, a, b);
             LogKvNode other = owner == a ? b : a;
             String ownerUrl = owner.url("");
 
@@ -117,7 +117,7 @@ class ForwardingIT {
                 "--logkv.replicas.forward-batches-in-flight=1"};
         try (LogKvNode a = LogKvNode.start("batch-a", kafka, dataDir.resolve("a"), args);
              LogKvNode b = LogKvNode.start("batch-b", kafka, dataDir.resolve("b"), args)) {
-            LogKvNode owner = ownerOfOnePartition(a, b);
+            LogKvNode owner = LogKvNode.ownerOfOnePartition(ns, a, b);
             LogKvNode other = owner == a ? b : a;
             int keys = 300;
             java.util.Map<String, String> etags = new java.util.HashMap<>();
@@ -191,14 +191,6 @@ class ForwardingIT {
     }
 
     /** Creates the test's namespace with one partition and answers the node that owns it. */
-    private LogKvNode ownerOfOnePartition(LogKvNode a, LogKvNode b) {
-        assertThat(a.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
-        TopicPartition partition = new TopicPartition(ns.truthTopic(), 0);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
-                a.bean(PartitionOwner.class).owned().contains(partition) || b.bean(PartitionOwner.class).owned().contains(partition));
-        return a.bean(PartitionOwner.class).owned().contains(partition) ? a : b;
-    }
-
     private CompletableFuture<HttpResponse<String>> putAsync(LogKvNode node, String key, String value) {
         return HttpClient.newHttpClient().sendAsync(
                 HttpRequest.newBuilder(URI.create(node.keyUrl(ns.value(), key)))

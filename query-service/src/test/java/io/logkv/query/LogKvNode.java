@@ -84,6 +84,11 @@ public final class LogKvNode implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** Every bean of {@code type}, by name; empty when there is none. */
+    public <T> java.util.Map<String, T> beans(Class<T> type) {
+        return context.getBeansOfType(type);
+    }
+
     public Path dataDir() {
         return dataDir;
     }
@@ -139,6 +144,24 @@ public final class LogKvNode implements AutoCloseable {
 
     public HttpResponse<String> delete(String namespace, String key) {
         return send(HttpRequest.newBuilder(URI.create(keyUrl(namespace, key))).DELETE());
+    }
+
+    /**
+     * Creates {@code namespace} with one partition through {@code a} and waits until {@code a} or {@code b}
+     * owns that partition; the owner.
+     */
+    public static LogKvNode ownerOfOnePartition(io.logkv.core.NamespaceName namespace, LogKvNode a, LogKvNode b) {
+        int status = a.putNamespace(namespace.value(), "{\"partitions\":1}").statusCode();
+        if (status != 200 && status != 201) {
+            throw new IllegalStateException("creating " + namespace.value() + " answered " + status);
+        }
+        org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(namespace.truthTopic(), 0);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.ownsWrites(partition) || b.ownsWrites(partition));
+        return a.ownsWrites(partition) ? a : b;
+    }
+
+    private boolean ownsWrites(org.apache.kafka.common.TopicPartition partition) {
+        return bean(io.logkv.writer.PartitionOwner.class).owned().contains(partition);
     }
 
     public HttpResponse<String> putNamespace(String namespace, String json) {

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -18,13 +18,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A real KRaft Kafka cluster of several brokers inside the test JVM, configured as LogKV requires in
- * production: replication factor 3, {@code min.insync.replicas=2}, unclean leader election off, and
- * internal topics (offsets, transactions) replicated the same way.
+ * A real KRaft Kafka cluster of several brokers, configured as LogKV requires in production: replication
+ * factor 3, {@code min.insync.replicas=2}, unclean leader election off, and internal topics (offsets,
+ * transactions) replicated the same way ({@link BrokerSettings}). Its brokers run inside the test JVM, or in
+ * containers when {@value KafkaFixture#PROPERTY}{@code =testcontainers} asks for that and a Docker engine is
+ * found; where none is, the cluster says so in the log and runs in-process ({@link KafkaFixtureSelection}).
  *
  * <p>{@link #shared()} gives one cluster per test JVM for tests that do not harm it; tests that stop
  * brokers {@link #start(int) start} their own.
@@ -39,17 +41,26 @@ public final class KafkaTestCluster implements AutoCloseable {
     /** That user's password. */
     public static final String SASL_PASSWORD = "plain-admin-secret";
 
-    private final KafkaClusterTestKit kit;
+    private static final Logger log = LoggerFactory.getLogger(KafkaTestCluster.class);
+
+    private final KafkaBrokers brokers;
+    private final KafkaFixture fixture;
     private final Map<String, String> clientSettings;
     private final Admin admin;
 
-    private KafkaTestCluster(KafkaClusterTestKit kit, Map<String, String> clientSettings) {
-        this.kit = kit;
+    private KafkaTestCluster(KafkaBrokers brokers, KafkaFixture fixture, Map<String, String> clientSettings) {
+        this.brokers = brokers;
+        this.fixture = fixture;
         this.clientSettings = Map.copyOf(clientSettings);
         Properties props = new Properties();
         props.putAll(clientSettings);
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kit.bootstrapServers());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers.bootstrapServers());
         this.admin = Admin.create(props);
+    }
+
+    /** Where this cluster's brokers run: what {@value KafkaFixture#PROPERTY} asked for, when that can run here. */
+    public KafkaFixture fixture() {
+        return fixture;
     }
 
     /**
@@ -102,36 +113,17 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
 
     private static KafkaTestCluster start(int brokers, SecurityProtocol protocol) {
-        try {
-            KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(brokers)
-                    .setNumControllerNodes(1)
-                    .setBrokerSecurityProtocol(protocol)
-                    .setControllerSecurityProtocol(protocol)
-                    .build())
-                    .setConfigProp("min.insync.replicas", "2")
-                    .setConfigProp("default.replication.factor", "3")
-                    .setConfigProp("unclean.leader.election.enable", "false")
-                    .setConfigProp("auto.create.topics.enable", "false")
-                    .setConfigProp("offsets.topic.replication.factor", "3")
-                    .setConfigProp("offsets.topic.num.partitions", "5")
-                    .setConfigProp("transaction.state.log.replication.factor", "3")
-                    .setConfigProp("transaction.state.log.min.isr", "2")
-                    .setConfigProp("transaction.state.log.num.partitions", "5")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("group.min.session.timeout.ms", "500")
-                    .setConfigProp("add.partitions.to.txn.retry.backoff.ms", "2")
-                    .setConfigProp("log.cleaner.backoff.ms", "1000")
-                    .build();
-            kit.format();
-            kit.startup();
-            kit.waitForReadyBrokers();
-            return new KafkaTestCluster(kit, protocol == SecurityProtocol.SASL_PLAINTEXT
-                    ? saslPlainSettings(SASL_USER, SASL_PASSWORD) : Map.of());
-        } catch (Exception e) {
-            throw new IllegalStateException("could not start the in-process Kafka cluster", e);
-        }
+        boolean sasl = protocol == SecurityProtocol.SASL_PLAINTEXT;
+        KafkaFixtureSelection selection = KafkaFixtureSelection.choose(System.getProperty(KafkaFixture.PROPERTY), sasl,
+                ContainerBrokers::dockerMissing);
+        selection.fallback().ifPresent(reason -> log.warn("event=kafka_fixture_fallback property={} requested={} used={} reason=\"{}\"",
+                KafkaFixture.PROPERTY, selection.requested().value(), selection.used().value(), reason));
+        KafkaBrokers started = selection.used() == KafkaFixture.TESTCONTAINERS
+                ? ContainerBrokers.start(brokers)
+                : InProcessBrokers.start(brokers, protocol);
+        log.info("event=kafka_test_cluster_started fixture={} brokers={} bootstrap_servers={}",
+                selection.used().value(), brokers, started.bootstrapServers());
+        return new KafkaTestCluster(started, selection.used(), sasl ? saslPlainSettings(SASL_USER, SASL_PASSWORD) : Map.of());
     }
 
     /** Closes the shared cluster, if one was started. */
@@ -145,7 +137,7 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return kit.bootstrapServers();
+        return brokers.bootstrapServers();
     }
 
     /** An admin client owned by the cluster; do not close it. */
@@ -171,12 +163,7 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     /** Shuts one broker down (a controlled shutdown: its partitions move their leadership away). */
     public void stopBroker(int brokerId) {
-        BrokerServer broker = kit.brokers().get(brokerId);
-        if (broker == null) {
-            throw new IllegalArgumentException("no broker " + brokerId + " in " + kit.brokers().keySet());
-        }
-        broker.shutdown(Duration.ofSeconds(30));
-        broker.awaitShutdown();
+        brokers.stopBroker(brokerId);
     }
 
     /**
@@ -241,17 +228,13 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
 
     /** Ids of the brokers of this cluster, running or not. */
-    public Map<Integer, BrokerServer> brokers() {
-        return kit.brokers();
+    public Set<Integer> brokerIds() {
+        return brokers.brokerIds();
     }
 
     @Override
     public void close() {
         admin.close(Duration.ofSeconds(5));
-        try {
-            kit.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("could not stop the in-process Kafka cluster", e);
-        }
+        brokers.close();
     }
 }

@@ -13,6 +13,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.time.Duration;
 import org.apache.catalina.core.StandardHost;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
@@ -55,9 +56,12 @@ public class HttpServerConfiguration {
     FilterRegistrationBean<Filter> keyEndpoint(KeyOperations operations, ForwardedReads forwardedReads, ObjectMapper json,
                                                MeterRegistry meters,
                                                @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncTimeout,
-                                               @Qualifier("springSecurityFilterChain") Filter security) {
+                                               @Qualifier("springSecurityFilterChain") Filter security,
+                                               ObjectProvider<KeyRequestTracing.KeyRequestObservation> tracing) {
         KeyEndpoint endpoint = new KeyEndpoint(operations, forwardedReads, json, asyncTimeout, meters);
-        FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new SecuredKeyEndpoint(security, endpoint));
+        KeyRequestTracing.KeyRequestObservation observation = tracing.getIfAvailable();
+        FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new SecuredKeyEndpoint(security, endpoint,
+                observation == null ? null : observation.filter()));
         registration.addUrlPatterns(KeyEndpoint.NAMESPACES_PATTERN, ForwardedReads.PATH);
         registration.setAsyncSupported(true);
         registration.setDispatcherTypes(DispatcherType.REQUEST);
@@ -65,8 +69,11 @@ public class HttpServerConfiguration {
         return registration;
     }
 
-    /** The key endpoint with the security filter chain in front of it, for the requests it serves. */
-    private record SecuredKeyEndpoint(Filter security, KeyEndpoint endpoint) implements Filter {
+    /**
+     * The key endpoint with the security filter chain in front of it, for the requests it serves, and in front of
+     * both the tracing observation when tracing is on ({@code observation} not null, {@link KeyRequestTracing}).
+     */
+    private record SecuredKeyEndpoint(Filter security, KeyEndpoint endpoint, Filter observation) implements Filter {
 
         @Override
         public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
@@ -74,7 +81,13 @@ public class HttpServerConfiguration {
                 chain.doFilter(request, response);
                 return;
             }
-            security.doFilter(request, response, (secured, answer) -> endpoint.doFilter(secured, answer, chain));
+            FilterChain secured = (observed, answer) -> security.doFilter(observed, answer,
+                    (authorized, reply) -> endpoint.doFilter(authorized, reply, chain));
+            if (observation == null) {
+                secured.doFilter(request, response);
+            } else {
+                observation.doFilter(request, response, secured);
+            }
         }
     }
 

@@ -7,6 +7,9 @@ import io.logkv.query.request.KeyRequest;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.NodeSignatures;
 import io.logkv.query.security.SecurityConfiguration;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Duration;
@@ -44,7 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Requests this node passes on to its peers: a write to its partition's owner, a read to a node holding
  * a replica. A passed-on request carries {@value ApiHeaders#FORWARDED_BY}, so that it is never passed on again,
- * and the time this node still waits for it ({@link CallerDeadline}), so that the peer gives up no later.
+ * and the time this node still waits for it ({@link CallerDeadline}), so that the peer gives up no later, and
+ * the trace it was served in, when tracing is on ({@link ForwardedRequest}).
  *
  * <p>Sent with Apache HttpClient 5's asynchronous client: pooled keep-alive HTTP/1.1 connections with
  * {@code TCP_NODELAY}, I/O on a few reactor threads, answers completed on those threads. The JDK's
@@ -207,6 +211,7 @@ public class Peers implements AutoCloseable {
                 }
             }
             withCaller(headers);
+            withTrace(headers);
             String query = request.getQueryString();
             return new ForwardedRequest(request.getMethod(), request.getRequestURI() + (query == null ? "" : "?" + query),
                     headers, body, request.getHeader(ApiHeaders.FORWARDED_BY));
@@ -227,6 +232,7 @@ public class Peers implements AutoCloseable {
                 }
             }
             withCaller(headers);
+            withTrace(headers);
             return new ForwardedRequest(arguments.method(), arguments.pathAndQuery(), headers, body, arguments.header(ApiHeaders.FORWARDED_BY));
         }
 
@@ -240,6 +246,19 @@ public class Peers implements AutoCloseable {
                 headers.put(ApiHeaders.CALLER, caller.header());
             }
         }
+
+        /**
+         * Adds the trace the request is served in (on this thread), as W3C {@code traceparent}, so that the node
+         * it goes to continues that trace: one trace then spans both nodes. Taken here, with the caller, because
+         * the request may be sent later from another thread (a retry, an answer from the directory). Spring Boot
+         * instruments its own HTTP clients only, not Apache HttpClient. Nothing when no span is current (tracing
+         * off). OpenTelemetry's context is the one the tracer's spans are current in.
+         */
+        private static void withTrace(Map<String, String> headers) {
+            W3CTraceContextPropagator.getInstance().inject(Context.current(), headers, TRACE_HEADERS);
+        }
+
+        private static final TextMapSetter<Map<String, String>> TRACE_HEADERS = (carrier, name, value) -> carrier.put(name, value);
 
         /** The same request with one more header. */
         public ForwardedRequest withHeader(String name, String value) {
