@@ -6,8 +6,8 @@ import io.logkv.core.RegionName;
 import io.logkv.mirror.MirrorSettings;
 import io.logkv.mirror.NamespaceSelection;
 import io.logkv.mirror.Promotion;
+import io.logkv.mirror.PromotionIncompleteException;
 import io.logkv.mirror.PromotionRefusedException;
-import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,8 +107,8 @@ final class PromoteCommand implements Callable<Integer> {
         } catch (PromotionRefusedException e) {
             System.err.println("logkv: promotion refused: " + e.getMessage());
             return REFUSED;
-        } catch (KafkaUnavailableException e) {
-            System.err.println("logkv: " + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
+        } catch (PromotionIncompleteException e) {
+            System.err.println("logkv: " + e.getMessage());
             return 1;
         }
     }

@@ -102,9 +102,18 @@ public final class Promotion {
      * @param force promote although the old home cannot be reached (its uncarried writes are lost)
      * @throws PromotionRefusedException when the registries do not describe a copy of the old home in the target,
      *                                   or when the old home holds writes the new home never received
-     * @throws KafkaUnavailableException when a cluster needed cannot be reached (the old home, without force)
+     * @throws PromotionIncompleteException when a cluster needed cannot be reached (the old home, without force) or
+     *                                      the mirror does not carry the old home's log in time: run it again
      */
     public Outcome promote(boolean force) throws InterruptedException {
+        try {
+            return promoteOrFail(force);
+        } catch (KafkaUnavailableException e) {
+            throw new PromotionIncompleteException(e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"), e);
+        }
+    }
+
+    private Outcome promoteOrFail(boolean force) throws InterruptedException {
         long started = System.nanoTime();
         RegionName oldHome = settings.sourceRegion();
         RegionName newHome = settings.targetRegion();
@@ -169,7 +178,12 @@ public final class Promotion {
      * region itself ({@code self}) when the entry names no other.
      */
     public static Optional<RegionName> homeIn(KafkaConnection region, RegionName self, NamespaceName namespace, Duration timeout) {
-        byte[] entry = RegistryCopies.entries(region, timeout, timeout).get(namespace.value());
+        byte[] entry;
+        try {
+            entry = RegistryCopies.entries(region, timeout, timeout).get(namespace.value());
+        } catch (KafkaUnavailableException e) {
+            throw new PromotionIncompleteException("could not read the namespace registry at " + region.bootstrapServers(), e);
+        }
         if (entry == null) {
             return Optional.empty();
         }
