@@ -156,6 +156,57 @@ class PromotionIT {
         }
     }
 
+    /**
+     * An owner of the old home frozen between sending a write and committing it (a zombie) while the promotion
+     * runs: the promotion's fence aborts its transaction, so when it wakes its commit fails, its client hears
+     * 503, and its record is in neither region's log. Without the fence the zombie's commit would succeed after
+     * the new home took over.
+     */
+    @Test
+    void aZombieOwnerOfTheOldHomeCannotCommitAfterThePromotion() throws Exception {
+        String ns = "zombie-home-" + Long.toString(System.nanoTime(), 36);
+        KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
+        KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
+        // The broker would abort the zombie's transaction after logkv.writer.transaction-timeout, which fences it as
+        // well: made long here, so that only the promotion's own fence can end it within the drain's 30 s.
+        try (LogKvNode a = nodeOfA("zombie-a-1", clusterA, "--logkv.writer.transaction-timeout=300s");
+             LogKvNode b = nodeOfB("zombie-b-1", clusterB, a);
+             Mirror forth = mirror(A, B, clusterA, clusterB, ns);
+             Mirror back = mirror(B, A, clusterB, clusterA, ns)) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":1}").statusCode()).isEqualTo(201);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(a.put(ns, "k", "before").statusCode()).isEqualTo(200));
+            forth.start();
+            back.start();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(b.get(ns, "k").body()).isEqualTo("before"));
+
+            a.bean(io.logkv.writer.PartitionOwner.class).stallBeforeCommit();
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> zombieWrite = java.net.http.HttpClient.newHttpClient().sendAsync(
+                    HttpRequest.newBuilder(URI.create(a.keyUrl(ns, "k"))).timeout(Duration.ofSeconds(120))
+                            .PUT(HttpRequest.BodyPublishers.ofString("zombie")).build(), HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(1_000); // sent, and held before its commit
+            try {
+                Promotion.Outcome outcome = new Promotion(MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                        NamespaceSelection.of(List.of(ns))), new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(30),
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).promote(false);
+                assertThat(outcome.planned()).isTrue();
+            } finally {
+                a.bean(io.logkv.writer.PartitionOwner.class).resume();
+            }
+            HttpResponse<String> zombieAnswer = zombieWrite.get(120, TimeUnit.SECONDS);
+            assertThat(zombieAnswer.statusCode()).as(zombieAnswer.body()).isNotEqualTo(200);
+
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(b.put(ns, "k", "after").statusCode()).isEqualTo(200));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(a.get(ns, "k").body()).isEqualTo("after"));
+            for (KafkaTestCluster cluster : List.of(clusterA, clusterB)) {
+                assertThat(values(KafkaTestCluster.readTopic(cluster.bootstrapServers(), new NamespaceName(ns).truthTopic(),
+                        Duration.ofSeconds(30)).records())).as("the zombie's write in either region's log").doesNotContain("zombie")
+                        .contains("before", "after");
+            }
+        }
+    }
+
     @Test
     void aForcedPromotionLosesWhatTheCopyLackedAndFinishingItRefusesToSpliceTheOldHomesRecords() throws Exception {
         String ns = "forced-" + Long.toString(System.nanoTime(), 36);
@@ -227,8 +278,10 @@ class PromotionIT {
                 .collect(Collectors.toSet());
     }
 
-    private LogKvNode nodeOfA(String id, KafkaTestCluster cluster) {
-        return LogKvNode.start(id, cluster.bootstrapServers(), dataDir.resolve("a"), "--logkv.region.name=a", "--logkv.replicas.copies=1");
+    private LogKvNode nodeOfA(String id, KafkaTestCluster cluster, String... more) {
+        List<String> args = new ArrayList<>(List.of("--logkv.region.name=a", "--logkv.replicas.copies=1"));
+        args.addAll(List.of(more));
+        return LogKvNode.start(id, cluster.bootstrapServers(), dataDir.resolve("a"), args.toArray(String[]::new));
     }
 
     /** A node of region b, which knows where region a's writes go. */
