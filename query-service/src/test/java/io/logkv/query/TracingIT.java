@@ -88,7 +88,12 @@ class TracingIT {
                 Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(receiver.trace(readTrace))
                         .anySatisfy(span -> assertThat(span.kind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER)));
 
-                assertThat(log.list).as("log lines written while the forwarded write was served")
+                // The appender takes lines from the node's threads under its own lock: read a copy taken under it.
+                List<ILoggingEvent> lines;
+                synchronized (log) {
+                    lines = List.copyOf(log.list);
+                }
+                assertThat(lines).as("log lines written while the forwarded write was served")
                         .anySatisfy(line -> assertThat(line.getMDCPropertyMap()).containsEntry("traceId", writeTrace));
                 // Traced key requests are timed under a name of their own, not as "every other request".
                 io.micrometer.core.instrument.MeterRegistry meters = owner.bean(io.micrometer.core.instrument.MeterRegistry.class);
