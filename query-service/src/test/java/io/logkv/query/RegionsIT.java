@@ -114,6 +114,18 @@ class RegionsIT {
                 assertThat(b.putNamespace(ns, "{\"defaultTtl\":\"1h\"}").statusCode()).isEqualTo(421);
                 assertThat(b.send(HttpRequest.newBuilder(URI.create(b.url("/v1/namespaces/" + ns))).DELETE()).statusCode()).isEqualTo(421);
                 assertThat(get(a, "k1", "consistency=strong").body()).isEqualTo(values.get("k1"));
+
+                // The Java client, given region b's node only: its writes and strong reads follow the 421 to the
+                // home, and its session reads in b wait for the mirror to carry what it wrote in a.
+                try (io.logkv.client.http.LogKvClient client = io.logkv.client.http.LogKvClient.builder().nodes(b.url("")).build()) {
+                    io.logkv.client.http.LogKvSession session = client.session();
+                    session.put(ns, "k1", "written through b's node");
+                    assertThat(get(a, "k1", "consistency=strong").body()).isEqualTo("written through b's node");
+                    assertThat(session.get(ns, "k1")).hasValueSatisfying(read -> assertThat(read.text()).isEqualTo("written through b's node"));
+                    assertThat(client.get(ns, "k1", io.logkv.client.http.Consistency.STRONG))
+                            .hasValueSatisfying(read -> assertThat(read.text()).isEqualTo("written through b's node"));
+                    values.put("k1", "written through b's node");
+                }
             } finally {
                 mirror.close();
             }

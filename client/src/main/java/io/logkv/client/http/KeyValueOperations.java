@@ -55,7 +55,8 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         return engine.exchanges().send("get", true, node -> {
             HttpRequest.Builder request = HttpRequest.newBuilder(java.net.URI.create(node + path)).GET();
             return token == null ? request : request.header(ApiHeaders.TOKEN, token);
-        }, () -> engine.routes().forRead(namespace, keyBytes), engine.deadline(), () -> engine.routes().stale(namespace))
+        }, () -> engine.routes().forRead(namespace, keyBytes, consistency == Consistency.STRONG), engine.deadline(),
+                () -> engine.routes().stale(namespace), home -> engine.routes().home(namespace, home))
                 .thenApply(response -> {
                     response.headers().firstValue(ApiHeaders.TOKEN).ifPresent(this::observed);
                     if (response.statusCode() == 404) {
@@ -132,7 +133,7 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         return engine.exchanges().send(operation, true, node -> {
             HttpRequest.Builder request = method.apply(HttpRequest.newBuilder(java.net.URI.create(node + path)));
             return token == null ? request : request.header(ApiHeaders.TOKEN, token);
-        }, () -> engine.routes().any(), engine.deadline(), () -> { })
+        }, () -> engine.routes().any(), engine.deadline(), () -> { }, home -> { })
                 .thenApply(response -> {
                     if (response.statusCode() != 200) {
                         throw engine.exchanges().problem(response);
@@ -209,7 +210,8 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
                 request.header("If-None-Match", "*");
             }
             return token == null ? request : request.header(ApiHeaders.TOKEN, token);
-        }, () -> engine.routes().forWrite(namespace, keyBytes), engine.deadline(), () -> engine.routes().stale(namespace))
+        }, () -> engine.routes().forWrite(namespace, keyBytes), engine.deadline(), () -> engine.routes().stale(namespace),
+                home -> engine.routes().home(namespace, home))
                 .thenApply(response -> written(engine, response));
     }
 

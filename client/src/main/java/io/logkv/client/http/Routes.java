@@ -22,6 +22,10 @@ import tools.jackson.databind.ObjectMapper;
  * {@code refresh}; learnt again sooner when an answer says it took a hop or a node did not answer. Until a
  * namespace's topology is known, and for nodes that cannot be reached, requests go to the configured nodes
  * in turn: any node answers any request by forwarding it.
+ *
+ * <p>A namespace whose home is another region (its writes and strong reads were refused with {@code 421}
+ * naming it) has those sent to the home region's URL first, for {@code refresh}; reads at other levels stay
+ * with the nodes at hand, which serve the namespace's copy.
  */
 final class Routes {
 
@@ -32,6 +36,7 @@ final class Routes {
     private final Duration requestTimeout;
     private final Map<String, Topology> topologies = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<?>> fetching = new ConcurrentHashMap<>();
+    private final Map<String, Home> homes = new ConcurrentHashMap<>();
     private final AtomicInteger turn = new AtomicInteger();
 
     private final Credentials credentials;
@@ -49,6 +54,7 @@ final class Routes {
     List<String> forWrite(String namespace, byte[] key) {
         Topology topology = current(namespace);
         List<String> nodes = new ArrayList<>();
+        addHome(namespace, nodes);
         if (topology != null) {
             String owner = topology.owners()[KeyPartitioner.partitionOf(key, topology.owners().length)];
             if (owner != null) {
@@ -59,10 +65,16 @@ final class Routes {
         return nodes;
     }
 
-    /** The nodes to send a read of {@code key} to, best first: its partition's replicas in turn, then every node. */
-    List<String> forRead(String namespace, byte[] key) {
+    /**
+     * The nodes to send a read of {@code key} to, best first: its partition's replicas in turn, then every node;
+     * for a {@code strong} read, the namespace's home region before them when it is another.
+     */
+    List<String> forRead(String namespace, byte[] key, boolean strong) {
         Topology topology = current(namespace);
         List<String> nodes = new ArrayList<>();
+        if (strong) {
+            addHome(namespace, nodes);
+        }
         if (topology != null) {
             List<String> replicas = topology.replicas().get(KeyPartitioner.partitionOf(key, topology.owners().length));
             int start = Math.floorMod(turn.getAndIncrement(), Math.max(1, replicas.size()));
@@ -79,6 +91,24 @@ final class Routes {
         List<String> nodes = new ArrayList<>();
         addSeeds(nodes);
         return nodes;
+    }
+
+    /** Records that the namespace's home is the region at {@code url} (a node there took the request on). */
+    void home(String namespace, String url) {
+        homes.put(namespace, new Home(url, System.nanoTime()));
+    }
+
+    private void addHome(String namespace, List<String> nodes) {
+        Home home = homes.get(namespace);
+        if (home == null) {
+            return;
+        }
+        if (System.nanoTime() - home.learntAtNanos() > refresh.toNanos()) {
+            // The home may have moved back (a promotion): the region at hand says so, or names it again.
+            homes.remove(namespace, home);
+            return;
+        }
+        nodes.add(home.url());
     }
 
     /** Forgets what is known of a namespace's topology: an answer showed it has changed. */
@@ -149,6 +179,10 @@ final class Routes {
                 nodes.add(seed);
             }
         }
+    }
+
+    /** Where a namespace's home region was last named, and when. */
+    private record Home(String url, long learntAtNanos) {
     }
 
     /** A namespace's topology: per partition its owner (or null) and the nodes that serve it. */
