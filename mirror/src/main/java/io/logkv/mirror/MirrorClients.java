@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -22,6 +23,9 @@ final class MirrorClients {
 
     /** The mirror's events keep the logger name they have always had. */
     private static final Logger log = LoggerFactory.getLogger(TopicMirror.class);
+
+    private static final int FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+    private static final int BATCH_BYTES = 256 * 1024;
 
     private final MirrorSettings settings;
     private final String topic;
@@ -73,15 +77,37 @@ final class MirrorClients {
 
     void closeProducer() {
         if (producer != null) {
-            // No wait: an open transaction is aborted by the next instance's fence, never committed by this one.
-            producer.close(Duration.ZERO);
+            KafkaProducer<byte[], byte[]> closing = producer;
             producer = null;
+            // No wait: an open transaction is aborted by the next instance's fence, never committed by this one.
+            closing.close(Duration.ZERO);
         }
     }
 
+    /**
+     * Closes both clients. Stopping the mirror interrupts its thread at any moment, also while it closes them; the
+     * clients refuse to close in an interrupted thread (they throw after closing), so each is closed with the
+     * interrupt set aside and the interrupt is kept for the thread's end.
+     */
     void close() {
-        closeProducer();
-        consumer.close(Duration.ZERO);
+        boolean interrupted = Thread.interrupted();
+        interrupted |= closeAsideFromInterrupts(this::closeProducer);
+        interrupted |= closeAsideFromInterrupts(() -> consumer.close(Duration.ZERO));
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs {@code close}; whether an interrupt came meanwhile (then cleared, so that the next close runs too). */
+    private boolean closeAsideFromInterrupts(Runnable close) {
+        try {
+            close.run();
+        } catch (InterruptException e) {
+            log.debug("event=mirror_close_interrupted topic={}", topic);
+        } catch (KafkaException e) {
+            log.debug("event=mirror_close_failed topic={} error=\"{}\"", topic, e.toString());
+        }
+        return Thread.interrupted();
     }
 
     private KafkaConsumer<byte[], byte[]> newConsumer() {
@@ -92,6 +118,8 @@ final class MirrorClients {
         // Never skip or repeat silently: a position the source no longer has is a failure to look at.
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+        // Large fetches, as the nodes' replicas ask for: fewer fetch requests for the source brokers to serve.
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES_PER_PARTITION);
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
@@ -107,6 +135,9 @@ final class MirrorClients {
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) (settings.kafkaTimeout().toMillis() + settings.transactionTimeout().toMillis()));
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // Batches as large as a poll brings per partition: each produce request is replicated and appended by the
+        // target brokers as a unit, so fewer, larger ones cost them less per record.
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, BATCH_BYTES);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());

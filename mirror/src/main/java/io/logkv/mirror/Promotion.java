@@ -79,7 +79,7 @@ public final class Promotion {
     private final String writersGroup;
     private final Duration drainTimeout;
     private final PrintStream progress;
-    private final RegistryCopies registries;
+    private final RegistryTopic registries;
 
     /**
      * @param settings     source: the old home; target: the region promoted
@@ -93,7 +93,7 @@ public final class Promotion {
         this.writersGroup = writersGroup;
         this.drainTimeout = drainTimeout;
         this.progress = progress;
-        this.registries = new RegistryCopies(settings, null);
+        this.registries = new RegistryTopic(settings.kafkaTimeout(), settings.positionsReadTimeout());
     }
 
     /**
@@ -110,6 +110,9 @@ public final class Promotion {
             return promoteOrFail(force);
         } catch (KafkaUnavailableException e) {
             throw new PromotionIncompleteException(e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"), e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // A client's own failure (a timeout, an interrupt): nothing is known to be half done that a new run would not finish.
+            throw new PromotionIncompleteException("a Kafka call failed: " + e, e);
         }
     }
 
@@ -117,7 +120,7 @@ public final class Promotion {
         long started = System.nanoTime();
         RegionName oldHome = settings.sourceRegion();
         RegionName newHome = settings.targetRegion();
-        NamespaceSettings copy = registries.latest(settings.targetKafka(), namespace).orElseThrow(() -> new PromotionRefusedException(
+        NamespaceSettings copy = settingsIn(settings.targetKafka()).orElseThrow(() -> new PromotionRefusedException(
                 "region " + newHome + " holds no namespace " + namespace));
         boolean alreadyHome = copy.home() == null;
         if (!alreadyHome && !oldHome.equals(copy.home())) {
@@ -133,7 +136,7 @@ public final class Promotion {
             try (Admin newAdmin = Admin.create(settings.targetKafka().properties())) {
                 lagMs = copyLagMs(newAdmin);
             }
-            registries.writeTo(settings.targetKafka(), namespace, copy.withHome(null));
+            registries.write(settings.targetKafka(), namespace, copy.withHome(null));
             say("region " + newHome + " is the home of " + namespace + " (forced: the writes the mirror had not carried are lost;"
                     + " the copy was " + (lagMs < 0 ? "of unknown age" : lagMs + " ms old") + "). Run the promotion again once region "
                     + oldHome + " is reachable, before its nodes start");
@@ -141,10 +144,10 @@ public final class Promotion {
         }
         try (Admin oldAdmin = Admin.create(settings.sourceKafka().properties());
              Admin newAdmin = Admin.create(settings.targetKafka().properties())) {
-            NamespaceSettings home = registries.latest(settings.sourceKafka(), namespace).orElseThrow(() -> new PromotionRefusedException(
+            NamespaceSettings home = settingsIn(settings.sourceKafka()).orElseThrow(() -> new PromotionRefusedException(
                     "region " + oldHome + " holds no namespace " + namespace));
             if (!oldHome.equals(home.home())) {
-                registries.writeTo(settings.sourceKafka(), namespace, home.withHome(newHome));
+                registries.write(settings.sourceKafka(), namespace, home.withHome(newHome));
                 say("1/5 region " + oldHome + "'s registry names " + newHome + " as the home of " + namespace);
             }
             int partitions = copy.partitions();
@@ -163,7 +166,7 @@ public final class Promotion {
             if (!alreadyHome) {
                 seedMirrorBack(oldAdmin, oldEnds, ends(newAdmin, partitions), true);
                 say("4/5 a mirror from " + newHome + " to " + oldHome + " starts at the end of the copy");
-                registries.writeTo(settings.targetKafka(), namespace, copy.withHome(null));
+                registries.write(settings.targetKafka(), namespace, copy.withHome(null));
             } else {
                 seedMirrorBack(oldAdmin, oldEnds, carriedEnds(newAdmin, partitions), false);
                 say("4/5 a mirror from " + newHome + " to " + oldHome + " starts where the copy ended");
@@ -180,7 +183,7 @@ public final class Promotion {
     public static Optional<RegionName> homeIn(KafkaConnection region, RegionName self, NamespaceName namespace, Duration timeout) {
         byte[] entry;
         try {
-            entry = RegistryCopies.entries(region, timeout, timeout).get(namespace.value());
+            entry = new RegistryTopic(timeout, timeout).entries(region).get(namespace.value());
         } catch (KafkaUnavailableException e) {
             throw new PromotionIncompleteException("could not read the namespace registry at " + region.bootstrapServers(), e);
         }
@@ -189,6 +192,16 @@ public final class Promotion {
         }
         RegionName home = NamespaceSettings.decode(entry).home();
         return Optional.of(home == null ? self : home);
+    }
+
+    /** The namespace's entry in a region's registry; empty when it holds none. */
+    private Optional<NamespaceSettings> settingsIn(KafkaConnection region) {
+        try {
+            return registries.latest(region, namespace);
+        } catch (IllegalArgumentException e) {
+            throw new PromotionRefusedException("the registry entry of " + namespace + " at " + region.bootstrapServers()
+                    + " does not parse: " + e.getMessage());
+        }
     }
 
     /** Takes every truth partition's transactional id in the old home: its writers are fenced, open transactions aborted. */

@@ -4,29 +4,13 @@ import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
-import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
-import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,14 +23,15 @@ import org.slf4j.LoggerFactory;
 final class RegistryCopies {
 
     private static final Logger log = LoggerFactory.getLogger(RegistryCopies.class);
-    private static final TopicPartition REGISTRY = new TopicPartition(NamespaceRegistry.TOPIC, 0);
 
     private final MirrorSettings settings;
     private final Admin target;
+    private final RegistryTopic registry;
 
     RegistryCopies(MirrorSettings settings, Admin target) {
         this.settings = settings;
         this.target = target;
+        this.registry = new RegistryTopic(settings.kafkaTimeout(), settings.positionsReadTimeout());
     }
 
     /**
@@ -120,10 +105,10 @@ final class RegistryCopies {
                 // While a promotion is under way both registries name the other region: the mirror into the region
                 // promoted goes on until that region names itself, so that it carries the old home's log to its end,
                 // and the mirror back is refused at its start until then (it needs the promoted region to be home).
-                return unreadable(target) || settings.sourceRegion().equals(decode(namespace, target).home());
+                return parsed(target).map(entry -> settings.sourceRegion().equals(entry.home())).orElse(true);
             }
             byte[] source = entries.source().get(namespace.value());
-            return source == null || unreadable(source) || !decode(namespace, source).homeElsewhere(settings.sourceRegion());
+            return source == null || parsed(source).map(entry -> !entry.homeElsewhere(settings.sourceRegion())).orElse(true);
         }).toList();
     }
 
@@ -162,17 +147,17 @@ final class RegistryCopies {
     }
 
     /** The namespace's settings in a region's registry, read to its end; empty when absent or deleted. */
-    Optional<NamespaceSettings> latest(KafkaConnection kafka, NamespaceName namespace) {
+    private Optional<NamespaceSettings> latest(KafkaConnection kafka, NamespaceName namespace) {
         byte[] value = entries(kafka).get(namespace.value());
         return value == null ? Optional.empty() : Optional.of(decode(namespace, value));
     }
 
-    private static boolean unreadable(byte[] value) {
+    /** An entry's settings; empty when it does not parse (its mirror's start refuses it, saying why). */
+    private static Optional<NamespaceSettings> parsed(byte[] value) {
         try {
-            NamespaceSettings.decode(value);
-            return false;
+            return Optional.of(NamespaceSettings.decode(value));
         } catch (IllegalArgumentException e) {
-            return true; // its mirror's start refuses it, saying why
+            return Optional.empty();
         }
     }
 
@@ -186,70 +171,12 @@ final class RegistryCopies {
 
     /** A region's registry read to its end: each namespace's latest settings, deleted ones left out. */
     private Map<String, byte[]> entries(KafkaConnection kafka) {
-        return entries(kafka, settings.kafkaTimeout(), settings.positionsReadTimeout());
-    }
-
-    /** A region's registry read to its end (within {@code timeout}): each namespace's latest settings, deleted ones left out. */
-    static Map<String, byte[]> entries(KafkaConnection kafka, Duration kafkaTimeout, Duration timeout) {
-        Properties props = new Properties();
-        props.putAll(kafka.properties());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-registry");
-        Map<String, byte[]> entries = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            if (consumer.partitionsFor(NamespaceRegistry.TOPIC, kafkaTimeout).isEmpty()) {
-                return entries;
-            }
-            consumer.assign(List.of(REGISTRY));
-            consumer.seekToBeginning(List.of(REGISTRY));
-            long end = consumer.endOffsets(List.of(REGISTRY), kafkaTimeout).get(REGISTRY);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (consumer.position(REGISTRY, kafkaTimeout) < end) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaUnavailableException("could not read " + NamespaceRegistry.TOPIC + " to offset " + end, null);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    String name = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-                    if (record.value() == null) {
-                        entries.remove(name);
-                    } else {
-                        entries.put(name, record.value());
-                    }
-                }
-            }
-        }
-        return entries;
+        return registry.entries(kafka);
     }
 
     private void write(NamespaceName namespace, NamespaceSettings wanted) {
         new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
                 TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(NamespaceRegistry.TOPIC, 1);
-        writeTo(settings.targetKafka(), namespace, wanted);
-    }
-
-    /** Writes a namespace's entry into the registry of the cluster {@code kafka} reaches (which holds one). */
-    void writeTo(KafkaConnection kafka, NamespaceName namespace, NamespaceSettings wanted) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(kafka), new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(NamespaceRegistry.TOPIC, 0, namespace.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    wanted.encode())).get(settings.kafkaTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaUnavailableException("interrupted while registering " + namespace, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaUnavailableException("could not register " + namespace + " at " + kafka.bootstrapServers(), e);
-        }
-    }
-
-    private Properties producerProps(KafkaConnection kafka) {
-        Properties props = new Properties();
-        props.putAll(kafka.properties());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(settings.kafkaTimeout().toMillis(), 1_000));
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(settings.kafkaTimeout().toMillis(), 1_000) + 1_000);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "logkv-mirror-registry");
-        return props;
+        registry.write(settings.targetKafka(), namespace, wanted);
     }
 }

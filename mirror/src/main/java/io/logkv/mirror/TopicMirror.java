@@ -87,13 +87,18 @@ final class TopicMirror {
         return problem;
     }
 
-    /** Stops the thread (without committing what it has in flight) and waits for it, at most {@code timeout}. */
+    /**
+     * Stops the thread and waits for it, at most {@code timeout}. What it has in flight is never committed: the
+     * thread first gets half the time to abort its open transaction (so that the target's {@code read_committed}
+     * readers are not held back until the transaction times out), then is interrupted.
+     */
     void stop(Duration timeout) throws InterruptedException {
         running = false;
         clients.wakeup();
         if (thread != null) {
+            thread.join(Math.max(1, timeout.toMillis() / 2));
             thread.interrupt();
-            thread.join(timeout.toMillis());
+            thread.join(Math.max(1, timeout.toMillis() / 2));
         }
     }
 
@@ -115,8 +120,7 @@ final class TopicMirror {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            // Stopping interrupts the thread; the clients refuse to close in an interrupted thread.
-            Thread.interrupted();
+            // Stopping interrupts the thread, also while it closes its clients: they close whatever the interrupt.
             clients.close();
             if (!state.isFinal()) {
                 state = State.STOPPED;
@@ -138,6 +142,13 @@ final class TopicMirror {
         } catch (WakeupException | InterruptException | InterruptedException e) {
             if (running) {
                 retryAfter(e);
+            } else {
+                // Stopped in the middle of a transaction: ended now rather than when the target times it out.
+                try {
+                    clients.abortQuietly();
+                } catch (ProducerFencedException fenced) {
+                    log.debug("event=mirror_stop_fenced topic={}", topic);
+                }
             }
         } catch (KafkaException | KafkaUnavailableException e) {
             retryAfter(e);

@@ -172,6 +172,30 @@ class MirrorIT {
     }
 
     @Test
+    void aMirrorStoppedInTheMiddleOfATransactionAbortsIt() throws Exception {
+        String topic = "logkv.truth.stopped";
+        CountDownLatch holding = new CountDownLatch(1);
+        // Records and positions sent, then held before the commit until the stop interrupts the thread.
+        MirrorHooks holdUntilStopped = mirroredTopic -> {
+            holding.countDown();
+            Thread.sleep(Long.MAX_VALUE);
+        };
+        try (SourceWrites writes = new SourceWrites(regionA, topic, 3)) {
+            writes.transaction(100, false);
+            Mirror mirror = new Mirror(settings("stopped").withRescan(Duration.ofHours(1)).withTransactionTimeout(Duration.ofSeconds(120)),
+                    new SimpleMeterRegistry(), holdUntilStopped);
+            mirror.start();
+            assertThat(holding.await(60, TimeUnit.SECONDS)).as("the mirror reached its commit").isTrue();
+            mirror.close();
+            // Without the abort, the transaction would stay open for its 120 s timeout, holding every read_committed
+            // reader of those partitions (the target region's replicas) back.
+            TargetLog.assertNoOpenTransaction(regionB, List.of(topic, io.logkv.core.MirrorPosition.TOPIC));
+            assertThat(regionB.readCommitted(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1),
+                    new TopicPartition(topic, 2)))).as("nothing of the stopped transaction is visible").isEmpty();
+        }
+    }
+
+    @Test
     void zombieMirrorCannotGetRecordsIntoTheTarget() throws Exception {
         String topic = "logkv.truth.zombie";
         CountDownLatch zombieHolding = new CountDownLatch(1);

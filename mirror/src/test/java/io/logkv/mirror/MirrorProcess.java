@@ -66,6 +66,14 @@ final class MirrorProcess {
         }
     }
 
+    /** SIGTERM, and waits until the process has stopped (its mirror closed); fails if it takes over 60 s. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the mirror process " + process.pid() + " did not stop within 60 s of SIGTERM");
+        }
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -1,5 +1,7 @@
 package io.logkv.mirror;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.logkv.core.MirrorHeaders;
 import io.logkv.core.MirrorPosition;
 import io.logkv.testkit.KafkaTestCluster;
@@ -7,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -56,5 +59,29 @@ final class TargetLog {
             }
         }
         return records;
+    }
+
+    /**
+     * Fails if a transaction is still open on any partition of {@code topics} in {@code region} 10 s from now (an
+     * abort's markers are written shortly after the abort is answered; a killed mirror's would stay for 60 s).
+     */
+    static void assertNoOpenTransaction(KafkaTestCluster region, List<String> topics) throws Exception {
+        List<TopicPartition> partitions = new java.util.ArrayList<>();
+        for (var description : region.admin().describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+            description.partitions().forEach(p -> partitions.add(new TopicPartition(description.name(), p.partition())));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<TopicPartition> open;
+        do {
+            open = region.admin().describeProducers(partitions).all().get(30, TimeUnit.SECONDS).entrySet().stream()
+                    .filter(entry -> entry.getValue().activeProducers().stream()
+                            .anyMatch(producer -> producer.currentTransactionStartOffset().isPresent()))
+                    .map(Map.Entry::getKey).toList();
+            if (open.isEmpty()) {
+                return;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        assertThat(open).as("partitions with a transaction still open after the mirror stopped").isEmpty();
     }
 }
