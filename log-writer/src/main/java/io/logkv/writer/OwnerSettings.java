@@ -14,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
  * @param sessionTimeout     how long the group waits for a silent member before reassigning its partitions
  * @param maxPollInterval    how long the group loop may stall before it leaves the group
  * @param maxPendingWrites   writes that may wait for a transaction on this node before new ones are refused
+ * @param maxPendingBytes    bytes of keys and values that may wait for a transaction on this node before new writes
+ *                           are refused (a write alone is always taken, however large, when nothing waits)
  * @param maxBatchRecords    records per transaction at most (group commit)
  * @param maxBatchBytes      bytes per transaction at most
  * @param maxRequestBytes    the producer's {@code max.request.size}: room for the largest record
@@ -33,6 +35,7 @@ public record OwnerSettings(
         Duration sessionTimeout,
         Duration maxPollInterval,
         int maxPendingWrites,
+        long maxPendingBytes,
         int maxBatchRecords,
         int maxBatchBytes,
         int maxRequestBytes,

@@ -16,6 +16,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -39,6 +40,7 @@ public final class PartitionOwner implements AutoCloseable {
     /** The clocks this owner and its writers read. */
     private final NodeTime time = NodeTime.SYSTEM;
     private final AtomicInteger pendingWrites = new AtomicInteger();
+    private final AtomicLong pendingBytes = new AtomicLong();
     private final ExecutorService commitPool;
     private final ScheduledExecutorService timer;
     private final ExecutorService answerPool = Executors.newFixedThreadPool(2, DaemonThreads.numbered("logkv-write-answers"));
@@ -81,6 +83,8 @@ public final class PartitionOwner implements AutoCloseable {
         this.partitions = new OwnedPartitions(services, groupLoop::consumer);
         Gauge.builder("logkv.writer.pending", pendingWrites, AtomicInteger::get)
                 .description("Writes waiting for a transaction on this node").register(meters);
+        Gauge.builder("logkv.writer.pending.bytes", pendingBytes, AtomicLong::get).baseUnit("bytes")
+                .description("Bytes of keys and values waiting for a transaction on this node").register(meters);
         Gauge.builder("logkv.writer.owned.partitions", partitions, owned -> owned.ready().size())
                 .description("Partitions this node owns and writes").register(meters);
     }
@@ -130,11 +134,20 @@ public final class PartitionOwner implements AutoCloseable {
             pendingWrites.decrementAndGet();
             throw new WriterOverloadedException("more than " + settings.maxPendingWrites() + " writes are waiting");
         }
+        long bytes = request.heldBytes();
+        long before = pendingBytes.getAndAdd(bytes);
+        if (before > 0 && before + bytes > settings.maxPendingBytes()) {
+            pendingBytes.addAndGet(-bytes);
+            pendingWrites.decrementAndGet();
+            throw new WriterOverloadedException("writes of " + before + " bytes are waiting; " + bytes + " more would pass "
+                    + settings.maxPendingBytes());
+        }
         // Whatever the caller chains on the answer (building the HTTP response) runs on the answer pool,
         // not on a commit thread, which goes straight back to its partition's next transaction.
         CompletableFuture<WriteOutcome> answer = new CompletableFuture<>();
         pending.result().whenCompleteAsync((outcome, error) -> {
             pendingWrites.decrementAndGet();
+            pendingBytes.addAndGet(-bytes);
             if (error != null) {
                 answer.completeExceptionally(error);
             } else {

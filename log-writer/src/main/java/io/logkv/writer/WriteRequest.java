@@ -27,4 +27,9 @@ public record WriteRequest(NamespaceName namespace, int partitions, byte[] key, 
     public boolean isDelete() {
         return value == null;
     }
+
+    /** The bytes the write holds while it waits: its key and value. */
+    public long heldBytes() {
+        return key.length + (value == null ? 0L : value.length);
+    }
 }

@@ -97,7 +97,7 @@ class WriteBatchTest {
     /** What gathering a batch uses of the node's services: the bounds, the meters, the time, and the group loop. */
     private WriterServices services(int maxBatchRecords) {
         Duration second = Duration.ofSeconds(1);
-        OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, maxBatchRecords,
+        OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, 1L << 30, maxBatchRecords,
                 1 << 20, 1 << 20, second, second, second, second, "none", Duration.ZERO, 1);
         return new WriterServices(settings, null, null, null, 0, null, null, null, groupCommands::add, meters, null,
                 NodeTime.SYSTEM, NamespaceHomes.everywhere());

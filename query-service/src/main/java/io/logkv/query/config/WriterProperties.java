@@ -14,6 +14,8 @@ import org.springframework.util.unit.DataSize;
  * @param forwardTimeout     how long a write forwarded to the owner may take
  * @param idempotencyWindow  how long an {@code Idempotency-Key} answers retries with the first outcome
  * @param maxPendingWrites   writes that may wait for a transaction before new ones get 503
+ * @param maxPendingBytes    bytes of keys and values that may wait for a transaction before new writes get 503
+ *                           (a write alone is taken whatever its size, up to {@code logkv.limits.max-value-bytes})
  * @param maxBatchRecords    records per transaction at most (group commit)
  * @param maxBatchBytes      bytes per transaction at most
  * @param transactionTimeout how long the broker lets an open transaction live before aborting it; above the
@@ -37,6 +39,7 @@ public record WriterProperties(
         @DefaultValue("12s") Duration forwardAttemptTimeout,
         @DefaultValue("24h") Duration idempotencyWindow,
         @DefaultValue("10000") int maxPendingWrites,
+        @DefaultValue("256MB") DataSize maxPendingBytes,
         @DefaultValue("1000") int maxBatchRecords,
         @DefaultValue("16MB") DataSize maxBatchBytes,
         @DefaultValue("30s") Duration transactionTimeout,

@@ -98,6 +98,7 @@ public class NodeConfiguration {
                 writer.sessionTimeout(),
                 writer.maxPollInterval(),
                 writer.maxPendingWrites(),
+                writer.maxPendingBytes().toBytes(),
                 writer.maxBatchRecords(),
                 (int) writer.maxBatchBytes().toBytes(),
                 (int) props.limits().maxValueBytes().toBytes() + RECORD_OVERHEAD_BYTES,
