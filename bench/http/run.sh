@@ -60,19 +60,8 @@ curl -sf -o /dev/null -X PUT --data-binary x "http://localhost:$EMPTY_PORT/empty
 curl -sf -o /dev/null "http://localhost:$EMPTY_PORT/plain/probe" \
   || { echo "the plain servlet at port $EMPTY_PORT does not answer 2xx" >&2; exit 1; }
 
-# One wrk run: prints "<requests/s> <p50 ms> <p99 ms> <non-2xx> <socket errors>".
-wrk_run() {
-  local connections="$1" script="$2" target="$3"
-  local threads=$((connections < 2 ? 1 : 2))
-  wrk -t"$threads" -c"$connections" -d"${SECONDS_PER_RUN}s" --timeout 30s --latency -s "$HERE/$script" "$target" 2>&1 | awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    /^ +50%/ { p50 = ms($2) }
-    /^ +99%/ { p99 = ms($2) }
-    /Non-2xx/ { bad = $NF }
-    /Socket errors/ { gsub(",", ""); err = $4 + $6 + $8 + $10 }
-    END { printf "%s %.2f %.2f %d %d\n", rps, p50, p99, bad, err }'
-}
+# wrk_run CONNECTIONS SCRIPT TARGET: one wrk run (bench/http/wrk.sh).
+source "$HERE/wrk.sh"
 
 record() { echo "$1|$2|$3|$run" >> "$RAW"; echo "  $1, $2 connections: $3"; }
 
