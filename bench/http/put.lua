@@ -1,14 +1,8 @@
 -- PUT a value of VALUE_BYTES (env, default 1024) to a fresh key on every request.
 -- wrk runs one Lua state per thread; each thread gets its own key prefix.
--- Paced when RATE is set (env, total requests per second, with CONNECTIONS the connections wrk opens):
--- each connection pauses before each request so that, with answers taking about LATENCY_MS, it sends one
--- request every CONNECTIONS / RATE seconds. wrk's Lua has no millisecond clock, so the pause is fixed:
--- answers slower than LATENCY_MS lower the rate rather than queue requests (read the achieved rate).
+-- Paced when RATE is set (pacing.lua).
 local bytes = tonumber(os.getenv("VALUE_BYTES") or "1024")
 local path = os.getenv("KEY_PATH") or "/v1/namespaces/default/keys/"
-local rate = tonumber(os.getenv("RATE") or "0")
-local connections = tonumber(os.getenv("CONNECTIONS") or "64")
-local latency = tonumber(os.getenv("LATENCY_MS") or "0")
 local threads = 0
 wrk.method = "PUT"
 wrk.headers["Content-Type"] = "application/octet-stream"
@@ -35,12 +29,7 @@ function init(args)
   end
 end
 
-if rate > 0 then
-  local interval = math.max(0, connections * 1000 / rate - latency)
-  function delay()
-    return interval
-  end
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "pacing.lua")
 
 function request()
   n = n + 1

@@ -37,12 +37,8 @@ done
 command -v wrk > /dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 curl -sf "$URL/actuator/health/readiness" > /dev/null || { echo "no ready LogKV at $URL (start bin/logkv local)" >&2; exit 1; }
 
-CLASSPATH_FILE="$ROOT/benchmark/target/classpath/bench.txt"
-if [[ ! -f "$CLASSPATH_FILE" ]]; then
-  (cd "$ROOT" && mvn -q -B -DskipTests -pl benchmark -am install)
-fi
-CP="$ROOT/benchmark/target/classes:$(cat "$CLASSPATH_FILE")"
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# CP, JAVA and wrk_run (bench/http/common.sh).
+source "$HERE/common.sh"
 
 mkdir -p "$ROOT/bench/results"
 OUT="$ROOT/bench/results/http-$(date +%Y%m%d-%H%M%S).md"
@@ -60,8 +56,6 @@ curl -sf -o /dev/null -X PUT --data-binary x "http://localhost:$EMPTY_PORT/empty
 curl -sf -o /dev/null "http://localhost:$EMPTY_PORT/plain/probe" \
   || { echo "the plain servlet at port $EMPTY_PORT does not answer 2xx" >&2; exit 1; }
 
-# wrk_run CONNECTIONS SCRIPT TARGET: one wrk run (bench/http/wrk.sh).
-source "$HERE/wrk.sh"
 
 record() { echo "$1|$2|$3|$run" >> "$RAW"; echo "  $1, $2 connections: $3"; }
 

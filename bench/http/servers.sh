@@ -31,12 +31,8 @@ LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 LOGKV=true
 curl -sf "$URL/actuator/health/readiness" > /dev/null || { LOGKV=false; echo "no ready LogKV at $URL: its case is skipped"; }
 
-CLASSPATH_FILE="$ROOT/benchmark/target/classpath/bench.txt"
-if [[ ! -f "$CLASSPATH_FILE" ]]; then
-  (cd "$ROOT" && mvn -q -B -DskipTests -pl benchmark -am install)
-fi
-CP="$ROOT/benchmark/target/classes:$(cat "$CLASSPATH_FILE")"
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# CP, JAVA and wrk_run (bench/http/common.sh).
+source "$HERE/common.sh"
 
 mkdir -p "$ROOT/bench/results"
 OUT="$ROOT/bench/results/servers-$(date +%Y%m%d-%H%M%S).md"
@@ -60,8 +56,6 @@ if $LOGKV; then
   done
 fi
 
-# wrk_run CONNECTIONS SCRIPT TARGET: one wrk run (bench/http/wrk.sh).
-source "$HERE/wrk.sh"
 record() { echo "$1|$2|$3|$run" >> "$RAW"; echo "  $1, $2 connections: $3"; }
 
 IFS=, read -r -a CONNS <<< "$CONNECTIONS"
