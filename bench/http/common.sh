@@ -1,9 +1,15 @@
-# Sourced by the HTTP benchmarks, with ROOT (the repository) and HERE (this directory) set:
+# Sourced by the HTTP benchmarks, with ROOT (the repository), HERE (this directory) and optionally BENCH_CLASSES set:
 #   - sets CP (the benchmark module's classes and runtime classpath, built first if need be) and JAVA;
 #   - wrk_run CONNECTIONS SCRIPT TARGET: one wrk run of SECONDS_PER_RUN seconds with a Lua script of this
 #     directory, printing "<requests/s> <p50 ms> <p99 ms> <non-2xx> <socket errors>".
 CLASSPATH_FILE="$ROOT/benchmark/target/classpath/bench.txt"
-if [[ ! -f "$CLASSPATH_FILE" ]]; then
+# Built when never built, or when a class the script runs (BENCH_CLASSES, names under io/logkv/benchmark/) is missing.
+build=false
+[[ -f "$CLASSPATH_FILE" ]] || build=true
+for class in ${BENCH_CLASSES:-}; do
+  [[ -f "$ROOT/benchmark/target/classes/io/logkv/benchmark/$class.class" ]] || build=true
+done
+if $build; then
   (cd "$ROOT" && mvn -q -B -DskipTests -pl benchmark -am install)
 fi
 CP="$ROOT/benchmark/target/classes:$(cat "$CLASSPATH_FILE")"

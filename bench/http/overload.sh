@@ -14,6 +14,7 @@
 #                          [--label NAME]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/bench/http"
 URL=http://localhost:8080
 CONNECTIONS=32,64,128
 SECONDS_PER_RUN=15
@@ -30,12 +31,9 @@ while (($# > 0)); do
   esac
 done
 curl -sf "$URL/actuator/health/readiness" > /dev/null || { echo "no ready LogKV at $URL (start bin/logkv local)" >&2; exit 1; }
-CLASSPATH_FILE="$ROOT/benchmark/target/classpath/bench.txt"
-if [[ ! -f "$CLASSPATH_FILE" || ! -f "$ROOT/benchmark/target/classes/io/logkv/benchmark/OverloadReads.class" ]]; then
-  (cd "$ROOT" && mvn -q -B -DskipTests -pl benchmark -am install)
-fi
-CP="$ROOT/benchmark/target/classes:$(cat "$CLASSPATH_FILE")"
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# CP and JAVA (bench/http/common.sh).
+BENCH_CLASSES=OverloadReads
+source "$HERE/common.sh"
 
 head -c 1024 /dev/zero | tr '\0' 'v' | curl -sf -o /dev/null -X PUT --data-binary @- "$URL/v1/namespaces/default/keys/overload-key" \
   || { echo "could not write the key read under load" >&2; exit 1; }

@@ -32,6 +32,7 @@ LOGKV=true
 curl -sf "$URL/actuator/health/readiness" > /dev/null || { LOGKV=false; echo "no ready LogKV at $URL: its case is skipped"; }
 
 # CP, JAVA and wrk_run (bench/http/common.sh).
+BENCH_CLASSES="emptyhandler/EmptyHandlerApplication emptyhandler/NettyEmptyHandler"
 source "$HERE/common.sh"
 
 mkdir -p "$ROOT/bench/results"

@@ -61,7 +61,8 @@ final class OpenTransactions {
         }
     }
 
-    private List<AbortTransactionSpec> open(List<TopicPartition> partitions) {
+    /** The transactions open on {@code partitions} now, one per partition and producer. */
+    List<AbortTransactionSpec> open(List<TopicPartition> partitions) {
         Map<TopicPartition, PartitionProducerState> states = AdminCalls.await(target.describeProducers(partitions).all(),
                 "describe the producers of " + partitions.get(0).topic(), timeout);
         List<AbortTransactionSpec> open = new ArrayList<>();

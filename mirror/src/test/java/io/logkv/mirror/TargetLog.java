@@ -70,13 +70,11 @@ final class TargetLog {
         for (var description : region.admin().describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
             description.partitions().forEach(p -> partitions.add(new TopicPartition(description.name(), p.partition())));
         }
+        OpenTransactions transactions = new OpenTransactions(region.admin(), Duration.ofSeconds(30));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         List<TopicPartition> open;
         do {
-            open = region.admin().describeProducers(partitions).all().get(30, TimeUnit.SECONDS).entrySet().stream()
-                    .filter(entry -> entry.getValue().activeProducers().stream()
-                            .anyMatch(producer -> producer.currentTransactionStartOffset().isPresent()))
-                    .map(Map.Entry::getKey).toList();
+            open = transactions.open(partitions).stream().map(org.apache.kafka.clients.admin.AbortTransactionSpec::topicPartition).toList();
             if (open.isEmpty()) {
                 return;
             }
