@@ -46,6 +46,11 @@ public final class CommandQueue<T> {
         return done;
     }
 
+    /** Whether commands wait to run (the owning thread may have to prepare for them first). */
+    public boolean hasPending() {
+        return !commands.isEmpty();
+    }
+
     /**
      * Runs the queued commands, oldest first, on the calling thread (the owning thread only), including those
      * queued while it runs. A command that throws stops the run there; the commands after it stay queued.

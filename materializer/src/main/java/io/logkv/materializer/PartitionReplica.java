@@ -20,6 +20,12 @@ public final class PartitionReplica {
 
     /** Lag, in records, beyond which the store loads in bulk (see {@link PartitionStore#bulkLoad}). */
     static final long BULK_LOAD_LAG_RECORDS = 50_000;
+    /**
+     * Lag, in records, at or below which a store loading in bulk goes back to normal: caught up but for what
+     * arrived during the last poll. Leaving at the entry threshold instead would start compacting every
+     * level-0 file the load piled up while the last 50,000 records of each partition still replay.
+     */
+    static final long BULK_LOAD_EXIT_LAG_RECORDS = 5_000;
 
     private final NamespaceName namespace;
     private final int partition;

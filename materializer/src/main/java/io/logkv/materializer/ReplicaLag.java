@@ -29,6 +29,11 @@ final class ReplicaLag {
         return bulkLoadsEntered;
     }
 
+    /** Whether the store loads in bulk now. */
+    boolean bulkLoading() {
+        return bulkLoading;
+    }
+
     /** Notes the lag a fetch reported; returns whether the replica is caught up. */
     boolean observe(long lagRecords, long nowMs) {
         records = lagRecords;
@@ -40,11 +45,14 @@ final class ReplicaLag {
     }
 
     /**
-     * Switches {@code store} in or out of bulk loading when the replica has crossed
-     * {@link PartitionReplica#BULK_LOAD_LAG_RECORDS} (only while the store is {@code open}).
+     * Switches {@code store} into bulk loading when the replica is more than
+     * {@link PartitionReplica#BULK_LOAD_LAG_RECORDS} behind, and out of it when it has caught up to within
+     * {@link PartitionReplica#BULK_LOAD_EXIT_LAG_RECORDS} (only while the store is {@code open}).
      */
     void adjustBulkLoad(PartitionStore store, boolean open) {
-        boolean farBehind = records > PartitionReplica.BULK_LOAD_LAG_RECORDS;
+        boolean farBehind = bulkLoading
+                ? records > PartitionReplica.BULK_LOAD_EXIT_LAG_RECORDS
+                : records > PartitionReplica.BULK_LOAD_LAG_RECORDS;
         if (farBehind != bulkLoading && open) {
             store.bulkLoad(farBehind);
             bulkLoading = farBehind;

@@ -9,14 +9,13 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
 import static io.logkv.materializer.StoreLayout.APPLIED_AT_KEY;
+import static io.logkv.materializer.StoreLayout.DATA_PREFIX;
 import static io.logkv.materializer.StoreLayout.IDEMPOTENCY_PREFIX;
 import static io.logkv.materializer.StoreLayout.INGEST_POSITION_KEY;
 import static io.logkv.materializer.StoreLayout.NOTHING;
 import static io.logkv.materializer.StoreLayout.POSITION_KEY;
-import static io.logkv.materializer.StoreLayout.dataKey;
 import static io.logkv.materializer.StoreLayout.expiryKey;
 import static io.logkv.materializer.StoreLayout.expiryOf;
-import static io.logkv.materializer.StoreLayout.prefixed;
 
 /**
  * Changes to one {@link PartitionStore}, applied atomically together with the position they lead to: values
@@ -25,7 +24,7 @@ import static io.logkv.materializer.StoreLayout.prefixed;
  */
 public abstract sealed class StoreBatch implements AutoCloseable permits PartitionStore.Batch {
 
-    private final WriteBatch batch = new WriteBatch();
+    private final SerializedBatch batch = new SerializedBatch();
     private final RocksDB db;
     private final StoreResources resources;
     private final Path directory;
@@ -46,73 +45,56 @@ public abstract sealed class StoreBatch implements AutoCloseable permits Partiti
 
     /** Stores a value (an envelope); one with an expiry gets its entry in the expiry index. */
     public void put(byte[] key, byte[] envelope) {
-        change(() -> {
-            batch.put(dataKey(key), envelope);
-            long expiresAt = expiryOf(envelope);
-            if (expiresAt != RecordEnvelope.NO_EXPIRY) {
-                batch.put(expiryKey(expiresAt, key, 0), NOTHING);
-            }
-        });
+        batch.put(DATA_PREFIX, key, envelope);
+        long expiresAt = expiryOf(envelope);
+        if (expiresAt != RecordEnvelope.NO_EXPIRY) {
+            batch.put(expiryKey(expiresAt, key, 0), NOTHING);
+        }
     }
 
     /** Drops the expiry index's entry for {@code key} expiring at {@code expiresAtMs}. */
     public void forgetExpiry(long expiresAtMs, byte[] key) {
-        change(() -> batch.delete(expiryKey(expiresAtMs, key, 0)));
+        batch.delete(expiryKey(expiresAtMs, key, 0));
     }
 
     public void delete(byte[] key) {
-        change(() -> batch.delete(dataKey(key)));
+        batch.delete(DATA_PREFIX, key);
     }
 
     /** Records how far the partition's ingest topic has been applied (kept with the data). */
     public void ingestPosition(long position) {
-        change(() -> batch.put(INGEST_POSITION_KEY, StoreLayout.encodeLong(position)));
+        batch.put(INGEST_POSITION_KEY, StoreLayout.encodeLong(position));
     }
 
     /** Remembers the first outcome of a write that carried an idempotency key (the first one wins). */
     public void rememberOutcome(byte[] idempotencyKey, byte[] outcome) {
-        change(() -> {
-            if (storedOutcome.apply(idempotencyKey) == null) {
-                batch.put(prefixed(IDEMPOTENCY_PREFIX, idempotencyKey), outcome);
-            }
-        });
+        if (storedOutcome.apply(idempotencyKey) == null) {
+            batch.put(IDEMPOTENCY_PREFIX, idempotencyKey, outcome);
+        }
     }
 
     /** Writes the changes and the new applied position in one atomic batch. */
     public void commit(long position) {
-        try {
-            batch.put(POSITION_KEY, StoreLayout.encodeLong(position));
-            batch.put(APPLIED_AT_KEY, StoreLayout.encodeLong(time.nowMs()));
-            db.write(resources.writeOptions(), batch);
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("replica write failed in " + directory, e);
-        }
+        batch.put(POSITION_KEY, StoreLayout.encodeLong(position));
+        batch.put(APPLIED_AT_KEY, StoreLayout.encodeLong(time.nowMs()));
+        write();
     }
 
     /** Writes the changes alone: for index upkeep that leads to no new position. */
     public void commitWithoutPosition() {
-        try {
-            db.write(resources.writeOptions(), batch);
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("replica write failed in " + directory, e);
-        }
+        write();
     }
 
-    private static void change(RocksChange change) {
-        try {
-            change.apply();
+    private void write() {
+        try (WriteBatch serialized = batch.toWriteBatch()) {
+            db.write(resources.writeOptions(), serialized);
         } catch (RocksDBException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("replica write failed in " + directory, e);
         }
     }
 
     @Override
     public void close() {
-        batch.close();
-    }
-
-    /** A change to the write batch, which RocksDB may refuse. */
-    private interface RocksChange {
-        void apply() throws RocksDBException;
+        // Nothing native is held until a commit, which releases what it made.
     }
 }

@@ -1,5 +1,6 @@
 package io.logkv.materializer;
 
+import java.util.List;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
@@ -17,7 +18,9 @@ import org.rocksdb.WriteOptions;
  * partitions the node holds: one block cache, and one memtable budget charged to that cache.
  *
  * <p>The options are tuned for point reads: whole-key bloom filters, a hash index inside data blocks,
- * index and filter blocks kept in the cache, and large values in blob files. The WAL is off for every
+ * index and filter blocks kept in the cache, and large values in blob files. Flushed memtables (level 0)
+ * stay uncompressed and every level below is LZ4: compressing each flush cost a replay a quarter of the
+ * machine, and the compaction that moves the data down compresses it once. The WAL is off for every
  * write because Kafka is the write-ahead log: a store that loses its memtables replays from the
  * position it had persisted with its data.
  */
@@ -26,6 +29,14 @@ public final class StoreResources implements AutoCloseable {
     static {
         RocksDB.loadLibrary();
     }
+
+    /**
+     * Level 0 uncompressed, LZ4 below. With dynamic level sizes (RocksDB's default) the entries after the
+     * first apply from the level that level 0 compacts into, wherever that is, not from level 1.
+     */
+    private static final List<CompressionType> COMPRESSION_PER_LEVEL = List.of(CompressionType.NO_COMPRESSION,
+            CompressionType.LZ4_COMPRESSION, CompressionType.LZ4_COMPRESSION, CompressionType.LZ4_COMPRESSION,
+            CompressionType.LZ4_COMPRESSION, CompressionType.LZ4_COMPRESSION, CompressionType.LZ4_COMPRESSION);
 
     private final Cache blockCache;
     private final WriteBufferManager writeBuffers;
@@ -57,7 +68,7 @@ public final class StoreResources implements AutoCloseable {
                 .setCreateIfMissing(true)
                 .setTableFormatConfig(table)
                 .setWriteBufferManager(writeBuffers)
-                .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setCompressionPerLevel(COMPRESSION_PER_LEVEL)
                 .setEnableBlobFiles(true)
                 .setMinBlobSize(minBlobBytes)
                 .setEnableBlobGarbageCollection(true)

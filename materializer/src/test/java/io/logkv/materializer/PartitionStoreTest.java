@@ -6,9 +6,15 @@ import io.logkv.core.Version;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.TableProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -177,6 +183,38 @@ class PartitionStoreTest {
             }
             store.flush();
             assertThat(store.get(bytes("big"))).isEqualTo(big);
+        }
+    }
+
+    @Test
+    void flushesStayUncompressedAndCompactionCompressesWhatItMovesDown() throws RocksDBException {
+        Path path = dir.resolve("p0");
+        try (PartitionStore store = PartitionStore.open(path, resources)) {
+            for (int batch = 0; batch < 10; batch++) {
+                String[] keyValues = new String[200];
+                for (int i = 0; i < keyValues.length; i += 2) {
+                    keyValues[i] = "key-" + batch + "-" + i;
+                    keyValues[i + 1] = "a value that compresses well ".repeat(20);
+                }
+                apply(store, batch + 1, keyValues);
+            }
+            store.flush();
+        }
+        assertThat(compressionOfTables(path)).containsOnly("NoCompression");
+        // The store's own options; forced, so that the level-0 file is rewritten rather than moved down as it is.
+        try (Options options = resources.newOptions(); RocksDB db = RocksDB.open(options, path.toString());
+             CompactRangeOptions force = new CompactRangeOptions()
+                     .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+            db.compactRange(db.getDefaultColumnFamily(), null, null, force);
+        }
+        assertThat(compressionOfTables(path)).containsOnly("LZ4");
+    }
+
+    private static java.util.Collection<String> compressionOfTables(Path path) throws RocksDBException {
+        try (Options options = new Options(); RocksDB db = RocksDB.openReadOnly(options, path.toString())) {
+            Map<String, TableProperties> tables = db.getPropertiesOfAllTables();
+            assertThat(tables).isNotEmpty();
+            return tables.values().stream().map(TableProperties::getCompressionName).toList();
         }
     }
 

@@ -3,6 +3,8 @@ package io.logkv.materializer;
 import io.logkv.core.CommandQueue;
 import io.logkv.core.ManualNodeTime;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.core.Version;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The apply loop reads time from the node's clock: a replica's lag is timed from when the applier last saw it
  * caught up, and a position the log moved to without records (transaction markers) is persisted every five
- * seconds. Real store, mock consumer; the loop runs on the test's thread, one turn per step.
+ * seconds. A command runs only once every poll before it has been applied. Real store, mock consumer; the
+ * polling runs on the test's thread, one turn per step.
  */
 class ReplicaApplierTest {
 
@@ -43,6 +47,11 @@ class ReplicaApplierTest {
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private final Deque<Runnable> turns = new ArrayDeque<>();
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private final CommandQueue<Consumer<byte[], byte[]>> commands = new CommandQueue<>(consumer::wakeup);
+    /** Whether each step waits for the turns before it to be applied. */
+    private boolean stepsAwaitApplied = true;
+    /** How long the applying thread takes over each lookup of a replica (a slow write). */
+    private long applyDelayMs;
     private PartitionReplica replica;
 
     @BeforeEach
@@ -103,6 +112,48 @@ class ReplicaApplierTest {
         }
     }
 
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitApplied(ReplicaApplier applier) {
+        try {
+            applier.awaitApplied();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aCommandRunsOnlyOnceEveryPollBeforeItIsAppliedSoNoRecordFetchedBeforeASeekLandsAfterIt() {
+        List<Long> seenByCommand = new ArrayList<>();
+        List<Boolean> lastKeySeen = new ArrayList<>();
+        stepsAwaitApplied = false;
+        applyDelayMs = 300;
+        turn(() -> {
+            for (int offset = 0; offset < 10; offset++) {
+                consumer.addRecord(new ConsumerRecord<>(TP.topic(), TP.partition(), offset, ("k" + offset).getBytes(),
+                        new RecordEnvelope(new Version(offset + 1, 1), 0, "text/plain", ("v" + offset).getBytes()).encode()));
+            }
+            consumer.updateEndOffsets(Map.of(TP, 10L));
+        });
+        turn(() -> commands.post(c -> {
+            seenByCommand.add(replica.appliedPosition());
+            lastKeySeen.add(replica.read("k9".getBytes()) != null);
+        }));
+        turn(() -> { });
+
+        runTurns();
+
+        assertThat(seenByCommand).as("the position the command saw: the whole first poll applied").containsExactly(10L);
+        assertThat(lastKeySeen).containsExactly(true);
+    }
+
     /** The log moved to {@code position} past commit markers: no records for the applier, but a new position. */
     private void moveTo(long position) {
         consumer.updateEndOffsets(Map.of(TP, position));
@@ -116,17 +167,30 @@ class ReplicaApplierTest {
     /** Runs the apply loop for one turn per step queued, each step run just before that turn's poll. */
     private void runTurns() {
         MeterRegistry meters = new SimpleMeterRegistry();
-        Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>(Map.of(TP, replica));
-        CommandQueue<Consumer<byte[], byte[]>> commands = new CommandQueue<>(consumer::wakeup);
+        Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>(Map.of(TP, replica)) {
+            @Override
+            public PartitionReplica get(Object key) {
+                if (applyDelayMs > 0 && Thread.currentThread().getName().startsWith("logkv-replica-apply")) {
+                    sleep(applyDelayMs);
+                }
+                return super.get(key);
+            }
+        };
+        AtomicReference<ReplicaApplier> self = new AtomicReference<>();
         ReplicaApplier applier = new ReplicaApplier(consumer, replicas, commands, new RecordsToStore(meters.counter("malformed")),
                 new ReplicaDigests(), new ReplicaRebuilds(meters, time), meters.counter("applied"), () -> {
                     Runnable step = turns.poll();
                     if (step == null) {
                         return false;
                     }
+                    // Each step sees what the turns before it applied (the applying thread works behind the polls).
+                    if (stepsAwaitApplied) {
+                        awaitApplied(self.get());
+                    }
                     step.run();
                     return true;
                 }, failure::set, () -> { }, time);
+        self.set(applier);
         applier.run();
         assertThat(failure.get()).isNull();
     }

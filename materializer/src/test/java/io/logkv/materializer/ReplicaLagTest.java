@@ -1,0 +1,31 @@
+package io.logkv.materializer;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ReplicaLagTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStoreLoadsInBulkFromFarBehindUntilItHasCaughtUpNotMerelyUntilItIsLessFarBehind() {
+        try (StoreResources resources = new StoreResources(8 << 20, 4 << 20, 64 << 10);
+             PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources)) {
+            ReplicaLag lag = new ReplicaLag();
+            long[] observed = {-1, 10, PartitionReplica.BULK_LOAD_LAG_RECORDS + 1, PartitionReplica.BULK_LOAD_LAG_RECORDS,
+                    PartitionReplica.BULK_LOAD_EXIT_LAG_RECORDS + 1, PartitionReplica.BULK_LOAD_EXIT_LAG_RECORDS,
+                    PartitionReplica.BULK_LOAD_EXIT_LAG_RECORDS + 1, PartitionReplica.BULK_LOAD_LAG_RECORDS + 1, 0};
+            boolean[] loading = {false, false, true, true, true, false, false, true, false};
+            for (int i = 0; i < observed.length; i++) {
+                lag.observe(observed[i], 1_000 + i);
+                lag.adjustBulkLoad(store, true);
+                assertThat(lag.bulkLoading()).as("loading in bulk after a lag of %d (step %d)", observed[i], i).isEqualTo(loading[i]);
+            }
+            assertThat(lag.bulkLoadsEntered()).isEqualTo(2);
+        }
+    }
+}
