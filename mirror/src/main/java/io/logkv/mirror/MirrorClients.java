@@ -121,6 +121,9 @@ final class MirrorClients {
         // Large fetches, as the nodes' replicas ask for: fewer fetch requests for the source brokers to serve.
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES_PER_PARTITION);
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) settings.kafkaTimeout().toMillis());
+        // Kafka's newer consumer fetches on a thread of its own: the next records arrive while this topic's
+        // thread flushes and commits a transaction, instead of waiting for its next poll to ask for them.
+        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
