@@ -15,8 +15,9 @@ import org.apache.kafka.common.TopicPartition;
  * Digests of replicas at exact log positions. A digest asked for at position P is taken when the replica
  * has applied every committed record below P and none above: the applier cuts its batches at P
  * ({@link #nextCut}) and calls {@link #takeDue} between the two parts. The snapshot is taken on the
- * applying thread, the digest computed on this class's own thread. Used on the applying thread only,
- * except for the digest computation.
+ * applying thread, the digest computed on this class's own thread. Used by the applier's two threads, never
+ * at once: asked in a command on the polling thread while the applying thread waits with nothing to apply,
+ * taken on the applying thread (the hand-over of each poll orders the two).
  */
 final class ReplicaDigests {
 
