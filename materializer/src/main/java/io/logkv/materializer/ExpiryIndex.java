@@ -68,7 +68,7 @@ final class ExpiryIndex {
 
     /**
      * Drops the entries of a replica's index that their values have outlived (the key was rewritten or deleted
-     * since); applying thread only, where no write can slip in between the check and the drop.
+     * since); in a command on the applier's polling thread only, where no write can slip in between the check and the drop.
      *
      * @return how many entries were dropped
      */

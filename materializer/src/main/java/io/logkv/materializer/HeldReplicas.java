@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The replicas this node holds, by truth partition, with the applier's consumer assigned to exactly them:
  * registering an opened store, closing a replica, and where each starts applying. Read from any thread;
- * changed on the applying thread only, which alone touches the consumer.
+ * changed on the applier's polling thread only (in commands), which alone touches the consumer.
  */
 final class HeldReplicas {
 
@@ -169,7 +169,7 @@ final class HeldReplicas {
         }
     }
 
-    /** The committed end of a partition's log, asked on the applying thread (a pending wake-up is retried). */
+    /** The committed end of a partition's log, asked on the applier's polling thread (a pending wake-up is retried). */
     long endOffset(TopicPartition tp) {
         for (int attempt = 0; ; attempt++) {
             try {

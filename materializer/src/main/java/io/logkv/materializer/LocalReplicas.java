@@ -25,13 +25,13 @@ import org.apache.kafka.common.TopicPartition;
  * from snapshots in {@link ReplicaSeeding}. The log is applied to them by one thread, {@link ReplicaApplier};
  * what a record does to a store is {@link RecordsToStore}; digests at exact positions are
  * {@link ReplicaDigests}; rebuilds and their progress {@link ReplicaRebuilds}. Everything that changes the
- * set of replicas runs as a command on the applying thread, between two polls ({@link CommandQueue}).
+ * set of replicas runs as a command on the applier's polling thread, between two polls, once every earlier poll is applied ({@link CommandQueue}).
  */
 public final class LocalReplicas implements AutoCloseable {
 
     private final StoreResources resources;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    /** Commands for the applying thread, which alone touches the consumer. */
+    /** Commands for the applier's polling thread, which alone touches the consumer. */
     private final CommandQueue<org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> commands;
     private final HeldReplicas held;
     private final ReplicaOpening opening;
@@ -177,7 +177,7 @@ public final class LocalReplicas implements AutoCloseable {
 
     /**
      * Drops entries of a replica's expiry index that their values have outlived (the key was rewritten or
-     * deleted since), checking each again on the applying thread, where no write can slip in between.
+     * deleted since), checking each again in a command on the applier's polling thread, where no write can slip in between.
      *
      * @return how many entries were dropped
      */
@@ -230,7 +230,7 @@ public final class LocalReplicas implements AutoCloseable {
         return held.allWithin(maxLagRecords);
     }
 
-    /** Why the applying thread stopped, or null while it runs. A node whose applier failed is not live. */
+    /** Why the applier stopped, or null while it runs. A node whose applier failed is not live. */
     public RuntimeException failure() {
         return failure;
     }
@@ -245,7 +245,7 @@ public final class LocalReplicas implements AutoCloseable {
     }
 
     /**
-     * Fault injection: the applying thread dies at its next turn, of an error that nothing handles (so no
+     * Fault injection: the applier's polling thread dies at its next turn, of an error that nothing handles (so no
      * {@link #failure()} is recorded), and the replicas stop following the log. Used to show that the node
      * then stops reporting itself live and ready.
      */
@@ -258,7 +258,7 @@ public final class LocalReplicas implements AutoCloseable {
         return resources.blockCacheUsage();
     }
 
-    /** Runs {@code command} on the applying thread; fails at once once the replicas are closed. */
+    /** Runs {@code command} on the applier's polling thread; fails at once once the replicas are closed. */
     private CompletableFuture<Void> submit(Runnable command) {
         if (!running) {
             return CompletableFuture.failedFuture(new ReplicaUnavailableException("replicas are closed"));
@@ -266,7 +266,7 @@ public final class LocalReplicas implements AutoCloseable {
         return commands.submit(ignored -> command.run());
     }
 
-    /** Runs {@code command} on the applying thread; it completes the answer, or its failure does. */
+    /** Runs {@code command} on the applier's polling thread; it completes the answer, or its failure does. */
     private <T> CompletableFuture<T> ask(Consumer<CompletableFuture<T>> command) {
         CompletableFuture<T> answer = new CompletableFuture<>();
         submit(() -> command.accept(answer)).whenComplete((ignored, error) -> {
@@ -277,7 +277,7 @@ public final class LocalReplicas implements AutoCloseable {
         return answer;
     }
 
-    /** Runs on the applying thread when it ends: closes every replica, the consumer and the stores' resources. */
+    /** Runs on the applier's polling thread when it ends: closes every replica, the consumer and the stores' resources. */
     private void closeAll() {
         held.closeAll();
         consumer.close(Duration.ofSeconds(5));

@@ -13,8 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * This node's replica of one truth partition: its store, the position it has applied, and how far
- * behind the log it is. Reads may come from any thread; only the applying thread changes it. Its
- * lifecycle is a {@link ReplicaState}.
+ * behind the log it is. Reads may come from any thread; only the applier's threads change it, one at a
+ * time. Its lifecycle is a {@link ReplicaState}.
  */
 public final class PartitionReplica {
 
@@ -26,6 +26,8 @@ public final class PartitionReplica {
      * level-0 file the load piled up while the last 50,000 records of each partition still replay.
      */
     static final long BULK_LOAD_EXIT_LAG_RECORDS = 5_000;
+    /** How long a store loading in bulk may stay between the two lags above before it goes back to normal. */
+    static final long BULK_LOAD_MAX_NEAR_MS = 30_000;
 
     private final NamespaceName namespace;
     private final int partition;
@@ -228,7 +230,7 @@ public final class PartitionReplica {
     }
 
     /**
-     * The digest of a snapshot taken on the applying thread at exactly {@code position}; computed on the
+     * The digest of a snapshot taken by the applier at exactly {@code position}; computed on the
      * caller's thread, with the store kept open meanwhile. Releases the snapshot.
      */
     ReplicaDigest digest(ContentSnapshot snapshot, long position) {

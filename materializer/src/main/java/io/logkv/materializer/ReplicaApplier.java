@@ -47,8 +47,11 @@ final class ReplicaApplier implements Runnable {
     /** Polls fetched ahead of the one being applied. */
     static final int HANDOFF_POLLS = 2;
     private static final long HANDOFF_WAIT_MS = 100;
-    /** How long the polling thread waits, when it stops, for the applying thread to apply what it holds. */
-    private static final Duration APPLYING_STOP_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long the polling thread waits, when it stops, for the applying thread to apply what it holds; within
+     * the 30 s {@code LocalReplicas#close} gives the polling thread.
+     */
+    private static final Duration APPLYING_STOP_TIMEOUT = Duration.ofSeconds(20);
 
     private final Consumer<byte[], byte[]> consumer;
     private final Map<TopicPartition, PartitionReplica> replicas;
@@ -178,16 +181,25 @@ final class ReplicaApplier implements Runnable {
         }
     }
 
-    /** Lets the applying thread apply what it holds and end; whether it has ended. */
+    /**
+     * Lets the applying thread apply what it holds and end; whether it has ended. Waits through interrupts
+     * (keeping them for the caller): closing the stores under a thread still writing to them would crash the process.
+     */
     private boolean stopApplying(Thread applying) {
         stopApplying = true;
-        try {
-            applying.join(APPLYING_STOP_TIMEOUT.toMillis());
-        } catch (InterruptedException e) {
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + APPLYING_STOP_TIMEOUT.toNanos();
+        while (applying.isAlive() && System.nanoTime() < deadline) {
+            try {
+                applying.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         if (applying.isAlive()) {
-            // Closing the stores under a thread still writing to them would crash the process.
             log.error("event=applier_not_stopped timeout={} stores_left_open=true", APPLYING_STOP_TIMEOUT);
             return false;
         }
@@ -326,7 +338,7 @@ final class ReplicaApplier implements Runnable {
         });
     }
 
-    /** What {@link #kill} throws on the applying thread. */
+    /** What {@link #kill} throws on the polling thread (where commands run). */
     private static final class ApplierKilled extends Error {
         ApplierKilled() {
             super("the replica applier was killed by fault injection");

@@ -2,7 +2,8 @@ package io.logkv.materializer;
 
 /**
  * How far behind the log's committed end a replica is, as the applier's fetches tell, and whether its store
- * loads in bulk meanwhile (far behind: a rebuild, a long stop). Written by the applying thread only.
+ * loads in bulk meanwhile (far behind: a rebuild, a long stop). Written by the applier's threads, one at a
+ * time (commands on the polling thread run while the applying thread waits).
  */
 final class ReplicaLag {
 
@@ -10,7 +11,10 @@ final class ReplicaLag {
     private volatile long records = -1;
     private volatile long caughtUpAtMs;
     private volatile int bulkLoadsEntered;
-    private boolean bulkLoading;
+    private volatile boolean bulkLoading;
+    /** Since when a store loading in bulk has been no longer far behind, yet not caught up; 0 otherwise. */
+    private long nearSinceMs;
+    private long observedAtMs;
 
     long records() {
         return records;
@@ -37,6 +41,7 @@ final class ReplicaLag {
     /** Notes the lag a fetch reported; returns whether the replica is caught up. */
     boolean observe(long lagRecords, long nowMs) {
         records = lagRecords;
+        observedAtMs = nowMs;
         if (lagRecords == 0) {
             caughtUpAtMs = nowMs;
             return true;
@@ -47,15 +52,29 @@ final class ReplicaLag {
     /**
      * Switches {@code store} into bulk loading when the replica is more than
      * {@link PartitionReplica#BULK_LOAD_LAG_RECORDS} behind, and out of it when it has caught up to within
-     * {@link PartitionReplica#BULK_LOAD_EXIT_LAG_RECORDS} (only while the store is {@code open}).
+     * {@link PartitionReplica#BULK_LOAD_EXIT_LAG_RECORDS}, or when it has stayed between the two for
+     * {@link PartitionReplica#BULK_LOAD_MAX_NEAR_MS}: a replica that keeps a steady lag under load is not
+     * replaying, and its store must not go without compactions (only while the store is {@code open}).
      */
     void adjustBulkLoad(PartitionStore store, boolean open) {
-        boolean farBehind = bulkLoading
-                ? records > PartitionReplica.BULK_LOAD_EXIT_LAG_RECORDS
-                : records > PartitionReplica.BULK_LOAD_LAG_RECORDS;
+        boolean farBehind;
+        if (!bulkLoading) {
+            farBehind = records > PartitionReplica.BULK_LOAD_LAG_RECORDS;
+        } else if (records > PartitionReplica.BULK_LOAD_LAG_RECORDS) {
+            nearSinceMs = 0;
+            farBehind = true;
+        } else if (records > PartitionReplica.BULK_LOAD_EXIT_LAG_RECORDS) {
+            if (nearSinceMs == 0) {
+                nearSinceMs = observedAtMs;
+            }
+            farBehind = observedAtMs - nearSinceMs < PartitionReplica.BULK_LOAD_MAX_NEAR_MS;
+        } else {
+            farBehind = false;
+        }
         if (farBehind != bulkLoading && open) {
             store.bulkLoad(farBehind);
             bulkLoading = farBehind;
+            nearSinceMs = 0;
             if (farBehind) {
                 bulkLoadsEntered++;
             }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How a replica opens: resuming its store, wiped when too old to resume, or, when snapshots are configured,
- * seeded first ({@link ReplicaSeeding}) and opened on the applying thread once its seed is in place. Runs on
- * the applying thread.
+ * seeded first ({@link ReplicaSeeding}) and opened on the applier's polling thread once its seed is in place. Runs on
+ * the applier's polling thread, in commands.
  */
 final class ReplicaOpening {
 
@@ -27,7 +27,7 @@ final class ReplicaOpening {
     private final NodeTime time;
 
     /**
-     * @param onApplier runs a command on the applying thread, unless the replicas are closed
+     * @param onApplier runs a command on the applier's polling thread, unless the replicas are closed
      * @param time      whose {@link NodeTime#nowMs()} a store's age is judged against
      */
     ReplicaOpening(ReplicaSettings settings, HeldReplicas held, ReplicaSeeding seeding, Consumer<Runnable> onApplier,
@@ -81,7 +81,7 @@ final class ReplicaOpening {
     }
 
     /**
-     * Seeds a partition's (absent) store, then, on the applying thread, opens the replica from whatever the
+     * Seeds a partition's (absent) store, then, on the applier's polling thread, opens the replica from whatever the
      * directory holds (the seed, or nothing: a full replay) and starts applying the log after it. A
      * partition released meanwhile is not opened, and its seed is deleted.
      */
@@ -107,7 +107,7 @@ final class ReplicaOpening {
     /**
      * Offers the store of a partition, at {@code position}, a seed far enough ahead of it. The seed goes to a
      * directory beside the store and replaces it only once it is complete and checked; without one the store
-     * resumes where it was. Either way the replica opens on the applying thread.
+     * resumes where it was. Either way the replica opens on the applier's polling thread.
      */
     private void startReseeding(TopicPartition tp, long position) {
         Path directory = held.storeDirectory(tp);

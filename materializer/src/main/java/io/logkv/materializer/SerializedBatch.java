@@ -21,6 +21,8 @@ final class SerializedBatch {
     private static final int COUNT_OFFSET = 8;
     private static final byte TYPE_DELETION = 0x00;
     private static final byte TYPE_VALUE = 0x01;
+    /** The largest array a JVM reliably allocates. */
+    private static final int MAX_BYTES = Integer.MAX_VALUE - 8;
     /** A varint32 takes at most five bytes. */
     private static final int MAX_VARINT_BYTES = 5;
 
@@ -30,7 +32,7 @@ final class SerializedBatch {
 
     /** Adds a put of {@code key} behind the one-byte {@code prefix}. */
     void put(byte prefix, byte[] key, byte[] value) {
-        reserve(1 + 2 * MAX_VARINT_BYTES + 1 + key.length + value.length);
+        reserve(1L + 2 * MAX_VARINT_BYTES + 1 + key.length + value.length);
         bytes[size++] = TYPE_VALUE;
         writeVarint(1 + key.length);
         bytes[size++] = prefix;
@@ -42,7 +44,7 @@ final class SerializedBatch {
 
     /** Adds a put of {@code key} as it is. */
     void put(byte[] key, byte[] value) {
-        reserve(1 + 2 * MAX_VARINT_BYTES + key.length + value.length);
+        reserve(1L + 2 * MAX_VARINT_BYTES + key.length + value.length);
         bytes[size++] = TYPE_VALUE;
         writeVarint(key.length);
         writeBytes(key);
@@ -53,7 +55,7 @@ final class SerializedBatch {
 
     /** Adds a delete of {@code key} behind the one-byte {@code prefix}. */
     void delete(byte prefix, byte[] key) {
-        reserve(1 + MAX_VARINT_BYTES + 1 + key.length);
+        reserve(1L + MAX_VARINT_BYTES + 1 + key.length);
         bytes[size++] = TYPE_DELETION;
         writeVarint(1 + key.length);
         bytes[size++] = prefix;
@@ -63,7 +65,7 @@ final class SerializedBatch {
 
     /** Adds a delete of {@code key} as it is. */
     void delete(byte[] key) {
-        reserve(1 + MAX_VARINT_BYTES + key.length);
+        reserve(1L + MAX_VARINT_BYTES + key.length);
         bytes[size++] = TYPE_DELETION;
         writeVarint(key.length);
         writeBytes(key);
@@ -85,14 +87,13 @@ final class SerializedBatch {
         return new WriteBatch(serialized);
     }
 
-    private void reserve(int more) {
-        if (more > Integer.MAX_VALUE - size) {
-            throw new IllegalStateException("a write batch cannot grow beyond 2 GiB");
+    private void reserve(long more) {
+        long needed = size + more;
+        if (needed > MAX_BYTES) {
+            throw new IllegalStateException("a write batch cannot grow beyond " + MAX_BYTES + " bytes");
         }
-        int needed = size + more;
         if (needed > bytes.length) {
-            int grown = bytes.length <= (Integer.MAX_VALUE - 8) / 2 ? bytes.length * 2 : Integer.MAX_VALUE - 8;
-            bytes = Arrays.copyOf(bytes, Math.max(needed, grown));
+            bytes = Arrays.copyOf(bytes, (int) Math.min(MAX_BYTES, Math.max(needed, 2L * bytes.length)));
         }
     }
 
