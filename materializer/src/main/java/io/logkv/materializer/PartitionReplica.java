@@ -279,7 +279,7 @@ public final class PartitionReplica {
         if (lag.observe(records, nowMs)) {
             markServing();
         }
-        lag.adjustBulkLoad(store, lifecycle.current() != ReplicaState.CLOSED);
+        lag.adjustBulkLoad(store, lifecycle.current() != ReplicaState.CLOSED, nowMs);
     }
 
     private void markServing() {

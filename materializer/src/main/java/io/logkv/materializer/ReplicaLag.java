@@ -14,7 +14,6 @@ final class ReplicaLag {
     private volatile boolean bulkLoading;
     /** Since when a store loading in bulk has been no longer far behind, yet not caught up; 0 otherwise. */
     private long nearSinceMs;
-    private long observedAtMs;
 
     long records() {
         return records;
@@ -41,7 +40,6 @@ final class ReplicaLag {
     /** Notes the lag a fetch reported; returns whether the replica is caught up. */
     boolean observe(long lagRecords, long nowMs) {
         records = lagRecords;
-        observedAtMs = nowMs;
         if (lagRecords == 0) {
             caughtUpAtMs = nowMs;
             return true;
@@ -55,8 +53,10 @@ final class ReplicaLag {
      * {@link PartitionReplica#BULK_LOAD_EXIT_LAG_RECORDS}, or when it has stayed between the two for
      * {@link PartitionReplica#BULK_LOAD_MAX_NEAR_MS}: a replica that keeps a steady lag under load is not
      * replaying, and its store must not go without compactions (only while the store is {@code open}).
+     *
+     * @param nowMs when the lag was observed
      */
-    void adjustBulkLoad(PartitionStore store, boolean open) {
+    void adjustBulkLoad(PartitionStore store, boolean open, long nowMs) {
         boolean farBehind;
         if (!bulkLoading) {
             farBehind = records > PartitionReplica.BULK_LOAD_LAG_RECORDS;
@@ -65,9 +65,9 @@ final class ReplicaLag {
             farBehind = true;
         } else if (records > PartitionReplica.BULK_LOAD_EXIT_LAG_RECORDS) {
             if (nearSinceMs == 0) {
-                nearSinceMs = observedAtMs;
+                nearSinceMs = nowMs;
             }
-            farBehind = observedAtMs - nearSinceMs < PartitionReplica.BULK_LOAD_MAX_NEAR_MS;
+            farBehind = nowMs - nearSinceMs < PartitionReplica.BULK_LOAD_MAX_NEAR_MS;
         } else {
             farBehind = false;
         }

@@ -23,6 +23,8 @@ final class SerializedBatch {
     private static final byte TYPE_VALUE = 0x01;
     /** The largest array a JVM reliably allocates. */
     private static final int MAX_BYTES = Integer.MAX_VALUE - 8;
+    /** What {@link #add} takes for a key written as it is (a prefix is a byte, 0-255 as an int). */
+    private static final int NO_PREFIX = -1;
     /** A varint32 takes at most five bytes. */
     private static final int MAX_VARINT_BYTES = 5;
 
@@ -32,43 +34,38 @@ final class SerializedBatch {
 
     /** Adds a put of {@code key} behind the one-byte {@code prefix}. */
     void put(byte prefix, byte[] key, byte[] value) {
-        reserve(1L + 2 * MAX_VARINT_BYTES + 1 + key.length + value.length);
-        bytes[size++] = TYPE_VALUE;
-        writeVarint(1 + key.length);
-        bytes[size++] = prefix;
-        writeBytes(key);
-        writeVarint(value.length);
-        writeBytes(value);
-        count++;
+        add(TYPE_VALUE, prefix, key, value);
     }
 
     /** Adds a put of {@code key} as it is. */
     void put(byte[] key, byte[] value) {
-        reserve(1L + 2 * MAX_VARINT_BYTES + key.length + value.length);
-        bytes[size++] = TYPE_VALUE;
-        writeVarint(key.length);
-        writeBytes(key);
-        writeVarint(value.length);
-        writeBytes(value);
-        count++;
+        add(TYPE_VALUE, NO_PREFIX, key, value);
     }
 
     /** Adds a delete of {@code key} behind the one-byte {@code prefix}. */
     void delete(byte prefix, byte[] key) {
-        reserve(1L + MAX_VARINT_BYTES + 1 + key.length);
-        bytes[size++] = TYPE_DELETION;
-        writeVarint(1 + key.length);
-        bytes[size++] = prefix;
-        writeBytes(key);
-        count++;
+        add(TYPE_DELETION, prefix, key, null);
     }
 
     /** Adds a delete of {@code key} as it is. */
     void delete(byte[] key) {
-        reserve(1L + MAX_VARINT_BYTES + key.length);
-        bytes[size++] = TYPE_DELETION;
-        writeVarint(key.length);
+        add(TYPE_DELETION, NO_PREFIX, key, null);
+    }
+
+    /** One change: its type, then the key (behind {@code prefix} unless {@link #NO_PREFIX}), then the value of a put. */
+    private void add(byte type, int prefix, byte[] key, byte[] value) {
+        int prefixBytes = prefix == NO_PREFIX ? 0 : 1;
+        reserve(1L + 2 * MAX_VARINT_BYTES + prefixBytes + key.length + (value == null ? 0 : value.length));
+        bytes[size++] = type;
+        writeVarint(prefixBytes + key.length);
+        if (prefixBytes == 1) {
+            bytes[size++] = (byte) prefix;
+        }
         writeBytes(key);
+        if (value != null) {
+            writeVarint(value.length);
+            writeBytes(value);
+        }
         count++;
     }
 

@@ -22,7 +22,7 @@ class ReplicaLagTest {
             boolean[] loading = {false, false, true, true, true, false, false, true, false};
             for (int i = 0; i < observed.length; i++) {
                 lag.observe(observed[i], 1_000 + i);
-                lag.adjustBulkLoad(store, true);
+                lag.adjustBulkLoad(store, true, 1_000 + i);
                 assertThat(lag.bulkLoading()).as("loading in bulk after a lag of %d (step %d)", observed[i], i).isEqualTo(loading[i]);
             }
             assertThat(lag.bulkLoadsEntered()).isEqualTo(2);
@@ -44,7 +44,7 @@ class ReplicaLagTest {
             boolean[] loading = {true, true, true, true, true, true, false};
             for (int i = 0; i < steps.length; i++) {
                 lag.observe(steps[i][0], steps[i][1]);
-                lag.adjustBulkLoad(store, true);
+                lag.adjustBulkLoad(store, true, steps[i][1]);
                 assertThat(lag.bulkLoading()).as("step %d: lag %d at %d ms", i, steps[i][0], steps[i][1]).isEqualTo(loading[i]);
             }
         }
