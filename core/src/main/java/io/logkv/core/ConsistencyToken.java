@@ -96,6 +96,9 @@ public final class ConsistencyToken {
         if (positions.isEmpty()) {
             return other;
         }
+        if (covers(other)) {
+            return this; // the common case of a read at a position the token already holds: nothing to copy
+        }
         TreeMap<Long, Long> merged = new TreeMap<>(positions);
         other.positions.forEach((key, offset) -> merged.merge(key, offset, Math::max));
         return new ConsistencyToken(merged);

@@ -1,6 +1,5 @@
 package io.logkv.core;
 
-import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -9,7 +8,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 public record NamespaceName(String value) {
 
-    private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+    private static final int MAX_LENGTH = 100;
 
     /** The prefix of every namespace's truth topic. */
     public static final String TRUTH_TOPIC_PREFIX = "logkv.truth.";
@@ -21,7 +20,7 @@ public record NamespaceName(String value) {
     public static final String DEAD_LETTER_TOPIC_PREFIX = "logkv.dead-letters.";
 
     public NamespaceName {
-        if (value == null || !LEGAL.matcher(value).matches()) {
+        if (!isLegal(value)) {
             throw new IllegalArgumentException(
                     "namespace names are 1 to 100 characters of letters, digits, '_' and '-': " + value);
         }
@@ -29,7 +28,17 @@ public record NamespaceName(String value) {
 
     /** Whether {@code candidate} would be accepted as a namespace name. */
     public static boolean isLegal(String candidate) {
-        return candidate != null && LEGAL.matcher(candidate).matches();
+        if (candidate == null || candidate.isEmpty() || candidate.length() > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < candidate.length(); i++) {
+            char c = candidate.charAt(i);
+            boolean legal = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-';
+            if (!legal) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The compacted topic that holds this namespace's truth. */

@@ -54,7 +54,7 @@ class RespEndpointIT {
     @Test
     void everyCommandAnswersAsRedisWouldOnTheSameKeyOperationsAsHttp() throws Exception {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
-        try (LogKvNode a = LogKvNode.start("resp-a", kafka, dataDir.resolve("a"), "--logkv.resp.enabled=true", "--logkv.resp.port=0",
+        try (LogKvNode a = LogKvNode.start("resp-a", kafka, dataDir.resolve("a"), "--logkv.resp.enabled=true", "--logkv.resp.port=0", "--logkv.resp.leak-detection=paranoid",
                 "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB", "--logkv.compactor.scan-interval=200ms");
              LogKvNode b = LogKvNode.start("resp-b", kafka, dataDir.resolve("b"), "--logkv.resp.enabled=true", "--logkv.resp.port=0",
                      "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB")) {

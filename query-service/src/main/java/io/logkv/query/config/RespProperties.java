@@ -23,6 +23,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       make); empty: plain TCP
  * @param clientAuth     with TLS, whether clients must present a certificate the bundle's trust store trusts
  *                       ({@code need}), may ({@code want}), or are not asked ({@code none})
+ * @param leakDetection  Netty's tracking of buffers that are never released, for the whole node: {@code disabled}
+ *                       (the default: tracking touches every message on the read path), or Netty's own
+ *                       {@code simple}, {@code advanced} or {@code paranoid} levels, which log {@code LEAK:} when a
+ *                       tracked buffer is collected unreleased
  */
 public record RespProperties(
         @DefaultValue("false") boolean enabled,
@@ -34,7 +38,13 @@ public record RespProperties(
         @DefaultValue("0") int ioThreads,
         @DefaultValue("30s") Duration commandTimeout,
         @DefaultValue("") String sslBundle,
-        @DefaultValue("none") ClientAuth clientAuth) {
+        @DefaultValue("none") ClientAuth clientAuth,
+        @DefaultValue("disabled") LeakDetection leakDetection) {
+
+    /** Netty's levels of buffer-leak tracking ({@code io.netty.util.ResourceLeakDetector.Level}). */
+    public enum LeakDetection {
+        DISABLED, SIMPLE, ADVANCED, PARANOID
+    }
 
     /** Whether a TLS client must present a certificate. */
     public enum ClientAuth {

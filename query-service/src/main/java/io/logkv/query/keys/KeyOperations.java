@@ -165,6 +165,27 @@ public class KeyOperations {
                 wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS, ApiHeaders.REPLICAS, replicasHint), local);
     }
 
+    /**
+     * A read of one key for a front that is not HTTP (the Redis protocol), under the same rules as GET, when this
+     * node serves it from its own replica: no request to parse, no answer to build. Null when the read would be
+     * forwarded to a replica elsewhere; the caller then makes it as a GET ({@link #get(String, String, KeyRequest)}).
+     *
+     * @param consistency the level asked for, or null for the API's default (session with a token, else eventual)
+     * @param token       the positions the caller has seen
+     * @return the read, or null when another node serves it
+     */
+    public CompletableFuture<KeyReads.KeyRead> readServedHere(String ns, byte[] key, String consistency, ConsistencyToken token,
+                                                              String client) {
+        ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] checked = checkedKey(key);
+        ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
+        int partition = KeyPartitioner.partitionOf(checked, namespace.settings().partitions());
+        if (!readRouting.peersFor(namespace, partition, level, false).isEmpty()) {
+            return null;
+        }
+        return reads.read(namespace, checked, level, token, WaitBound.of(null, replicaProps), false, client);
+    }
+
     private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
         RecordEnvelope envelope = read.envelope();
         String servedToken = tokens.text(read.token());
@@ -202,8 +223,13 @@ public class KeyOperations {
 
     /** The key's bytes, decoded from the raw {@code {key}} path segment. */
     private byte[] keyBytes(String rawKeySegment) {
+        return checkedKey(KeyPathSegment.decode(rawKeySegment));
+    }
+
+    /** The key, when the key rules allow it; else the problem they name. */
+    private byte[] checkedKey(byte[] key) {
         try {
-            return keyRules.check(KeyPathSegment.decode(rawKeySegment));
+            return keyRules.check(key);
         } catch (KeyRules.IllegalKeyException e) {
             throw e.tooLong()
                     ? new ApiProblem(HttpStatus.URI_TOO_LONG, ProblemTypes.KEY_TOO_LONG, "Key too long", e.getMessage())

@@ -25,8 +25,15 @@ import org.slf4j.LoggerFactory;
  * above {@code logkv.hot-keys.min-rate} requests a second become the report ({@code GET /v1/admin/hot-keys},
  * gauge {@code logkv.keys.hot}), and a key that becomes hot is logged once. Counting is bounded: a Caffeine
  * cache of {@code logkv.hot-keys.tracked} keys, whose frequency-based admission keeps the requested keys
- * when a flood of distinct ones arrives. Counts are approximate (a request counted while the window turns may
- * be lost); they are a guide, not a bill. Thread-safe.
+ * when a flood of distinct ones arrives.
+ *
+ * <p>Reads reach that cache only once their key has been read a sixteenth of the reporting rate's worth in the
+ * window ({@link RequestSketch}, fixed-size counters shared by hash): a read of a cold key costs a hash and one
+ * counter, not a cache insertion and eviction. The read that reaches that count brings it into the cache, so a
+ * key's count may be off by at most that sixteenth (keys sharing its counter make it enter early; a lost
+ * increment makes it miss the count it enters at), and a key is reported only at fifteen sixteenths of the rate
+ * or above. Counts are approximate (a request counted while the window turns may be lost); they are a guide,
+ * not a bill. Thread-safe.
  */
 public final class HotKeys {
 
@@ -36,6 +43,9 @@ public final class HotKeys {
     private final LongSupplier nanoTime;
     private final LongSupplier wallMillis;
     private final Cache<Tracked, Counts> counts;
+    private final RequestSketch sketch = new RequestSketch();
+    /** Reads of a key in a window from which they are counted in the cache: a sixteenth of the reporting threshold. */
+    private final long readsToTrack;
     private final long windowNanos;
     private volatile long windowStartNanos;
     private volatile Report last;
@@ -54,6 +64,8 @@ public final class HotKeys {
         this.wallMillis = wallMillis;
         this.counts = Caffeine.newBuilder().maximumSize(settings.tracked()).executor(Runnable::run).build();
         this.windowNanos = settings.window().toNanos();
+        double reportedFrom = settings.minRate() * (windowNanos / 1e9);
+        this.readsToTrack = Math.max(1, (long) Math.ceil(reportedFrom / 16));
         this.windowStartNanos = nanoTime.getAsLong();
         this.last = new Report(Instant.ofEpochMilli(wallMillis.getAsLong()), settings.window(), settings.minRate(), List.of());
         Gauge.builder("logkv.keys.hot", this, hot -> hot.last.keys().size())
@@ -64,7 +76,12 @@ public final class HotKeys {
     /** Counts a read of {@code key} served here. */
     public void read(NamespaceName namespace, byte[] key) {
         if (settings.enabled()) {
-            countsOf(namespace, key).reads.increment();
+            int seen = sketch.add(namespace, key);
+            if (seen == readsToTrack) {
+                countsOf(namespace, key).reads.add(seen);
+            } else if (seen > readsToTrack) {
+                countsOf(namespace, key).reads.increment();
+            }
             turnIfDue();
         }
     }
@@ -81,6 +98,11 @@ public final class HotKeys {
     public Report report() {
         turnIfDue();
         return last;
+    }
+
+    /** Keys in the counting cache now (approximate, as Caffeine's size is). */
+    long tracked() {
+        return counts.estimatedSize();
     }
 
     private Counts countsOf(NamespaceName namespace, byte[] key) {
@@ -108,6 +130,7 @@ public final class HotKeys {
                     .limit(settings.reported())
                     .toList();
             counts.invalidateAll();
+            sketch.clear();
             last = new Report(Instant.ofEpochMilli(wallMillis.getAsLong()), Duration.ofNanos(now - started), settings.minRate(), hot);
             for (HotKey key : hot) {
                 if (!wasHot.contains(List.of(key.namespace(), key.key()))) {

@@ -2,6 +2,9 @@ package io.logkv.query.resp;
 
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.NamespaceName;
+import io.logkv.core.ProblemTypes;
+import io.logkv.core.RecordEnvelope;
+import io.logkv.query.read.KeyReads;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.keys.KeyOperations;
@@ -52,13 +55,41 @@ final class KeyCalls {
         this.refusals = refusals;
     }
 
+    /**
+     * A read of one key ({@code GET}, or {@code HEAD} for whether it exists). Served by this node's replica, it is
+     * made straight on the read path ({@link KeyOperations#readServedHere}); forwarded to another node's, it is made
+     * as the HTTP API's request, which that node answers.
+     */
     CompletableFuture<Answer> read(RespSession session, String method, byte[] key) {
-        Map<String, String> parameters = new TreeMap<>();
-        String level = session.consistency();
-        if (level != null) {
-            parameters.put("consistency", level);
+        String namespace = session.namespace();
+        CallerAuthentication caller = authorized(session, namespace, Right.READ);
+        String client = session.client();
+        Answer refused = overQuota(client, namespace, Right.READ);
+        if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
         }
-        return call(session, Right.READ, key, method, parameters, new TreeMap<>(String.CASE_INSENSITIVE_ORDER), null);
+        CompletableFuture<KeyReads.KeyRead> here;
+        try {
+            here = keys.readServedHere(namespace, key, session.consistency(), session.positions(), client);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(Answer.of(FailureProblems.of(e)));
+        }
+        if (here == null) {
+            Map<String, String> parameters = new TreeMap<>();
+            String level = session.consistency();
+            if (level != null) {
+                parameters.put("consistency", level);
+            }
+            return request(session, caller, client, key, method, parameters, new TreeMap<>(String.CASE_INSENSITIVE_ORDER), null);
+        }
+        return here.handle((read, failure) -> {
+            if (failure != null) {
+                return Answer.of(FailureProblems.of(failure));
+            }
+            session.merge(read.token());
+            RecordEnvelope envelope = read.envelope();
+            return envelope == null ? Answer.ABSENT : new Answer(envelope.value(), null, null);
+        });
     }
 
     CompletableFuture<Answer> write(RespSession session, String method, byte[] key, Map<String, String> parameters,
@@ -72,14 +103,28 @@ final class KeyCalls {
         String namespace = session.namespace();
         CallerAuthentication caller = authorized(session, namespace, right);
         String client = session.client();
-        if (quotas.enabled()) {
-            QuotaBuckets.Refusal refusal = quotas.charge(client, namespace, right == Right.READ ? QuotaBuckets.Operation.READ
-                    : QuotaBuckets.Operation.WRITE, 1);
-            if (refusal != null) {
-                return CompletableFuture.completedFuture(Answer.of(refusals.overQuota(refusal)));
-            }
+        Answer refused = overQuota(client, namespace, right);
+        if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
         }
-        String token = session.token();
+        return request(session, caller, client, key, method, parameters, headers, value);
+    }
+
+    /** Charges a request to its client's and namespace's rates; the refusal when either is spent, else null. */
+    private Answer overQuota(String client, String namespace, Right right) {
+        if (!quotas.enabled()) {
+            return null;
+        }
+        QuotaBuckets.Refusal refusal = quotas.charge(client, namespace, right == Right.READ ? QuotaBuckets.Operation.READ
+                : QuotaBuckets.Operation.WRITE, 1);
+        return refusal == null ? null : Answer.of(refusals.overQuota(refusal));
+    }
+
+    /** The key request as the HTTP API takes it, made as {@code caller}; the answer's token is merged into the connection's. */
+    private CompletableFuture<Answer> request(RespSession session, CallerAuthentication caller, String client, byte[] key, String method,
+                                              Map<String, String> parameters, Map<String, String> headers, byte[] value) {
+        String namespace = session.namespace();
+        String token = session.token(tokens::text);
         if (token != null) {
             headers.put(ApiHeaders.TOKEN, token);
         }
@@ -111,14 +156,10 @@ final class KeyCalls {
 
     /** Merges a token an answer carried into the connection's. */
     void merge(RespSession session, String namespace, String answered) {
-        synchronized (session) {
-            String current = session.token();
-            if (answered.equals(current)) {
-                return; // a read that moved no position: nothing to parse, merge and sign again
-            }
-            session.token(current == null ? answered
-                    : tokens.text(tokens.of(List.of(current, answered), new NamespaceName(namespace))));
+        if (answered.equals(session.token(tokens::text))) {
+            return; // an answer that moved no position: nothing to parse and merge
         }
+        session.merge(tokens.one(answered, new NamespaceName(namespace)));
     }
 
     /** Runs {@code call} with {@code caller} as the request's caller (forwarded requests carry it to the node that serves them). */
@@ -160,6 +201,14 @@ final class KeyCalls {
      * @param token   the {@code KV-Token} it carried, or null
      */
     record Answer(byte[] body, ApiProblem problem, String token) {
+
+        /** The key holds no live value (read on this node: no problem built for it). */
+        static final Answer ABSENT = new Answer(null, null, null);
+
+        /** Whether the key holds no live value. */
+        boolean absent() {
+            return this == ABSENT || problem != null && problem.type().equals(ProblemTypes.KEY_NOT_FOUND);
+        }
 
         /** A problem, with the token it carries (a key found absent still says where it was read). */
         static Answer of(ApiProblem problem) {

@@ -56,7 +56,7 @@ final class RespCommands {
     RespCommands(KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys, boolean secured,
                  ObjectMapper json, QuotaBuckets quotas, Refusals refusals) {
         this.calls = new KeyCalls(keys, tokens, secured, json, quotas, refusals);
-        this.sessionCommands = new SessionCommands(namespaces, tokens, apiKeys, calls);
+        this.sessionCommands = new SessionCommands(namespaces, tokens, apiKeys);
     }
     /**
      * Whether later commands of the connection must wait for this one: writes (a read after a write on one
@@ -99,16 +99,15 @@ final class RespCommands {
     }
 
     private CompletableFuture<RedisMessage> get(RespSession session, byte[] key) {
-        return calls.read(session, "GET", key).thenApply(answer -> answer.problem() != null
-                ? answer.problem().type().equals(ProblemTypes.KEY_NOT_FOUND) ? FullBulkStringRedisMessage.NULL_INSTANCE : error(answer.problem())
-                : bulk(answer.body()));
+        return calls.read(session, "GET", key).thenApply(answer -> answer.absent() ? FullBulkStringRedisMessage.NULL_INSTANCE
+                : answer.problem() != null ? error(answer.problem()) : bulk(answer.body()));
     }
 
     private CompletableFuture<RedisMessage> mget(RespSession session, List<byte[]> keyList) {
         List<CompletableFuture<RedisMessage>> each = new ArrayList<>(keyList.size());
         for (byte[] key : keyList) {
-            each.add(calls.read(session, "GET", key).thenApply(answer -> answer.problem() == null ? bulk(answer.body())
-                    : answer.problem().type().equals(ProblemTypes.KEY_NOT_FOUND) ? FullBulkStringRedisMessage.NULL_INSTANCE : error(answer.problem())));
+            each.add(calls.read(session, "GET", key).thenApply(answer -> answer.absent() ? FullBulkStringRedisMessage.NULL_INSTANCE
+                    : answer.problem() != null ? error(answer.problem()) : bulk(answer.body())));
         }
         return all(each).thenApply(replies -> {
             for (RedisMessage reply : replies) {
@@ -129,11 +128,13 @@ final class RespCommands {
         return all(each).thenApply(answers -> {
             long found = 0;
             for (KeyCalls.Answer answer : answers) {
-                if (answer.problem() == null) {
-                    found++;
-                } else if (!answer.problem().type().equals(ProblemTypes.KEY_NOT_FOUND)) {
+                if (answer.absent()) {
+                    continue;
+                }
+                if (answer.problem() != null) {
                     return error(answer.problem());
                 }
+                found++;
             }
             return new IntegerRedisMessage(found);
         });

@@ -47,13 +47,13 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
     private final int maxPipelined;
     private final long commandTimeoutMs;
     private final MeterRegistry meters;
-    private final Map<String, Timer> timers;
+    private final Map<String, CommandTimers> timers;
     private final ArrayDeque<CompletableFuture<RedisMessage>> replies = new ArrayDeque<>();
     private CompletableFuture<?> barrier = CompletableFuture.completedFuture(null);
     private boolean quitting;
 
     RespConnection(RespCommands commands, String namespace, int maxPipelined, Duration commandTimeout, MeterRegistry meters,
-                   Map<String, Timer> timers) {
+                   Map<String, CommandTimers> timers) {
         super(true);
         this.commands = commands;
         this.namespace = namespace;
@@ -168,11 +168,19 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
     }
 
     private Timer timer(String command, RedisMessage answer) {
-        String name = NAMED.contains(command) ? command : "other";
-        String outcome = answer instanceof io.netty.handler.codec.redis.ErrorRedisMessage ? "error" : "ok";
-        return timers.computeIfAbsent(name + " " + outcome, ignored -> Timer.builder("logkv.resp.commands")
+        CommandTimers named = timers.computeIfAbsent(NAMED.contains(command) ? command : "other", name -> new CommandTimers(
+                commandTimer(name, "ok"), commandTimer(name, "error")));
+        return answer instanceof io.netty.handler.codec.redis.ErrorRedisMessage ? named.error() : named.ok();
+    }
+
+    private Timer commandTimer(String name, String outcome) {
+        return Timer.builder("logkv.resp.commands")
                 .description("Commands of the Redis-protocol endpoint, from arrival to reply ready")
-                .tag("command", name).tag("outcome", outcome).register(meters));
+                .tag("command", name).tag("outcome", outcome).register(meters);
+    }
+
+    /** The timers of one command name, by outcome. */
+    record CommandTimers(Timer ok, Timer error) {
     }
 
     /** A command's words; null when the message is not a command (an array of bulk strings, or an inline command). */
@@ -209,7 +217,7 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
     }
 
     /** Timers shared by every connection of a node. */
-    static Map<String, Timer> timers() {
+    static Map<String, CommandTimers> timers() {
         return new ConcurrentHashMap<>();
     }
 }

@@ -19,7 +19,6 @@ import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.security.ApiKeys;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -40,6 +39,7 @@ import io.netty.handler.codec.redis.RedisBulkStringAggregator;
 import io.netty.handler.codec.redis.RedisDecoder;
 import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -69,7 +69,7 @@ public class RespServer implements SmartLifecycle {
     private final RespProperties settings;
     private final RespCommands commands;
     private final MeterRegistry meters;
-    private final Map<String, Timer> timers = RespConnection.timers();
+    private final Map<String, RespConnection.CommandTimers> timers = RespConnection.timers();
     private final AtomicInteger connections = new AtomicInteger();
     private final long maxBulkBytes;
     private final long maxWords;
@@ -98,6 +98,7 @@ public class RespServer implements SmartLifecycle {
     @Override
     public synchronized void start() {
         SSLContext sslContext = tls == null ? null : tls.createSslContext();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.valueOf(settings.leakDetection().name()));
         group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)

@@ -1,6 +1,8 @@
 package io.logkv.query.resp;
 
+import io.logkv.core.ConsistencyToken;
 import io.logkv.query.security.CallerAuthentication;
+import java.util.function.Function;
 
 /**
  * What one Redis-protocol connection carries between its commands: the namespace it works in, the
@@ -12,7 +14,10 @@ final class RespSession {
 
     private String namespace;
     private String consistency;
-    private String token;
+    /** The positions of everything the connection has written and read; EMPTY before its first answer. */
+    private ConsistencyToken positions = ConsistencyToken.EMPTY;
+    /** The text of {@link #positions} as last asked for, or null when it has changed since. */
+    private String text;
     private CallerAuthentication caller;
     private final String remote;
 
@@ -47,13 +52,32 @@ final class RespSession {
         this.consistency = level;
     }
 
-    /** The connection's token, or null before its first answer that carried one. */
-    synchronized String token() {
-        return token;
+    /** The positions the connection's token holds (EMPTY before its first answer). */
+    synchronized ConsistencyToken positions() {
+        return positions;
     }
 
-    synchronized void token(String merged) {
-        this.token = merged;
+    /**
+     * The connection's token as text ({@code encoder} writes it, and is asked again only once the positions have
+     * moved), or null before its first answer that carried one.
+     */
+    synchronized String token(Function<ConsistencyToken, String> encoder) {
+        if (positions.isEmpty()) {
+            return null;
+        }
+        if (text == null) {
+            text = encoder.apply(positions);
+        }
+        return text;
+    }
+
+    /** Merges an answer's positions into the connection's token. */
+    synchronized void merge(ConsistencyToken answered) {
+        ConsistencyToken merged = positions.merge(answered);
+        if (merged != positions && !merged.equals(positions)) {
+            positions = merged;
+            text = null;
+        }
     }
 
     /** Who the connection authenticated as; null before {@code AUTH} (and always on an open node). */

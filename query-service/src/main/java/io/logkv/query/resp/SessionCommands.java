@@ -29,13 +29,11 @@ final class SessionCommands {
     private final NamespaceResolver namespaces;
     private final RequestTokens tokens;
     private final ApiKeys apiKeys;
-    private final KeyCalls calls;
 
-    SessionCommands(NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys, KeyCalls calls) {
+    SessionCommands(NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys) {
         this.namespaces = namespaces;
         this.tokens = tokens;
         this.apiKeys = apiKeys;
-        this.calls = calls;
     }
 
     /** {@code AUTH key} or {@code AUTH name key}: the key is one of logkv.security.api-keys (the name is not checked). */
@@ -101,15 +99,14 @@ final class SessionCommands {
      */
     RedisMessage token(RespSession session, List<byte[]> args) {
         if (args.isEmpty()) {
-            String token = session.token();
+            String token = session.token(tokens::text);
             return token == null ? FullBulkStringRedisMessage.NULL_INSTANCE : bulk(token.getBytes(StandardCharsets.UTF_8));
         }
         if (args.size() != 1) {
             throw wrongArity("LOGKV.TOKEN");
         }
         String namespace = session.namespace();
-        String given = tokens.text(tokens.of(List.of(text(args.get(0))), new NamespaceName(namespace)));
-        calls.merge(session, namespace, given);
+        session.merge(tokens.of(List.of(text(args.get(0))), new NamespaceName(namespace)));
         return OK;
     }
 

@@ -83,6 +83,23 @@ class HotKeysTest {
     }
 
     @Test
+    void readsOfColdKeysStayOutOfTheCountingCache() {
+        HotKeys hot = hotKeys(10, 100_000, 20); // reported from 100 reads in the window; cached from 7
+        for (int i = 0; i < 10_000; i++) {
+            hot.read(ORDERS, key("cold-" + i));
+        }
+        assertThat(hot.tracked()).as("10,000 keys read once each").isLessThan(10);
+
+        HotKeys fresh = hotKeys(10, 100_000, 20);
+        for (int i = 0; i < 6; i++) {
+            fresh.read(ORDERS, key("warm"));
+        }
+        assertThat(fresh.tracked()).isZero();
+        fresh.read(ORDERS, key("warm"));
+        assertThat(fresh.tracked()).as("the seventh read brings the key in").isEqualTo(1);
+    }
+
+    @Test
     void disabledCountsNothing() {
         HotKeys hot = new HotKeys(new HotKeyProperties(false, Duration.ofSeconds(10), 1, 10, 10), meters, nanos::get, () -> 0L);
         for (int i = 0; i < 100; i++) {
