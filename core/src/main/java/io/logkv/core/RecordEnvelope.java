@@ -36,10 +36,41 @@ public record RecordEnvelope(Version version, long expiresAtMs, String contentTy
     private static final int FLAG_EXPIRY = 1;
     private static final int FIXED_HEADER = 3 + Version.BYTES;
 
+    /** Content types common enough that a decode shares one String for them instead of making its own. */
+    private static final String[] COMMON_TYPES = {"application/octet-stream", "text/plain", "application/json",
+            "text/plain; charset=utf-8", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded"};
+    private static final byte[][] COMMON_TYPE_BYTES = java.util.Arrays.stream(COMMON_TYPES)
+            .map(type -> type.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+
     public RecordEnvelope {
-        if (contentType.length() > MAX_CONTENT_TYPE_BYTES || !StandardCharsets.US_ASCII.newEncoder().canEncode(contentType)) {
+        if (contentType.length() > MAX_CONTENT_TYPE_BYTES || !isAscii(contentType)) {
             throw new IllegalArgumentException("content type must be at most 255 ASCII characters");
         }
+    }
+
+    private static boolean isAscii(String text) {
+        for (String common : COMMON_TYPES) {
+            if (text == common) {
+                return true; // shared by a decode: known to be ASCII
+            }
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The content type held in {@code bytes[offset, offset + length)}: a shared String when it is a common one. */
+    private static String contentType(byte[] bytes, int offset, int length) {
+        for (int i = 0; i < COMMON_TYPE_BYTES.length; i++) {
+            byte[] common = COMMON_TYPE_BYTES[i];
+            if (common.length == length && java.util.Arrays.equals(bytes, offset, offset + length, common, 0, length)) {
+                return COMMON_TYPES[i];
+            }
+        }
+        return new String(bytes, offset, length, StandardCharsets.US_ASCII);
     }
 
     /** Whether the value has expired at {@code nowMs}. */
@@ -87,11 +118,11 @@ public record RecordEnvelope(Version version, long expiresAtMs, String contentTy
         if (in.remaining() < typeLength) {
             throw new MalformedEnvelopeException("truncated content type");
         }
-        byte[] type = new byte[typeLength];
-        in.get(type);
+        String type = contentType(bytes, in.position(), typeLength);
+        in.position(in.position() + typeLength);
         byte[] value = new byte[in.remaining()];
         in.get(value);
-        return new RecordEnvelope(version, expiresAt, new String(type, StandardCharsets.US_ASCII), value);
+        return new RecordEnvelope(version, expiresAt, type, value);
     }
 
     /** The version of an encoded envelope without decoding the value (used on hot paths). */

@@ -25,6 +25,19 @@ class RecordEnvelopeTest {
     }
 
     @Test
+    void contentTypesRoundTripWhetherCommonOrNotAndOnlyAsciiIsTaken() {
+        for (String type : new String[] {"application/octet-stream", "text/plain", "application/jsonx", "application/jso", "", "x/y"}) {
+            RecordEnvelope decoded = RecordEnvelope.decode(new RecordEnvelope(version, 0, type, new byte[] {1}).encode());
+            assertThat(decoded.contentType()).isEqualTo(type);
+            assertThat(decoded.value()).containsExactly(1);
+        }
+        assertThatThrownBy(() -> new RecordEnvelope(version, 0, "text/plain; charset=\u00fc", new byte[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RecordEnvelope(version, 0, "x".repeat(256), new byte[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void valueWithoutExpiryCostsNoExpiryBytes() {
         byte[] withExpiry = new RecordEnvelope(version, 5, "a", new byte[0]).encode();
         byte[] without = new RecordEnvelope(version, RecordEnvelope.NO_EXPIRY, "a", new byte[0]).encode();

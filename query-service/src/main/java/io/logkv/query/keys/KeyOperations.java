@@ -183,7 +183,7 @@ public class KeyOperations {
         if (!readRouting.peersFor(namespace, partition, level, false).isEmpty()) {
             return null;
         }
-        return reads.read(namespace, checked, level, token, WaitBound.of(null, replicaProps), false, client);
+        return reads.read(namespace, partition, checked, level, token, WaitBound.of(null, replicaProps), false, client);
     }
 
     private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {

@@ -51,6 +51,12 @@ public class KeyReads {
     public CompletableFuture<KeyRead> read(ServedNamespace namespace, byte[] key, ReadConsistency consistency,
                                            ConsistencyToken token, Duration wait, boolean forwarded, String client) {
         int partition = KeyPartitioner.partitionOf(key, namespace.settings().partitions());
+        return read(namespace, partition, key, consistency, token, wait, forwarded, client);
+    }
+
+    /** Reads one key of {@code partition} (the key's partition, already known to the caller); as {@link #read} otherwise. */
+    public CompletableFuture<KeyRead> read(ServedNamespace namespace, int partition, byte[] key, ReadConsistency consistency,
+                                           ConsistencyToken token, Duration wait, boolean forwarded, String client) {
         return readyReplica(namespace, partition, consistency, token, wait, forwarded, client)
                 .thenApply(replica -> readNow(namespace, replica, key, token));
     }

@@ -37,7 +37,6 @@ import io.netty.handler.codec.redis.BulkStringHeaderRedisMessage;
 import io.netty.handler.codec.redis.RedisArrayAggregator;
 import io.netty.handler.codec.redis.RedisBulkStringAggregator;
 import io.netty.handler.codec.redis.RedisDecoder;
-import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;
@@ -117,7 +116,7 @@ public class RespServer implements SmartLifecycle {
                                 .addLast(new Limits(maxBulkBytes, maxWords))
                                 .addLast(new RedisBulkStringAggregator())
                                 .addLast(new RedisArrayAggregator())
-                                .addLast(new RedisEncoder())
+                                .addLast(new RespEncoder())
                                 .addLast(new Admission(connections, settings.maxConnections()))
                                 .addLast(new RespConnection(commands, settings.namespace(), settings.maxPipelined(), commandTimeout,
                                         meters, timers));
