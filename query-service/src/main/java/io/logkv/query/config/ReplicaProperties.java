@@ -29,6 +29,8 @@ import org.springframework.util.unit.DataSize;
  *                          read in its own); reads queue for a node only while {@code forwardBatchesInFlight}
  *                          exchanges to it are unanswered, so an idle node forwards each read at once
  * @param forwardBatchesInFlight exchanges of forwarded reads in flight to one node at once
+ * @param strongLookupsInFlight end-offset lookups of strong reads in flight at once; a strong read that arrives while
+ *                          they all are joins the next, which starts when one of them completes
  * @param maxResumeAge      a replica last written longer ago is replayed from the start rather than resumed;
  *                          keep it below the truth topics' {@code delete.retention.ms} (Kafka's default: 24h)
  */
@@ -51,5 +53,6 @@ public record ReplicaProperties(
         @DefaultValue("1000") int maxBatchKeys,
         @DefaultValue("64") int forwardBatchReads,
         @DefaultValue("2") int forwardBatchesInFlight,
+        @DefaultValue("1") int strongLookupsInFlight,
         @DefaultValue("20h") Duration maxResumeAge) {
 }

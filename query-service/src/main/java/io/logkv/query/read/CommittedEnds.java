@@ -11,6 +11,8 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import io.logkv.query.config.LogKvProperties;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,22 +23,36 @@ import org.springframework.stereotype.Component;
  * the high watermark has seen every transaction below it resolved, so it reflects them all. Strong reads
  * wait for it.
  *
- * <p>Lookups are shared, as etcd shares its read index: one lookup at a time is in flight, for every
- * partition asked about; a request arriving meanwhile joins the next lookup, which starts when the current
- * one completes. The next lookup starts after the request arrived, so its answer covers every write
- * acknowledged before the request: sharing keeps strong reads linearizable.
+ * <p>Lookups are shared, as etcd shares its read index: at most {@code logkv.replicas.strong-lookups-in-flight}
+ * lookups are in flight at once, each for every partition asked about when it started; a request arriving while
+ * they all are joins the next lookup, which starts when one of them completes. A lookup only ever answers the
+ * requests that arrived before it started, so its answer covers every write acknowledged before each of them:
+ * sharing keeps strong reads linearizable. With two in flight, a request arriving during a lookup need not wait
+ * that lookup out before its own starts: shorter waits where the round trip to the brokers is the cost, more
+ * lookups for the brokers to answer (one in flight is the default).
  */
 @Component
 public class CommittedEnds {
 
     private final Admin admin;
+    private final int maxInFlight;
     private final Object lock = new Object();
     /** Requests waiting for the next lookup, by partition (guarded by lock). */
     private Map<TopicPartition, CompletableFuture<Long>> next = new HashMap<>();
-    private boolean inFlight;
+    /** Lookups started and not yet complete, counting one about to start (guarded by lock). */
+    private int inFlight;
 
-    public CommittedEnds(Admin admin) {
+    @Autowired
+    public CommittedEnds(Admin admin, LogKvProperties props) {
+        this(admin, props.replicas().strongLookupsInFlight());
+    }
+
+    CommittedEnds(Admin admin, int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("logkv.replicas.strong-lookups-in-flight must be at least 1");
+        }
         this.admin = admin;
+        this.maxInFlight = maxInFlight;
     }
 
     /** The partition's committed end, from a lookup that starts after this call; completes without holding a thread. */
@@ -44,18 +60,23 @@ public class CommittedEnds {
         CompletableFuture<Long> answer;
         synchronized (lock) {
             answer = next.computeIfAbsent(partition, tp -> new CompletableFuture<>());
-            if (inFlight) {
+            if (inFlight >= maxInFlight) {
                 return answer;
             }
-            inFlight = true;
+            inFlight++;
         }
         launch();
         return answer;
     }
 
+    /** Starts a lookup for every request waiting; the caller has counted it in {@code inFlight}. */
     private void launch() {
         Map<TopicPartition, CompletableFuture<Long>> batch;
         synchronized (lock) {
+            if (next.isEmpty()) {
+                inFlight--; // another lookup, started meanwhile, took every request
+                return;
+            }
             batch = next;
             next = new HashMap<>();
         }
@@ -75,14 +96,6 @@ public class CommittedEnds {
         } catch (RuntimeException e) {
             batch.values().forEach(waiting -> waiting.completeExceptionally(e));
         }
-        CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
-            synchronized (lock) {
-                if (next.isEmpty()) {
-                    inFlight = false;
-                    return;
-                }
-            }
-            launch();
-        });
+        CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> launch());
     }
 }

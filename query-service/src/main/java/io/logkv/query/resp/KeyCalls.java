@@ -4,20 +4,19 @@ import io.logkv.core.ApiHeaders;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
-import io.logkv.query.read.KeyReads;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.problem.FailureProblems;
+import io.logkv.query.read.KeyReads;
 import io.logkv.query.request.KeyRequest;
 import io.logkv.query.security.Caller;
 import io.logkv.query.security.CallerAuthentication;
 import io.logkv.query.security.Right;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,9 +28,10 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * A command's key requests: each one the HTTP API's request for one key ({@link KeyOperations} through a
- * {@link KeyRequest}), made as the connection's caller, charged to its client's and namespace's quotas, with
- * the connection's token; every answer's token is merged into the connection's.
+ * A command's key requests, made as the connection's caller, charged to its client's and namespace's quotas,
+ * with the connection's token; every answer's token is merged into the connection's. A read this node serves
+ * from its own replica goes straight to the read path ({@link KeyOperations#readServedHere}); every other
+ * request is the HTTP API's request for one key ({@link KeyOperations} through a {@link KeyRequest}).
  */
 final class KeyCalls {
 
@@ -155,7 +155,7 @@ final class KeyCalls {
     }
 
     /** Merges a token an answer carried into the connection's. */
-    void merge(RespSession session, String namespace, String answered) {
+    private void merge(RespSession session, String namespace, String answered) {
         if (answered.equals(session.token(tokens::text))) {
             return; // an answer that moved no position: nothing to parse and merge
         }

@@ -35,9 +35,10 @@ import static io.logkv.query.resp.RespReplies.text;
 import static io.logkv.query.resp.RespReplies.wrongArity;
 
 /**
- * The commands of the Redis-protocol endpoint, each run as the HTTP API's request for one key
- * ({@link KeyOperations} through a {@link KeyRequest}), so that both fronts share every rule: key and value
- * limits, conditions, routing to the owner and the replicas, tokens and their waits. Answers become RESP
+ * The commands of the Redis-protocol endpoint, each run through the HTTP API's key operations
+ * ({@link KeyOperations}: as the request for one key through a {@link KeyRequest}, or, for a read this node
+ * serves itself, straight on the read path with the same checks), so that both fronts share every rule: key
+ * and value limits, conditions, routing to the owner and the replicas, tokens and their waits. Answers become RESP
  * replies; a problem becomes an error reply whose code is its type in capitals ({@code -NOT-CAUGHT-UP ...}).
  *
  * <p>A connection is a session: every answer's token is merged into the connection's, and its reads send

@@ -30,7 +30,7 @@ class CommittedEndsTest {
     private static final TopicPartition P1 = new TopicPartition("logkv.truth.ns", 1);
 
     private final List<Map<TopicPartition, KafkaFutureImpl<ListOffsetsResultInfo>>> lookups = new ArrayList<>();
-    private final CommittedEnds ends = new CommittedEnds(admin());
+    private final CommittedEnds ends = new CommittedEnds(admin(), 1);
 
     @Test
     void aReadArrivingDuringALookupWaitsForTheNextOneAndReadsArrivingTogetherShareIt() {
@@ -60,6 +60,36 @@ class CommittedEndsTest {
         assertThat(lookups).as("nobody waits: no further lookup").hasSize(3);
         ends.of(P1);
         assertThat(lookups).as("a read with no lookup in flight starts one at once").hasSize(4);
+    }
+
+    @Test
+    void withTwoInFlightAReadArrivingDuringALookupStartsItsOwnAndAThirdWaitsForEitherToEnd() {
+        CommittedEnds two = new CommittedEnds(admin(), 2);
+        CompletableFuture<Long> first = two.of(P0);
+        CompletableFuture<Long> second = two.of(P0);
+        assertThat(lookups).as("the second read does not wait out the first's lookup").hasSize(2);
+        CompletableFuture<Long> third = two.of(P1);
+        CompletableFuture<Long> fourth = two.of(P0);
+        assertThat(lookups).as("two in flight: the others wait").hasSize(2);
+
+        answer(1, P0, 11);
+        assertThat(second).isCompletedWithValue(11L);
+        assertThat(first).as("its own lookup, which began before the second's, has not answered").isNotDone();
+        assertThat(third).as("answered only by a lookup that began after it arrived").isNotDone();
+        assertThat(lookups).as("the freed place starts the next lookup, for every waiting partition").hasSize(3);
+        assertThat(lookups.get(2)).containsOnlyKeys(P0, P1);
+
+        answer(0, P0, 10);
+        assertThat(first).isCompletedWithValue(10L);
+        assertThat(lookups).as("nobody waits: the place is freed").hasSize(3);
+        answer(2, P0, 12);
+        answer(2, P1, 4);
+        assertThat(third).isCompletedWithValue(4L);
+        assertThat(fourth).isCompletedWithValue(12L);
+
+        two.of(P1);
+        two.of(P1);
+        assertThat(lookups).as("both places free again").hasSize(5);
     }
 
     @Test
