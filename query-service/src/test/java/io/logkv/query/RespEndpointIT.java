@@ -1,5 +1,8 @@
 package io.logkv.query;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
@@ -16,6 +19,7 @@ import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.logkv.query.resp.RespServer;
 import io.logkv.testkit.KafkaTestCluster;
+import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +37,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -48,16 +53,23 @@ class RespEndpointIT {
 
     private final String ns = "resp-" + Long.toString(System.nanoTime(), 36);
 
+    /** Netty's leak tracking on every buffer (JVM-wide: every node of a test sets it, the last start wins). */
+    private static final String PARANOID = "--logkv.resp.leak-detection=paranoid";
+
     @TempDir
     Path dataDir;
 
     @Test
     void everyCommandAnswersAsRedisWouldOnTheSameKeyOperationsAsHttp() throws Exception {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
-        try (LogKvNode a = LogKvNode.start("resp-a", kafka, dataDir.resolve("a"), "--logkv.resp.enabled=true", "--logkv.resp.port=0", "--logkv.resp.leak-detection=paranoid",
+        try (LogKvNode a = LogKvNode.start("resp-a", kafka, dataDir.resolve("a"), "--logkv.resp.enabled=true", "--logkv.resp.port=0", PARANOID,
                 "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB", "--logkv.compactor.scan-interval=200ms");
-             LogKvNode b = LogKvNode.start("resp-b", kafka, dataDir.resolve("b"), "--logkv.resp.enabled=true", "--logkv.resp.port=0",
+             LogKvNode b = LogKvNode.start("resp-b", kafka, dataDir.resolve("b"), "--logkv.resp.enabled=true", "--logkv.resp.port=0", PARANOID,
                      "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB")) {
+            // Attached once the nodes are up: starting a node sets logging up anew, dropping appenders.
+            ListAppender<ILoggingEvent> leaks = new ListAppender<>();
+            leaks.start();
+            ((Logger) LoggerFactory.getLogger(ResourceLeakDetector.class)).addAppender(leaks);
             assertThat(a.putNamespace(ns, "{\"partitions\":4}").statusCode()).isIn(200, 201);
             assertThat(a.putNamespace(ns + "-other", "{\"partitions\":1}").statusCode()).isIn(200, 201);
             RedisClient client = RedisClient.create();
@@ -132,6 +144,7 @@ class RespEndpointIT {
 
                 // Limits: a key too long is refused and changes nothing; the connection goes on.
                 assertThatThrownBy(() -> redis.set("k".repeat(65), "x")).hasMessageStartingWith("KEY-TOO-LONG");
+                assertThatThrownBy(() -> redis.get("k".repeat(65))).hasMessageStartingWith("KEY-TOO-LONG");
                 assertThat(redis.get("lasting")).isEqualTo("y");
                 assertThatThrownBy(() -> redis.incr("lasting")).hasMessageStartingWith("ERR unknown command");
             }
@@ -155,8 +168,31 @@ class RespEndpointIT {
                 sendRaw(a, junk);
             }
             assertThat(new String(sendRaw(a, "PING\r\n".getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII)).isEqualTo("+PONG\r\n");
+            // A key that is not UTF-8 is refused by a read as by a write, on either node.
+            java.io.ByteArrayOutputStream notUtf8 = new java.io.ByteArrayOutputStream();
+            notUtf8.writeBytes(("*2\r\n$15\r\nLOGKV.NAMESPACE\r\n$" + ns.length() + "\r\n" + ns + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            notUtf8.writeBytes("*2\r\n$3\r\nGET\r\n$2\r\n".getBytes(StandardCharsets.US_ASCII));
+            notUtf8.writeBytes(new byte[] {(byte) 0xff, (byte) 0xfe, '\r', '\n'});
+            notUtf8.writeBytes("*2\r\n$6\r\nEXISTS\r\n$1\r\n".getBytes(StandardCharsets.US_ASCII));
+            notUtf8.writeBytes(new byte[] {(byte) 0xc3, '\r', '\n'});
+            for (LogKvNode node : List.of(a, b)) {
+                String replies = new String(sendRaw(node, notUtf8.toByteArray()), StandardCharsets.US_ASCII);
+                assertThat(replies).startsWith("+OK\r\n-BAD-KEY ").contains("\r\n-BAD-KEY ");
+            }
             assertThat(a.send(HttpRequest.newBuilder(URI.create(a.url("/actuator/health/liveness")))).statusCode()).isEqualTo(200);
             assertThat(a.get(ns, "lasting").body()).isEqualTo("y");
+
+            // Every buffer was tracked: one collected unreleased is reported when the next buffers are allocated.
+            System.gc();
+            for (int i = 0; i < 50; i++) {
+                sendRaw(a, "PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                sendRaw(b, "PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            List<ILoggingEvent> reported;
+            synchronized (leaks) {
+                reported = List.copyOf(leaks.list);
+            }
+            assertThat(reported).extracting(ILoggingEvent::getFormattedMessage).noneMatch(line -> line.contains("LEAK"));
         }
     }
 
@@ -171,7 +207,7 @@ class RespEndpointIT {
         keytool("-exportcert", "-rfc", "-alias", "resp", "-keystore", keystore.toString(), "-storepass", "resp-secret",
                 "-file", certificate.toString());
         String tlsNs = "tls-" + ns;
-        try (LogKvNode node = LogKvNode.start("resp-tls", kafka, dataDir.resolve("tls"), "--logkv.resp.enabled=true", "--logkv.resp.port=0",
+        try (LogKvNode node = LogKvNode.start("resp-tls", kafka, dataDir.resolve("tls"), "--logkv.resp.enabled=true", "--logkv.resp.port=0", PARANOID,
                 "--logkv.resp.namespace=" + tlsNs, "--logkv.resp.ssl-bundle=resp",
                 "--spring.ssl.bundle.jks.resp.keystore.location=file:" + keystore,
                 "--spring.ssl.bundle.jks.resp.keystore.password=resp-secret", "--spring.ssl.bundle.jks.resp.keystore.type=PKCS12")) {
@@ -213,7 +249,7 @@ class RespEndpointIT {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
         String secured = "sec-" + ns;
         try (LogKvNode node = LogKvNode.start("resp-sec", kafka, dataDir.resolve("sec"),
-                SecuredNodes.args("--logkv.resp.enabled=true", "--logkv.resp.port=0", "--logkv.resp.namespace=" + secured,
+                SecuredNodes.args("--logkv.resp.enabled=true", "--logkv.resp.port=0", PARANOID, "--logkv.resp.namespace=" + secured,
                         "--logkv.quotas.clients.app.writes-per-second=1"))) {
             HttpResponse<String> created = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + secured)))
                     .header("Authorization", "ApiKey " + SecuredNodes.apiKey("root")).header("Content-Type", "application/json")

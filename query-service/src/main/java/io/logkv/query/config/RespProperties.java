@@ -23,10 +23,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       make); empty: plain TCP
  * @param clientAuth     with TLS, whether clients must present a certificate the bundle's trust store trusts
  *                       ({@code need}), may ({@code want}), or are not asked ({@code none})
- * @param leakDetection  Netty's tracking of buffers that are never released, for the whole node: {@code disabled}
+ * @param leakDetection  Netty's tracking of buffers that are never released, for the whole JVM: {@code disabled}
  *                       (the default: tracking touches every message on the read path), or Netty's own
  *                       {@code simple}, {@code advanced} or {@code paranoid} levels, which log {@code LEAK:} when a
- *                       tracked buffer is collected unreleased
+ *                       tracked buffer is collected unreleased; a JVM started with Netty's own
+ *                       {@code -Dio.netty.leakDetection.level} keeps that level instead
  */
 public record RespProperties(
         @DefaultValue("false") boolean enabled,

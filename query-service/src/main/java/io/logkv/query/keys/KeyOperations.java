@@ -177,10 +177,10 @@ public class KeyOperations {
     public CompletableFuture<KeyReads.KeyRead> readServedHere(String ns, byte[] key, String consistency, ConsistencyToken token,
                                                               String client) {
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] checked = checkedKey(key);
+        byte[] checked = checkedKey(KeyPathSegment.requireUtf8(key));
         ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
         int partition = KeyPartitioner.partitionOf(checked, namespace.settings().partitions());
-        if (!readRouting.peersFor(namespace, partition, level, false).isEmpty()) {
+        if (!readRouting.servedHere(namespace, partition)) {
             return null;
         }
         return reads.read(namespace, partition, checked, level, token, WaitBound.of(null, replicaProps), false, client);

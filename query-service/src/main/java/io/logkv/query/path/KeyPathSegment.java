@@ -41,7 +41,21 @@ public final class KeyPathSegment {
                 bytes.write(c);
             }
         }
-        byte[] key = bytes.toByteArray();
+        return requireUtf8(bytes.toByteArray());
+    }
+
+    /** The key, when its bytes are valid UTF-8 (as every key is); else {@code 400 bad-key}. */
+    public static byte[] requireUtf8(byte[] key) {
+        boolean ascii = true;
+        for (byte b : key) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return key;
+        }
         try {
             StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -49,7 +63,7 @@ public final class KeyPathSegment {
                     .decode(ByteBuffer.wrap(key));
             return key;
         } catch (CharacterCodingException e) {
-            throw ApiProblem.badRequest(ProblemTypes.BAD_KEY, "the key is not valid UTF-8 once percent-decoded");
+            throw ApiProblem.badRequest(ProblemTypes.BAD_KEY, "the key is not valid UTF-8");
         }
     }
 

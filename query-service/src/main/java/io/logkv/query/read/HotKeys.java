@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
@@ -29,11 +30,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads reach that cache only once their key has been read a sixteenth of the reporting rate's worth in the
  * window ({@link RequestSketch}, fixed-size counters shared by hash): a read of a cold key costs a hash and one
- * counter, not a cache insertion and eviction. The read that reaches that count brings it into the cache, so a
- * key's count may be off by at most that sixteenth (keys sharing its counter make it enter early; a lost
- * increment makes it miss the count it enters at), and a key is reported only at fifteen sixteenths of the rate
- * or above. Counts are approximate (a request counted while the window turns may be lost); they are a guide,
- * not a bill. Thread-safe.
+ * counter, not a cache insertion and eviction. The first read that finds a key at that count credits its entry
+ * with it, once per window, so a key's count may be off by at most that sixteenth (keys sharing its counter make
+ * it enter early; a lost increment makes it enter late), and a key is reported only at fifteen sixteenths of the
+ * rate or above. Counts are approximate (a request counted while the window turns may be lost); they are a
+ * guide, not a bill. Thread-safe.
  */
 public final class HotKeys {
 
@@ -76,11 +77,10 @@ public final class HotKeys {
     /** Counts a read of {@code key} served here. */
     public void read(NamespaceName namespace, byte[] key) {
         if (settings.enabled()) {
-            int seen = sketch.add(namespace, key);
-            if (seen == readsToTrack) {
-                countsOf(namespace, key).reads.add(seen);
-            } else if (seen > readsToTrack) {
-                countsOf(namespace, key).reads.increment();
+            if (sketch.add(namespace, key) >= readsToTrack) {
+                Counts counts = countsOf(namespace, key);
+                // The first read that finds the key's entry at the threshold brings the reads the sketch counted.
+                counts.reads.add(counts.earlyReadsCredited.compareAndSet(false, true) ? readsToTrack : 1);
             }
             turnIfDue();
         }
@@ -145,6 +145,7 @@ public final class HotKeys {
     }
 
     private static final class Counts {
+        final AtomicBoolean earlyReadsCredited = new AtomicBoolean();
         final LongAdder reads = new LongAdder();
         final LongAdder writes = new LongAdder();
     }

@@ -64,6 +64,19 @@ public class ReadRouting {
     }
 
     /** The nodes to forward a read of a partition to, best first; empty when this node answers it. */
+    /**
+     * Whether this node serves reads of the partition itself: its replica serves, or no other node holds one
+     * ({@link #peersFor} is then empty). Unlike {@link #peersFor}, it does not move the rotation among replicas.
+     */
+    public boolean servedHere(ServedNamespace namespace, int partition) {
+        PartitionReplica local = replicas.replica(namespace.name(), partition);
+        if (local != null && local.serving()) {
+            return true;
+        }
+        List<String> placed = cluster.placement().replicasOf(namespace.name(), partition);
+        return placed.isEmpty() || placed.size() == 1 && placed.contains(cluster.self());
+    }
+
     public List<String> peersFor(ServedNamespace namespace, int partition, ReadConsistency consistency, boolean forwarded) {
         if (forwarded) {
             return List.of();

@@ -8,7 +8,7 @@ import io.netty.handler.codec.redis.RedisMessage;
 import java.util.List;
 
 /**
- * Netty's RESP encoder, with the reply of a read written in one buffer: {@code $<length>\r\n<value>\r\n}, the
+ * Netty's RESP encoder, with the reply of a single-key read written in one buffer: {@code $<length>\r\n<value>\r\n}, the
  * value copied once into memory the socket writes from. Netty's own writes the header and the value as two
  * buffers (the value in the heap, which the socket copies again), and the length through a String.
  */
@@ -25,11 +25,16 @@ final class RespEncoder extends RedisEncoder {
         ByteBuf content = bulk.content();
         int length = content.readableBytes();
         ByteBuf reply = ctx.alloc().ioBuffer(1 + digits(length) + 2 + length + 2);
-        reply.writeByte('$');
-        writeDigits(reply, length);
-        reply.writeShort(CRLF);
-        reply.writeBytes(content, content.readerIndex(), length);
-        reply.writeShort(CRLF);
+        try {
+            reply.writeByte('$');
+            writeDigits(reply, length);
+            reply.writeShort(CRLF);
+            reply.writeBytes(content, content.readerIndex(), length);
+            reply.writeShort(CRLF);
+        } catch (RuntimeException e) {
+            reply.release();
+            throw e;
+        }
         out.add(reply);
     }
 

@@ -64,6 +64,8 @@ public class RespServer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(RespServer.class);
     /** Words of one command at most: MGET and DEL take as many keys as a batch-get. */
     private static final int MAX_WORDS_SLACK = 16;
+    /** Netty's own switch for leak tracking: when the JVM was started with it, it wins over the property. */
+    private static final String NETTY_LEAK_DETECTION_PROPERTY = "io.netty.leakDetection.level";
 
     private final RespProperties settings;
     private final RespCommands commands;
@@ -97,7 +99,9 @@ public class RespServer implements SmartLifecycle {
     @Override
     public synchronized void start() {
         SSLContext sslContext = tls == null ? null : tls.createSslContext();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.valueOf(settings.leakDetection().name()));
+        if (System.getProperty(NETTY_LEAK_DETECTION_PROPERTY) == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.valueOf(settings.leakDetection().name()));
+        }
         group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
