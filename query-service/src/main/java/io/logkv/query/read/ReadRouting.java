@@ -63,7 +63,6 @@ public class ReadRouting {
                 .register(meters);
     }
 
-    /** The nodes to forward a read of a partition to, best first; empty when this node answers it. */
     /**
      * Whether this node serves reads of the partition itself: its replica serves, or no other node holds one
      * ({@link #peersFor} is then empty). Unlike {@link #peersFor}, it does not move the rotation among replicas.
@@ -77,6 +76,7 @@ public class ReadRouting {
         return placed.isEmpty() || placed.size() == 1 && placed.contains(cluster.self());
     }
 
+    /** The nodes to forward a read of a partition to, best first; empty when this node answers it. */
     public List<String> peersFor(ServedNamespace namespace, int partition, ReadConsistency consistency, boolean forwarded) {
         if (forwarded) {
             return List.of();
