@@ -8,7 +8,6 @@ import io.logkv.core.Timers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -21,8 +20,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The partition replicas this node holds, and the way in for everything done to them. Which replicas are
- * held is {@link HeldReplicas}; how one opens (resumed, wiped, seeded) {@link ReplicaOpening}, with seeding
- * from snapshots in {@link ReplicaSeeding}. The log is applied to them by one thread, {@link ReplicaApplier};
+ * held is {@link HeldReplicas}, changed by {@link ReplicaHolding}; how one opens (resumed, wiped, seeded)
+ * {@link ReplicaOpening}, with seeding from snapshots in {@link ReplicaSeeding}. The log is applied to them by
+ * one thread, {@link ReplicaApplier};
  * what a record does to a store is {@link RecordsToStore}; digests at exact positions are
  * {@link ReplicaDigests}; rebuilds and their progress {@link ReplicaRebuilds}. Everything that changes the
  * set of replicas runs as a command on the applier's polling thread, between two polls, once every earlier poll is applied ({@link CommandQueue}).
@@ -35,6 +35,7 @@ public final class LocalReplicas implements AutoCloseable {
     private final CommandQueue<org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> commands;
     private final HeldReplicas held;
     private final ReplicaOpening opening;
+    private final ReplicaHolding holding;
     private final ReplicaRebuilds rebuilds;
     private final ReplicaDigests digests = new ReplicaDigests();
     private final ReplicaSeeding seeding = new ReplicaSeeding();
@@ -48,13 +49,14 @@ public final class LocalReplicas implements AutoCloseable {
     }
 
     /** @param time the clock the replicas read (stores' last-applied times, lag, rebuilds' timing) */
-    LocalReplicas(ReplicaSettings settings, MeterRegistry meters, NodeTime time) {
+    public LocalReplicas(ReplicaSettings settings, MeterRegistry meters, NodeTime time) {
         this.rebuilds = new ReplicaRebuilds(meters, time);
         this.resources = new StoreResources(settings.blockCacheBytes(), settings.writeBufferBytes(), settings.minBlobBytes());
         this.consumer = ReplicaApplier.consumer(settings);
         this.commands = new CommandQueue<>(consumer::wakeup);
         this.held = new HeldReplicas(settings, resources, consumer, waiters, digests, rebuilds, time);
         this.opening = new ReplicaOpening(settings, held, seeding, this::submit, time);
+        this.holding = new ReplicaHolding(held, opening, seeding);
         Counter appliedRecords = Counter.builder("logkv.replica.applied").description("Log records applied to replicas").register(meters);
         Counter malformedRecords = Counter.builder("logkv.replica.malformed")
                 .description("Log records skipped because they are not envelopes").register(meters);
@@ -70,26 +72,13 @@ public final class LocalReplicas implements AutoCloseable {
      * Completes once the partitions are assigned (not once they have caught up).
      */
     public CompletableFuture<Void> replicate(NamespaceName namespace, int partitions) {
-        return submit(() -> {
-            List<TopicPartition> added = new ArrayList<>();
-            for (int p = 0; p < partitions; p++) {
-                TopicPartition tp = namespace.truthPartition(p);
-                if (opening.missing(tp) && opening.open(tp) != null) {
-                    added.add(tp);
-                }
-            }
-            held.assignAdded(added);
-        });
+        return submit(() -> holding.replicate(namespace, partitions));
     }
 
     /** Opens this node's replica of one partition if it holds none (a partition the node has just come to own). */
     public CompletableFuture<Void> ensure(NamespaceName namespace, int partition) {
         TopicPartition tp = namespace.truthPartition(partition);
-        return submit(() -> {
-            if (opening.missing(tp) && opening.open(tp) != null) {
-                held.assignAdded(List.of(tp));
-            }
-        });
+        return submit(() -> holding.ensure(tp));
     }
 
     /** The truth partitions this node holds a replica of. */
@@ -104,21 +93,7 @@ public final class LocalReplicas implements AutoCloseable {
      * tombstones the log may have compacted away meanwhile.
      */
     public CompletableFuture<Void> hold(Set<TopicPartition> wanted) {
-        return submit(() -> {
-            List<TopicPartition> added = new ArrayList<>();
-            for (TopicPartition tp : wanted) {
-                if (opening.missing(tp) && NamespaceName.ofTopic(tp.topic()) != null && opening.open(tp) != null) {
-                    added.add(tp);
-                }
-            }
-            seeding.keepOnly(wanted);
-            List<TopicPartition> released = held.byPartition().keySet().stream().filter(tp -> !wanted.contains(tp)).toList();
-            released.forEach(held::release);
-            if (!released.isEmpty() && added.isEmpty()) {
-                held.assignAll();
-            }
-            held.assignAdded(added);
-        });
+        return submit(() -> holding.hold(wanted));
     }
 
     /**
@@ -250,7 +225,7 @@ public final class LocalReplicas implements AutoCloseable {
      * then stops reporting itself live and ready.
      */
     public void killApplier() {
-        ReplicaApplier.kill(commands);
+        ApplierFaults.kill(commands);
     }
 
     /** Bytes the shared block cache holds (data, index and filter blocks, and memtables). */

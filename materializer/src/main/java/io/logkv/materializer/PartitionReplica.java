@@ -2,19 +2,16 @@ package io.logkv.materializer;
 
 import io.logkv.core.PositionWaits;
 import io.logkv.core.IdempotentOutcome;
-import io.logkv.core.Lifecycle;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Supplier;
 
 /**
  * This node's replica of one truth partition: its store, the position it has applied, and how far
  * behind the log it is. Reads may come from any thread; only the applier's threads change it, one at a
- * time. Its lifecycle is a {@link ReplicaState}.
+ * time. Its lifecycle is a {@link ReplicaState}, kept by {@link ReplicaLifecycle}.
  */
 public final class PartitionReplica {
 
@@ -36,14 +33,8 @@ public final class PartitionReplica {
     private final PositionWaits ingestCatchUp;
     private final long resumedFrom;
     private final AtomicLong appliedSinceOpen = new AtomicLong();
-    /** Reads hold it shared, closing holds it exclusive: a store is never closed under a read. */
-    private final ReentrantReadWriteLock open = new ReentrantReadWriteLock();
-    private final Lifecycle<ReplicaState> lifecycle;
+    private final ReplicaLifecycle lifecycle;
     private final ReplicaLag lag = new ReplicaLag();
-    /** The state the replica closed from: a closed replica still tells whether it had reached serving. */
-    private volatile ReplicaState closedFrom;
-    /** The log's end when the replica opened; the replica serves once it has applied that far. None known yet: no position reaches it. */
-    private volatile long endAtOpen = Long.MAX_VALUE;
     private volatile String origin = "";
     /** The position of the batch being written to the store, set before its write: what a read may already see. */
     private volatile long writing;
@@ -57,7 +48,7 @@ public final class PartitionReplica {
         this.persisted = resumedFrom;
         this.catchUp = new PositionWaits(resumedFrom, nodeWaiters, maxWaiters, ReplicaOverloadedException::new);
         this.ingestCatchUp = new PositionWaits(store.persistedIngestPosition(), nodeWaiters, maxWaiters, ReplicaOverloadedException::new);
-        this.lifecycle = new Lifecycle<>("replica " + namespace + "-" + partition, ReplicaState.REPLAYING);
+        this.lifecycle = new ReplicaLifecycle(namespace + "-" + partition);
     }
 
     public NamespaceName namespace() {
@@ -83,7 +74,7 @@ public final class PartitionReplica {
 
     /** The envelope stored for {@code key} (expired or not), or null when the key is absent. */
     public RecordEnvelope read(byte[] key) {
-        return whileOpen(" is closed", () -> {
+        return lifecycle.whileOpen(" is closed", () -> {
             byte[] bytes = store.get(key);
             return bytes == null ? null : RecordEnvelope.decode(bytes);
         });
@@ -94,12 +85,12 @@ public final class PartitionReplica {
      * names a key whose value expired then, unless a later write or a delete has replaced that value.
      */
     public List<PartitionStore.ExpiryEntry> expiriesDue(long nowMs, int limit) {
-        return whileOpen(" is closed", () -> store.expiriesDue(nowMs, limit));
+        return lifecycle.whileOpen(" is closed", () -> store.expiriesDue(nowMs, limit));
     }
 
     /** Writes a consistent copy of this replica's store into {@code target} (see {@link PartitionStore#checkpoint}). */
     public void checkpoint(java.nio.file.Path target) {
-        whileOpen(" is closed", () -> {
+        lifecycle.whileOpen(" is closed", () -> {
             store.checkpoint(target);
             return null;
         });
@@ -107,23 +98,10 @@ public final class PartitionReplica {
 
     /** The first outcome of a write that carried {@code idempotencyKey}, or null. */
     public IdempotentOutcome idempotentOutcome(byte[] idempotencyKey) {
-        return whileOpen(" is closed", () -> {
+        return lifecycle.whileOpen(" is closed", () -> {
             byte[] bytes = store.idempotentOutcome(idempotencyKey);
             return bytes == null ? null : IdempotentOutcome.decode(bytes);
         });
-    }
-
-    /** Runs {@code read} with the store kept open; fails with {@link ReplicaUnavailableException} once the replica is closed. */
-    private <T> T whileOpen(String closedMessage, Supplier<T> read) {
-        open.readLock().lock();
-        try {
-            if (lifecycle.current() == ReplicaState.CLOSED) {
-                throw new ReplicaUnavailableException(namespace + "-" + partition + closedMessage);
-            }
-            return read.get();
-        } finally {
-            open.readLock().unlock();
-        }
     }
 
     /** How this replica got its contents when it opened: resumed, seeded from a snapshot, or replayed (and why). */
@@ -175,8 +153,7 @@ public final class PartitionReplica {
      * rebuild or a new placement is not, until its replay is done.
      */
     public boolean serving() {
-        ReplicaState state = lifecycle.current();
-        return state == ReplicaState.SERVING || state == ReplicaState.CLOSED && closedFrom == ReplicaState.SERVING;
+        return lifecycle.serving();
     }
 
     /** How often, since it opened, this replica switched its store to bulk loading (far behind the log). */
@@ -204,13 +181,10 @@ public final class PartitionReplica {
 
     /** A digest of the replica's contents (see {@link PartitionStore#digest()}), with the position it reflects. */
     public ReplicaDigest digest() {
-        open.readLock().lock();
-        try {
+        return lifecycle.whileNotClosing(() -> {
             long position = appliedPosition();
             return new ReplicaDigest(namespace.value(), partition, position, store.digest());
-        } finally {
-            open.readLock().unlock();
-        }
+        });
     }
 
     public long estimatedKeys() {
@@ -223,10 +197,7 @@ public final class PartitionReplica {
 
     /** Notes the log's end when the replica opened; the replica serves once it has applied that far. */
     void openedAgainst(long end) {
-        endAtOpen = end;
-        if (catchUp.applied() >= end) {
-            markServing();
-        }
+        lifecycle.openedAgainst(end, catchUp.applied());
     }
 
     /**
@@ -234,7 +205,7 @@ public final class PartitionReplica {
      * caller's thread, with the store kept open meanwhile. Releases the snapshot.
      */
     ReplicaDigest digest(ContentSnapshot snapshot, long position) {
-        return whileOpen(" closed before its digest was taken", () -> {
+        return lifecycle.whileOpen(" closed before its digest was taken", () -> {
             try {
                 return new ReplicaDigest(namespace.value(), partition, position, snapshot.digest());
             } finally {
@@ -246,9 +217,7 @@ public final class PartitionReplica {
     void applied(long position, int records, long ingestPosition) {
         appliedSinceOpen.addAndGet(records);
         persisted = position;
-        if (position >= endAtOpen) {
-            markServing();
-        }
+        lifecycle.reached(position);
         catchUp.advance(position);
         if (ingestPosition > 0) {
             ingestCatchUp.advance(ingestPosition);
@@ -257,9 +226,7 @@ public final class PartitionReplica {
 
     /** Records that the log position moved without records (transaction markers); persisted later. */
     void advancedWithoutRecords(long position) {
-        if (position >= endAtOpen) {
-            markServing();
-        }
+        lifecycle.reached(position);
         catchUp.advance(position);
     }
 
@@ -277,19 +244,13 @@ public final class PartitionReplica {
 
     void observeLag(long records, long nowMs) {
         if (lag.observe(records, nowMs)) {
-            markServing();
+            lifecycle.caughtUp();
         }
-        lag.adjustBulkLoad(store, lifecycle.current() != ReplicaState.CLOSED, nowMs);
-    }
-
-    private void markServing() {
-        lifecycle.compareAndTransition(ReplicaState.REPLAYING, ReplicaState.SERVING);
+        lag.adjustBulkLoad(store, !lifecycle.closed(), nowMs);
     }
 
     void close(boolean destroy) {
-        open.writeLock().lock();
-        try {
-            closedFrom = lifecycle.transition(ReplicaState.CLOSED);
+        lifecycle.close(() -> {
             catchUp.cancelAll();
             ingestCatchUp.cancelAll();
             if (destroy) {
@@ -300,8 +261,6 @@ public final class PartitionReplica {
                 }
                 store.close();
             }
-        } finally {
-            open.writeLock().unlock();
-        }
+        });
     }
 }

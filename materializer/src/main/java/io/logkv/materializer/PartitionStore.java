@@ -4,19 +4,14 @@ import io.logkv.core.NodeTime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.MutableColumnFamilyOptions;
 import org.rocksdb.Options;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 
 import static io.logkv.materializer.StoreLayout.APPLIED_AT_KEY;
-import static io.logkv.materializer.StoreLayout.DATA_PREFIX;
 import static io.logkv.materializer.StoreLayout.EXPIRY_INDEX_VERSION_KEY;
 import static io.logkv.materializer.StoreLayout.IDEMPOTENCY_PREFIX;
 import static io.logkv.materializer.StoreLayout.INGEST_POSITION_KEY;
@@ -126,23 +121,7 @@ public final class PartitionStore implements AutoCloseable {
      * (the iterator's implicit snapshot).
      */
     public List<StoredEntry> scan(byte[] prefix, byte[] after, int limit) {
-        List<StoredEntry> entries = new ArrayList<>(Math.min(limit, 1024));
-        byte[] start = dataKey(after != null && StoreLayout.compare(after, prefix) > 0 ? after : prefix);
-        try (ReadOptions read = new ReadOptions().setFillCache(false);
-             RocksIterator it = db.newIterator(read)) {
-            for (it.seek(start); it.isValid() && entries.size() < limit; it.next()) {
-                byte[] stored = it.key();
-                if (!StoreLayout.startsWith(stored, DATA_PREFIX, prefix)) {
-                    break;
-                }
-                byte[] key = Arrays.copyOfRange(stored, 1, stored.length);
-                if (after != null && StoreLayout.compare(key, after) <= 0) {
-                    continue;
-                }
-                entries.add(new StoredEntry(key, it.value()));
-            }
-        }
-        return entries;
+        return PrefixScan.page(db, prefix, after, limit);
     }
 
     /** A stored key and its envelope bytes. */
@@ -221,11 +200,7 @@ public final class PartitionStore implements AutoCloseable {
      * the position they lead to ({@link #inspect}).
      */
     public void checkpoint(Path target) {
-        try (org.rocksdb.Checkpoint checkpoint = org.rocksdb.Checkpoint.create(db)) {
-            checkpoint.createCheckpoint(target.toString());
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("could not checkpoint " + directory + " into " + target, e);
-        }
+        StoreFiles.checkpoint(db, directory, target);
     }
 
     /**

@@ -3,10 +3,10 @@ package io.logkv.materializer;
 import io.logkv.core.CommandQueue;
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.NodeTime;
+import io.logkv.materializer.PollToReplicas.Polled;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -30,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * reads every assigned truth partition with a {@code read_committed} consumer (so records of aborted or
  * still-open transactions never reach a replica), notes where each partition stands after the poll, and hands
  * both to the applying thread, which writes per partition and poll the records and the position they lead to
- * in one RocksDB batch, then wakes the reads waiting for that position. Fetching and decoding the next poll so
- * overlaps writing the last one; a replay spent half its time in {@code poll}.
+ * in one RocksDB batch ({@link PollToReplicas}), then wakes the reads waiting for that position. Fetching and
+ * decoding the next poll so overlaps writing the last one; a replay spent half its time in {@code poll}.
  *
  * <p>Between polls the polling thread runs the commands other threads queued (opening, closing and rebuilding
  * replicas, digests, seeks), but only once the applying thread has applied everything handed to it and waits:
@@ -43,7 +42,6 @@ final class ReplicaApplier implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaApplier.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
-    private static final long POSITION_PERSIST_INTERVAL_MS = 5_000;
     /** Polls fetched ahead of the one being applied. */
     static final int HANDOFF_POLLS = 2;
     private static final long HANDOFF_WAIT_MS = 100;
@@ -56,35 +54,23 @@ final class ReplicaApplier implements Runnable {
     private final Consumer<byte[], byte[]> consumer;
     private final Map<TopicPartition, PartitionReplica> replicas;
     private final CommandQueue<Consumer<byte[], byte[]>> commands;
-    private final RecordsToStore recordsToStore;
-    private final ReplicaDigests digests;
-    private final ReplicaRebuilds rebuilds;
-    private final Counter appliedRecords;
+    private final PollToReplicas pollToReplicas;
     private final BooleanSupplier running;
     private final java.util.function.Consumer<RuntimeException> failed;
     private final Runnable onExit;
     private final NodeTime time;
-    private final ReplayProgressLog replayLog = new ReplayProgressLog();
     private final BlockingQueue<Polled> handoff = new ArrayBlockingQueue<>(HANDOFF_POLLS);
     /** Polls handed over and not yet applied; guarded by {@code handoff}'s monitor. */
     private int unapplied;
     private volatile boolean stopApplying;
     private volatile RuntimeException applyFailure;
-    private long lastPersistMs;
-
-    /**
-     * One poll, as the polling thread hands it over: the records, and where each assigned partition stood
-     * after it (positions and lags as the consumer knew them then, at {@code atMs}).
-     */
-    private record Polled(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, Long> positions,
-                          Map<TopicPartition, Long> lags, long atMs) {
-    }
 
     /**
      * @param running whether to go on; checked between polls
      * @param failed  told of the runtime exception that stopped the loop
      * @param onExit  runs on the polling thread when the loop ends, however it ends (closing what it used)
-     * @param time    the clock positions are persisted every few seconds of, and lag is observed by
+     * @param time    the clock positions are persisted every few seconds of, lag is observed by, and the
+     *                applying thread is given time to stop by
      */
     ReplicaApplier(Consumer<byte[], byte[]> consumer, Map<TopicPartition, PartitionReplica> replicas,
                    CommandQueue<Consumer<byte[], byte[]>> commands,
@@ -93,10 +79,7 @@ final class ReplicaApplier implements Runnable {
         this.consumer = consumer;
         this.replicas = replicas;
         this.commands = commands;
-        this.recordsToStore = recordsToStore;
-        this.digests = digests;
-        this.rebuilds = rebuilds;
-        this.appliedRecords = appliedRecords;
+        this.pollToReplicas = new PollToReplicas(replicas, recordsToStore, digests, rebuilds, appliedRecords);
         this.running = running;
         this.failed = failed;
         this.onExit = onExit;
@@ -188,10 +171,10 @@ final class ReplicaApplier implements Runnable {
     private boolean stopApplying(Thread applying) {
         stopApplying = true;
         boolean interrupted = Thread.interrupted();
-        long deadline = System.nanoTime() + APPLYING_STOP_TIMEOUT.toNanos();
-        while (applying.isAlive() && System.nanoTime() < deadline) {
+        long deadlineNanos = time.nanoTime() + APPLYING_STOP_TIMEOUT.toNanos();
+        while (applying.isAlive() && time.nanoTime() < deadlineNanos) {
             try {
-                applying.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                applying.join(Math.max(1, (deadlineNanos - time.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -214,8 +197,7 @@ final class ReplicaApplier implements Runnable {
                 if (polled == null) {
                     continue;
                 }
-                apply(polled.records());
-                observePositions(polled);
+                pollToReplicas.apply(polled);
                 synchronized (handoff) {
                     unapplied--;
                     handoff.notifyAll();
@@ -239,85 +221,6 @@ final class ReplicaApplier implements Runnable {
         }
     }
 
-    private void apply(ConsumerRecords<byte[], byte[]> records) {
-        for (TopicPartition tp : records.partitions()) {
-            PartitionReplica replica = replicas.get(tp);
-            if (replica == null) {
-                continue;
-            }
-            List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
-            int from = 0;
-            while (from < batch.size()) {
-                // A digest asked for at position P sees every record below P and none above: the batch is
-                // cut there, and the snapshot taken between the two parts.
-                long cut = digests.nextCut(tp);
-                int to = from;
-                while (to < batch.size() && batch.get(to).offset() < cut) {
-                    to++;
-                }
-                if (to > from) {
-                    long position = to < batch.size() ? cut : batch.get(to - 1).offset() + 1;
-                    applySegment(tp, replica, batch.subList(from, to), position);
-                }
-                if (to < batch.size()) {
-                    replica.advancedWithoutRecords(cut);
-                    digests.takeDue(tp, replica, batch.get(to).offset());
-                }
-                from = to;
-            }
-        }
-    }
-
-    private void applySegment(TopicPartition tp, PartitionReplica replica, List<ConsumerRecord<byte[], byte[]>> segment, long position) {
-        RecordsToStore.Applied applied;
-        try (PartitionStore.Batch changes = replica.store().newBatch()) {
-            applied = recordsToStore.write(tp, changes, segment);
-            // The position comes from the records (or the digest cut), not consumer.position(): that call
-            // can throw a pending wakeup, and the position must never run ahead of what this batch holds.
-            if (applied.ingestPosition() > 0) {
-                changes.ingestPosition(applied.ingestPosition());
-            }
-            // Reads may see the batch as soon as it is written, before the replica's position moves: their
-            // answer tokens take this position (PartitionReplica#positionCovering).
-            replica.writing(position);
-            changes.commit(position);
-            replica.applied(position, applied.records(), applied.ingestPosition());
-        }
-        appliedRecords.increment(applied.records());
-        rebuilds.applied(tp, position, applied.records(), applied.bytes());
-    }
-
-    /** Moves each replica to where its partition stood after the poll just applied, and notes its lag. */
-    private void observePositions(Polled polled) {
-        long now = polled.atMs();
-        boolean persist = now - lastPersistMs >= POSITION_PERSIST_INTERVAL_MS;
-        long behind = 0;
-        for (Map.Entry<TopicPartition, PartitionReplica> entry : replicas.entrySet()) {
-            TopicPartition tp = entry.getKey();
-            PartitionReplica replica = entry.getValue();
-            Long position = polled.positions().get(tp);
-            if (position != null) {
-                replica.advancedWithoutRecords(position);
-            }
-            if (digests.waiting(tp)) {
-                digests.takeDue(tp, replica, replica.appliedPosition());
-            }
-            rebuilds.advancedTo(tp, replica.appliedPosition());
-            Long lag = polled.lags().get(tp);
-            if (lag != null) {
-                replica.observeLag(lag, now);
-                behind += lag;
-            }
-            if (persist && replica.positionUnpersisted()) {
-                replica.persistPosition();
-            }
-        }
-        if (persist) {
-            lastPersistMs = now;
-        }
-        replayLog.observe(behind, appliedRecords.count(), now);
-    }
-
     /** The applier's consumer: {@code read_committed}, positioned by the applier alone (no group, no commits). */
     static KafkaConsumer<byte[], byte[]> consumer(ReplicaSettings settings) {
         Properties props = settings.kafka().properties();
@@ -329,19 +232,5 @@ final class ReplicaApplier implements Runnable {
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    /** Queues the applier's death: it dies at its next turn, of an error nothing handles (fault injection). */
-    static void kill(CommandQueue<Consumer<byte[], byte[]>> commands) {
-        commands.post(consumer -> {
-            throw new ApplierKilled();
-        });
-    }
-
-    /** What {@link #kill} throws on the polling thread (where commands run). */
-    private static final class ApplierKilled extends Error {
-        ApplierKilled() {
-            super("the replica applier was killed by fault injection");
-        }
     }
 }

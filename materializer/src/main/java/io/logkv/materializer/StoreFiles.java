@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.stream.Stream;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -17,12 +18,21 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
 /**
- * Store directories as files: copies of a store (checkpoints, restored snapshots) read and checked without
- * opening them as replicas, content digests, and deletion.
+ * Store directories as files: copies of a store (checkpoints, restored snapshots) made, and read and checked
+ * without opening them as replicas; content digests; deletion.
  */
 final class StoreFiles {
 
     private StoreFiles() {
+    }
+
+    /** Writes a consistent copy of an open store into {@code target}, which must not exist (RocksDB's checkpoint). */
+    static void checkpoint(RocksDB db, Path directory, Path target) {
+        try (Checkpoint checkpoint = Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("could not checkpoint " + directory + " into " + target, e);
+        }
     }
 
     /** The position and content digest of a store copy, read without changing it. */
