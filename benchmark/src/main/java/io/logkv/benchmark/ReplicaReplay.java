@@ -4,6 +4,7 @@ import io.logkv.materializer.PartitionStore;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.materializer.ReplicaSettings;
+import io.logkv.testkit.Pauses;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,7 +66,7 @@ final class ReplicaReplay {
                     throw new IllegalStateException("replay applied " + applied + " of " + topic.records() + " in " + TIMEOUT);
                 }
                 progress.update(applied);
-                sleep(10);
+                Pauses.sleepOrFail(10);
             }
         } finally {
             // Closing flushes memtables to disk; that is not part of catching up, so it is not timed.
@@ -73,14 +74,5 @@ final class ReplicaReplay {
             PartitionStore.deleteRecursively(dataDir);
         }
         return new Measurement(applied, Math.round(applied * topic.bytesPerRecord()), nanos, firstRecord - started, cpuUse);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.logkv.benchmark;
 
 import io.logkv.materializer.PartitionStore;
+import io.logkv.testkit.Pauses;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -89,7 +90,7 @@ final class StreamsTableRestore {
                 }
                 failIfDead(streams, started);
                 progress.update(estimateDone(committed, topic));
-                sleep(100);
+                Pauses.sleepOrFail(100);
             }
         } finally {
             close(streams);
@@ -119,7 +120,7 @@ final class StreamsTableRestore {
             while (!timer.finished(topic.partitions(), topic.records())) {
                 failIfDead(streams, started);
                 progress.update(timer.restored());
-                sleep(10);
+                Pauses.sleepOrFail(10);
             }
             restored = timer.restored();
             cpuUse = CpuSample.since(cpu, timer.lastEndNanos - started);
@@ -230,15 +231,6 @@ final class StreamsTableRestore {
     private static void close(KafkaStreams streams) {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(60)));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     /** Observes restoration: when it started and ended, and how many records it put into the stores. */

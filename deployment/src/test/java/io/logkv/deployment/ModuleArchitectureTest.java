@@ -1,11 +1,16 @@
 package io.logkv.deployment;
 
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import io.logkv.writer.ReversedModuleArrow;
+import org.junit.jupiter.api.Test;
 
 /**
  * The arrows between the modules, read from their main classes by package: the roles depend on the core, never
@@ -52,4 +57,15 @@ class ModuleArchitectureTest {
             .whereLayer("examples").mayOnlyAccessLayers("core", "client")
             .whereLayer("examples").mayNotBeAccessedByAnyLayer()
             .because("roles depend on the core, never on each other's insides (docs/architecture.md)");
+
+    /** The rule is not vacuous: the product's classes plus one log-writer class that reaches into the node break it. */
+    @Test
+    void aReversedArrowBetweenModulesBreaksTheRule() {
+        String fixture = ReversedModuleArrow.class.getSimpleName();
+        JavaClasses withReversed = new ClassFileImporter()
+                .withImportOption(location -> !location.contains("/test-classes/") || location.contains(fixture))
+                .importPackages("io.logkv");
+        assertThatThrownBy(() -> modulesDependOnlyWhereTheirPomsSay.check(withReversed))
+                .isInstanceOf(AssertionError.class).hasMessageContaining(ReversedModuleArrow.class.getName());
+    }
 }

@@ -46,8 +46,8 @@ public final class IngestRecords {
     }
 
     /** @param time whose {@link NodeTime#nowMs()} a time to live counts from */
-    IngestRecords(KeyRules keyRules, long maxValueBytes, Function<NamespaceName, NamespaceSettings> settingsOf, MeterRegistry meters,
-                  NodeTime time) {
+    public IngestRecords(KeyRules keyRules, long maxValueBytes, Function<NamespaceName, NamespaceSettings> settingsOf, MeterRegistry meters,
+                         NodeTime time) {
         this.keyRules = keyRules;
         this.maxValueBytes = maxValueBytes;
         this.settingsOf = settingsOf;

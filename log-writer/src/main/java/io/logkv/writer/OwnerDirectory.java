@@ -40,7 +40,7 @@ public final class OwnerDirectory {
     }
 
     /** @param time whose {@link NodeTime#nanoTime()} dates each view and ages it against {@code cacheFor} */
-    OwnerDirectory(Admin admin, String groupId, Duration cacheFor, NodeTime time) {
+    public OwnerDirectory(Admin admin, String groupId, Duration cacheFor, NodeTime time) {
         this.admin = admin;
         this.groupId = groupId;
         this.cacheFor = cacheFor;

@@ -38,7 +38,7 @@ public final class PartitionOwner implements AutoCloseable {
 
     private final OwnerSettings settings;
     /** The clocks this owner and its writers read. */
-    private final NodeTime time = NodeTime.SYSTEM;
+    private final NodeTime time;
     private final AtomicInteger pendingWrites = new AtomicInteger();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final ExecutorService commitPool;
@@ -61,7 +61,7 @@ public final class PartitionOwner implements AutoCloseable {
 
     public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
                           int writerId, MeterRegistry meters) {
-        this(settings, state, ingest, clock, writerId, meters, NamespaceHomes.everywhere());
+        this(settings, state, ingest, clock, writerId, meters, NamespaceHomes.everywhere(), NodeTime.SYSTEM);
     }
 
     /**
@@ -69,10 +69,12 @@ public final class PartitionOwner implements AutoCloseable {
      *
      * @param homes whether this region still takes a namespace's writes: every new owner asks after fencing
      *              the earlier writers of its partition, and does not write a namespace whose home moved
+     * @param time  the clocks the owner and its writers read
      */
     public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
-                          int writerId, MeterRegistry meters, NamespaceHomes homes) {
+                          int writerId, MeterRegistry meters, NamespaceHomes homes, NodeTime time) {
         this.settings = settings;
+        this.time = time;
         this.commitPool = Executors.newFixedThreadPool(settings.commitThreads(), DaemonThreads.numbered("logkv-commit"));
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.numbered("logkv-writer-timer"));
         this.ends = new PartitionEnds(settings);

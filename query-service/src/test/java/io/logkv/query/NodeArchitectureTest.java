@@ -11,18 +11,22 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.dependencies.SliceRule;
+import io.logkv.query.read.ReversedArrow;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 
@@ -34,8 +38,9 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
  * ({@code request}: {@code KeyRequest}; {@code path}: {@code KeyPath}); {@code problem} and {@code config} are the floor every layer stands on;
  * {@code node} assembles the rest and only the application names it.
  *
- * <p>ArchUnit reads bytecode: a compile-time constant (such as {@code ForwardedReads.PATH}) is copied into the
- * class that uses it, and an import only Javadoc uses leaves no trace, so neither counts as an arrow here.
+ * <p>ArchUnit reads bytecode: a compile-time constant is copied into the class that uses it, and an import only
+ * Javadoc uses leaves no trace, so neither counts as an arrow here. The node keeps neither pointing at a front
+ * (the forwarded reads' path and size live in their wire type, {@code read.ForwardedReadBatch}).
  */
 @AnalyzeClasses(packages = "io.logkv.query", importOptions = ImportOption.DoNotIncludeTests.class)
 class NodeArchitectureTest {
@@ -110,6 +115,16 @@ class NodeArchitectureTest {
             assertThat(present)
                     .as("%s is gone: remove it from the tolerated arrows of %s", arrow, NodeArchitectureTest.class.getSimpleName())
                     .isTrue();
+        }
+    }
+
+    /** The rules are not vacuous: a class of the read path holding a controller breaks each rule about the fronts. */
+    @Test
+    void aReversedArrowBreaksTheRules() {
+        JavaClasses reversed = new ClassFileImporter().importClasses(ReversedArrow.class);
+        for (ArchRule rule : List.of(nothingDependsOnTheHttpFront, thePathsKnowNoFront, noServiceDependsOnAController)) {
+            assertThatThrownBy(() -> rule.check(reversed)).as(rule.getDescription())
+                    .isInstanceOf(AssertionError.class).hasMessageContaining(ReversedArrow.class.getName());
         }
     }
 

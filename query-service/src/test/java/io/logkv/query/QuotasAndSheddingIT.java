@@ -2,6 +2,7 @@ package io.logkv.query;
 
 import io.logkv.core.NamespaceName;
 import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.testkit.Pauses;
 import io.logkv.writer.PartitionOwner;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -90,7 +91,7 @@ class QuotasAndSheddingIT {
         // The other client's reads, meanwhile, are its own: both of its 2 pass. Another test may have spent one of
         // them a moment ago (the tests share the node); at 2 reads a second its bucket is full again after 1 s, while
         // the flooding client's 30 reads have long outrun its own.
-        pause(Duration.ofSeconds(1));
+        Pauses.sleepOrFail(Duration.ofSeconds(1).toMillis());
         for (int i = 0; i < 2; i++) {
             HttpResponse<String> quiet = get("app", QUIET, "k");
             assertThat(quiet.statusCode()).as(quiet.body()).isEqualTo(200);
@@ -181,15 +182,6 @@ class QuotasAndSheddingIT {
         HttpResponse<String> after = node.send(request("app", QUIET, "held-0", "?consistency=strong").GET());
         assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
         assertThat(after.body()).isEqualTo("held");
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void assertOverQuota(HttpResponse<String> answer, String detail) {

@@ -5,16 +5,14 @@ import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.materializer.ReplicaDigest;
 import io.logkv.testkit.KafkaTestCluster;
+import io.logkv.testkit.TestFiles;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -65,7 +63,7 @@ class ReplicaRecoveryIT {
                 before.put(replica.partition(), replica.digest());
             }
             node.stop();
-            deleteRecursively(node.dataDir().resolve("replicas"));
+            TestFiles.deleteTree(node.dataDir().resolve("replicas"));
 
             node.start();
             List<PartitionReplica> rebuilt = awaitCaughtUp(node);
@@ -104,11 +102,5 @@ class ReplicaRecoveryIT {
             return list.size() == 3 && list.stream().allMatch(r -> r.lagRecords() == 0);
         });
         return replicas.replicas(NS);
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
     }
 }

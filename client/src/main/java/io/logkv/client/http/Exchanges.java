@@ -196,7 +196,7 @@ final class Exchanges {
     LogKvException problem(HttpResponse<byte[]> response) {
         String type = "http-" + response.statusCode();
         String detail = null;
-        String contentType = response.headers().firstValue("Content-Type").orElse("");
+        String contentType = response.headers().firstValue(StandardHeaders.CONTENT_TYPE).orElse("");
         if (contentType.contains("json") && response.body() != null && response.body().length > 0) {
             try {
                 JsonNode body = json.readTree(new String(response.body(), StandardCharsets.UTF_8));
@@ -207,9 +207,9 @@ final class Exchanges {
                 detail = new String(response.body(), StandardCharsets.UTF_8);
             }
         }
-        Duration retryAfter = response.headers().firstValue("Retry-After").map(Exchanges::seconds).orElse(null);
+        Duration retryAfter = response.headers().firstValue(StandardHeaders.RETRY_AFTER).map(Exchanges::seconds).orElse(null);
         if (response.statusCode() == 412) {
-            return new ConditionFailedException(detail, response.headers().firstValue("ETag").map(LogKvClient::unquoted).orElse(null));
+            return new ConditionFailedException(detail, response.headers().firstValue(StandardHeaders.ETAG).map(LogKvClient::unquoted).orElse(null));
         }
         return new LogKvException(response.statusCode(), type, detail, retryAfter, null);
     }

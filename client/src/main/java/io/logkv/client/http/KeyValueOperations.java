@@ -70,8 +70,8 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
                         throw engine.exchanges().problem(response);
                     }
                     return Optional.of(new KeyValue(key, response.body(),
-                            response.headers().firstValue("Content-Type").orElse("application/octet-stream"),
-                            response.headers().firstValue("ETag").map(LogKvClient::unquoted).orElse(null),
+                            response.headers().firstValue(StandardHeaders.CONTENT_TYPE).orElse("application/octet-stream"),
+                            response.headers().firstValue(StandardHeaders.ETAG).map(LogKvClient::unquoted).orElse(null),
                             response.headers().firstValue(ApiHeaders.EXPIRES_AT).map(Instant::parse).orElse(null)));
                 });
     }
@@ -85,7 +85,7 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         LogKvClient.Engine engine = engine();
         byte[] body = engine.json().writeValueAsBytes(Map.of("keys", keys));
         String path = "/v1/namespaces/" + LogKvClient.segment(namespace) + "/batch-get?consistency=" + consistency.parameter();
-        return jsonFromAnyNode("batch-get", path, request -> request.header("Content-Type", "application/json")
+        return jsonFromAnyNode("batch-get", path, request -> request.header(StandardHeaders.CONTENT_TYPE, "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)))
                 .thenApply(answer -> {
                     JsonNode items = answer.path("items");
@@ -176,7 +176,7 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         String query = options.ttl() == null ? "" : "?ttl=" + Math.max(1, (options.ttl().toMillis() + 999) / 1000) + "s";
         String contentType = options.contentType() == null ? "application/octet-stream" : options.contentType();
         return write("put", namespace, key, options, query,
-                request -> request.header("Content-Type", contentType).PUT(HttpRequest.BodyPublishers.ofByteArray(value)));
+                request -> request.header(StandardHeaders.CONTENT_TYPE, contentType).PUT(HttpRequest.BodyPublishers.ofByteArray(value)));
     }
 
     /** Deletes the key (a tombstone in the log); deleting an absent key is not an error. */
@@ -204,10 +204,10 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
             HttpRequest.Builder request = method.apply(HttpRequest.newBuilder(java.net.URI.create(node + path)))
                     .header(ApiHeaders.IDEMPOTENCY_KEY, idempotencyKey);
             if (options.ifVersion() != null) {
-                request.header("If-Match", "\"" + options.ifVersion() + "\"");
+                request.header(StandardHeaders.IF_MATCH, "\"" + options.ifVersion() + "\"");
             }
             if (options.ifAbsent()) {
-                request.header("If-None-Match", "*");
+                request.header(StandardHeaders.IF_NONE_MATCH, "*");
             }
             return token == null ? request : request.header(ApiHeaders.TOKEN, token);
         }, () -> engine.routes().forWrite(namespace, keyBytes), engine.deadline(), () -> engine.routes().stale(namespace),
@@ -223,7 +223,7 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
         if (token != null) {
             observed(token);
         }
-        return new Written(response.headers().firstValue("ETag").map(LogKvClient::unquoted).orElse(null), token);
+        return new Written(response.headers().firstValue(StandardHeaders.ETAG).map(LogKvClient::unquoted).orElse(null), token);
     }
 
     private static String keyPath(String namespace, String key) {

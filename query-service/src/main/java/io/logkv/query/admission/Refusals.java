@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -48,7 +49,7 @@ public final class Refusals {
         return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.OVER_QUOTA, "Over quota",
                 who + " is limited to " + refusal.perSecond() + " " + what + "/s on this node (logkv.quotas); retry in "
                         + refusal.retryAfterSeconds() + " s")
-                .withHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+                .withHeader(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
     }
 
     /** Counts a request refused because the node is at its bound. */

@@ -1,5 +1,6 @@
 package io.logkv.query.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PositionPassedException;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.common.TopicPartition;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -40,6 +40,8 @@ import tools.jackson.databind.ObjectMapper;
 public class DigestsController {
 
     private static final int DIGEST_ATTEMPTS = 5;
+    /** How an answer names a replica that could not be asked (not a problem type: there was no answer). */
+    private static final String UNREACHABLE = "unreachable";
 
     private final NamespaceResolver namespaces;
     private final LocalReplicas replicas;
@@ -72,7 +74,7 @@ public class DigestsController {
         int p = AdminRequests.partition(namespace, partition);
         Duration wait = WaitBound.of(waitMs, props.replicas());
         CompletableFuture<Long> at = position != null ? CompletableFuture.completedFuture(AdminRequests.position(position))
-                : committedEnds.of(new TopicPartition(namespace.name().truthTopic(), p));
+                : committedEnds.of(namespace.name().truthPartition(p));
         return at.thenCompose(target -> replicas.digestAt(namespace.name(), p, target, wait))
                 .exceptionally(error -> {
                     throw AdminRequests.asProblem(AsyncFailures.cause(error), namespace, p);
@@ -110,12 +112,12 @@ public class DigestsController {
         if (replicas.replica(namespace.name(), partition) != null && cluster.self() != null) {
             holders.add(cluster.self());
         }
-        return committedEnds.of(new TopicPartition(namespace.name().truthTopic(), partition)).thenCompose(position -> {
+        return committedEnds.of(namespace.name().truthPartition(partition)).thenCompose(position -> {
             List<CompletableFuture<ReplicaAnswer>> answers = holders.stream()
                     .map(node -> digestFrom(node, namespace, partition, position, wait)).toList();
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenCompose(done -> {
                 List<ReplicaAnswer> all = answers.stream().map(CompletableFuture::join).toList();
-                boolean passed = all.stream().anyMatch(a -> a.error() != null && a.error().startsWith(ProblemTypes.POSITION_PASSED));
+                boolean passed = all.stream().anyMatch(a -> ProblemTypes.POSITION_PASSED.equals(a.problem()));
                 if (passed && attempt < DIGEST_ATTEMPTS) {
                     // A replica moved past the position between choosing it and asking: choose again.
                     return compare(namespace, partition, wait, attempt + 1);
@@ -130,40 +132,49 @@ public class DigestsController {
                 + "&wait_ms=" + wait.toMillis();
         if (node.equals(cluster.self())) {
             return replicas.digestAt(namespace.name(), partition, position, wait)
-                    .handle((digest, error) -> error == null ? new ReplicaAnswer(node, digest.sha256(), null)
-                            : new ReplicaAnswer(node, null, describe(AsyncFailures.cause(error))));
+                    .handle((digest, error) -> error == null ? ReplicaAnswer.digest(node, digest.sha256())
+                            : describe(node, AsyncFailures.cause(error)));
         }
         return peers.send(node, new ForwardedRequest("GET", path, Map.of(), null, null), wait.plus(props.replicas().forwardTimeout()))
                 .handle((response, error) -> {
                     if (error != null) {
-                        return new ReplicaAnswer(node, null, "unreachable: " + AsyncFailures.cause(error).getMessage());
+                        return ReplicaAnswer.failed(node, UNREACHABLE, AsyncFailures.cause(error).getMessage());
                     }
                     if (response.statusCode() != 200) {
                         ApiProblem problem = ApiProblem.fromPeer(response.statusCode(), response.body(), java.util.Optional.empty(), json);
-                        return new ReplicaAnswer(node, null, problem.type() + ": " + problem.getMessage());
+                        return ReplicaAnswer.failed(node, problem.type(), problem.getMessage());
                     }
-                    return new ReplicaAnswer(node, json.readValue(response.body(), ReplicaDigest.class).sha256(), null);
+                    return ReplicaAnswer.digest(node, json.readValue(response.body(), ReplicaDigest.class).sha256());
                 });
     }
 
-    private static String describe(Throwable error) {
+    private static ReplicaAnswer describe(String node, Throwable error) {
         if (error instanceof PositionPassedException) {
-            return "position-passed: " + error.getMessage();
+            return ReplicaAnswer.failed(node, ProblemTypes.POSITION_PASSED, error.getMessage());
         }
         if (error instanceof TimeoutException) {
-            return "not-caught-up: the replica did not reach the position in time";
+            return ReplicaAnswer.failed(node, ProblemTypes.NOT_CAUGHT_UP, "the replica did not reach the position in time");
         }
-        return "replica-unavailable: " + error.getMessage();
+        return ReplicaAnswer.failed(node, ProblemTypes.REPLICA_UNAVAILABLE, error.getMessage());
     }
 
     /**
      * One replica's answer to a digest comparison.
      *
-     * @param node   the replica's node URL
-     * @param sha256 its digest at the comparison's position, or null when it gave none
-     * @param error  why it gave none
+     * @param node    the replica's node URL
+     * @param sha256  its digest at the comparison's position, or null when it gave none
+     * @param error   why it gave none: the problem's type, a colon and its detail
+     * @param problem the problem's type alone (not in the JSON), or null
      */
-    public record ReplicaAnswer(String node, String sha256, String error) {
+    public record ReplicaAnswer(String node, String sha256, String error, @JsonIgnore String problem) {
+
+        static ReplicaAnswer digest(String node, String sha256) {
+            return new ReplicaAnswer(node, sha256, null, null);
+        }
+
+        static ReplicaAnswer failed(String node, String problem, String detail) {
+            return new ReplicaAnswer(node, null, problem + ": " + detail, problem);
+        }
     }
 
     /**

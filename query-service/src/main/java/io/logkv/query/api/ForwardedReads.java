@@ -31,18 +31,13 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Serves {@value #PATH}: a batch of reads another node forwarded here ({@link ForwardedReadBatch}). Each read
+ * Serves {@value ForwardedReadBatch#PATH}: a batch of reads another node forwarded here ({@link ForwardedReadBatch}). Each read
  * is served exactly as the same read forwarded on its own would be, by {@link KeyOperations}, with its own
  * token, wait and time left; the batch is answered when every read is. Only nodes send these: a request
  * without {@value ApiHeaders#FORWARDED_BY} is refused.
  */
 @Component
 public class ForwardedReads {
-
-    /** Where nodes send batches of forwarded reads. */
-    public static final String PATH = "/v1/internal/reads";
-    /** The largest batch body accepted. */
-    public static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
 
     private final KeyOperations operations;
     private final ObjectMapper json;
@@ -66,9 +61,9 @@ public class ForwardedReads {
         }
         List<Read> reads;
         try (InputStream in = request.getInputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "a batch of forwarded reads is at most " + MAX_BODY_BYTES + " bytes");
+            byte[] body = in.readNBytes(ForwardedReadBatch.MAX_BODY_BYTES + 1);
+            if (body.length > ForwardedReadBatch.MAX_BODY_BYTES) {
+                throw ApiProblem.badRequest(ProblemTypes.BAD_FORWARDED_READS, "a batch of forwarded reads is at most " + ForwardedReadBatch.MAX_BODY_BYTES + " bytes");
             }
             reads = ForwardedReadBatch.decodeReads(body, maxReads);
         } catch (IllegalArgumentException malformed) {

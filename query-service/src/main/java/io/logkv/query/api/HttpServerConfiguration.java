@@ -2,6 +2,7 @@ package io.logkv.query.api;
 
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.path.KeyPathSegment;
+import io.logkv.query.read.ForwardedReadBatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -62,7 +63,7 @@ public class HttpServerConfiguration {
         KeyRequestTracing.KeyRequestObservation observation = tracing.getIfAvailable();
         FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new SecuredKeyEndpoint(security, endpoint,
                 observation == null ? null : observation.filter()));
-        registration.addUrlPatterns(KeyEndpoint.NAMESPACES_PATTERN, ForwardedReads.PATH);
+        registration.addUrlPatterns(KeyEndpoint.NAMESPACES_PATTERN, ForwardedReadBatch.PATH);
         registration.setAsyncSupported(true);
         registration.setDispatcherTypes(DispatcherType.REQUEST);
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);

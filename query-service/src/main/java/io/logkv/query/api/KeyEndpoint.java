@@ -5,6 +5,7 @@ import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.path.KeyPath;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.problem.FailureProblems;
+import io.logkv.query.read.ForwardedReadBatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.AsyncContext;
@@ -79,7 +80,7 @@ public final class KeyEndpoint implements Filter {
 
     /** Whether a request to this raw URI is one this endpoint serves (a key, or a batch of forwarded reads). */
     public boolean serves(String rawUri) {
-        return ForwardedReads.PATH.equals(rawUri) || KeyPath.of(rawUri) != null;
+        return ForwardedReadBatch.PATH.equals(rawUri) || KeyPath.of(rawUri) != null;
     }
 
     @Override
@@ -88,7 +89,7 @@ public final class KeyEndpoint implements Filter {
         HttpServletRequest request = (HttpServletRequest) servletRequest;
         String uri = request.getRequestURI();
         KeyPath path = KeyPath.of(uri);
-        boolean batch = path == null && ForwardedReads.PATH.equals(uri);
+        boolean batch = path == null && ForwardedReadBatch.PATH.equals(uri);
         if (path == null && !batch) {
             chain.doFilter(servletRequest, servletResponse);
             return;
@@ -169,7 +170,7 @@ public final class KeyEndpoint implements Filter {
         try {
             write(request, response, entity);
         } finally {
-            timer(ForwardedReads.PATH.equals(request.getRequestURI()) ? "forwarded-reads" : request.getMethod(), status).record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            timer(ForwardedReadBatch.PATH.equals(request.getRequestURI()) ? "forwarded-reads" : request.getMethod(), status).record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 

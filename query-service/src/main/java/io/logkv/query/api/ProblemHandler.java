@@ -73,8 +73,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (headers != null) {
             withType.putAll(headers);
         }
-        if (status.value() == 503 && !withType.containsHeader("Retry-After")) {
-            withType.set("Retry-After", "1");
+        if (status.value() == 503 && !withType.containsHeader(HttpHeaders.RETRY_AFTER)) {
+            withType.set(HttpHeaders.RETRY_AFTER, "1");
         }
         withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return new ResponseEntity<>(body, withType, status);

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.TopicPartition;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -123,7 +122,7 @@ public class ReplicasController {
     }
 
     private boolean ownsHere(ServedNamespace namespace, int partition) {
-        return owner.assigned().contains(new TopicPartition(namespace.name().truthTopic(), partition));
+        return owner.assigned().contains(namespace.name().truthPartition(partition));
     }
 
     private List<RebuildProgress.Status> rebuildStatuses() {

@@ -55,7 +55,7 @@ public final class ReplicaPlacement {
             }
             List<List<String>> replicas = place(namespace.truthTopic(), partitions, owners, members, copies);
             for (int p = 0; p < partitions; p++) {
-                placed.put(new TopicPartition(namespace.truthTopic(), p), replicas.get(p));
+                placed.put(namespace.truthPartition(p), replicas.get(p));
             }
         });
         return new ReplicaPlacement(Map.copyOf(placed));
@@ -133,7 +133,7 @@ public final class ReplicaPlacement {
 
     /** The URLs of the nodes holding a replica of a truth partition, owner first; empty when unknown. */
     public List<String> replicasOf(NamespaceName namespace, int partition) {
-        return replicas.getOrDefault(new TopicPartition(namespace.truthTopic(), partition), List.of());
+        return replicas.getOrDefault(namespace.truthPartition(partition), List.of());
     }
 
     /** The truth partitions a node holds replicas of. */

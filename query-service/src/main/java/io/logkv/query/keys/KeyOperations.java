@@ -4,11 +4,11 @@ import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
+import io.logkv.core.NodeTime;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.TimeToLive;
 import io.logkv.core.WriteCondition;
-import io.logkv.query.api.KeyEndpoint;
 import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.config.LogKvProperties;
@@ -46,7 +46,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Put, get and delete of one key ({@code /v1/namespaces/{ns}/keys/{key}}, API.md), served by
- * {@link KeyEndpoint}. Each operation returns a future, so a request waiting for Kafka or for a replica
+ * the HTTP front's key endpoint. Each operation returns a future, so a request waiting for Kafka or for a replica
  * to catch up holds no server thread; a read whose replica is already there completes before it returns.
  */
 @Component
@@ -69,9 +69,13 @@ public class KeyOperations {
     private final ReplicaProperties replicaProps;
     private final RequestTokens tokens;
     private final HomeRegions regions;
+    /** A write's time to live counts from its wall clock. */
+    private final NodeTime time;
 
     public KeyOperations(NamespaceResolver namespaces, LogWriter writer, KeyReads reads, WriteRouting routing,
-                          ReadRouting readRouting, RequestTokens tokens, LogKvProperties props, HomeRegions regions, HotKeys hotKeys) {
+                          ReadRouting readRouting, RequestTokens tokens, LogKvProperties props, HomeRegions regions, HotKeys hotKeys,
+                          NodeTime time) {
+        this.time = time;
         this.readRouting = readRouting;
         this.hotKeys = hotKeys;
         this.tokens = tokens;
@@ -100,7 +104,7 @@ public class KeyOperations {
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
         String contentType = contentType(request.header(HttpHeaders.CONTENT_TYPE));
-        long expiresAt = expiry(ttl, namespace.settings().defaultTtl());
+        long expiresAt = expiry(ttl, namespace.settings().defaultTtl(), time.nowMs());
         byte[] value = request.body(maxValueBytes);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
@@ -253,7 +257,7 @@ public class KeyOperations {
         return header;
     }
 
-    private static long expiry(String ttl, Duration namespaceDefault) {
+    private static long expiry(String ttl, Duration namespaceDefault, long nowMs) {
         Duration timeToLive;
         if (ttl != null) {
             try {
@@ -264,7 +268,7 @@ public class KeyOperations {
         } else {
             timeToLive = namespaceDefault;
         }
-        return timeToLive.isZero() ? RecordEnvelope.NO_EXPIRY : System.currentTimeMillis() + timeToLive.toMillis();
+        return timeToLive.isZero() ? RecordEnvelope.NO_EXPIRY : nowMs + timeToLive.toMillis();
     }
 
     private static boolean matches(String ifNoneMatch, String etag) {

@@ -10,6 +10,7 @@ import io.logkv.compactor.snapshot.SnapshotSettings;
 import io.logkv.compactor.snapshot.SnapshotStore;
 import io.logkv.core.HybridClock;
 import io.logkv.core.KeyRules;
+import io.logkv.core.NodeTime;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.ReplicaSettings;
 import io.logkv.query.cluster.ClusterReplicas;
@@ -55,6 +56,12 @@ public class NodeConfiguration {
     /** Room in a Kafka record beyond the value: the key, the envelope header and record overhead. */
     private static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
 
+    /** The clocks of every role in the node; tests give the node another. */
+    @Bean
+    NodeTime nodeTime() {
+        return NodeTime.SYSTEM;
+    }
+
     @Bean(destroyMethod = "close")
     Admin kafkaAdmin(LogKvProperties props) {
         Map<String, Object> config = props.kafka().connection().asMap();
@@ -84,7 +91,8 @@ public class NodeConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    PartitionOwner partitionOwner(LogKvProperties props, LocalReplicas replicas, NamespaceCatalog catalog, MeterRegistry meters) {
+    PartitionOwner partitionOwner(LogKvProperties props, LocalReplicas replicas, NamespaceCatalog catalog, MeterRegistry meters,
+                                  NodeTime time) {
         WriterProperties writer = props.writer();
         if (writer.transactionTimeout().compareTo(writer.deliveryTimeout()) <= 0) {
             LoggerFactory.getLogger(NodeConfiguration.class).warn("event=transaction_timeout_short transaction_timeout={} "
@@ -110,11 +118,11 @@ public class NodeConfiguration {
                 writer.commitLinger(),
                 writer.commitThreads());
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
-                ns -> catalog.settings(ns).orElse(null), meters);
+                ns -> catalog.settings(ns).orElse(null), meters, time);
         int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
         // A new owner writes only while the registry, read to its end after its fence, names this region as home.
         NamespaceHomes homes = NamespaceHomes.of(catalog, props.region().regionName(), writer.catchUpTimeout());
-        return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters, homes);
+        return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters, homes, time);
     }
 
     @Bean
@@ -123,12 +131,12 @@ public class NodeConfiguration {
     }
 
     @Bean
-    OwnerDirectory ownerDirectory(Admin admin, LogKvProperties props) {
-        return new OwnerDirectory(admin, props.writer().groupId(), Duration.ofSeconds(1));
+    OwnerDirectory ownerDirectory(Admin admin, LogKvProperties props, NodeTime time) {
+        return new OwnerDirectory(admin, props.writer().groupId(), Duration.ofSeconds(1), time);
     }
 
     @Bean(destroyMethod = "close")
-    LocalReplicas localReplicas(LogKvProperties props, MeterRegistry meters) {
+    LocalReplicas localReplicas(LogKvProperties props, MeterRegistry meters, NodeTime time) {
         ReplicaProperties replicas = props.replicas();
         return new LocalReplicas(new ReplicaSettings(
                 props.kafka().connection(),
@@ -139,7 +147,7 @@ public class NodeConfiguration {
                 replicas.minBlobSize().toBytes(),
                 replicas.maxPollRecords(),
                 replicas.maxWaitingReads(),
-                replicas.maxResumeAge()), meters);
+                replicas.maxResumeAge()), meters, time);
     }
 
     @Bean(destroyMethod = "close")

@@ -60,8 +60,6 @@ public class Peers implements AutoCloseable {
 
     private static final ObjectMapper PROBLEM_READER = JsonMapper.builder().build();
 
-    private static final String CONTENT_TYPE = "Content-Type";
-
     private final CloseableHttpAsyncClient http;
     private final String nodeId;
     private final NodeSignatures signatures;
@@ -107,12 +105,12 @@ public class Peers implements AutoCloseable {
                     System.currentTimeMillis()));
         }
         headers.forEach((name, value) -> {
-            if (!name.equalsIgnoreCase(CONTENT_TYPE)) {
+            if (!name.equalsIgnoreCase(HttpHeaders.CONTENT_TYPE)) {
                 builder.addHeader(name, value);
             }
         });
         if (request.body() != null) {
-            String contentType = request.headers().get(CONTENT_TYPE);
+            String contentType = request.headers().get(HttpHeaders.CONTENT_TYPE);
             builder.setBody(request.body(), contentType == null ? ContentType.APPLICATION_OCTET_STREAM : ContentType.parse(contentType));
         }
         CompletableFuture<PeerResponse> answer = new CompletableFuture<>();

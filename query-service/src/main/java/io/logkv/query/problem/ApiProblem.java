@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 
@@ -39,7 +40,7 @@ public class ApiProblem extends RuntimeException {
 
     public static ApiProblem unavailable(String type, String title, String detail, Duration retryAfter) {
         return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, type, title, detail)
-                .withHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+                .withHeader(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
     }
 
     /** A peer's problem answer, to pass on as this node's own. */
@@ -58,7 +59,7 @@ public class ApiProblem extends RuntimeException {
         HttpStatus resolved = HttpStatus.resolve(status);
         ApiProblem answer = new ApiProblem(resolved == null || resolved.is2xxSuccessful() ? HttpStatus.SERVICE_UNAVAILABLE : resolved,
                 type, title, detail);
-        retryAfter.ifPresent(value -> answer.withHeader("Retry-After", value));
+        retryAfter.ifPresent(value -> answer.withHeader(HttpHeaders.RETRY_AFTER, value));
         return answer;
     }
 

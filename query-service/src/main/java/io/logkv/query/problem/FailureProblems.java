@@ -13,6 +13,7 @@ import io.logkv.writer.WriterOverloadedException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 
@@ -64,7 +65,7 @@ public final class FailureProblems {
         if (exception instanceof PreconditionFailedException failed) {
             ApiProblem problem = new ApiProblem(HttpStatus.PRECONDITION_FAILED, ProblemTypes.PRECONDITION_FAILED, "Precondition failed",
                     failed.getMessage());
-            return failed.current() == null ? problem : problem.withHeader("ETag", "\"" + failed.current().text() + "\"");
+            return failed.current() == null ? problem : problem.withHeader(HttpHeaders.ETAG, "\"" + failed.current().text() + "\"");
         }
         if (exception instanceof UnsafeTruthTopicException) {
             return ApiProblem.unavailable(ProblemTypes.UNSAFE_NAMESPACE, "Namespace not served", exception.getMessage(), Duration.ofSeconds(30));

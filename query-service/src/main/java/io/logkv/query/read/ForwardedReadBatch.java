@@ -24,6 +24,10 @@ import java.util.TreeMap;
  */
 public final class ForwardedReadBatch {
 
+    /** Where nodes send batches of forwarded reads. */
+    public static final String PATH = "/v1/internal/reads";
+    /** The largest batch body a node accepts. */
+    public static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
     /** The media type of both bodies. */
     public static final String MEDIA_TYPE = "application/vnd.logkv.forwarded-reads";
     public static final byte FORMAT = 1;

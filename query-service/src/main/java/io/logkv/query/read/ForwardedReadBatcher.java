@@ -1,6 +1,5 @@
 package io.logkv.query.read;
 
-import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.peer.CallerDeadline;
 import io.logkv.query.peer.Peers;
@@ -22,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 
 /**
@@ -155,8 +155,8 @@ public class ForwardedReadBatcher {
                 reads.add(new Read(pending.read().pathAndQuery(), headers));
                 longest = left.compareTo(longest) > 0 ? left : longest;
             }
-            ForwardedRequest request = new ForwardedRequest("POST", ForwardedReads.PATH,
-                    Map.of("Content-Type", ForwardedReadBatch.MEDIA_TYPE), ForwardedReadBatch.encodeReads(reads), null);
+            ForwardedRequest request = new ForwardedRequest("POST", ForwardedReadBatch.PATH,
+                    Map.of(HttpHeaders.CONTENT_TYPE, ForwardedReadBatch.MEDIA_TYPE), ForwardedReadBatch.encodeReads(reads), null);
             return peers.send(peer, request, longest).handle((response, error) -> {
                 if (error != null) {
                     batch.forEach(pending -> pending.answer().completeExceptionally(error));

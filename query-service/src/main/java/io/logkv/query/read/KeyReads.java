@@ -3,6 +3,7 @@ package io.logkv.query.read;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.LogPosition;
+import io.logkv.core.NodeTime;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.RegionName;
@@ -28,10 +29,13 @@ public class KeyReads {
     private final HomeRegions regions;
     private final ReadCoalescer coalescer;
     private final HotKeys hotKeys;
+    /** Expiry is judged by its wall clock, waits are measured by its monotonic one. */
+    private final NodeTime time;
 
     public KeyReads(LocalReplicas replicas, CommittedEnds committedEnds, WaitingReads waiting, HomeRegions regions,
-                    ReadCoalescer coalescer, HotKeys hotKeys) {
+                    ReadCoalescer coalescer, HotKeys hotKeys, NodeTime time) {
         this.replicas = replicas;
+        this.time = time;
         this.committedEnds = committedEnds;
         this.waiting = waiting;
         this.regions = regions;
@@ -72,7 +76,7 @@ public class KeyReads {
     public CompletableFuture<PartitionReplica> readyReplica(ServedNamespace namespace, int partition, ReadConsistency consistency,
                                                            ConsistencyToken token, Duration wait, boolean forwarded,
                                                            String client) {
-        long started = System.nanoTime();
+        long started = time.nanoTime();
         if (consistency == ReadConsistency.STRONG) {
             regions.requireHome(namespace, "Strong reads");
         }
@@ -97,7 +101,7 @@ public class KeyReads {
         int partition = replica.partition();
         CompletableFuture<Long> required = switch (consistency) {
             case EVENTUAL -> CompletableFuture.completedFuture(0L);
-            case SESSION -> regions.required(namespace, token, partition, wait.minusNanos(System.nanoTime() - started));
+            case SESSION -> regions.required(namespace, token, partition, wait.minusNanos(time.nanoTime() - started));
             case STRONG -> committedEnds.of(namespace.name().truthPartition(partition));
         };
         long ingestPosition = consistency == ReadConsistency.SESSION ? token.ingestPositionFor(namespace.name(), partition) : 0;
@@ -108,7 +112,7 @@ public class KeyReads {
                         "the token names a position of region '" + home + "' that the mirror has not yet carried into this region; "
                                 + "retry, or allow a longer wait_ms", Duration.ofSeconds(1));
             }
-            Duration left = wait.minusNanos(System.nanoTime() - started);
+            Duration left = wait.minusNanos(time.nanoTime() - started);
             boolean waits = !left.isNegative() && !left.isZero() && (position > 0 && replica.catchUp().applied() < position
                     || ingestPosition > 0 && replica.ingestCatchUp().applied() < ingestPosition);
             Runnable release = waits ? waiting.admit(client, namespace.name().value()) : WaitingReads.none();
@@ -116,7 +120,7 @@ public class KeyReads {
             try {
                 caughtUp = replica.catchUp().await(position, left)
                         .thenCompose(truth -> !truth || ingestPosition == 0 ? CompletableFuture.completedFuture(truth)
-                                : replica.ingestCatchUp().await(ingestPosition, wait.minusNanos(System.nanoTime() - started)));
+                                : replica.ingestCatchUp().await(ingestPosition, wait.minusNanos(time.nanoTime() - started)));
             } catch (RuntimeException overloaded) {
                 release.run();
                 throw overloaded;
@@ -134,7 +138,7 @@ public class KeyReads {
     }
 
     private KeyRead readNow(ServedNamespace namespace, PartitionReplica replica, byte[] key, ConsistencyToken token) {
-        long now = System.currentTimeMillis();
+        long now = time.nowMs();
         long lagMs = replica.lagMillis(now);
         RecordEnvelope envelope = coalescer.read(replica, replica.appliedPosition(), key, () -> replica.read(key));
         hotKeys.read(namespace.name(), key);

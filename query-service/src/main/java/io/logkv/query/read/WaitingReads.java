@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -84,7 +85,7 @@ public class WaitingReads {
 
     private static ApiProblem tooMany(String detail) {
         return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.TOO_MANY_WAITING_READS, "Too many waiting reads", detail)
-                .withHeader("Retry-After", Long.toString(Duration.ofSeconds(1).toSeconds()));
+                .withHeader(HttpHeaders.RETRY_AFTER, Long.toString(Duration.ofSeconds(1).toSeconds()));
     }
 
     private static Counter refusals(MeterRegistry meters, String limit) {

@@ -2,7 +2,6 @@ package io.logkv.query.request;
 
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ProblemTypes;
-import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.read.WaitingReads;
@@ -17,7 +16,7 @@ import org.springframework.http.HttpStatus;
 
 /**
  * What a request for one key was asked with: its method, query parameters, headers and body. It arrives as
- * its own HTTP request, as one item of a batch of forwarded reads ({@link ForwardedReads}), or as a command
+ * its own HTTP request, as one item of a batch of forwarded reads ({@code POST /v1/internal/reads}), or as a command
  * of the Redis-protocol endpoint; all are served by the same code ({@link KeyOperations}) through this view.
  */
 public interface KeyRequest {

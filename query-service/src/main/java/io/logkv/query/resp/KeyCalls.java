@@ -80,7 +80,7 @@ final class KeyCalls {
             if (level != null) {
                 parameters.put("consistency", level);
             }
-            return request(session, caller, client, key, method, parameters, new TreeMap<>(String.CASE_INSENSITIVE_ORDER), null);
+            return request(session, namespace, caller, client, key, method, parameters, new TreeMap<>(String.CASE_INSENSITIVE_ORDER), null);
         }
         return here.handle((read, failure) -> {
             if (failure != null) {
@@ -107,7 +107,7 @@ final class KeyCalls {
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
         }
-        return request(session, caller, client, key, method, parameters, headers, value);
+        return request(session, namespace, caller, client, key, method, parameters, headers, value);
     }
 
     /** Charges a request to its client's and namespace's rates; the refusal when either is spent, else null. */
@@ -121,9 +121,8 @@ final class KeyCalls {
     }
 
     /** The key request as the HTTP API takes it, made as {@code caller}; the answer's token is merged into the connection's. */
-    private CompletableFuture<Answer> request(RespSession session, CallerAuthentication caller, String client, byte[] key, String method,
-                                              Map<String, String> parameters, Map<String, String> headers, byte[] value) {
-        String namespace = session.namespace();
+    private CompletableFuture<Answer> request(RespSession session, String namespace, CallerAuthentication caller, String client, byte[] key,
+                                              String method, Map<String, String> parameters, Map<String, String> headers, byte[] value) {
         String token = session.token(tokens::text);
         if (token != null) {
             headers.put(ApiHeaders.TOKEN, token);

@@ -1,7 +1,7 @@
 package io.logkv.query.security;
 
-import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.path.KeyPath;
+import io.logkv.query.read.ForwardedReadBatch;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.security.web.firewall.FirewalledRequest;
@@ -29,7 +29,7 @@ final class KeyPathFirewall implements HttpFirewall {
     @Override
     public FirewalledRequest getFirewalledRequest(HttpServletRequest request) {
         String uri = request.getRequestURI();
-        if (KeyPath.of(uri) != null || ForwardedReads.PATH.equals(uri)) {
+        if (KeyPath.of(uri) != null || ForwardedReadBatch.PATH.equals(uri)) {
             return new Unchecked(request);
         }
         return strict.getFirewalledRequest(request);

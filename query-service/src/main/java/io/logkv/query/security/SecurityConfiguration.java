@@ -1,10 +1,10 @@
 package io.logkv.query.security;
 
 import io.logkv.core.SignedTokens;
-import io.logkv.query.api.ForwardedReads;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.config.NodeSecurityProperties;
 import io.logkv.query.config.NodeSecurityProperties.SecurityMode;
+import io.logkv.query.read.ForwardedReadBatch;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -118,7 +118,7 @@ public class SecurityConfiguration {
                 .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems));
         int maxBody = (int) Math.min(Integer.MAX_VALUE - FORWARDED_BODY_SLACK,
-                Math.max(props.limits().maxValueBytes().toBytes(), ForwardedReads.MAX_BODY_BYTES)) + FORWARDED_BODY_SLACK;
+                Math.max(props.limits().maxValueBytes().toBytes(), ForwardedReadBatch.MAX_BODY_BYTES)) + FORWARDED_BODY_SLACK;
         http.addFilterAfter(new NodeRequests(nodeTrust.signatures(), problems, maxBody), SecurityContextHolderFilter.class);
         chainFilters.orderedStream().forEach(filters -> filters.install(http));
         RequestMatcher openPaths = request -> OPEN_PATHS.contains(request.getRequestURI());

@@ -85,7 +85,7 @@ final class ChangeStream implements Runnable {
             }
             List<TopicPartition> assigned = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
-                assigned.add(new TopicPartition(namespace.truthTopic(), p));
+                assigned.add(namespace.truthPartition(p));
             }
             kafka.assign(assigned);
             ConsistencyToken position = start(kafka, assigned);

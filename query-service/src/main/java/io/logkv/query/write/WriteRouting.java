@@ -37,9 +37,9 @@ import org.springframework.stereotype.Component;
 public class WriteRouting {
 
     private static final List<String> FORWARDED_REQUEST_HEADERS = List.of(
-            "Content-Type", "If-Match", "If-None-Match", ApiHeaders.TOKEN, ApiHeaders.IDEMPOTENCY_KEY);
+            HttpHeaders.CONTENT_TYPE, HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH, ApiHeaders.TOKEN, ApiHeaders.IDEMPOTENCY_KEY);
     private static final List<String> RELAYED_RESPONSE_HEADERS = List.of(
-            "Content-Type", "ETag", ApiHeaders.TOKEN, "Retry-After");
+            HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, ApiHeaders.TOKEN, HttpHeaders.RETRY_AFTER);
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
 
     private final OwnerDirectory directory;
