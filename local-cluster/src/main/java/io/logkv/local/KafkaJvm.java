@@ -1,5 +1,6 @@
 package io.logkv.local;
 
+import io.logkv.core.LauncherWatchdog;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -41,8 +42,10 @@ public record KafkaJvm(Path javaBinary, List<Path> classpath, List<String> jvmOp
                     + " build the project first (bin/logkv does: mvn -DskipTests install)");
         }
         List<Path> classpath = new ArrayList<>();
-        // This module's own classes carry KafkaBrokerMain, the entry point that watches the launcher.
+        // This module's own classes carry KafkaBrokerMain, the entry point that watches the launcher, and the
+        // core's carry the watchdog it starts (the build's list leaves out every LogKV jar).
         classpath.add(codeSourceOf(KafkaJvm.class));
+        classpath.add(codeSourceOf(LauncherWatchdog.class));
         Arrays.stream(Files.readString(classpathFile).trim().split(File.pathSeparator))
                 .filter(entry -> !entry.isBlank())
                 .map(Path::of)

@@ -1,7 +1,6 @@
 package io.logkv.local;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.logkv.core.LauncherWatchdog;
 import java.time.Duration;
 import sun.misc.Signal;
 
@@ -11,7 +10,7 @@ import sun.misc.Signal;
  * <ul>
  *   <li>It exits when the launcher is gone, even if the launcher was killed with SIGKILL and never got to
  *       stop it. The launcher holds the write end of the child's stdin; the kernel closes it when the
- *       launcher dies, however it dies, so end-of-input is the signal (no polling of process ids).</li>
+ *       launcher dies, however it dies, so end-of-input is the signal ({@link LauncherWatchdog}).</li>
  *   <li>It ignores SIGINT and SIGHUP: a Ctrl-C in the terminal reaches the whole process group, but the
  *       launcher stops its children in an order (LogKV nodes before the brokers they write to), so only
  *       the launcher's SIGTERM stops them.</li>
@@ -44,31 +43,6 @@ final class LauncherTether {
      * @param child what this JVM is, for the message on its console ("this broker")
      */
     static void exitWhenLauncherIsGone(String child, Duration orphanShutdown) {
-        Thread watchdog = new Thread(() -> exitAtEndOfInput(child, orphanShutdown), "launcher-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-    }
-
-    private static void exitAtEndOfInput(String child, Duration orphanShutdown) {
-        try (InputStream launcher = System.in) {
-            while (launcher.read() != -1) {
-                // The launcher sends nothing; any input is ignored.
-            }
-        } catch (IOException e) {
-            // A broken pipe means the same as end of input.
-        }
-        System.err.println("the launcher is gone; shutting " + child + " down");
-        Thread deadline = new Thread(() -> {
-            try {
-                Thread.sleep(orphanShutdown.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            System.err.println("shutting " + child + " down took longer than " + orphanShutdown.toMillis() + " ms; halting");
-            Runtime.getRuntime().halt(1);
-        }, "orphan-shutdown-deadline");
-        deadline.setDaemon(true);
-        deadline.start();
-        System.exit(0);
+        LauncherWatchdog.exitAtEndOfInput(child, orphanShutdown);
     }
 }

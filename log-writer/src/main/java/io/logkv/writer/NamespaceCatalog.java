@@ -3,10 +3,8 @@ package io.logkv.writer;
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
-import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.core.PositionWaits;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -39,7 +36,6 @@ public final class NamespaceCatalog implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(NamespaceCatalog.class);
-    private static final TopicPartition REGISTRY = new TopicPartition(NamespaceRegistry.TOPIC, 0);
 
     private final Map<NamespaceName, NamespaceSettings> namespaces = new ConcurrentHashMap<>();
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -69,8 +65,8 @@ public final class NamespaceCatalog implements AutoCloseable {
     }
 
     public void start() {
-        consumer.assign(List.of(REGISTRY));
-        consumer.seekToBeginning(List.of(REGISTRY));
+        consumer.assign(List.of(NamespaceRegistryTopic.PARTITION));
+        consumer.seekToBeginning(List.of(NamespaceRegistryTopic.PARTITION));
         reader.start();
     }
 
@@ -102,8 +98,8 @@ public final class NamespaceCatalog implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     apply(record);
                 }
-                catchUp.advance(consumer.position(REGISTRY));
-                consumer.currentLag(REGISTRY).ifPresent(lag -> lagRecords = lag);
+                catchUp.advance(consumer.position(NamespaceRegistryTopic.PARTITION));
+                consumer.currentLag(NamespaceRegistryTopic.PARTITION).ifPresent(lag -> lagRecords = lag);
             } catch (WakeupException e) {
                 // closing
             } catch (RuntimeException e) {
@@ -115,7 +111,7 @@ public final class NamespaceCatalog implements AutoCloseable {
     }
 
     private void apply(ConsumerRecord<byte[], byte[]> record) {
-        String name = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        String name = NamespaceRegistryTopic.name(record);
         if (!NamespaceName.isLegal(name)) {
             log.warn("event=registry_record_skipped offset={} reason=illegal_name", record.offset());
             return;

@@ -2,17 +2,12 @@ package io.logkv.writer;
 
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
-import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -28,20 +23,13 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
     public NamespaceRegistryWriter(KafkaConnection kafka, TruthTopics topics, Duration timeout) {
         this.topics = topics;
         this.timeout = timeout;
-        Properties props = kafka.properties();
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis(), 1_000));
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis(), 1_000));
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "logkv-namespace-registry");
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(NamespaceRegistryTopic.producerProperties(kafka, timeout, "logkv-namespace-registry"),
+                new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Creates the registry topic when missing and checks that it is as safe as a truth topic. */
     public void ensureRegistryTopic() {
-        topics.ensure(NamespaceRegistry.TOPIC, 1);
+        NamespaceRegistryTopic.ensure(topics);
     }
 
     /**
@@ -57,7 +45,7 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
                     + " partitions; the partition count of a namespace cannot change");
         }
         ensureQueues(namespace, partitions);
-        return send(namespace, settings.encode());
+        return send(namespace, settings);
     }
 
     /**
@@ -86,10 +74,9 @@ public final class NamespaceRegistryWriter implements AutoCloseable {
         return position;
     }
 
-    private long send(NamespaceName namespace, byte[] value) {
+    private long send(NamespaceName namespace, NamespaceSettings settings) {
         try {
-            return 1 + producer.send(new ProducerRecord<>(NamespaceRegistry.TOPIC, 0,
-                    namespace.value().getBytes(StandardCharsets.UTF_8), value)).get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
+            return 1 + producer.send(NamespaceRegistryTopic.entry(namespace, settings)).get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
         } catch (ExecutionException | TimeoutException e) {
             throw new KafkaUnavailableException("could not record namespace " + namespace, e);
         } catch (InterruptedException e) {

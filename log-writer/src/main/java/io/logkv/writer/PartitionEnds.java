@@ -1,6 +1,5 @@
 package io.logkv.writer;
 
-import io.logkv.core.NamespaceRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +21,6 @@ import org.apache.kafka.common.TopicPartition;
  * after the new owner has fenced every earlier writer, so neither can move behind its back.
  */
 final class PartitionEnds implements LogEnds, AutoCloseable {
-
-    private static final TopicPartition REGISTRY = new TopicPartition(NamespaceRegistry.TOPIC, 0);
 
     private final Admin admin;
     private final String groupId;
@@ -68,7 +65,7 @@ final class PartitionEnds implements LogEnds, AutoCloseable {
 
     @Override
     public CompletableFuture<Long> registryEnd() {
-        return committedEnd(REGISTRY);
+        return committedEnd(NamespaceRegistryTopic.PARTITION);
     }
 
     @Override

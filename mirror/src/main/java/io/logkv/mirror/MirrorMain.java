@@ -1,11 +1,11 @@
 package io.logkv.mirror;
 
 import io.logkv.core.KafkaConnection;
+import io.logkv.core.LauncherWatchdog;
 import io.logkv.core.RegionName;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,23 +114,10 @@ public final class MirrorMain implements Callable<Integer> {
             stopped.countDown();
         }, "mirror-shutdown"));
         if (exitWhenStdinEnds) {
-            Thread watchdog = new Thread(MirrorMain::exitAtEndOfInput, "launcher-watchdog");
-            watchdog.setDaemon(true);
-            watchdog.start();
+            LauncherWatchdog.exitAtEndOfInput();
         }
         mirror.start();
         stopped.await();
         return 0;
-    }
-
-    private static void exitAtEndOfInput() {
-        try (InputStream launcher = System.in) {
-            while (launcher.read() != -1) {
-                // Nothing is sent; only the end matters.
-            }
-        } catch (IOException e) {
-            // A broken pipe means the same as the end of input.
-        }
-        System.exit(0);
     }
 }

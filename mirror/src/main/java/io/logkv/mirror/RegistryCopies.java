@@ -2,8 +2,8 @@ package io.logkv.mirror;
 
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
-import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.writer.NamespaceRegistryTopic;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
 import java.util.Collection;
@@ -23,15 +23,24 @@ import org.slf4j.LoggerFactory;
 final class RegistryCopies {
 
     private static final Logger log = LoggerFactory.getLogger(RegistryCopies.class);
+    /** Of the clients that read and write registries for the mirror and the promotion. */
+    static final String CLIENT_ID = "logkv-mirror-registry";
 
     private final MirrorSettings settings;
     private final Admin target;
-    private final RegistryTopic registry;
+    private final NamespaceRegistryTopic sourceRegistry;
+    private final NamespaceRegistryTopic targetRegistry;
 
     RegistryCopies(MirrorSettings settings, Admin target) {
         this.settings = settings;
         this.target = target;
-        this.registry = new RegistryTopic(settings.kafkaTimeout(), settings.positionsReadTimeout());
+        this.sourceRegistry = registryOf(settings.sourceKafka(), settings);
+        this.targetRegistry = registryOf(settings.targetKafka(), settings);
+    }
+
+    /** A region's registry as the mirror and the promotion reach it, each call bounded by the mirror's settings. */
+    static NamespaceRegistryTopic registryOf(KafkaConnection region, MirrorSettings settings) {
+        return new NamespaceRegistryTopic(region, CLIENT_ID, settings.kafkaTimeout(), settings.positionsReadTimeout());
     }
 
     /**
@@ -46,7 +55,7 @@ final class RegistryCopies {
             return;
         }
         Optional<NamespaceSettings> current = check(topic);
-        Optional<NamespaceSettings> source = latest(settings.sourceKafka(), namespace);
+        Optional<NamespaceSettings> source = latest(sourceRegistry, namespace);
         if (source.isEmpty()) {
             log.warn("event=mirror_registry_missing topic={} reason=\"the source region's registry has no such namespace\"", topic);
             return;
@@ -70,7 +79,7 @@ final class RegistryCopies {
         if (namespace == null) {
             return Optional.empty();
         }
-        Optional<NamespaceSettings> current = latest(settings.targetKafka(), namespace);
+        Optional<NamespaceSettings> current = latest(targetRegistry, namespace);
         if (current.isPresent() && !settings.sourceRegion().equals(current.get().home())) {
             throw new MirrorRefusedException("namespace " + namespace + " exists in region " + settings.targetRegion()
                     + " with home " + (current.get().home() == null ? settings.targetRegion() : current.get().home())
@@ -85,7 +94,7 @@ final class RegistryCopies {
 
     /** Reads both registries to their ends. */
     Entries read() {
-        return new Entries(entries(settings.sourceKafka()), entries(settings.targetKafka()));
+        return new Entries(sourceRegistry.readToEnd(), targetRegistry.readToEnd());
     }
 
     /**
@@ -118,7 +127,7 @@ final class RegistryCopies {
         if (namespace == null) {
             return false;
         }
-        return latest(settings.sourceKafka(), namespace).map(entry -> !entry.homeElsewhere(settings.sourceRegion())).orElse(false);
+        return latest(sourceRegistry, namespace).map(entry -> !entry.homeElsewhere(settings.sourceRegion())).orElse(false);
     }
 
     /**
@@ -147,9 +156,12 @@ final class RegistryCopies {
     }
 
     /** The namespace's settings in a region's registry, read to its end; empty when absent or deleted. */
-    private Optional<NamespaceSettings> latest(KafkaConnection kafka, NamespaceName namespace) {
-        byte[] value = entries(kafka).get(namespace.value());
-        return value == null ? Optional.empty() : Optional.of(decode(namespace, value));
+    private static Optional<NamespaceSettings> latest(NamespaceRegistryTopic registry, NamespaceName namespace) {
+        try {
+            return registry.latest(namespace);
+        } catch (IllegalArgumentException e) {
+            throw unparsed(namespace, e);
+        }
     }
 
     /** An entry's settings; empty when it does not parse (its mirror's start refuses it, saying why). */
@@ -165,18 +177,17 @@ final class RegistryCopies {
         try {
             return NamespaceSettings.decode(value);
         } catch (IllegalArgumentException e) {
-            throw new MirrorRefusedException("the registry entry of " + namespace + " does not parse: " + e.getMessage());
+            throw unparsed(namespace, e);
         }
     }
 
-    /** A region's registry read to its end: each namespace's latest settings, deleted ones left out. */
-    private Map<String, byte[]> entries(KafkaConnection kafka) {
-        return registry.entries(kafka);
+    private static MirrorRefusedException unparsed(NamespaceName namespace, IllegalArgumentException e) {
+        return new MirrorRefusedException("the registry entry of " + namespace + " does not parse: " + e.getMessage());
     }
 
     private void write(NamespaceName namespace, NamespaceSettings wanted) {
-        new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
-                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(NamespaceRegistry.TOPIC, 1);
-        registry.write(settings.targetKafka(), namespace, wanted);
+        NamespaceRegistryTopic.ensure(new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
+                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()));
+        targetRegistry.write(namespace, wanted);
     }
 }
