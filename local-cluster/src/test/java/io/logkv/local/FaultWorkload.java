@@ -2,6 +2,7 @@ package io.logkv.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.logkv.testkit.Pauses;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,7 +132,7 @@ final class FaultWorkload {
                 write = acknowledged.isEmpty() ? null : acknowledged.get(ThreadLocalRandom.current().nextInt(acknowledged.size()));
             }
             if (write == null) {
-                sleep(20);
+                Pauses.sleep(20);
                 continue;
             }
             long start = System.nanoTime();
@@ -276,13 +277,5 @@ final class FaultWorkload {
         thread.setDaemon(true);
         thread.start();
         return thread;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -8,6 +8,7 @@ import io.logkv.core.ConsistencyToken;
 import io.logkv.core.NamespaceName;
 import io.logkv.local.HistoryOp.Kind;
 import io.logkv.local.HistoryOp.Outcome;
+import io.logkv.testkit.Pauses;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -163,7 +164,7 @@ final class MixedWorkload {
                     } catch (RuntimeException e) {
                         // A fault of this harness (or an answer it cannot parse), reported with the run's checks.
                         clientErrors.add(name + ": " + e);
-                        sleep(100);
+                        Pauses.sleep(100);
                     }
                 }
             }, "fault-run-" + name);
@@ -227,7 +228,7 @@ final class MixedWorkload {
         String counter = counters().get(random.nextInt(COUNTERS));
         HistoryOp read = read(client, random, session, Kind.STRONG_READ, counter);
         if (read.outcome() != Outcome.OBSERVED) {
-            sleep(50);
+            Pauses.sleep(50);
             return;
         }
         String observed = read.observedValue();
@@ -265,7 +266,7 @@ final class MixedWorkload {
         } else {
             read(client, random, session, Kind.STRONG_READ, key);
         }
-        sleep(100 + random.nextInt(200));
+        Pauses.sleep(100 + random.nextInt(200));
     }
 
     /**
@@ -314,9 +315,9 @@ final class MixedWorkload {
                 read(client, random, session, Kind.SESSION_READ, key);
             }
         } else {
-            sleep(200);
+            Pauses.sleep(200);
         }
-        sleep(20 + random.nextInt(80));
+        Pauses.sleep(20 + random.nextInt(80));
     }
 
     private static KafkaProducer<String, IngestWrite> ingestProducer(String bootstrapServers) {
@@ -362,7 +363,7 @@ final class MixedWorkload {
         int attempts = 0;
         do {
             if (attempts > 0) {
-                sleep(100 + random.nextInt(400));
+                Pauses.sleep(100 + random.nextInt(400));
             }
             node = pickNode(random);
             tokenSent = session.token();
@@ -473,14 +474,6 @@ final class MixedWorkload {
         List<String> up = nodeUrls.stream().filter(url -> !downNodes.contains(url)).toList();
         List<String> from = up.isEmpty() ? nodeUrls : up;
         return from.get(random.nextInt(from.size()));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**

@@ -2,15 +2,13 @@ package io.logkv.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
+import io.logkv.testkit.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +68,7 @@ class RandomFaultsIT {
             Path runDir = dir.resolve("run-" + seed);
             FaultRun.Result result = FaultRun.run(seed, runDir, SETTINGS);
             results.add(result);
-            deleteTree(runDir); // the brokers' and nodes' data: the logs worth keeping are copied by ProcessCluster
+            TestFiles.deleteTree(runDir); // the brokers' and nodes' data: the logs worth keeping are copied by ProcessCluster
             System.out.println(FaultRunReport.describe(result, 10));
             if (!result.passed() && !KEEP_GOING) {
                 stoppedBecause = "stopped at the first failed run, seed " + seed;
@@ -87,16 +85,5 @@ class RandomFaultsIT {
         // assertion's message: a build log that shows only the failure then still says what failed.
         assertThat(results.stream().filter(result -> !result.passed()).map(result -> FaultRunReport.describeFailure(result, 5)))
                 .as("fault runs that found a violation or could not finish; report in target/fault-runs/").isEmpty();
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

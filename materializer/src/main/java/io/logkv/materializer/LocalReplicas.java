@@ -22,10 +22,11 @@ import org.apache.kafka.common.TopicPartition;
  * The partition replicas this node holds, and the way in for everything done to them. Which replicas are
  * held is {@link HeldReplicas}, changed by {@link ReplicaHolding}; how one opens (resumed, wiped, seeded)
  * {@link ReplicaOpening}, with seeding from snapshots in {@link ReplicaSeeding}. The log is applied to them by
- * one thread, {@link ReplicaApplier};
- * what a record does to a store is {@link RecordsToStore}; digests at exact positions are
- * {@link ReplicaDigests}; rebuilds and their progress {@link ReplicaRebuilds}. Everything that changes the
- * set of replicas runs as a command on the applier's polling thread, between two polls, once every earlier poll is applied ({@link CommandQueue}).
+ * {@link ReplicaApplier} (one thread polls, one applies what {@link PollToReplicas} makes of each poll); what a
+ * record does to a store is {@link RecordsToStore}; digests at exact positions are {@link ReplicaDigests};
+ * rebuilds and their progress {@link ReplicaRebuilds}. Everything that changes the set of replicas runs as a
+ * command on the applier's polling thread, between two polls, once every earlier poll is applied
+ * ({@link CommandQueue}).
  */
 public final class LocalReplicas implements AutoCloseable {
 

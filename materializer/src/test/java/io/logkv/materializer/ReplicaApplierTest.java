@@ -5,6 +5,7 @@ import io.logkv.core.ManualNodeTime;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.Version;
+import io.logkv.testkit.Pauses;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -112,14 +113,6 @@ class ReplicaApplierTest {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static void awaitApplied(ReplicaApplier applier) {
         try {
             applier.awaitApplied();
@@ -171,7 +164,7 @@ class ReplicaApplierTest {
             @Override
             public PartitionReplica get(Object key) {
                 if (applyDelayMs > 0 && Thread.currentThread().getName().startsWith("logkv-replica-apply")) {
-                    sleep(applyDelayMs);
+                    Pauses.sleep(applyDelayMs);
                 }
                 return super.get(key);
             }

@@ -1,6 +1,5 @@
 package io.logkv.query.api;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
@@ -26,10 +25,7 @@ import io.logkv.query.security.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -217,29 +213,5 @@ public class BatchGetController {
      * @param token the position the reads were served at, merged with the request's token
      */
     public record BatchGetResult(List<BatchItem> items, String token) {
-    }
-
-    /**
-     * One key of a batch-get.
-     *
-     * @param key         the key
-     * @param found       whether it has a live value
-     * @param version     the value's version (the ETag of a single read), when found
-     * @param contentType the value's content type, when found
-     * @param value       the value, base64-encoded (RFC 4648), when found
-     * @param expiresAt   when the value expires (RFC 3339), when it has a time to live
-     */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record BatchItem(String key, boolean found, String version, String contentType, String value, String expiresAt) {
-
-        static BatchItem of(String key, RecordEnvelope envelope) {
-            if (envelope == null) {
-                return new BatchItem(key, false, null, null, null, null);
-            }
-            String expiresAt = envelope.expiresAtMs() == RecordEnvelope.NO_EXPIRY ? null
-                    : Instant.ofEpochMilli(envelope.expiresAtMs()).truncatedTo(ChronoUnit.MILLIS).toString();
-            return new BatchItem(key, true, envelope.version().text(), envelope.contentType(),
-                    Base64.getEncoder().encodeToString(envelope.value()), expiresAt);
-        }
     }
 }

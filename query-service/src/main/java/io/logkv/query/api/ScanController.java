@@ -6,7 +6,6 @@ import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
 import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.PartitionReplica;
-import io.logkv.query.api.BatchGetController.BatchItem;
 import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.config.LogKvProperties;
