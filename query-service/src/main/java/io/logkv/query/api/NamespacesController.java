@@ -3,6 +3,7 @@ package io.logkv.query.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.core.NodeTime;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.TimeToLive;
 import io.logkv.materializer.LocalReplicas;
@@ -44,10 +45,12 @@ public class NamespacesController {
     private final LogKvProperties props;
     private final HomeRegions regions;
     private final MirroredPositions mirrored;
+    private final NodeTime time;
 
     public NamespacesController(NamespaceCatalog catalog, NamespaceRegistryWriter registry, NamespaceResolver resolver,
                                 LocalReplicas replicas, Topology topology, LogKvProperties props, HomeRegions regions,
-                                MirroredPositions mirrored) {
+                                MirroredPositions mirrored, NodeTime time) {
+        this.time = time;
         this.regions = regions;
         this.mirrored = mirrored;
         this.topology = topology;
@@ -74,18 +77,17 @@ public class NamespacesController {
     @GetMapping("/{ns}")
     public CompletableFuture<NamespaceDescription> describe(@PathVariable String ns) {
         NamespaceResolver.ServedNamespace namespace = resolver.resolve(ns);
-        long now = System.currentTimeMillis();
+        long now = time.nowMs();
         List<PartitionDescription> local = replicas.replicas(namespace.name()).stream()
                 .map(replica -> PartitionDescription.of(replica, props.nodeId(), now)).toList();
         List<MirroredPartition> mirror = null;
         if (regions.isCopy(namespace)) {
-            long nowMs = System.currentTimeMillis();
             mirror = new java.util.ArrayList<>();
             for (int p = 0; p < namespace.settings().partitions(); p++) {
                 int partition = p;
                 mirror.add(mirrored.newest(namespace.settings().home(), namespace.name().truthTopic(), p)
                         .map(position -> new MirroredPartition(partition, position.nextSourceOffset(), position.lastTargetOffset(),
-                                position.lastSourceTimestampMs(), position.caughtUpAtMs(), MirroredPositions.lagMs(position, nowMs)))
+                                position.lastSourceTimestampMs(), position.caughtUpAtMs(), MirroredPositions.lagMs(position, now)))
                         .orElse(new MirroredPartition(partition, 0, -1, -1, -1, -1)));
             }
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.LogPosition;
+import io.logkv.core.NodeTime;
 import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -64,9 +65,12 @@ public class ScanController {
     private final int maxLimit;
     private final int maxPrefixBytes;
     private final RequestTokens tokens;
+    /** Expiry of scanned values is judged by its wall clock. */
+    private final NodeTime time;
 
     public ScanController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, RequestTokens tokens,
-                          LogKvProperties props, HomeRegions regions) {
+                          LogKvProperties props, HomeRegions regions, NodeTime time) {
+        this.time = time;
         this.tokens = tokens;
         this.namespaces = namespaces;
         this.regions = regions;
@@ -150,7 +154,7 @@ public class ScanController {
     private CompletableFuture<Part> readHere(ServedNamespace namespace, int partition, byte[] prefix, byte[] after, int limit,
                                              ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded, String client) {
         return reads.readyReplica(namespace, partition, level, token, wait, forwarded, client).thenApply(replica -> {
-            List<PartitionReplica.ScannedValue> found = replica.scan(prefix, after, limit, System.currentTimeMillis());
+            List<PartitionReplica.ScannedValue> found = replica.scan(prefix, after, limit, time.nowMs());
             long covering = replica.positionCovering(); // after the scan: covers what it read
             List<ScanItem> items = new ArrayList<>(found.size());
             for (PartitionReplica.ScannedValue value : found) {
