@@ -7,7 +7,6 @@ import io.logkv.core.KeyRules;
 import io.logkv.core.NodeTime;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
-import io.logkv.core.TimeToLive;
 import io.logkv.core.WriteCondition;
 import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
@@ -39,8 +38,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.InvalidMediaTypeException;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 
@@ -55,7 +52,6 @@ public class KeyOperations {
     private static final List<String> FORWARDED_READ_HEADERS = List.of(ApiHeaders.TOKEN, HttpHeaders.IF_NONE_MATCH);
     static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, ApiHeaders.TOKEN, ApiHeaders.REPLICA_LAG_MS,
             ApiHeaders.EXPIRES_AT, ApiHeaders.SERVED_BY, HttpHeaders.RETRY_AFTER);
-    private static final String DEFAULT_CONTENT_TYPE = MediaType.APPLICATION_OCTET_STREAM_VALUE;
 
     private final NamespaceResolver namespaces;
     private final LogWriter writer;
@@ -103,8 +99,8 @@ public class KeyOperations {
         ConsistencyToken token = tokens.of(request.headers(ApiHeaders.TOKEN), namespace.name());
         WriteCondition condition = WriteConditions.of(request);
         String idempotencyKey = WriteConditions.idempotencyKey(request);
-        String contentType = contentType(request.header(HttpHeaders.CONTENT_TYPE));
-        long expiresAt = expiry(ttl, namespace.settings().defaultTtl(), time.nowMs());
+        String contentType = WriteValues.contentType(request.header(HttpHeaders.CONTENT_TYPE));
+        long expiresAt = WriteValues.expiry(ttl, namespace.settings().defaultTtl(), time.nowMs());
         byte[] value = request.body(maxValueBytes);
         int partitions = namespace.settings().partitions();
         return routing.route(namespace, KeyPartitioner.partitionOf(keyBytes, partitions), request, value,
@@ -151,22 +147,22 @@ public class KeyOperations {
         String waitMs = arguments.parameter("wait_ms");
         String ifNoneMatch = arguments.header(HttpHeaders.IF_NONE_MATCH);
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] keyBytes = keyBytes(key);
         ConsistencyToken token = tokens.of(arguments.headers(ApiHeaders.TOKEN), namespace.name());
-        ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
+        ReadPlan plan = plan(namespace, keyBytes(key), consistency, token);
         Duration wait = CallerDeadline.bound(arguments::header, WaitBound.of(waitMs, replicaProps));
-        int partition = KeyPartitioner.partitionOf(keyBytes, namespace.settings().partitions());
+        int partition = plan.partition();
         boolean forwarded = arguments.header(ApiHeaders.FORWARDED_BY) != null;
         String client = arguments.client();
-        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, keyBytes, level, token, wait, forwarded, client)
+        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, partition, plan.key(), plan.level(), token, wait,
+                        forwarded, client)
                 .thenApply(read -> answer(ns, read, ifNoneMatch));
-        List<String> peers = readRouting.peersFor(namespace, partition, level, forwarded);
+        List<String> peers = readRouting.peersFor(namespace, partition, plan.level(), forwarded);
         if (peers.isEmpty()) {
             return local.get();
         }
         String replicasHint = String.join(", ", peers);
         return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(arguments, FORWARDED_READ_HEADERS),
-                wait, level, response -> Peers.relay(response, RELAYED_READ_HEADERS, ApiHeaders.REPLICAS, replicasHint), local);
+                wait, plan.level(), response -> Peers.relay(response, RELAYED_READ_HEADERS, ApiHeaders.REPLICAS, replicasHint), local);
     }
 
     /**
@@ -181,13 +177,20 @@ public class KeyOperations {
     public CompletableFuture<KeyReads.KeyRead> readServedHere(String ns, byte[] key, String consistency, ConsistencyToken token,
                                                               String client) {
         ServedNamespace namespace = namespaces.resolve(ns);
-        byte[] checked = checkedKey(KeyPathSegment.requireUtf8(key));
-        ReadConsistency level = ReadConsistency.parse(consistency, !token.isEmpty());
-        int partition = KeyPartitioner.partitionOf(checked, namespace.settings().partitions());
-        if (!readRouting.servedHere(namespace, partition)) {
+        ReadPlan plan = plan(namespace, checkedKey(KeyPathSegment.requireUtf8(key)), consistency, token);
+        if (!readRouting.servedHere(namespace, plan.partition())) {
             return null;
         }
-        return reads.read(namespace, partition, checked, level, token, WaitBound.of(null, replicaProps), false, client);
+        return reads.read(namespace, plan.partition(), plan.key(), plan.level(), token, WaitBound.of(null, replicaProps), false, client);
+    }
+
+    /** What every read of one key decides first, whichever front asked: its level and its partition. */
+    private static ReadPlan plan(ServedNamespace namespace, byte[] checkedKey, String consistency, ConsistencyToken token) {
+        return new ReadPlan(checkedKey, ReadConsistency.parse(consistency, !token.isEmpty()),
+                KeyPartitioner.partitionOf(checkedKey, namespace.settings().partitions()));
+    }
+
+    private record ReadPlan(byte[] key, ReadConsistency level, int partition) {
     }
 
     private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {
@@ -239,36 +242,6 @@ public class KeyOperations {
                     ? new ApiProblem(HttpStatus.URI_TOO_LONG, ProblemTypes.KEY_TOO_LONG, "Key too long", e.getMessage())
                     : ApiProblem.badRequest(ProblemTypes.BAD_KEY, e.getMessage());
         }
-    }
-
-    private static String contentType(String header) {
-        if (header == null || header.isBlank()) {
-            return DEFAULT_CONTENT_TYPE;
-        }
-        try {
-            MediaType.parseMediaType(header);
-        } catch (InvalidMediaTypeException e) {
-            throw ApiProblem.badRequest(ProblemTypes.BAD_CONTENT_TYPE, "Content-Type is not a media type: " + e.getMessage());
-        }
-        if (header.length() > RecordEnvelope.MAX_CONTENT_TYPE_BYTES || !header.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-            throw ApiProblem.badRequest(ProblemTypes.BAD_CONTENT_TYPE, "Content-Type must be at most "
-                    + RecordEnvelope.MAX_CONTENT_TYPE_BYTES + " printable ASCII characters");
-        }
-        return header;
-    }
-
-    private static long expiry(String ttl, Duration namespaceDefault, long nowMs) {
-        Duration timeToLive;
-        if (ttl != null) {
-            try {
-                timeToLive = TimeToLive.parse(ttl);
-            } catch (IllegalArgumentException e) {
-                throw ApiProblem.badRequest(ProblemTypes.BAD_TTL, e.getMessage());
-            }
-        } else {
-            timeToLive = namespaceDefault;
-        }
-        return timeToLive.isZero() ? RecordEnvelope.NO_EXPIRY : nowMs + timeToLive.toMillis();
     }
 
     private static boolean matches(String ifNoneMatch, String etag) {
