@@ -171,10 +171,12 @@ final class ReplicaApplier implements Runnable {
     private boolean stopApplying(Thread applying) {
         stopApplying = true;
         boolean interrupted = Thread.interrupted();
-        long deadlineNanos = time.nanoTime() + APPLYING_STOP_TIMEOUT.toNanos();
-        while (applying.isAlive() && time.nanoTime() < deadlineNanos) {
+        // The system's clock, not the injected one: this bounds a real thread's join, and a test's clock that does
+        // not move would leave a stuck applier waited for forever.
+        long deadlineNanos = System.nanoTime() + APPLYING_STOP_TIMEOUT.toNanos();
+        while (applying.isAlive() && System.nanoTime() < deadlineNanos) {
             try {
-                applying.join(Math.max(1, (deadlineNanos - time.nanoTime()) / 1_000_000));
+                applying.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 interrupted = true;
             }

@@ -147,8 +147,9 @@ public class KeyOperations {
         String waitMs = arguments.parameter("wait_ms");
         String ifNoneMatch = arguments.header(HttpHeaders.IF_NONE_MATCH);
         ServedNamespace namespace = namespaces.resolve(ns);
+        byte[] keyBytes = keyBytes(key);
         ConsistencyToken token = tokens.of(arguments.headers(ApiHeaders.TOKEN), namespace.name());
-        ReadPlan plan = plan(namespace, keyBytes(key), consistency, token);
+        ReadPlan plan = plan(namespace, keyBytes, consistency, token);
         Duration wait = CallerDeadline.bound(arguments::header, WaitBound.of(waitMs, replicaProps));
         int partition = plan.partition();
         boolean forwarded = arguments.header(ApiHeaders.FORWARDED_BY) != null;

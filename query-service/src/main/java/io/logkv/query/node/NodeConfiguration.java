@@ -56,7 +56,7 @@ public class NodeConfiguration {
     /** Room in a Kafka record beyond the value: the key, the envelope header and record overhead. */
     private static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
 
-    /** The clocks of every role in the node; tests give the node another. */
+    /** The clocks every role of the node reads: one bean, so that a test can replace it for all of them at once. */
     @Bean
     NodeTime nodeTime() {
         return NodeTime.SYSTEM;
