@@ -31,17 +31,13 @@ final class RegistryEntry {
      * region itself ({@code self}) when the entry names no other.
      */
     static Optional<RegionName> homeIn(KafkaConnection region, RegionName self, NamespaceName namespace, Duration timeout) {
-        byte[] entry;
+        Optional<NamespaceSettings> entry;
         try {
-            entry = new NamespaceRegistryTopic(region, RegistryCopies.CLIENT_ID, timeout, timeout).readToEnd().get(namespace.value());
+            entry = new NamespaceRegistryTopic(region, RegistryCopies.CLIENT_ID, timeout, timeout).latest(namespace);
         } catch (KafkaUnavailableException e) {
             throw new PromotionIncompleteException("could not read the namespace registry at " + region.bootstrapServers(), e);
         }
-        if (entry == null) {
-            return Optional.empty();
-        }
-        RegionName home = NamespaceSettings.decode(entry).home();
-        return Optional.of(home == null ? self : home);
+        return entry.map(settings -> settings.home() == null ? self : settings.home());
     }
 
     /** The namespace's entry, read to the registry's end; empty when the region holds none. */

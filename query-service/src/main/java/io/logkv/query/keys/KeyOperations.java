@@ -154,7 +154,7 @@ public class KeyOperations {
         int partition = plan.partition();
         boolean forwarded = arguments.header(ApiHeaders.FORWARDED_BY) != null;
         String client = arguments.client();
-        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, partition, plan.key(), plan.level(), token, wait,
+        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, partition, keyBytes, plan.level(), token, wait,
                         forwarded, client)
                 .thenApply(read -> answer(ns, read, ifNoneMatch));
         List<String> peers = readRouting.peersFor(namespace, partition, plan.level(), forwarded);
@@ -178,20 +178,21 @@ public class KeyOperations {
     public CompletableFuture<KeyReads.KeyRead> readServedHere(String ns, byte[] key, String consistency, ConsistencyToken token,
                                                               String client) {
         ServedNamespace namespace = namespaces.resolve(ns);
-        ReadPlan plan = plan(namespace, checkedKey(KeyPathSegment.requireUtf8(key)), consistency, token);
+        byte[] checked = checkedKey(KeyPathSegment.requireUtf8(key));
+        ReadPlan plan = plan(namespace, checked, consistency, token);
         if (!readRouting.servedHere(namespace, plan.partition())) {
             return null;
         }
-        return reads.read(namespace, plan.partition(), plan.key(), plan.level(), token, WaitBound.of(null, replicaProps), false, client);
+        return reads.read(namespace, plan.partition(), checked, plan.level(), token, WaitBound.of(null, replicaProps), false, client);
     }
 
     /** What every read of one key decides first, whichever front asked: its level and its partition. */
     private static ReadPlan plan(ServedNamespace namespace, byte[] checkedKey, String consistency, ConsistencyToken token) {
-        return new ReadPlan(checkedKey, ReadConsistency.parse(consistency, !token.isEmpty()),
+        return new ReadPlan(ReadConsistency.parse(consistency, !token.isEmpty()),
                 KeyPartitioner.partitionOf(checkedKey, namespace.settings().partitions()));
     }
 
-    private record ReadPlan(byte[] key, ReadConsistency level, int partition) {
+    private record ReadPlan(ReadConsistency level, int partition) {
     }
 
     private ResponseEntity<?> answer(String ns, KeyReads.KeyRead read, String ifNoneMatch) {

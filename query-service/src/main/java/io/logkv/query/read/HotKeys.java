@@ -80,7 +80,9 @@ public final class HotKeys {
             if (sketch.add(namespace, key) >= readsToTrack) {
                 Counts counts = countsOf(namespace, key);
                 // The first read that finds the key's entry at the threshold brings the reads the sketch counted.
-                counts.reads.add(counts.earlyReadsCredited.compareAndSet(false, true) ? readsToTrack : 1);
+                // Read before the compare-and-set: a hot key's later reads then leave the flag's cache line shared.
+                boolean first = !counts.earlyReadsCredited.get() && counts.earlyReadsCredited.compareAndSet(false, true);
+                counts.reads.add(first ? readsToTrack : 1);
             }
             turnIfDue();
         }

@@ -78,11 +78,7 @@ public class ReadRouting {
 
     /** The nodes to forward a read of a partition to, best first; empty when this node answers it. */
     public List<String> peersFor(ServedNamespace namespace, int partition, ReadConsistency consistency, boolean forwarded) {
-        if (forwarded) {
-            return List.of();
-        }
-        PartitionReplica local = replicas.replica(namespace.name(), partition);
-        if (local != null && local.serving()) {
+        if (forwarded || servedHere(namespace, partition)) {
             return List.of();
         }
         List<String> placed = new ArrayList<>(cluster.placement().replicasOf(namespace.name(), partition));

@@ -155,6 +155,9 @@ final class KeyCalls {
 
     /** Merges a token an answer carried into the connection's. */
     private void merge(RespSession session, String namespace, String answered) {
+        if (answered.equals(session.token(tokens::text))) {
+            return; // an answer that moved no position: nothing to parse and merge
+        }
         session.merge(tokens.one(answered, new NamespaceName(namespace)));
     }
 
