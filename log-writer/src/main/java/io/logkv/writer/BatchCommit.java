@@ -91,7 +91,8 @@ final class BatchCommit {
             parts.progress().nextIngestOffset = batch.ingestEnd;
             parts.waiting().ingestTaken(batch.ingestCount);
         }
-        parts.progress().lastCommittedBatch = accepted.size();
+        // Counted before the answers go out: a client answered now and writing again is not counted twice.
+        parts.progress().lingerTarget = accepted.size() + parts.waiting().size();
         for (int i = records.size() - 1; i >= 0; i--) {
             // The last record of this partition in the transaction moves the end: it, then the commit marker.
             ProducerRecord<byte[], byte[]> record = records.get(i);

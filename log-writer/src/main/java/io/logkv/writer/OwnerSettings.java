@@ -24,8 +24,11 @@ import org.apache.kafka.common.TopicPartition;
  * @param catchUpTimeout     how long a new owner may take to catch up before writes waiting for it fail
  * @param idempotencyWindow  how long a write's idempotency key answers retries
  * @param compression        the producer's compression type
- * @param commitLinger       after a commit, how long the next batch may wait for the writers that commit just
- *                           answered to send again; 0 disables
+ * @param commitLinger       after a commit, how long at most the next batch may wait for the writers that commit
+ *                           just answered to send again; 0 disables
+ * @param commitLingerPerWriter how long the next batch may wait for each writer of the partition (those the last
+ *                           commit answered and those that waited meanwhile), up to {@code commitLinger}: a
+ *                           transaction saves more by waiting the more writers share it
  * @param commitThreads      transactions of different partitions in flight on this node at once
  */
 public record OwnerSettings(
@@ -45,7 +48,18 @@ public record OwnerSettings(
         Duration idempotencyWindow,
         String compression,
         Duration commitLinger,
+        Duration commitLingerPerWriter,
         int commitThreads) {
+
+    /**
+     * How long a batch may wait for the writers of its partition, {@code writers} of them as the last commit saw
+     * them: {@code commitLingerPerWriter} each, at most {@code commitLinger}.
+     */
+    public long lingerNanos(int writers) {
+        long each = commitLingerPerWriter.toNanos();
+        long cap = commitLinger.toNanos();
+        return writers <= 0 ? 0 : Math.min(cap, each * (long) writers);
+    }
 
     /**
      * The transactional id of a truth partition: the same on every node, so that a new owner's

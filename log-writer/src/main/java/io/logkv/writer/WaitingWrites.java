@@ -38,6 +38,11 @@ final class WaitingWrites {
         queue.add(pending);
     }
 
+    /** How many writes wait (HTTP writes and ingest records). */
+    int size() {
+        return queue.size();
+    }
+
     boolean isEmpty() {
         return queue.isEmpty();
     }

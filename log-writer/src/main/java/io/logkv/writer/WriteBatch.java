@@ -23,20 +23,22 @@ final class WriteBatch {
     /**
      * Takes queued writes up to the batch bounds. With one transaction per partition in flight, the clients
      * the last commit answered write again a moment after the next batch was taken, so closed-loop clients
-     * would split into two cohorts taking turns; while the batch is smaller than the last commit, it waits
-     * up to the commit linger for them. A lone client never waits.
+     * would split into two cohorts taking turns, each paying a transaction of its own. So while the batch
+     * holds fewer writes than the last commit answered plus those that waited meanwhile (the other cohort),
+     * it waits for the rest, longer the more writers the partition has ({@link OwnerSettings#lingerNanos}): the
+     * cohorts merge into one transaction. A lone client never waits.
      */
     static WriteBatch gather(WaitingWrites waiting, WriterServices services, WriterProgress progress) {
         OwnerSettings settings = services.settings();
         NodeTime time = services.time();
         WriteBatch batch = new WriteBatch();
-        long lingerUntil = time.nanoTime() + settings.commitLinger().toNanos();
+        long lingerUntil = time.nanoTime() + settings.lingerNanos(progress.lingerTarget);
         long expectedOffset = progress.nextIngestOffset;
         while (batch.writes.size() < settings.maxBatchRecords() && batch.bytes < settings.maxBatchBytes()) {
             PendingWrite next = waiting.poll();
             if (next == null) {
                 long left = lingerUntil - time.nanoTime();
-                if (batch.writes.isEmpty() || batch.writes.size() >= progress.lastCommittedBatch || left <= 0) {
+                if (batch.writes.isEmpty() || batch.writes.size() >= progress.lingerTarget || left <= 0) {
                     break;
                 }
                 try {

@@ -15,6 +15,9 @@ final class WriterProgress {
     long knownEnd;
     /** The ingest offset the next transaction starts from. */
     long nextIngestOffset;
-    /** How many writes the last transaction committed (the batch size the next one lingers for). */
-    int lastCommittedBatch;
+    /**
+     * The writes the last transaction committed plus those waiting when it committed: the clients writing to
+     * this partition as the last commit saw them, which the next batch lingers for ({@link WriteBatch#gather}).
+     */
+    int lingerTarget;
 }

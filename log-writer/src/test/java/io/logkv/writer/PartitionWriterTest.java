@@ -306,7 +306,7 @@ class PartitionWriterTest {
     private WriterServices services() {
         Duration second = Duration.ofSeconds(1);
         OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, 1L << 30, 10, 1 << 20,
-                1 << 20, second, Duration.ofSeconds(30), second, Duration.ofMinutes(10), "none", Duration.ZERO, 1);
+                1 << 20, second, Duration.ofSeconds(30), second, Duration.ofMinutes(10), "none", Duration.ZERO, Duration.ZERO, 1);
         IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> new NamespaceSettings(1, Duration.ZERO),
                 new SimpleMeterRegistry());
         return new WriterServices(settings, replica, ingest, HybridClock.system(), 1, commitPool, timer, ends, command -> { },

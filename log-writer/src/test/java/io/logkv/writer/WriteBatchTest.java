@@ -4,6 +4,7 @@ import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NodeTime;
 import io.logkv.core.WriteCondition;
+import io.logkv.testkit.Pauses;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +84,48 @@ class WriteBatchTest {
         assertThat(waiting.wantsIngest(10)).as("no fetch until the group loop has re-positioned").isFalse();
     }
 
+    @Test
+    void aBatchBelowItsLingerTargetWaitsForTheClientsTheLastCommitAnswered() throws Exception {
+        // The last commit answered one client while another waited: two clients write to the partition, and
+        // the next batch waits for the answered one to write again instead of leaving with half of them.
+        progress.lingerTarget = 2;
+        PendingWrite waited = http(Long.MAX_VALUE);
+        PendingWrite answeredWritesAgain = http(Long.MAX_VALUE);
+        waiting.add(waited);
+        Thread later = new Thread(() -> {
+            Pauses.sleep(50);
+            waiting.add(answeredWritesAgain);
+        });
+        later.start();
+
+        WriteBatch batch = WriteBatch.gather(waiting, services(10, Duration.ofMinutes(1)), progress);
+        later.join();
+
+        assertThat(batch.writes).containsExactly(waited, answeredWritesAgain);
+    }
+
+    @Test
+    void aBatchAtItsLingerTargetLeavesAtOnce() {
+        // One client: the write it sends after each answer is the whole batch (a lone client never waits).
+        progress.lingerTarget = 1;
+        PendingWrite only = http(Long.MAX_VALUE);
+        waiting.add(only);
+        CompletableFuture<WriteBatch> gathered = CompletableFuture.supplyAsync(() -> WriteBatch.gather(waiting, services(10, Duration.ofMinutes(1)), progress));
+
+        assertThat(gathered).succeedsWithin(Duration.ofSeconds(30)).satisfies(batch -> assertThat(batch.writes).containsExactly(only));
+    }
+
+    @Test
+    void aBatchWaitsLongerTheMoreWritersItsPartitionHas() {
+        OwnerSettings settings = services(10, Duration.ofMillis(20), Duration.ofNanos(500_000)).settings();
+
+        assertThat(settings.lingerNanos(0)).isZero();
+        assertThat(settings.lingerNanos(2)).isEqualTo(1_000_000);
+        assertThat(settings.lingerNanos(16)).isEqualTo(8_000_000);
+        assertThat(settings.lingerNanos(43)).as("capped by the commit linger").isEqualTo(20_000_000);
+        assertThat(services(10, Duration.ZERO, Duration.ofNanos(500_000)).settings().lingerNanos(43)).as("0 never waits").isZero();
+    }
+
     private static PendingWrite http(long deadlineNanos) {
         WriteRequest request = new WriteRequest(NS, 1, new byte[] {'k'}, new byte[] {'v'}, "text/plain", 0, WriteCondition.NONE, null);
         return new PendingWrite(request, null, new CompletableFuture<>(), deadlineNanos);
@@ -96,9 +139,17 @@ class WriteBatchTest {
 
     /** What gathering a batch uses of the node's services: the bounds, the meters, the time, and the group loop. */
     private WriterServices services(int maxBatchRecords) {
+        return services(maxBatchRecords, Duration.ZERO);
+    }
+
+    private WriterServices services(int maxBatchRecords, Duration commitLinger) {
+        return services(maxBatchRecords, commitLinger, commitLinger);
+    }
+
+    private WriterServices services(int maxBatchRecords, Duration commitLinger, Duration commitLingerPerWriter) {
         Duration second = Duration.ofSeconds(1);
         OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, 1L << 30, maxBatchRecords,
-                1 << 20, 1 << 20, second, second, second, second, "none", Duration.ZERO, 1);
+                1 << 20, 1 << 20, second, second, second, second, "none", commitLinger, commitLingerPerWriter, 1);
         return new WriterServices(settings, null, null, null, 0, null, null, null, groupCommands::add, meters, null,
                 NodeTime.SYSTEM, NamespaceHomes.everywhere());
     }

@@ -23,8 +23,12 @@ import org.springframework.util.unit.DataSize;
  *                           aborted under the writer
  * @param deliveryTimeout    how long a write may take to be acknowledged before it fails
  * @param compression        Kafka compression of truth records
- * @param commitLinger       after a commit, how long the next transaction may wait for the clients that
- *                           commit answered to write again (0: never)
+ * @param commitLinger       after a commit, how long at most the next transaction may wait for the clients
+ *                           that commit answered to write again (0: never)
+ * @param commitLingerPerWriter how long the next transaction may wait for each client writing to the partition
+ *                           (those the last commit answered and those that waited meanwhile), up to
+ *                           {@code commitLinger}: with few writers a transaction leaves almost at once, with
+ *                           many it waits for them all
  * @param commitThreads      transactions of different partitions in flight on the node at once
  * @param forwardAttemptTimeout how long one forward of a write to its owner may go unanswered (a hung
  *                           owner): then the write is retried at the owner the group names, if it has an
@@ -45,6 +49,7 @@ public record WriterProperties(
         @DefaultValue("30s") Duration transactionTimeout,
         @DefaultValue("20s") Duration deliveryTimeout,
         @DefaultValue("lz4") String compression,
-        @DefaultValue("3ms") Duration commitLinger,
+        @DefaultValue("20ms") Duration commitLinger,
+        @DefaultValue("500us") Duration commitLingerPerWriter,
         @DefaultValue("8") int commitThreads) {
 }

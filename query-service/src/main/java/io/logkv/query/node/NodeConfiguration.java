@@ -116,6 +116,7 @@ public class NodeConfiguration {
                 writer.idempotencyWindow(),
                 writer.compression(),
                 writer.commitLinger(),
+                writer.commitLingerPerWriter(),
                 writer.commitThreads());
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
                 ns -> catalog.settings(ns).orElse(null), meters, time);
