@@ -40,6 +40,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mirror-records", description = "records of every topic the mirror comparison copies. Default: ${DEFAULT-VALUE}")
     long mirrorRecords = 200_000;
 
+    @Option(names = "--mirror-lag-rates", split = ",", description = "fixed write rates (records/s) at which the mirror's lag "
+            + "is measured too, besides half the mirror's own steady rate: half the region's top write rate through LogKV, say. Default: none")
+    List<Integer> mirrorLagRates = List.of();
+
     @Option(names = "--value-bytes", description = "bytes of every value. Default: ${DEFAULT-VALUE}")
     int valueBytes = 1024;
 
@@ -92,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (only == Only.mirror) {
-            MirrorComparison.run(mirrorRecords, valueBytes, partitions, repeats, out);
+            MirrorComparison.run(mirrorRecords, valueBytes, partitions, repeats, mirrorLagRates, out);
             return 0;
         }
         if (only == Only.micro) {

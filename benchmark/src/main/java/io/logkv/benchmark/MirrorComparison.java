@@ -36,8 +36,11 @@ public final class MirrorComparison {
     private MirrorComparison() {
     }
 
-    /** Runs the comparison and prints its report (markdown). */
-    static void run(long records, int valueBytes, int partitions, int repeats, Path out) throws Exception {
+    /**
+     * Runs the comparison and prints its report (markdown). The lag is measured at half the LogKV mirror's steady
+     * rate, then at each of {@code lagRates} (records a second).
+     */
+    static void run(long records, int valueBytes, int partitions, int repeats, List<Integer> lagRates, Path out) throws Exception {
         MirrorReport report = new MirrorReport(records, valueBytes, partitions, repeats);
         System.out.print(report.heading());
         Map<MirrorCase, CaseRuns> cases = new LinkedHashMap<>();
@@ -63,14 +66,22 @@ public final class MirrorComparison {
                     }
                 }
             }
-            // Lag under load: half the LogKV mirror's steady rate, written while each copier runs.
-            double rate = MirrorReport.steadyRate(cases.get(MirrorCase.LOGKV)) / 2;
-            StringBuilder lagRows = report.lagSection(rate);
+            // Lag under load: half the LogKV mirror's steady rate, and any fixed rates asked for, written while
+            // each copier runs.
+            List<Map.Entry<String, Double>> loads = new ArrayList<>();
+            loads.add(Map.entry("half the LogKV mirror's steady rate", MirrorReport.steadyRate(cases.get(MirrorCase.LOGKV)) / 2));
+            for (int fixed : lagRates) {
+                loads.add(Map.entry("a fixed rate", (double) fixed));
+            }
             MirrorLagUnderLoad lag = new MirrorLagUnderLoad(sourceCluster, targetCluster, mirrorMaker);
-            for (MirrorCase copier : List.of(MirrorCase.LOGKV, MirrorCase.MM2)) {
-                System.out.printf(Locale.ROOT, "lag under load: %s at %,.0f records/s for %d s%n", copier.label(), rate,
-                        MirrorLagUnderLoad.LAG_LOAD.toSeconds());
-                lag.measure(copier, partitions, valueBytes, rate, lagRows);
+            for (Map.Entry<String, Double> load : loads) {
+                double rate = load.getValue();
+                StringBuilder lagRows = report.lagSection(load.getKey(), rate);
+                for (MirrorCase copier : List.of(MirrorCase.LOGKV, MirrorCase.MM2)) {
+                    System.out.printf(Locale.ROOT, "lag under load: %s at %,.0f records/s for %d s%n", copier.label(), rate,
+                            MirrorLagUnderLoad.LAG_LOAD.toSeconds());
+                    lag.measure(copier, partitions, valueBytes, rate, lagRows);
+                }
             }
         }
         report.results(new ArrayList<>(cases.values()), repeats);

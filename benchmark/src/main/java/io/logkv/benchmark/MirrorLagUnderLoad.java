@@ -41,6 +41,8 @@ final class MirrorLagUnderLoad {
     private final KafkaTestCluster sourceCluster;
     private final KafkaTestCluster targetCluster;
     private final MirrorMakerProcess mirrorMaker;
+    /** Measurements made so far: each writes a topic of its own. */
+    private int measured;
 
     MirrorLagUnderLoad(KafkaTestCluster sourceCluster, KafkaTestCluster targetCluster, MirrorMakerProcess mirrorMaker) {
         this.source = sourceCluster.bootstrapServers();
@@ -57,7 +59,7 @@ final class MirrorLagUnderLoad {
      */
     void measure(MirrorCase copier, int partitions, int valueBytes, double rate, StringBuilder report) throws Exception {
         String name = copier.label();
-        NamespaceName namespace = new NamespaceName("mirror-lag-" + copier.tag());
+        NamespaceName namespace = new NamespaceName("mirror-lag-" + copier.tag() + "-" + ++measured);
         String topic = namespace.truthTopic();
         new TruthTopics(sourceCluster.admin(), MirrorCopies.TRUTH, Duration.ofSeconds(30)).ensure(topic, partitions);
         if (!copier.logKvMirror()) {

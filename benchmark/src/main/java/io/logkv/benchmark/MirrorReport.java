@@ -43,10 +43,13 @@ final class MirrorReport {
         return runs.runs().stream().map(m -> m.records() / ((m.nanos() - m.startupNanos()) / 1e9)).sorted().toList();
     }
 
-    /** Opens the lag section for a load of {@code rate} records a second; its table's rows go to the answer. */
-    StringBuilder lagSection(double rate) {
-        lag.append(String.format(Locale.ROOT, "%n## Lag at half the LogKV mirror's steady rate (%,.0f records/s for %d s)%n%n",
-                rate, MirrorLagUnderLoad.LAG_LOAD.toSeconds()));
+    /**
+     * Opens a lag section for a load of {@code rate} records a second, described by {@code load} ("half the LogKV
+     * mirror's steady rate"); its table's rows go to the answer.
+     */
+    StringBuilder lagSection(String load, double rate) {
+        lag.append(String.format(Locale.ROOT, "%n## Lag at %s (%,.0f records/s for %d s)%n%n",
+                load, rate, MirrorLagUnderLoad.LAG_LOAD.toSeconds()));
         lag.append("Time from the writer's send to the record readable (read_committed): in the source (the writer's own\n"
                 + "transactions, committed every 10 ms), and in the target through each copier.\n\n");
         lag.append("| readable in | records | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n");
