@@ -41,6 +41,11 @@ public final class MirrorComparison {
      * rate, then at each of {@code lagRates} (records a second).
      */
     static void run(long records, int valueBytes, int partitions, int repeats, List<Integer> lagRates, Path out) throws Exception {
+        for (int fixed : lagRates) {
+            if (fixed <= 0) {
+                throw new IllegalArgumentException("a lag rate is records a second, above 0: " + fixed);
+            }
+        }
         MirrorReport report = new MirrorReport(records, valueBytes, partitions, repeats);
         System.out.print(report.heading());
         Map<MirrorCase, CaseRuns> cases = new LinkedHashMap<>();

@@ -52,10 +52,12 @@ final class BatchCommit {
             // Nothing was sent: the batch's writes fail (not retried, the cause would repeat) and its ingest
             // records are read again, so none is skipped.
             log.error("event=batch_failed partition={}", parts.partition(), e);
+            noteWriters(batch);
             failUnsent(batch, new WriteFailedException("the write could not be prepared: " + e, e, false));
             return;
         }
         if (plan.accepted().isEmpty() && !batch.hasIngest()) {
+            noteWriters(batch);
             confirmRejected(batch, plan.rejected()); // checked against committed state only
             return;
         }
@@ -66,11 +68,23 @@ final class BatchCommit {
         try {
             stored = parts.transactions().commit(records, offsets);
         } catch (WriteFailedException e) {
+            noteWriters(batch);
             afterFailure(batch, e);
             return;
         }
+        noteWriters(batch);
         parts.services().meters().committed(parts.services().time().nanoTime() - start, plan.accepted().size());
         committed(batch, plan, records, stored, now);
+    }
+
+    /**
+     * Notes, before the batch's writes are answered (or put back), how many clients write to the partition: the
+     * batch's own and those that waited meanwhile. The next batch lingers for as many ({@link WriteBatch#gather});
+     * counted before the answers, so a client answered now and writing again is not counted twice. Ingest records
+     * are not counted: nothing answered comes back as one.
+     */
+    private void noteWriters(WriteBatch batch) {
+        parts.progress().lingerTarget = batch.httpWrites() + parts.waiting().waitingHttpWrites();
     }
 
     /** The transaction's records: the accepted writes (first, in order), the dead letters and the ingest progress markers. */
@@ -91,8 +105,6 @@ final class BatchCommit {
             parts.progress().nextIngestOffset = batch.ingestEnd;
             parts.waiting().ingestTaken(batch.ingestCount);
         }
-        // Counted before the answers go out: a client answered now and writing again is not counted twice.
-        parts.progress().lingerTarget = accepted.size() + parts.waiting().size();
         for (int i = records.size() - 1; i >= 0; i--) {
             // The last record of this partition in the transaction moves the end: it, then the commit marker.
             ProducerRecord<byte[], byte[]> record = records.get(i);

@@ -51,6 +51,17 @@ public record OwnerSettings(
         Duration commitLingerPerWriter,
         int commitThreads) {
 
+    public OwnerSettings {
+        if (commitLinger.isNegative() || commitLingerPerWriter.isNegative()) {
+            throw new IllegalArgumentException("the commit linger and its share per writer must not be negative: "
+                    + commitLinger + ", " + commitLingerPerWriter);
+        }
+        if (commitLinger.compareTo(Duration.ofHours(1)) > 0 || commitLingerPerWriter.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("the commit linger and its share per writer hold writes back: at most 1h, not "
+                    + commitLinger + ", " + commitLingerPerWriter);
+        }
+    }
+
     /**
      * How long a batch may wait for the writers of its partition, {@code writers} of them as the last commit saw
      * them: {@code commitLingerPerWriter} each, at most {@code commitLinger}.
@@ -58,7 +69,7 @@ public record OwnerSettings(
     public long lingerNanos(int writers) {
         long each = commitLingerPerWriter.toNanos();
         long cap = commitLinger.toNanos();
-        return writers <= 0 ? 0 : Math.min(cap, each * (long) writers);
+        return writers <= 0 ? 0 : each > cap / writers ? cap : each * writers;
     }
 
     /**

@@ -38,9 +38,9 @@ final class WaitingWrites {
         queue.add(pending);
     }
 
-    /** How many writes wait (HTTP writes and ingest records). */
-    int size() {
-        return queue.size();
+    /** How many HTTP writes wait (ingest records not counted); approximate while writes come and go. */
+    int waitingHttpWrites() {
+        return Math.max(0, queue.size() - queuedIngest.get());
     }
 
     boolean isEmpty() {

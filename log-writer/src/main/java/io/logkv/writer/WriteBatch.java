@@ -15,9 +15,17 @@ final class WriteBatch {
     /** The ingest offset after the batch's last ingest record; -1 when it has none. */
     long ingestEnd = -1;
     int ingestCount;
+    /** The earliest deadline of the batch's HTTP writes ({@link NodeTime#nanoTime()}); none while it has none. */
+    private long earliestDeadline;
+    private int httpWrites;
 
     boolean hasIngest() {
         return ingestEnd >= 0;
+    }
+
+    /** The batch's writes from clients (not ingest records): the closed-loop writers a commit answers. */
+    int httpWrites() {
+        return httpWrites;
     }
 
     /**
@@ -37,8 +45,10 @@ final class WriteBatch {
         while (batch.writes.size() < settings.maxBatchRecords() && batch.bytes < settings.maxBatchBytes()) {
             PendingWrite next = waiting.poll();
             if (next == null) {
-                long left = lingerUntil - time.nanoTime();
-                if (batch.writes.isEmpty() || batch.writes.size() >= progress.lingerTarget || left <= 0) {
+                // Linger, never past a deadline of a write already in the batch.
+                long until = batch.httpWrites > 0 && batch.earliestDeadline - lingerUntil < 0 ? batch.earliestDeadline : lingerUntil;
+                long left = until - time.nanoTime();
+                if (batch.writes.isEmpty() || batch.httpWrites >= progress.lingerTarget || left <= 0) {
                     break;
                 }
                 try {
@@ -52,8 +62,7 @@ final class WriteBatch {
                 }
             }
             if (next.pastDeadline(time.nanoTime())) {
-                // Never sent, so safe to refuse: a write waits for its transaction no longer than its deadline.
-                next.fail(new WriteFailedException("the write waited for its transaction past its deadline", null, false), services.meters());
+                refuseLate(next, services);
                 continue;
             }
             if (next.source() != null) {
@@ -63,10 +72,35 @@ final class WriteBatch {
                 expectedOffset = next.source().record().offset() + 1;
                 batch.ingestEnd = expectedOffset;
                 batch.ingestCount++;
+            } else {
+                batch.earliestDeadline = batch.httpWrites == 0 || next.deadlineNanos() - batch.earliestDeadline < 0
+                        ? next.deadlineNanos() : batch.earliestDeadline;
+                batch.httpWrites++;
             }
             batch.writes.add(next);
             batch.bytes += next.bytes();
         }
+        if (batch.httpWrites > 0 && batch.earliestDeadline - time.nanoTime() < 0) {
+            batch.refuseLateWrites(services, time.nanoTime());
+        }
         return batch;
+    }
+
+    /** Refuses, unsent, the batch's HTTP writes whose deadline passed while it lingered. */
+    private void refuseLateWrites(WriterServices services, long nowNanos) {
+        writes.removeIf(pending -> {
+            if (!pending.pastDeadline(nowNanos)) {
+                return false;
+            }
+            refuseLate(pending, services);
+            bytes -= pending.bytes();
+            httpWrites--;
+            return true;
+        });
+    }
+
+    private static void refuseLate(PendingWrite pending, WriterServices services) {
+        // Never sent, so safe to refuse: a write waits for its transaction no longer than its deadline.
+        pending.fail(new WriteFailedException("the write waited for its transaction past its deadline", null, false), services.meters());
     }
 }

@@ -16,8 +16,9 @@ final class WriterProgress {
     /** The ingest offset the next transaction starts from. */
     long nextIngestOffset;
     /**
-     * The writes the last transaction committed plus those waiting when it committed: the clients writing to
-     * this partition as the last commit saw them, which the next batch lingers for ({@link WriteBatch#gather}).
+     * The clients writing to this partition as the last batch's outcome saw them: its HTTP writes plus those that
+     * waited meanwhile, counted before its answers went out. The next batch lingers for as many
+     * ({@link WriteBatch#gather}).
      */
     int lingerTarget;
 }

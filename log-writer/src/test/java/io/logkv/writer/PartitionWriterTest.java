@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,7 +83,7 @@ class PartitionWriterTest {
             return nanos.get();
         }
     };
-    private final PartitionWriter writer = new PartitionWriter(TRUTH, INGEST, services());
+    private final PartitionWriter writer = new PartitionWriter(TRUTH, INGEST, services(Duration.ZERO));
 
     /** The group loop ticks every writer now and then: a writer that cannot write checks its waiting writes. */
     @BeforeEach
@@ -254,6 +255,32 @@ class PartitionWriterTest {
     }
 
     @Test
+    void theClientsACommitAnsweredAndThoseThatWaitedMeanwhileShareTheNextTransaction() throws Exception {
+        PartitionWriter lingering = new PartitionWriter(TRUTH, INGEST, services(Duration.ofMinutes(1)));
+        lingering.start();
+        await(() -> lingering.state() == OwnershipState.WRITING, "the lingering writer writing");
+        commits.entered = new CountDownLatch(1);
+        commits.release = new CountDownLatch(1);
+        PendingWrite first = pending(put("a", WriteCondition.NONE));
+        lingering.offer(first);
+        assertThat(commits.entered.await(WAIT_MS, TimeUnit.MILLISECONDS)).as("the first transaction is committing").isTrue();
+        PendingWrite waited = pending(put("b", WriteCondition.NONE)); // a second client, waiting meanwhile
+        lingering.offer(waited);
+        commits.release.countDown();
+        first.result().get(WAIT_MS, TimeUnit.MILLISECONDS);
+
+        // The first client writes again: it joins the waiting client's transaction instead of taking turns with it.
+        PendingWrite again = pending(put("c", WriteCondition.NONE));
+        lingering.offer(again);
+
+        again.result().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertThat(waited.result()).isCompleted();
+        assertThat(commits.committed).hasSize(2);
+        assertThat(commits.committed.get(1)).as("the second transaction carries both clients").hasSize(2);
+        lingering.close().get(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
     void closingAnswersWaitingWritesNotOwner() throws Exception {
         PendingWrite waiting = offerWhileCatchingUp(new CompletableFuture<>(), pending(put("k", WriteCondition.NONE)));
 
@@ -303,10 +330,11 @@ class PartitionWriterTest {
         return new WriteRequest(NS, 1, bytes, "v".getBytes(StandardCharsets.UTF_8), "text/plain", 0, condition, null);
     }
 
-    private WriterServices services() {
+    /** The writer's services; {@code linger} is both the commit linger and its share per writer. */
+    private WriterServices services(Duration linger) {
         Duration second = Duration.ofSeconds(1);
         OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, 1L << 30, 10, 1 << 20,
-                1 << 20, second, Duration.ofSeconds(30), second, Duration.ofMinutes(10), "none", Duration.ZERO, Duration.ZERO, 1);
+                1 << 20, second, Duration.ofSeconds(30), second, Duration.ofMinutes(10), "none", linger, linger, 1);
         IngestRecords ingest = new IngestRecords(new KeyRules(1024), 1 << 20, ns -> new NamespaceSettings(1, Duration.ZERO),
                 new SimpleMeterRegistry());
         return new WriterServices(settings, replica, ingest, HybridClock.system(), 1, commitPool, timer, ends, command -> { },
@@ -322,6 +350,9 @@ class PartitionWriterTest {
         final List<List<ProducerRecord<byte[], byte[]>>> committed = new ArrayList<>();
         final AtomicLong nextOffset = new AtomicLong();
         volatile boolean closeOnFailure = true;
+        /** When set, a commit counts {@code entered} down and waits for {@code release}. */
+        volatile CountDownLatch entered;
+        volatile CountDownLatch release;
         volatile boolean ready;
         volatile boolean closed;
 
@@ -346,6 +377,14 @@ class PartitionWriterTest {
             if (failure != null) {
                 ready = !closeOnFailure; // a plain abort keeps the producer; any other failure closes it
                 throw failure;
+            }
+            if (release != null) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             committed.add(records);
             List<Long> offsets = new ArrayList<>();

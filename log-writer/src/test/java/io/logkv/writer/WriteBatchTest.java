@@ -105,6 +105,37 @@ class WriteBatchTest {
     }
 
     @Test
+    void aWriteWhoseDeadlinePassesWhileTheBatchLingersIsRefusedUnsent() {
+        progress.lingerTarget = 2;
+        PendingWrite soonLate = http(System.nanoTime() + Duration.ofMillis(30).toNanos());
+        waiting.add(soonLate);
+        CompletableFuture<WriteBatch> gathered = CompletableFuture.supplyAsync(() -> WriteBatch.gather(waiting, services(10, Duration.ofMinutes(1)), progress));
+
+        assertThat(gathered).succeedsWithin(Duration.ofSeconds(5)).satisfies(batch -> assertThat(batch.writes).isEmpty());
+        assertThat(soonLate.result()).isCompletedExceptionally();
+    }
+
+    @Test
+    void ingestRecordsAreNotCountedAsWriters() {
+        // Only clients come back after an answer: an ingest record and one client's write count one writer, and
+        // a batch of them leaves at once at a target of one.
+        progress.lingerTarget = 1;
+        progress.nextIngestOffset = 5;
+        waiting.add(ingest(5, 0));
+        PendingWrite client = http(Long.MAX_VALUE);
+        waiting.add(client);
+        assertThat(waiting.waitingHttpWrites()).isEqualTo(1);
+
+        CompletableFuture<WriteBatch> gathered = CompletableFuture.supplyAsync(() -> WriteBatch.gather(waiting, services(10, Duration.ofMinutes(1)), progress));
+
+        assertThat(gathered).succeedsWithin(Duration.ofSeconds(5)).satisfies(batch -> {
+            assertThat(batch.writes).hasSize(2);
+            assertThat(batch.httpWrites()).isEqualTo(1);
+        });
+        assertThat(waiting.waitingHttpWrites()).isZero();
+    }
+
+    @Test
     void aBatchAtItsLingerTargetLeavesAtOnce() {
         // One client: the write it sends after each answer is the whole batch (a lone client never waits).
         progress.lingerTarget = 1;
@@ -112,11 +143,11 @@ class WriteBatchTest {
         waiting.add(only);
         CompletableFuture<WriteBatch> gathered = CompletableFuture.supplyAsync(() -> WriteBatch.gather(waiting, services(10, Duration.ofMinutes(1)), progress));
 
-        assertThat(gathered).succeedsWithin(Duration.ofSeconds(30)).satisfies(batch -> assertThat(batch.writes).containsExactly(only));
+        assertThat(gathered).succeedsWithin(Duration.ofSeconds(5)).satisfies(batch -> assertThat(batch.writes).containsExactly(only));
     }
 
     @Test
-    void aBatchWaitsLongerTheMoreWritersItsPartitionHas() {
+    void theLingerGrowsPerWriterUpToItsCap() {
         OwnerSettings settings = services(10, Duration.ofMillis(20), Duration.ofNanos(500_000)).settings();
 
         assertThat(settings.lingerNanos(0)).isZero();
