@@ -1,9 +1,11 @@
 package io.logkv.writer;
 
+import io.logkv.core.HomeLease;
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceRegistry;
 import io.logkv.core.NamespaceSettings;
+import io.logkv.core.RegionName;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,7 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The namespace registry ({@link NamespaceRegistry}) as records of its Kafka topic: one partition, keyed by a
- * namespace's name, valued by its encoded settings, a tombstone deleting it. Every reader and writer of a
+ * namespace's name, valued by its encoded settings, a tombstone deleting it; beside them, under keys no namespace
+ * can have, the home leases other regions grant on this region's namespaces ({@link #lease}). Every reader and writer of a
  * registry goes through here, so its format lives once: this region's nodes ({@link NamespaceCatalog},
  * {@link NamespaceRegistryWriter}) use the static parts; the mirror and the promotion, which reach other regions'
  * registries too, an instance per cluster, whose every call uses clients of its own, closed before it returns.
@@ -65,6 +68,14 @@ public final class NamespaceRegistryTopic {
                 settings == null ? null : settings.encode());
     }
 
+    /**
+     * The record that writes the home lease on {@code namespace} granted by region {@code grantor} into this region's
+     * registry ({@link HomeLease#registryKey}); read by the nodes ({@link NamespaceCatalog}), written by the mirror.
+     */
+    public static ProducerRecord<byte[], byte[]> lease(NamespaceName namespace, RegionName grantor, HomeLease lease) {
+        return new ProducerRecord<>(NamespaceRegistry.TOPIC, PARTITION.partition(), HomeLease.registryKey(namespace, grantor), lease.value());
+    }
+
     /** The name of the namespace a registry record is about; null when it has no key. */
     public static String name(ConsumerRecord<byte[], byte[]> record) {
         return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
@@ -83,7 +94,7 @@ public final class NamespaceRegistryTopic {
         return props;
     }
 
-    /** The registry read to its end: each namespace's latest entry, encoded; deleted ones left out. */
+    /** The registry read to its end: each namespace's latest entry, encoded; deleted ones and home leases left out. */
     public Map<String, byte[]> readToEnd() {
         Properties props = kafka.properties();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -102,6 +113,9 @@ public final class NamespaceRegistryTopic {
                     throw new KafkaUnavailableException("could not read " + NamespaceRegistry.TOPIC + " to offset " + end, null);
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (HomeLease.isRegistryKey(name(record))) {
+                        continue; // a lease, not a namespace: its value is no NamespaceSettings
+                    }
                     if (record.value() == null) {
                         entries.remove(name(record));
                     } else {

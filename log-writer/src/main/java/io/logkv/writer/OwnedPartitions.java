@@ -135,7 +135,7 @@ final class OwnedPartitions implements ConsumerRebalanceListener {
         }
     }
 
-    /** Fetches ingest records only for writers that are writing and keeping up (group loop only). */
+    /** Fetches ingest records only for writers that are writing, keeping up and let by the home leases (group loop only). */
     void adjustFetching(KafkaConsumer<byte[], byte[]> groupConsumer) {
         Set<TopicPartition> paused = groupConsumer.paused();
         List<TopicPartition> pause = new ArrayList<>();

@@ -61,18 +61,20 @@ public final class PartitionOwner implements AutoCloseable {
 
     public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
                           int writerId, MeterRegistry meters) {
-        this(settings, state, ingest, clock, writerId, meters, NamespaceHomes.everywhere(), NodeTime.SYSTEM);
+        this(settings, state, ingest, clock, writerId, meters, NamespaceHomes.everywhere(), HomeLeases.none(), NodeTime.SYSTEM);
     }
 
     /**
      * A node's writers.
      *
-     * @param homes whether this region still takes a namespace's writes: every new owner asks after fencing
-     *              the earlier writers of its partition, and does not write a namespace whose home moved
-     * @param time  the clocks the owner and its writers read
+     * @param homes  whether this region still takes a namespace's writes: every new owner asks after fencing
+     *               the earlier writers of its partition, and does not write a namespace whose home moved
+     * @param leases whether this node may acknowledge a namespace's writes now: every batch asks before it is sent
+     *               and again before its writes are answered
+     * @param time   the clocks the owner and its writers read
      */
     public PartitionOwner(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock,
-                          int writerId, MeterRegistry meters, NamespaceHomes homes, NodeTime time) {
+                          int writerId, MeterRegistry meters, NamespaceHomes homes, HomeLeases leases, NodeTime time) {
         this.settings = settings;
         this.time = time;
         this.commitPool = Executors.newFixedThreadPool(settings.commitThreads(), DaemonThreads.numbered("logkv-commit"));
@@ -81,7 +83,8 @@ public final class PartitionOwner implements AutoCloseable {
         this.faults = new OwnerFaults(() -> running);
         this.groupLoop = new WritersGroupLoop(settings, ingest, () -> running, faults::holdWhileStalled);
         WriterServices services = new WriterServices(settings, state, ingest, clock, writerId, commitPool, timer, ends,
-                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit), time, homes);
+                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit), time, homes,
+                leases);
         this.partitions = new OwnedPartitions(services, groupLoop::consumer);
         Gauge.builder("logkv.writer.pending", pendingWrites, AtomicInteger::get)
                 .description("Writes waiting for a transaction on this node").register(meters);

@@ -28,6 +28,7 @@ final class PartitionWriter {
 
     private final TopicPartition partition;
     private final TopicPartition ingestPartition;
+    private final NamespaceName namespace;
     private final WriterServices services;
     private final PartitionCommits transactions;
     private final Lifecycle<OwnershipState> lifecycle;
@@ -41,11 +42,12 @@ final class PartitionWriter {
     PartitionWriter(TopicPartition partition, TopicPartition ingestPartition, WriterServices services) {
         this.partition = partition;
         this.ingestPartition = ingestPartition;
+        this.namespace = NamespaceName.ofTopic(partition.topic());
         this.services = services;
         this.transactions = services.transactions().apply(partition);
         this.lifecycle = new Lifecycle<>("writer of " + partition, OwnershipState.FENCING);
         this.waiting = new WaitingWrites(ingestPartition, services.groupLoop());
-        WriterParts parts = new WriterParts(partition, ingestPartition, NamespaceName.ofTopic(partition.topic()), services,
+        WriterParts parts = new WriterParts(partition, ingestPartition, namespace, services,
                 transactions, lifecycle, waiting, new WriterProgress(), new RecentWrites(), this::schedule);
         this.takeover = new OwnershipTakeover(parts);
         this.commit = new BatchCommit(parts, takeover, this::close);
@@ -82,9 +84,13 @@ final class PartitionWriter {
         schedule();
     }
 
-    /** Whether the group loop should fetch ingest records for this partition now. */
+    /**
+     * Whether the group loop should fetch ingest records for this partition now: not while the home leases refuse
+     * its namespace's writes, whose batches would only put the records back to be read again at once.
+     */
     boolean wantsIngest(int maxQueued) {
-        return lifecycle.current() == OwnershipState.WRITING && waiting.wantsIngest(maxQueued);
+        return lifecycle.current() == OwnershipState.WRITING && waiting.wantsIngest(maxQueued)
+                && services.leases().refusal(namespace).isEmpty();
     }
 
     /** The group loop's epoch for records it reads now. */
@@ -92,9 +98,12 @@ final class PartitionWriter {
         return waiting.feedEpoch();
     }
 
-    /** Called by the group loop now and then: writes waiting on a writer that is not writing get their deadlines checked. */
+    /**
+     * Called by the group loop now and then: writes waiting on a writer that is not writing, or whose pause for the home
+     * leases is over, get their deadlines checked (and the pause ended).
+     */
     void tick() {
-        if (lifecycle.current() != OwnershipState.WRITING && !waiting.isEmpty()) {
+        if (!waiting.isEmpty() && (lifecycle.current() != OwnershipState.WRITING || commit.pauseForLeasesEnded())) {
             schedule();
         }
     }
@@ -140,7 +149,7 @@ final class PartitionWriter {
         return switch (lifecycle.current()) {
             case FENCING -> false; // a failed fence schedules its own retry
             case CATCHING_UP -> takeover.answered();
-            case WRITING -> !waiting.isEmpty();
+            case WRITING -> !waiting.isEmpty() && !commit.pausedForLeases(); // a pause schedules its own end
             case CLOSED -> !closed.isDone() || !waiting.isEmpty();
         };
     }

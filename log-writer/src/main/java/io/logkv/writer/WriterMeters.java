@@ -15,6 +15,8 @@ final class WriterMeters {
     private final Counter preconditionFailures;
     private final Counter partitionsReleased;
     private final Counter statesRechecked;
+    private final Counter refusedUnsent;
+    private final Counter refusedCommitted;
 
     WriterMeters(MeterRegistry meters) {
         this.commitTimer = Timer.builder("logkv.writer.commit").description("Time to commit one transaction")
@@ -29,6 +31,20 @@ final class WriterMeters {
         this.statesRechecked = Counter.builder("logkv.writer.state.rechecked")
                 .description("Failed conditions checked again after the writer found the log longer than it knew (another writer"
                         + " had written: this node was deposed, or a transaction of its own was aborted)").register(meters);
+        String refusals = "Batches whose writes were not acknowledged because a home lease on their namespace did not hold or this"
+                + " node's view of the namespace registry was too old";
+        this.refusedUnsent = Counter.builder("logkv.writer.home.lease.refusals").tag("batch", "unsent")
+                .description(refusals).register(meters);
+        this.refusedCommitted = Counter.builder("logkv.writer.home.lease.refusals").tag("batch", "committed")
+                .description(refusals).register(meters);
+    }
+
+    /**
+     * A batch refused by the home leases ({@link HomeLeases}): before it was sent, or after its commit (its writes
+     * answered with an unknown outcome).
+     */
+    void homeLeaseRefused(boolean committed) {
+        (committed ? refusedCommitted : refusedUnsent).increment();
     }
 
     void committed(long nanos, int writes) {

@@ -19,11 +19,13 @@ import org.apache.kafka.common.TopicPartition;
  * @param transactions     the transactions of a truth partition (a new producer for each writer)
  * @param time             the clocks the writers read
  * @param homes            whether this region still takes a namespace's writes, asked by every new owner
+ * @param leases           whether this node may acknowledge a namespace's writes now, asked by every batch before it is
+ *                         sent and again before its writes are answered
  */
 record WriterServices(OwnerSettings settings, StateLookup state, IngestRecords ingest, HybridClock clock, int writerId,
                       Executor commitPool, ScheduledExecutorService timer, LogEnds ends, GroupLoop groupLoop,
                       WriterMeters meters, Function<TopicPartition, PartitionCommits> transactions, NodeTime time,
-                      NamespaceHomes homes) {
+                      NamespaceHomes homes, HomeLeases leases) {
 
     /** The writers' group loop, seen from a partition writer. */
     interface GroupLoop {

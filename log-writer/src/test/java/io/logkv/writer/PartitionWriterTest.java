@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -70,6 +71,8 @@ class PartitionWriterTest {
     };
     /** Whether the registry names this region as the home of the partition's namespace; moved by the tests only. */
     private volatile boolean homeHere = true;
+    /** What the home leases answer; set by the tests only. */
+    private volatile HomeLeases leases = HomeLeases.none();
     /** The writers' clocks, moved by the tests only. */
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final NodeTime time = new NodeTime() {
@@ -128,6 +131,86 @@ class PartitionWriterTest {
         homeHere = true;
         awaitState(OwnershipState.WRITING);
         assertThat(write(put("k", WriteCondition.NONE)).position().nextOffset()).isEqualTo(1);
+    }
+
+    @Test
+    void aWriteTheHomeLeasesRefuseIsNeverSent() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        leases = namespace -> Optional.of("this region's home lease on namespace " + namespace + " from region b ran out");
+
+        assertThatThrownBy(() -> write(put("k", WriteCondition.NONE)))
+                .hasCauseInstanceOf(WriteFailedException.class).hasMessageContaining("from region b ran out")
+                .satisfies(e -> assertThat(((WriteFailedException) e.getCause()).outcomeUnknown()).as("certainly not written").isFalse());
+        assertThat(commits.committed).as("nothing was sent").isEmpty();
+
+        leases = HomeLeases.none(); // granted again
+        assertThat(write(put("k", WriteCondition.NONE)).position().nextOffset()).isEqualTo(1);
+    }
+
+    @Test
+    void whileTheNodeCannotTellTheHomeLeasesWritesWaitUnsentAndGoOnceItCan() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        String old = "this node's view of the namespace registry is 12000 ms old";
+        leases = new HomeLeases() {
+            @Override
+            public Optional<String> refusal(NamespaceName namespace) {
+                return Optional.of(old);
+            }
+
+            @Override
+            public Optional<String> unknown() {
+                return Optional.of(old);
+            }
+        };
+        PendingWrite waiting = pending(put("k", WriteCondition.NONE));
+        writer.offer(waiting);
+        Thread.sleep(300);
+        assertThat(waiting.result()).as("it waits within its deadline").isNotDone();
+        assertThat(commits.committed).as("nothing was sent").isEmpty();
+
+        leases = HomeLeases.none(); // the registry read again
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        assertThat(waiting.result().get(WAIT_MS, TimeUnit.MILLISECONDS).position().nextOffset()).isEqualTo(1);
+
+        // A write whose deadline passes meanwhile fails, unsent.
+        leases = new HomeLeases() {
+            @Override
+            public Optional<String> refusal(NamespaceName namespace) {
+                return Optional.of(old);
+            }
+
+            @Override
+            public Optional<String> unknown() {
+                return Optional.of(old);
+            }
+        };
+        PendingWrite late = new PendingWrite(put("k2", WriteCondition.NONE), null, new CompletableFuture<>(), nanos.get() + 1_000);
+        writer.offer(late);
+        Thread.sleep(100);
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        assertThatThrownBy(() -> late.result().get(WAIT_MS, TimeUnit.MILLISECONDS)).hasCauseInstanceOf(WriteFailedException.class);
+        assertThat(commits.committed).hasSize(1);
+    }
+
+    @Test
+    void aWriteCommittedAfterItsHomeLeaseRanOutIsNotAcknowledged() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        // The lease holds when the batch is sent and has run out by the time its commit returns.
+        leases = namespace -> commits.committed.isEmpty() ? Optional.empty() : Optional.of("the lease ran out");
+
+        assertThatThrownBy(() -> write(put("k", WriteCondition.NONE)))
+                .hasCauseInstanceOf(WriteFailedException.class).hasMessageContaining("while the write was committed")
+                .satisfies(e -> assertThat(((WriteFailedException) e.getCause()).outcomeUnknown())
+                        .as("committed but not acknowledged: the client must not take it for either").isTrue());
+        assertThat(commits.committed).hasSize(1);
+
+        // The write stands, and the writer knows it: a later conditional write meets it.
+        leases = HomeLeases.none();
+        assertThatThrownBy(() -> write(put("k", WriteCondition.ABSENT))).hasCauseInstanceOf(PreconditionFailedException.class);
+        assertThat(write(put("k2", WriteCondition.NONE)).position().nextOffset()).as("after the first transaction's record").isEqualTo(2);
     }
 
     @Test
@@ -339,7 +422,18 @@ class PartitionWriterTest {
                 new SimpleMeterRegistry());
         return new WriterServices(settings, replica, ingest, HybridClock.system(), 1, commitPool, timer, ends, command -> { },
                 new WriterMeters(new SimpleMeterRegistry()), tp -> commits, time,
-                (namespace, registryEnd) -> registryEnd.get().thenApply(end -> homeHere));
+                (namespace, registryEnd) -> registryEnd.get().thenApply(end -> homeHere),
+                new HomeLeases() {
+                    @Override
+                    public Optional<String> refusal(NamespaceName namespace) {
+                        return leases.refusal(namespace);
+                    }
+
+                    @Override
+                    public Optional<String> unknown() {
+                        return leases.unknown();
+                    }
+                });
     }
 
     /** The partition's transactions: commits succeed at consecutive offsets unless a failure is set up. */

@@ -182,6 +182,6 @@ class WriteBatchTest {
         OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, 1L << 30, maxBatchRecords,
                 1 << 20, 1 << 20, second, second, second, second, "none", commitLinger, commitLingerPerWriter, 1);
         return new WriterServices(settings, null, null, null, 0, null, null, null, groupCommands::add, meters, null,
-                NodeTime.SYSTEM, NamespaceHomes.everywhere());
+                NodeTime.SYSTEM, NamespaceHomes.everywhere(), HomeLeases.none());
     }
 }

@@ -1,5 +1,6 @@
 package io.logkv.mirror;
 
+import io.logkv.core.HomeLease;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.NamespaceName;
 import io.logkv.writer.KafkaUnavailableException;
@@ -8,6 +9,7 @@ import io.logkv.writer.TruthTopics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -50,7 +52,11 @@ final class MirrorBackSeed {
         new TruthTopics(oldAdmin, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
                 TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(MirrorPosition.TOPIC, 1);
         PositionsTopic oldPositions = new PositionsTopic(oldAdmin, settings.sourceKafka(), settings);
-        if (!replace && !oldPositions.read(settings.targetRegion(), namespace.truthTopic()).isEmpty()) {
+        PositionsTopic.Committed mirrorBack = oldPositions.readCommitted(settings.targetRegion(), namespace.truthTopic());
+        // A forced promotion of the old home, earlier, revoked the new home's lease there: a mirror back grants it again.
+        Optional<HomeLease> revoked = mirrorBack.lease().filter(HomeLease::revoked);
+        boolean seedPositions = replace || mirrorBack.positions().isEmpty();
+        if (!seedPositions && revoked.isEmpty()) {
             return;
         }
         Properties props = settings.sourceKafka().properties();
@@ -60,7 +66,9 @@ final class MirrorBackSeed {
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "logkv-promotion-positions");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
-            for (Map.Entry<Integer, Long> end : newEnds.entrySet()) {
+            revoked.ifPresent(lease -> sent.add(producer.send(PositionsTopic.record(settings.targetRegion(), namespace.truthTopic(),
+                    new HomeLease(lease.untilMs(), lease.leaseMs(), lease.maxClockSkewMs(), false)))));
+            for (Map.Entry<Integer, Long> end : (seedPositions ? newEnds : Map.<Integer, Long>of()).entrySet()) {
                 long oldEnd = oldEnds.getOrDefault(end.getKey(), 0L);
                 sent.add(producer.send(PositionsTopic.record(new MirrorPosition(settings.targetRegion(), namespace.truthTopic(),
                         end.getKey(), end.getValue(), oldEnd - 1, -1))));

@@ -1,5 +1,6 @@
 package io.logkv.mirror;
 
+import io.logkv.writer.NamespaceRegistryTopic;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two Kafka clients of one topic's mirror: the source region's {@code read_committed} consumer, and the
- * target region's transactional producer, replaced after every failure (a fresh one fences the old one).
- * Used by the mirror's thread only, except for {@link #wakeup()}.
+ * The Kafka clients of one topic's mirror: the source region's {@code read_committed} consumer, the target
+ * region's transactional producer, replaced after every failure (a fresh one fences the old one), and a producer
+ * of the home lease's grants into the source's namespace registry ({@link HomeLeaseGrants}). Used by the mirror's
+ * thread only, except for {@link #wakeup()}.
  */
 final class MirrorClients {
 
@@ -31,6 +33,7 @@ final class MirrorClients {
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
+    private KafkaProducer<byte[], byte[]> sourceRegistry;
 
     MirrorClients(MirrorSettings settings, String topic) {
         this.settings = settings;
@@ -51,6 +54,15 @@ final class MirrorClients {
     KafkaProducer<byte[], byte[]> openProducer() {
         producer = newProducer();
         return producer;
+    }
+
+    /** The producer of registry records in the source region (idempotent, so grants arrive in order); opened on first use. */
+    KafkaProducer<byte[], byte[]> sourceRegistry() {
+        if (sourceRegistry == null) {
+            sourceRegistry = new KafkaProducer<>(NamespaceRegistryTopic.producerProperties(settings.sourceKafka(), settings.kafkaTimeout(),
+                    "logkv-mirror-lease-" + settings.targetRegion() + "-" + topic), new ByteArraySerializer(), new ByteArraySerializer());
+        }
+        return sourceRegistry;
     }
 
     /** Ends a poll of the consumer at once; safe from any thread. */
@@ -93,6 +105,11 @@ final class MirrorClients {
         boolean interrupted = Thread.interrupted();
         interrupted |= closeAsideFromInterrupts(this::closeProducer);
         interrupted |= closeAsideFromInterrupts(() -> consumer.close(Duration.ZERO));
+        interrupted |= closeAsideFromInterrupts(() -> {
+            if (sourceRegistry != null) {
+                sourceRegistry.close(Duration.ZERO);
+            }
+        });
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

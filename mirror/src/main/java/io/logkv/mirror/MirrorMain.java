@@ -73,6 +73,15 @@ public final class MirrorMain implements Callable<Integer> {
             description = "how often a quiet, caught-up partition's position is committed with a fresh caught-up time (default: ${DEFAULT-VALUE})")
     long heartbeatIntervalMs;
 
+    @Option(names = "--home-lease-ms", defaultValue = "30000",
+            description = "how long each grant of the source region's home lease lasts: the source's nodes acknowledge writes only while"
+                    + " this mirror renews it (every heartbeat), and a forced promotion of the target waits it out (default: ${DEFAULT-VALUE})")
+    long homeLeaseMs;
+
+    @Option(names = "--max-clock-skew-ms", defaultValue = "1000",
+            description = "how far the clocks of the source's nodes, the mirror and a promotion may differ (default: ${DEFAULT-VALUE})")
+    long maxClockSkewMs;
+
     @Option(names = "--metrics-port", defaultValue = "9464", description = "port of GET /metrics (Prometheus text format); -1: none (default: ${DEFAULT-VALUE})")
     int metricsPort;
 
@@ -96,7 +105,8 @@ public final class MirrorMain implements Callable<Integer> {
                 .withHeartbeat(Duration.ofMillis(heartbeatIntervalMs))
                 .withMaxPollRecords(maxPollRecords)
                 .withTransactions(Duration.ofMillis(commitIntervalMs), maxTransactionRecords)
-                .withTransactionTimeout(Duration.ofMillis(transactionTimeoutMs));
+                .withTransactionTimeout(Duration.ofMillis(transactionTimeoutMs))
+                .withHomeLease(Duration.ofMillis(homeLeaseMs), Duration.ofMillis(maxClockSkewMs));
     }
 
     @Override

@@ -31,10 +31,11 @@ final class MirrorResumption {
     private final RegistryCopies registries;
     private final MirrorClients clients;
     private final WrittenPositions written;
+    private final HomeLeaseGrants grants;
 
     MirrorResumption(MirrorSettings settings, String topic, TargetTopics targetTopics, PositionsTopic positions,
                      PositionsTopic sourcePositions, OpenTransactions openTransactions, RegistryCopies registries,
-                     MirrorClients clients, WrittenPositions written) {
+                     MirrorClients clients, WrittenPositions written, HomeLeaseGrants grants) {
         this.settings = settings;
         this.topic = topic;
         this.targetTopics = targetTopics;
@@ -44,6 +45,7 @@ final class MirrorResumption {
         this.registries = registries;
         this.clients = clients;
         this.written = written;
+        this.grants = grants;
     }
 
     /** Fences, checks and seeks; the mirror can copy from the consumer's positions on when it returns. */
@@ -52,7 +54,8 @@ final class MirrorResumption {
         int partitions = targetTopics.sourcePartitions(topic);
         KafkaProducer<byte[], byte[]> producer = clients.openProducer();
         producer.initTransactions();
-        Map<Integer, MirrorPosition> committed = positions.read(settings.sourceRegion(), topic);
+        PositionsTopic.Committed state = positions.readCommitted(settings.sourceRegion(), topic);
+        Map<Integer, MirrorPosition> committed = state.positions();
         // Before anything is written: a refused mirror's claim would make the real home look like a copy.
         Set<RegionName> copiedFrom = sourcePositions.mirroredInto(topic);
         // A copy promoted to home in the source region (its registry says so) is mirrored on, from where the
@@ -62,6 +65,8 @@ final class MirrorResumption {
                     + " (copied from " + copiedFrom + "): its home is elsewhere, and mirroring it back would loop");
         }
         registries.check(topic); // a namespace of the target region's own (or another's copy) is not mixed into
+        // The source's nodes are bound to the home lease before the target's registry holds a copy that could be promoted.
+        grants.resume(producer, state.lease(), registries.holdsInSource(topic));
         targetTopics.prepare(topic, partitions, !committed.isEmpty());
         if (committed.isEmpty()) {
             claim(producer, partitions);

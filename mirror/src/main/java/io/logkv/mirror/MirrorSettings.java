@@ -26,13 +26,19 @@ import java.time.Duration;
  * @param retryBackoff           wait before a topic's mirror starts again after a failure
  * @param heartbeat              how often, while a partition is quiet and read to its end, the mirror commits its
  *                               position with a fresh caught-up time, so that the target region knows its copy's
- *                               lag in time without traffic
+ *                               lag in time without traffic; also how often the mirror renews the source's home lease
+ * @param homeLease              how long each grant of the source region's home lease lasts (docs/adr/0020, "Home
+ *                               leases"): the source's nodes acknowledge writes only while the mirror has renewed it
+ *                               within this time, and a forced promotion of the target waits this long after revoking
+ *                               it. Longer than the source nodes' {@code logkv.region.lease-view-staleness}
+ * @param maxClockSkew           how far the clocks of the source's nodes, the mirror and a promotion may differ
  */
 public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, KafkaConnection sourceKafka,
                              KafkaConnection targetKafka, NamespaceSelection namespaces, Duration rescan,
                              int maxPollRecords, Duration commitInterval, int maxTransactionRecords,
                              Duration transactionTimeout, Duration kafkaTimeout,
-                             Duration positionsReadTimeout, Duration retryBackoff, Duration heartbeat) {
+                             Duration positionsReadTimeout, Duration retryBackoff, Duration heartbeat,
+                             Duration homeLease, Duration maxClockSkew) {
 
     public MirrorSettings {
         if (sourceRegion.equals(targetRegion)) {
@@ -43,6 +49,10 @@ public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, K
                 || kafkaTimeout.toMillis() < 1 || positionsReadTimeout.toMillis() < 1 || retryBackoff.isNegative()
                 || heartbeat.toMillis() < 1) {
             throw new IllegalArgumentException("mirror settings out of range");
+        }
+        if (maxClockSkew.isNegative() || homeLease.compareTo(heartbeat.multipliedBy(3).plus(maxClockSkew.multipliedBy(2))) < 0) {
+            throw new IllegalArgumentException("a home lease of " + homeLease.toMillis() + " ms is too short: it must last at least three"
+                    + " heartbeats (" + heartbeat.toMillis() + " ms each) and twice the clock skew (" + maxClockSkew.toMillis() + " ms)");
         }
     }
 
@@ -58,38 +68,45 @@ public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, K
                                     KafkaConnection targetKafka, NamespaceSelection namespaces) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 Duration.ofSeconds(30), 2000, Duration.ofMillis(100), 50_000, Duration.ofSeconds(30), Duration.ofSeconds(15),
-                Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1));
+                Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1));
     }
 
     public MirrorSettings withHeartbeat(Duration interval) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
-                retryBackoff, interval);
+                retryBackoff, interval, homeLease, maxClockSkew);
     }
 
     public MirrorSettings withRescan(Duration interval) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 interval, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
-                retryBackoff, heartbeat);
+                retryBackoff, heartbeat, homeLease, maxClockSkew);
     }
 
     public MirrorSettings withMaxPollRecords(int records) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, records, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
-                retryBackoff, heartbeat);
+                retryBackoff, heartbeat, homeLease, maxClockSkew);
     }
 
     /** Transactions that take polls for up to {@code interval} and hold at most {@code records}. */
     public MirrorSettings withTransactions(Duration interval, int records) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, maxPollRecords, interval, records, transactionTimeout, kafkaTimeout, positionsReadTimeout,
-                retryBackoff, heartbeat);
+                retryBackoff, heartbeat, homeLease, maxClockSkew);
     }
 
     public MirrorSettings withTransactionTimeout(Duration timeout) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, maxPollRecords, commitInterval, maxTransactionRecords, timeout, kafkaTimeout, positionsReadTimeout,
-                retryBackoff, heartbeat);
+                retryBackoff, heartbeat, homeLease, maxClockSkew);
+    }
+
+    /** Grants of the source's home lease that last {@code lease}, between clocks that differ by up to {@code skew}. */
+    public MirrorSettings withHomeLease(Duration lease, Duration skew) {
+        return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
+                rescan, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
+                retryBackoff, heartbeat, lease, skew);
     }
 
     /**

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -29,16 +30,18 @@ final class MirrorTransaction {
     private final String topic;
     private final MirrorClients clients;
     private final WrittenPositions written;
+    private final HomeLeaseGrants grants;
     private final MirrorMeters meters;
     private final MirrorHooks hooks;
     private final MirrorProgressLog progress;
 
-    MirrorTransaction(MirrorSettings settings, String topic, MirrorClients clients, WrittenPositions written, MirrorMeters meters,
-                      MirrorHooks hooks, MirrorProgressLog progress) {
+    MirrorTransaction(MirrorSettings settings, String topic, MirrorClients clients, WrittenPositions written, HomeLeaseGrants grants,
+                      MirrorMeters meters, MirrorHooks hooks, MirrorProgressLog progress) {
         this.settings = settings;
         this.topic = topic;
         this.clients = clients;
         this.written = written;
+        this.grants = grants;
         this.meters = meters;
         this.hooks = hooks;
         this.progress = progress;
@@ -57,11 +60,16 @@ final class MirrorTransaction {
         Set<Integer> caughtUp = caughtUp(consumer);
         if (records.isEmpty()) {
             Map<Integer, MirrorPosition> quiet = written.quiet(consumer, caughtUp, polledAtMs, Set.of());
-            if (!quiet.isEmpty()) {
+            ProducerRecord<byte[], byte[]> grant = grants.dueGrant();
+            if (!quiet.isEmpty() || grant != null) {
                 producer.beginTransaction();
                 quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
+                if (grant != null) {
+                    producer.send(grant);
+                }
                 producer.commitTransaction();
                 written.committed(quiet);
+                grants.committed();
             }
             progress.logIfDue();
             return;
@@ -116,9 +124,14 @@ final class MirrorTransaction {
         Map<Integer, MirrorPosition> quiet = written.quiet(consumer, caughtUp, polledAtMs, mirrored.keySet());
         quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
         mirrored.putAll(quiet);
+        ProducerRecord<byte[], byte[]> grant = grants.dueGrant();
+        if (grant != null) {
+            producer.send(grant);
+        }
         hooks.beforeCommit(topic);
         producer.commitTransaction();
         written.committed(mirrored);
+        grants.committed();
         hooks.afterCommit(topic);
         meters.committed(count, System.nanoTime() - start);
         lastCopied.forEach((partition, last) -> meters.lastMirrored(partition.partition(), last.timestamp()));

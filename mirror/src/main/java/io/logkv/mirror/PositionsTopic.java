@@ -1,14 +1,15 @@
 package io.logkv.mirror;
 
+import io.logkv.core.HomeLease;
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
 import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -53,6 +54,18 @@ final class PositionsTopic {
         return new ProducerRecord<>(MirrorPosition.TOPIC, 0, position.key(), position.value());
     }
 
+    /** The record that commits the home lease of {@code topic}'s mirror from {@code sourceRegion} as it now stands. */
+    static ProducerRecord<byte[], byte[]> record(RegionName sourceRegion, String topic, HomeLease lease) {
+        return new ProducerRecord<>(MirrorPosition.TOPIC, 0, HomeLease.grantKey(sourceRegion, topic), lease.value());
+    }
+
+    /**
+     * What the mirror of {@code topic} from one source region has committed here: its positions, by partition, and
+     * the source's home lease it grants (empty before the first).
+     */
+    record Committed(Map<Integer, MirrorPosition> positions, Optional<HomeLease> lease) {
+    }
+
     /**
      * Every committed position of {@code topic} mirrored from {@code sourceRegion}, by partition. Call only
      * after fencing: it reads until it has passed every record written before the call, so none of this
@@ -60,13 +73,19 @@ final class PositionsTopic {
      * offset back (at most the target's transaction timeout; bounded by the positions read timeout).
      */
     Map<Integer, MirrorPosition> read(RegionName sourceRegion, String topic) {
+        return readCommitted(sourceRegion, topic).positions();
+    }
+
+    /** The positions and the home lease of {@code topic}'s mirror from {@code sourceRegion}; read as {@link #read} reads. */
+    Committed readCommitted(RegionName sourceRegion, String topic) {
         Map<Integer, MirrorPosition> positions = new HashMap<>();
-        for (MirrorPosition position : readAll(topic)) {
+        Scan scan = scan(topic);
+        for (MirrorPosition position : scan.positions().values()) {
             if (position.sourceRegion().equals(sourceRegion)) {
                 positions.put(position.partition(), position);
             }
         }
-        return positions;
+        return new Committed(positions, Optional.ofNullable(scan.leases().get(sourceRegion)));
     }
 
     /**
@@ -77,13 +96,18 @@ final class PositionsTopic {
         if (!AdminCalls.await(admin.listTopics().names(), "list topics", kafkaTimeout).contains(MirrorPosition.TOPIC)) {
             return Set.of();
         }
-        return readAll(topic).stream().map(MirrorPosition::sourceRegion).collect(Collectors.toSet());
+        return scan(topic).positions().values().stream().map(MirrorPosition::sourceRegion).collect(Collectors.toSet());
     }
 
-    /** The latest committed position of each (source region, partition) of {@code topic}. */
-    private Collection<MirrorPosition> readAll(String topic) {
+    /** The topic's latest positions, by source region and partition, and its home leases, by source region. */
+    private record Scan(Map<String, MirrorPosition> positions, Map<RegionName, HomeLease> leases) {
+    }
+
+    /** The latest committed position of each (source region, partition) of {@code topic}, and its leases. */
+    private Scan scan(String topic) {
         long end = highWatermark();
         Map<String, MirrorPosition> latest = new HashMap<>();
+        Map<RegionName, HomeLease> leases = new HashMap<>();
         Properties props = kafka.properties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -98,6 +122,10 @@ final class PositionsTopic {
                             + " within " + readTimeout.toMillis() + " ms", null);
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (HomeLease.isGrantKey(record.key())) {
+                        leaseOf(record, topic).ifPresent(lease -> leases.put(lease.getKey(), lease.getValue()));
+                        continue;
+                    }
                     MirrorPosition position = record.value() == null ? null : parseOrSkip(record);
                     if (position != null && position.topic().equals(topic)) {
                         latest.put(position.sourceRegion() + "/" + position.partition(), position);
@@ -105,7 +133,26 @@ final class PositionsTopic {
                 }
             }
         }
-        return latest.values();
+        return new Scan(latest, leases);
+    }
+
+    /** A lease record of {@code topic}: its source region and lease; empty for another topic's or a malformed one. */
+    private static Optional<Map.Entry<RegionName, HomeLease>> leaseOf(ConsumerRecord<byte[], byte[]> record, String topic) {
+        String key = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+        int slash = key.indexOf('/');
+        if (slash <= 0 || record.value() == null) {
+            return Optional.empty();
+        }
+        try {
+            RegionName source = new RegionName(key.substring(0, slash));
+            if (!java.util.Arrays.equals(record.key(), HomeLease.grantKey(source, topic))) {
+                return Optional.empty();
+            }
+            return Optional.of(Map.entry(source, HomeLease.parse(record.value())));
+        } catch (IllegalArgumentException e) {
+            log.warn("event=home_lease_malformed offset={} reason=\"{}\"", record.offset(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static MirrorPosition parseOrSkip(ConsumerRecord<byte[], byte[]> record) {

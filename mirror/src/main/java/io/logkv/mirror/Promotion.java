@@ -30,10 +30,12 @@ import org.apache.kafka.clients.admin.Admin;
  * </ol>
  * No write is accepted by two homes: the old home's writers are fenced (1, 2) before the new home's take over (5).
  *
- * <p>With the old home lost ({@code force}): only step 5; the writes the mirror had not carried are lost (at most
- * the copy's lag, reported). The old home must not take writes when it returns: run the promotion again once it is
- * reachable, before its nodes start, and it completes steps 1, 2 and 4 (or says how to rebuild the old home's copy
- * when it holds records the new home never received).
+ * <p>With the old home lost ({@code force}): the mirror into the new home is fenced and the old home's home lease
+ * revoked ({@link HomeLeaseRevocation}); once the lease has run out no node of the old home acknowledges a write,
+ * whether it is down, cut off or still running; then step 5. The writes the mirror had not carried are lost (the
+ * copy's lag, reported, and what the old home acknowledged until its lease ran out). Run the promotion again once
+ * the old home is reachable, and it completes steps 1, 2 and 4 (or says how to rebuild the old home's copy when it
+ * holds records the new home never received).
  */
 public final class Promotion {
 
@@ -117,8 +119,12 @@ public final class Promotion {
         return force ? forced(copy, alreadyHome, started) : planned(copy, alreadyHome, started);
     }
 
-    /** Only step 5: the old home cannot be reached, so it is neither fenced nor drained. */
-    private Outcome forced(NamespaceSettings copy, boolean alreadyHome, long started) {
+    /**
+     * The old home cannot be reached, so it is neither fenced nor drained: the mirror into the new home is fenced
+     * and the old home's lease revoked, the promotion waits until the lease has run out (no node of the old home
+     * acknowledges a write after that, running or not), then step 5.
+     */
+    private Outcome forced(NamespaceSettings copy, boolean alreadyHome, long started) throws InterruptedException {
         RegionName newHome = settings.targetRegion();
         if (alreadyHome) {
             progress.say("region " + newHome + " is already the home of " + namespace);
@@ -127,12 +133,37 @@ public final class Promotion {
         long lagMs;
         try (Admin newAdmin = Admin.create(settings.targetKafka().properties())) {
             lagMs = new CarriedPositions(newAdmin, settings, namespace).copyLagMs();
+            Optional<HomeLeaseRevocation.Revoked> revoked = new HomeLeaseRevocation(settings, namespace).revoke(newAdmin);
+            if (revoked.isPresent()) {
+                awaitLeaseEnd(revoked.get());
+            } else {
+                progress.say("no mirror granted region " + settings.sourceRegion() + " a home lease of " + namespace
+                        + ": nothing stops its nodes from taking writes; keep them stopped until the promotion is run again");
+            }
         }
         newHomeEntry.write(copy.withHome(null));
         progress.say("region " + newHome + " is the home of " + namespace + " (forced: the writes the mirror had not carried are lost;"
                 + " the copy was " + (lagMs < 0 ? "of unknown age" : lagMs + " ms old") + "). Run the promotion again once region "
-                + settings.sourceRegion() + " is reachable, before its nodes start");
+                + settings.sourceRegion() + " is reachable");
         return new Outcome(false, lagMs, Map.of(), millisSince(started));
+    }
+
+    /** Waits, telling how long is left, until no node of the old home holds the revoked lease. */
+    private void awaitLeaseEnd(HomeLeaseRevocation.Revoked revoked) throws InterruptedException {
+        long nextReport = 0;
+        while (true) {
+            long left = revoked.runsOutByMs() - System.currentTimeMillis();
+            if (left < 0) {
+                progress.say("region " + settings.sourceRegion() + "'s home lease of " + namespace + " has run out: its nodes refuse writes");
+                return;
+            }
+            if (System.nanoTime() > nextReport) {
+                progress.say("the mirror into region " + settings.targetRegion() + " is fenced and region " + settings.sourceRegion()
+                        + "'s home lease revoked; waiting " + (left + 999) / 1000 + " s for it to run out");
+                nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            }
+            Thread.sleep(Math.min(left + 1, 200));
+        }
     }
 
     /** Steps 1 to 5, each skipped when an earlier run (planned or forced) has taken it already. */

@@ -121,6 +121,12 @@ final class RegistryCopies {
         }).toList();
     }
 
+    /** Whether the source region's registry holds the namespace of {@code topic} (as its home's or as a copy). */
+    boolean holdsInSource(String topic) {
+        NamespaceName namespace = NamespaceName.ofTopic(topic);
+        return namespace != null && latest(sourceRegistry, namespace).isPresent();
+    }
+
     /** Whether the source region's registry names the source region as the home of the namespace of {@code topic}. */
     boolean homeInSource(String topic) {
         NamespaceName namespace = NamespaceName.ofTopic(topic);

@@ -60,9 +60,10 @@ final class TopicMirror {
         this.meters = meters;
         this.clients = new MirrorClients(settings, topic);
         WrittenPositions written = new WrittenPositions(settings, topic);
+        HomeLeaseGrants grants = new HomeLeaseGrants(settings, topic, clients);
         this.resumption = new MirrorResumption(settings, topic, targetTopics, positions, sourcePositions, openTransactions,
-                registries, clients, written);
-        this.transaction = new MirrorTransaction(settings, topic, clients, written, meters, hooks,
+                registries, clients, written, grants);
+        this.transaction = new MirrorTransaction(settings, topic, clients, written, grants, meters, hooks,
                 new MirrorProgressLog(topic, meters));
     }
 

@@ -98,7 +98,8 @@ class MirrorIT {
                 byPattern.targetKafka(), NamespaceSelection.matching("late-.*"), byPattern.rescan(),
                 byPattern.maxPollRecords(), byPattern.commitInterval(), byPattern.maxTransactionRecords(),
                 byPattern.transactionTimeout(), byPattern.kafkaTimeout(),
-                byPattern.positionsReadTimeout(), byPattern.retryBackoff(), byPattern.heartbeat());
+                byPattern.positionsReadTimeout(), byPattern.retryBackoff(), byPattern.heartbeat(), byPattern.homeLease(),
+                byPattern.maxClockSkew());
         try (Mirror mirror = new Mirror(byPattern, new SimpleMeterRegistry())) {
             mirror.start();
             try (SourceWrites late = new SourceWrites(regionA, "logkv.truth.late-one", 2);

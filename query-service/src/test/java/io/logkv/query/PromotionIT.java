@@ -14,6 +14,7 @@ import io.logkv.mirror.PromotionRefusedException;
 import io.logkv.testkit.KafkaTestCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -31,6 +32,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.assertj.core.api.Assertions;
@@ -54,6 +58,9 @@ class PromotionIT {
 
     private static final RegionName A = new RegionName("a");
     private static final RegionName B = new RegionName("b");
+    /** The home lease of the tests that wait it out: short, and longer than the nodes' view of the registry may be old. */
+    private static final Duration LEASE = Duration.ofSeconds(4);
+    private static final String LEASE_VIEW_STALENESS = "--logkv.region.lease-view-staleness=2s";
 
     @TempDir
     Path dataDir;
@@ -207,47 +214,158 @@ class PromotionIT {
         }
     }
 
+    /**
+     * A forced promotion with the mirror cut: the old home stops acknowledging writes by itself once the lease the
+     * mirror granted runs out; the promotion waits the lease out; the new home loses exactly the writes the copy
+     * lacked; finishing the promotion later refuses to splice the old home's uncarried records into the new home's
+     * history.
+     */
     @Test
     void aForcedPromotionLosesWhatTheCopyLackedAndFinishingItRefusesToSpliceTheOldHomesRecords() throws Exception {
         String ns = "forced-" + Long.toString(System.nanoTime(), 36);
         KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
         KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
-        try (LogKvNode a = nodeOfA("forced-a-1", clusterA);
+        try (LogKvNode a = nodeOfA("forced-a-1", clusterA, LEASE_VIEW_STALENESS);
              LogKvNode b = nodeOfB("forced-b-1", clusterB, a)) {
             assertThat(a.putNamespace(ns, "{\"partitions\":3}").statusCode()).isEqualTo(201);
             for (int i = 0; i < 20; i++) {
                 assertThat(a.put(ns, "k" + i, "carried-" + i).statusCode()).isEqualTo(200);
             }
-            try (Mirror forth = mirror(A, B, clusterA, clusterB, ns)) {
+            try (Mirror forth = leasingMirror(A, B, clusterA, clusterB, ns)) {
                 forth.start();
                 Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                         assertThat(b.get(ns, "k19").body()).isEqualTo("carried-19"));
             }
             // The mirror is cut: these writes never reach b.
             for (int i = 0; i < 7; i++) {
-                assertThat(a.put(ns, "k" + i, "lost-" + i).statusCode()).isEqualTo(200);
+                HttpResponse<String> put = a.put(ns, "k" + i, "lost-" + i);
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
             }
-            Thread.sleep(1_500);
-            MirrorSettings settings = MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
-                    NamespaceSelection.of(List.of(ns)));
+            // Nothing renews the lease now: the old home stops acknowledging writes by itself.
+            int acknowledgedAfter = 0;
+            long cutNanos = System.nanoTime();
+            while (true) {
+                HttpResponse<String> put = a.put(ns, "late-" + acknowledgedAfter, "late");
+                if (put.statusCode() != 200) {
+                    assertThat(put.statusCode()).as(put.body()).isEqualTo(503);
+                    assertThat(put.body()).contains("lease");
+                    break;
+                }
+                acknowledgedAfter++;
+                assertThat(System.nanoTime() - cutNanos).as("the old home still takes writes long after its lease")
+                        .isLessThan(TimeUnit.MILLISECONDS.toNanos(LEASE.toMillis() + 10_000));
+            }
+            MirrorSettings settings = leasing(MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                    NamespaceSelection.of(List.of(ns))));
             ByteArrayOutputStream told = new ByteArrayOutputStream();
             Promotion.Outcome forced = new Promotion(settings, new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(30),
                     new PrintStream(told, true, StandardCharsets.UTF_8)).promote(true);
             assertThat(forced.planned()).isFalse();
-            assertThat(forced.lagMs()).as("the copy's age at promotion, the data at risk in time").isGreaterThanOrEqualTo(1_500);
+            assertThat(forced.lagMs()).as("the copy's age at promotion, the data at risk in time").isGreaterThanOrEqualTo(1_000);
+            assertThat(forced.tookMs()).as("the promotion waits a whole lease after revoking it").isGreaterThanOrEqualTo(LEASE.toMillis());
+            assertThat(told.toString(StandardCharsets.UTF_8)).contains("home lease of " + ns + " has run out");
 
             Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                     assertThat(b.put(ns, "k0", "b-after-force").statusCode()).isEqualTo(200));
             assertThat(b.get(ns, "k1").body()).as("the uncarried write is lost in the new home").isEqualTo("carried-1");
+            HttpResponse<String> stillRefused = a.put(ns, "k9", "refused");
+            assertThat(stillRefused.statusCode()).as(stillRefused.body()).isEqualTo(503);
 
             // Finishing the promotion with the old home reachable fences it, and refuses to mirror back onto a log that
-            // holds the 7 writes the new home never received.
-            Assertions.assertThatThrownBy(() -> new Promotion(settings, new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(30),
-                            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).promote(false))
-                    .isInstanceOf(PromotionRefusedException.class)
-                    .hasMessageContaining("holds 7 records of " + ns + " that region b never received");
+            // holds the writes the new home never received: the 7, those acknowledged until the lease ran out, and at most
+            // the one whose commit outlived the lease (answered 503).
+            Throwable refused = Assertions.catchThrowable(() -> new Promotion(settings, new NamespaceName(ns), "logkv-writers",
+                    Duration.ofSeconds(30), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).promote(false));
+            assertThat(refused).isInstanceOf(PromotionRefusedException.class).hasMessageContaining("that region b never received");
+            Matcher count = Pattern.compile("holds (\\d+) records of " + ns).matcher(refused.getMessage());
+            assertThat(count.find()).as(refused.getMessage()).isTrue();
+            assertThat(Long.parseLong(count.group(1))).isBetween(7L + acknowledgedAfter, 8L + acknowledgedAfter);
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(a.put(ns, "k9", "refused").statusCode()).isEqualTo(421));
+        }
+    }
+
+    /**
+     * The split brain a forced promotion risks: the old home is not lost at all (only the operator cannot reach it),
+     * its node and the mirror keep running, and four clients keep writing to it. The promotion fences the mirror and
+     * revokes the lease; the old home's node acknowledges no write after the lease has run out, and the new home takes
+     * writes only after that: no write is accepted by both homes, and in the new home's log no record of the old home
+     * follows one of the new home. Without the lease the old home would go on acknowledging writes for ever.
+     */
+    @Test
+    void aForcedPromotionWhileTheOldHomeStillRunsWaitsUntilItHasStoppedTakingWrites() throws Exception {
+        String ns = "split-" + Long.toString(System.nanoTime(), 36);
+        KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
+        KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
+        try (LogKvNode a = nodeOfA("split-a-1", clusterA, LEASE_VIEW_STALENESS);
+             LogKvNode b = nodeOfB("split-b-1", clusterB, a);
+             Mirror forth = leasingMirror(A, B, clusterA, clusterB, ns)) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":3}").statusCode()).isEqualTo(201);
+            forth.start();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(describe(b, ns).path("homeRegion").asString("")).isEqualTo("a"));
+
+            // When each acknowledgement of the old home arrived, and how its refusals read.
+            List<Long> acknowledgedAt = java.util.Collections.synchronizedList(new ArrayList<>());
+            Map<Integer, String> refusals = new ConcurrentHashMap<>();
+            AtomicBoolean writing = new AtomicBoolean(true);
+            ExecutorService writers = Executors.newFixedThreadPool(4);
+            for (int w = 0; w < 4; w++) {
+                int writer = w;
+                writers.submit(() -> {
+                    for (int i = 0; writing.get(); i++) {
+                        HttpResponse<String> put = a.put(ns, "k" + (i % 25), "a-" + writer + "-" + i);
+                        if (put.statusCode() == 200) {
+                            acknowledgedAt.add(System.nanoTime());
+                        } else {
+                            refusals.put(put.statusCode(), put.body());
+                        }
+                    }
+                    return null;
+                });
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acknowledgedAt.size() >= 100);
+
+            AtomicLong leaseRanOutAt = new AtomicLong();
+            OutputStream told = new OutputStream() {
+                private final StringBuilder text = new StringBuilder();
+
+                @Override
+                public synchronized void write(int c) {
+                    text.append((char) c);
+                    if (leaseRanOutAt.get() == 0 && text.indexOf("has run out") >= 0) {
+                        leaseRanOutAt.set(System.nanoTime());
+                    }
+                }
+            };
+            Promotion.Outcome forced = new Promotion(leasing(MirrorSettings.of(A, B, clusterA.bootstrapServers(),
+                    clusterB.bootstrapServers(), NamespaceSelection.of(List.of(ns)))), new NamespaceName(ns), "logkv-writers",
+                    Duration.ofSeconds(30), new PrintStream(told, true, StandardCharsets.UTF_8)).promote(true);
+            assertThat(forced.planned()).isFalse();
+            assertThat(leaseRanOutAt.get()).as("the promotion said when the lease ran out").isNotZero();
+
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                HttpResponse<String> put = b.put(ns, "k1", "b-first");
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            });
+            Thread.sleep(2_000); // the old home's writers go on meanwhile
+            writing.set(false);
+            writers.shutdown();
+            assertThat(writers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+
+            long lastAcknowledged = acknowledgedAt.stream().mapToLong(Long::longValue).max().orElseThrow();
+            assertThat(lastAcknowledged).as("the old home acknowledged a write after its lease ran out, when the new home"
+                    + " could take writes").isLessThan(leaseRanOutAt.get());
+            assertThat(refusals).as("the old home refuses once its lease has run out").containsKey(503);
+            assertThat(refusals.get(503)).contains("lease");
+            // Fenced by the revocation; a later instance refuses (the lease is revoked) or is not started (b is home).
+            assertThat(forth.states().getOrDefault(new NamespaceName(ns).truthTopic(), "NONE")).as("the mirror after the revocation")
+                    .isIn("FENCED", "REFUSED", "NONE");
+
+            List<ConsumerRecord<byte[], byte[]>> logB = KafkaTestCluster.readTopic(clusterB.bootstrapServers(),
+                    new NamespaceName(ns).truthTopic(), Duration.ofSeconds(30)).records();
+            assertThat(values(logB)).contains("b-first");
+            assertNoOldHomeRecordAfterNewHomeRecord(logB, "a", true);
         }
     }
 
@@ -288,6 +406,16 @@ class PromotionIT {
     private LogKvNode nodeOfB(String id, KafkaTestCluster cluster, LogKvNode ofA) {
         return LogKvNode.start(id, cluster.bootstrapServers(), dataDir.resolve("b"), "--logkv.region.name=b",
                 "--logkv.region.urls.a=" + ofA.url(""), "--logkv.replicas.copies=1");
+    }
+
+    /** A mirror whose home lease lasts {@link #LEASE}. */
+    private static Mirror leasingMirror(RegionName from, RegionName to, KafkaTestCluster source, KafkaTestCluster target, String ns) {
+        return new Mirror(leasing(MirrorSettings.of(from, to, source.bootstrapServers(), target.bootstrapServers(),
+                NamespaceSelection.of(List.of(ns))).withRescan(Duration.ofSeconds(1))), new SimpleMeterRegistry());
+    }
+
+    private static MirrorSettings leasing(MirrorSettings settings) {
+        return settings.withHomeLease(LEASE, Duration.ofMillis(200));
     }
 
     private static Mirror mirror(RegionName from, RegionName to, KafkaTestCluster source, KafkaTestCluster target, String ns) {

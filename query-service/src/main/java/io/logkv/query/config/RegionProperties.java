@@ -1,6 +1,7 @@
 package io.logkv.query.config;
 
 import io.logkv.core.RegionName;
+import java.time.Duration;
 import java.util.Map;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -16,11 +17,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param forwardWrites      whether a write to a namespace whose home is another region is forwarded to that
  *                           region (its URL in {@code urls}) and answered with the home region's answer, instead of
  *                           refused with {@code 421 not-home-region}
+ * @param leaseViewStaleness how old this node's view of the namespace registry may be when it acknowledges a write
+ *                           (ADR 0020, "Home leases"): the node asks for the registry's end every second (or every
+ *                           quarter of this, if shorter); while it has not read up to an end asked for within this time,
+ *                           writes to any namespace wait (unsent) within their deadlines. Shorter than the mirrors' {@code --home-lease-ms}:
+ *                           a lease granted for no longer makes the node refuse that namespace's writes
  */
 public record RegionProperties(
         @DefaultValue("") String name,
         @DefaultValue Map<String, String> urls,
-        @DefaultValue("false") boolean forwardWrites) {
+        @DefaultValue("false") boolean forwardWrites,
+        @DefaultValue("15s") Duration leaseViewStaleness) {
 
     /** The region's name, or null when the node's region has none. */
     public RegionName regionName() {

@@ -27,6 +27,7 @@ import io.logkv.query.read.ReadCoalescer;
 import io.logkv.query.rebuild.NodeSnapshots;
 import io.logkv.query.region.HomeRegions;
 import io.logkv.query.region.MirroredPositions;
+import io.logkv.writer.HomeLeases;
 import io.logkv.writer.IngestRecords;
 import io.logkv.writer.LogWriter;
 import io.logkv.writer.NamespaceCatalog;
@@ -121,9 +122,11 @@ public class NodeConfiguration {
         IngestRecords ingest = new IngestRecords(new KeyRules(props.limits().maxKeyBytes()), props.limits().maxValueBytes().toBytes(),
                 ns -> catalog.settings(ns).orElse(null), meters, time);
         int writerId = Utils.murmur2(props.nodeId().getBytes(StandardCharsets.UTF_8));
-        // A new owner writes only while the registry, read to its end after its fence, names this region as home.
+        // A new owner writes only while the registry, read to its end after its fence, names this region as home;
+        // and a write is acknowledged only while the catalog's view is fresh and every home lease in it holds.
         NamespaceHomes homes = NamespaceHomes.of(catalog, props.region().regionName(), writer.catchUpTimeout());
-        return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters, homes, time);
+        return new PartitionOwner(settings, new ReplicaStateLookup(replicas), ingest, HybridClock.system(), writerId, meters, homes,
+                HomeLeases.of(catalog), time);
     }
 
     @Bean
@@ -169,8 +172,13 @@ public class NodeConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    NamespaceCatalog namespaceCatalog(LogKvProperties props) {
-        return new NamespaceCatalog(props.kafka().connection(), "logkv-catalog-" + props.nodeId());
+    NamespaceCatalog namespaceCatalog(LogKvProperties props, NodeTime time) {
+        Duration staleness = props.region().leaseViewStaleness();
+        if (staleness.isNegative() || staleness.isZero()) {
+            throw new IllegalArgumentException("logkv.region.lease-view-staleness (" + staleness + ") must be positive");
+        }
+        // The same clocks as the writers': the view's age is measured with them on every write.
+        return new NamespaceCatalog(props.kafka().connection(), "logkv-catalog-" + props.nodeId(), time, staleness);
     }
 
     @Bean(initMethod = "start", destroyMethod = "close")

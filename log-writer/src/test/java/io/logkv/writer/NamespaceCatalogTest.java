@@ -1,0 +1,116 @@
+package io.logkv.writer;
+
+import io.logkv.core.HomeLease;
+import io.logkv.core.ManualNodeTime;
+import io.logkv.core.NamespaceName;
+import io.logkv.core.NamespaceSettings;
+import io.logkv.core.RegionName;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The catalog's reading of the registry, with Kafka replaced by a {@link MockConsumer}: leases are kept apart from
+ * namespaces and never reach the listeners, and the view counts as fresh only once read up to an end asked for.
+ */
+class NamespaceCatalogTest {
+
+    private static final NamespaceName ORDERS = new NamespaceName("orders");
+    private static final NamespaceName LATER = new NamespaceName("later");
+    private static final RegionName B = new RegionName("b");
+    private static final long WAIT_MS = 5_000;
+
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private final ManualNodeTime time = new ManualNodeTime(1_700_000_000_000L);
+    private final NamespaceCatalog catalog = new NamespaceCatalog(consumer, time, Duration.ofSeconds(10));
+    private final List<NamespaceName> heard = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void close() {
+        catalog.close();
+    }
+
+    @Test
+    void leaseRecordsAreReadQuietlyAndNeverReachTheListeners() throws Exception {
+        HomeLease required = HomeLease.required(30_000, 1_000);
+        start(List.of(
+                record(0, ORDERS.value(), new NamespaceSettings(2, Duration.ZERO).encode()),
+                record(1, key(ORDERS, B), required.value()),
+                record(2, key(LATER, B), required.value()), // a lease may come before its namespace
+                record(3, key(ORDERS, new RegionName("c")), new byte[] {9}), // not a lease this version reads: binds all the same
+                record(4, HomeLease.REGISTRY_KEY_PREFIX + "no-grantor", required.value())));
+
+        await(() -> catalog.freshAsOfNanos().isPresent(), "the registry read to its end");
+
+        assertThat(heard).as("listeners hear of namespaces only").containsExactly(ORDERS);
+        assertThat(catalog.all()).containsOnlyKeys(ORDERS);
+        assertThat(catalog.homeLeases(ORDERS)).containsEntry(B, required).containsKey(new RegionName("c"));
+        assertThat(catalog.homeLeases(ORDERS).get(new RegionName("c")).holdsAt(time.nowMs())).as("an unreadable lease").isFalse();
+        assertThat(catalog.homeLeases(LATER)).isEqualTo(Map.of(B, required));
+        assertThat(catalog.settings(LATER)).isEmpty();
+    }
+
+    @Test
+    void theViewIsFreshAsOfAnAskedEndOnlyOnceReadUpToIt() throws Exception {
+        start(List.of(record(0, ORDERS.value(), new NamespaceSettings(1, Duration.ZERO).encode())));
+        long firstAsk = time.nanoTime();
+        await(() -> catalog.freshAsOfNanos().equals(OptionalLong.of(firstAsk)), "the first end read");
+
+        // A requirement is committed, and the catalog asks for the end a second later, before it has fetched it.
+        consumer.updateEndOffsets(Map.of(NamespaceRegistryTopic.PARTITION, 2L));
+        time.advance(Duration.ofSeconds(1));
+        long secondAsk = time.nanoTime();
+        Thread.sleep(300);
+        assertThat(catalog.freshAsOfNanos()).as("not read up to the end asked for").hasValue(firstAsk);
+
+        consumer.addRecord(record(1, key(ORDERS, B), HomeLease.required(30_000, 1_000).value()));
+
+        await(() -> catalog.freshAsOfNanos().equals(OptionalLong.of(secondAsk)), "the second end read");
+        assertThat(catalog.homeLeases(ORDERS)).containsKey(B);
+        assertThat(HomeLeases.of(catalog).refusal(ORDERS)).hasValueSatisfying(reason -> assertThat(reason).contains("not granted"));
+    }
+
+    @Test
+    void theEndIsAskedForEverySecondOrFourTimesWithinTheAllowedAge() {
+        assertThat(NamespaceCatalog.endCheckInterval(Duration.ofSeconds(10))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(NamespaceCatalog.endCheckInterval(Duration.ofSeconds(2))).isEqualTo(Duration.ofMillis(500));
+        assertThat(NamespaceCatalog.endCheckInterval(Duration.ofMillis(200))).isEqualTo(Duration.ofMillis(100));
+    }
+
+    private void start(List<ConsumerRecord<byte[], byte[]>> records) {
+        catalog.listen((namespace, settings) -> heard.add(namespace));
+        consumer.updateBeginningOffsets(Map.of(NamespaceRegistryTopic.PARTITION, 0L));
+        consumer.updateEndOffsets(Map.of(NamespaceRegistryTopic.PARTITION, (long) records.size()));
+        catalog.start();
+        records.forEach(consumer::addRecord);
+    }
+
+    private static String key(NamespaceName namespace, RegionName grantor) {
+        return new String(HomeLease.registryKey(namespace, grantor), StandardCharsets.UTF_8);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(long offset, String key, byte[] value) {
+        return new ConsumerRecord<>(NamespaceRegistryTopic.PARTITION.topic(), 0, offset, key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+}
