@@ -42,9 +42,18 @@ public record HomeLease(long untilMs, long leaseMs, long maxClockSkewMs, boolean
         return new HomeLease(0, leaseMs, maxClockSkewMs, false);
     }
 
-    /** The lease granted again, until {@code nowMs + leaseMs}, {@code nowMs} read before the grant is committed. */
+    /**
+     * The lease granted again, until {@code nowMs + leaseMs} ({@code nowMs} read before the grant is committed), and
+     * never until earlier than before: a shorter lease, or a clock stepped back, must not pull an end in that a node
+     * may still hold.
+     */
     public HomeLease grantedAt(long nowMs) {
-        return new HomeLease(nowMs + leaseMs, leaseMs, maxClockSkewMs, revoked);
+        return new HomeLease(Math.max(untilMs, nowMs + leaseMs), leaseMs, maxClockSkewMs, revoked);
+    }
+
+    /** The same lease's end under other terms (a mirror started with another lease or skew). */
+    public HomeLease withTerms(long leaseMs, long maxClockSkewMs) {
+        return new HomeLease(untilMs, leaseMs, maxClockSkewMs, revoked);
     }
 
     /** The same lease, revoked by a promotion: its last grant still runs out when it would have. */
@@ -127,6 +136,23 @@ public record HomeLease(long untilMs, long leaseMs, long maxClockSkewMs, boolean
     /** Where the copy's region keeps the grants of {@code topic}'s mirror from {@code home}: {@code <home>/<topic>/~home-lease}. */
     public static byte[] grantKey(RegionName home, String topic) {
         return (home.value() + "/" + topic + GRANT_KEY_SUFFIX).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The home region a grant key of {@code topic} names; empty when the key is no grant key of that topic. */
+    public static Optional<RegionName> grantSource(byte[] key, String topic) {
+        if (!isGrantKey(key)) {
+            return Optional.empty();
+        }
+        String text = new String(key, StandardCharsets.UTF_8);
+        String suffix = "/" + topic + GRANT_KEY_SUFFIX;
+        if (!text.endsWith(suffix) || text.length() == suffix.length()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new RegionName(text.substring(0, text.length() - suffix.length())));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** Whether a key of the mirror positions topic is a lease grant's rather than a position's. */

@@ -31,14 +31,23 @@ class HomeLeaseTest {
     }
 
     @Test
+    void aGrantNeverEndsEarlierThanTheOneBeforeEvenUnderAShorterLeaseOrAClockSteppedBack() {
+        HomeLease granted = HomeLease.required(30_000, 1_000).grantedAt(100_000);
+
+        assertThat(granted.withTerms(10_000, 1_000).grantedAt(101_000).untilMs()).isEqualTo(130_000);
+        assertThat(granted.grantedAt(90_000).untilMs()).isEqualTo(130_000);
+        assertThat(granted.grantedAt(105_000).untilMs()).isEqualTo(135_000);
+    }
+
+    @Test
     void aRevokedLeaseRunsOutAWholeLeaseAfterItsRevocationPlusTheSkewOrAtItsLastGrantsEndIfLater() {
         HomeLease granted = HomeLease.required(30_000, 1_000).grantedAt(100_000);
 
         assertThat(granted.revoke().runsOutBy(100_500)).isEqualTo(131_500);
         assertThat(granted.revoke().runsOutBy(50_000)).as("a grant whose clock ran ahead").isEqualTo(131_000);
         // The home holds it no later than a promotion waits, whatever the two clocks read within the skew.
-        long promotionStarts = granted.revoke().runsOutBy(100_000);
-        assertThat(granted.holdsAt(promotionStarts - 2 * granted.maxClockSkewMs())).isFalse();
+        long waitEnds = granted.revoke().runsOutBy(100_000);
+        assertThat(granted.holdsAt(waitEnds - 2 * granted.maxClockSkewMs())).isFalse();
     }
 
     @Test
@@ -81,6 +90,9 @@ class HomeLeaseTest {
 
         assertThat(new String(key, StandardCharsets.UTF_8)).isEqualTo("eu-west/logkv.truth.orders/~home-lease");
         assertThat(HomeLease.isGrantKey(key)).isTrue();
+        assertThat(HomeLease.grantSource(key, "logkv.truth.orders")).contains(EU);
+        assertThat(HomeLease.grantSource(key, "logkv.truth.carts")).isEmpty();
+        assertThat(HomeLease.grantSource(HomeLease.grantKey(EU, "x.orders"), "orders")).isEmpty();
         assertThat(HomeLease.isGrantKey(MirrorPosition.key(EU, "logkv.truth.orders", 3))).isFalse();
         assertThatThrownBy(() -> MirrorPosition.parse(key, new MirrorPosition(EU, "t", 0, 0, -1, -1).value()))
                 .isInstanceOf(IllegalArgumentException.class);

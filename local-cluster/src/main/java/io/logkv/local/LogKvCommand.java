@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         description = "LogKV: a key-value store whose truth is a replicated Kafka log.",
         subcommands = {LocalCommand.class, NodeCommand.class, RebuildCommand.class, io.logkv.mirror.MirrorMain.class,
                 KeyCommands.Get.class, KeyCommands.Put.class, KeyCommands.Del.class, KeyCommands.Scan.class, KeyCommands.Watch.class,
-                NamespaceCommand.class, PromoteCommand.class,
+                NamespaceCommand.class, PromoteCommand.class, ReleaseCopyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class LogKvCommand implements Runnable {
 

@@ -66,8 +66,9 @@ final class PromoteCommand implements Callable<Integer> {
     long drainTimeoutMs;
 
     @Option(names = "--force",
-            description = "Promote although the present home cannot be reached: the writes the mirror had not carried are lost."
-                    + " Run the promotion again without --force once the old home is reachable, before its nodes start.")
+            description = "Promote although the present home cannot be reached: the mirror into this region is fenced, the home's"
+                    + " lease revoked and waited out (its nodes refuse writes by then), and the writes the mirror had not carried are"
+                    + " lost. Run the promotion again without --force once the old home is reachable.")
     boolean force;
 
     @Override

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One turn of a partition's writer while it is {@link OwnershipState#WRITING}: gather a batch, decide it
  * ({@link BatchPlan}), commit it in one transaction, and answer its writes; after a failure, retry what
- * certainly did not commit and fence again when the producer is gone. The home leases ({@link HomeLeases}) are
+ * certainly did not commit and fence again when the producer is gone. The home leases ({@link HomeLeaseGate}) are
  * asked before the batch is sent and again before its writes are answered. Runs in the writer's drain.
  */
 final class BatchCommit {
@@ -26,38 +26,41 @@ final class BatchCommit {
     private static final Logger log = LoggerFactory.getLogger(BatchCommit.class);
     /** How long a writer waits for the partition's end when it confirms failed conditions. */
     private static final long CONFIRM_TIMEOUT_MS = 5_000;
-    /** How long a writer waits before it asks again whether its node can tell the home leases. */
-    private static final long LEASES_UNKNOWN_PAUSE_MS = 100;
 
     private final WriterParts parts;
     private final OwnershipTakeover takeover;
     private final Runnable close;
+    private final HomeLeaseGate leases;
 
     /** @param close closes the writer (another node fenced it) */
     BatchCommit(WriterParts parts, OwnershipTakeover takeover, Runnable close) {
         this.parts = parts;
         this.takeover = takeover;
         this.close = close;
+        this.leases = new HomeLeaseGate(parts);
+    }
+
+    /** The writer's gate of the home leases. */
+    HomeLeaseGate leases() {
+        return leases;
     }
 
     void writeBatch() {
-        if (waitingForLeases()) {
+        if (leases.holdsBack()) {
             return;
         }
         WriteBatch batch = WriteBatch.gather(parts.waiting(), parts.services(), parts.progress());
         if (batch.writes.isEmpty()) {
             return;
         }
-        Optional<String> refusal = leaseRefusal(false);
+        Optional<String> refusal = leases.refusal(false);
         if (refusal.isPresent()) {
             // Nothing is sent. While the leases cannot be told the writes wait; refused by a lease, they fail (and the
             // ingest records are read again later).
             noteWriters(batch);
-            if (parts.services().leases().unknown().isPresent()) {
+            if (leases.passes()) {
                 rereadIngest(batch);
-                parts.waiting().putBackFirst(batch.writes.stream().filter(pending -> pending.source() == null)
-                        .map(PendingWrite::retried).toList());
-                pauseForLeases(refusal.get());
+                leases.putBack(batch, refusal.get());
             } else {
                 failUnsent(batch, new WriteFailedException(refusal.get(), null, false));
             }
@@ -139,7 +142,7 @@ final class BatchCommit {
                 break;
             }
         }
-        Optional<String> refusal = accepted.isEmpty() ? Optional.empty() : leaseRefusal(true);
+        Optional<String> refusal = accepted.isEmpty() ? Optional.empty() : leases.refusal(true);
         WriteFailedException unacknowledged = refusal.map(reason ->
                 new WriteFailedException(reason + " while the write was committed", null, true)).orElse(null);
         for (int i = 0; i < accepted.size(); i++) {
@@ -163,70 +166,6 @@ final class BatchCommit {
         } catch (RuntimeException e) {
             log.warn("event=recent_prune_failed partition={} error={}", parts.partition(), e.toString());
         }
-    }
-
-    /** Whether the writer waits for its node to tell the home leases again ({@link #pauseForLeases}). */
-    boolean pausedForLeases() {
-        return parts.services().time().nanoTime() < parts.progress().leasesUnknownUntilNanos;
-    }
-
-    /** Whether a pause for the home leases is over and the writer has not asked again yet (its timer missed it). */
-    boolean pauseForLeasesEnded() {
-        long until = parts.progress().leasesUnknownUntilNanos;
-        return until != 0 && parts.services().time().nanoTime() >= until;
-    }
-
-    /**
-     * While this node cannot tell the home leases (its view of the registry is too old: the registry's leader moving
-     * to another broker, say), nothing is sent and the writes wait within their deadlines: the writer asks again
-     * after a pause. Whether it waits now.
-     */
-    private boolean waitingForLeases() {
-        if (pausedForLeases()) {
-            expireWaiting("this node cannot tell the home leases now");
-            return true;
-        }
-        Optional<String> unknown = parts.services().leases().unknown();
-        if (unknown.isEmpty()) {
-            parts.progress().leasesUnknownUntilNanos = 0;
-            return false;
-        }
-        leaseRefusal(false);
-        pauseForLeases(unknown.get());
-        return true;
-    }
-
-    private void pauseForLeases(String reason) {
-        parts.progress().leasesUnknownUntilNanos = parts.services().time().nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASES_UNKNOWN_PAUSE_MS);
-        expireWaiting(reason);
-        parts.services().timer().schedule(parts.schedule(), LEASES_UNKNOWN_PAUSE_MS, TimeUnit.MILLISECONDS);
-    }
-
-    private void expireWaiting(String reason) {
-        parts.waiting().removeExpired(parts.services().time().nanoTime(), pending ->
-                pending.fail(new WriteFailedException(reason, null, false), parts.services().meters()));
-    }
-
-    /**
-     * Why the home leases refuse the partition's namespace now, if they do; counted, and logged when a refusal
-     * starts or ends rather than for every batch.
-     *
-     * @param committed whether the batch is committed already (asked before its answers) or not sent yet
-     */
-    private Optional<String> leaseRefusal(boolean committed) {
-        Optional<String> refusal = parts.services().leases().refusal(parts.namespace());
-        WriterProgress progress = parts.progress();
-        if (refusal.isPresent()) {
-            parts.services().meters().homeLeaseRefused(committed);
-            if (progress.leaseRefusal == null) {
-                log.warn("event=home_lease_writes_refused partition={} batch={} reason=\"{}\"", parts.partition(),
-                        committed ? "committed" : "unsent", refusal.get());
-            }
-        } else if (progress.leaseRefusal != null) {
-            log.info("event=home_lease_writes_allowed partition={}", parts.partition());
-        }
-        progress.leaseRefusal = refusal.orElse(null);
-        return refusal;
     }
 
     private void failUnsent(WriteBatch batch, WriteFailedException error) {

@@ -205,6 +205,10 @@ public final class NamespaceCatalog implements AutoCloseable {
      */
     private void askForEndWhenDue() {
         long now = time.nanoTime();
+        if (pendingEnd >= 0 && now - pendingAskedAtNanos > maxViewAge.toNanos()) {
+            // Not reached within the view's age (the log cut back under it, say): asked again.
+            pendingEnd = -1;
+        }
         if (pendingEnd >= 0 || (askedOnce && now - lastAskNanos < endCheckInterval.toNanos())) {
             return;
         }

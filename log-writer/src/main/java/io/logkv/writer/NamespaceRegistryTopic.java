@@ -57,9 +57,18 @@ public final class NamespaceRegistryTopic {
         this.readTimeout = readTimeout;
     }
 
-    /** Creates the registry topic when missing, and checks that it is as safe as a truth topic. */
+    /**
+     * How soon the registry's segments close and can be cleaned: home leases are renewed in it every few seconds per
+     * namespace and copy, and every node replays it at boot, so compaction keeps only the latest of each.
+     */
+    static final Duration SEGMENT_AGE = Duration.ofMinutes(10);
+
+    /**
+     * Creates the registry topic when missing (segments closed after {@link #SEGMENT_AGE}), and checks that it is as
+     * safe as a truth topic.
+     */
     public static void ensure(TruthTopics topics) {
-        topics.ensure(NamespaceRegistry.TOPIC, 1);
+        topics.ensure(NamespaceRegistry.TOPIC, 1, Map.of("segment.ms", Long.toString(SEGMENT_AGE.toMillis())));
     }
 
     /** The record that sets a namespace's settings, or deletes the namespace when {@code settings} is null. */
@@ -70,10 +79,12 @@ public final class NamespaceRegistryTopic {
 
     /**
      * The record that writes the home lease on {@code namespace} granted by region {@code grantor} into this region's
-     * registry ({@link HomeLease#registryKey}); read by the nodes ({@link NamespaceCatalog}), written by the mirror.
+     * registry ({@link HomeLease#registryKey}), or drops it when {@code lease} is null; read by the nodes
+     * ({@link NamespaceCatalog}), written by the mirror and the promotion.
      */
     public static ProducerRecord<byte[], byte[]> lease(NamespaceName namespace, RegionName grantor, HomeLease lease) {
-        return new ProducerRecord<>(NamespaceRegistry.TOPIC, PARTITION.partition(), HomeLease.registryKey(namespace, grantor), lease.value());
+        return new ProducerRecord<>(NamespaceRegistry.TOPIC, PARTITION.partition(), HomeLease.registryKey(namespace, grantor),
+                lease == null ? null : lease.value());
     }
 
     /** The name of the namespace a registry record is about; null when it has no key. */

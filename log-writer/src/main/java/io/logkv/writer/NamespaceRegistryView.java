@@ -86,10 +86,8 @@ final class NamespaceRegistryView {
             }
             namespaces.put(namespace, settings);
         } else {
+            // Its leases stay: a namespace deleted and created again in a cut-off home must not write unbound.
             namespaces.remove(namespace);
-            if (leases.remove(namespace) != null) {
-                log.info("event=home_leases_dropped namespace={} reason=namespace_deleted", namespace);
-            }
         }
         for (NamespaceCatalog.Listener listener : listeners) {
             try {

@@ -103,7 +103,7 @@ final class PartitionWriter {
      * leases is over, get their deadlines checked (and the pause ended).
      */
     void tick() {
-        if (!waiting.isEmpty() && (lifecycle.current() != OwnershipState.WRITING || commit.pauseForLeasesEnded())) {
+        if (!waiting.isEmpty() && (lifecycle.current() != OwnershipState.WRITING || commit.leases().pauseEnded())) {
             schedule();
         }
     }
@@ -149,7 +149,7 @@ final class PartitionWriter {
         return switch (lifecycle.current()) {
             case FENCING -> false; // a failed fence schedules its own retry
             case CATCHING_UP -> takeover.answered();
-            case WRITING -> !waiting.isEmpty() && !commit.pausedForLeases(); // a pause schedules its own end
+            case WRITING -> !waiting.isEmpty() && !commit.leases().paused(); // a pause schedules its own end
             case CLOSED -> !closed.isDone() || !waiting.isEmpty();
         };
     }

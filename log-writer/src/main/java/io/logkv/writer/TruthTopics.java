@@ -37,7 +37,14 @@ public final class TruthTopics {
      * @throws UnsafeTruthTopicException when the topic exists with unsafe settings
      */
     public int ensure(String topic, int partitions) {
-        create(topic, partitions, requirements.topicConfig());
+        return ensure(topic, partitions, Map.of());
+    }
+
+    /** As {@link #ensure(String, int)}, a topic created with some settings of its own beside the truth's. */
+    public int ensure(String topic, int partitions, Map<String, String> overrides) {
+        Map<String, String> config = new java.util.HashMap<>(requirements.topicConfig());
+        config.putAll(overrides);
+        create(topic, partitions, config);
         awaitVisible(topic);
         return verifySettled(topic);
     }

@@ -21,8 +21,4 @@ final class WriterProgress {
      * ({@link WriteBatch#gather}).
      */
     int lingerTarget;
-    /** Why the home leases refused the last batch, or null when they did not: a refusal is logged as it starts and ends. */
-    String leaseRefusal;
-    /** Until when (the node's nanoTime) the writer sends nothing because its node cannot tell the home leases. */
-    long leasesUnknownUntilNanos;
 }

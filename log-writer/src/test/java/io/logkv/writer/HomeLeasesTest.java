@@ -112,14 +112,14 @@ class HomeLeasesTest {
     }
 
     @Test
-    void theNamespacesTombstoneDropsItsLeases() {
+    void aNamespaceDeletedAndCreatedAgainStaysBoundByItsLeases() {
         lease(B, HomeLease.required(LEASE_MS, SKEW_MS));
         assertThat(leases.refusal(NS)).isPresent();
 
         apply(NS.value(), null);
 
-        assertThat(view.leases(NS)).isEmpty();
-        assertThat(leases.refusal(NS)).isEmpty();
+        assertThat(view.leases(NS)).containsKey(B);
+        assertThat(leases.refusal(NS)).as("a cut-off home that deletes and creates the namespace again").isPresent();
     }
 
     @Test

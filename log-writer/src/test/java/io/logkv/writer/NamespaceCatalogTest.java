@@ -7,6 +7,7 @@ import io.logkv.core.NamespaceSettings;
 import io.logkv.core.RegionName;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +33,15 @@ class NamespaceCatalogTest {
     private static final RegionName B = new RegionName("b");
     private static final long WAIT_MS = 5_000;
 
-    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    /** An ask for the registry's end takes {@link #ASK_TAKES}: the view is fresh as of the moment before it. */
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+        @Override
+        public synchronized Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions, Duration timeout) {
+            time.advance(ASK_TAKES);
+            return super.endOffsets(partitions, timeout);
+        }
+    };
+    private static final Duration ASK_TAKES = Duration.ofMillis(300);
     private final ManualNodeTime time = new ManualNodeTime(1_700_000_000_000L);
     private final NamespaceCatalog catalog = new NamespaceCatalog(consumer, time, Duration.ofSeconds(10));
     private final List<NamespaceName> heard = new CopyOnWriteArrayList<>();
@@ -63,14 +73,17 @@ class NamespaceCatalogTest {
 
     @Test
     void theViewIsFreshAsOfAnAskedEndOnlyOnceReadUpToIt() throws Exception {
-        start(List.of(record(0, ORDERS.value(), new NamespaceSettings(1, Duration.ZERO).encode())));
         long firstAsk = time.nanoTime();
+        start(List.of(record(0, ORDERS.value(), new NamespaceSettings(1, Duration.ZERO).encode())));
+        // Fresh as of the moment before the ask, not after it: a record committed while the ask was on its way may lie
+        // above the end it answers.
         await(() -> catalog.freshAsOfNanos().equals(OptionalLong.of(firstAsk)), "the first end read");
+        assertThat(time.nanoTime()).isEqualTo(firstAsk + ASK_TAKES.toNanos());
 
         // A requirement is committed, and the catalog asks for the end a second later, before it has fetched it.
         consumer.updateEndOffsets(Map.of(NamespaceRegistryTopic.PARTITION, 2L));
+        long secondAsk = time.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         time.advance(Duration.ofSeconds(1));
-        long secondAsk = time.nanoTime();
         Thread.sleep(300);
         assertThat(catalog.freshAsOfNanos()).as("not read up to the end asked for").hasValue(firstAsk);
 

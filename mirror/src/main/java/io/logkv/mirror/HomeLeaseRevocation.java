@@ -5,11 +5,10 @@ import io.logkv.core.NamespaceName;
 import io.logkv.writer.KafkaUnavailableException;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -24,19 +23,22 @@ final class HomeLeaseRevocation {
     /**
      * A revoked lease.
      *
-     * @param lease       the lease as the new home held it, revoked
-     * @param revokedAtMs when it was revoked, by this process's clock
+     * @param lease          the lease as the new home held it, revoked
+     * @param revokedAtMs    when it was revoked, by this process's wall clock (the clock the lease's times are on)
+     * @param revokedAtNanos the same moment by this process's monotonic clock
      */
-    record Revoked(HomeLease lease, long revokedAtMs) {
+    record Revoked(HomeLease lease, long revokedAtMs, long revokedAtNanos) {
 
-        /** When, by this process's clock, no node of the old home holds the lease any more. */
-        long runsOutByMs() {
-            return lease.runsOutBy(revokedAtMs);
+        /**
+         * How long after {@code nowNanos} (this process's monotonic clock) some node of the old home may still hold the
+         * lease: measured from the revocation on the monotonic clock, so that a step of the wall clock meanwhile does
+         * not shorten the wait.
+         */
+        long leftNanos(long nowNanos) {
+            long waitNanos = TimeUnit.MILLISECONDS.toNanos(lease.runsOutBy(revokedAtMs) - revokedAtMs);
+            return waitNanos - (nowNanos - revokedAtNanos);
         }
     }
-
-    /** How many times the revocation takes the mirror's transactional id before it gives up. */
-    private static final int MAX_ATTEMPTS = 10;
 
     private final MirrorSettings settings;
     private final NamespaceName namespace;
@@ -53,27 +55,24 @@ final class HomeLeaseRevocation {
      * them stopped).
      */
     Optional<Revoked> revoke(Admin newAdmin) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return revokeOnce(newAdmin);
-            } catch (ProducerFencedException | InvalidProducerEpochException e) {
-                // The mirror, failing on the fence, started again and fenced this producer before it committed: the
-                // lease is not revoked yet. Taken again, the id fences the new instance; the one after it reads the
-                // revocation and refuses.
-                if (attempt == MAX_ATTEMPTS) {
-                    throw new KafkaUnavailableException("could not revoke region " + settings.sourceRegion() + "'s home lease of "
-                            + namespace + ": the mirror into region " + settings.targetRegion() + " took its transactional id back "
-                            + MAX_ATTEMPTS + " times", e);
-                }
-                Thread.sleep(100L * attempt);
-            } catch (org.apache.kafka.common.KafkaException e) {
-                throw new KafkaUnavailableException("could not revoke region " + settings.sourceRegion() + "'s home lease of " + namespace
-                        + " in region " + settings.targetRegion(), e);
-            }
+        return revoke(newAdmin, false);
+    }
+
+    /**
+     * As {@link #revoke(Admin)}; with {@code evenUngranted}, a lease no mirror granted yet is revoked too (recorded
+     * revoked under the mirror's terms), so that no mirror starts granting it afterwards.
+     */
+    Optional<Revoked> revoke(Admin newAdmin, boolean evenUngranted) throws InterruptedException {
+        try {
+            return FencingRetry.run("revoke region " + settings.sourceRegion() + "'s home lease of " + namespace,
+                    () -> revokeOnce(newAdmin, evenUngranted));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new KafkaUnavailableException("could not revoke region " + settings.sourceRegion() + "'s home lease of " + namespace
+                    + " in region " + settings.targetRegion(), e);
         }
     }
 
-    private Optional<Revoked> revokeOnce(Admin newAdmin) {
+    private Optional<Revoked> revokeOnce(Admin newAdmin, boolean evenUngranted) {
         String topic = namespace.truthTopic();
         Properties props = settings.targetKafka().properties();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId(topic));
@@ -82,26 +81,24 @@ final class HomeLeaseRevocation {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             // Read after the fence: every grant the mirror committed is here, and it commits no more.
-            Optional<HomeLease> granted = new PositionsTopic(newAdmin, settings.targetKafka(), settings)
-                    .readCommitted(settings.sourceRegion(), topic).lease();
-            if (granted.isEmpty()) {
+            PositionsTopic.Committed committed = new PositionsTopic(newAdmin, settings.targetKafka(), settings)
+                    .readCommitted(settings.sourceRegion(), topic);
+            if (committed.leaseUnreadable()) {
+                throw new PromotionRefusedException("region " + settings.targetRegion() + " holds a home lease of " + namespace
+                        + " this version cannot read: it cannot tell how long region " + settings.sourceRegion() + " may write");
+            }
+            Optional<HomeLease> granted = committed.lease();
+            if (granted.isEmpty() && !evenUngranted) {
                 return Optional.empty();
             }
             long revokedAt = System.currentTimeMillis();
-            HomeLease revoked = granted.get().revoke();
+            long revokedAtNanos = System.nanoTime();
+            HomeLease revoked = granted.orElse(HomeLease.required(settings.homeLease().toMillis(), settings.maxClockSkew().toMillis()))
+                    .revoke();
             producer.beginTransaction();
             producer.send(PositionsTopic.record(settings.sourceRegion(), topic, revoked));
             producer.commitTransaction();
-            return Optional.of(new Revoked(revoked, revokedAt));
-        } catch (org.apache.kafka.common.KafkaException e) {
-            Throwable fenced = e;
-            while (fenced != null && !(fenced instanceof ProducerFencedException) && !(fenced instanceof InvalidProducerEpochException)) {
-                fenced = fenced.getCause();
-            }
-            if (fenced instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw e;
+            return Optional.of(new Revoked(revoked, revokedAt, revokedAtNanos));
         }
     }
 }

@@ -51,7 +51,7 @@ public final class MirrorMain implements Callable<Integer> {
     @Option(names = "--namespace-pattern", defaultValue = ".*", description = "regular expression of the namespaces to mirror when none are listed (default: ${DEFAULT-VALUE})")
     String namespacePattern;
 
-    @Option(names = "--rescan-interval-ms", defaultValue = "30000", description = "how often the source's namespaces are listed again (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rescan-interval-ms", defaultValue = "10000", description = "how often the source's namespaces are listed again (default: ${DEFAULT-VALUE})")
     long rescanIntervalMs;
 
     @Option(names = "--max-poll-records", defaultValue = "2000", description = "records per poll of the source (default: ${DEFAULT-VALUE})")
@@ -75,7 +75,7 @@ public final class MirrorMain implements Callable<Integer> {
 
     @Option(names = "--home-lease-ms", defaultValue = "30000",
             description = "how long each grant of the source region's home lease lasts: the source's nodes acknowledge writes only while"
-                    + " this mirror renews it (every heartbeat), and a forced promotion of the target waits it out (default: ${DEFAULT-VALUE})")
+                    + " this mirror renews it (every quarter of it, at most every heartbeat), and a forced promotion of the target waits it out (default: ${DEFAULT-VALUE})")
     long homeLeaseMs;
 
     @Option(names = "--max-clock-skew-ms", defaultValue = "1000",

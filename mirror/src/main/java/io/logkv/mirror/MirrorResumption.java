@@ -65,8 +65,8 @@ final class MirrorResumption {
                     + " (copied from " + copiedFrom + "): its home is elsewhere, and mirroring it back would loop");
         }
         registries.check(topic); // a namespace of the target region's own (or another's copy) is not mixed into
-        // The source's nodes are bound to the home lease before the target's registry holds a copy that could be promoted.
-        grants.resume(producer, state.lease(), registries.holdsInSource(topic));
+        // The source's nodes are bound to the home lease before the target holds a grant (or a copy) a promotion could use.
+        grants.resume(producer, state.lease(), state.leaseUnreadable(), registries.holdsInSource(topic));
         targetTopics.prepare(topic, partitions, !committed.isEmpty());
         if (committed.isEmpty()) {
             claim(producer, partitions);

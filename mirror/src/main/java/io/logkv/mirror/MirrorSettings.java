@@ -26,7 +26,7 @@ import java.time.Duration;
  * @param retryBackoff           wait before a topic's mirror starts again after a failure
  * @param heartbeat              how often, while a partition is quiet and read to its end, the mirror commits its
  *                               position with a fresh caught-up time, so that the target region knows its copy's
- *                               lag in time without traffic; also how often the mirror renews the source's home lease
+ *                               lag in time without traffic; also the shortest interval between grants of the source's home lease
  * @param homeLease              how long each grant of the source region's home lease lasts (docs/adr/0020, "Home
  *                               leases"): the source's nodes acknowledge writes only while the mirror has renewed it
  *                               within this time, and a forced promotion of the target waits this long after revoking
@@ -67,7 +67,7 @@ public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, K
     public static MirrorSettings of(RegionName sourceRegion, RegionName targetRegion, KafkaConnection sourceKafka,
                                     KafkaConnection targetKafka, NamespaceSelection namespaces) {
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
-                Duration.ofSeconds(30), 2000, Duration.ofMillis(100), 50_000, Duration.ofSeconds(30), Duration.ofSeconds(15),
+                Duration.ofSeconds(10), 2000, Duration.ofMillis(100), 50_000, Duration.ofSeconds(30), Duration.ofSeconds(15),
                 Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1));
     }
 
@@ -107,6 +107,13 @@ public record MirrorSettings(RegionName sourceRegion, RegionName targetRegion, K
         return new MirrorSettings(sourceRegion, targetRegion, sourceKafka, targetKafka, namespaces,
                 rescan, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
                 retryBackoff, heartbeat, lease, skew);
+    }
+
+    /** The mirror the other way: from this target region back into this source region, with the same settings. */
+    public MirrorSettings reversed() {
+        return new MirrorSettings(targetRegion, sourceRegion, targetKafka, sourceKafka, namespaces,
+                rescan, maxPollRecords, commitInterval, maxTransactionRecords, transactionTimeout, kafkaTimeout, positionsReadTimeout,
+                retryBackoff, heartbeat, homeLease, maxClockSkew);
     }
 
     /**

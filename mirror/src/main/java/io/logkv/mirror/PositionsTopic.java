@@ -63,7 +63,7 @@ final class PositionsTopic {
      * What the mirror of {@code topic} from one source region has committed here: its positions, by partition, and
      * the source's home lease it grants (empty before the first).
      */
-    record Committed(Map<Integer, MirrorPosition> positions, Optional<HomeLease> lease) {
+    record Committed(Map<Integer, MirrorPosition> positions, Optional<HomeLease> lease, boolean leaseUnreadable) {
     }
 
     /**
@@ -85,7 +85,8 @@ final class PositionsTopic {
                 positions.put(position.partition(), position);
             }
         }
-        return new Committed(positions, Optional.ofNullable(scan.leases().get(sourceRegion)));
+        HomeLease lease = scan.leases().get(sourceRegion);
+        return new Committed(positions, Optional.ofNullable(lease == UNREADABLE ? null : lease), lease == UNREADABLE);
     }
 
     /**
@@ -136,22 +137,21 @@ final class PositionsTopic {
         return new Scan(latest, leases);
     }
 
-    /** A lease record of {@code topic}: its source region and lease; empty for another topic's or a malformed one. */
+    /** Stands for a lease record of this topic that does not parse (a newer format, say): it fails closed. */
+    private static final HomeLease UNREADABLE = HomeLease.required(1, 0).revoke();
+
+    /** A lease record of {@code topic}: its source region and lease; empty for another topic's. */
     private static Optional<Map.Entry<RegionName, HomeLease>> leaseOf(ConsumerRecord<byte[], byte[]> record, String topic) {
-        String key = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-        int slash = key.indexOf('/');
-        if (slash <= 0 || record.value() == null) {
+        Optional<RegionName> source = HomeLease.grantSource(record.key(), topic);
+        if (source.isEmpty() || record.value() == null) {
             return Optional.empty();
         }
         try {
-            RegionName source = new RegionName(key.substring(0, slash));
-            if (!java.util.Arrays.equals(record.key(), HomeLease.grantKey(source, topic))) {
-                return Optional.empty();
-            }
-            return Optional.of(Map.entry(source, HomeLease.parse(record.value())));
+            return Optional.of(Map.entry(source.get(), HomeLease.parse(record.value())));
         } catch (IllegalArgumentException e) {
-            log.warn("event=home_lease_malformed offset={} reason=\"{}\"", record.offset(), e.getMessage());
-            return Optional.empty();
+            log.error("event=home_lease_unreadable offset={} topic={} source={} effect=treated_as_revoked reason=\"{}\"", record.offset(),
+                    topic, source.get(), e.getMessage());
+            return Optional.of(Map.entry(source.get(), UNREADABLE));
         }
     }
 

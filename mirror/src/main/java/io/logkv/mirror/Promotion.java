@@ -141,6 +141,7 @@ public final class Promotion {
                         + ": nothing stops its nodes from taking writes; keep them stopped until the promotion is run again");
             }
         }
+        new HomeLeaseHandover(settings, namespace).release();
         newHomeEntry.write(copy.withHome(null));
         progress.say("region " + newHome + " is the home of " + namespace + " (forced: the writes the mirror had not carried are lost;"
                 + " the copy was " + (lagMs < 0 ? "of unknown age" : lagMs + " ms old") + "). Run the promotion again once region "
@@ -152,7 +153,7 @@ public final class Promotion {
     private void awaitLeaseEnd(HomeLeaseRevocation.Revoked revoked) throws InterruptedException {
         long nextReport = 0;
         while (true) {
-            long left = revoked.runsOutByMs() - System.currentTimeMillis();
+            long left = TimeUnit.NANOSECONDS.toMillis(revoked.leftNanos(System.nanoTime()));
             if (left < 0) {
                 progress.say("region " + settings.sourceRegion() + "'s home lease of " + namespace + " has run out: its nodes refuse writes");
                 return;
@@ -195,6 +196,7 @@ public final class Promotion {
             MirrorBackSeed mirrorBack = new MirrorBackSeed(oldAdmin, settings, namespace);
             if (!alreadyHome) {
                 mirrorBack.seed(oldEnds, logs.ends(newAdmin, partitions), true);
+                new HomeLeaseHandover(settings, namespace).grant(oldAdmin);
                 progress.say("4/5 a mirror from " + newHome + " to " + oldHome + " starts at the end of the copy");
                 newHomeEntry.write(copy.withHome(null));
             } else {

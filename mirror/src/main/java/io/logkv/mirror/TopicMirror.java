@@ -5,6 +5,7 @@ import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -60,7 +61,7 @@ final class TopicMirror {
         this.meters = meters;
         this.clients = new MirrorClients(settings, topic);
         WrittenPositions written = new WrittenPositions(settings, topic);
-        HomeLeaseGrants grants = new HomeLeaseGrants(settings, topic, clients);
+        HomeLeaseGrants grants = new HomeLeaseGrants(settings, topic, clients::sourceRegistry);
         this.resumption = new MirrorResumption(settings, topic, targetTopics, positions, sourcePositions, openTransactions,
                 registries, clients, written, grants);
         this.transaction = new MirrorTransaction(settings, topic, clients, written, grants, meters, hooks,
@@ -140,6 +141,9 @@ final class TopicMirror {
             }
         } catch (ProducerFencedException | MirrorRefusedException e) {
             throw e;
+        } catch (InvalidProducerEpochException e) {
+            // Another instance (or a promotion's revocation) took the transactional id while this one was in a transaction.
+            throw new ProducerFencedException(e.getMessage());
         } catch (WakeupException | InterruptException | InterruptedException e) {
             if (running) {
                 retryAfter(e);

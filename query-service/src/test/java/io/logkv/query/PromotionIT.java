@@ -6,6 +6,7 @@ import io.logkv.core.MirrorHeaders;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.RegionName;
+import io.logkv.mirror.CopyRelease;
 import io.logkv.mirror.Mirror;
 import io.logkv.mirror.MirrorSettings;
 import io.logkv.mirror.NamespaceSelection;
@@ -366,6 +367,57 @@ class PromotionIT {
                     new NamespaceName(ns).truthTopic(), Duration.ofSeconds(30)).records();
             assertThat(values(logB)).contains("b-first");
             assertNoOldHomeRecordAfterNewHomeRecord(logB, "a", true);
+        }
+    }
+
+    /**
+     * A copy given up: with its mirror stopped, the home stops taking writes once the lease runs out; releasing the
+     * copy (bin/logkv release-copy) makes the copy's region drop the namespace and the home write again without the
+     * lease, and neither a promotion nor a mirror started again can use the copy afterwards.
+     */
+    @Test
+    void releasingACopyLetsTheHomeWriteWithoutItsLeaseAndTheCopyCannotBePromoted() throws Exception {
+        String ns = "released-" + Long.toString(System.nanoTime(), 36);
+        KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
+        KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
+        try (LogKvNode a = nodeOfA("release-a-1", clusterA, LEASE_VIEW_STALENESS);
+             LogKvNode b = nodeOfB("release-b-1", clusterB, a)) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":2}").statusCode()).isEqualTo(201);
+            try (Mirror forth = leasingMirror(A, B, clusterA, clusterB, ns)) {
+                forth.start();
+                Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                        assertThat(describe(b, ns).path("homeRegion").asString("")).isEqualTo("a"));
+                assertThat(a.put(ns, "k", "leased").statusCode()).isEqualTo(200);
+            }
+            // The mirror stopped: the lease runs out and the home refuses.
+            Awaitility.await().atMost(LEASE.plusSeconds(20)).untilAsserted(() -> {
+                HttpResponse<String> put = a.put(ns, "k", "unleased");
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(503);
+            });
+
+            MirrorSettings settings = leasing(MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                    NamespaceSelection.of(List.of(ns))));
+            ByteArrayOutputStream told = new ByteArrayOutputStream();
+            new CopyRelease(settings, new NamespaceName(ns), new PrintStream(told, true, StandardCharsets.UTF_8)).release();
+            assertThat(told.toString(StandardCharsets.UTF_8)).contains("3/3");
+
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> put = a.put(ns, "k", "released");
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            });
+            Thread.sleep(LEASE.toMillis() + 1_000);
+            assertThat(a.put(ns, "k", "still").statusCode()).as("long after the lease would have run out").isEqualTo(200);
+            assertThat(Promotion.homeIn(io.logkv.core.KafkaConnection.of(clusterB.bootstrapServers()), B, new NamespaceName(ns), Duration.ofSeconds(30)))
+                    .as("region b's registry").isEmpty();
+            Assertions.assertThatThrownBy(() -> new Promotion(settings, new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(30),
+                            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).promote(true))
+                    .isInstanceOf(PromotionRefusedException.class).hasMessageContaining("holds no namespace");
+            try (Mirror again = leasingMirror(A, B, clusterA, clusterB, ns)) {
+                again.start();
+                Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(again.states().get(new NamespaceName(ns).truthTopic())).isEqualTo("REFUSED"));
+            }
+            assertThat(a.put(ns, "k", "after the mirror's refusal").statusCode()).isEqualTo(200);
         }
     }
 

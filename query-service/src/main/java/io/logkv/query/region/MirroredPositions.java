@@ -2,6 +2,7 @@ package io.logkv.query.region;
 
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.KafkaConnection;
+import io.logkv.core.HomeLease;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
 import io.logkv.core.Timers;
@@ -153,6 +154,9 @@ public final class MirroredPositions implements AutoCloseable {
     }
 
     private void accept(ConsumerRecord<byte[], byte[]> record) {
+        if (HomeLease.isGrantKey(record.key())) {
+            return; // a home lease the mirror granted, not a position
+        }
         MirrorPosition position;
         try {
             position = MirrorPosition.parse(record.key(), record.value());

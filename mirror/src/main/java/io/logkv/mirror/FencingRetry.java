@@ -1,0 +1,51 @@
+package io.logkv.mirror;
+
+import io.logkv.writer.KafkaUnavailableException;
+import java.util.function.Supplier;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+
+/**
+ * A step that takes a mirror's transactional id (a promotion's revocation or lease handover) runs again when a mirror
+ * instance starting meanwhile takes the id back before the step has committed: each instance's start fences first and
+ * only then finds that it must refuse, so the step wins once its own commit falls between two starts.
+ */
+final class FencingRetry {
+
+    /** How many times a step takes the id before it gives up. */
+    static final int MAX_ATTEMPTS = 10;
+
+    private FencingRetry() {
+    }
+
+    /**
+     * Runs {@code step} until it completes without being fenced, pausing a little longer each time.
+     *
+     * @throws KafkaUnavailableException when it was fenced {@link #MAX_ATTEMPTS} times
+     */
+    static <T> T run(String what, Supplier<T> step) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return step.get();
+            } catch (RuntimeException e) {
+                if (!fenced(e) || attempt == MAX_ATTEMPTS) {
+                    if (fenced(e)) {
+                        throw new KafkaUnavailableException("could not " + what + ": a mirror took its transactional id back "
+                                + MAX_ATTEMPTS + " times", e);
+                    }
+                    throw e;
+                }
+                Thread.sleep(100L * attempt);
+            }
+        }
+    }
+
+    private static boolean fenced(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
