@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * This node's view of the namespace registry topic, kept in memory and replayed from the start at every
  * boot (the registry is small and compacted). Listeners hear of every namespace created, changed or
- * deleted, on the catalog's own thread, in log order.
+ * deleted, in log order, on a thread of their own ({@link NamespaceListeners}): a slow listener never holds the
+ * view back.
  *
  * <p>The view also holds the home leases other regions granted on this region's namespaces, and knows how
  * fresh it is: now and then the catalog asks for the registry's end and notes, once it has read that far, the
@@ -52,6 +53,7 @@ public final class NamespaceCatalog implements AutoCloseable {
     private final NamespaceRegistryView view = new NamespaceRegistryView();
     private final Consumer<byte[], byte[]> consumer;
     private final PositionWaits catchUp = new PositionWaits(0, new AtomicInteger(), 10_000, WriterOverloadedException::new);
+    private final NamespaceListeners listeners = new NamespaceListeners();
     private final Thread reader;
     private final NodeTime time;
     private final Duration maxViewAge;
@@ -95,6 +97,7 @@ public final class NamespaceCatalog implements AutoCloseable {
         this.endCheckInterval = endCheckInterval(maxViewAge);
         this.endAskTimeout = maxViewAge.compareTo(Duration.ofSeconds(5)) < 0 ? maxViewAge : Duration.ofSeconds(5);
         this.reader = DaemonThreads.named("logkv-namespace-catalog").newThread(this::run);
+        view.listen(listeners::changed);
     }
 
     private static Consumer<byte[], byte[]> registryConsumer(KafkaConnection kafka, String clientId) {
@@ -114,14 +117,18 @@ public final class NamespaceCatalog implements AutoCloseable {
         return interval.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : interval;
     }
 
-    /** Adds a listener; it first hears of every namespace known so far. Call before {@link #start()}. */
+    /**
+     * Adds a listener; it first hears of every namespace known so far. Call before {@link #start()}. Listeners are
+     * called one at a time, on a thread of their own, never on a thread that reads the view.
+     */
     public void listen(Listener listener) {
-        view.listen(listener);
+        listeners.add(listener);
     }
 
     public void start() {
         consumer.assign(List.of(NamespaceRegistryTopic.PARTITION));
         consumer.seekToBeginning(List.of(NamespaceRegistryTopic.PARTITION));
+        listeners.start();
         reader.start();
     }
 
@@ -160,9 +167,17 @@ public final class NamespaceCatalog implements AutoCloseable {
         return time;
     }
 
-    /** Completes with true once the catalog has read the registry up to {@code position}. */
+    /** Completes with true once the view holds the registry up to {@code position} (listeners may not have heard yet). */
     public CompletableFuture<Boolean> awaitPosition(long position, Duration maxWait) {
         return catchUp.await(position, maxWait);
+    }
+
+    /**
+     * Completes with true once the listeners have heard of every change below {@code position}: the node has acted
+     * on them (a namespace created is followed by the node's writers and replicas, a dropped one is gone).
+     */
+    public CompletableFuture<Boolean> awaitHeard(long position, Duration maxWait) {
+        return listeners.awaitHeard(position, maxWait);
     }
 
     /** Whether the catalog has read the whole registry at least once. */
@@ -183,6 +198,7 @@ public final class NamespaceCatalog implements AutoCloseable {
                 }
                 long position = consumer.position(NamespaceRegistryTopic.PARTITION);
                 catchUp.advance(position);
+                listeners.readUpTo(position);
                 if (pendingEnd >= 0 && position >= pendingEnd) {
                     view.freshAsOf(pendingAskedAtNanos);
                     pendingEnd = -1;
@@ -240,6 +256,7 @@ public final class NamespaceCatalog implements AutoCloseable {
     public void close() {
         running = false;
         consumer.wakeup();
+        listeners.close();
         try {
             reader.join(10_000);
         } catch (InterruptedException e) {

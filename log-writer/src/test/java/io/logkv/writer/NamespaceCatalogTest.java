@@ -11,7 +11,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -62,6 +64,7 @@ class NamespaceCatalogTest {
                 record(4, HomeLease.REGISTRY_KEY_PREFIX + "no-grantor", required.value())));
 
         await(() -> catalog.freshAsOfNanos().isPresent(), "the registry read to its end");
+        assertThat(catalog.awaitHeard(5, Duration.ofSeconds(5)).get()).isTrue();
 
         assertThat(heard).as("listeners hear of namespaces only").containsExactly(ORDERS);
         assertThat(catalog.all()).containsOnlyKeys(ORDERS);
@@ -95,6 +98,40 @@ class NamespaceCatalogTest {
     }
 
     @Test
+    void aStuckListenerHoldsNeitherTheViewNorItsFreshnessBackOnlyTheWaitsForWhatListenersHeard() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        catalog.listen((namespace, settings) -> {
+            if (namespace.equals(ORDERS)) {
+                entered.countDown();
+                awaitQuietly(release); // an admin call that hangs, say
+            }
+        });
+        start(List.of(record(0, ORDERS.value(), new NamespaceSettings(1, Duration.ZERO).encode())));
+        assertThat(entered.await(5, TimeUnit.SECONDS)).as("the stuck listener called").isTrue();
+
+        // The registry moves on: a lease is required and another namespace created, while the listener is stuck.
+        consumer.addRecord(record(1, key(ORDERS, B), HomeLease.required(30_000, 1_000).value()));
+        consumer.addRecord(record(2, LATER.value(), new NamespaceSettings(1, Duration.ZERO).encode()));
+        consumer.updateEndOffsets(Map.of(NamespaceRegistryTopic.PARTITION, 3L));
+        long ask = time.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        time.advance(Duration.ofSeconds(2));
+
+        await(() -> catalog.freshAsOfNanos().equals(OptionalLong.of(ask)), "the view fresh as of the later ask");
+        assertThat(catalog.homeLeases(ORDERS)).containsKey(B);
+        assertThat(catalog.settings(LATER)).isPresent();
+        assertThat(catalog.awaitPosition(3, Duration.ofSeconds(5)).get()).as("the view's own position").isTrue();
+        CompletableFuture<Boolean> heardAll = catalog.awaitHeard(3, Duration.ofSeconds(30));
+        Thread.sleep(200);
+        assertThat(heardAll).as("the listeners have not heard yet").isNotDone();
+        assertThat(heard).as("the listener after the stuck one").isEmpty();
+
+        release.countDown();
+        assertThat(heardAll.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(heard).as("in log order, once each").containsExactly(ORDERS, LATER);
+    }
+
+    @Test
     void theEndIsAskedForEverySecondOrFourTimesWithinTheAllowedAge() {
         assertThat(NamespaceCatalog.endCheckInterval(Duration.ofSeconds(10))).isEqualTo(Duration.ofSeconds(1));
         assertThat(NamespaceCatalog.endCheckInterval(Duration.ofSeconds(2))).isEqualTo(Duration.ofMillis(500));
@@ -107,6 +144,14 @@ class NamespaceCatalogTest {
         consumer.updateEndOffsets(Map.of(NamespaceRegistryTopic.PARTITION, (long) records.size()));
         catalog.start();
         records.forEach(consumer::addRecord);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static String key(NamespaceName namespace, RegionName grantor) {

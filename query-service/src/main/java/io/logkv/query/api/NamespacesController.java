@@ -116,7 +116,7 @@ public class NamespacesController {
         }
         long position = registry.put(name, settings);
         HttpStatus status = existing.isPresent() ? HttpStatus.OK : HttpStatus.CREATED;
-        return catalog.awaitPosition(position, props.kafka().adminTimeout()).thenApply(seen ->
+        return catalog.awaitHeard(position, props.kafka().adminTimeout()).thenApply(seen ->
                 ResponseEntity.status(status).body(NamespaceSummary.of(name, settings)));
     }
 
@@ -126,7 +126,7 @@ public class NamespacesController {
         regions.requireHome(namespace, "Deletion");
         NamespaceName name = namespace.name();
         long position = registry.remove(name);
-        return catalog.awaitPosition(position, props.kafka().adminTimeout())
+        return catalog.awaitHeard(position, props.kafka().adminTimeout())
                 .thenApply(seen -> ResponseEntity.noContent().build());
     }
 

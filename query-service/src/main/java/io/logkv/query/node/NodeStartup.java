@@ -63,7 +63,7 @@ public class NodeStartup implements InitializingBean, ApplicationListener<WebSer
             NamespaceName namespace = new NamespaceName(name);
             if (catalog.settings(namespace).isEmpty()) {
                 long position = registry.put(namespace, new NamespaceSettings(props.namespaces().defaultPartitions(), Duration.ZERO));
-                catalog.awaitPosition(position, props.kafka().adminTimeout()).get();
+                catalog.awaitHeard(position, props.kafka().adminTimeout()).get();
                 log.info("event=namespace_bootstrapped namespace={}", namespace);
             }
         }
