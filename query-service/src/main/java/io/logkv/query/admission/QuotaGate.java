@@ -69,7 +69,7 @@ public final class QuotaGate implements Filter {
             return null;
         }
         String method = request.getMethod();
-        KeyPath key = KeyPath.of(uri);
+        KeyPath key = KeyPath.of(request);
         String namespace;
         Operation operation;
         if (key != null) {

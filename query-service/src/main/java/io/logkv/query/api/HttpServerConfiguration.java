@@ -78,7 +78,7 @@ public class HttpServerConfiguration {
 
         @Override
         public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
-            if (!endpoint.serves(((HttpServletRequest) request).getRequestURI())) {
+            if (!endpoint.serves((HttpServletRequest) request)) {
                 chain.doFilter(request, response);
                 return;
             }

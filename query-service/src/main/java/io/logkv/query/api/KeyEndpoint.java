@@ -78,18 +78,17 @@ public final class KeyEndpoint implements Filter {
         this.meters = meters;
     }
 
-    /** Whether a request to this raw URI is one this endpoint serves (a key, or a batch of forwarded reads). */
-    public boolean serves(String rawUri) {
-        return ForwardedReadBatch.PATH.equals(rawUri) || KeyPath.of(rawUri) != null;
+    /** Whether this endpoint serves a request (a key, or a batch of forwarded reads). */
+    public boolean serves(HttpServletRequest request) {
+        return KeyPath.of(request) != null || ForwardedReadBatch.PATH.equals(request.getRequestURI());
     }
 
     @Override
     public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) servletRequest;
-        String uri = request.getRequestURI();
-        KeyPath path = KeyPath.of(uri);
-        boolean batch = path == null && ForwardedReadBatch.PATH.equals(uri);
+        KeyPath path = KeyPath.of(request);
+        boolean batch = path == null && ForwardedReadBatch.PATH.equals(request.getRequestURI());
         if (path == null && !batch) {
             chain.doFilter(servletRequest, servletResponse);
             return;

@@ -1,6 +1,7 @@
 package io.logkv.query.path;
 
 import io.logkv.query.problem.ApiProblem;
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,6 +15,27 @@ public record KeyPath(String namespace, String rawKey) {
     /** Requests under this prefix may be key requests; everything else is another resource. */
     public static final String NAMESPACES = "/v1/namespaces/";
     private static final String KEYS = "keys/";
+
+    /** Where {@link #of(HttpServletRequest)} keeps what it parsed, for the filters after it. */
+    private static final String PARSED = KeyPath.class.getName();
+
+    /** A request's parsed URI: its key path, or null when it is not a key request. */
+    private record Parsed(String uri, KeyPath path) {
+    }
+
+    /**
+     * The key path of a request, parsed once per request: the firewall, the authorization, the quotas and the key
+     * endpoint each ask for it, and the answer is kept in a request attribute (for as long as the URI is the same).
+     */
+    public static KeyPath of(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        if (request.getAttribute(PARSED) instanceof Parsed parsed && parsed.uri().equals(uri)) {
+            return parsed.path();
+        }
+        KeyPath path = of(uri);
+        request.setAttribute(PARSED, new Parsed(uri, path));
+        return path;
+    }
 
     /** The key path of a raw request URI; null for any other path. */
     public static KeyPath of(String rawUri) {

@@ -28,8 +28,7 @@ final class KeyPathFirewall implements HttpFirewall {
 
     @Override
     public FirewalledRequest getFirewalledRequest(HttpServletRequest request) {
-        String uri = request.getRequestURI();
-        if (KeyPath.of(uri) != null || ForwardedReadBatch.PATH.equals(uri)) {
+        if (KeyPath.of(request) != null || ForwardedReadBatch.PATH.equals(request.getRequestURI())) {
             return new Unchecked(request);
         }
         return strict.getFirewalledRequest(request);

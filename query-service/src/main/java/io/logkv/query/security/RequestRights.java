@@ -46,7 +46,7 @@ public final class RequestRights implements AuthorizationManager<RequestAuthoriz
         String path = request.getRequestURI();
         String method = request.getMethod();
         boolean reading = method.equals("GET") || method.equals("HEAD");
-        KeyPath key = KeyPath.of(path);
+        KeyPath key = KeyPath.of(request);
         if (key != null) {
             return reading ? grants.allows(key.namespace(), Right.READ)
                     : method.equals("PUT") || method.equals("DELETE") ? grants.allows(key.namespace(), Right.WRITE)

@@ -1,6 +1,7 @@
 package io.logkv.query.path;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,5 +30,19 @@ class KeyPathTest {
     @Test
     void aMalformedNamespaceSegmentStaysAsItCame() {
         assertThat(KeyPath.of("/v1/namespaces/%zz/keys/k")).isEqualTo(new KeyPath("%zz", "k"));
+    }
+
+    @Test
+    void aRequestIsParsedOnceAndAgainOnlyWhenItsUriChanges() {
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", "/v1/namespaces/default/keys/k");
+        KeyPath first = KeyPath.of(request);
+        assertThat(first).isEqualTo(new KeyPath("default", "k"));
+        assertThat(KeyPath.of(request)).isSameAs(first);
+
+        request.setRequestURI("/v1/namespaces/other/keys/j");
+        assertThat(KeyPath.of(request)).isEqualTo(new KeyPath("other", "j"));
+        request.setRequestURI("/v1/namespaces");
+        assertThat(KeyPath.of(request)).isNull();
+        assertThat(KeyPath.of(request)).isNull();
     }
 }
