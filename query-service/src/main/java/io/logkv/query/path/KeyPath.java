@@ -26,9 +26,14 @@ public record KeyPath(String namespace, String rawKey) {
     /**
      * The key path of a request, parsed once per request: the firewall, the authorization, the quotas and the key
      * endpoint each ask for it, and the answer is kept in a request attribute (for as long as the URI is the same).
+     * A path outside {@link #NAMESPACES} (the actuator, every other resource) is answered at once and leaves no
+     * attribute.
      */
     public static KeyPath of(HttpServletRequest request) {
         String uri = request.getRequestURI();
+        if (!uri.startsWith(NAMESPACES)) {
+            return null;
+        }
         if (request.getAttribute(PARSED) instanceof Parsed parsed && parsed.uri().equals(uri)) {
             return parsed.path();
         }
