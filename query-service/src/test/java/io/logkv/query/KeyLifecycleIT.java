@@ -229,6 +229,16 @@ class KeyLifecycleIT {
                         .isEqualTo(200));
         assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/prometheus"))).GET()).body())
                 .contains("logkv_replica_applied");
+        String key = "timed-" + System.nanoTime();
+        assertThat(node.get("default", key).statusCode()).isEqualTo(404);
+        HttpResponse<String> put = node.put("default", key, "timed");
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(node.get("default", key, "KV-Token", put.headers().firstValue("KV-Token").orElseThrow()).statusCode()).isEqualTo(200);
+        // Key requests are timed by method and status, each pair its own timer.
+        assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/prometheus"))).GET()).body())
+                .contains("logkv_http_key_requests_seconds_count{method=\"GET\",status=\"404\"}")
+                .contains("logkv_http_key_requests_seconds_count{method=\"GET\",status=\"200\"}")
+                .contains("logkv_http_key_requests_seconds_count{method=\"PUT\",status=\"200\"}");
         assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/health/liveness"))).GET()).statusCode())
                 .isEqualTo(200);
         assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/actuator/info"))).GET()).statusCode())

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -47,6 +48,8 @@ public final class KeyEndpoint implements Filter {
     /** The servlet URL pattern the endpoint is registered for. */
     public static final String NAMESPACES_PATTERN = KeyPath.NAMESPACES + "*";
     private static final String ALLOWED = "PUT, GET, DELETE";
+    /** An answer's status is an {@code HttpStatusCode}: three digits. */
+    private static final int STATUS_CODES = 1000;
 
     /**
      * The operations this endpoint serves and the query parameters and headers each reads, as the API
@@ -63,7 +66,8 @@ public final class KeyEndpoint implements Filter {
     private final ObjectMapper json;
     private final long asyncTimeoutMs;
     private final MeterRegistry meters;
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** The request timers by method name, then by status code: looked up on every answer, so without building a key. */
+    private final Map<String, AtomicReferenceArray<Timer>> timers = new ConcurrentHashMap<>();
 
     /**
      * @param asyncTimeout how long an answer may take before the request is answered 503 (the same bound
@@ -204,11 +208,18 @@ public final class KeyEndpoint implements Filter {
     }
 
     private Timer timer(String method, int status) {
-        return timers.computeIfAbsent(method + status, ignored -> Timer.builder("logkv.http.key.requests")
-                .description("Requests to /v1/namespaces/{ns}/keys/{key} (and batches of forwarded reads, method"
-                        + " forwarded-reads), from arrival to answer")
-                .tag("method", method)
-                .tag("status", Integer.toString(status))
-                .register(meters));
+        AtomicReferenceArray<Timer> byStatus = timers.computeIfAbsent(method, ignored -> new AtomicReferenceArray<>(STATUS_CODES));
+        Timer timer = byStatus.get(status);
+        if (timer == null) {
+            // Registering twice returns the meter registered first.
+            timer = Timer.builder("logkv.http.key.requests")
+                    .description("Requests to /v1/namespaces/{ns}/keys/{key} (and batches of forwarded reads, method"
+                            + " forwarded-reads), from arrival to answer")
+                    .tag("method", method)
+                    .tag("status", Integer.toString(status))
+                    .register(meters);
+            byStatus.set(status, timer);
+        }
+        return timer;
     }
 }

@@ -40,6 +40,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
+import org.springframework.util.LinkedMultiValueMap;
 
 /**
  * Put, get and delete of one key ({@code /v1/namespaces/{ns}/keys/{key}}, API.md), served by
@@ -49,6 +50,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class KeyOperations {
 
+    /** The most headers a read's answer carries: token, lag, serving node, ETag, expiry, content type. */
+    private static final int ANSWER_HEADERS = 6;
     private static final List<String> FORWARDED_READ_HEADERS = List.of(ApiHeaders.TOKEN, HttpHeaders.IF_NONE_MATCH);
     static final List<String> RELAYED_READ_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ETAG, ApiHeaders.TOKEN, ApiHeaders.REPLICA_LAG_MS,
             ApiHeaders.EXPIRES_AT, ApiHeaders.SERVED_BY, HttpHeaders.RETRY_AFTER);
@@ -206,7 +209,9 @@ public class KeyOperations {
                     .withHeader(ApiHeaders.REPLICA_LAG_MS, lag)
                     .withHeader(ApiHeaders.SERVED_BY, nodeId);
         }
-        HttpHeaders headers = new HttpHeaders();
+        // A plain map: the names are the API's own constants, each set once, so the case-insensitive map HttpHeaders
+        // makes by default (a lower-cased copy of every name, a second index) is work every read paid for nothing.
+        HttpHeaders headers = new HttpHeaders(new LinkedMultiValueMap<>(ANSWER_HEADERS));
         headers.set(ApiHeaders.TOKEN, servedToken);
         headers.set(ApiHeaders.REPLICA_LAG_MS, lag);
         headers.set(ApiHeaders.SERVED_BY, nodeId);

@@ -6,6 +6,7 @@ import io.logkv.query.config.NodeSecurityProperties;
 import io.logkv.query.config.NodeSecurityProperties.SecurityMode;
 import io.logkv.query.read.ForwardedReadBatch;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,10 +24,13 @@ import org.springframework.security.config.annotation.web.configuration.WebSecur
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
+import org.springframework.security.web.DefaultSecurityFilterChain;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationFilter;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.web.context.request.async.WebAsyncManagerIntegrationFilter;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import tools.jackson.databind.ObjectMapper;
 
@@ -52,6 +56,8 @@ public class SecurityConfiguration {
      */
     private static final Set<String> OPEN_PATHS = Set.of("/actuator/health/liveness", "/actuator/health/readiness", "/v1/openapi.yaml",
             "/ui", "/ui/", "/ui/index.html", "/ui/status.js", "/ui/status.css");
+    /** Ties the anonymous caller to this node's chain: any value, as long as the filter and its provider share it. */
+    private static final String ANONYMOUS_KEY = java.util.UUID.randomUUID().toString();
     /** The largest body a node forwards: a value (1 MiB by default) or a batch of reads (8 MiB at most). */
     private static final int FORWARDED_BODY_SLACK = 64 * 1024;
 
@@ -116,7 +122,8 @@ public class SecurityConfiguration {
                 .formLogin(form -> form.disable())
                 .httpBasic(basic -> basic.disable())
                 .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems));
+                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                .anonymous(anonymous -> anonymous.key(ANONYMOUS_KEY).authenticationFilter(anonymousCallers()));
         int maxBody = (int) Math.min(Integer.MAX_VALUE - FORWARDED_BODY_SLACK,
                 Math.max(props.limits().maxValueBytes().toBytes(), ForwardedReadBatch.MAX_BODY_BYTES)) + FORWARDED_BODY_SLACK;
         http.addFilterAfter(new NodeRequests(nodeTrust.signatures(), problems, maxBody), SecurityContextHolderFilter.class);
@@ -130,7 +137,7 @@ public class SecurityConfiguration {
                 }
                 requests.anyRequest().permitAll();
             });
-            return http.build();
+            return withoutAsyncIntegration(http.build());
         }
         AuthenticationFilter apiKeyFilter = new AuthenticationFilter(new ProviderManager(apiKeys), ApiKeys.presentedKeys());
         apiKeyFilter.setSuccessHandler((request, response, authentication) -> { });
@@ -146,7 +153,29 @@ public class SecurityConfiguration {
                 .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
                 .requestMatchers(openPaths).permitAll()
                 .anyRequest().access(new RequestRights()));
-        return http.build();
+        return withoutAsyncIntegration(http.build());
+    }
+
+    /**
+     * Callers with no credentials (on open paths, or anywhere on an open node) as Spring Security's anonymous
+     * caller, without the request details (address, session) it would otherwise record for each: nothing reads them.
+     */
+    private static AnonymousAuthenticationFilter anonymousCallers() {
+        AnonymousAuthenticationFilter anonymous = new AnonymousAuthenticationFilter(ANONYMOUS_KEY);
+        anonymous.setAuthenticationDetailsSource(request -> null);
+        return anonymous;
+    }
+
+    /**
+     * The chain without the filter that hands the security context to the {@code Callable}s Spring MVC runs on its
+     * own threads: no handler of the node returns one (the key endpoint answers from futures, with its own async
+     * context), and the filter made a {@code WebAsyncManager} and registered an interceptor on every request.
+     */
+    private static SecurityFilterChain withoutAsyncIntegration(DefaultSecurityFilterChain chain) {
+        List<Filter> filters = chain.getFilters().stream()
+                .filter(filter -> !(filter instanceof WebAsyncManagerIntegrationFilter))
+                .toList();
+        return new DefaultSecurityFilterChain(chain.getRequestMatcher(), filters);
     }
 
     /** The security settings, once checked: a secured node without everything it needs does not start. */
