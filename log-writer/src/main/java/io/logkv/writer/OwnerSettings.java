@@ -2,6 +2,8 @@ package io.logkv.writer;
 
 import io.logkv.core.KafkaConnection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -51,6 +53,12 @@ public record OwnerSettings(
         Duration commitLingerPerWriter,
         int commitThreads) {
 
+    /**
+     * Transactional ids per truth partition. A constant, not a setting: every node fences all of them when it takes a
+     * partition over, and a node that fenced fewer than another uses would leave a deposed owner an id to commit with.
+     */
+    public static final int TRANSACTIONAL_IDS_PER_PARTITION = 2;
+
     public OwnerSettings {
         if (commitLinger.isNegative() || commitLingerPerWriter.isNegative()) {
             throw new IllegalArgumentException("the commit linger and its share per writer must not be negative: "
@@ -73,18 +81,26 @@ public record OwnerSettings(
     }
 
     /**
-     * The transactional id of a truth partition: the same on every node, so that a new owner's
-     * {@code initTransactions()} fences every earlier writer of the partition.
+     * The transactional ids of a truth partition: the same on every node, so that a new owner's
+     * {@code initTransactions()} on each fences every earlier writer of the partition. Its writer takes turns
+     * between them ({@link AlternatingCommits}).
      */
-    public String transactionalId(TopicPartition truthPartition) {
-        return transactionalId(groupId, truthPartition);
+    public List<String> transactionalIds(TopicPartition truthPartition) {
+        return transactionalIds(groupId, truthPartition);
     }
 
     /**
-     * The transactional id of a truth partition written by the writers' group {@code groupId}: whoever takes it
-     * (a new owner, or a promotion of another region that fences this region's writers) fences every earlier writer.
+     * The transactional ids of a truth partition written by the writers' group {@code groupId}, {@link
+     * #TRANSACTIONAL_IDS_PER_PARTITION} of them, the first as it has always been named: whoever takes them all (a new
+     * owner, or a promotion of another region that fences this region's writers) fences every earlier writer.
      */
-    public static String transactionalId(String groupId, TopicPartition truthPartition) {
-        return groupId + "." + truthPartition.topic() + "." + truthPartition.partition();
+    public static List<String> transactionalIds(String groupId, TopicPartition truthPartition) {
+        String first = groupId + "." + truthPartition.topic() + "." + truthPartition.partition();
+        List<String> ids = new ArrayList<>(TRANSACTIONAL_IDS_PER_PARTITION);
+        ids.add(first);
+        for (int turn = 1; turn < TRANSACTIONAL_IDS_PER_PARTITION; turn++) {
+            ids.add(first + "." + turn);
+        }
+        return List.copyOf(ids);
     }
 }

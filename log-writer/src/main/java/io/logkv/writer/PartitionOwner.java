@@ -83,7 +83,7 @@ public final class PartitionOwner implements AutoCloseable {
         this.faults = new OwnerFaults(() -> running);
         this.groupLoop = new WritersGroupLoop(settings, ingest, () -> running, faults::holdWhileStalled);
         WriterServices services = new WriterServices(settings, state, ingest, clock, writerId, commitPool, timer, ends,
-                groupLoop::run, new WriterMeters(meters), tp -> new PartitionTransactions(settings, tp, faults::beforeCommit), time, homes,
+                groupLoop::run, new WriterMeters(meters), tp -> AlternatingCommits.of(settings, tp, faults::beforeCommit), time, homes,
                 leases);
         this.partitions = new OwnedPartitions(services, groupLoop::consumer);
         Gauge.builder("logkv.writer.pending", pendingWrites, AtomicInteger::get)

@@ -31,10 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transactional producer of one truth partition. Its transactional id belongs to the partition, not
- * to the node, so the owner that takes the partition over fences every earlier writer of it with
- * {@code initTransactions()}: the earlier writer's open transaction is aborted and any later send or
- * commit of it fails. Fencing is paid once per change of owner, not on every commit (ADR 0005).
+ * A transactional producer of one truth partition, under one of the partition's transactional ids
+ * ({@link OwnerSettings#transactionalIds}). The id belongs to the partition, not to the node, so the owner that
+ * takes the partition over fences every earlier writer of it with {@code initTransactions()}: the earlier
+ * writer's open transaction is aborted and any later send or commit of it fails. Fencing is paid once per change
+ * of owner, not on every commit (ADR 0005).
  *
  * <p>Used by one partition writer at a time (never concurrently). Records are held in the producer until
  * the commit flushes them, so a transaction sends one request per partition it touches.
@@ -52,9 +53,9 @@ final class PartitionTransactions implements PartitionCommits {
      * @param beforeCommit runs after a batch's records are sent and before its commit: the point where a
      *                     stalled owner is most dangerous (fault injection in tests)
      */
-    PartitionTransactions(OwnerSettings settings, TopicPartition truthPartition, Runnable beforeCommit) {
+    PartitionTransactions(OwnerSettings settings, String transactionalId, Runnable beforeCommit) {
         this.settings = settings;
-        this.transactionalId = settings.transactionalId(truthPartition);
+        this.transactionalId = transactionalId;
         this.beforeCommit = beforeCommit;
     }
 
@@ -76,8 +77,8 @@ final class PartitionTransactions implements PartitionCommits {
     }
 
     /**
-     * Takes the partition's transactional id: every earlier producer of it (a deposed owner, this node's
-     * own previous producer) is fenced and its open transaction resolved before this returns.
+     * Takes this transactional id: every earlier producer of it (a deposed owner, this node's own previous
+     * producer) is fenced and its open transaction resolved before this returns.
      *
      * @throws WriteFailedException when Kafka could not be reached in time (nothing changed)
      */
