@@ -1,6 +1,7 @@
 package io.logkv.materializer;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -14,6 +15,11 @@ import org.rocksdb.WriteBatch;
  * little-endian), then per change a type byte ({@code 0x01} put, {@code 0x00} delete) and the key (and for
  * a put the value), each as a varint32 length and its bytes. {@code SerializedBatchTest} checks it against
  * the batches RocksDB builds itself.
+ *
+ * <p>Changes are kept by reference until {@link #toWriteBatch}, which writes them once into an array of the exact
+ * size: grown by doubling as changes came, a batch of a thousand 1 KiB values was copied about twice more in Java,
+ * through arrays large enough for the collector to treat specially, and building batches took a quarter of a
+ * replay. So the key and value arrays given to it must not change until the batch is turned into a native one.
  */
 final class SerializedBatch {
 
@@ -25,12 +31,13 @@ final class SerializedBatch {
     private static final int MAX_BYTES = Integer.MAX_VALUE - 8;
     /** What {@link #add} takes for a key written as it is (a prefix is a byte, 0-255 as an int). */
     private static final int NO_PREFIX = -1;
-    /** A varint32 takes at most five bytes. */
-    private static final int MAX_VARINT_BYTES = 5;
 
-    private byte[] bytes = new byte[4096];
-    private int size = HEADER_BYTES;
-    private int count;
+    /** One change, by reference: its type, the key's one-byte prefix or {@link #NO_PREFIX}, the key, and a put's value. */
+    private record Change(byte type, int prefix, byte[] key, byte[] value) {
+    }
+
+    private final List<Change> changes = new ArrayList<>();
+    private long size = HEADER_BYTES;
 
     /** Adds a put of {@code key} behind the one-byte {@code prefix}. */
     void put(byte prefix, byte[] key, byte[] value) {
@@ -54,56 +61,78 @@ final class SerializedBatch {
 
     /** One change: its type, then the key (behind {@code prefix} unless {@link #NO_PREFIX}), then the value of a put. */
     private void add(byte type, int prefix, byte[] key, byte[] value) {
-        int prefixBytes = prefix == NO_PREFIX ? 0 : 1;
-        reserve(1L + 2 * MAX_VARINT_BYTES + prefixBytes + key.length + (value == null ? 0 : value.length));
-        bytes[size++] = type;
-        writeVarint(prefixBytes + key.length);
-        if (prefixBytes == 1) {
-            bytes[size++] = (byte) prefix;
+        int keyBytes = (prefix == NO_PREFIX ? 0 : 1) + key.length;
+        long bytes = 1L + varintBytes(keyBytes) + keyBytes + (value == null ? 0 : varintBytes(value.length) + value.length);
+        if (size + bytes > MAX_BYTES) {
+            throw new IllegalStateException("a write batch cannot grow beyond " + MAX_BYTES + " bytes");
         }
-        writeBytes(key);
-        if (value != null) {
-            writeVarint(value.length);
-            writeBytes(value);
-        }
-        count++;
+        changes.add(new Change(type, prefix, key, value));
+        size += bytes;
     }
 
     /** Changes added so far. */
     int count() {
-        return count;
+        return changes.size();
     }
 
     /** The changes as a native batch; the caller closes it. */
     WriteBatch toWriteBatch() {
-        byte[] serialized = Arrays.copyOf(bytes, size);
-        serialized[COUNT_OFFSET] = (byte) count;
-        serialized[COUNT_OFFSET + 1] = (byte) (count >>> 8);
-        serialized[COUNT_OFFSET + 2] = (byte) (count >>> 16);
-        serialized[COUNT_OFFSET + 3] = (byte) (count >>> 24);
-        return new WriteBatch(serialized);
+        Writer out = new Writer(new byte[(int) size]);
+        out.position = COUNT_OFFSET;
+        int count = changes.size();
+        out.bytes[out.position++] = (byte) count;
+        out.bytes[out.position++] = (byte) (count >>> 8);
+        out.bytes[out.position++] = (byte) (count >>> 16);
+        out.bytes[out.position++] = (byte) (count >>> 24);
+        for (Change change : changes) {
+            out.bytes[out.position++] = change.type();
+            if (change.prefix() == NO_PREFIX) {
+                out.varint(change.key().length);
+            } else {
+                out.varint(1 + change.key().length);
+                out.bytes[out.position++] = (byte) change.prefix();
+            }
+            out.copy(change.key());
+            if (change.value() != null) {
+                out.varint(change.value().length);
+                out.copy(change.value());
+            }
+        }
+        if (out.position != size) {
+            throw new IllegalStateException("a write batch sized for " + size + " bytes was written with " + out.position);
+        }
+        return new WriteBatch(out.bytes);
     }
 
-    private void reserve(long more) {
-        long needed = size + more;
-        if (needed > MAX_BYTES) {
-            throw new IllegalStateException("a write batch cannot grow beyond " + MAX_BYTES + " bytes");
-        }
-        if (needed > bytes.length) {
-            bytes = Arrays.copyOf(bytes, (int) Math.min(MAX_BYTES, Math.max(needed, 2L * bytes.length)));
-        }
-    }
-
-    private void writeVarint(int value) {
+    private static int varintBytes(int value) {
+        int bytes = 1;
         while ((value & ~0x7F) != 0) {
-            bytes[size++] = (byte) ((value & 0x7F) | 0x80);
+            bytes++;
             value >>>= 7;
         }
-        bytes[size++] = (byte) value;
+        return bytes;
     }
 
-    private void writeBytes(byte[] source) {
-        System.arraycopy(source, 0, bytes, size, source.length);
-        size += source.length;
+    /** Writes into an array sized for everything written. */
+    private static final class Writer {
+        private final byte[] bytes;
+        private int position;
+
+        private Writer(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        private void varint(int value) {
+            while ((value & ~0x7F) != 0) {
+                bytes[position++] = (byte) ((value & 0x7F) | 0x80);
+                value >>>= 7;
+            }
+            bytes[position++] = (byte) value;
+        }
+
+        private void copy(byte[] source) {
+            System.arraycopy(source, 0, bytes, position, source.length);
+            position += source.length;
+        }
     }
 }
