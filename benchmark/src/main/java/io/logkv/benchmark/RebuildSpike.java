@@ -26,7 +26,7 @@ public final class RebuildSpike {
 
     private static final String RAW = "raw consumer (baseline)";
     private static final String LOGKV = "LogKV LocalReplicas replay";
-    private static final String LOGKV_LOOP = "diagnostic: LogKV's apply loop rebuilt with timers";
+    private static final String LOGKV_LOOP = "diagnostic: the apply loop through the memtable, one thread, with timers";
     private static final String LOGKV_SNAPSHOT = "LogKV bootstrap from snapshot (empty tail)";
 
     private RebuildSpike() {

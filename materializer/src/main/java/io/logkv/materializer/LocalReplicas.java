@@ -63,6 +63,7 @@ public final class LocalReplicas implements AutoCloseable {
                 .description("Log records skipped because they are not envelopes").register(meters);
         meters.gauge("logkv.replica.waiting", waiters);
         meters.gauge("logkv.replica.block.cache.bytes", resources, StoreResources::blockCacheUsage);
+        meters.gauge("logkv.replica.file.load.bytes", resources, StoreResources::fileLoadBytes);
         ReplicaApplier loop = new ReplicaApplier(consumer, held.byPartition(), commands, new RecordsToStore(malformedRecords), digests,
                 rebuilds, appliedRecords, () -> running, error -> failure = error, this::closeAll, time);
         this.applier = DaemonThreads.start("logkv-replica-applier", loop);

@@ -33,6 +33,7 @@ public final class PartitionReplica {
     private final PositionWaits ingestCatchUp;
     private final long resumedFrom;
     private final AtomicLong appliedSinceOpen = new AtomicLong();
+    private final AtomicInteger tableFilesLoaded = new AtomicInteger();
     private final ReplicaLifecycle lifecycle;
     private final ReplicaLag lag = new ReplicaLag();
     private volatile String origin = "";
@@ -161,6 +162,11 @@ public final class PartitionReplica {
         return lag.bulkLoadsEntered();
     }
 
+    /** Table files this replica's store was loaded by since it opened (a replay far behind, see {@link FileLoad}). */
+    public int tableFilesLoaded() {
+        return tableFilesLoaded.get();
+    }
+
     /** Records applied since this replica was opened: small after a restart, the whole log after a wipe. */
     public long appliedSinceOpen() {
         return appliedSinceOpen.get();
@@ -230,6 +236,67 @@ public final class PartitionReplica {
         catchUp.advance(position);
     }
 
+    /**
+     * Loads the store by table files ({@link FileLoad}) while it loads in bulk and does not serve yet (nobody
+     * reads it but reads waiting for a position, which only moves when staged batches are ingested); back to
+     * the memtable when either ends, ingesting what was staged. Returns what that ingestion made visible, or null.
+     */
+    private FileLoad.Loaded adjustFileLoad() {
+        boolean byFiles = lag.bulkLoading() && !lifecycle.serving() && !lifecycle.closed();
+        if (byFiles) {
+            store.startFileLoad();
+            return null;
+        }
+        return endFileLoad();
+    }
+
+    private FileLoad.Loaded endFileLoad() {
+        FileLoad.Loaded loaded = ingestStaged();
+        store.endFileLoad();
+        return loaded;
+    }
+
+    /** Whether batches are staged that the store does not show yet: the position must not move past them. */
+    boolean holdsStaged() {
+        FileLoad load = store.fileLoad();
+        return load != null && !load.isEmpty();
+    }
+
+    /**
+     * Hands the staged batches over to be written and ingested in the background (see {@link FileLoad#handOff});
+     * returns what the file handed over before made visible, if anything, once this replica moved to its position.
+     */
+    FileLoad.Loaded handOffStaged() {
+        FileLoad load = store.fileLoad();
+        // Reads may see the file as soon as it is ingested, before the position moves (see positionCovering).
+        writing(load.position());
+        return reached(load.handOff());
+    }
+
+    /** Moves to the position of the file in flight if it has been ingested by now; what it made visible, or null. */
+    FileLoad.Loaded publishLoaded() {
+        FileLoad load = store.fileLoad();
+        return load == null ? null : reached(load.completed());
+    }
+
+    /** Ingests everything staged and in flight in a load by table files, then moves to their position; null when none were. */
+    FileLoad.Loaded ingestStaged() {
+        FileLoad load = store.fileLoad();
+        if (load == null || load.isEmpty()) {
+            return null;
+        }
+        writing(load.position());
+        return reached(load.ingest());
+    }
+
+    private FileLoad.Loaded reached(FileLoad.Loaded loaded) {
+        if (loaded != null) {
+            tableFilesLoaded.incrementAndGet();
+            applied(loaded.position(), loaded.records(), loaded.ingestPosition());
+        }
+        return loaded;
+    }
+
     boolean positionUnpersisted() {
         return catchUp.applied() > persisted;
     }
@@ -242,11 +309,24 @@ public final class PartitionReplica {
         persisted = position;
     }
 
-    void observeLag(long records, long nowMs) {
+    /**
+     * Notes the lag a fetch reported, and switches the store in or out of bulk loading and loading by table files
+     * ({@link #adjustFileLoad}); returns what ending a load by files made visible, or null.
+     */
+    FileLoad.Loaded observeLag(long records, long nowMs) {
+        // Each of the three ends a load by files at most once, so at most one of them makes anything visible.
+        FileLoad.Loaded[] loaded = new FileLoad.Loaded[3];
         if (lag.observe(records, nowMs)) {
+            // The fetch reached the log's end, which staged batches may not have: they go in before the replica
+            // serves, so that it serves what it shows.
+            loaded[0] = endFileLoad();
             lifecycle.caughtUp();
         }
-        lag.adjustBulkLoad(store, !lifecycle.closed(), nowMs);
+        // The last file goes in while the level-0 triggers are still raised: with many files from the load,
+        // the lowered ones would slow its ingestion until compactions caught up.
+        lag.adjustBulkLoad(store, !lifecycle.closed(), nowMs, () -> loaded[1] = endFileLoad());
+        loaded[2] = adjustFileLoad();
+        return loaded[0] != null ? loaded[0] : loaded[1] != null ? loaded[1] : loaded[2];
     }
 
     void close(boolean destroy) {
@@ -256,6 +336,7 @@ public final class PartitionReplica {
             if (destroy) {
                 store.destroy();
             } else {
+                ingestStaged();
                 if (positionUnpersisted()) {
                     persistPosition();
                 }

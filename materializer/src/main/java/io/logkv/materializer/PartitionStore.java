@@ -42,6 +42,8 @@ public final class PartitionStore implements AutoCloseable {
     private final long persistedIngestPosition;
     private final long persistedAppliedAtMs;
     private final NodeTime time;
+    /** Set while the store loads by table files (the applier's threads only). */
+    private FileLoad fileLoad;
 
     private PartitionStore(Path directory, StoreResources resources, Options options, RocksDB db, NodeTime time)
             throws RocksDBException {
@@ -65,6 +67,8 @@ public final class PartitionStore implements AutoCloseable {
         Options options = resources.newOptions();
         try {
             Files.createDirectories(directory);
+            // Table files a load by files had not handed to RocksDB when the process stopped.
+            StoreFiles.deleteRecursively(fileLoadDirectory(directory));
             RocksDB db = RocksDB.open(options, directory.toString());
             PartitionStore store = new PartitionStore(directory, resources, options, db, time);
             if (db.get(EXPIRY_INDEX_VERSION_KEY) == null) {
@@ -195,6 +199,33 @@ public final class PartitionStore implements AutoCloseable {
     }
 
     /**
+     * Starts loading by table files ({@link FileLoad}): batches the applier stages become visible when it
+     * ingests them. Nothing happens when the store already loads so.
+     */
+    void startFileLoad() {
+        if (fileLoad == null) {
+            fileLoad = new FileLoad(db, resources, fileLoadDirectory(directory));
+        }
+    }
+
+    /** The load by table files under way, or null when batches are written through the memtable. */
+    FileLoad fileLoad() {
+        return fileLoad;
+    }
+
+    /** Ends loading by table files; what is still staged is dropped, so ingest it first to keep it. */
+    void endFileLoad() {
+        if (fileLoad != null) {
+            fileLoad.close();
+            fileLoad = null;
+        }
+    }
+
+    private static Path fileLoadDirectory(Path storeDirectory) {
+        return storeDirectory.resolve("file-load");
+    }
+
+    /**
      * Writes a consistent copy of the store into {@code target} (which must not exist): RocksDB's checkpoint,
      * hard links where the file system allows. The copy holds a prefix of the applied batches, and with them
      * the position they lead to ({@link #inspect}).
@@ -241,6 +272,7 @@ public final class PartitionStore implements AutoCloseable {
 
     @Override
     public void close() {
+        endFileLoad();
         try {
             flush();
         } finally {
@@ -251,6 +283,7 @@ public final class PartitionStore implements AutoCloseable {
 
     /** Closes the store and deletes its files. */
     public void destroy() {
+        endFileLoad();
         db.close();
         options.close();
         deleteRecursively(directory);

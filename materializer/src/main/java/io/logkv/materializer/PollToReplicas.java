@@ -68,6 +68,7 @@ final class PollToReplicas {
                     applySegment(tp, replica, batch.subList(from, to), position);
                 }
                 if (to < batch.size()) {
+                    ingestStaged(tp, replica);
                     replica.advancedWithoutRecords(cut);
                     digests.takeDue(tp, replica, batch.get(to).offset());
                 }
@@ -85,6 +86,14 @@ final class PollToReplicas {
             if (applied.ingestPosition() > 0) {
                 changes.ingestPosition(applied.ingestPosition());
             }
+            FileLoad load = replica.store().fileLoad();
+            if (load != null) {
+                changes.stage(load, position, applied.records(), applied.bytes(), applied.ingestPosition());
+                if (load.full()) {
+                    counted(tp, replica.handOffStaged());
+                }
+                return;
+            }
             // Reads may see the batch as soon as it is written, before the replica's position moves: their
             // answer tokens take this position (PartitionReplica#positionCovering).
             replica.writing(position);
@@ -95,6 +104,18 @@ final class PollToReplicas {
         rebuilds.applied(tp, position, applied.records(), applied.bytes());
     }
 
+    /** Ingests what a replica loading by table files has staged, and counts it as applied. */
+    private void ingestStaged(TopicPartition tp, PartitionReplica replica) {
+        counted(tp, replica.ingestStaged());
+    }
+
+    private void counted(TopicPartition tp, FileLoad.Loaded loaded) {
+        if (loaded != null) {
+            appliedRecords.increment(loaded.records());
+            rebuilds.applied(tp, loaded.position(), loaded.records(), loaded.bytes());
+        }
+    }
+
     /** Moves each replica to where its partition stood after the poll just applied, and notes its lag. */
     private void observePositions(Polled polled) {
         long now = polled.atMs();
@@ -103,17 +124,20 @@ final class PollToReplicas {
         for (Map.Entry<TopicPartition, PartitionReplica> entry : replicas.entrySet()) {
             TopicPartition tp = entry.getKey();
             PartitionReplica replica = entry.getValue();
+            counted(tp, replica.publishLoaded());
             Long position = polled.positions().get(tp);
-            if (position != null) {
+            if (position != null && !replica.holdsStaged()) {
+                // With batches staged, the position stays where the store's contents are until they are ingested.
                 replica.advancedWithoutRecords(position);
             }
             if (digests.waiting(tp)) {
+                ingestStaged(tp, replica);
                 digests.takeDue(tp, replica, replica.appliedPosition());
             }
             rebuilds.advancedTo(tp, replica.appliedPosition());
             Long lag = polled.lags().get(tp);
             if (lag != null) {
-                replica.observeLag(lag, now);
+                counted(tp, replica.observeLag(lag, now));
                 behind += lag;
             }
             if (persist && replica.positionUnpersisted()) {

@@ -57,6 +57,14 @@ final class ReplicaLag {
      * @param nowMs when the lag was observed
      */
     void adjustBulkLoad(PartitionStore store, boolean open, long nowMs) {
+        adjustBulkLoad(store, open, nowMs, () -> { });
+    }
+
+    /**
+     * The same, running {@code beforeLeaving} just before the store leaves bulk loading: while its level-0
+     * triggers are still raised, so that what it does to the store is not held back by the files the load made.
+     */
+    void adjustBulkLoad(PartitionStore store, boolean open, long nowMs, Runnable beforeLeaving) {
         boolean farBehind;
         if (!bulkLoading) {
             farBehind = records > PartitionReplica.BULK_LOAD_LAG_RECORDS;
@@ -72,6 +80,9 @@ final class ReplicaLag {
             farBehind = false;
         }
         if (farBehind != bulkLoading && open) {
+            if (!farBehind) {
+                beforeLeaving.run();
+            }
             store.bulkLoad(farBehind);
             bulkLoading = farBehind;
             nearSinceMs = 0;

@@ -75,6 +75,31 @@ final class SerializedBatch {
         return changes.size();
     }
 
+    /** Receives a batch's changes in order, each with its key as the store holds it (behind its prefix). */
+    interface ChangeSink {
+        /** One change: a put when {@code value} is not null, else a delete. */
+        void change(byte[] storedKey, byte[] value);
+    }
+
+    /** Hands every change, in the order added, to {@code sink}. */
+    void forEach(ChangeSink sink) {
+        for (Change change : changes) {
+            byte[] key = change.key();
+            if (change.prefix() != NO_PREFIX) {
+                byte[] stored = new byte[1 + key.length];
+                stored[0] = (byte) change.prefix();
+                System.arraycopy(key, 0, stored, 1, key.length);
+                key = stored;
+            }
+            sink.change(key, change.type() == TYPE_VALUE ? change.value() : null);
+        }
+    }
+
+    /** Bytes the batch would take in RocksDB's serialized form: about what its changes hold. */
+    long size() {
+        return size;
+    }
+
     /** The changes as a native batch; the caller closes it. */
     WriteBatch toWriteBatch() {
         Writer out = new Writer(new byte[(int) size]);

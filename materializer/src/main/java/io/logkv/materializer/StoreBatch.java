@@ -2,7 +2,10 @@ package io.logkv.materializer;
 
 import io.logkv.core.NodeTime;
 import io.logkv.core.RecordEnvelope;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -30,6 +33,7 @@ public abstract sealed class StoreBatch implements AutoCloseable permits Partiti
     private final Path directory;
     private final UnaryOperator<byte[]> storedOutcome;
     private final NodeTime time;
+    private Set<ByteBuffer> rememberedHere;
 
     /**
      * @param storedOutcome the store's first outcome for an idempotency key, or null
@@ -68,9 +72,17 @@ public abstract sealed class StoreBatch implements AutoCloseable permits Partiti
 
     /** Remembers the first outcome of a write that carried an idempotency key (the first one wins). */
     public void rememberOutcome(byte[] idempotencyKey, byte[] outcome) {
-        if (storedOutcome.apply(idempotencyKey) == null) {
+        if (storedOutcome.apply(idempotencyKey) == null && rememberedHere().add(ByteBuffer.wrap(idempotencyKey))) {
             batch.put(IDEMPOTENCY_PREFIX, idempotencyKey, outcome);
         }
+    }
+
+    /** Idempotency keys whose outcome this batch remembers: a later one in the same batch must not replace it. */
+    private Set<ByteBuffer> rememberedHere() {
+        if (rememberedHere == null) {
+            rememberedHere = new HashSet<>();
+        }
+        return rememberedHere;
     }
 
     /** Writes the changes and the new applied position in one atomic batch. */
@@ -78,6 +90,20 @@ public abstract sealed class StoreBatch implements AutoCloseable permits Partiti
         batch.put(POSITION_KEY, StoreLayout.encodeLong(position));
         batch.put(APPLIED_AT_KEY, StoreLayout.encodeLong(time.nowMs()));
         write();
+    }
+
+    /**
+     * Stages the changes and the position they lead to in a load by table files, instead of writing them:
+     * they become visible when the load is ingested ({@link FileLoad#ingest}).
+     *
+     * @param records        log records the changes apply
+     * @param recordBytes    their key and value bytes
+     * @param ingestPosition the ingest position they move to, or 0
+     */
+    void stage(FileLoad load, long position, int records, long recordBytes, long ingestPosition) {
+        batch.put(POSITION_KEY, StoreLayout.encodeLong(position));
+        batch.put(APPLIED_AT_KEY, StoreLayout.encodeLong(time.nowMs()));
+        load.stage(batch, position, records, recordBytes, ingestPosition);
     }
 
     /** Writes the changes alone: for index upkeep that leads to no new position. */

@@ -1,6 +1,11 @@
 package io.logkv.materializer;
 
+import io.logkv.core.DaemonThreads;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
@@ -44,6 +49,12 @@ public final class StoreResources implements AutoCloseable {
     private final long minBlobBytes;
     private final WriteOptions writeOptions;
     private final ReadOptions readOptions;
+    /** What the stores loading by table files stage before they hand a file over, together: the memtable budget. */
+    private final long fileLoadBudget;
+    private final AtomicInteger fileLoads = new AtomicInteger();
+    private final AtomicLong fileLoadBytes = new AtomicLong();
+    /** Writes and ingests the table files of every store loading by files, one file at a time, in the order handed over. */
+    private final ExecutorService fileLoadThread = Executors.newSingleThreadExecutor(DaemonThreads.named("logkv-replica-file-load"));
 
     public StoreResources(long blockCacheBytes, long writeBufferBytes, long minBlobBytes) {
         this.blockCache = new LRUCache(blockCacheBytes);
@@ -52,6 +63,7 @@ public final class StoreResources implements AutoCloseable {
         this.minBlobBytes = minBlobBytes;
         this.writeOptions = new WriteOptions().setDisableWAL(true);
         this.readOptions = new ReadOptions().setVerifyChecksums(false);
+        this.fileLoadBudget = writeBufferBytes;
     }
 
     /** Options for a new store; the caller closes them after closing the store. */
@@ -77,6 +89,48 @@ public final class StoreResources implements AutoCloseable {
                 .setAvoidFlushDuringShutdown(false);
     }
 
+    /**
+     * Options for writing a table file that a store loading by files ingests ({@link FileLoad}): the store's
+     * table format, uncompressed like every file that enters at level 0. The caller closes them.
+     */
+    Options newFileLoadOptions() {
+        Options options = newOptions();
+        options.setCompressionPerLevel(List.of());
+        options.setCompressionType(CompressionType.NO_COMPRESSION);
+        return options;
+    }
+
+    void fileLoadStarted() {
+        fileLoads.incrementAndGet();
+    }
+
+    void fileLoadEnded() {
+        fileLoads.decrementAndGet();
+    }
+
+    void fileLoadStaged(long bytes) {
+        fileLoadBytes.addAndGet(bytes);
+    }
+
+    /**
+     * Bytes a store loading by files stages before it hands them over to be ingested: an even share of the budget
+     * (the memtable budget, which such stores leave unused). With one file in flight per store, the stores hold
+     * at most twice the budget together; larger files than half shares would leave fewer level-0 files behind.
+     */
+    long fileLoadShare() {
+        return fileLoadBudget / Math.max(1, fileLoads.get());
+    }
+
+    /** The thread that writes and ingests the table files the stores loading by files hand over. */
+    ExecutorService fileLoadThread() {
+        return fileLoadThread;
+    }
+
+    /** Bytes staged now by the stores loading by files, in the heap. */
+    public long fileLoadBytes() {
+        return fileLoadBytes.get();
+    }
+
     WriteOptions writeOptions() {
         return writeOptions;
     }
@@ -92,6 +146,8 @@ public final class StoreResources implements AutoCloseable {
 
     @Override
     public void close() {
+        // Stores finish their files before they close, and they close before the resources they share.
+        fileLoadThread.shutdownNow();
         readOptions.close();
         writeOptions.close();
         writeBuffers.close();

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -23,22 +25,30 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A replica far behind the log replays in bulk-load mode and ends with exactly the log's contents. */
+/** A replica far behind the log replays in bulk-load mode, by table files, and ends with exactly the log's contents. */
 @Tag("integration")
 class BulkReplayIT {
 
     private static final NamespaceName NS = new NamespaceName("bulk-replay");
     /** Two partitions, each further behind than the bulk-load threshold when the replica opens. */
     private static final int RECORDS = 2 * (int) (PartitionReplica.BULK_LOAD_LAG_RECORDS + 5_000);
+    /** Keys written: each about twice. */
+    private static final int KEYS = 40_000;
+    /** Keys written every third record of the first half. */
+    private static final int HOT_KEYS = 100;
 
     @TempDir
     Path dataDir;
 
     @Test
-    void aReplayThroughBulkLoadingHoldsEveryKeyOfTheLog() throws Exception {
+    void aReplayThroughBulkLoadingHoldsExactlyWhatTheLogLeavesAfterOverwritesAndTombstones() throws Exception {
         KafkaTestCluster cluster = KafkaTestCluster.shared();
         new TruthTopics(cluster.admin(), new TruthTopicRequirements(3, 2, 2_000_000), Duration.ofSeconds(30))
                 .ensure(NS.truthTopic(), 2);
+        // Each key is written about twice, always to the same partition; a hundred hot keys every third record of
+        // the log's first half (many times within each table file, and not after the load by files); every
+        // eleventh record is a tombstone. The last record of a key in its partition's log is what the replica holds.
+        Map<Integer, Map<String, byte[]>> expected = Map.of(0, new TreeMap<>(), 1, new TreeMap<>());
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bulk-replay-loader");
@@ -47,14 +57,19 @@ class BulkReplayIT {
             for (int i = 0; i < RECORDS; i += 5_000) {
                 producer.beginTransaction();
                 for (int j = i; j < i + 5_000; j++) {
-                    producer.send(new ProducerRecord<>(NS.truthTopic(), j % 2, key(j),
-                            new RecordEnvelope(new Version(j + 1, 1), 0, "text/plain", value(j)).encode()));
+                    int keyNo = j % 3 == 0 && j < RECORDS / 2 ? j % HOT_KEYS : j % KEYS;
+                    byte[] envelope = j % 11 == 0 ? null
+                            : new RecordEnvelope(new Version(j + 1, 1), 0, "text/plain", value(j)).encode();
+                    producer.send(new ProducerRecord<>(NS.truthTopic(), keyNo % 2, key(keyNo), envelope));
+                    expected.get(keyNo % 2).put("key-" + keyNo, envelope);
                 }
                 producer.commitTransaction();
             }
         }
+        // A small memtable budget: each replica stages about a megabyte per table file, so that its files overlap
+        // and a key's later value often lands in a later file than its earlier one.
         ReplicaSettings settings = new ReplicaSettings(cluster.bootstrapServers(), "bulk-replay", dataDir,
-                16 << 20, 8 << 20, 64 << 10, 2_000, 100, Duration.ofHours(20));
+                16 << 20, 2 << 20, 64 << 10, 2_000, 100, Duration.ofHours(20));
         try (LocalReplicas replicas = new LocalReplicas(settings, new SimpleMeterRegistry())) {
             replicas.replicate(NS, 2).get();
             Awaitility.await().atMost(Duration.ofSeconds(120)).until(() ->
@@ -62,11 +77,34 @@ class BulkReplayIT {
                             && replicas.replicas(NS).stream().allMatch(r -> r.lagRecords() == 0));
             assertThat(replicas.replicas(NS)).as("every replica replayed in bulk-load mode")
                     .allMatch(replica -> replica.bulkLoadsEntered() == 1);
-            for (int j = 0; j < RECORDS; j++) {
-                RecordEnvelope envelope = replicas.replica(NS, j % 2).read(key(j));
-                assertThat(envelope).as("key %d", j).isNotNull();
-                assertThat(envelope.value()).isEqualTo(value(j));
+            assertThat(replicas.replicas(NS).stream().map(PartitionReplica::tableFilesLoaded))
+                    .as("every replica loaded by several table files while it replayed").allMatch(files -> files > 1);
+            for (int partition = 0; partition < 2; partition++) {
+                PartitionReplica replica = replicas.replica(NS, partition);
+                for (Map.Entry<String, byte[]> entry : expected.get(partition).entrySet()) {
+                    RecordEnvelope envelope = replica.read(entry.getKey().getBytes(StandardCharsets.UTF_8));
+                    assertThat(envelope == null ? null : envelope.value()).as(entry.getKey())
+                            .isEqualTo(entry.getValue() == null ? null : RecordEnvelope.decode(entry.getValue()).value());
+                }
+                assertThat(replica.digest().sha256()).as("partition %d holds no key the log does not leave", partition)
+                        .isEqualTo(digestOf(expected.get(partition), dataDir.resolve("expected-" + partition)));
             }
+        }
+    }
+
+    /** The digest of a store holding exactly {@code contents}, written through the memtable. */
+    private static String digestOf(Map<String, byte[]> contents, Path directory) {
+        try (StoreResources resources = new StoreResources(8 << 20, 4 << 20, 64 << 10);
+             PartitionStore store = PartitionStore.open(directory, resources)) {
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                contents.forEach((key, envelope) -> {
+                    if (envelope != null) {
+                        batch.put(key.getBytes(StandardCharsets.UTF_8), envelope);
+                    }
+                });
+                batch.commit(1);
+            }
+            return store.digest();
         }
     }
 
