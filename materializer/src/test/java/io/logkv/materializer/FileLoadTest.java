@@ -38,7 +38,7 @@ class FileLoadTest {
             long position = 0;
             int ingestions = 0;
             for (int batchNo = 0; batchNo < 400; batchNo++) {
-                // Puts, overwrites, deletes and expiry tombstones over few keys, so that most keys change
+                // Puts (some of values up to 200 KB), overwrites, deletes and expiry tombstones over few keys, so that most keys change
                 // within one staged load and across the files of the load; idempotency keys repeat, also
                 // within one batch, where the first outcome must win.
                 long seed = random.nextLong();
@@ -187,7 +187,7 @@ class FileLoadTest {
         int changes = 1 + random.nextInt(30);
         for (int i = 0; i < changes; i++) {
             byte[] key = bytes("key-" + random.nextInt(200));
-            switch (random.nextInt(6)) {
+            switch (random.nextInt(7)) {
                 case 0 -> batch.delete(key);
                 case 1 -> {
                     long expiresAt = 1_000 + random.nextInt(5) * 1_000L;
@@ -197,6 +197,8 @@ class FileLoadTest {
                 case 2 -> batch.rememberOutcome(bytes("idem-" + random.nextInt(40)), bytes("outcome-" + random.nextInt()));
                 case 3 -> batch.put(key, new RecordEnvelope(new Version(random.nextInt(1_000), 1),
                         1_000 + random.nextInt(5) * 1_000L, "text/plain", bytes("v" + random.nextInt())).encode());
+                case 4 -> batch.put(key, new RecordEnvelope(new Version(random.nextInt(1_000), 1), RecordEnvelope.NO_EXPIRY,
+                        "application/octet-stream", new byte[random.nextInt(200_000)]).encode());
                 default -> batch.put(key, envelope("v" + random.nextInt(), random.nextInt(1_000)));
             }
         }
