@@ -52,6 +52,9 @@ final class FileLoad implements AutoCloseable {
     private record Staged(byte[] key, byte[] value, int order) {
     }
 
+    /** What a staged change holds in the heap beside its bytes (its record, its key's prefixed copy, a list slot). */
+    static final int HEAP_BYTES_PER_CHANGE = 64;
+
     private final RocksDB db;
     private final StoreResources resources;
     private final Path stagingDirectory;
@@ -65,6 +68,11 @@ final class FileLoad implements AutoCloseable {
     /** The file being written and ingested by the node's file loading thread, or null. */
     private Future<Loaded> inFlight;
     private long inFlightBytes;
+    /**
+     * Set when a file or a batch could not be loaded: nothing is staged or ingested from then on, since what
+     * follows would make the store skip what failed. The store stays at the position of its last file.
+     */
+    private RuntimeException failed;
 
     /**
      * @param stagingDirectory where table files are written before RocksDB takes them (on the store's file
@@ -80,8 +88,15 @@ final class FileLoad implements AutoCloseable {
 
     /** Stages a batch of changes that leads to {@code position}; visible once ingested. */
     void stage(SerializedBatch changes, long position, int records, long recordBytes, long ingestPosition) {
-        changes.forEach((key, value) -> staged.add(new Staged(key, value, staged.size())));
-        long size = changes.size();
+        refuseIfFailed();
+        try {
+            changes.forEach((key, value) -> staged.add(new Staged(key, value, staged.size())));
+        } catch (RuntimeException | Error e) {
+            // Part of the batch staged without its position: none of it may ever be ingested.
+            fail(new IllegalStateException("could not stage a batch for " + stagingDirectory.getParent(), e));
+            throw e;
+        }
+        long size = changes.size() + (long) changes.count() * HEAP_BYTES_PER_CHANGE;
         stagedBytes += size;
         resources.fileLoadStaged(size);
         this.position = position;
@@ -115,6 +130,7 @@ final class FileLoad implements AutoCloseable {
      */
     Loaded handOff() {
         Loaded previous = awaitInFlight();
+        refuseIfFailed();
         if (!staged.isEmpty()) {
             List<Staged> chunk = staged;
             Path file = stagingDirectory.resolve("load-" + (filesWritten++) + ".sst");
@@ -141,10 +157,15 @@ final class FileLoad implements AutoCloseable {
      */
     Loaded ingest() {
         Loaded previous = awaitInFlight();
+        refuseIfFailed();
         if (staged.isEmpty()) {
             return previous;
         }
-        writeAndIngest(staged, stagingDirectory.resolve("load-" + (filesWritten++) + ".sst"));
+        try {
+            writeAndIngest(staged, stagingDirectory.resolve("load-" + (filesWritten++) + ".sst"));
+        } catch (RuntimeException e) {
+            throw fail(e);
+        }
         Loaded loaded = new Loaded(position, records, recordBytes, ingestPosition);
         resources.fileLoadStaged(-stagedBytes);
         startStaging();
@@ -152,22 +173,54 @@ final class FileLoad implements AutoCloseable {
                 previous.bytes() + loaded.bytes(), Math.max(previous.ingestPosition(), loaded.ingestPosition()));
     }
 
+    /**
+     * Waits for the file in flight, through interrupts (kept for the caller): the store must not be closed under
+     * an ingestion. Returns what it made visible, or null when none was in flight.
+     */
     private Loaded awaitInFlight() {
         if (inFlight == null) {
             return null;
         }
+        boolean interrupted = false;
         try {
-            return inFlight.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException failure ? failure : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while a table file was loaded into " + stagingDirectory.getParent(), e);
+            while (true) {
+                try {
+                    return inFlight.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw fail(e.getCause() instanceof RuntimeException failure ? failure
+                            : new IllegalStateException("a table file could not be loaded into " + stagingDirectory.getParent(), e.getCause()));
+                }
+            }
         } finally {
             inFlight = null;
             resources.fileLoadStaged(-inFlightBytes);
             inFlightBytes = 0;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /** Remembers the first failure and drops what is staged; returns {@code failure} to throw. */
+    private RuntimeException fail(RuntimeException failure) {
+        if (failed == null) {
+            failed = failure;
+        }
+        discard();
+        return failure;
+    }
+
+    private void refuseIfFailed() {
+        if (failed != null) {
+            throw new IllegalStateException("loading " + stagingDirectory.getParent() + " by table files failed before", failed);
+        }
+    }
+
+    /** Whether a file or batch failed to load: the store stays at its last file's position. */
+    boolean failed() {
+        return failed != null;
     }
 
     /** Sorts the changes by key (keeping the one that wins for each), writes them as a table file and ingests it. */
@@ -193,7 +246,13 @@ final class FileLoad implements AutoCloseable {
                 while (to < sorted.length && Arrays.equals(sorted[to].key(), sorted[from].key())) {
                     to++;
                 }
-                Staged kept = sorted[from].key().length > 0 && sorted[from].key()[0] == IDEMPOTENCY_PREFIX ? sorted[from] : sorted[to - 1];
+                boolean outcome = sorted[from].key().length > 0 && sorted[from].key()[0] == IDEMPOTENCY_PREFIX;
+                Staged kept = outcome ? sorted[from] : sorted[to - 1];
+                if (outcome && db.get(kept.key()) != null) {
+                    // The first outcome came in an earlier file, which was in flight when this one's was staged.
+                    from = to;
+                    continue;
+                }
                 if (kept.value() == null) {
                     writer.delete(kept.key());
                 } else {

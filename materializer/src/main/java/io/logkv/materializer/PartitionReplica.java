@@ -7,6 +7,8 @@ import io.logkv.core.RecordEnvelope;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's replica of one truth partition: its store, the position it has applied, and how far
@@ -14,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * time. Its lifecycle is a {@link ReplicaState}, kept by {@link ReplicaLifecycle}.
  */
 public final class PartitionReplica {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionReplica.class);
 
     /** Lag, in records, beyond which the store loads in bulk (see {@link PartitionStore#bulkLoad}). */
     static final long BULK_LOAD_LAG_RECORDS = 50_000;
@@ -241,7 +245,7 @@ public final class PartitionReplica {
      * reads it but reads waiting for a position, which only moves when staged batches are ingested); back to
      * the memtable when either ends, ingesting what was staged. Returns what that ingestion made visible, or null.
      */
-    private FileLoad.Loaded adjustFileLoad() {
+    FileLoad.Loaded adjustFileLoad() {
         boolean byFiles = lag.bulkLoading() && !lifecycle.serving() && !lifecycle.closed();
         if (byFiles) {
             store.startFileLoad();
@@ -254,6 +258,15 @@ public final class PartitionReplica {
         FileLoad.Loaded loaded = ingestStaged();
         store.endFileLoad();
         return loaded;
+    }
+
+    /**
+     * The position of the last batch applied or staged: what the store will show once staged batches are in.
+     * A digest at or below it can no longer be cut, when batches are staged beyond what the store shows.
+     */
+    long consumedPosition() {
+        FileLoad load = store.fileLoad();
+        return load != null && !load.isEmpty() ? Math.max(appliedPosition(), load.position()) : appliedPosition();
     }
 
     /** Whether batches are staged that the store does not show yet: the position must not move past them. */
@@ -282,7 +295,7 @@ public final class PartitionReplica {
     /** Ingests everything staged and in flight in a load by table files, then moves to their position; null when none were. */
     FileLoad.Loaded ingestStaged() {
         FileLoad load = store.fileLoad();
-        if (load == null || load.isEmpty()) {
+        if (load == null || load.isEmpty() || load.failed()) {
             return null;
         }
         writing(load.position());
@@ -336,7 +349,12 @@ public final class PartitionReplica {
             if (destroy) {
                 store.destroy();
             } else {
-                ingestStaged();
+                try {
+                    ingestStaged();
+                } catch (RuntimeException e) {
+                    // The store keeps the position of its last file; a restart replays the rest.
+                    log.warn("event=replica_staged_batches_dropped partition={}-{} reason={}", namespace, partition, e.toString());
+                }
                 if (positionUnpersisted()) {
                     persistPosition();
                 }

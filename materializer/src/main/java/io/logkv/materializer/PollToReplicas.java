@@ -126,12 +126,15 @@ final class PollToReplicas {
             PartitionReplica replica = entry.getValue();
             counted(tp, replica.publishLoaded());
             Long position = polled.positions().get(tp);
+            if (position != null && digests.nextCut(tp) <= position) {
+                // A digest is due within this poll: what is staged goes in first, so the position can reach it.
+                ingestStaged(tp, replica);
+            }
             if (position != null && !replica.holdsStaged()) {
                 // With batches staged, the position stays where the store's contents are until they are ingested.
                 replica.advancedWithoutRecords(position);
             }
             if (digests.waiting(tp)) {
-                ingestStaged(tp, replica);
                 digests.takeDue(tp, replica, replica.appliedPosition());
             }
             rebuilds.advancedTo(tp, replica.appliedPosition());
@@ -139,8 +142,12 @@ final class PollToReplicas {
             if (lag != null) {
                 counted(tp, replica.observeLag(lag, now));
                 behind += lag;
+            } else {
+                // A replica may start serving without a lag to observe (its position reached the log's end).
+                counted(tp, replica.adjustFileLoad());
             }
-            if (persist && replica.positionUnpersisted()) {
+            if (persist && replica.positionUnpersisted() && !replica.holdsStaged()) {
+                // (With batches staged, a file in flight may be ingested meanwhile; each file carries its position.)
                 replica.persistPosition();
             }
         }

@@ -36,8 +36,11 @@ final class ReplicaDigests {
      */
     void ask(TopicPartition tp, PartitionReplica replica, long position, CompletableFuture<ReplicaDigest> result) {
         long applied = replica.appliedPosition();
-        if (applied > position) {
-            throw new PositionPassedException(tp, position, applied);
+        long consumed = replica.consumedPosition();
+        if (applied > position || consumed > applied && consumed >= position) {
+            // With batches staged for a table file (or a file not yet published), the store will show more
+            // than the applied position at once: a digest at or below what is staged cannot be taken exactly.
+            throw new PositionPassedException(tp, position, consumed);
         }
         Pending asked = new Pending(position, result);
         if (applied == position) {

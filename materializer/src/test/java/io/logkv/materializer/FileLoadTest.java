@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A store loaded by table files holds exactly what the same batches written through the memtable hold. */
 class FileLoadTest {
@@ -160,6 +162,70 @@ class FileLoadTest {
         replica.observeLag(60_000, 3_000);
         assertThat(store.fileLoad()).isNull();
         replica.close(false);
+    }
+
+    @Test
+    void theFirstOutcomeWinsAlsoWhenItsFileWasStillInFlightWhenTheNextOneWasStaged() throws Exception {
+        try (PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, time)) {
+            store.startFileLoad();
+            CountDownLatch release = new CountDownLatch(1);
+            resources.fileLoadThread().submit(() -> {
+                release.await();
+                return null;
+            });
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.rememberOutcome(bytes("idem"), bytes("outcome-1"));
+                batch.stage(store.fileLoad(), 1, 1, 1, 0);
+            }
+            store.fileLoad().handOff();
+            // The first file waits behind the held thread: the store does not show its outcome yet.
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.rememberOutcome(bytes("idem"), bytes("outcome-2"));
+                batch.stage(store.fileLoad(), 2, 1, 1, 0);
+            }
+            release.countDown();
+            assertThat(store.fileLoad().ingest().position()).isEqualTo(2);
+            assertThat(store.idempotentOutcome(bytes("idem"))).isEqualTo(bytes("outcome-1"));
+        }
+    }
+
+    @Test
+    void afterAFileFailsNothingStagedLaterIsIngestedAndTheStoreKeepsItsLastFilesPosition() throws Exception {
+        Path directory = dir.resolve("p0");
+        try (PartitionStore store = PartitionStore.open(directory, resources, time)) {
+            store.startFileLoad();
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("a"), envelope("1", 1));
+                batch.stage(store.fileLoad(), 5, 1, 1, 0);
+            }
+            assertThat(store.fileLoad().ingest().position()).isEqualTo(5);
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("b"), envelope("2", 2));
+                batch.stage(store.fileLoad(), 9, 1, 1, 0);
+            }
+            // Something in the way of the staging directory: the next file cannot be written.
+            StoreFiles.deleteRecursively(directory.resolve("file-load"));
+            Files.writeString(directory.resolve("file-load"), "in the way");
+            assertThat(store.fileLoad().handOff()).isNull();
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("c"), envelope("3", 3));
+                batch.stage(store.fileLoad(), 12, 1, 1, 0);
+            }
+            assertThatThrownBy(() -> store.fileLoad().handOff()).isInstanceOf(IllegalStateException.class);
+            assertThat(store.fileLoad().failed()).isTrue();
+            assertThat(store.fileLoad().isEmpty()).as("what was staged after the failed file is dropped").isTrue();
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                assertThatThrownBy(() -> batch.stage(store.fileLoad(), 15, 1, 1, 0)).isInstanceOf(IllegalStateException.class);
+            }
+            assertThatThrownBy(() -> store.fileLoad().ingest()).isInstanceOf(IllegalStateException.class);
+            assertThat(resources.fileLoadBytes()).isZero();
+        }
+        try (PartitionStore store = PartitionStore.open(directory, resources, time)) {
+            assertThat(store.persistedPosition()).isEqualTo(5);
+            assertThat(store.get(bytes("a"))).isNotNull();
+            assertThat(store.get(bytes("b"))).isNull();
+            assertThat(store.get(bytes("c"))).isNull();
+        }
     }
 
     @Test
