@@ -46,6 +46,11 @@ final class FileLoad implements AutoCloseable {
      * @param ingestPosition the highest ingest position among them, or 0
      */
     record Loaded(long position, int records, long bytes, long ingestPosition) {
+
+        /** This and the file loaded after it, as one. */
+        Loaded then(Loaded next) {
+            return new Loaded(next.position(), records + next.records(), bytes + next.bytes(), Math.max(ingestPosition, next.ingestPosition()));
+        }
     }
 
     /** A staged change: the stored key, the value (null: a delete), and its order among the staged changes. */
@@ -151,26 +156,14 @@ final class FileLoad implements AutoCloseable {
     }
 
     /**
-     * Makes everything staged visible: waits for the file in flight, then writes and ingests the staged batches
-     * on the caller's thread. Returns what became visible (the position of the last batch, the records of
-     * both), or null when nothing was staged or in flight.
+     * Makes everything staged visible: hands the staged batches over (after the file in flight) and waits for
+     * their file. Returns what became visible (the position of the last batch, the records of both files), or
+     * null when nothing was staged or in flight.
      */
     Loaded ingest() {
-        Loaded previous = awaitInFlight();
-        refuseIfFailed();
-        if (staged.isEmpty()) {
-            return previous;
-        }
-        try {
-            writeAndIngest(staged, stagingDirectory.resolve("load-" + (filesWritten++) + ".sst"));
-        } catch (RuntimeException e) {
-            throw fail(e);
-        }
-        Loaded loaded = new Loaded(position, records, recordBytes, ingestPosition);
-        resources.fileLoadStaged(-stagedBytes);
-        startStaging();
-        return previous == null ? loaded : new Loaded(loaded.position(), previous.records() + loaded.records(),
-                previous.bytes() + loaded.bytes(), Math.max(previous.ingestPosition(), loaded.ingestPosition()));
+        Loaded previous = handOff();
+        Loaded last = awaitInFlight();
+        return previous == null ? last : last == null ? previous : previous.then(last);
     }
 
     /**
