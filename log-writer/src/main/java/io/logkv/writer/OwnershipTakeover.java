@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * How a partition's writer takes its partition over ({@link OwnershipState#FENCING} then
  * {@link OwnershipState#CATCHING_UP}), first and after a failure: it takes the partition's transactional id,
- * then asks for the partition's end and ingest start and waits until this node's replica has applied that
- * end, once the namespace registry, read to its end, still names this region as the namespace's home
+ * then asks for the partition's end, waits until this node's replica has applied that end and asks where
+ * ingest resumes, once the namespace registry, read to its end, still names this region as the namespace's home
  * ({@link NamespaceHomes}). Writes arriving meanwhile wait until their deadline. Runs in the writer's drain; the catch-up's
  * answer comes back from other threads through {@link #caughtUp}, and the writer's drain picks it up.
  */
@@ -80,12 +80,20 @@ final class OwnershipTakeover {
                 });
     }
 
+    /**
+     * Waits until the replica has applied the partition's end, then asks where ingest resumes: only then does
+     * the replica know the last progress marker of the fenced owners, the floor below which no ingest record
+     * may be applied again.
+     */
     private CompletableFuture<CatchUp> catchUpRound() {
-        CompletableFuture<Long> ingestStart = parts.services().ends().ingestStart(parts.ingestPartition());
         return parts.services().ends().committedEnd(parts.partition())
                 .thenCompose(end -> parts.services().state().awaitApplied(parts.namespace(), parts.partition().partition(), end,
                         parts.services().settings().catchUpTimeout()).thenApply(applied -> applied ? end : -1L))
-                .thenCombine(ingestStart, (end, start) -> new CatchUp(end >= 0, start, end, null));
+                .thenCompose(end -> end < 0
+                        ? CompletableFuture.completedFuture(new CatchUp(false, -1, end, null))
+                        : parts.services().ends().ingestStart(parts.ingestPartition(),
+                                        parts.services().state().appliedIngestPosition(parts.namespace(), parts.partition().partition()))
+                                .thenApply(start -> new CatchUp(true, start, end, null)));
     }
 
     /** CATCHING_UP: starts writing once the replica has caught up, else tries another round. */

@@ -14,6 +14,8 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a new owner starts: the end of the truth partition its replica must apply before it checks any
@@ -21,6 +23,8 @@ import org.apache.kafka.common.TopicPartition;
  * after the new owner has fenced every earlier writer, so neither can move behind its back.
  */
 final class PartitionEnds implements LogEnds, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionEnds.class);
 
     private final Admin admin;
     private final String groupId;
@@ -44,23 +48,58 @@ final class PartitionEnds implements LogEnds, AutoCloseable {
     }
 
     /**
-     * The first ingest offset not yet applied: what the writers' transactions committed for the group
-     * ({@code require_stable}, so a transaction still being resolved is waited for), or the partition's
-     * start when nothing was ever committed.
+     * The first ingest offset not yet applied (see {@link #resumeAt}): what the writers' transactions committed
+     * for the group ({@code require_stable}, so a transaction still being resolved is waited for), raised to
+     * what the truth partition's progress markers record, with the ingest partition's start and end as bounds.
      */
     @Override
-    public CompletableFuture<Long> ingestStart(TopicPartition ingestPartition) {
+    public CompletableFuture<Long> ingestStart(TopicPartition ingestPartition, long appliedByReplica) {
         ListConsumerGroupOffsetsSpec spec = new ListConsumerGroupOffsetsSpec().topicPartitions(List.of(ingestPartition));
+        CompletableFuture<Long> earliest = offset(ingestPartition, OffsetSpec.earliest());
+        CompletableFuture<Long> end = offset(ingestPartition, OffsetSpec.latest());
         return admin.listConsumerGroupOffsets(Map.of(groupId, spec), new ListConsumerGroupOffsetsOptions().requireStable(true))
                 .partitionsToOffsetAndMetadata(groupId).toCompletionStage().toCompletableFuture()
-                .thenCompose(offsets -> {
+                .thenCombine(earliest.thenCombine(end, (first, last) -> new long[]{first, last}), (offsets, bounds) -> {
                     OffsetAndMetadata committed = offsets.get(ingestPartition);
-                    if (committed != null) {
-                        return CompletableFuture.completedFuture(committed.offset());
+                    long start = resumeAt(committed == null ? -1 : committed.offset(), appliedByReplica, bounds[0], bounds[1]);
+                    if (start != (committed == null ? bounds[0] : committed.offset())) {
+                        log.warn("event=ingest_resumed_from_markers ingest_partition={} group={} committed_offset={} marker_position={}"
+                                        + " start={} end={} resumed_at={} reason=\"{}\"", ingestPartition, groupId,
+                                committed == null ? "none" : committed.offset(), appliedByReplica, bounds[0], bounds[1], start,
+                                appliedByReplica > bounds[1]
+                                        ? "the ingest partition ends before the applied position: it was deleted and created again"
+                                        : "the group's committed offset is missing or behind what the truth partition applied"
+                                        + " (offsets expired, group id changed or offsets reset)");
                     }
-                    return admin.listOffsets(Map.of(ingestPartition, OffsetSpec.earliest())).partitionResult(ingestPartition)
-                            .toCompletionStage().toCompletableFuture().thenApply(info -> info.offset());
+                    return start;
                 });
+    }
+
+    private CompletableFuture<Long> offset(TopicPartition partition, OffsetSpec spec) {
+        return admin.listOffsets(Map.of(partition, spec)).partitionResult(partition)
+                .toCompletionStage().toCompletableFuture().thenApply(info -> info.offset());
+    }
+
+    /**
+     * Where a new owner resumes an ingest partition. Its truth partition's progress markers, written in the
+     * same transactions as the group's offsets, say how far ingest was applied; the group's offset can be
+     * missing (it expired after {@code offsets.retention.minutes} with every node stopped, or the group id
+     * changed) or behind (reset by hand), and resuming there would apply records again over newer writes.
+     * So ingest resumes at the committed offset (the partition's start when there is none), but never before
+     * the markers' position; unless that position lies past the partition's end, which only happens when the
+     * ingest topic was deleted and created again: then its offsets start over and the markers say nothing of it.
+     *
+     * @param committed        the group's committed offset, or -1 when there is none
+     * @param appliedByReplica the progress markers' position in the caught-up replica, 0 when there are none
+     * @param earliest         the ingest partition's first offset
+     * @param end              the ingest partition's end offset
+     */
+    static long resumeAt(long committed, long appliedByReplica, long earliest, long end) {
+        long fromGroup = committed >= 0 ? committed : earliest;
+        if (appliedByReplica > end) {
+            return committed >= 0 && committed <= end ? committed : earliest;
+        }
+        return Math.max(fromGroup, appliedByReplica);
     }
 
     @Override

@@ -21,6 +21,13 @@ public interface StateLookup {
     /** The position this node's replica of the partition has applied, or -1 when it holds none. */
     long appliedPosition(NamespaceName namespace, int partition);
 
+    /**
+     * The first ingest offset of the partition's ingest partition that this node's replica has seen applied:
+     * the highest ingest progress marker in the truth records it has applied (each written in the transaction
+     * that applied the ingest records it counts), or 0 when it has seen none or holds no replica.
+     */
+    long appliedIngestPosition(NamespaceName namespace, int partition);
+
     /** Completes with true once the replica has applied {@code position}, false after {@code maxWait}. */
     CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait);
 }

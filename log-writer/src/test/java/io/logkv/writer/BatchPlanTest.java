@@ -297,6 +297,11 @@ class BatchPlanTest {
         }
 
         @Override
+        public long appliedIngestPosition(NamespaceName namespace, int partition) {
+            return 0;
+        }
+
+        @Override
         public CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait) {
             return CompletableFuture.completedFuture(true);
         }

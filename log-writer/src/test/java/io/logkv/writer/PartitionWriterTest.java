@@ -60,7 +60,7 @@ class PartitionWriterTest {
         }
 
         @Override
-        public CompletableFuture<Long> ingestStart(TopicPartition ingestPartition) {
+        public CompletableFuture<Long> ingestStart(TopicPartition ingestPartition, long appliedByReplica) {
             return CompletableFuture.completedFuture(0L);
         }
 
@@ -514,6 +514,11 @@ class PartitionWriterTest {
 
         @Override
         public long appliedPosition(NamespaceName namespace, int partition) {
+            return 0;
+        }
+
+        @Override
+        public long appliedIngestPosition(NamespaceName namespace, int partition) {
             return 0;
         }
 

@@ -156,6 +156,57 @@ class IngestIT {
     }
 
     /**
+     * The writers' group can lose its committed ingest offsets (they expire after {@code offsets.retention.minutes}
+     * while every node is stopped, or the group id changes). A new owner then resumes where the truth partition's
+     * progress markers say ingest was applied, never at the ingest topic's start: applying the retained records
+     * again would put old values over newer writes and duplicate every record in the log.
+     */
+    @Test
+    void aWriterWhoseGroupLostItsOffsetsResumesWhereTheTruthLogSaysIngestStopped() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        NamespaceName ns = new NamespaceName("ingest-resume-" + Long.toString(System.nanoTime(), 36));
+        String group = "writers-" + ns.value();
+        TopicPartition ingest = new TopicPartition(ns.ingestTopic(), 0);
+        try (LogKvNode node = LogKvNode.start("ingest-resume", kafka, dataDir.resolve("resume"), "--logkv.writer.group-id=" + group);
+             KafkaProducer<String, IngestWrite> producer = producer(kafka);
+             org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                     Map.<String, Object>of("bootstrap.servers", kafka))) {
+            assertThat(node.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            RecordMetadata last = null;
+            for (int i = 0; i < 50; i++) {
+                last = producer.send(new ProducerRecord<>(ns.ingestTopic(), 0, "k-" + (i % 10),
+                        IngestWrite.put(("v" + i).getBytes()).contentType("text/plain"))).get(30, TimeUnit.SECONDS);
+            }
+            HttpResponse<String> applied = node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    node.keyUrl(ns.value(), "k-9") + "?wait_ms=10000")).header("KV-Token", IngestTokens.tokenFor(last)).GET());
+            assertThat(applied.statusCode()).as(applied.body()).isEqualTo(200);
+            assertThat(applied.body()).isEqualTo("v49");
+            HttpResponse<String> newer = node.put(ns.value(), "k-3", "newer");
+            assertThat(newer.statusCode()).as(newer.body()).isEqualTo(200);
+
+            node.stop();
+            admin.deleteConsumerGroupOffsets(group, java.util.Set.of(ingest)).all().get(30, TimeUnit.SECONDS);
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(ingest))
+                    .as("the group's offset is gone").isNull();
+            node.start();
+
+            RecordMetadata after = producer.send(new ProducerRecord<>(ns.ingestTopic(), 0, "after",
+                    IngestWrite.put("after".getBytes()).contentType("text/plain"))).get(30, TimeUnit.SECONDS);
+            // The restarted node takes its partition over again first; until then the read times out with 503.
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                HttpResponse<String> resumed = node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        node.keyUrl(ns.value(), "after") + "?wait_ms=10000")).header("KV-Token", IngestTokens.tokenFor(after)).GET());
+                assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(200);
+            });
+            HttpResponse<String> kept = node.get(ns.value(), "k-3", "KV-Token", IngestTokens.tokenFor(after));
+            assertThat(kept.body()).as("the write made after the ingest records, not an ingest record applied again").isEqualTo("newer");
+            long records = read(kafka, List.of(new TopicPartition(ns.truthTopic(), 0))).stream()
+                    .filter(r -> !IngestHeaders.isProgressMarker(r.key())).count();
+            assertThat(records).as("50 ingest writes, one PUT and one ingest write after the restart, each once").isEqualTo(52);
+        }
+    }
+
+    /**
      * Produces writes {@code from} to {@code to}; returns a token covering all of them: the tokens of the last
      * record sent to each partition, merged (a single record's token says nothing of the other partitions).
      */

@@ -37,6 +37,12 @@ final class ReplicaStateLookup implements StateLookup {
     }
 
     @Override
+    public long appliedIngestPosition(NamespaceName namespace, int partition) {
+        PartitionReplica replica = replicas.replica(namespace, partition);
+        return replica == null ? 0 : replica.ingestCatchUp().applied();
+    }
+
+    @Override
     public CompletableFuture<Boolean> awaitApplied(NamespaceName namespace, int partition, long position, Duration maxWait) {
         // A new owner may hold no replica of the partition yet (it was not one of its replicas): open one.
         long started = System.nanoTime();
