@@ -164,6 +164,46 @@ class FileLoadTest {
         replica.close(false);
     }
 
+    /**
+     * A digest is cut at an exact position. While batches are staged the store will show all of them at once
+     * when they go in, so a digest at or below what is staged cannot be cut and is refused as passed; one beyond
+     * waits, and one asked once the staged batches are in is taken at their position.
+     */
+    @Test
+    void aDigestAtOrBelowWhatIsStagedIsRefusedAsPassedAndOneBeyondWaits() throws Exception {
+        PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, time);
+        PartitionReplica replica = new PartitionReplica(new NamespaceName("file-load"), 0, store, new AtomicInteger(), 100);
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition("logkv.truth.file-load", 0);
+        ReplicaDigests digests = new ReplicaDigests();
+        try {
+            replica.openedAgainst(60_000);
+            replica.observeLag(60_000, 1_000);
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("a"), envelope("1", 1));
+                batch.stage(store.fileLoad(), 40_000, 1, 1, 0);
+            }
+            for (long position : new long[]{1, 39_999, 40_000}) {
+                assertThatThrownBy(() -> digests.ask(tp, replica, position, new java.util.concurrent.CompletableFuture<>()))
+                        .as("a digest at %d, with batches up to 40,000 staged", position)
+                        .isInstanceOf(PositionPassedException.class);
+            }
+            java.util.concurrent.CompletableFuture<ReplicaDigest> beyond = new java.util.concurrent.CompletableFuture<>();
+            digests.ask(tp, replica, 50_000, beyond);
+            assertThat(digests.waiting(tp)).isTrue();
+            assertThat(digests.nextCut(tp)).isEqualTo(50_000);
+
+            assertThat(replica.ingestStaged()).isEqualTo(new FileLoad.Loaded(40_000, 1, 1, 0));
+            assertThat(replica.appliedPosition()).isEqualTo(40_000);
+            java.util.concurrent.CompletableFuture<ReplicaDigest> atTheFile = new java.util.concurrent.CompletableFuture<>();
+            digests.ask(tp, replica, 40_000, atTheFile);
+            assertThat(atTheFile.get(10, java.util.concurrent.TimeUnit.SECONDS).position()).isEqualTo(40_000);
+            assertThat(beyond).as("still waiting for 50,000").isNotDone();
+        } finally {
+            digests.shutdown();
+            replica.close(false);
+        }
+    }
+
     @Test
     void theFirstOutcomeWinsAlsoWhenItsFileWasStillInFlightWhenTheNextOneWasStaged() throws Exception {
         try (PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, time)) {
