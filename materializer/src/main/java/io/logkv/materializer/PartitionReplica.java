@@ -228,10 +228,12 @@ public final class PartitionReplica {
         appliedSinceOpen.addAndGet(records);
         persisted = position;
         lifecycle.reached(position);
-        catchUp.advance(position);
         if (ingestPosition > 0) {
+            // First: a new owner waiting for the position reads the ingest position where it resumes ingest,
+            // in the waiter's completion, which may run on this thread inside catchUp.advance.
             ingestCatchUp.advance(ingestPosition);
         }
+        catchUp.advance(position);
     }
 
     /** Records that the log position moved without records (transaction markers); persisted later. */

@@ -1,0 +1,39 @@
+package io.logkv.materializer;
+
+import io.logkv.core.ManualNodeTime;
+import io.logkv.core.NamespaceName;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What a replica's positions show to those who wait for them. */
+class ReplicaPositionsTest {
+
+    @TempDir
+    Path dir;
+
+    /**
+     * A new owner waits for the partition's end, then reads the ingest position where it resumes ingest; its
+     * completion may run inside the applier's advance. By then the ingest position of the same batch must show,
+     * or the owner would resume below it and apply ingest records again.
+     */
+    @Test
+    void aWaiterForAPositionSeesTheIngestPositionAppliedWithIt() {
+        try (StoreResources resources = new StoreResources(8 << 20, 16 << 20, 64 << 10)) {
+            PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, new ManualNodeTime(1_700_000_000_000L));
+            PartitionReplica replica = new PartitionReplica(new NamespaceName("positions"), 0, store, new AtomicInteger(), 100);
+            AtomicLong seen = new AtomicLong(-1);
+            replica.catchUp().await(10, Duration.ofSeconds(5)).thenAccept(reached -> seen.set(replica.ingestCatchUp().applied()));
+
+            replica.applied(10, 1, 7);
+
+            assertThat(seen.get()).as("the ingest position seen when the position was reached").isEqualTo(7);
+            replica.close(false);
+        }
+    }
+}
