@@ -36,6 +36,11 @@ final class PartitionWriter {
     private final OwnershipTakeover takeover;
     private final BatchCommit commit;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /**
+     * Asked for while a drain may be running: that drain runs once more when it ends. Without it, a request made
+     * during a drain (a timer's retry of the fence, say) would find {@link #scheduled} taken and be lost.
+     */
+    private final AtomicBoolean requested = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile long closedAtNanos;
 
@@ -117,6 +122,7 @@ final class PartitionWriter {
     }
 
     private void schedule() {
+        requested.set(true);
         if (scheduled.compareAndSet(false, true)) {
             try {
                 services.commitPool().execute(this::drain);
@@ -128,6 +134,7 @@ final class PartitionWriter {
     }
 
     private void drain() {
+        requested.set(false);
         try {
             switch (lifecycle.current()) {
                 case FENCING -> takeover.fence();
@@ -139,7 +146,7 @@ final class PartitionWriter {
             log.error("event=writer_error partition={}", partition, e);
         } finally {
             scheduled.set(false);
-            if (hasWork()) {
+            if (requested.get() || hasWork()) {
                 schedule();
             }
         }

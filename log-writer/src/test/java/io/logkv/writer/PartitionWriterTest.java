@@ -285,6 +285,39 @@ class PartitionWriterTest {
         assertThat(commits.fences).hasValue(1);
     }
 
+    /**
+     * After an unknown outcome the writer fences again, asked by a timer task that can run while the drain that
+     * failed still holds the writer. That request must not be lost: no tick comes to rescue a partition whose
+     * only work is ingest (here, no tick at all, and a timer that runs a task due at once on the caller's thread,
+     * inside the drain).
+     */
+    @Test
+    void aWriterFencesAgainAfterAnUnknownOutcomeAskedForDuringItsOwnDrain() throws Exception {
+        ScheduledExecutorService inline = new java.util.concurrent.ScheduledThreadPoolExecutor(1) {
+            @Override
+            public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                if (delay > 0) {
+                    return super.schedule(command, delay, unit);
+                }
+                command.run();
+                return super.schedule(() -> { }, 0, unit);
+            }
+        };
+        try {
+            PartitionWriter untended = new PartitionWriter(TRUTH, INGEST, services(Duration.ZERO, inline));
+            untended.start();
+            await(() -> untended.state() == OwnershipState.WRITING, "writing");
+            commits.nextFailure.set(new WriteFailedException("commit answer lost", null, true));
+            PendingWrite lost = pending(put("k", WriteCondition.NONE));
+            untended.offer(lost);
+            assertThatThrownBy(() -> lost.result().get(WAIT_MS, TimeUnit.MILLISECONDS)).hasCauseInstanceOf(WriteFailedException.class);
+
+            await(() -> commits.fences.get() == 2 && untended.state() == OwnershipState.WRITING, "a second fence, then writing");
+        } finally {
+            inline.shutdownNow();
+        }
+    }
+
     @Test
     void aWriteWhoseCommitOutcomeIsUnknownFailsAndIsNeverRetried() throws Exception {
         writer.start();
@@ -415,6 +448,10 @@ class PartitionWriterTest {
 
     /** The writer's services; {@code linger} is both the commit linger and its share per writer. */
     private WriterServices services(Duration linger) {
+        return services(linger, timer);
+    }
+
+    private WriterServices services(Duration linger, ScheduledExecutorService timer) {
         Duration second = Duration.ofSeconds(1);
         OwnerSettings settings = new OwnerSettings(KafkaConnection.of("localhost:9092"), "node", "logkv-writers", second, second, 100, 1L << 30, 10, 1 << 20,
                 1 << 20, second, Duration.ofSeconds(30), second, Duration.ofMinutes(10), "none", linger, linger, 1);
