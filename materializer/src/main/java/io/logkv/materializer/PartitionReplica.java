@@ -35,6 +35,8 @@ public final class PartitionReplica {
     private final PartitionStore store;
     private final PositionWaits catchUp;
     private final PositionWaits ingestCatchUp;
+    /** The ingest position applied (see {@link #appliedIngestPosition()}); written by the applying thread only. */
+    private volatile long ingestApplied;
     private final long resumedFrom;
     private final AtomicLong appliedSinceOpen = new AtomicLong();
     private final AtomicInteger tableFilesLoaded = new AtomicInteger();
@@ -53,6 +55,7 @@ public final class PartitionReplica {
         this.persisted = resumedFrom;
         this.catchUp = new PositionWaits(resumedFrom, nodeWaiters, maxWaiters, ReplicaOverloadedException::new);
         this.ingestCatchUp = new PositionWaits(store.persistedIngestPosition(), nodeWaiters, maxWaiters, ReplicaOverloadedException::new);
+        this.ingestApplied = store.persistedIngestPosition();
         this.lifecycle = new ReplicaLifecycle(namespace + "-" + partition);
     }
 
@@ -229,11 +232,25 @@ public final class PartitionReplica {
         persisted = position;
         lifecycle.reached(position);
         if (ingestPosition > 0) {
-            // First: a new owner waiting for the position reads the ingest position where it resumes ingest,
-            // in the waiter's completion, which may run on this thread inside catchUp.advance.
-            ingestCatchUp.advance(ingestPosition);
+            // Before the position moves: a new owner waiting for the position reads where to resume ingest in
+            // its wait's completion, which may run on this thread inside catchUp.advance.
+            ingestApplied = Math.max(ingestApplied, ingestPosition);
         }
         catchUp.advance(position);
+        if (ingestPosition > 0) {
+            // After it: a read woken by an ingest position reads the store at the replica's position, which
+            // must already include the batch that reached it.
+            ingestCatchUp.advance(ingestPosition);
+        }
+    }
+
+    /**
+     * The ingest position the records applied so far reach: the highest progress marker among them. Moves before
+     * {@link #appliedPosition()} does for the same batch (and {@link #ingestCatchUp()} after), so whoever has
+     * seen a position applied sees the ingest position that came with it.
+     */
+    public long appliedIngestPosition() {
+        return ingestApplied;
     }
 
     /** Records that the log position moved without records (transaction markers); persisted later. */

@@ -28,11 +28,32 @@ class ReplicaPositionsTest {
             PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, new ManualNodeTime(1_700_000_000_000L));
             PartitionReplica replica = new PartitionReplica(new NamespaceName("positions"), 0, store, new AtomicInteger(), 100);
             AtomicLong seen = new AtomicLong(-1);
-            replica.catchUp().await(10, Duration.ofSeconds(5)).thenAccept(reached -> seen.set(replica.ingestCatchUp().applied()));
+            replica.catchUp().await(10, Duration.ofSeconds(5)).thenAccept(reached -> seen.set(replica.appliedIngestPosition()));
 
             replica.applied(10, 1, 7);
 
             assertThat(seen.get()).as("the ingest position seen when the position was reached").isEqualTo(7);
+            replica.close(false);
+        }
+    }
+
+    /**
+     * A session read waiting for an ingest position reads the store once it is woken, possibly on the applying
+     * thread; it may share a read already started at the replica's position (read coalescing). So the replica's
+     * position must already include the batch that brought the ingest position, or the woken read could be
+     * answered from a read begun before that batch was written.
+     */
+    @Test
+    void aWaiterForAnIngestPositionSeesThePositionOfTheBatchThatBroughtIt() {
+        try (StoreResources resources = new StoreResources(8 << 20, 16 << 20, 64 << 10)) {
+            PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, new ManualNodeTime(1_700_000_000_000L));
+            PartitionReplica replica = new PartitionReplica(new NamespaceName("positions"), 0, store, new AtomicInteger(), 100);
+            AtomicLong seen = new AtomicLong(-1);
+            replica.ingestCatchUp().await(7, Duration.ofSeconds(5)).thenAccept(reached -> seen.set(replica.appliedPosition()));
+
+            replica.applied(10, 1, 7);
+
+            assertThat(seen.get()).as("the replica's position seen when the ingest position was reached").isEqualTo(10);
             replica.close(false);
         }
     }

@@ -207,6 +207,46 @@ class IngestIT {
     }
 
     /**
+     * A strong read is at least a session read: under a token naming an ingest record, it waits until the owner
+     * has applied that record (or answers 503), never answering the value from before it.
+     */
+    @Test
+    void aStrongReadUnderAnIngestTokenWaitsForTheIngestedWrite() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        NamespaceName ns = new NamespaceName("ingest-strong-" + Long.toString(System.nanoTime(), 36));
+        try (LogKvNode node = LogKvNode.start("ingest-strong", kafka, dataDir.resolve("strong"));
+             KafkaProducer<String, IngestWrite> producer = producer(kafka)) {
+            assertThat(node.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            RecordMetadata first = producer.send(new ProducerRecord<>(ns.ingestTopic(), 0, "k",
+                    IngestWrite.put("1".getBytes()).contentType("text/plain"))).get(30, TimeUnit.SECONDS);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                HttpResponse<String> applied = node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        node.keyUrl(ns.value(), "k") + "?wait_ms=10000")).header("KV-Token", IngestTokens.tokenFor(first)).GET());
+                assertThat(applied.body()).isEqualTo("1");
+            });
+
+            PartitionOwner owner = node.bean(PartitionOwner.class);
+            owner.stallBeforeCommit();
+            try {
+                RecordMetadata second = producer.send(new ProducerRecord<>(ns.ingestTopic(), 0, "k",
+                        IngestWrite.put("2".getBytes()).contentType("text/plain"))).get(30, TimeUnit.SECONDS);
+                String token = IngestTokens.tokenFor(second);
+                HttpResponse<String> waited = node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        node.keyUrl(ns.value(), "k") + "?consistency=strong&wait_ms=500")).header("KV-Token", token).GET());
+                assertThat(waited.statusCode()).as("the ingested write is not applied yet: %s", waited.body()).isEqualTo(503);
+                assertThat(waited.body()).contains("not-caught-up");
+                owner.resume();
+                HttpResponse<String> strong = node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        node.keyUrl(ns.value(), "k") + "?consistency=strong&wait_ms=10000")).header("KV-Token", token).GET());
+                assertThat(strong.statusCode()).as(strong.body()).isEqualTo(200);
+                assertThat(strong.body()).isEqualTo("2");
+            } finally {
+                owner.resume();
+            }
+        }
+    }
+
+    /**
      * Produces writes {@code from} to {@code to}; returns a token covering all of them: the tokens of the last
      * record sent to each partition, merged (a single record's token says nothing of the other partitions).
      */

@@ -39,7 +39,7 @@ final class ReplicaStateLookup implements StateLookup {
     @Override
     public long appliedIngestPosition(NamespaceName namespace, int partition) {
         PartitionReplica replica = replicas.replica(namespace, partition);
-        return replica == null ? 0 : replica.ingestCatchUp().applied();
+        return replica == null ? 0 : replica.appliedIngestPosition();
     }
 
     @Override

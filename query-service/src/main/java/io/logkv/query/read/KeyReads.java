@@ -104,7 +104,9 @@ public class KeyReads {
             case SESSION -> regions.required(namespace, token, partition, wait.minusNanos(time.nanoTime() - started));
             case STRONG -> committedEnds.of(namespace.name().truthPartition(partition));
         };
-        long ingestPosition = consistency == ReadConsistency.SESSION ? token.ingestPositionFor(namespace.name(), partition) : 0;
+        // A strong read is at least a session read: the ingest positions its token names are waited for too (the
+        // log's end says nothing of ingest records the partition's owner has not applied yet).
+        long ingestPosition = consistency != ReadConsistency.EVENTUAL ? token.ingestPositionFor(namespace.name(), partition) : 0;
         return required.thenCompose(position -> {
             if (position < 0) {
                 RegionName home = namespace.settings().home();
