@@ -66,8 +66,10 @@ final class PartitionEnds implements LogEnds, AutoCloseable {
                         log.warn("event=ingest_resumed_from_markers ingest_partition={} group={} committed_offset={} marker_position={}"
                                         + " start={} end={} resumed_at={} reason=\"{}\"", ingestPartition, groupId,
                                 committed == null ? "none" : committed.offset(), appliedByReplica, bounds[0], bounds[1], start,
-                                appliedByReplica > bounds[1]
-                                        ? "the ingest partition ends before the applied position: it was deleted and created again"
+                                committed != null && committed.offset() > bounds[1]
+                                        ? "the ingest partition ends before the committed offset: it lost records (unclean leader election)"
+                                        : appliedByReplica > bounds[1]
+                                        ? "the ingest partition ends before the applied position: it was deleted and created again, or lost records"
                                         : "the group's committed offset is missing or behind what the truth partition applied"
                                         + " (offsets expired, group id changed or offsets reset)");
                     }
@@ -86,8 +88,13 @@ final class PartitionEnds implements LogEnds, AutoCloseable {
      * missing (it expired after {@code offsets.retention.minutes} with every node stopped, or the group id
      * changed) or behind (reset by hand), and resuming there would apply records again over newer writes.
      * So ingest resumes at the committed offset (the partition's start when there is none), but never before
-     * the markers' position; unless that position lies past the partition's end, which only happens when the
-     * ingest topic was deleted and created again: then its offsets start over and the markers say nothing of it.
+     * the markers' position; unless that position lies past the partition's end, which happens when the
+     * ingest topic was deleted and created again (its offsets start over and the markers say nothing of it) or
+     * lost its tail in an unclean leader election. A committed offset past the end can only be the second (a
+     * deleted topic's offsets are deleted with it): ingest resumes at the end, where the next record will be.
+     * The markers do not name the topic's incarnation, so a topic created again that already holds more records
+     * than the markers' position cannot be told apart from the one they describe: docs/operations.md forbids
+     * deleting a namespace's ingest topic while the namespace exists.
      *
      * @param committed        the group's committed offset, or -1 when there is none
      * @param appliedByReplica the progress markers' position in the caught-up replica, 0 when there are none
@@ -95,9 +102,12 @@ final class PartitionEnds implements LogEnds, AutoCloseable {
      * @param end              the ingest partition's end offset
      */
     static long resumeAt(long committed, long appliedByReplica, long earliest, long end) {
+        if (committed > end) {
+            return end;
+        }
         long fromGroup = committed >= 0 ? committed : earliest;
         if (appliedByReplica > end) {
-            return committed >= 0 && committed <= end ? committed : earliest;
+            return fromGroup;
         }
         return Math.max(fromGroup, appliedByReplica);
     }

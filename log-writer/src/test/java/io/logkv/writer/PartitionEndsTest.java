@@ -36,7 +36,14 @@ class PartitionEndsTest {
     void markersPastTheEndOfAnIngestTopicCreatedAgainAreIgnored() {
         assertThat(PartitionEnds.resumeAt(-1, 500, 0, 20)).isZero();
         assertThat(PartitionEnds.resumeAt(10, 500, 0, 20)).isEqualTo(10);
-        assertThat(PartitionEnds.resumeAt(480, 500, 0, 20)).as("an offset of the old topic is past the new one's end too").isZero();
         assertThat(PartitionEnds.resumeAt(-1, 20, 0, 20)).as("exactly at the end is an ordinary resume").isEqualTo(20);
+    }
+
+    @Test
+    void aPartitionThatLostItsTailResumesAtItsEndNotItsStart() {
+        // An unclean leader election cut the partition below what was applied and committed: the records that are
+        // gone were applied already; the next one produced gets the end's offset.
+        assertThat(PartitionEnds.resumeAt(480, 500, 0, 20)).isEqualTo(20);
+        assertThat(PartitionEnds.resumeAt(480, 480, 5, 300)).isEqualTo(300);
     }
 }
