@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -99,9 +99,9 @@ public class BatchGetController {
         }
         List<CompletableFuture<Part>> parts = new ArrayList<>();
         byPartition.forEach((partition, indexes) -> {
-            Supplier<CompletableFuture<Part>> local = () -> readHere(namespace, keys, indexes, level, token, wait, forwarded, client);
+            Function<Duration, CompletableFuture<Part>> local = left -> readHere(namespace, keys, indexes, level, token, left, forwarded, client);
             List<String> peers = routing.peersFor(namespace, partition, level, forwarded);
-            parts.add(peers.isEmpty() ? local.get()
+            parts.add(peers.isEmpty() ? local.apply(wait)
                     : routing.forward(namespace, partition, peers, forwardable.withBody(subBatch(body, indexes)), wait, level,
                             response -> fromPeer(response, indexes), local));
         });

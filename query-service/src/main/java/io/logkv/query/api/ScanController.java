@@ -125,7 +125,7 @@ public class ScanController {
                 ForwardedRequest forPartition = new ForwardedRequest("GET", request.getRequestURI() + query, one.headers(), null,
                         one.forwardedBy());
                 parts.add(routing.forward(namespace, p, peers, forPartition, wait, level, this::fromPeer,
-                        () -> readHere(namespace, current, prefixBytes, afterKey, pageSize, level, token, wait, forwarded, client)));
+                        left -> readHere(namespace, current, prefixBytes, afterKey, pageSize, level, token, left, forwarded, client)));
             }
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {

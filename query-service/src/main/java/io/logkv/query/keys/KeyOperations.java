@@ -35,7 +35,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -157,12 +157,12 @@ public class KeyOperations {
         int partition = plan.partition();
         boolean forwarded = arguments.header(ApiHeaders.FORWARDED_BY) != null;
         String client = arguments.client();
-        Supplier<CompletableFuture<ResponseEntity<?>>> local = () -> reads.read(namespace, partition, keyBytes, plan.level(), token, wait,
-                        forwarded, client)
+        Function<Duration, CompletableFuture<ResponseEntity<?>>> local = left -> reads.read(namespace, partition, keyBytes, plan.level(),
+                        token, left, forwarded, client)
                 .thenApply(read -> answer(ns, read, ifNoneMatch));
         List<String> peers = readRouting.peersFor(namespace, partition, plan.level(), forwarded);
         if (peers.isEmpty()) {
-            return local.get();
+            return local.apply(wait);
         }
         String replicasHint = String.join(", ", peers);
         return readRouting.forward(namespace, partition, peers, ForwardedRequest.of(arguments, FORWARDED_READ_HEADERS),

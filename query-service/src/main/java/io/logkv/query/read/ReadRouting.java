@@ -96,11 +96,12 @@ public class ReadRouting {
      * @param request the read as received (with its token headers and query)
      * @param wait    the read's own wait bound; a peer may take {@code forward-timeout} more
      * @param relay   turns a peer's answer into this node's answer
-     * @param local   the read on this node's own replica
+     * @param local   the read on this node's own replica, given the wait the read has left (its own wait less
+     *                the time spent asking peers)
      */
     public <T> CompletableFuture<T> forward(ServedNamespace namespace, int partition, List<String> candidates, ForwardedRequest request,
                                            Duration wait, ReadConsistency consistency, Function<Peers.PeerResponse, T> relay,
-                                           Supplier<CompletableFuture<T>> local) {
+                                           Function<Duration, CompletableFuture<T>> local) {
         Round<T> round = new Round<>(namespace, partition, request, System.nanoTime() + wait.toNanos(), consistency, relay, local);
         return attempt(round, candidates, 0, wait.plus(forwardTimeout), null);
     }
@@ -111,7 +112,16 @@ public class ReadRouting {
      * @param deadlineNanos when the read's own wait ends ({@code System.nanoTime()})
      */
     private record Round<T>(ServedNamespace namespace, int partition, ForwardedRequest request, long deadlineNanos,
-                            ReadConsistency consistency, Function<Peers.PeerResponse, T> relay, Supplier<CompletableFuture<T>> local) {
+                            ReadConsistency consistency, Function<Peers.PeerResponse, T> relay, Function<Duration, CompletableFuture<T>> local) {
+
+        /** The read's own wait left: none once its deadline has passed. */
+        Duration left() {
+            return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+        }
+
+        CompletableFuture<T> readLocally() {
+            return local.apply(left());
+        }
     }
 
     private <T> CompletableFuture<T> attempt(Round<T> round, List<String> candidates, int index, Duration timeout, String lastProblem) {
@@ -120,7 +130,7 @@ public class ReadRouting {
         if (index >= candidates.size()) {
             PartitionReplica replica = replicas.replica(namespace.name(), partition);
             if (replica != null && (replica.serving() || round.consistency() != ReadConsistency.EVENTUAL)) {
-                return round.local().get();
+                return round.readLocally();
             }
             long left = round.deadlineNanos() - System.nanoTime();
             if (left > 0) {
@@ -128,8 +138,7 @@ public class ReadRouting {
                 // restarted): the read waits for one of them, as it would for its own, within its wait.
                 return Timers.delay(Duration.ofNanos(Math.min(left, RETRY_PAUSE.toNanos()))).thenCompose(paused -> {
                     List<String> again = peersFor(namespace, partition, round.consistency(), false);
-                    Duration remaining = Duration.ofNanos(Math.max(0, round.deadlineNanos() - System.nanoTime()));
-                    return again.isEmpty() ? round.local().get() : attempt(round, again, 0, remaining.plus(forwardTimeout), lastProblem);
+                    return again.isEmpty() ? round.readLocally() : attempt(round, again, 0, round.left().plus(forwardTimeout), lastProblem);
                 });
             }
             return CompletableFuture.failedFuture(ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "No replica reachable",
@@ -147,7 +156,7 @@ public class ReadRouting {
         }
         return answer.thenCompose(response -> response != null
                 ? CompletableFuture.completedFuture(round.relay().apply(response))
-                : attempt(round, candidates, index + tried.get(), timeout,
+                : attempt(round, candidates, index + tried.get(), round.left().plus(forwardTimeout),
                         String.join(", ", candidates.subList(index, index + tried.get())) + " held no serving replica or did not answer"));
     }
 

@@ -98,12 +98,37 @@ class ReadRoutingTest {
         assertThat(asked.get()).isEqualTo(1);
     }
 
+    /**
+     * A read that falls back to this node's own replica (not serving yet, but a session read may wait on it) after
+     * asking a peer gets only the wait it has left, so that the whole read ends within its wait and the peer's
+     * forward timeout, not twice its wait.
+     */
+    @Test
+    void aReadThatFallsBackToItsOwnReplicaAfterAPeerGetsOnlyTheWaitItHasLeft() throws Exception {
+        io.logkv.materializer.PartitionReplica replaying = mock(io.logkv.materializer.PartitionReplica.class);
+        when(replaying.serving()).thenReturn(false);
+        when(replicas.replica(any(), anyInt())).thenReturn(replaying);
+        when(peers.send(eq(PEER), any(), any())).thenAnswer(invocation -> io.logkv.core.Timers.delay(Duration.ofMillis(400))
+                .thenApply(slept -> new PeerResponse(503, Map.of("Content-Type", "application/problem+json"),
+                        "{\"type\":\"/problems/replica-unavailable\"}".getBytes(StandardCharsets.UTF_8))));
+        java.util.concurrent.atomic.AtomicReference<Duration> given = new java.util.concurrent.atomic.AtomicReference<>();
+
+        String answer = routing.forward(NS, 0, List.of(PEER), READ, Duration.ofSeconds(1), ReadConsistency.SESSION,
+                response -> "peer", left -> {
+                    given.set(left);
+                    return CompletableFuture.completedFuture("local");
+                }).get(5, TimeUnit.SECONDS);
+
+        assertThat(answer).isEqualTo("local");
+        assertThat(given.get()).as("the wait left after 400 ms with the peer").isLessThanOrEqualTo(Duration.ofMillis(600));
+    }
+
     private CompletableFuture<String> forward(Duration wait) {
         List<String> candidates = routing.peersFor(NS, 0, ReadConsistency.SESSION, false);
         assertThat(candidates).containsExactly(PEER);
         return routing.forward(NS, 0, candidates, READ, wait, ReadConsistency.SESSION,
                         response -> response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8),
-                        () -> CompletableFuture.failedFuture(new AssertionError("no local replica to read")))
+                        left -> CompletableFuture.failedFuture(new AssertionError("no local replica to read")))
                 .exceptionallyCompose(error -> CompletableFuture.failedFuture(error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error));
     }
