@@ -42,8 +42,21 @@ final class AlternatingCommits implements PartitionCommits {
      */
     @Override
     public void fenceEarlierWriters() {
+        fenceEarlierWriters(() -> false);
+    }
+
+    /**
+     * Takes the ids one after the other, and no further one once the writer has given the partition up: taking an
+     * id can take up to the delivery timeout, long enough for the group to give the partition to another node,
+     * which takes every id itself; a later id taken here would fence that newer owner.
+     */
+    @Override
+    public void fenceEarlierWriters(java.util.function.BooleanSupplier givenUp) {
         try {
             for (PartitionCommits turn : turns) {
+                if (givenUp.getAsBoolean()) {
+                    throw new WriteFailedException("the writer gave the partition up while taking its transactional ids", null, false);
+                }
                 turn.fenceEarlierWriters();
             }
         } catch (RuntimeException e) {

@@ -39,8 +39,11 @@ final class OwnershipTakeover {
             return; // a retry is scheduled; ticks only check deadlines meanwhile
         }
         try {
-            parts.transactions().fenceEarlierWriters();
+            parts.transactions().fenceEarlierWriters(() -> parts.lifecycle().current() == OwnershipState.CLOSED);
         } catch (WriteFailedException e) {
+            if (parts.lifecycle().current() == OwnershipState.CLOSED) {
+                return; // given up meanwhile: the drain shuts the writer down
+            }
             log.warn("event=fence_failed partition={} error={}", parts.partition(), e.getMessage());
             nextFenceNanos = parts.services().time().nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MS);
             parts.services().timer().schedule(parts.schedule(), RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);

@@ -20,6 +20,17 @@ interface PartitionCommits extends AutoCloseable {
      */
     void fenceEarlierWriters();
 
+    /**
+     * As {@link #fenceEarlierWriters()}, for a writer that may give the partition up meanwhile: where taking the
+     * partition is several steps (several transactional ids), none is taken once {@code givenUp} says so, because
+     * the partition's next owner may have taken the earlier ones already and would be fenced by this writer.
+     *
+     * @throws WriteFailedException also when given up before every step was taken (nothing more is taken)
+     */
+    default void fenceEarlierWriters(java.util.function.BooleanSupplier givenUp) {
+        fenceEarlierWriters();
+    }
+
     /** Whether {@link #fenceEarlierWriters()} succeeded and no failure has closed the producer since. */
     boolean ready();
 
