@@ -89,6 +89,36 @@ public final class PartitionReplica {
     }
 
     /**
+     * A key's value with a position the read reflects exactly: every committed record below it and nothing
+     * above, so that a token naming it covers the answer (monotonic reads) and claims nothing the answer missed
+     * (a watch started from it sees every later change). When no batch was being written during the read, that
+     * is the applied position; otherwise the value and the position written with it are read from one snapshot
+     * of the store.
+     */
+    public PositionedRead readPositioned(byte[] key) {
+        return lifecycle.whileOpen(" is closed", () -> {
+            long applied = appliedPosition();
+            long batch = writing;
+            if (batch <= applied) {
+                byte[] bytes = store.get(key);
+                if (writing == batch) {
+                    // No batch began before the read ended: it saw exactly what lies below the applied position.
+                    return new PositionedRead(bytes == null ? null : RecordEnvelope.decode(bytes), applied);
+                }
+            }
+            // A batch was being written: the snapshot holds it, and the position it wrote, or holds none above the
+            // applied position (whose stored position may lag: positions reached without records are persisted later).
+            PartitionStore.PositionedValue stored = store.getWithPosition(key);
+            return new PositionedRead(stored.bytes() == null ? null : RecordEnvelope.decode(stored.bytes()),
+                    Math.max(stored.position(), applied));
+        });
+    }
+
+    /** A value read (null when absent) and the position the read reflects exactly. */
+    public record PositionedRead(RecordEnvelope envelope, long position) {
+    }
+
+    /**
      * Entries of this replica's expiry index due at {@code nowMs}, soonest first, at most {@code limit}: each
      * names a key whose value expired then, unless a later write or a delete has replaced that value.
      */
@@ -134,7 +164,8 @@ public final class PartitionReplica {
     /**
      * A position that covers whatever a read of the store may have returned by now: the batch being written
      * may already be visible in the store before {@link #appliedPosition()} moves. Read it after reading a
-     * value, for the token that answers that read.
+     * value, for a token that must cover that read; it may claim a batch the read did not see (see
+     * {@link #readPositioned} for an exact position).
      */
     public long positionCovering() {
         return Math.max(writing, appliedPosition());
@@ -300,7 +331,7 @@ public final class PartitionReplica {
      */
     FileLoad.Loaded handOffStaged() {
         FileLoad load = store.fileLoad();
-        // Reads may see the file as soon as it is ingested, before the position moves (see positionCovering).
+        // Reads may see the file as soon as it is ingested, before the position moves (see readPositioned).
         writing(load.position());
         return reached(load.handOff());
     }

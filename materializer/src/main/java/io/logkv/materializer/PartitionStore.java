@@ -8,8 +8,10 @@ import java.util.List;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.MutableColumnFamilyOptions;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.Snapshot;
 
 import static io.logkv.materializer.StoreLayout.APPLIED_AT_KEY;
 import static io.logkv.materializer.StoreLayout.EXPIRY_INDEX_VERSION_KEY;
@@ -99,6 +101,26 @@ public final class PartitionStore implements AutoCloseable {
     /** The stored envelope bytes of {@code key}, or null when absent. */
     public byte[] get(byte[] key) {
         return read(dataKey(key));
+    }
+
+    /**
+     * The stored envelope bytes of {@code key} (null when absent) with the position the store was at, both read
+     * from one snapshot: the position every batch writes with its changes.
+     */
+    public PositionedValue getWithPosition(byte[] key) {
+        Snapshot snapshot = db.getSnapshot();
+        try (ReadOptions atSnapshot = new ReadOptions().setSnapshot(snapshot).setVerifyChecksums(false)) {
+            byte[] value = db.get(atSnapshot, dataKey(key));
+            return new PositionedValue(value, StoreLayout.decodeLong(db.get(atSnapshot, POSITION_KEY)));
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("replica read failed in " + directory, e);
+        } finally {
+            db.releaseSnapshot(snapshot);
+        }
+    }
+
+    /** A key's stored bytes (or null) and the store's position in the same view. */
+    public record PositionedValue(byte[] bytes, long position) {
     }
 
     /** The first outcome of a write that carried {@code idempotencyKey}, as applied from the log, or null. */

@@ -94,8 +94,8 @@ final class PollToReplicas {
                 }
                 return;
             }
-            // Reads may see the batch as soon as it is written, before the replica's position moves: their
-            // answer tokens take this position (PartitionReplica#positionCovering).
+            // Reads may see the batch as soon as it is written, before the replica's position moves: noted first,
+            // so that a read knows a batch was being written (PartitionReplica#readPositioned).
             replica.writing(position);
             changes.commit(position);
             replica.applied(position, applied.records(), applied.ingestPosition());

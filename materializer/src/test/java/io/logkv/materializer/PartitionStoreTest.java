@@ -125,6 +125,48 @@ class PartitionStoreTest {
         return entries.stream().map(e -> new String(e.key(), StandardCharsets.UTF_8)).toList();
     }
 
+    /**
+     * A read's position is exact while a batch is being written: before the batch is in the store, the read
+     * neither sees it nor claims its position (a watch from that token would skip it); once it is in, before the
+     * replica's position moves, the read sees it and claims it; once the position has moved, likewise.
+     */
+    @Test
+    void aReadNamesExactlyThePositionItReflectsWhileABatchIsWritten() {
+        try (PartitionStore store = PartitionStore.open(dir.resolve("exact"), resources)) {
+            PartitionReplica replica = new PartitionReplica(new io.logkv.core.NamespaceName("ns"), 0, store,
+                    new java.util.concurrent.atomic.AtomicInteger(), 10);
+            replica.writing(100);
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("k"), envelope(RecordEnvelope.NO_EXPIRY));
+                batch.commit(100);
+            }
+            replica.applied(100, 1, 0);
+            assertThat(replica.readPositioned(bytes("k")).position()).isEqualTo(100);
+
+            replica.writing(152); // the applier's order: note the position, write the batch, then move the position
+            PartitionReplica.PositionedRead before = replica.readPositioned(bytes("k"));
+            assertThat(before.envelope().expiresAtMs()).as("the old value").isEqualTo(RecordEnvelope.NO_EXPIRY);
+            assertThat(before.position()).as("not the batch it did not see").isEqualTo(100);
+
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("k"), envelope(5_000));
+                batch.commit(152);
+            }
+            PartitionReplica.PositionedRead during = replica.readPositioned(bytes("k"));
+            assertThat(during.envelope().expiresAtMs()).as("the batch's value, visible before the position moves").isEqualTo(5_000);
+            assertThat(during.position()).isEqualTo(152);
+
+            replica.applied(152, 1, 0);
+            assertThat(replica.readPositioned(bytes("k")).position()).isEqualTo(152);
+
+            // Past transaction markers without records (persisted later), then a batch being written: the read
+            // claims the position reached, though the store's stored position still says 152.
+            replica.advancedWithoutRecords(160);
+            replica.writing(170);
+            assertThat(replica.readPositioned(bytes("k")).position()).isEqualTo(160);
+        }
+    }
+
     @Test
     void aReadThatSeesABatchBeforeTheReplicasPositionMovesIsCoveredByPositionCovering() {
         try (PartitionStore store = PartitionStore.open(dir.resolve("covering"), resources)) {

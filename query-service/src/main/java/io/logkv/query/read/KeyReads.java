@@ -142,15 +142,14 @@ public class KeyReads {
     private KeyRead readNow(ServedNamespace namespace, PartitionReplica replica, byte[] key, ConsistencyToken token) {
         long now = time.nowMs();
         long lagMs = replica.lagMillis(now);
-        RecordEnvelope envelope = coalescer.read(replica, replica.appliedPosition(), key, () -> replica.read(key));
+        // The answer token names exactly what the read reflects (the read shared with concurrent ones included).
+        PartitionReplica.PositionedRead read = coalescer.read(replica, replica.appliedPosition(), key, () -> replica.readPositioned(key));
         hotKeys.read(namespace.name(), key);
-        // The answer token must cover what was read: taken after the value, including the batch being written
-        // (which the read may already have seen before the replica's position moved).
-        long covering = replica.positionCovering();
+        RecordEnvelope envelope = read.envelope();
         if (envelope != null && envelope.isExpiredAt(now)) {
             envelope = null;
         }
-        ConsistencyToken served = token.merge(regions.token(namespace.name(), new LogPosition(replica.partition(), covering)));
+        ConsistencyToken served = token.merge(regions.token(namespace.name(), new LogPosition(replica.partition(), read.position())));
         return new KeyRead(envelope, served, lagMs);
     }
 
