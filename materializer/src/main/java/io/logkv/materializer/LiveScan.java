@@ -4,14 +4,17 @@ import io.logkv.core.RecordEnvelope;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A page of a prefix scan over a replica's store: live values only, expired ones skipped without counting. */
+/**
+ * A page of a prefix scan over a replica's store: live values only, expired ones skipped without counting; every
+ * page of stored entries it goes through from one view of the store.
+ */
 final class LiveScan {
 
     private LiveScan() {
     }
 
     /** See {@link PartitionReplica#scan}. */
-    static List<PartitionReplica.ScannedValue> page(PartitionStore store, byte[] prefix, byte[] after, int limit, long nowMs) {
+    static List<PartitionReplica.ScannedValue> page(PartitionStore.View store, byte[] prefix, byte[] after, int limit, long nowMs) {
         List<PartitionReplica.ScannedValue> live = new ArrayList<>();
         byte[] from = after;
         while (live.size() < limit) {

@@ -72,12 +72,27 @@ public final class PartitionReplica {
      * first), in key order, at most {@code limit}; expired values are left out. Keys the store holds but
      * whose values expired count toward nothing, so a page may be shorter than {@code limit} only at the end.
      */
-    public List<ScannedValue> scan(byte[] prefix, byte[] after, int limit, long nowMs) {
-        return LiveScan.page(store, prefix, after, limit, nowMs);
+    public ScannedPage scan(byte[] prefix, byte[] after, int limit, long nowMs) {
+        return lifecycle.whileOpen(" is closed", () -> {
+            long applied = appliedPosition();
+            try (PartitionStore.View view = store.view()) {
+                List<ScannedValue> values = LiveScan.page(view, prefix, after, limit, nowMs);
+                // The view holds a batch above the applied position and the position it wrote, or none above it
+                // (whose stored position may lag: positions reached without records are persisted later).
+                return new ScannedPage(values, Math.max(view.position(), applied));
+            }
+        });
     }
 
     /** A key and its live value, as a scan found them. */
     public record ScannedValue(byte[] key, RecordEnvelope envelope) {
+    }
+
+    /**
+     * A page of a scan and the position it reflects exactly: every committed record below it and nothing above,
+     * as for {@link #readPositioned}.
+     */
+    public record ScannedPage(List<ScannedValue> values, long position) {
     }
 
     /** The envelope stored for {@code key} (expired or not), or null when the key is absent. */
@@ -159,16 +174,6 @@ public final class PartitionReplica {
     /** Waiting for this replica to reflect the ingest topic's records up to a position (streaming writes). */
     public PositionWaits ingestCatchUp() {
         return ingestCatchUp;
-    }
-
-    /**
-     * A position that covers whatever a read of the store may have returned by now: the batch being written
-     * may already be visible in the store before {@link #appliedPosition()} moves. Read it after reading a
-     * value, for a token that must cover that read; it may claim a batch the read did not see (see
-     * {@link #readPositioned} for an exact position).
-     */
-    public long positionCovering() {
-        return Math.max(writing, appliedPosition());
     }
 
     /** Notes, before a batch is written, the position it leads to. */

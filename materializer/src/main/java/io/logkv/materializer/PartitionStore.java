@@ -147,7 +147,40 @@ public final class PartitionStore implements AutoCloseable {
      * (the iterator's implicit snapshot).
      */
     public List<StoredEntry> scan(byte[] prefix, byte[] after, int limit) {
-        return PrefixScan.page(db, prefix, after, limit);
+        return PrefixScan.page(db, null, prefix, after, limit);
+    }
+
+    /** A view of the store fixed when it is taken, for reads that must agree with each other; close it after use. */
+    View view() {
+        return new View(db.getSnapshot());
+    }
+
+    /** One snapshot of the store: pages of a scan and the position they were stored at, all from the same state. */
+    final class View implements AutoCloseable {
+        private final Snapshot snapshot;
+
+        private View(Snapshot snapshot) {
+            this.snapshot = snapshot;
+        }
+
+        /** As {@link PartitionStore#scan}, at this view. */
+        List<StoredEntry> scan(byte[] prefix, byte[] after, int limit) {
+            return PrefixScan.page(db, snapshot, prefix, after, limit);
+        }
+
+        /** The position the store was at in this view: the one written with the last batch it holds. */
+        long position() {
+            try (ReadOptions atSnapshot = new ReadOptions().setSnapshot(snapshot).setVerifyChecksums(false)) {
+                return StoreLayout.decodeLong(db.get(atSnapshot, POSITION_KEY));
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("replica read failed in " + directory, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            db.releaseSnapshot(snapshot);
+        }
     }
 
     /** A stored key and its envelope bytes. */

@@ -9,6 +9,7 @@ import java.util.List;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 
 /**
  * A page of the keys a store holds under a prefix, in key order, with their envelope bytes as stored (expired
@@ -19,11 +20,11 @@ final class PrefixScan {
     private PrefixScan() {
     }
 
-    /** See {@link PartitionStore#scan}. */
-    static List<PartitionStore.StoredEntry> page(RocksDB db, byte[] prefix, byte[] after, int limit) {
+    /** See {@link PartitionStore#scan}; at {@code snapshot}, or at the store's state now when null. */
+    static List<PartitionStore.StoredEntry> page(RocksDB db, Snapshot snapshot, byte[] prefix, byte[] after, int limit) {
         List<PartitionStore.StoredEntry> entries = new ArrayList<>(Math.min(limit, 1024));
         byte[] start = dataKey(after != null && StoreLayout.compare(after, prefix) > 0 ? after : prefix);
-        try (ReadOptions read = new ReadOptions().setFillCache(false);
+        try (ReadOptions read = new ReadOptions().setFillCache(false).setSnapshot(snapshot);
              RocksIterator it = db.newIterator(read)) {
             for (it.seek(start); it.isValid() && entries.size() < limit; it.next()) {
                 byte[] stored = it.key();

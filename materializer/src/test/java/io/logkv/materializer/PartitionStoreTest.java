@@ -167,20 +167,35 @@ class PartitionStoreTest {
         }
     }
 
+    /** A scan's page names exactly the position it reflects too, its pages all read from one view. */
     @Test
-    void aReadThatSeesABatchBeforeTheReplicasPositionMovesIsCoveredByPositionCovering() {
-        try (PartitionStore store = PartitionStore.open(dir.resolve("covering"), resources)) {
+    void aScanNamesExactlyThePositionItReflectsWhileABatchIsWritten() {
+        try (PartitionStore store = PartitionStore.open(dir.resolve("exact-scan"), resources)) {
             PartitionReplica replica = new PartitionReplica(new io.logkv.core.NamespaceName("ns"), 0, store,
                     new java.util.concurrent.atomic.AtomicInteger(), 10);
-            // The applier's order: note the position, write the batch, then move the replica's position.
-            replica.writing(152);
+            replica.writing(100);
             try (PartitionStore.Batch batch = store.newBatch()) {
-                batch.put(bytes("k"), envelope(RecordEnvelope.NO_EXPIRY));
+                batch.put(bytes("a"), envelope(RecordEnvelope.NO_EXPIRY));
+                batch.commit(100);
+            }
+            replica.applied(100, 1, 0);
+
+            replica.writing(152);
+            PartitionReplica.ScannedPage before = replica.scan(bytes(""), null, 10, 0);
+            assertThat(before.values()).hasSize(1);
+            assertThat(before.position()).as("not the batch it did not see").isEqualTo(100);
+
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                batch.put(bytes("b"), envelope(RecordEnvelope.NO_EXPIRY));
                 batch.commit(152);
             }
-            assertThat(replica.read(bytes("k"))).as("visible before the position moves").isNotNull();
-            assertThat(replica.appliedPosition()).isLessThan(152);
-            assertThat(replica.positionCovering()).as("what an answer token must cover").isGreaterThanOrEqualTo(152);
+            PartitionReplica.ScannedPage during = replica.scan(bytes(""), null, 10, 0);
+            assertThat(during.values()).as("the batch, visible before the position moves").hasSize(2);
+            assertThat(during.position()).isEqualTo(152);
+
+            replica.applied(152, 1, 0);
+            replica.advancedWithoutRecords(160);
+            assertThat(replica.scan(bytes(""), null, 10, 0).position()).as("past markers, not persisted yet").isEqualTo(160);
         }
     }
 

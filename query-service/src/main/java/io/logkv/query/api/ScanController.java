@@ -154,13 +154,12 @@ public class ScanController {
     private CompletableFuture<Part> readHere(ServedNamespace namespace, int partition, byte[] prefix, byte[] after, int limit,
                                              ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded, String client) {
         return reads.readyReplica(namespace, partition, level, token, wait, forwarded, client).thenApply(replica -> {
-            List<PartitionReplica.ScannedValue> found = replica.scan(prefix, after, limit, time.nowMs());
-            long covering = replica.positionCovering(); // after the scan: covers what it read
-            List<ScanItem> items = new ArrayList<>(found.size());
-            for (PartitionReplica.ScannedValue value : found) {
+            PartitionReplica.ScannedPage found = replica.scan(prefix, after, limit, time.nowMs());
+            List<ScanItem> items = new ArrayList<>(found.values().size());
+            for (PartitionReplica.ScannedValue value : found.values()) {
                 items.add(new ScanItem(value.key(), BatchItem.of(new String(value.key(), StandardCharsets.UTF_8), value.envelope())));
             }
-            return new Part(items, token.merge(regions.token(namespace.name(), new LogPosition(partition, covering))));
+            return new Part(items, token.merge(regions.token(namespace.name(), new LogPosition(partition, found.position()))));
         });
     }
 
