@@ -320,8 +320,7 @@ public final class PartitionReplica {
      * A digest at or below it can no longer be cut, when batches are staged beyond what the store shows.
      */
     long consumedPosition() {
-        FileLoad load = store.fileLoad();
-        return load != null && !load.isEmpty() ? Math.max(appliedPosition(), load.position()) : appliedPosition();
+        return holdsStaged() ? Math.max(appliedPosition(), store.fileLoad().position()) : appliedPosition();
     }
 
     /** Whether batches are staged that the store does not show yet: the position must not move past them. */

@@ -133,14 +133,7 @@ class PartitionStoreTest {
     @Test
     void aReadNamesExactlyThePositionItReflectsWhileABatchIsWritten() {
         try (PartitionStore store = PartitionStore.open(dir.resolve("exact"), resources)) {
-            PartitionReplica replica = new PartitionReplica(new io.logkv.core.NamespaceName("ns"), 0, store,
-                    new java.util.concurrent.atomic.AtomicInteger(), 10);
-            replica.writing(100);
-            try (PartitionStore.Batch batch = store.newBatch()) {
-                batch.put(bytes("k"), envelope(RecordEnvelope.NO_EXPIRY));
-                batch.commit(100);
-            }
-            replica.applied(100, 1, 0);
+            PartitionReplica replica = replicaAt100(store, "k");
             assertThat(replica.readPositioned(bytes("k")).position()).isEqualTo(100);
 
             replica.writing(152); // the applier's order: note the position, write the batch, then move the position
@@ -167,18 +160,24 @@ class PartitionStoreTest {
         }
     }
 
+    /** A replica of {@code store} that has applied one batch, {@code key} without expiry, up to position 100. */
+    private static PartitionReplica replicaAt100(PartitionStore store, String key) {
+        PartitionReplica replica = new PartitionReplica(new io.logkv.core.NamespaceName("ns"), 0, store,
+                new java.util.concurrent.atomic.AtomicInteger(), 10);
+        replica.writing(100);
+        try (PartitionStore.Batch batch = store.newBatch()) {
+            batch.put(bytes(key), envelope(RecordEnvelope.NO_EXPIRY));
+            batch.commit(100);
+        }
+        replica.applied(100, 1, 0);
+        return replica;
+    }
+
     /** A scan's page names exactly the position it reflects too, its pages all read from one view. */
     @Test
     void aScanNamesExactlyThePositionItReflectsWhileABatchIsWritten() {
         try (PartitionStore store = PartitionStore.open(dir.resolve("exact-scan"), resources)) {
-            PartitionReplica replica = new PartitionReplica(new io.logkv.core.NamespaceName("ns"), 0, store,
-                    new java.util.concurrent.atomic.AtomicInteger(), 10);
-            replica.writing(100);
-            try (PartitionStore.Batch batch = store.newBatch()) {
-                batch.put(bytes("a"), envelope(RecordEnvelope.NO_EXPIRY));
-                batch.commit(100);
-            }
-            replica.applied(100, 1, 0);
+            PartitionReplica replica = replicaAt100(store, "a");
 
             replica.writing(152);
             PartitionReplica.ScannedPage before = replica.scan(bytes(""), null, 10, 0);

@@ -24,17 +24,9 @@ class ReplicaPositionsTest {
      */
     @Test
     void aWaiterForAPositionSeesTheIngestPositionAppliedWithIt() {
-        try (StoreResources resources = new StoreResources(8 << 20, 16 << 20, 64 << 10)) {
-            PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, new ManualNodeTime(1_700_000_000_000L));
-            PartitionReplica replica = new PartitionReplica(new NamespaceName("positions"), 0, store, new AtomicInteger(), 100);
-            AtomicLong seen = new AtomicLong(-1);
-            replica.catchUp().await(10, Duration.ofSeconds(5)).thenAccept(reached -> seen.set(replica.appliedIngestPosition()));
+        long seen = seenByAWaiter(replica -> replica.catchUp().await(10, Duration.ofSeconds(5)), PartitionReplica::appliedIngestPosition);
 
-            replica.applied(10, 1, 7);
-
-            assertThat(seen.get()).as("the ingest position seen when the position was reached").isEqualTo(7);
-            replica.close(false);
-        }
+        assertThat(seen).as("the ingest position seen when the position was reached").isEqualTo(7);
     }
 
     /**
@@ -45,16 +37,27 @@ class ReplicaPositionsTest {
      */
     @Test
     void aWaiterForAnIngestPositionSeesThePositionOfTheBatchThatBroughtIt() {
+        long seen = seenByAWaiter(replica -> replica.ingestCatchUp().await(7, Duration.ofSeconds(5)), PartitionReplica::appliedPosition);
+
+        assertThat(seen).as("the replica's position seen when the ingest position was reached").isEqualTo(10);
+    }
+
+    /**
+     * What a waiter's completion reads of a replica ({@code read}) when the replica applies one batch up to
+     * position 10 with ingest position 7, the waiter made by {@code waiting} before.
+     */
+    private long seenByAWaiter(java.util.function.Function<PartitionReplica, java.util.concurrent.CompletableFuture<Boolean>> waiting,
+                               java.util.function.ToLongFunction<PartitionReplica> read) {
         try (StoreResources resources = new StoreResources(8 << 20, 16 << 20, 64 << 10)) {
             PartitionStore store = PartitionStore.open(dir.resolve("p0"), resources, new ManualNodeTime(1_700_000_000_000L));
             PartitionReplica replica = new PartitionReplica(new NamespaceName("positions"), 0, store, new AtomicInteger(), 100);
             AtomicLong seen = new AtomicLong(-1);
-            replica.ingestCatchUp().await(7, Duration.ofSeconds(5)).thenAccept(reached -> seen.set(replica.appliedPosition()));
+            waiting.apply(replica).thenAccept(reached -> seen.set(read.applyAsLong(replica)));
 
             replica.applied(10, 1, 7);
 
-            assertThat(seen.get()).as("the replica's position seen when the ingest position was reached").isEqualTo(10);
             replica.close(false);
+            return seen.get();
         }
     }
 }
