@@ -134,13 +134,17 @@ final class BatchCommit {
             parts.progress().nextIngestOffset = batch.ingestEnd;
             parts.waiting().ingestTaken(batch.ingestCount);
         }
-        for (int i = records.size() - 1; i >= 0; i--) {
-            // The last record of this partition in the transaction moves the end: it, then the commit marker.
+        long first = -1;
+        long last = -1;
+        for (int i = 0; i < records.size(); i++) {
             ProducerRecord<byte[], byte[]> record = records.get(i);
             if (record.topic().equals(parts.partition().topic()) && record.partition() != null && record.partition() == parts.partition().partition()) {
-                parts.progress().knownEnd = Math.max(parts.progress().knownEnd, stored.get(i) + 2);
-                break;
+                first = first < 0 ? stored.get(i) : first;
+                last = stored.get(i);
             }
+        }
+        if (last >= 0) {
+            parts.progress().committed(first, last); // the end moves past the last record and the commit marker
         }
         Optional<String> refusal = accepted.isEmpty() ? Optional.empty() : leases.refusal(true);
         WriteFailedException unacknowledged = refusal.map(reason ->
@@ -240,12 +244,13 @@ final class BatchCommit {
             failUnsent(batch, new WriteFailedException("could not confirm the partition's state: " + e, e, false));
             return;
         }
-        if (end <= parts.progress().knownEnd) {
+        if (parts.progress().holdsOnlyKnown(end)) {
             answerRejected(rejected);
             return;
         }
         parts.services().meters().stateRechecked();
-        log.info("event=partition_moved_under_writer partition={} known_end={} end={}", parts.partition(), parts.progress().knownEnd, end);
+        log.info("event=partition_moved_under_writer partition={} known_end={} late_markers={} end={}", parts.partition(),
+                parts.progress().knownEnd, parts.progress().lateMarkers, end);
         parts.waiting().putBackFirst(batch.writes.stream().map(PendingWrite::retried).toList());
         if (parts.lifecycle().compareAndTransition(OwnershipState.WRITING, OwnershipState.CATCHING_UP)) {
             takeover.beginCatchUp();

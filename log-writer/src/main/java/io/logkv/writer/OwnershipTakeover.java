@@ -134,7 +134,7 @@ final class OwnershipTakeover {
             return;
         }
         parts.recent().forget(parts.partition());
-        parts.progress().knownEnd = result.end();
+        parts.progress().caughtUpTo(result.end());
         parts.progress().nextIngestOffset = result.ingestStart();
         parts.waiting().rewindIngest(parts.progress().nextIngestOffset);
         if (parts.lifecycle().compareAndTransition(OwnershipState.CATCHING_UP, OwnershipState.WRITING)) {

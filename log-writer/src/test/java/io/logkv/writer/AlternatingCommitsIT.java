@@ -13,11 +13,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +38,7 @@ class AlternatingCommitsIT {
     @BeforeAll
     static void topic() throws Exception {
         kafka = KafkaTestCluster.shared();
-        kafka.admin().createTopics(List.of(new NewTopic(TOPIC, 2, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+        kafka.admin().createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                 .all().get(30, TimeUnit.SECONDS);
     }
 
@@ -100,6 +103,51 @@ class AlternatingCommitsIT {
         }
         List<String> committed = values(kafka.readCommitted(List.of(tp)));
         assertThat(committed).containsExactly("before", "after-1", "after-2").doesNotContain("zombie");
+    }
+
+    @Test
+    void aWriterKnowsTheEndItsTransactionsLeaveAndNotAnotherWritersTransactionBeyondIt() throws Exception {
+        TopicPartition tp = new TopicPartition(TOPIC, 2);
+        OwnerSettings settings = settings("ends");
+        WriterProgress progress = new WriterProgress();
+        try (AlternatingCommits writer = AlternatingCommits.of(settings, tp, () -> { });
+             AlternatingCommits next = AlternatingCommits.of(settings, tp, () -> { })) {
+            writer.fenceEarlierWriters();
+            progress.caughtUpTo(settledEnd(tp));
+            int late = 0;
+            for (int i = 0; i < 30; i++) { // back to back, as a busy writer commits
+                List<Long> offsets = writer.commit(List.of(record(tp, "k", "a" + i), record(tp, "k", "b" + i)), Map.of());
+                progress.committed(offsets.get(0), offsets.get(1));
+                late += progress.lateMarkers;
+            }
+            long end = settledEnd(tp);
+            System.out.printf("30 transactions in turns: %d with the marker before them still on the way; known end %d + %d, end %d%n",
+                    late, progress.knownEnd, progress.lateMarkers, end);
+            assertThat(progress.holdsOnlyKnown(end)).as("the end once every marker is in (known end %s, late markers %s)",
+                    progress.knownEnd, progress.lateMarkers).isTrue();
+
+            next.fenceEarlierWriters();
+            next.commit(List.of(record(tp, "k", "another writer's")), Map.of());
+            assertThat(progress.holdsOnlyKnown(settledEnd(tp))).as("another writer's transaction is beyond what it knows").isFalse();
+        }
+    }
+
+    /** The partition's end once every commit marker is written: the last stable offset has reached the high watermark. */
+    private static long settledEnd(TopicPartition tp) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            long stable = end(tp, IsolationLevel.READ_COMMITTED);
+            long high = end(tp, IsolationLevel.READ_UNCOMMITTED);
+            if (stable == high || System.nanoTime() > deadline) {
+                return high;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static long end(TopicPartition tp, IsolationLevel isolation) throws Exception {
+        return kafka.admin().listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
+                .partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
     }
 
     private static OwnerSettings settings(String group) {

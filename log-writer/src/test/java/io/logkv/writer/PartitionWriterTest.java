@@ -371,6 +371,49 @@ class PartitionWriterTest {
     }
 
     @Test
+    void aFailedConditionIsAnsweredAtOnceWhenTheLogHoldsOnlyTheWritersOwnLateCommitMarker() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        write(put("a", WriteCondition.NONE)); // offset 0
+        write(put("b", WriteCondition.NONE)); // offset 1, right after it: the first one's marker was still on the way
+        logEnd.set(4); // both records, then both commit markers
+        replica.version.set(new Version(500, 1));
+
+        assertThatThrownBy(() -> write(put("k", WriteCondition.ABSENT))).hasCauseInstanceOf(PreconditionFailedException.class);
+        assertThat(replica.awaited.get()).as("answered without catching up again").isZero();
+    }
+
+    @Test
+    void anotherWritersTransactionBeyondALateCommitMarkerIsStillFound() throws Exception {
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        write(put("a", WriteCondition.NONE));
+        write(put("b", WriteCondition.NONE));
+        logEnd.set(6); // this writer's records and markers, then another writer's record and marker
+        replica.version.set(new Version(500, 1));
+        replica.afterCatchUp = () -> replica.version.set(null); // what the other writer did: a delete
+
+        WriteOutcome outcome = write(put("k", WriteCondition.ABSENT));
+
+        assertThat(outcome).as("checked again against the state it caught up with").isNotNull();
+        assertThat(replica.awaited.get()).isEqualTo(6L);
+    }
+
+    @Test
+    void noMarkerIsAllowedForWhenEachTransactionsRecordsFollowedTheMarkerBefore() throws Exception {
+        commits.markerAfterEach = true;
+        writer.start();
+        awaitState(OwnershipState.WRITING);
+        write(put("a", WriteCondition.NONE)); // offset 0, its marker 1
+        write(put("b", WriteCondition.NONE)); // offset 2, its marker 3
+        logEnd.set(5); // one record more than this writer wrote
+        replica.version.set(new Version(500, 1));
+
+        assertThatThrownBy(() -> write(put("k", WriteCondition.ABSENT))).hasCauseInstanceOf(PreconditionFailedException.class);
+        assertThat(replica.awaited.get()).as("caught up with what it did not write before answering").isEqualTo(5L);
+    }
+
+    @Test
     void theClientsACommitAnsweredAndThoseThatWaitedMeanwhileShareTheNextTransaction() throws Exception {
         PartitionWriter lingering = new PartitionWriter(TRUTH, INGEST, services(Duration.ofMinutes(1)));
         lingering.start();
@@ -486,6 +529,8 @@ class PartitionWriterTest {
         volatile CountDownLatch release;
         volatile boolean ready;
         volatile boolean closed;
+        /** Whether each commit's marker takes the offset after its records (else the records of commits follow each other). */
+        volatile boolean markerAfterEach;
 
         @Override
         public void fenceEarlierWriters() {
@@ -521,6 +566,9 @@ class PartitionWriterTest {
             List<Long> offsets = new ArrayList<>();
             for (int i = 0; i < records.size(); i++) {
                 offsets.add(nextOffset.getAndIncrement());
+            }
+            if (markerAfterEach) {
+                nextOffset.incrementAndGet();
             }
             return offsets;
         }
