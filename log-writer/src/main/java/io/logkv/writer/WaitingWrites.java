@@ -75,15 +75,20 @@ final class WaitingWrites {
         });
     }
 
-    /** Empties the queue, handing each HTTP write to {@code http}; ingest records are dropped (read again by the next owner). */
+    /**
+     * Empties the queue, handing each HTTP write to {@code http}; ingest records are dropped (read again by the next
+     * owner). Each dropped record is counted out on its own: records added meanwhile, and those of a batch in flight
+     * (counted out by {@link #ingestTaken} when it ends), stay counted.
+     */
     void clear(Consumer<PendingWrite> http) {
         PendingWrite pending;
         while ((pending = queue.poll()) != null) {
             if (pending.source() == null) {
                 http.accept(pending);
+            } else {
+                queuedIngest.decrementAndGet();
             }
         }
-        queuedIngest.set(0);
     }
 
     /** Whether the group loop should fetch more ingest records: none is stale in flight, and few enough are queued. */

@@ -71,6 +71,25 @@ class WriteBatchTest {
     }
 
     @Test
+    void clearingTheQueueCountsOutTheIngestRecordsItHeldAndNotThoseOfABatchInFlight() {
+        waiting.add(ingest(5, 0));
+        waiting.add(ingest(6, 0));
+        waiting.add(ingest(7, 0));
+        progress.nextIngestOffset = 5;
+        WriteBatch inFlight = WriteBatch.gather(waiting, services(2), progress);
+
+        waiting.clear(pending -> { });
+        waiting.ingestTaken(inFlight.ingestCount); // its outcome comes after the queue was cleared
+        waiting.add(http(Long.MAX_VALUE));
+
+        assertThat(inFlight.ingestCount).isEqualTo(2);
+        assertThat(waiting.waitingHttpWrites()).as("the one HTTP write; no ingest record counted twice or lost").isEqualTo(1);
+        assertThat(waiting.wantsIngest(1)).isTrue();
+        waiting.add(ingest(8, 0));
+        assertThat(waiting.wantsIngest(1)).as("one ingest record queued").isFalse();
+    }
+
+    @Test
     void ingestRecordsBelowTheCommittedOffsetOrReadBeforeTheLastRewindAreDropped() {
         progress.nextIngestOffset = 5;
         waiting.add(ingest(4, 0)); // already committed
