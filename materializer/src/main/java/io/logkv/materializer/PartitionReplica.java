@@ -76,10 +76,7 @@ public final class PartitionReplica {
         return lifecycle.whileOpen(" is closed", () -> {
             long applied = appliedPosition();
             try (PartitionStore.View view = store.view()) {
-                List<ScannedValue> values = LiveScan.page(view, prefix, after, limit, nowMs);
-                // The view holds a batch above the applied position and the position it wrote, or none above it
-                // (whose stored position may lag: positions reached without records are persisted later).
-                return new ScannedPage(values, Math.max(view.position(), applied));
+                return new ScannedPage(LiveScan.page(view, prefix, after, limit, nowMs), reflected(view, applied));
             }
         });
     }
@@ -121,12 +118,21 @@ public final class PartitionReplica {
                     return new PositionedRead(bytes == null ? null : RecordEnvelope.decode(bytes), applied);
                 }
             }
-            // A batch was being written: the snapshot holds it, and the position it wrote, or holds none above the
-            // applied position (whose stored position may lag: positions reached without records are persisted later).
-            PartitionStore.PositionedValue stored = store.getWithPosition(key);
-            return new PositionedRead(stored.bytes() == null ? null : RecordEnvelope.decode(stored.bytes()),
-                    Math.max(stored.position(), applied));
+            // A batch was being written: read the value and the position from one snapshot.
+            try (PartitionStore.View view = store.view()) {
+                byte[] bytes = view.get(key);
+                return new PositionedRead(bytes == null ? null : RecordEnvelope.decode(bytes), reflected(view, applied));
+            }
         });
+    }
+
+    /**
+     * The position a view of the store reflects exactly, taken after the replica had applied {@code applied}: the
+     * view holds a batch above the applied position and the position that batch wrote, or holds none above it, and
+     * then the applied position (the stored one may lag: positions reached without records are persisted later).
+     */
+    private static long reflected(PartitionStore.View view, long applied) {
+        return Math.max(view.position(), applied);
     }
 
     /** A value read (null when absent) and the position the read reflects exactly. */

@@ -103,26 +103,6 @@ public final class PartitionStore implements AutoCloseable {
         return read(dataKey(key));
     }
 
-    /**
-     * The stored envelope bytes of {@code key} (null when absent) with the position the store was at, both read
-     * from one snapshot: the position every batch writes with its changes.
-     */
-    public PositionedValue getWithPosition(byte[] key) {
-        Snapshot snapshot = db.getSnapshot();
-        try (ReadOptions atSnapshot = new ReadOptions().setSnapshot(snapshot).setVerifyChecksums(false)) {
-            byte[] value = db.get(atSnapshot, dataKey(key));
-            return new PositionedValue(value, StoreLayout.decodeLong(db.get(atSnapshot, POSITION_KEY)));
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("replica read failed in " + directory, e);
-        } finally {
-            db.releaseSnapshot(snapshot);
-        }
-    }
-
-    /** A key's stored bytes (or null) and the store's position in the same view. */
-    public record PositionedValue(byte[] bytes, long position) {
-    }
-
     /** The first outcome of a write that carried {@code idempotencyKey}, as applied from the log, or null. */
     public byte[] idempotentOutcome(byte[] idempotencyKey) {
         return read(prefixed(IDEMPOTENCY_PREFIX, idempotencyKey));
@@ -155,12 +135,21 @@ public final class PartitionStore implements AutoCloseable {
         return new View(db.getSnapshot());
     }
 
-    /** One snapshot of the store: pages of a scan and the position they were stored at, all from the same state. */
+    /** One snapshot of the store: values, pages of a scan and the position they were stored at, all from the same state. */
     final class View implements AutoCloseable {
         private final Snapshot snapshot;
 
         private View(Snapshot snapshot) {
             this.snapshot = snapshot;
+        }
+
+        /** As {@link PartitionStore#get}, at this view. */
+        byte[] get(byte[] key) {
+            try (ReadOptions atSnapshot = new ReadOptions().setSnapshot(snapshot).setVerifyChecksums(false)) {
+                return db.get(atSnapshot, dataKey(key));
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("replica read failed in " + directory, e);
+            }
         }
 
         /** As {@link PartitionStore#scan}, at this view. */

@@ -113,6 +113,40 @@ class ReplicaApplierTest {
         }
     }
 
+    @Test
+    void noPositionIsPersistedThroughTheMemtableWhileBatchesAreStagedForATableFile() {
+        List<String> seen = new ArrayList<>();
+        turn(() -> {
+            consumer.updateEndOffsets(Map.of(TP, 100_000L)); // far behind and not serving yet: it will load by table files
+            addRecords(0, 5);
+        });
+        turn(() -> consumer.seek(TP, 8)); // past commit markers: the position moves without records, persisted later
+        turn(() -> {
+            seen.add("applied " + replica.appliedPosition() + (replica.positionUnpersisted() ? ", unpersisted" : ""));
+            addRecords(8, 5);
+        });
+        turn(() -> {
+            seen.add(replica.holdsStaged() ? "staged" : "nothing staged");
+            time.advance(Duration.ofSeconds(6));
+        });
+        turn(() -> { });
+
+        runTurns();
+
+        assertThat(seen).containsExactly("applied 8, unpersisted", "staged");
+        // Written through the memtable, the position could land after a table file in flight is ingested, and
+        // take the store's position back below what that file holds.
+        assertThat(replica.positionUnpersisted()).as("the position stays unpersisted while batches are staged").isTrue();
+        assertThat(replica.appliedPosition()).isEqualTo(8);
+    }
+
+    private void addRecords(int from, int count) {
+        for (int offset = from; offset < from + count; offset++) {
+            consumer.addRecord(new ConsumerRecord<>(TP.topic(), TP.partition(), offset, ("k" + offset).getBytes(),
+                    new RecordEnvelope(new Version(offset + 1, 1), 0, "text/plain", ("v" + offset).getBytes()).encode()));
+        }
+    }
+
     private static void awaitApplied(ReplicaApplier applier) {
         try {
             applier.awaitApplied();
