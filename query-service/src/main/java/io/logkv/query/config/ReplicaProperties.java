@@ -31,6 +31,8 @@ import org.springframework.util.unit.DataSize;
  * @param forwardBatchesInFlight exchanges of forwarded reads in flight to one node at once
  * @param strongLookupsInFlight end-offset lookups of strong reads in flight at once; a strong read that arrives while
  *                          they all are joins the next, which starts when one of them completes
+ * @param strongReadMinWait the least time a strong read is given to learn the log's end, whatever its {@code wait_ms}:
+ *                          every strong read needs that one lookup, so {@code wait_ms=0} cannot mean no wait for it
  * @param maxResumeAge      a replica last written longer ago is replayed from the start rather than resumed;
  *                          keep it below the truth topics' {@code delete.retention.ms} (Kafka's default: 24h)
  */
@@ -54,5 +56,6 @@ public record ReplicaProperties(
         @DefaultValue("64") int forwardBatchReads,
         @DefaultValue("2") int forwardBatchesInFlight,
         @DefaultValue("1") int strongLookupsInFlight,
+        @DefaultValue("200ms") Duration strongReadMinWait,
         @DefaultValue("20h") Duration maxResumeAge) {
 }

@@ -1,11 +1,18 @@
 package io.logkv.query.read;
 
+import io.logkv.core.ProblemTypes;
 import io.logkv.query.config.LogKvProperties;
+import io.logkv.query.problem.ApiProblem;
+import io.logkv.query.problem.AsyncFailures;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -30,12 +37,17 @@ import org.springframework.stereotype.Component;
  * sharing keeps strong reads linearizable. With two in flight, a request arriving during a lookup need not wait
  * that lookup out before its own starts: shorter waits where the round trip to the brokers is the cost, more
  * lookups for the brokers to answer (one in flight is the default).
+ *
+ * <p>A strong read waits for its lookup within its own wait ({@code wait_ms}, at least
+ * {@code logkv.replicas.strong-read-min-wait}), and is answered 503 {@code not-caught-up} when the lookup has not
+ * answered by then (brokers unreachable, a leader moving); the lookup itself goes on for the others sharing it.
  */
 @Component
 public class CommittedEnds {
 
     private final Admin admin;
     private final int maxInFlight;
+    private final Duration minWait;
     private final Object lock = new Object();
     /** Requests waiting for the next lookup, by partition (guarded by lock). */
     private Map<TopicPartition, CompletableFuture<Long>> next = new HashMap<>();
@@ -44,15 +56,34 @@ public class CommittedEnds {
 
     @Autowired
     public CommittedEnds(Admin admin, LogKvProperties props) {
-        this(admin, props.replicas().strongLookupsInFlight());
+        this(admin, props.replicas().strongLookupsInFlight(), props.replicas().strongReadMinWait());
     }
 
-    CommittedEnds(Admin admin, int maxInFlight) {
+    CommittedEnds(Admin admin, int maxInFlight, Duration minWait) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("logkv.replicas.strong-lookups-in-flight must be at least 1");
         }
         this.admin = admin;
         this.maxInFlight = maxInFlight;
+        this.minWait = minWait;
+    }
+
+    /**
+     * The partition's committed end for one strong read, from a lookup that starts after this call, within
+     * {@code wait} (or the least wait a strong read is given, when longer); fails with a 503 {@link ApiProblem}
+     * when the lookup has not answered by then. Completes without holding a thread.
+     */
+    public CompletableFuture<Long> of(TopicPartition partition, Duration wait) {
+        Duration bound = wait.compareTo(minWait) < 0 ? minWait : wait;
+        // A copy: the lookup's own answer is shared, and one read giving up must not fail the others.
+        return of(partition).copy().orTimeout(bound.toNanos(), TimeUnit.NANOSECONDS).exceptionally(failure -> {
+            if (AsyncFailures.cause(failure) instanceof TimeoutException) {
+                throw ApiProblem.unavailable(ProblemTypes.NOT_CAUGHT_UP, "Log end not learned",
+                        "the end of " + partition + " could not be learned from its leader within " + bound.toMillis()
+                                + " ms; retry, or allow a longer wait_ms", Duration.ofSeconds(1));
+            }
+            throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+        });
     }
 
     /** The partition's committed end, from a lookup that starts after this call; completes without holding a thread. */

@@ -1,10 +1,14 @@
 package io.logkv.query.read;
 
+import io.logkv.core.ProblemTypes;
+import io.logkv.query.problem.ApiProblem;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -15,6 +19,7 @@ import org.apache.kafka.common.internals.KafkaFutureImpl;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyMap;
 import static org.mockito.Mockito.mock;
@@ -30,7 +35,7 @@ class CommittedEndsTest {
     private static final TopicPartition P1 = new TopicPartition("logkv.truth.ns", 1);
 
     private final List<Map<TopicPartition, KafkaFutureImpl<ListOffsetsResultInfo>>> lookups = new ArrayList<>();
-    private final CommittedEnds ends = new CommittedEnds(admin(), 1);
+    private final CommittedEnds ends = new CommittedEnds(admin(), 1, Duration.ofMinutes(1));
 
     @Test
     void aReadArrivingDuringALookupWaitsForTheNextOneAndReadsArrivingTogetherShareIt() {
@@ -64,7 +69,7 @@ class CommittedEndsTest {
 
     @Test
     void withTwoInFlightAReadArrivingDuringALookupStartsItsOwnAndAThirdWaitsForEitherToEnd() {
-        CommittedEnds two = new CommittedEnds(admin(), 2);
+        CommittedEnds two = new CommittedEnds(admin(), 2, Duration.ofMinutes(1));
         CompletableFuture<Long> first = two.of(P0);
         CompletableFuture<Long> second = two.of(P0);
         assertThat(lookups).as("the second read does not wait out the first's lookup").hasSize(2);
@@ -101,6 +106,33 @@ class CommittedEndsTest {
         assertThat(lookups).hasSize(2);
         answer(1, P0, 3);
         assertThat(next).isCompletedWithValue(3L);
+    }
+
+    @Test
+    void aStrongReadGivesUpOnALookupThatDoesNotAnswerWithinItsWaitAndTheReadsSharingItStillGetTheirAnswer() throws Exception {
+        CommittedEnds bounded = new CommittedEnds(admin(), 1, Duration.ofMillis(10));
+        CompletableFuture<Long> earlier = bounded.of(P1, Duration.ofMinutes(1)); // a lookup in flight: the next two share the next one
+        CompletableFuture<Long> patient = bounded.of(P0, Duration.ofMinutes(1));
+        CompletableFuture<Long> hasty = bounded.of(P0, Duration.ofMillis(50));
+
+        assertThatThrownBy(() -> hasty.get(10, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(ApiProblem.class, problem -> {
+            assertThat(problem.type()).endsWith(ProblemTypes.NOT_CAUGHT_UP);
+            assertThat(problem.status().value()).isEqualTo(503);
+        });
+        assertThat(patient).isNotDone();
+        answer(0, P1, 3);
+        answer(1, P0, 10);
+        assertThat(earlier).isCompletedWithValue(3L);
+        assertThat(patient).as("the lookup it shared with the read that gave up").isCompletedWithValue(10L);
+    }
+
+    @Test
+    void aStrongReadAskingForNoWaitIsStillGivenTheLeastWaitForItsLookup() throws Exception {
+        CompletableFuture<Long> read = ends.of(P0, Duration.ZERO);
+        Thread.sleep(100);
+        assertThat(read).as("within the least wait (a minute here)").isNotDone();
+        answer(0, P0, 5);
+        assertThat(read).isCompletedWithValue(5L);
     }
 
     private void answer(int lookup, TopicPartition partition, long offset) {
