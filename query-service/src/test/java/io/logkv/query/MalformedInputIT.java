@@ -1,6 +1,7 @@
 package io.logkv.query;
 
 import io.logkv.testkit.KafkaTestCluster;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -81,6 +82,19 @@ class MalformedInputIT {
         assertThat(logEnds()).isEqualTo(before);
         assertThat(node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces"))).GET()).body())
                 .doesNotContain("fresh-ns").doesNotContain("bad.name");
+    }
+
+    @Test
+    void methodsTheKeyPathsDoNotServeAreRefusedAndShareOneTimer() {
+        for (int i = 0; i < 20; i++) {
+            expect(405, "bad-request", HttpRequest.newBuilder(URI.create(node.keyUrl(NS, "k")))
+                    .method("MADE-UP-" + i, HttpRequest.BodyPublishers.noBody()));
+        }
+
+        var methods = node.bean(MeterRegistry.class).find("logkv.http.key.requests").timers().stream()
+                .map(timer -> timer.getId().getTag("method")).collect(Collectors.toSet());
+        assertThat(methods).as("a client cannot grow the metrics by inventing methods")
+                .contains("other").isSubsetOf("GET", "HEAD", "PUT", "DELETE", "forwarded-reads", "other");
     }
 
     /** Sends a request line no well-behaved client would, over a plain socket. */

@@ -168,6 +168,14 @@ class RespEndpointIT {
                 sendRaw(a, junk);
             }
             assertThat(new String(sendRaw(a, "PING\r\n".getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII)).isEqualTo("+PONG\r\n");
+            // Commands no command takes are refused before they are read whole: nested arrays, more words inline than
+            // any command has, more bytes in all than any command carries (each bulk string within the value limit).
+            assertThat(rawText(a, "*2\r\n*1\r\n$1\r\na\r\n$1\r\nb\r\n")).startsWith("-ERR Protocol error: a command is an array");
+            assertThat(rawText(a, "MGET" + " k".repeat(2_000) + "\r\n")).startsWith("-ERR Protocol error: a command has at most");
+            // Here at most 4 KB + 1,016 keys of 64 bytes (69,120 bytes): the seventeenth 4 KB word is one too many.
+            String word = "$4096\r\n" + "x".repeat(4096) + "\r\n";
+            assertThat(rawText(a, "*20\r\n$4\r\nMGET\r\n" + word.repeat(16) + "$4096\r\n"))
+                    .startsWith("-ERR Protocol error: a command carries at most 69120 bytes");
             // A key that is not UTF-8 is refused by a read as by a write, on either node.
             java.io.ByteArrayOutputStream notUtf8 = new java.io.ByteArrayOutputStream();
             notUtf8.writeBytes(("*2\r\n$15\r\nLOGKV.NAMESPACE\r\n$" + ns.length() + "\r\n" + ns + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -255,6 +263,13 @@ class RespEndpointIT {
                     .header("Authorization", "ApiKey " + SecuredNodes.apiKey("root")).header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString("{\"partitions\":1}")));
             assertThat(created.statusCode()).isIn(200, 201);
+            // Before AUTH: no answer tells whether a namespace exists, and a command longer than AUTH needs is refused
+            // before the node reads it.
+            for (String name : List.of(secured, "no-such-namespace")) {
+                assertThat(rawText(node, "*2\r\n$15\r\nLOGKV.NAMESPACE\r\n$" + name.length() + "\r\n" + name + "\r\n"))
+                        .as(name).startsWith("-NOAUTH");
+            }
+            assertThat(rawText(node, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n")).startsWith("-NOAUTH").contains("at most");
             RedisClient client = RedisClient.create();
             try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, uri(node))) {
                 RedisCommands<String, String> redis = connection.sync();
@@ -300,6 +315,9 @@ class RespEndpointIT {
                 }
                 assertThat(redis.auth(SecuredNodes.apiKey("outsider"))).isEqualTo("OK");
                 assertThatThrownBy(() -> redis.get("k")).hasMessageStartingWith("NOPERM");
+                for (String name : List.of(secured, "no-such-namespace")) {
+                    assertThatThrownBy(() -> call(redis, "LOGKV.NAMESPACE", name)).as(name).hasMessageStartingWith("NOPERM");
+                }
             } finally {
                 client.shutdown();
             }
@@ -332,6 +350,11 @@ class RespEndpointIT {
                 return name;
             }
         };
+    }
+
+    /** {@link #sendRaw} of ASCII text, answered as text. */
+    private static String rawText(LogKvNode node, String text) throws IOException {
+        return new String(sendRaw(node, text.getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII);
     }
 
     /** Sends bytes on a fresh connection and returns what came back within a moment (the node may close it). */

@@ -57,7 +57,7 @@ final class RespCommands {
     RespCommands(KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys, boolean secured,
                  ObjectMapper json, QuotaBuckets quotas, Refusals refusals) {
         this.calls = new KeyCalls(keys, tokens, secured, json, quotas, refusals);
-        this.sessionCommands = new SessionCommands(namespaces, tokens, apiKeys);
+        this.sessionCommands = new SessionCommands(namespaces, tokens, apiKeys, secured);
     }
     /**
      * Whether later commands of the connection must wait for this one: writes (a read after a write on one

@@ -71,6 +71,11 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
         super.channelActive(ctx);
     }
 
+    /** Whether the connection has authenticated (with {@code AUTH}); asked on its event loop. */
+    boolean authenticated() {
+        return session != null && session.caller() != null;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, RedisMessage message) {
         if (quitting) {

@@ -34,6 +34,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.redis.ArrayHeaderRedisMessage;
 import io.netty.handler.codec.redis.BulkStringHeaderRedisMessage;
+import io.netty.handler.codec.redis.InlineCommandRedisMessage;
 import io.netty.handler.codec.redis.RedisArrayAggregator;
 import io.netty.handler.codec.redis.RedisBulkStringAggregator;
 import io.netty.handler.codec.redis.RedisDecoder;
@@ -44,6 +45,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -74,6 +76,8 @@ public class RespServer implements SmartLifecycle {
     private final AtomicInteger connections = new AtomicInteger();
     private final long maxBulkBytes;
     private final long maxWords;
+    private final long maxCommandBytes;
+    private final boolean secured;
     private final Duration commandTimeout;
     /** The endpoint's key and certificate when it takes only TLS connections; null for plain TCP. */
     private final SslBundle tls;
@@ -91,6 +95,9 @@ public class RespServer implements SmartLifecycle {
         this.meters = meters;
         this.maxBulkBytes = Math.max(props.limits().maxValueBytes().toBytes(), props.limits().maxKeyBytes());
         this.maxWords = props.replicas().maxBatchKeys() + MAX_WORDS_SLACK;
+        // The largest command any takes: a value and its key and options, or as many keys as a batch takes.
+        this.maxCommandBytes = maxBulkBytes + maxWords * props.limits().maxKeyBytes();
+        this.secured = props.security().mode() == NodeSecurityProperties.SecurityMode.SECURED;
         this.commandTimeout = settings.commandTimeout();
         Gauge.builder("logkv.resp.connections", connections, AtomicInteger::get)
                 .description("Connections open on the Redis-protocol endpoint").register(meters);
@@ -115,15 +122,16 @@ public class RespServer implements SmartLifecycle {
                         if (sslContext != null) {
                             channel.pipeline().addLast(new SslHandler(serverEngine(sslContext)));
                         }
+                        RespConnection connection = new RespConnection(commands, settings.namespace(), settings.maxPipelined(),
+                                commandTimeout, meters, timers);
                         channel.pipeline()
                                 .addLast(new RedisDecoder(true))
-                                .addLast(new Limits(maxBulkBytes, maxWords))
+                                .addLast(new Limits(maxBulkBytes, maxWords, maxCommandBytes, secured ? connection::authenticated : () -> true))
                                 .addLast(new RedisBulkStringAggregator())
                                 .addLast(new RedisArrayAggregator())
                                 .addLast(new RespEncoder())
                                 .addLast(new Admission(connections, settings.maxConnections()))
-                                .addLast(new RespConnection(commands, settings.namespace(), settings.maxPipelined(), commandTimeout,
-                                        meters, timers));
+                                .addLast(connection);
                     }
                 });
         try {
@@ -178,26 +186,43 @@ public class RespServer implements SmartLifecycle {
     }
 
     /**
-     * Refuses, before they are read whole, values longer than the node takes and commands with more words than
-     * any takes: with an error reply, then the connection is closed (what follows on it cannot be read as commands).
+     * Refuses, before they are read whole, values longer than the node takes, commands with more words or more bytes than
+     * any takes, commands that are not flat arrays of bulk strings, and, before a connection on a secured node has
+     * authenticated, any command longer than {@link #UNAUTHENTICATED_COMMAND_BYTES}: with an error reply, then the
+     * connection is closed (what follows on it cannot be read as commands). So a connection makes the node buffer at
+     * most one command of the largest size there is, and one that has not said who it is hardly anything.
      */
     static final class Limits extends ChannelInboundHandlerAdapter {
 
+        /** The most a command may carry before the connection has authenticated: enough for {@code AUTH} and {@code HELLO}. */
+        static final long UNAUTHENTICATED_COMMAND_BYTES = 16 * 1024;
+
         private final long maxBulkBytes;
         private final long maxWords;
+        private final long maxCommandBytes;
+        private final BooleanSupplier authenticated;
+        /** Bulk strings still to come in the command being read (0 between commands). */
+        private long remaining;
+        /** The bytes the bulk strings of the command being read announced so far. */
+        private long commandBytes;
 
-        Limits(long maxBulkBytes, long maxWords) {
+        /** @param authenticated whether the connection may send commands of full size */
+        Limits(long maxBulkBytes, long maxWords, long maxCommandBytes, BooleanSupplier authenticated) {
             this.maxBulkBytes = maxBulkBytes;
             this.maxWords = maxWords;
+            this.maxCommandBytes = maxCommandBytes;
+            this.authenticated = authenticated;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object message) {
             String refusal = null;
-            if (message instanceof BulkStringHeaderRedisMessage header && header.bulkStringLength() > maxBulkBytes) {
-                refusal = "VALUE-TOO-LARGE values are at most " + maxBulkBytes + " bytes";
-            } else if (message instanceof ArrayHeaderRedisMessage header && header.length() > maxWords) {
-                refusal = "ERR Protocol error: a command has at most " + maxWords + " words";
+            if (message instanceof ArrayHeaderRedisMessage header) {
+                refusal = arrayRefusal(header.length());
+            } else if (message instanceof BulkStringHeaderRedisMessage header) {
+                refusal = bulkRefusal(Math.max(0, header.bulkStringLength()));
+            } else if (message instanceof InlineCommandRedisMessage inline) {
+                refusal = inlineRefusal(inline.content());
             }
             if (refusal == null) {
                 ctx.fireChannelRead(message);
@@ -207,6 +232,47 @@ public class RespServer implements SmartLifecycle {
             ctx.channel().config().setAutoRead(false);
             // From the pipeline's tail, through the encoder (which sits after this handler).
             ctx.channel().writeAndFlush(RespReplies.error(refusal)).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private String arrayRefusal(long words) {
+            if (remaining > 0) {
+                return "ERR Protocol error: a command is an array of bulk strings";
+            }
+            if (words > maxWords) {
+                return "ERR Protocol error: a command has at most " + maxWords + " words";
+            }
+            remaining = Math.max(0, words);
+            commandBytes = 0;
+            return null;
+        }
+
+        private String bulkRefusal(long length) {
+            if (remaining == 0) {
+                commandBytes = 0; // a bulk string on its own: not a command (refused after it), but bounded as one
+            } else {
+                remaining--;
+            }
+            commandBytes += length;
+            if (length > maxBulkBytes) {
+                return "VALUE-TOO-LARGE values are at most " + maxBulkBytes + " bytes";
+            }
+            return sizeRefusal(commandBytes);
+        }
+
+        private String inlineRefusal(String content) {
+            String refusal = sizeRefusal(content.length());
+            if (refusal == null && content.isBlank()) {
+                return null;
+            }
+            return refusal != null ? refusal : content.strip().split("\\s+").length > maxWords
+                    ? "ERR Protocol error: a command has at most " + maxWords + " words" : null;
+        }
+
+        private String sizeRefusal(long bytes) {
+            if (!authenticated.getAsBoolean() && bytes > UNAUTHENTICATED_COMMAND_BYTES) {
+                return "NOAUTH Authentication required: a command before AUTH carries at most " + UNAUTHENTICATED_COMMAND_BYTES + " bytes";
+            }
+            return bytes > maxCommandBytes ? "ERR Protocol error: a command carries at most " + maxCommandBytes + " bytes" : null;
         }
     }
 

@@ -29,11 +29,14 @@ final class SessionCommands {
     private final NamespaceResolver namespaces;
     private final RequestTokens tokens;
     private final ApiKeys apiKeys;
+    private final boolean secured;
 
-    SessionCommands(NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys) {
+    /** @param secured whether a connection must authenticate before it touches keys (the node's security mode) */
+    SessionCommands(NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys, boolean secured) {
         this.namespaces = namespaces;
         this.tokens = tokens;
         this.apiKeys = apiKeys;
+        this.secured = secured;
     }
 
     /** {@code AUTH key} or {@code AUTH name key}: the key is one of logkv.security.api-keys (the name is not checked). */
@@ -58,7 +61,11 @@ final class SessionCommands {
                 : error("ERR LogKV has namespaces, not numbered databases: switch with LOGKV.NAMESPACE <name>");
     }
 
-    /** {@code LOGKV.NAMESPACE [name]}: the connection's namespace, or a switch to another that exists. */
+    /**
+     * {@code LOGKV.NAMESPACE [name]}: the connection's namespace, or a switch to another that exists. On a secured node
+     * a switch needs a caller with a right in that namespace, asked before whether it exists, so that the answer
+     * tells no one without rights there whether it does (as over HTTP).
+     */
     RedisMessage namespace(RespSession session, List<byte[]> args) {
         if (args.isEmpty()) {
             return bulk(session.namespace().getBytes(StandardCharsets.UTF_8));
@@ -67,6 +74,15 @@ final class SessionCommands {
             throw wrongArity("LOGKV.NAMESPACE");
         }
         String name = text(args.get(0));
+        if (secured) {
+            CallerAuthentication authenticated = session.caller();
+            if (authenticated == null) {
+                return error("NOAUTH Authentication required: AUTH with an API key");
+            }
+            if (!authenticated.caller().grants().allowsAny(name)) {
+                return error("NOPERM '" + authenticated.caller().name() + "' has no right in namespace '" + printable(name) + "'");
+            }
+        }
         namespaces.resolve(name);
         session.namespace(name);
         return OK;

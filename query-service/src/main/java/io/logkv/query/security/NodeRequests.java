@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -24,12 +25,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Tells nodes' requests from clients': a request that carries any internal header ({@link ApiHeaders#NODE_ONLY})
- * must carry a node's MAC over it, else it is refused with {@code 403 not-a-node} before anything reads it.
+ * must carry a node's MAC over it, else it is refused with {@code 403 not-a-node} before anything reads it. Its body
+ * is read (to check the MAC) only once its header names a key this node holds and a time within the allowed skew,
+ * its path is one nodes send to, and it declares a length within the bound.
  * A request with a valid MAC is authenticated as the caller the node forwarded it for ({@value ApiHeaders#CALLER}),
  * or as the node itself when it names none (a node's own questions: topology, digests). On an open node without
  * node keys the internal headers are trusted as they come (everyone may do anything there anyway).
  */
 public final class NodeRequests extends OncePerRequestFilter {
+
+    /** Where nodes send requests to each other: the API's paths (forwarded requests, the internal ones, topology). */
+    private static final String NODE_PATHS = "/v1/";
 
     private final NodeSignatures signatures;
     private final ProblemResponses problems;
@@ -63,9 +69,21 @@ public final class NodeRequests extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        if (request.getHeader(ApiHeaders.NODE_MAC) == null) {
-            // Refused before its body is read: a client's request does not get to make this node buffer it.
-            refuse(request, response, signatures.refusal(request.getMethod(), request.getRequestURI(), request::getHeader, null, 0));
+        // What can be told without the body is told first: a client's request does not get to make this node buffer it.
+        String early = signatures.headerRefusal(request::getHeader, System.currentTimeMillis());
+        if (early == null && !request.getRequestURI().startsWith(NODE_PATHS)) {
+            early = "nodes send requests under " + NODE_PATHS + " only";
+        }
+        if (early == null && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            early = "a node's request declares its length (" + HttpHeaders.CONTENT_LENGTH + ")";
+        }
+        if (early != null) {
+            refuse(request, response, early);
+            return;
+        }
+        if (request.getContentLengthLong() > maxBodyBytes) {
+            problems.write(request, response, new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.VALUE_TOO_LARGE, "Request too large",
+                    "a request between nodes is at most " + maxBodyBytes + " bytes"));
             return;
         }
         byte[] body;

@@ -62,6 +62,25 @@ public final class NodeSignatures {
      * @param headers the request's headers by name
      */
     public String refusal(String method, String pathAndQuery, UnaryOperator<String> headers, byte[] body, long nowMs) {
+        String refusal = headerRefusal(headers, nowMs);
+        if (refusal != null) {
+            return refusal;
+        }
+        String[] parts = headers.apply(ApiHeaders.NODE_MAC).strip().split(" ");
+        long sentMs = Long.parseLong(parts[1]);
+        String expected = mac(parts[0], method, pathAndQuery, sentMs, headers, body);
+        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), parts[2].getBytes(StandardCharsets.US_ASCII))) {
+            return ApiHeaders.NODE_MAC + " does not match the request";
+        }
+        return null;
+    }
+
+    /**
+     * Why a received request's {@value ApiHeaders#NODE_MAC} cannot hold, from the header alone (missing, naming no key
+     * this node holds, or made outside the allowed clock skew), or null when only the MAC itself remains to be
+     * checked: asked before a request's body is read, so that a client does not get to make this node buffer it.
+     */
+    public String headerRefusal(UnaryOperator<String> headers, long nowMs) {
         String header = headers.apply(ApiHeaders.NODE_MAC);
         if (header == null) {
             return "the request carries internal headers (" + String.join(", ", ApiHeaders.NODE_ONLY) + ") without a node's "
@@ -79,10 +98,6 @@ public final class NodeSignatures {
         }
         if (Math.abs(nowMs - sentMs) > maxSkewMs) {
             return ApiHeaders.NODE_MAC + " was made " + Duration.ofMillis(nowMs - sentMs) + " from now, beyond the allowed clock skew";
-        }
-        String expected = mac(parts[0], method, pathAndQuery, sentMs, headers, body);
-        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), parts[2].getBytes(StandardCharsets.US_ASCII))) {
-            return ApiHeaders.NODE_MAC + " does not match the request";
         }
         return null;
     }
