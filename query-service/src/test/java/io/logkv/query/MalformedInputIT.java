@@ -97,6 +97,53 @@ class MalformedInputIT {
                 .contains("other").isSubsetOf("GET", "HEAD", "PUT", "DELETE", "forwarded-reads", "other");
     }
 
+    @Test
+    void aBatchGetBodyIsReadOnlyUpToTheMostABatchCanNeed() throws Exception {
+        String path = "/v1/namespaces/" + NS + "/batch-get";
+        expect(400, "bad-batch", batchGet("application/json", "{\"keys\":[\"a\""));
+        expect(400, "bad-batch", batchGet("application/json", "{\"keys\":\"a\"}"));
+        assertThat(node.send(batchGet("text/plain", "{\"keys\":[\"a\"]}")).statusCode()).isEqualTo(415);
+        // At most 1,000 keys of 1,024 bytes, every byte escaped: 6,148,024 bytes. Declared beyond: refused unread.
+        String declared = rawExchange(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 6148025\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(declared).startsWith("HTTP/1.1 413").contains("/problems/value-too-large");
+        // Sent in chunks, undeclared: refused once that much has come.
+        java.io.ByteArrayOutputStream chunked = new java.io.ByteArrayOutputStream();
+        chunked.writeBytes(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        byte[] chunk = ("[" + "\"a\",".repeat(16_383) + "\"a\"]").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (int sent = 0; sent <= 6_148_024; sent += chunk.length) {
+            chunked.writeBytes((Integer.toHexString(chunk.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            chunked.writeBytes(chunk);
+            chunked.writeBytes("\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        chunked.writeBytes("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(rawExchange(chunked.toByteArray())).startsWith("HTTP/1.1 413").contains("/problems/value-too-large");
+        // The namespace's replicas may still be opening: 200, or 503 until they are, never anything else.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> node.send(batchGet("application/json", "{\"keys\":[\"a\"]}")).statusCode() == 200);
+    }
+
+    private static HttpRequest.Builder batchGet(String contentType, String body) {
+        return HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + NS + "/batch-get")))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    /** Sends bytes over a plain socket (closing its sending side) and returns the answer's bytes as text. */
+    private static String rawExchange(byte[] bytes) throws Exception {
+        URI base = URI.create(node.url("/"));
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            try {
+                socket.getOutputStream().write(bytes);
+                socket.shutdownOutput();
+            } catch (java.io.IOException refusedMidway) {
+                // the node answered and closed before taking everything: its answer is read below
+            }
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
     /** Sends a request line no well-behaved client would, over a plain socket. */
     private static String rawRequest(String requestLine) throws Exception {
         URI base = URI.create(node.url("/"));

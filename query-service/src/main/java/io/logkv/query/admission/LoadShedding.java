@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -28,9 +29,9 @@ import tools.jackson.databind.ObjectMapper;
  * are refused at once beyond them, and each ends by its deadline. The health probes and the actuator are never
  * refused. The first filter of the security chain, which key requests pass through too (ADR 0014).
  *
- * <p>Requests that declare a large body ({@code logkv.shedding.large-body}, 64 KiB) have a bound of their own as
- * well ({@code logkv.shedding.max-active-large}): a few megabyte PUTs cannot take the threads and cores that
- * thousands of small requests share. A large GET answer is not known before the value is read and is not bounded.
+ * <p>Requests that declare a large body ({@code logkv.shedding.large-body}, 64 KiB), or send one without declaring
+ * its length (chunked), have a bound of their own as well ({@code logkv.shedding.max-active-large}): a few megabyte
+ * PUTs cannot take the threads and cores that thousands of small requests share. A large GET answer is not known before the value is read and is not bounded.
  */
 public final class LoadShedding implements Filter {
 
@@ -79,7 +80,9 @@ public final class LoadShedding implements Filter {
             return;
         }
         try {
-            if (request.getContentLengthLong() >= largeBody) {
+            // A body that does not declare its length (chunked) may be as large as any: it counts as large.
+            long length = request.getContentLengthLong();
+            if (length >= largeBody || length < 0 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
                 serveLarge(request, (HttpServletResponse) servletResponse, chain);
             } else {
                 chain.doFilter(servletRequest, servletResponse);

@@ -23,6 +23,8 @@ import io.logkv.query.read.ReadRouting;
 import io.logkv.query.read.WaitBound;
 import io.logkv.query.security.Caller;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,13 +34,16 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -59,6 +64,7 @@ public class BatchGetController {
     private final KeyRules keyRules;
     private final ReplicaProperties replicaProps;
     private final int maxKeys;
+    private final int maxBodyBytes;
     private final RequestTokens tokens;
     private final QuotaBuckets quotas;
     private final Refusals refusals;
@@ -75,15 +81,18 @@ public class BatchGetController {
         this.keyRules = new KeyRules(props.limits().maxKeyBytes());
         this.replicaProps = props.replicas();
         this.maxKeys = props.replicas().maxBatchKeys();
+        // Each key quoted, every byte of it a six-character escape at worst, with its comma; and the object around them.
+        this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE - 1, (long) maxKeys * (6L * props.limits().maxKeyBytes() + 3) + 1024);
     }
 
     @PostMapping(path = "/v1/namespaces/{ns}/batch-get", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<BatchGetResult>> batchGet(@PathVariable String ns,
                                                                       @RequestParam(required = false) String consistency,
                                                                       @RequestParam(name = "wait_ms", required = false) String waitMs,
-                                                                      @RequestBody(required = false) BatchGetRequest body,
-                                                                      HttpServletRequest request) {
+                                                                      HttpServletRequest request)
+            throws IOException, HttpMediaTypeNotSupportedException {
         ServedNamespace namespace = namespaces.resolve(ns);
+        BatchGetRequest body = body(request);
         List<byte[]> keys = keys(body);
         ConsistencyToken token = tokens.of(request, namespace.name());
         String client = Caller.clientOf(request);
@@ -136,6 +145,47 @@ public class BatchGetController {
                 throw refusals.overQuota(refusal);
             }
         }
+    }
+
+    /**
+     * The request's JSON body (null when there is none), read up to the most a batch-get can need: its most keys, each
+     * of the longest and every byte escaped. A body beyond that is refused before it is read when it declares its
+     * length, and once that much of it has come when it does not (chunked), so no body makes the node hold more.
+     */
+    private BatchGetRequest body(HttpServletRequest request) throws IOException, HttpMediaTypeNotSupportedException {
+        if (request.getContentLengthLong() > maxBodyBytes) {
+            throw bodyTooLarge();
+        }
+        byte[] bytes;
+        try (InputStream in = request.getInputStream()) {
+            bytes = in.readNBytes(maxBodyBytes + 1);
+        }
+        if (bytes.length > maxBodyBytes) {
+            throw bodyTooLarge();
+        }
+        if (bytes.length == 0) {
+            return null;
+        }
+        MediaType type;
+        try {
+            type = request.getContentType() == null ? MediaType.APPLICATION_OCTET_STREAM : MediaType.parseMediaType(request.getContentType());
+        } catch (InvalidMediaTypeException e) {
+            type = MediaType.APPLICATION_OCTET_STREAM;
+        }
+        if (!MediaType.APPLICATION_JSON.isCompatibleWith(type)) {
+            throw new HttpMediaTypeNotSupportedException(type, List.of(MediaType.APPLICATION_JSON));
+        }
+        try {
+            return json.readValue(bytes, BatchGetRequest.class);
+        } catch (JacksonException e) {
+            throw ApiProblem.badRequest(ProblemTypes.BAD_BATCH, "the body must be a JSON object with a \"keys\" array of strings: "
+                    + e.getOriginalMessage());
+        }
+    }
+
+    private ApiProblem bodyTooLarge() {
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.VALUE_TOO_LARGE, "Request too large",
+                "a batch-get's body is at most " + maxBodyBytes + " bytes (" + maxKeys + " keys)");
     }
 
     private List<byte[]> keys(BatchGetRequest body) {
