@@ -90,11 +90,17 @@ public final class QuotaGate implements Filter {
         return buckets.charge(Caller.clientOf(request), namespace, operation, 1);
     }
 
-    /** Whether the rest of a namespace path (after the namespace's segment) is a batch-get, a scan or a watch. */
+    /**
+     * Whether the rest of a namespace path (after the namespace's segment) is a batch-get, a scan or a watch, compared
+     * decoded, as the paths are matched to their handlers: {@code %6Beys} is the scan, and charged as one.
+     */
     private static boolean isRead(String method, String uri, int rest) {
-        int restLength = uri.length() - rest;
-        return method.equals("POST") ? restLength == 9 && uri.startsWith("batch-get", rest)
-                : method.equals("GET") && (restLength == 4 && uri.startsWith("keys", rest) || restLength == 5 && uri.startsWith("watch", rest));
+        String segment = decoded(uri.substring(rest));
+        if (segment == null) {
+            return false;
+        }
+        return method.equals("POST") ? segment.equals("batch-get")
+                : method.equals("GET") && (segment.equals("keys") || segment.equals("watch"));
     }
 
     /** A namespace segment decoded; null when it does not decode (the request is refused further on anyway). */

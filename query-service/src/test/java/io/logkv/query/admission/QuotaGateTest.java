@@ -59,6 +59,13 @@ class QuotaGateTest {
     }
 
     @Test
+    void aPathWithPercentEncodedLettersIsChargedAsTheHandlerItReaches() throws Exception {
+        assertThat(charged("GET", "/v1/namespaces/ns/%6Beys", "10.0.1.1")).isTrue();
+        assertThat(charged("GET", "/v1/namespaces/ns/watc%68", "10.0.1.2")).isTrue();
+        assertThat(charged("POST", "/v1/namespaces/ns/batch-ge%74", "10.0.1.3")).isTrue();
+    }
+
+    @Test
     void administrationAndOtherPathsAreNotCharged() throws Exception {
         assertThat(charged("PUT", "/v1/namespaces/ns", "10.0.0.6")).isFalse();
         assertThat(charged("GET", "/v1/namespaces/ns", "10.0.0.6")).isFalse();
