@@ -3,6 +3,7 @@ package io.logkv.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.logkv.core.MirrorHeaders;
+import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
 import io.logkv.mirror.Mirror;
 import io.logkv.mirror.MirrorSettings;
@@ -73,7 +74,16 @@ class MirrorNetworkCutIT {
                 awaitRecords(target.bootstrapServers(), 200, Duration.ofSeconds(60));
                 ProcessCluster.log("cutting the regions apart after " + committed.get() + " committed records");
                 link.blackhole();
-                Thread.sleep(CUT.toMillis());
+                Thread.sleep(CUT.toMillis() / 4);
+                // Cut off, the mirror no longer says its copy is current: the positions it keeps writing into the target
+                // keep the time it last knew it had read to the end, so the copy's lag (and a promotion's loss) grows.
+                long now = System.currentTimeMillis();
+                Map<Integer, MirrorPosition> positions = positions(target.bootstrapServers());
+                assertThat(positions).hasSize(PARTITIONS);
+                positions.values().forEach(position -> assertThat(now - position.caughtUpAtMs())
+                        .as("age of partition %d's caught-up time, %d ms into the cut", position.partition(), CUT.toMillis() / 4)
+                        .isGreaterThanOrEqualTo(CUT.toMillis() / 4 - 1_000));
+                Thread.sleep(CUT.toMillis() - CUT.toMillis() / 4);
                 long duringCut = committed.get();
                 link.heal();
                 ProcessCluster.log("healed; " + link.swallowedBytes() + " bytes swallowed; " + duringCut + " committed so far");
@@ -93,6 +103,22 @@ class MirrorNetworkCutIT {
             Map<Integer, List<String>> copyByPartition = byPartition(copy, true);
             assertThat(copyByPartition).as("in order, in the same partition, with the home offsets").isEqualTo(homeByPartition);
         }
+    }
+
+    /** The newest position the mirror wrote into the target for each partition of the topic. */
+    private static Map<Integer, MirrorPosition> positions(String target) {
+        Map<Integer, MirrorPosition> newest = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : KafkaTestCluster.readCommitted(target, List.of(new TopicPartition(MirrorPosition.TOPIC, 0)))) {
+            try {
+                MirrorPosition position = MirrorPosition.parse(record.key(), record.value());
+                if (position.topic().equals(TOPIC)) {
+                    newest.put(position.partition(), position);
+                }
+            } catch (IllegalArgumentException notAPosition) {
+                // a home lease, kept in the same topic
+            }
+        }
+        return newest;
     }
 
     /** Transactions of 20 records, one in ten aborted, until told to stop; through the plain listener (not cut). */

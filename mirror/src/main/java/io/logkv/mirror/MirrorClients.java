@@ -2,12 +2,14 @@ package io.logkv.mirror;
 
 import io.logkv.writer.NamespaceRegistryTopic;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -32,6 +34,9 @@ final class MirrorClients {
     private final MirrorSettings settings;
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
+    /** The consumer's count of answered fetches, found on first use, and its value when last asked. */
+    private Metric fetches;
+    private double fetchesSeen = -1;
     private KafkaProducer<byte[], byte[]> producer;
     private KafkaProducer<byte[], byte[]> sourceRegistry;
 
@@ -43,6 +48,30 @@ final class MirrorClients {
 
     KafkaConsumer<byte[], byte[]> consumer() {
         return consumer;
+    }
+
+    /**
+     * Whether the brokers have answered a fetch of the consumer's since the last time this was asked. A partition's
+     * lag ({@code currentLag}) is what the last answer said, and a poll returns nothing without error while the
+     * brokers are cut off: without a new answer, a lag of 0 is a memory, not a fact of now. True when the client
+     * does not report its fetches (then the lag is taken as it comes).
+     */
+    boolean fetchAnsweredSinceLastAsked() {
+        if (fetches == null) {
+            fetches = consumer.metrics().entrySet().stream()
+                    .filter(entry -> entry.getKey().name().equals("fetch-total") && !entry.getKey().tags().containsKey("topic"))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            if (fetches == null) {
+                return true;
+            }
+        }
+        double answered = fetches.metricValue() instanceof Number count ? count.doubleValue() : Double.NaN;
+        if (Double.isNaN(answered)) {
+            return true;
+        }
+        boolean more = answered > fetchesSeen;
+        fetchesSeen = answered;
+        return more;
     }
 
     /** The current producer; null between a failure and the next resume. */

@@ -144,13 +144,18 @@ final class MirrorTransaction {
         return settings.targetRegion().value().equals(MirrorHeaders.sourceRegionOf(record.headers()));
     }
 
-    /** The partitions the consumer has read to their end, as of its last poll (and their lag meters updated). */
+    /**
+     * The partitions the consumer has read to their end, as of its last poll (and their lag meters updated); none when
+     * no fetch was answered since the poll before, so that a mirror cut off from the source's brokers stops saying
+     * its copy is current (the positions' caught-up time, and from it the copy's lag and a promotion's loss, then age).
+     */
     private Set<Integer> caughtUp(KafkaConsumer<byte[], byte[]> consumer) {
+        boolean answered = clients.fetchAnsweredSinceLastAsked();
         Set<Integer> caughtUp = new HashSet<>();
         for (TopicPartition partition : consumer.assignment()) {
             consumer.currentLag(partition).ifPresent(lag -> {
                 meters.lag(partition.partition(), lag);
-                if (lag == 0) {
+                if (lag == 0 && answered) {
                     caughtUp.add(partition.partition());
                 }
             });
