@@ -2,6 +2,7 @@ package io.logkv.materializer;
 
 import io.logkv.core.CommandQueue;
 import io.logkv.core.DaemonThreads;
+import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NodeTime;
 import io.logkv.core.Timers;
@@ -30,6 +31,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class LocalReplicas implements AutoCloseable {
 
+    private final KafkaConnection kafka;
     private final StoreResources resources;
     private final KafkaConsumer<byte[], byte[]> consumer;
     /** Commands for the applier's polling thread, which alone touches the consumer. */
@@ -51,6 +53,7 @@ public final class LocalReplicas implements AutoCloseable {
 
     /** @param time the clock the replicas read (stores' last-applied times, lag, rebuilds' timing) */
     public LocalReplicas(ReplicaSettings settings, MeterRegistry meters, NodeTime time) {
+        this.kafka = settings.kafka();
         this.rebuilds = new ReplicaRebuilds(meters, time);
         this.resources = new StoreResources(settings.blockCacheBytes(), settings.writeBufferBytes(), settings.minBlobBytes());
         this.consumer = ReplicaApplier.consumer(settings);
@@ -81,6 +84,11 @@ public final class LocalReplicas implements AutoCloseable {
     public CompletableFuture<Void> ensure(NamespaceName namespace, int partition) {
         TopicPartition tp = namespace.truthPartition(partition);
         return submit(() -> holding.ensure(tp));
+    }
+
+    /** How the replicas reach the Kafka cluster whose truth topics they follow. */
+    public KafkaConnection kafka() {
+        return kafka;
     }
 
     /** The truth partitions this node holds a replica of. */

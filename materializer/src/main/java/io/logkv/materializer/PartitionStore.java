@@ -64,20 +64,35 @@ public final class PartitionStore implements AutoCloseable {
         return open(directory, resources, NodeTime.SYSTEM);
     }
 
-    /** Opens (or creates) the store in {@code directory}; its commits record when they applied by {@code time}. */
+    /**
+     * Opens (or creates) the store in {@code directory}; its commits record when they applied by {@code time}.
+     *
+     * @throws StoreDamagedException when files of the store are missing or corrupt
+     * @throws IllegalStateException when it cannot be opened for another reason (space, permissions)
+     */
     static PartitionStore open(Path directory, StoreResources resources, NodeTime time) {
         Options options = resources.newOptions();
+        RocksDB db = null;
         try {
             Files.createDirectories(directory);
             // Table files a load by files had not handed to RocksDB when the process stopped.
             StoreFiles.deleteRecursively(fileLoadDirectory(directory));
-            RocksDB db = RocksDB.open(options, directory.toString());
+            db = RocksDB.open(options, directory.toString());
             PartitionStore store = new PartitionStore(directory, resources, options, db, time);
             if (db.get(EXPIRY_INDEX_VERSION_KEY) == null) {
                 ExpiryIndex.build(db, resources);
             }
             return store;
-        } catch (RocksDBException | IOException e) {
+        } catch (RocksDBException e) {
+            if (db != null) {
+                db.close();
+            }
+            options.close();
+            if (StoreFiles.damaged(e)) {
+                throw new StoreDamagedException("the replica store in " + directory + " has missing or corrupt files: " + e.getMessage(), e);
+            }
+            throw new IllegalStateException("could not open the replica store in " + directory, e);
+        } catch (IOException e) {
             options.close();
             throw new IllegalStateException("could not open the replica store in " + directory, e);
         }

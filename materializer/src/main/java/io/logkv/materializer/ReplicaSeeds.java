@@ -16,7 +16,9 @@ public interface ReplicaSeeds {
 
     /**
      * Fills {@code storeDirectory} (absent or empty) with a replica store of the partition, or leaves it
-     * empty and says why not. Runs on its own thread; may take as long as a download takes.
+     * empty and says why not. Runs on its own thread; may take as long as a download takes. The directory is
+     * beside the replica's store, which it replaces only once this returns a seed: a stop in the middle
+     * leaves no half store behind.
      *
      * @param resumePosition 0 for a replica that starts from nothing; otherwise the position of the store
      *                       this node already has, which a seed must be far enough ahead of to be worth it

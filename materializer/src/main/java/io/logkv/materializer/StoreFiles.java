@@ -16,6 +16,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Status;
 
 /**
  * Store directories as files: copies of a store (checkpoints, restored snapshots) made, and read and checked
@@ -83,6 +84,20 @@ final class StoreFiles {
             }
         }
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /**
+     * Whether RocksDB failed because files of a store are missing or corrupt (a table file or the manifest absent,
+     * a size or checksum mismatch), not for want of space or permissions.
+     */
+    static boolean damaged(RocksDBException e) {
+        Status status = e.getStatus();
+        if (status == null) {
+            return false;
+        }
+        // RocksDB's Java status has no code for a missing file: its IO error says so in words.
+        return status.getCode() == Status.Code.Corruption
+                || (status.getCode() == Status.Code.IOError && String.valueOf(e.getMessage()).contains("No such file or directory"));
     }
 
     /** Deletes a directory and everything in it; nothing when it does not exist. */

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code retain} per partition are kept.
  *
  * <p>Used: a replica that starts from nothing is seeded from the newest snapshot that is usable, and
- * replays only the log after its position. Usable means: a format this node knows; taken no longer ago
+ * replays only the log after its position. Usable means: a format this node knows; of the partition's log as
+ * it is now (taken from the truth topic with its present id, not from one of the same name deleted since, and at a
+ * position not beyond the log's end: a namespace deleted and created again starts a new log at 0); taken no longer ago
  * than {@code max-age} (the replicas' maximum resume age, below the truth topics' tombstone retention:
  * from an older position the log may have compacted away tombstones the copy never saw, and replaying past
  * them would bring deleted keys back); and a copy that, once loaded, has the manifest's files and sizes,
@@ -55,6 +57,7 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
     private final Counter seeded;
     private final Counter refused;
     private final ScheduledExecutorService scheduler;
+    private final TruthLogs logs;
 
     /**
      * @param owned the truth partitions this node owns (the partition owner's): only their replicas are
@@ -67,11 +70,12 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         this.owned = owned;
         this.settings = settings;
         this.clock = clock;
+        this.logs = new TruthLogs(replicas.kafka());
         this.taken = Counter.builder("logkv.snapshots.taken").description("Replica snapshots stored by this node").register(meters);
         this.seeded = Counter.builder("logkv.snapshots.seeded")
                 .description("Replicas this node seeded from a snapshot (replaying only the log after it)").register(meters);
         this.refused = Counter.builder("logkv.snapshots.refused")
-                .description("Snapshots found but not used to seed a replica (too old, unknown format, digest mismatch)")
+                .description("Snapshots found but not used to seed a replica (of another log, too old, unknown format, digest mismatch)")
                 .register(meters);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("logkv-snapshots"));
     }
@@ -96,7 +100,7 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
 
     /**
      * Snapshots the replicas of the partitions this node owns (of one namespace, or all when null) whose
-     * position moved since their newest snapshot; returns the snapshots stored.
+     * position moved since their newest snapshot of the partition's log now; returns the snapshots stored.
      */
     public synchronized List<SnapshotManifest> takeOwned(NamespaceName only) {
         List<SnapshotManifest> stored = new ArrayList<>();
@@ -111,14 +115,26 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
             if (replica == null || !replica.serving() || replica.appliedPosition() == 0) {
                 continue; // nothing to copy yet
             }
-            List<SnapshotManifest> existing = store.list(namespace, tp.partition());
-            if (!existing.isEmpty() && existing.get(0).position() >= replica.appliedPosition()) {
+            TruthLogs.TruthLog truth;
+            try {
+                truth = logs.of(tp);
+            } catch (IllegalStateException e) {
+                // Kafka did not say what the log is now: this partition waits for the next round, the others go on.
+                log.warn("event=snapshot_not_taken partition={} error=\"{}\"", tp, e.getMessage());
+                continue;
+            }
+            // Snapshots of a topic deleted since under the same name, however far ahead, say nothing of this log.
+            SnapshotManifest newest = store.list(namespace, tp.partition()).stream().filter(s -> truth.notOf(s) == null).findFirst()
+                    .orElse(null);
+            if (newest != null && newest.position() >= replica.appliedPosition()) {
                 continue;
             }
             try {
                 stored.add(take(replica));
             } catch (ReplicaUnavailableException e) {
                 // Closed meanwhile (the partition moved): nothing to snapshot here.
+            } catch (IllegalStateException e) {
+                log.warn("event=snapshot_not_taken partition={} error=\"{}\"", tp, e.getMessage());
             }
         }
         return stored;
@@ -134,7 +150,12 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         return store.location();
     }
 
-    /** Checkpoints one replica, stores the copy with its manifest, and keeps only the newest {@code retain}. */
+    /**
+     * Checkpoints one replica, stores the copy with its manifest (naming the truth topic's id), and keeps only the
+     * newest {@code retain} of the partition's log now; snapshots of a topic of the same name deleted since are deleted.
+     *
+     * @throws IllegalStateException when the copy is not of the partition's log now (a replica of a topic deleted since)
+     */
     public SnapshotManifest take(PartitionReplica replica) {
         Path work = settings.workDirectory().resolve("snapshot-" + UUID.randomUUID());
         try {
@@ -142,14 +163,20 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
             long started = System.nanoTime();
             replica.checkpoint(work);
             PartitionStore.Contents contents = PartitionStore.inspect(work);
-            SnapshotManifest manifest = new SnapshotManifest(replica.namespace(), replica.partition(), contents.position(),
+            // Asked after the checkpoint, so that the log's end is at least the copy's position if the copy is of this log.
+            TruthLogs.TruthLog truth = logs.of(replica.namespace().truthPartition(replica.partition()));
+            SnapshotManifest manifest = new SnapshotManifest(replica.namespace(), replica.partition(), truth.topicId(), contents.position(),
                     contents.digest(), SnapshotManifest.FORMAT_ROCKSDB_V1, clock.getAsLong(), DirectorySnapshotStore.filesOf(work));
+            String notOfLog = truth.notOf(manifest);
+            if (notOfLog != null) {
+                throw new IllegalStateException("not stored: " + notOfLog);
+            }
             store.save(manifest, work);
             taken.increment();
             long bytes = manifest.files().values().stream().mapToLong(Long::longValue).sum();
             log.info("event=snapshot_taken partition={}-{} position={} bytes={} seconds={}", replica.namespace(), replica.partition(),
                     manifest.position(), bytes, (System.nanoTime() - started) / 1e9);
-            prune(replica.namespace(), replica.partition());
+            prune(replica.namespace(), replica.partition(), truth);
             return manifest;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("could not snapshot " + replica.namespace() + "-" + replica.partition(), e);
@@ -158,9 +185,22 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         }
     }
 
-    private void prune(NamespaceName namespace, int partition) {
-        List<SnapshotManifest> all = store.list(namespace, partition);
-        for (SnapshotManifest old : all.subList(Math.min(settings.retain(), all.size()), all.size())) {
+    /**
+     * Deletes the snapshots of a partition that are not of its log now (they can never seed a replica again: topic
+     * ids are not reused, and the log's end only grows), and all but the newest {@code retain} of the others.
+     */
+    private void prune(NamespaceName namespace, int partition, TruthLogs.TruthLog truth) {
+        List<SnapshotManifest> ofThisLog = new ArrayList<>();
+        for (SnapshotManifest snapshot : store.list(namespace, partition)) {
+            String notOfLog = truth.notOf(snapshot);
+            if (notOfLog == null) {
+                ofThisLog.add(snapshot);
+            } else {
+                store.delete(snapshot);
+                log.info("event=snapshot_deleted partition={}-{} reason=\"{}\"", namespace, partition, notOfLog);
+            }
+        }
+        for (SnapshotManifest old : ofThisLog.subList(Math.min(settings.retain(), ofThisLog.size()), ofThisLog.size())) {
             store.delete(old);
         }
     }
@@ -176,9 +216,16 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         if (snapshots.isEmpty()) {
             return Seeding.notSeeded("no snapshot of " + namespace + "-" + partition + " in " + store.location());
         }
+        TruthLogs.TruthLog truth;
+        try {
+            truth = logs.of(namespace.truthPartition(partition));
+        } catch (IllegalStateException e) {
+            refused.increment(snapshots.size());
+            return Seeding.notSeeded("no snapshot could be checked against the log now: " + e.getMessage());
+        }
         List<String> reasons = new ArrayList<>();
         for (SnapshotManifest snapshot : snapshots) {
-            String refusal = refusal(snapshot, resumePosition);
+            String refusal = refusal(snapshot, resumePosition, truth);
             if (refusal == null) {
                 PartitionStore.deleteRecursively(storeDirectory);
                 long started = System.nanoTime();
@@ -220,8 +267,11 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         }
     }
 
-    /** Why a snapshot may not seed a replica whose store is at {@code resumePosition} (0: none), or null when it may. */
-    private String refusal(SnapshotManifest snapshot, long resumePosition) {
+    /**
+     * Why a snapshot may not seed a replica of {@code truth} (the partition's log now) whose store is at
+     * {@code resumePosition} (0: none), or null when it may.
+     */
+    private String refusal(SnapshotManifest snapshot, long resumePosition, TruthLogs.TruthLog truth) {
         if (resumePosition > 0 && (settings.reseedBehindRecords() == 0
                 || snapshot.position() - resumePosition < settings.reseedBehindRecords())) {
             return "snapshot " + snapshot.id() + " at position " + snapshot.position() + " is not " + settings.reseedBehindRecords()
@@ -229,6 +279,10 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         }
         if (snapshot.format() != SnapshotManifest.FORMAT_ROCKSDB_V1) {
             return "snapshot " + snapshot.id() + " has format " + snapshot.format() + ", which this node does not know";
+        }
+        String notOfLog = truth.notOf(snapshot);
+        if (notOfLog != null) {
+            return notOfLog;
         }
         long ageMs = clock.getAsLong() - snapshot.createdAtMs();
         if (ageMs > settings.maxAge().toMillis()) {
@@ -251,6 +305,7 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        logs.close();
         if (store instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

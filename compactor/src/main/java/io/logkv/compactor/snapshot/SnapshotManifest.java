@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.kafka.common.Uuid;
 
 /**
  * What a snapshot is: a copy of one partition replica's store at an exact log position, with the digest of
@@ -14,14 +15,17 @@ import java.util.TreeMap;
  *
  * @param namespace   the namespace
  * @param partition   the partition
+ * @param topicId     the id of the truth topic the copy was taken from: a topic deleted and created again under the
+ *                    same name (a namespace deleted and created again) has another, and another log; null in
+ *                    manifests written before ids were recorded
  * @param position    the log position the copy has applied: replay resumes there
  * @param digest      the content digest at that position
  * @param format      the format of the files ({@link #FORMAT_ROCKSDB_V1}); a store refuses formats it does not know
  * @param createdAtMs when the copy was taken (epoch ms): how old the position is
  * @param files       the files of the copy and their sizes, by name
  */
-public record SnapshotManifest(NamespaceName namespace, int partition, long position, String digest, int format, long createdAtMs,
-                               Map<String, Long> files) {
+public record SnapshotManifest(NamespaceName namespace, int partition, Uuid topicId, long position, String digest, int format,
+                               long createdAtMs, Map<String, Long> files) {
 
     /** A RocksDB checkpoint of a replica store with its position key and expiry index (version 1). */
     public static final int FORMAT_ROCKSDB_V1 = 1;
@@ -41,8 +45,11 @@ public record SnapshotManifest(NamespaceName namespace, int partition, long posi
     public String encode() {
         StringBuilder text = new StringBuilder();
         text.append("namespace=").append(namespace.value()).append('\n')
-                .append("partition=").append(partition).append('\n')
-                .append("position=").append(position).append('\n')
+                .append("partition=").append(partition).append('\n');
+        if (topicId != null) {
+            text.append("topicId=").append(topicId).append('\n');
+        }
+        text.append("position=").append(position).append('\n')
                 .append("digest=").append(digest).append('\n')
                 .append("format=").append(format).append('\n')
                 .append("createdAtMs=").append(createdAtMs).append('\n');
@@ -59,6 +66,7 @@ public record SnapshotManifest(NamespaceName namespace, int partition, long posi
             throw new UncheckedIOException(e);
         }
         try {
+            String topicId = fields.getProperty("topicId");
             Map<String, Long> files = new TreeMap<>();
             for (String name : fields.stringPropertyNames()) {
                 if (name.startsWith("file.")) {
@@ -67,6 +75,7 @@ public record SnapshotManifest(NamespaceName namespace, int partition, long posi
             }
             return new SnapshotManifest(new NamespaceName(fields.getProperty("namespace")),
                     Integer.parseInt(fields.getProperty("partition")),
+                    topicId == null ? null : Uuid.fromString(topicId),
                     Long.parseLong(fields.getProperty("position")),
                     required(fields, "digest"),
                     Integer.parseInt(fields.getProperty("format")),

@@ -41,8 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A replica seeded from a snapshot and the log after it ends equal to one replayed from the start (their
  * digests at the same position), and replays only the tail; for the directory store and for an S3 store
- * (S3Proxy, a real S3 API server, on a file-system backend). A snapshot older than the tombstone window is
- * refused, and the replica replays the whole log, saying why.
+ * (S3Proxy, a real S3 API server, on a file-system backend). A snapshot older than the tombstone window, or of
+ * a namespace deleted since and created again, is refused, and the replica replays the whole log, saying why. A
+ * store left half seeded by a stopped node opens and ends equal to a full replay.
  */
 @Tag("integration")
 class SnapshotBootstrapIT {
@@ -186,6 +187,102 @@ class SnapshotBootstrapIT {
             assertThat(replica.appliedSinceOpen()).as("its own tail replayed").isEqualTo(end - 1_000);
             assertThat(reopened.digestAt(ns, 0, full.position(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS)).isEqualTo(full);
         }
+    }
+
+    /**
+     * A namespace deleted and created again has a truth topic of the same name whose log starts again at 0. A
+     * snapshot of the deleted one (here at a position beyond the new log's end) must not seed a replica of the
+     * new one: the replica replays the new log from its start, and the deleted namespace's keys stay gone.
+     */
+    @Test
+    void aSnapshotOfANamespaceDeletedAndCreatedAgainIsRefusedAndTheNewLogReplayed() throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("recreated");
+        SnapshotStore store = new DirectorySnapshotStore(dir.resolve("snapshots"));
+        produce(kafka, ns, 0, BEFORE, List.of());
+        SnapshotManifest taken;
+        try (LocalReplicas source = replicas(kafka, "source");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            taken = snapshots.take(caughtUp(source, ns, BEFORE));
+        }
+        deleteTruthTopic(kafka, ns);
+        int written = TAIL; // fewer records than the snapshot's position, under other keys
+        produce(kafka, ns, BEFORE, written, List.of());
+
+        try (LocalReplicas seeded = replicas(kafka, "after-recreation");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            seeded.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(seeded, ns, written);
+            assertThat(replica.origin()).startsWith("full replay").contains(taken.id()).contains("another topic");
+            assertThat(replica.resumedFrom()).isZero();
+            assertThat(replica.appliedSinceOpen()).as("the new log replayed from its start").isEqualTo(written);
+            assertThat(replica.read(key(0))).as("a key of the deleted namespace").isNull();
+            assertThat(replica.read(key(BEFORE))).as("a key of the new namespace").isNotNull();
+        }
+    }
+
+    /**
+     * A node that stopped in the middle of seeding a replica (an older node copied straight into the store's
+     * directory: the current-file pointer and manifest there, a table file missing; a newer one leaves a seed
+     * directory beside it) opens that replica when it starts again, and the replica ends equal to a full replay.
+     */
+    @Test
+    void aStoreLeftHalfSeededByAStoppedNodeOpensAndEqualsAFullReplay() throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("half-seeded");
+        Path root = dir.resolve("snapshots");
+        SnapshotStore store = new DirectorySnapshotStore(root);
+        produce(kafka, ns, 0, BEFORE, List.of());
+        SnapshotManifest taken;
+        try (LocalReplicas source = replicas(kafka, "source");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            taken = snapshots.take(caughtUp(source, ns, BEFORE));
+        }
+        produce(kafka, ns, BEFORE - 200, TAIL, List.of(1, 2));
+        long end = BEFORE + TAIL + 2;
+        ReplicaDigest full;
+        try (LocalReplicas replayed = replicas(kafka, "full-replay")) {
+            PartitionReplica replica = caughtUp(replayed, ns, end);
+            full = replayed.digestAt(ns, 0, replica.appliedPosition(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS);
+        }
+        Path snapshotDir = root.resolve(ns.value()).resolve("0").resolve(taken.id());
+        Path storeDir = dir.resolve("stopped").resolve("replicas").resolve(ns.truthTopic() + "-0");
+        String missing = taken.files().keySet().stream().filter(name -> name.endsWith(".sst")).findFirst().orElseThrow();
+        copyExcept(snapshotDir, storeDir, missing);
+        copyExcept(snapshotDir, storeDir.resolveSibling(storeDir.getFileName() + ".seed"), missing);
+
+        try (LocalReplicas reopened = replicas(kafka, "stopped");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, reopened, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            reopened.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(reopened, ns, end);
+            assertThat(replica.origin()).startsWith("snapshot").contains(taken.id());
+            assertThat(reopened.digestAt(ns, 0, full.position(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS)).isEqualTo(full);
+            assertThat(dir.resolve("stopped").resolve("replicas")).isDirectoryNotContaining("glob:**.seed");
+        }
+    }
+
+    /** Copies the files of a snapshot, but {@code missing} and its manifest, into {@code target}. */
+    private static void copyExcept(Path snapshotDir, Path target, String missing) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(target);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(snapshotDir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (!name.equals(missing) && !name.equals(SnapshotManifest.FILE_NAME)) {
+                    java.nio.file.Files.copy(file, target.resolve(name));
+                }
+            }
+        }
+    }
+
+    /** Deletes a namespace's truth topic and waits until Kafka no longer lists it. */
+    private static void deleteTruthTopic(KafkaTestCluster kafka, NamespaceName ns) throws Exception {
+        kafka.admin().deleteTopics(List.of(ns.truthTopic())).all().get(30, TimeUnit.SECONDS);
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> !kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS).contains(ns.truthTopic()));
     }
 
     private void roundTrip(SnapshotStore store) throws Exception {
