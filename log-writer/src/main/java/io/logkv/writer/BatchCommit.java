@@ -136,15 +136,17 @@ final class BatchCommit {
         }
         long first = -1;
         long last = -1;
+        int inPartition = 0;
         for (int i = 0; i < records.size(); i++) {
             ProducerRecord<byte[], byte[]> record = records.get(i);
             if (record.topic().equals(parts.partition().topic()) && record.partition() != null && record.partition() == parts.partition().partition()) {
                 first = first < 0 ? stored.get(i) : first;
-                last = stored.get(i);
+                last = Math.max(last, stored.get(i));
+                inPartition++;
             }
         }
         if (last >= 0) {
-            parts.progress().committed(first, last); // the end moves past the last record and the commit marker
+            parts.progress().committed(first, last, inPartition); // the end moves past the last record and the commit marker
         }
         Optional<String> refusal = accepted.isEmpty() ? Optional.empty() : leases.refusal(true);
         WriteFailedException unacknowledged = refusal.map(reason ->

@@ -57,8 +57,8 @@ public record OwnerSettings(
      * Transactional ids per truth partition. A constant, not a setting: every node fences all of them when it takes a
      * partition over, and a node that fenced fewer than another uses would leave a deposed owner an id to commit with.
      * Two, no more: a writer confirming failed conditions allows for one of its own commit markers still on the way
-     * ({@link WriterProgress#holdsOnlyKnown}), and the slack for two (with three ids) would be as large as another
-     * writer's smallest transaction.
+     * ({@link WriterProgress#holdsOnlyKnown}); with three ids the slack would be two, and another writer's record
+     * (acknowledged before its own marker is written) could hide in it.
      */
     public static final int TRANSACTIONAL_IDS_PER_PARTITION = 2;
 

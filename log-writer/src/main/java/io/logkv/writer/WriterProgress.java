@@ -14,11 +14,12 @@ final class WriterProgress {
      */
     long knownEnd;
     /**
-     * Commit markers of this writer that may lie beyond {@link #knownEnd}: 1 when the previous transaction, under the
-     * other transactional id, was still placing its marker as the last one's records arrived (its last record is
-     * right before the last transaction's first), else 0. A transaction's commit returns once the coordinator has
-     * decided it, before its markers are written, and with ids taken in turns the next transaction does not wait
-     * for them; under one id it does, so no earlier marker can follow a later transaction's records.
+     * Commit markers of this writer that lie beyond {@link #knownEnd} once written: 1 when the previous transaction's
+     * marker (under the other transactional id) was not yet in the log as the last transaction's records arrived and
+     * cannot have landed among them (its records follow the previous transaction's last record without a gap), else 0.
+     * A transaction's commit returns once the coordinator has decided it, before its markers are written, and with ids
+     * taken in turns the next transaction does not wait for them; under one id it does, so no earlier marker can follow
+     * a later transaction's records.
      */
     int lateMarkers;
     /** The offset of this writer's last committed record in the partition, -1 when none since the last catch-up. */
@@ -39,17 +40,22 @@ final class WriterProgress {
         lastRecord = -1;
     }
 
-    /** After a commit whose records of this partition took the offsets {@code first} to {@code last}. */
-    void committed(long first, long last) {
-        lateMarkers = lastRecord >= 0 && first == lastRecord + 1 ? 1 : 0;
+    /**
+     * After a commit whose {@code records} records of this partition took the offsets {@code first} to {@code last}. The
+     * previous marker is known to come after them only when they follow the previous transaction's last record and
+     * each other without a gap; a marker that landed among them ends the log at {@link #knownEnd} exactly.
+     */
+    void committed(long first, long last, int records) {
+        lateMarkers = lastRecord >= 0 && first == lastRecord + 1 && last - first + 1 == records ? 1 : 0;
         knownEnd = Math.max(knownEnd, last + 2);
         lastRecord = last;
     }
 
     /**
      * Whether a partition that ends at {@code end} holds nothing but what this writer knows of. The late marker's
-     * slack cannot hide another writer: to write, it fenced this writer's ids, which completes this writer's
-     * markers first, and then added at least a record and its own marker, two offsets past them.
+     * slack cannot hide another writer: to write, it fenced this writer's ids, which writes this writer's markers
+     * first, so the log then ends at least one past {@code knownEnd + lateMarkers} (the other writer's record, even
+     * before its own marker is written).
      */
     boolean holdsOnlyKnown(long end) {
         return end <= knownEnd + lateMarkers;

@@ -117,7 +117,7 @@ class AlternatingCommitsIT {
             int late = 0;
             for (int i = 0; i < 30; i++) { // back to back, as a busy writer commits
                 List<Long> offsets = writer.commit(List.of(record(tp, "k", "a" + i), record(tp, "k", "b" + i)), Map.of());
-                progress.committed(offsets.get(0), offsets.get(1));
+                progress.committed(offsets.get(0), offsets.get(1), 2);
                 late += progress.lateMarkers;
             }
             long end = settledEnd(tp);
