@@ -34,9 +34,10 @@ final class MirrorClients {
     private final MirrorSettings settings;
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    /** The consumer's count of answered fetches, found on first use, and its value when last asked. */
+    /** The consumer's count of answered fetches (found on first use), its value when it last grew, and when that was. */
     private Metric fetches;
     private double fetchesSeen = -1;
+    private long lastAnsweredMs;
     private KafkaProducer<byte[], byte[]> producer;
     private KafkaProducer<byte[], byte[]> sourceRegistry;
 
@@ -51,27 +52,29 @@ final class MirrorClients {
     }
 
     /**
-     * Whether the brokers have answered a fetch of the consumer's since the last time this was asked. A partition's
-     * lag ({@code currentLag}) is what the last answer said, and a poll returns nothing without error while the
-     * brokers are cut off: without a new answer, a lag of 0 is a memory, not a fact of now. True when the client
-     * does not report its fetches (then the lag is taken as it comes).
+     * When the brokers last answered a fetch of the consumer's, as far as the calls so far saw ({@code nowMs} when this
+     * call sees a new answer). A partition's lag ({@code currentLag}) is what the last answer said, and a poll returns
+     * nothing without error while the brokers are cut off: without a recent answer, a lag of 0 is a memory, not a
+     * fact of now. {@code nowMs} always when the client does not report its fetches (then the lag is taken as it comes).
      */
-    boolean fetchAnsweredSinceLastAsked() {
+    long lastFetchAnsweredMs(long nowMs) {
         if (fetches == null) {
             fetches = consumer.metrics().entrySet().stream()
                     .filter(entry -> entry.getKey().name().equals("fetch-total") && !entry.getKey().tags().containsKey("topic"))
                     .map(Map.Entry::getValue).findFirst().orElse(null);
             if (fetches == null) {
-                return true;
+                return nowMs;
             }
         }
         double answered = fetches.metricValue() instanceof Number count ? count.doubleValue() : Double.NaN;
         if (Double.isNaN(answered)) {
-            return true;
+            return nowMs;
         }
-        boolean more = answered > fetchesSeen;
-        fetchesSeen = answered;
-        return more;
+        if (answered > fetchesSeen) {
+            fetchesSeen = answered;
+            lastAnsweredMs = nowMs;
+        }
+        return lastAnsweredMs;
     }
 
     /** The current producer; null between a failure and the next resume. */

@@ -25,6 +25,12 @@ import org.apache.kafka.common.TopicPartition;
 final class MirrorTransaction {
 
     private static final Duration POLL = Duration.ofMillis(200);
+    /**
+     * How recent the brokers' last answer to a fetch must be for a lag of 0 to count: four times the longest a caught-up
+     * consumer waits for one (Kafka's {@code fetch.max.wait.ms}, 500 ms), so an idle, healthy mirror counts at every
+     * poll even on a busy machine, and a cut-off one stops within two seconds.
+     */
+    private static final Duration FRESH_ANSWER = Duration.ofSeconds(2);
 
     private final MirrorSettings settings;
     private final String topic;
@@ -57,7 +63,7 @@ final class MirrorTransaction {
         KafkaProducer<byte[], byte[]> producer = clients.producer();
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         long polledAtMs = System.currentTimeMillis();
-        Set<Integer> caughtUp = caughtUp(consumer);
+        Set<Integer> caughtUp = caughtUp(consumer, polledAtMs);
         if (records.isEmpty()) {
             Map<Integer, MirrorPosition> quiet = written.quiet(consumer, caughtUp, polledAtMs, Set.of());
             ProducerRecord<byte[], byte[]> grant = grants.dueGrant();
@@ -99,7 +105,7 @@ final class MirrorTransaction {
             // The next poll asks for no more than the transaction still has room for.
             records = consumer.poll(Duration.ofNanos(Math.min(left, POLL.toNanos())));
             polledAtMs = System.currentTimeMillis();
-            caughtUp = caughtUp(consumer);
+            caughtUp = caughtUp(consumer, polledAtMs);
             if (records.isEmpty()) {
                 break; // read to the end: commit now rather than hold the records back
             }
@@ -145,12 +151,13 @@ final class MirrorTransaction {
     }
 
     /**
-     * The partitions the consumer has read to their end, as of its last poll (and their lag meters updated); none when
-     * no fetch was answered since the poll before, so that a mirror cut off from the source's brokers stops saying
-     * its copy is current (the positions' caught-up time, and from it the copy's lag and a promotion's loss, then age).
+     * The partitions the consumer has read to their end, as of its last poll at {@code polledAtMs} (and their lag meters
+     * updated); none when the brokers answered no fetch within {@link #FRESH_ANSWER} before, so that a mirror cut off
+     * from the source's brokers stops saying its copy is current (the positions' caught-up time, and from it the copy's
+     * lag and a promotion's loss, then age).
      */
-    private Set<Integer> caughtUp(KafkaConsumer<byte[], byte[]> consumer) {
-        boolean answered = clients.fetchAnsweredSinceLastAsked();
+    private Set<Integer> caughtUp(KafkaConsumer<byte[], byte[]> consumer, long polledAtMs) {
+        boolean answered = polledAtMs - clients.lastFetchAnsweredMs(polledAtMs) <= FRESH_ANSWER.toMillis();
         Set<Integer> caughtUp = new HashSet<>();
         for (TopicPartition partition : consumer.assignment()) {
             consumer.currentLag(partition).ifPresent(lag -> {
