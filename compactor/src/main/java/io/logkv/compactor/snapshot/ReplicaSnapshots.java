@@ -229,8 +229,14 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
             if (refusal == null) {
                 PartitionStore.deleteRecursively(storeDirectory);
                 long started = System.nanoTime();
-                store.load(snapshot, storeDirectory);
-                refusal = mismatch(snapshot, storeDirectory);
+                try {
+                    store.load(snapshot, storeDirectory);
+                    refusal = mismatch(snapshot, storeDirectory);
+                } catch (RuntimeException e) {
+                    // The store failed to hand it over (an object store's error, the snapshot pruned meanwhile): the next
+                    // older one may still serve.
+                    refusal = "snapshot " + snapshot.id() + " could not be loaded: " + e;
+                }
                 if (refusal == null) {
                     seeded.increment();
                     return new Seeding(true, snapshot.position(), "snapshot " + snapshot.id() + " at position " + snapshot.position()

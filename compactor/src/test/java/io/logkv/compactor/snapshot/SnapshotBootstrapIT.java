@@ -136,6 +136,37 @@ class SnapshotBootstrapIT {
         }
     }
 
+    /** A snapshot the store cannot hand over whole (a file gone from it) gives way to the next older one. */
+    @Test
+    void aSnapshotThatFailsToLoadGivesWayToTheNextOlder() throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("unloadable-snapshot");
+        Path root = dir.resolve("snapshots");
+        SnapshotStore store = new DirectorySnapshotStore(root);
+        produce(kafka, ns, 0, BEFORE, List.of());
+        SnapshotManifest older;
+        SnapshotManifest newer;
+        try (LocalReplicas source = replicas(kafka, "source");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            older = snapshots.take(caughtUp(source, ns, BEFORE));
+            produce(kafka, ns, BEFORE, TAIL, List.of());
+            newer = snapshots.take(caughtUp(source, ns, BEFORE + TAIL));
+        }
+        assertThat(newer.position()).isGreaterThan(older.position());
+        String sst = newer.files().keySet().stream().filter(name -> name.endsWith(".sst")).findFirst().orElseThrow();
+        java.nio.file.Files.delete(root.resolve(ns.value()).resolve("0").resolve(newer.id()).resolve(sst));
+
+        try (LocalReplicas seeded = replicas(kafka, "seeded-from-older");
+             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
+                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+            seeded.seedFrom(snapshots);
+            PartitionReplica replica = caughtUp(seeded, ns, BEFORE + TAIL);
+            assertThat(replica.origin()).startsWith("snapshot").contains(older.id());
+            assertThat(replica.resumedFrom()).isEqualTo(older.position());
+        }
+    }
+
     /**
      * A store that could resume but is far behind a newer snapshot (a node that was down for long) is replaced
      * by the snapshot and replays only the tail after it, ending equal to a full replay; a store within
