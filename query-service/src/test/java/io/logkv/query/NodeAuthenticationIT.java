@@ -158,7 +158,7 @@ class NodeAuthenticationIT {
             assertThat(guessed.statusCode()).isEqualTo(403);
             assertThat(guessed.body()).contains("/problems/not-a-node");
             // Strong: an eventual read right after the write may still be served from a replica a moment behind.
-            assertThat(as("reader", node, "GET", key + "?consistency=strong", null).body()).isEqualTo("by writer");
+            assertThat(as("reader", node, "GET", key + "?consistency=strong&wait_ms=10000", null).body()).isEqualTo("by writer");
         }
     }
 

@@ -68,7 +68,7 @@ class QuotasAndSheddingIT {
         HttpResponse<String> written = put("writer", QUIET, "k");
         assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
         // Applied before the tests read it eventually (a strong read waits for the replica).
-        HttpResponse<String> read = node.send(request("reader", QUIET, "k", "?consistency=strong").GET());
+        HttpResponse<String> read = node.send(request("reader", QUIET, "k", "?consistency=strong&wait_ms=10000").GET());
         assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
     }
 
@@ -179,7 +179,7 @@ class QuotasAndSheddingIT {
             }
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> meters.get("logkv.requests.active").gauge().value() == 0);
-        HttpResponse<String> after = node.send(request("app", QUIET, "held-0", "?consistency=strong").GET());
+        HttpResponse<String> after = node.send(request("app", QUIET, "held-0", "?consistency=strong&wait_ms=10000").GET());
         assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
         assertThat(after.body()).isEqualTo("held");
     }

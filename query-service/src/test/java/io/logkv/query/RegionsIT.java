@@ -113,14 +113,14 @@ class RegionsIT {
                 assertThat(get(b, "k1", "consistency=strong").statusCode()).isEqualTo(421);
                 assertThat(b.putNamespace(ns, "{\"defaultTtl\":\"1h\"}").statusCode()).isEqualTo(421);
                 assertThat(b.send(HttpRequest.newBuilder(URI.create(b.url("/v1/namespaces/" + ns))).DELETE()).statusCode()).isEqualTo(421);
-                assertThat(get(a, "k1", "consistency=strong").body()).isEqualTo(values.get("k1"));
+                assertThat(get(a, "k1", "consistency=strong&wait_ms=10000").body()).isEqualTo(values.get("k1"));
 
                 // The Java client, given region b's node only: its writes and strong reads follow the 421 to the
                 // home, and its session reads in b wait for the mirror to carry what it wrote in a.
                 try (io.logkv.client.http.LogKvClient client = io.logkv.client.http.LogKvClient.builder().nodes(b.url("")).build()) {
                     io.logkv.client.http.LogKvSession session = client.session();
                     session.put(ns, "k1", "written through b's node");
-                    assertThat(get(a, "k1", "consistency=strong").body()).isEqualTo("written through b's node");
+                    assertThat(get(a, "k1", "consistency=strong&wait_ms=10000").body()).isEqualTo("written through b's node");
                     assertThat(session.get(ns, "k1")).hasValueSatisfying(read -> assertThat(read.text()).isEqualTo("written through b's node"));
                     assertThat(client.get(ns, "k1", io.logkv.client.http.Consistency.STRONG))
                             .hasValueSatisfying(read -> assertThat(read.text()).isEqualTo("written through b's node"));
@@ -162,7 +162,7 @@ class RegionsIT {
                     HttpResponse<String> written = forwarding.put(ns, "k2", "from b, written in a");
                     assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
                     String writtenToken = written.headers().firstValue("KV-Token").orElseThrow();
-                    assertThat(get(a, "k2", "consistency=strong").body()).isEqualTo("from b, written in a");
+                    assertThat(get(a, "k2", "consistency=strong&wait_ms=10000").body()).isEqualTo("from b, written in a");
                     HttpResponse<String> readBack = get(b, "k2", "wait_ms=10000", "KV-Token", writtenToken);
                     assertThat(readBack.statusCode()).as(readBack.body()).isEqualTo(200);
                     assertThat(readBack.body()).isEqualTo("from b, written in a");
@@ -171,7 +171,7 @@ class RegionsIT {
                             .PUT(HttpRequest.BodyPublishers.ofString("stale condition")));
                     assertThat(stale.statusCode()).as(stale.body()).isEqualTo(412);
                     assertThat(forwarding.delete(ns, "k2").statusCode()).isEqualTo(204);
-                    assertThat(get(a, "k2", "consistency=strong").statusCode()).isEqualTo(404);
+                    assertThat(get(a, "k2", "consistency=strong&wait_ms=10000").statusCode()).isEqualTo(404);
 
                     // The namespace's own choice wins over the node's: set in the home region, carried by the mirror.
                     HttpResponse<String> refuse = a.putNamespace(ns, "{\"copyWrites\":\"refuse\"}");
@@ -187,7 +187,7 @@ class RegionsIT {
                             assertThat(describe(b).path("copyWrites").asString("")).isEqualTo("forward"));
                     HttpResponse<String> forwarded = b.put(ns, "k3", "forwarded by the namespace's choice");
                     assertThat(forwarded.statusCode()).as("b has no logkv.region.forward-writes: " + forwarded.body()).isEqualTo(200);
-                    assertThat(get(a, "k3", "consistency=strong").body()).isEqualTo("forwarded by the namespace's choice");
+                    assertThat(get(a, "k3", "consistency=strong&wait_ms=10000").body()).isEqualTo("forwarded by the namespace's choice");
                     assertThat(a.putNamespace(ns, "{\"copyWrites\":\"fast\"}").statusCode()).isEqualTo(400);
                 }
             } finally {

@@ -115,7 +115,7 @@ class ReplicatedReadsIT {
             String key = "strong-" + (i % 53);
             String value = "value-" + i;
             assertThat(writer.put(NS, key, value).statusCode()).isEqualTo(200);
-            HttpResponse<String> read = reader.send(HttpRequest.newBuilder(URI.create(reader.keyUrl(NS, key) + "?consistency=strong")).GET());
+            HttpResponse<String> read = reader.send(HttpRequest.newBuilder(URI.create(reader.keyUrl(NS, key) + "?consistency=strong&wait_ms=10000")).GET());
             if (read.statusCode() == 503) {
                 // Not an answer: a replica that cannot reach the partition's end in time says so. It must say when to retry.
                 assertThat(read.headers().firstValue("Retry-After")).as("503 of read %d: %s", i, read.body()).isPresent();

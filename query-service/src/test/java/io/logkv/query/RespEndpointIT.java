@@ -171,6 +171,8 @@ class RespEndpointIT {
             // Commands no command takes are refused before they are read whole: nested arrays, more words inline than
             // any command has, more bytes in all than any command carries (each bulk string within the value limit).
             assertThat(rawText(a, "*2\r\n*1\r\n$1\r\na\r\n$1\r\nb\r\n")).startsWith("-ERR Protocol error: a command is an array");
+            // Empty words are words (they come whole, without a header): the commands after them are read as before.
+            assertThat(rawText(a, "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n*1\r\n$4\r\nPING\r\n")).isEqualTo("$0\r\n\r\n+PONG\r\n");
             assertThat(rawText(a, "MGET" + " k".repeat(2_000) + "\r\n")).startsWith("-ERR Protocol error: a command has at most");
             // Here at most 4 KB + 1,016 keys of 64 bytes (69,120 bytes): the seventeenth 4 KB word is one too many.
             String word = "$4096\r\n" + "x".repeat(4096) + "\r\n";

@@ -52,7 +52,7 @@ class SessionReadIT {
             String value = "strong-" + i;
             assertThat(node.put("session", "strong-key", value).statusCode()).isEqualTo(200);
             HttpResponse<String> get = node.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(node.keyUrl("session", "strong-key") + "?consistency=strong")).GET());
+                    java.net.URI.create(node.keyUrl("session", "strong-key") + "?consistency=strong&wait_ms=10000")).GET());
             assertThat(get.body()).isEqualTo(value);
         }
     }

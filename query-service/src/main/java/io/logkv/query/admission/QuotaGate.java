@@ -100,7 +100,7 @@ public final class QuotaGate implements Filter {
             return false;
         }
         return method.equals("POST") ? segment.equals("batch-get")
-                : method.equals("GET") && (segment.equals("keys") || segment.equals("watch"));
+                : (method.equals("GET") || method.equals("HEAD")) && (segment.equals("keys") || segment.equals("watch"));
     }
 
     /** A namespace segment decoded; null when it does not decode (the request is refused further on anyway). */

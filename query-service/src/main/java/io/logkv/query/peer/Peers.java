@@ -199,13 +199,13 @@ public class Peers implements AutoCloseable {
     public record ForwardedRequest(String method, String pathAndQuery, Map<String, String> headers, byte[] body,
                                    String forwardedBy) {
 
-        /** The request, with the named headers (repeated values joined by commas). */
+        /** The request, with the named headers as the node serving it here would read them ({@link #passedOn}). */
         public static ForwardedRequest of(HttpServletRequest request, byte[] body, List<String> headerNames) {
             Map<String, String> headers = new LinkedHashMap<>();
             for (String name : headerNames) {
                 List<String> values = Collections.list(request.getHeaders(name));
                 if (!values.isEmpty()) {
-                    headers.put(name, String.join(", ", values));
+                    headers.put(name, passedOn(name, values));
                 }
             }
             withCaller(headers);
@@ -220,13 +220,22 @@ public class Peers implements AutoCloseable {
             return of(arguments, null, headerNames);
         }
 
-        /** A request asked with {@code arguments} and {@code body}, with the named headers. */
+        /**
+         * A header's values as the node serving the request here would read them: tokens, which merge, joined by
+         * commas; any other header (a condition, an idempotency key, a content type) by its first value, so that a
+         * request passed on is answered as the same request served here would be.
+         */
+        static String passedOn(String name, List<String> values) {
+            return name.equalsIgnoreCase(ApiHeaders.TOKEN) ? String.join(", ", values) : values.get(0);
+        }
+
+        /** A request asked with {@code arguments} and {@code body}, with the named headers ({@link #passedOn}). */
         public static ForwardedRequest of(KeyRequest arguments, byte[] body, List<String> headerNames) {
             Map<String, String> headers = new LinkedHashMap<>();
             for (String name : headerNames) {
                 List<String> values = arguments.headers(name);
                 if (!values.isEmpty()) {
-                    headers.put(name, String.join(", ", values));
+                    headers.put(name, passedOn(name, values));
                 }
             }
             withCaller(headers);

@@ -63,6 +63,9 @@ public class CommittedEnds {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("logkv.replicas.strong-lookups-in-flight must be at least 1");
         }
+        if (minWait.isNegative()) {
+            throw new IllegalArgumentException("logkv.replicas.strong-read-min-wait must not be negative: " + minWait);
+        }
         this.admin = admin;
         this.maxInFlight = maxInFlight;
         this.minWait = minWait;

@@ -102,7 +102,7 @@ public class KeyReads {
         CompletableFuture<Long> required = switch (consistency) {
             case EVENTUAL -> CompletableFuture.completedFuture(0L);
             case SESSION -> regions.required(namespace, token, partition, wait.minusNanos(time.nanoTime() - started));
-            case STRONG -> committedEnds.of(namespace.name().truthPartition(partition), wait);
+            case STRONG -> committedEnds.of(namespace.name().truthPartition(partition), wait.minusNanos(time.nanoTime() - started));
         };
         // A strong read is at least a session read: the ingest positions its token names are waited for too (the
         // log's end says nothing of ingest records the partition's owner has not applied yet).

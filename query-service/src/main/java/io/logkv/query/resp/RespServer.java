@@ -34,6 +34,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.redis.ArrayHeaderRedisMessage;
 import io.netty.handler.codec.redis.BulkStringHeaderRedisMessage;
+import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.InlineCommandRedisMessage;
 import io.netty.handler.codec.redis.RedisArrayAggregator;
 import io.netty.handler.codec.redis.RedisBulkStringAggregator;
@@ -221,6 +222,9 @@ public class RespServer implements SmartLifecycle {
                 refusal = arrayRefusal(header.length());
             } else if (message instanceof BulkStringHeaderRedisMessage header) {
                 refusal = bulkRefusal(Math.max(0, header.bulkStringLength()));
+            } else if (message instanceof FullBulkStringRedisMessage whole) {
+                // An empty or null bulk string ($0, $-1) comes whole, without a header: still a word of the command.
+                refusal = bulkRefusal(whole.isNull() ? 0 : whole.content().readableBytes());
             } else if (message instanceof InlineCommandRedisMessage inline) {
                 refusal = inlineRefusal(inline.content());
             }

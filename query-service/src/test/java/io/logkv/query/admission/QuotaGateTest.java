@@ -63,6 +63,7 @@ class QuotaGateTest {
         assertThat(charged("GET", "/v1/namespaces/ns/%6Beys", "10.0.1.1")).isTrue();
         assertThat(charged("GET", "/v1/namespaces/ns/watc%68", "10.0.1.2")).isTrue();
         assertThat(charged("POST", "/v1/namespaces/ns/batch-ge%74", "10.0.1.3")).isTrue();
+        assertThat(charged("HEAD", "/v1/namespaces/ns/keys", "10.0.1.4")).as("a HEAD reaches the scan's handler").isTrue();
     }
 
     @Test
