@@ -354,15 +354,23 @@ class RespEndpointIT {
         };
     }
 
-    /** {@link #sendRaw} of ASCII text, answered as text. */
+    /** {@link #sendRaw} of ASCII text that must be answered, its answer as text (waited for as a slow machine needs). */
     private static String rawText(LogKvNode node, String text) throws IOException {
-        return new String(sendRaw(node, text.getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII);
+        return new String(sendRaw(node, text.getBytes(StandardCharsets.US_ASCII), 10_000), StandardCharsets.US_ASCII);
     }
 
     /** Sends bytes on a fresh connection and returns what came back within a moment (the node may close it). */
     private static byte[] sendRaw(LogKvNode node, byte[] bytes) throws IOException {
+        return sendRaw(node, bytes, 100);
+    }
+
+    /**
+     * Sends bytes on a fresh connection and returns what came back: the first reply waited for up to
+     * {@code firstReplyMs}, the rest until the connection closes or is quiet for a moment.
+     */
+    private static byte[] sendRaw(LogKvNode node, byte[] bytes, int firstReplyMs) throws IOException {
         try (Socket socket = new Socket("localhost", node.bean(RespServer.class).port())) {
-            socket.setSoTimeout(100);
+            socket.setSoTimeout(firstReplyMs);
             OutputStream out = socket.getOutputStream();
             out.write(bytes);
             out.flush();
@@ -371,6 +379,7 @@ class RespEndpointIT {
             byte[] buffer = new byte[4096];
             try {
                 for (int n; (n = in.read(buffer)) > 0; ) {
+                    socket.setSoTimeout(Math.min(firstReplyMs, 500));
                     answer.write(buffer, 0, n);
                     if (answer.size() > 0 && bytes.length < 10) {
                         break;

@@ -111,6 +111,37 @@ class WatchIT {
     }
 
     @Test
+    void aPrefixWatchThatMatchedNothingEndsWhereItGotToAndItsResumptionGoesOnFromThere() throws Exception {
+        try (LogKvNode node = LogKvNode.start("watch-quiet", KafkaTestCluster.shared().bootstrapServers(), dataDir.resolve("quiet"),
+                "--logkv.watch.max-duration=4s")) {
+            assertThat(node.putNamespace(ns, "{\"partitions\":2}").statusCode()).isIn(200, 201);
+            List<Event> events = new CopyOnWriteArrayList<>();
+            watch(node, "?prefix=m%2F", Map.of(), events);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> events.stream().anyMatch(e -> e.type().equals("ready")));
+            for (int i = 0; i < 50; i++) {
+                assertThat(node.put(ns, "other-" + i, "x").statusCode()).isEqualTo(200);
+            }
+            Event ending = Awaitility.await().atMost(Duration.ofSeconds(30)).until(
+                    () -> events.stream().filter(e -> e.type().equals("reconnect")).findFirst().orElse(null), java.util.Objects::nonNull);
+
+            // Its id covers every record it read, none of which matched: a resumption does not read them again.
+            assertThat(ending.id()).as("the ending event's id").isNotNull();
+            io.logkv.core.ConsistencyToken reached = io.logkv.core.ConsistencyToken.decode(ending.id());
+            long read = 0;
+            for (int p = 0; p < 2; p++) {
+                read += reached.positionFor(new NamespaceName(ns), p);
+            }
+            assertThat(read).as("positions the stream reached, over both partitions").isGreaterThanOrEqualTo(50);
+            List<Event> resumed = new CopyOnWriteArrayList<>();
+            watch(node, "?prefix=m%2F", Map.of("Last-Event-ID", ending.id()), resumed);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> resumed.stream().anyMatch(e -> e.type().equals("ready")));
+            assertThat(node.put(ns, "m/1", "matched").statusCode()).isEqualTo(200);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> resumed.stream().anyMatch(e -> e.type().equals("put")));
+            assertThat(resumed.stream().filter(e -> e.type().equals("put")).map(Event::key)).containsExactly("m/1");
+        }
+    }
+
+    @Test
     void aWatchFromAWritesTokenStartsRightAfterThatWrite() throws Exception {
         try (LogKvNode node = LogKvNode.start("watch-b", KafkaTestCluster.shared().bootstrapServers(), dataDir.resolve("b"))) {
             assertThat(node.putNamespace(ns, "{\"partitions\":1}").statusCode()).isIn(200, 201);

@@ -48,8 +48,7 @@ final class Watch implements Flow.Publisher<Change> {
     }
 
     private void read(SubmissionPublisher<Change> publisher) {
-        String last = fromToken;
-        boolean fromNow = fromToken == null;
+        Resume resume = new Resume(fromToken);
         // Until the subscriber cancels or the client is closed (its timer is shut down then).
         while (!publisher.isClosed() && publisher.hasSubscribers() && !engine.timer().isShutdown()) {
             for (String node : engine.routes().any()) {
@@ -60,21 +59,26 @@ final class Watch implements Flow.Publisher<Change> {
                     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node + "/v1/namespaces/" + LogKvClient.segment(namespace)
                             + "/watch" + (prefix == null ? "" : "?prefix=" + LogKvClient.segment(prefix))))
                             .header("Accept", "text/event-stream").GET();
-                    if (last != null) {
-                        request.header(fromNow ? ApiHeaders.TOKEN : "Last-Event-ID", last);
+                    if (resume.id != null) {
+                        request.header(resume.isToken ? ApiHeaders.TOKEN : "Last-Event-ID", resume.id);
                     }
                     HttpResponse<Stream<String>> response = engine.http().send(engine.credentials().applyTo(request).build(),
                             HttpResponse.BodyHandlers.ofLines());
                     if (response.statusCode() != 200) {
-                        response.body().close();
+                        String body;
+                        try (Stream<String> lines = response.body()) {
+                            body = String.join("\n", lines.toList());
+                        }
+                        if (refusedForGood(response.statusCode())) {
+                            // Asking again, here or on another node, would be refused the same way: the subscriber is told.
+                            publisher.closeExceptionally(new LogKvException(response.statusCode(), problemType(body),
+                                    "the watch of " + namespace + " was refused: " + body, null, null));
+                            return;
+                        }
                         continue;
                     }
                     try (Stream<String> lines = response.body()) {
-                        String resumeFrom = events(lines, publisher);
-                        if (resumeFrom != null) {
-                            last = resumeFrom;
-                            fromNow = false;
-                        }
+                        events(lines, publisher, resume);
                     }
                 } catch (java.io.IOException | RuntimeException failed) {
                     // the node went away or the stream broke: resume on the next node
@@ -94,9 +98,46 @@ final class Watch implements Flow.Publisher<Change> {
         publisher.close();
     }
 
-    /** Publishes a stream's changes until it ends; answers the id to resume from (null when it gave none). */
-    private String events(Stream<String> lines, SubmissionPublisher<Change> publisher) {
-        String last = null;
+    /** Whether a refusal of the watch would be the same on any node and later: a bad request, a missing right or namespace. */
+    private static boolean refusedForGood(int status) {
+        return status == 400 || status == 401 || status == 403 || status == 404;
+    }
+
+    private String problemType(String body) {
+        try {
+            return engine.json().readTree(body).path("type").asString(null);
+        } catch (RuntimeException notAProblem) {
+            return null;
+        }
+    }
+
+    /**
+     * Where the next stream resumes: the id of the last event this client has taken in (a change once published, the
+     * others as they come), kept as each comes so that a stream that breaks mid-way resumes after what it delivered.
+     */
+    private static final class Resume {
+        private String id;
+        /**
+         * Whether {@link #id} is the token the watch was asked to start after (sent as {@code KV-Token}, which may hold
+         * several values, as a session's does), not an event's id.
+         */
+        private boolean isToken;
+
+        Resume(String fromToken) {
+            this.id = fromToken;
+            this.isToken = fromToken != null;
+        }
+
+        void after(String eventId) {
+            if (eventId != null) {
+                id = eventId;
+                isToken = false;
+            }
+        }
+    }
+
+    /** Publishes a stream's changes until it ends, moving {@code resume} past each event taken in. */
+    private void events(Stream<String> lines, SubmissionPublisher<Change> publisher, Resume resume) {
         List<String> block = new ArrayList<>();
         java.util.Iterator<String> it = lines.iterator();
         while (it.hasNext() && publisher.hasSubscribers()) {
@@ -118,13 +159,12 @@ final class Watch implements Flow.Publisher<Change> {
                 }
             }
             block.clear();
-            if (id != null) {
-                last = id;
-            }
             if (event == null || event.equals("ready")) {
+                resume.after(id);
                 continue;
             }
             if (event.equals("reconnect") || event.equals("dropped")) {
+                resume.after(id);
                 break;
             }
             JsonNode change = engine.json().readTree(data.toString());
@@ -133,7 +173,7 @@ final class Watch implements Flow.Publisher<Change> {
             publisher.submit(new Change(event, change.path("key").asString(), change.path("partition").asInt(),
                     change.path("position").asLong(), change.path("version").asString(null), change.path("contentType").asString(null),
                     value == null ? null : Base64.getDecoder().decode(value), expiresAt == null ? null : Instant.parse(expiresAt), id));
+            resume.after(id); // only once delivered: a change that failed to parse is asked for again
         }
-        return last;
     }
 }

@@ -78,6 +78,9 @@ final class ChangeStream implements Runnable {
         long deadline = System.nanoTime() + settings.maxDuration().toNanos();
         String ending = "reconnect";
         String reason = "the stream reached its maximum duration; resume with Last-Event-ID";
+        // Every record up to here has been read, and sent when it matched: the ending events carry it as their id, so a
+        // stream whose prefix matched nothing for long resumes from where it got to, not from where it started.
+        ConsistencyToken position = null;
         try (KafkaConsumer<byte[], byte[]> kafka = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = kafka;
             if (stopped) {
@@ -88,7 +91,7 @@ final class ChangeStream implements Runnable {
                 assigned.add(namespace.truthPartition(p));
             }
             kafka.assign(assigned);
-            ConsistencyToken position = start(kafka, assigned);
+            position = start(kafka, assigned);
             sink.send(position, "ready", Map.of("namespace", namespace.value(), "partitions", partitions));
             long lastSent = System.nanoTime();
             while (!stopped && System.nanoTime() < deadline) {
@@ -116,11 +119,11 @@ final class ChangeStream implements Runnable {
             if (stopped) {
                 reason = "the stream was stopped; resume with Last-Event-ID";
             }
-            sink.send(null, ending, Map.of("reason", reason));
+            sink.send(position, ending, Map.of("reason", reason));
         } catch (WakeupException stopping) {
             // stop() was called: the node is stopping, or the client left (then this send fails, quietly).
             try {
-                sink.send(null, "reconnect", Map.of("reason", "the stream was stopped; resume with Last-Event-ID"));
+                sink.send(position, "reconnect", Map.of("reason", "the stream was stopped; resume with Last-Event-ID"));
             } catch (IOException | IllegalStateException ignored) {
                 // the client is gone
             }
@@ -129,6 +132,7 @@ final class ChangeStream implements Runnable {
         } catch (RuntimeException e) {
             log.warn("event=watch_failed namespace={} error=\"{}\"", namespace, e.toString());
             try {
+                // No id: the failure may have come between a record's position and its event.
                 sink.send(null, "dropped", Map.of("reason", "the stream failed: " + e.getMessage() + "; resume with Last-Event-ID"));
             } catch (IOException | IllegalStateException ignored) {
                 // the client is gone as well
