@@ -90,8 +90,7 @@ class SnapshotBootstrapIT {
         produce(kafka, ns, 0, BEFORE, List.of());
         try (LocalReplicas source = replicas(kafka, "source")) {
             PartitionReplica replica = caughtUp(source, ns, BEFORE);
-            new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
-                    System::currentTimeMillis).take(replica);
+            snapshots(store, source).take(replica);
         }
         // The node seeding from it thinks the snapshot is older than its tombstone window (a clock a day ahead).
         long dayLater = System.currentTimeMillis() + TimeUnit.DAYS.toMillis(1);
@@ -115,8 +114,7 @@ class SnapshotBootstrapIT {
         SnapshotManifest taken;
         try (LocalReplicas source = replicas(kafka, "source")) {
             PartitionReplica replica = caughtUp(source, ns, BEFORE);
-            taken = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
-                    System::currentTimeMillis).take(replica);
+            taken = snapshots(store, source).take(replica);
         }
         // Flip bytes in the middle of the largest table file, keeping its size.
         Path snapshotDir = root.resolve(ns.value()).resolve("0").resolve(taken.id());
@@ -127,8 +125,7 @@ class SnapshotBootstrapIT {
             file.write(java.nio.ByteBuffer.wrap(new byte[64]), taken.files().get(largest) / 2);
         }
         try (LocalReplicas seeded = replicas(kafka, "after-damage");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, seeded)) {
             seeded.seedFrom(snapshots);
             PartitionReplica replica = caughtUp(seeded, ns, BEFORE);
             assertThat(replica.origin()).startsWith("full replay").contains(taken.id());
@@ -147,8 +144,7 @@ class SnapshotBootstrapIT {
         SnapshotManifest older;
         SnapshotManifest newer;
         try (LocalReplicas source = replicas(kafka, "source");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, source)) {
             older = snapshots.take(caughtUp(source, ns, BEFORE));
             produce(kafka, ns, BEFORE, TAIL, List.of());
             newer = snapshots.take(caughtUp(source, ns, BEFORE + TAIL));
@@ -158,8 +154,7 @@ class SnapshotBootstrapIT {
         java.nio.file.Files.delete(root.resolve(ns.value()).resolve("0").resolve(newer.id()).resolve(sst));
 
         try (LocalReplicas seeded = replicas(kafka, "seeded-from-older");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, seeded)) {
             seeded.seedFrom(snapshots);
             PartitionReplica replica = caughtUp(seeded, ns, BEFORE + TAIL);
             assertThat(replica.origin()).startsWith("snapshot").contains(older.id());
@@ -187,8 +182,7 @@ class SnapshotBootstrapIT {
         SnapshotManifest taken;
         try (LocalReplicas source = replicas(kafka, "source")) {
             PartitionReplica replica = caughtUp(source, ns, 1_000 + BEFORE + 1);
-            taken = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
-                    System::currentTimeMillis).take(replica);
+            taken = snapshots(store, source).take(replica);
         }
         produce(kafka, ns, 0, TAIL, List.of(8));
         long end = 1_000 + BEFORE + 1 + TAIL + 1;
@@ -233,8 +227,7 @@ class SnapshotBootstrapIT {
         produce(kafka, ns, 0, BEFORE, List.of());
         SnapshotManifest taken;
         try (LocalReplicas source = replicas(kafka, "source");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, source)) {
             taken = snapshots.take(caughtUp(source, ns, BEFORE));
         }
         deleteTruthTopic(kafka, ns);
@@ -242,8 +235,7 @@ class SnapshotBootstrapIT {
         produce(kafka, ns, BEFORE, written, List.of());
 
         try (LocalReplicas seeded = replicas(kafka, "after-recreation");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, seeded)) {
             seeded.seedFrom(snapshots);
             PartitionReplica replica = caughtUp(seeded, ns, written);
             assertThat(replica.origin()).startsWith("full replay").contains(taken.id()).contains("another topic");
@@ -268,8 +260,7 @@ class SnapshotBootstrapIT {
         produce(kafka, ns, 0, BEFORE, List.of());
         SnapshotManifest taken;
         try (LocalReplicas source = replicas(kafka, "source");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, source)) {
             taken = snapshots.take(caughtUp(source, ns, BEFORE));
         }
         produce(kafka, ns, BEFORE - 200, TAIL, List.of(1, 2));
@@ -286,8 +277,7 @@ class SnapshotBootstrapIT {
         copyExcept(snapshotDir, storeDir.resolveSibling(storeDir.getFileName() + ".seed"), missing);
 
         try (LocalReplicas reopened = replicas(kafka, "stopped");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, reopened, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, reopened)) {
             reopened.seedFrom(snapshots);
             PartitionReplica replica = caughtUp(reopened, ns, end);
             assertThat(replica.origin()).startsWith("snapshot").contains(taken.id());
@@ -323,8 +313,7 @@ class SnapshotBootstrapIT {
         SnapshotManifest taken;
         try (LocalReplicas source = replicas(kafka, "source")) {
             PartitionReplica replica = caughtUp(source, ns, BEFORE);
-            taken = new ReplicaSnapshots(store, source, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
-                    System::currentTimeMillis).take(replica);
+            taken = snapshots(store, source).take(replica);
             assertThat(taken.position()).isGreaterThanOrEqualTo(BEFORE);
             assertThat(store.list(ns, 0)).containsExactly(taken);
         }
@@ -340,8 +329,7 @@ class SnapshotBootstrapIT {
             full = replayed.digestAt(ns, 0, replica.appliedPosition(), Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS);
         }
         try (LocalReplicas seeded = replicas(kafka, "seeded");
-             ReplicaSnapshots snapshots = new ReplicaSnapshots(store, seeded, Set::of, settings(Duration.ofHours(20)),
-                     new SimpleMeterRegistry(), System::currentTimeMillis)) {
+             ReplicaSnapshots snapshots = snapshots(store, seeded)) {
             seeded.seedFrom(snapshots);
             PartitionReplica replica = caughtUp(seeded, ns, BEFORE + tailRecords);
             assertThat(replica.origin()).startsWith("snapshot").contains(taken.id());
@@ -355,6 +343,12 @@ class SnapshotBootstrapIT {
             assertThat(replica.expiriesDue(Long.MAX_VALUE, 10_000)).as("expiry index entries of deleted keys dropped")
                     .noneMatch(entry -> new String(entry.key(), StandardCharsets.UTF_8).equals(new String(key(500), StandardCharsets.UTF_8)));
         }
+    }
+
+    /** Snapshots of {@code replicas} in {@code store}, with a maximum age of 20 h, on the system clock. */
+    private ReplicaSnapshots snapshots(SnapshotStore store, LocalReplicas replicas) {
+        return new ReplicaSnapshots(store, replicas, Set::of, settings(Duration.ofHours(20)), new SimpleMeterRegistry(),
+                System::currentTimeMillis);
     }
 
     private SnapshotSettings settings(Duration maxAge) {

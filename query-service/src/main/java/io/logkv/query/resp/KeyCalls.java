@@ -180,10 +180,7 @@ final class KeyCalls {
         if (!secured) {
             return null;
         }
-        CallerAuthentication authenticated = session.caller();
-        if (authenticated == null) {
-            throw new RespReplies.RespError("NOAUTH Authentication required: AUTH with an API key");
-        }
+        CallerAuthentication authenticated = session.authenticatedCaller();
         Caller caller = authenticated.caller();
         if (!caller.grants().allows(namespace, right)) {
             throw new RespReplies.RespError("NOPERM '" + caller.name() + "' may not " + right.name().toLowerCase(Locale.ROOT) + " keys of '"

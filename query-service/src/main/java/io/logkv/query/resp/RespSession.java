@@ -85,6 +85,15 @@ final class RespSession {
         return caller;
     }
 
+    /** Who the connection authenticated as; a {@code NOAUTH} error before {@code AUTH}. */
+    CallerAuthentication authenticatedCaller() {
+        CallerAuthentication authenticated = caller();
+        if (authenticated == null) {
+            throw new RespReplies.RespError("NOAUTH Authentication required: AUTH with an API key");
+        }
+        return authenticated;
+    }
+
     synchronized void caller(CallerAuthentication authenticated) {
         this.caller = authenticated;
     }

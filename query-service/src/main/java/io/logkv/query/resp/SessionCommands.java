@@ -75,10 +75,7 @@ final class SessionCommands {
         }
         String name = text(args.get(0));
         if (secured) {
-            CallerAuthentication authenticated = session.caller();
-            if (authenticated == null) {
-                return error("NOAUTH Authentication required: AUTH with an API key");
-            }
+            CallerAuthentication authenticated = session.authenticatedCaller();
             if (!authenticated.caller().grants().allowsAny(name)) {
                 return error("NOPERM '" + authenticated.caller().name() + "' has no right in namespace '" + printable(name) + "'");
             }

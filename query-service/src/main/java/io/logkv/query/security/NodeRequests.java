@@ -82,8 +82,7 @@ public final class NodeRequests extends OncePerRequestFilter {
             return;
         }
         if (request.getContentLengthLong() > maxBodyBytes) {
-            problems.write(request, response, new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.VALUE_TOO_LARGE, "Request too large",
-                    "a request between nodes is at most " + maxBodyBytes + " bytes"));
+            problems.write(request, response, tooLarge());
             return;
         }
         byte[] body;
@@ -91,8 +90,7 @@ public final class NodeRequests extends OncePerRequestFilter {
             body = in.readNBytes(maxBodyBytes + 1);
         }
         if (body.length > maxBodyBytes) {
-            problems.write(request, response, new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.VALUE_TOO_LARGE, "Request too large",
-                    "a request between nodes is at most " + maxBodyBytes + " bytes"));
+            problems.write(request, response, tooLarge());
             return;
         }
         String query = request.getQueryString();
@@ -120,6 +118,11 @@ public final class NodeRequests extends OncePerRequestFilter {
         SecurityContextHolder.getContextHolderStrategy().setContext(context);
         contexts.saveContext(context, request, response);
         chain.doFilter(new ReadBody(request, body), response);
+    }
+
+    private ApiProblem tooLarge() {
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.VALUE_TOO_LARGE, "Request too large",
+                "a request between nodes is at most " + maxBodyBytes + " bytes");
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, String why) throws IOException {
