@@ -246,7 +246,9 @@ final class FaultWorkload {
         Map<String, Long> late = log.committedAfterFailure(cleanlyFailedWrites());
         System.out.printf("  writes answered 503/504 yet committed: %d of %d, written %s ms after their answer%n%n",
                 late.size(), cleanlyFailedWrites().size(), late.values());
-        assertThat(log.lost(acknowledged)).as("acknowledged writes missing from the log").isEmpty();
+        List<String> lost = log.lost(acknowledged);
+        assertThat(lost).as("acknowledged writes missing from the log"
+                + LostWrites.explain(bootstrapServers, ProcessCluster.TRUTH_TOPIC, lost)).isEmpty();
         assertThat(log.acknowledgedWithAnotherVersion(acknowledged)).as("acknowledged writes committed with another version")
                 .isEmpty();
         assertThat(log.committedTwice(attemptedKeys())).as("keys committed twice").isEmpty();

@@ -106,7 +106,7 @@ class ForwardedWritesThroughNodeKillIT {
             Set<String> inKafka = CommittedKeys.of(cluster.bootstrapServers(), TRUTH_TOPIC);
             List<String> lost = outcome.acknowledged().stream().filter(key -> !inKafka.contains(key)).sorted().toList();
             assertThat(lost).as("acknowledged writes missing from " + TRUTH_TOPIC + " (" + outcome.acknowledged().size()
-                    + " acknowledged)").isEmpty();
+                    + " acknowledged)" + LostWrites.explain(cluster.bootstrapServers(), TRUTH_TOPIC, lost)).isEmpty();
 
             long stopping = System.nanoTime();
             assertThat(survivor.stop(NODE_STOP_GRACE)).as(survivor + " stopped by SIGTERM within the grace").isTrue();

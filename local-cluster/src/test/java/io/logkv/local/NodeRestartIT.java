@@ -99,7 +99,9 @@ class NodeRestartIT {
         }
 
         CommittedLogCheck log = CommittedLogCheck.read(cluster.bootstrapServers());
-        assertThat(log.lost(acknowledged)).as(round + ": acknowledged writes missing from the log").isEmpty();
+        List<String> lost = log.lost(acknowledged);
+        assertThat(lost).as(round + ": acknowledged writes missing from the log"
+                + LostWrites.explain(cluster.bootstrapServers(), ProcessCluster.TRUTH_TOPIC, lost)).isEmpty();
         assertThat(log.acknowledgedWithAnotherVersion(acknowledged)).as(round + ": acknowledged with another version").isEmpty();
         return String.format("  %s: %d writes acknowledged while down (longest %d ms, clean failures %s); ready %d ms after its start;"
                         + " %d token reads through it in %d ms; owning partitions again %d ms later; digests agree",
