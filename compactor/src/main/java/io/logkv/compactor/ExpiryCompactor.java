@@ -13,6 +13,7 @@ import io.logkv.writer.NamespaceCatalog;
 import io.logkv.writer.PartitionOwner;
 import io.logkv.writer.PreconditionFailedException;
 import io.logkv.writer.WriteOutcome;
+import io.logkv.writer.WriterOverloadedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -148,14 +149,22 @@ public final class ExpiryCompactor implements AutoCloseable {
             if (namespaceSettings.isEmpty() || replica == null || !replica.serving()) {
                 continue;
             }
-            List<ExpiryEntry> due = replica.expiriesDue(now, budget + 1);
+            List<ExpiryEntry> due;
+            try {
+                due = replica.expiriesDue(now, budget + 1);
+            } catch (RuntimeException e) {
+                // One replica's store failing to read its index leaves the others' expiries to this pass.
+                log.warn("event=expiry_index_unreadable partition={} error=\"{}\"", tp, e.toString());
+                continue;
+            }
             if (due.size() > budget) {
                 oldest = oldest == 0 ? due.get(budget).expiresAtMs() : Math.min(oldest, due.get(budget).expiresAtMs());
                 due = due.subList(0, budget);
             }
             budget -= due.size();
             pending.add(expire(namespace, namespaceSettings.get().partitions(), replica, due, deadline, result));
-            if (budget == 0) {
+            if (budget == 0 || result.refused()) {
+                // A writer that refuses work at once (too many writes waiting) is not given more by this pass.
                 break;
             }
         }
@@ -181,8 +190,16 @@ public final class ExpiryCompactor implements AutoCloseable {
                 outlivedEntries.add(entry);
                 continue;
             }
-            CompletableFuture<WriteOutcome> tombstone = writer.delete(namespace, partitions, entry.key(),
-                    WriteCondition.expired(value.version(), entry.expiresAtMs()), null, deadline);
+            CompletableFuture<WriteOutcome> tombstone;
+            try {
+                tombstone = writer.delete(namespace, partitions, entry.key(),
+                        WriteCondition.expired(value.version(), entry.expiresAtMs()), null, deadline);
+            } catch (WriterOverloadedException e) {
+                // Refused unsent: this entry and the rest stay in the index for a later pass.
+                result.countRefused();
+                failed.increment();
+                break;
+            }
             tombstones.add(tombstone.handle((outcome, error) -> {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 if (cause == null) {
@@ -226,6 +243,7 @@ public final class ExpiryCompactor implements AutoCloseable {
         private int superseded;
         private int failed;
         private int outlived;
+        private boolean refused;
 
         synchronized void countWritten() {
             written++;
@@ -237,6 +255,16 @@ public final class ExpiryCompactor implements AutoCloseable {
 
         synchronized void countFailed() {
             failed++;
+        }
+
+        /** A tombstone the writer refused at once, as overloaded: counted as failed, and the pass gives it no more. */
+        synchronized void countRefused() {
+            failed++;
+            refused = true;
+        }
+
+        synchronized boolean refused() {
+            return refused;
         }
 
         synchronized void countOutlived(int entries) {
@@ -256,6 +284,7 @@ public final class ExpiryCompactor implements AutoCloseable {
 
         synchronized void clear() {
             written = superseded = failed = outlived = 0;
+            refused = false;
         }
 
         /** Expiry tombstones committed. */

@@ -41,6 +41,7 @@ final class ExpiryIndex {
                     batch.put(expiryKey(expiresAt, it.key(), 1), NOTHING);
                 }
             }
+            it.status();
             batch.put(EXPIRY_INDEX_VERSION_KEY, EXPIRY_INDEX_V1);
             db.write(resources.writeOptions(), batch);
         }
@@ -62,6 +63,7 @@ final class ExpiryIndex {
                 }
                 due.add(new PartitionStore.ExpiryEntry(expiresAt, StoreLayout.keyOfIndexKey(entry)));
             }
+            StoreFiles.checkIterated(it, "the expiry index");
         }
         return due;
     }

@@ -37,6 +37,7 @@ final class PrefixScan {
                 }
                 entries.add(new PartitionStore.StoredEntry(key, it.value()));
             }
+            StoreFiles.checkIterated(it, "a scan of the store");
         }
         return entries;
     }

@@ -82,8 +82,23 @@ final class StoreFiles {
                 sha.update(key, 1, key.length - 1);
                 sha.update(value);
             }
+            checkIterated(it, "a digest of the store");
         }
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /**
+     * Ends an iteration over a store: an iterator that fails to read (a corrupt block, an I/O error) stops as if it had
+     * reached the end, and only its status tells the two apart. Throws {@link StoreDamagedException} for missing or
+     * corrupt files, {@link IllegalStateException} for any other failure, so that no partial read passes for a whole one.
+     */
+    static void checkIterated(RocksIterator it, String reading) {
+        try {
+            it.status();
+        } catch (RocksDBException e) {
+            String message = reading + " stopped short: " + e.getMessage();
+            throw damaged(e) ? new StoreDamagedException(message, e) : new IllegalStateException(message, e);
+        }
     }
 
     /**

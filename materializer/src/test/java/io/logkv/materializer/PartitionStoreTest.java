@@ -17,6 +17,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.TableProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PartitionStoreTest {
 
@@ -95,6 +96,39 @@ class PartitionStoreTest {
             assertThat(store.persistedPosition()).isEqualTo(12);
             assertThat(keys(store.expiriesDue(Long.MAX_VALUE, 10))).containsExactly("expiring");
             assertThat(store.hasExpiryEntry(4_000, bytes("expiring"))).isTrue();
+        }
+    }
+
+    /**
+     * A store whose table file is corrupt in the middle: RocksDB's iterator stops there as if at the end. A digest or a
+     * scan must fail rather than pass a part of the store for the whole (two replicas would compare digests of unequal
+     * reads, a snapshot's manifest would name a partial digest).
+     */
+    @Test
+    void aDigestOrAScanOfAStoreWithACorruptBlockFailsInsteadOfReadingPartOfIt() throws Exception {
+        Path path = dir.resolve("p0");
+        java.util.Random random = new java.util.Random(7);
+        try (PartitionStore store = PartitionStore.open(path, resources)) {
+            for (int batch = 0; batch < 20; batch++) {
+                String[] keyValues = new String[200];
+                for (int i = 0; i < keyValues.length; i += 2) {
+                    keyValues[i] = String.format("key-%02d-%03d", batch, i);
+                    keyValues[i + 1] = new java.math.BigInteger(1200, random).toString(36);
+                }
+                apply(store, batch + 1, keyValues);
+            }
+            store.flush();
+        }
+        Path table;
+        try (var files = java.nio.file.Files.list(path)) {
+            table = files.filter(f -> f.getFileName().toString().endsWith(".sst")).findFirst().orElseThrow();
+        }
+        try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(table, java.nio.file.StandardOpenOption.WRITE)) {
+            file.write(java.nio.ByteBuffer.wrap(new byte[64]), file.size() / 2);
+        }
+        try (PartitionStore store = PartitionStore.open(path, resources)) {
+            assertThatThrownBy(store::digest).isInstanceOf(StoreDamagedException.class).hasMessageContaining("digest");
+            assertThatThrownBy(() -> store.scan(bytes("key-"), null, 10_000)).isInstanceOf(StoreDamagedException.class);
         }
     }
 

@@ -123,6 +123,41 @@ class ExpiryIT {
         }
     }
 
+    /**
+     * A writer that refuses a tombstone at once (more writes waiting than it takes) fails that expiry without ending the
+     * pass in an error: the pass returns what it did, and the refused expiries get their tombstones from later passes.
+     */
+    @Test
+    void tombstonesAnOverloadedWriterRefusesAreLeftToLaterPasses() throws Exception {
+        KafkaTestCluster kafka = KafkaTestCluster.shared();
+        NamespaceName ns = namespace("refused");
+        int keys = 5;
+        try (LogKvNode node = LogKvNode.start("expiry-d", kafka.bootstrapServers(), dataDir,
+                "--logkv.compactor.expiry-enabled=false", "--logkv.writer.max-pending-writes=1")) {
+            assertThat(node.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            TopicPartition truth = new TopicPartition(ns.truthTopic(), 0);
+            for (int i = 0; i < keys; i++) {
+                assertThat(putWithTtl(node, ns, "k-" + i, "v", "1s").statusCode()).isEqualTo(200);
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> node.get(ns.value(), "k-" + (keys - 1)).statusCode() == 404);
+
+            // One write may wait at a time, and a pass sends its tombstones without waiting for each: all but the first
+            // are refused unless a whole transaction commits between two sends.
+            ExpiryCompactor compactor = node.bean(ExpiryCompactor.class);
+            ExpiryCompactor.PassResult first = compactor.runPass();
+            assertThat(first.failed()).as(first.toString()).isPositive();
+            assertThat(first.written()).as(first.toString()).isBetween(1, keys - 1);
+            int written = first.written();
+            for (int pass = 0; pass < 20 && written < keys; pass++) {
+                written += compactor.runPass().written();
+            }
+            assertThat(written).isEqualTo(keys);
+            Map<String, Integer> tombstones = expiryTombstones(kafka, truth);
+            assertThat(tombstones).hasSize(keys);
+            assertThat(tombstones.values()).as("one expiry tombstone per key").containsOnly(1);
+        }
+    }
+
     @Test
     void aNodeRestartedInTheMiddleOfItsExpiriesMissesNoneAndWritesNoneTwice() throws Exception {
         KafkaTestCluster kafka = KafkaTestCluster.shared();
