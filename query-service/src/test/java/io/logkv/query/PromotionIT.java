@@ -6,6 +6,7 @@ import io.logkv.core.MirrorHeaders;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.RecordEnvelope;
 import io.logkv.core.RegionName;
+import io.logkv.materializer.LocalReplicas;
 import io.logkv.mirror.CopyRelease;
 import io.logkv.mirror.Mirror;
 import io.logkv.mirror.MirrorSettings;
@@ -162,6 +163,59 @@ class PromotionIT {
                         assertThat(a.get(ns, key).body()).isEqualTo(b.get(ns, key).body()));
             }
         }
+    }
+
+    /**
+     * A session begun in the old home reads in the new home no older than its writes there: the new home's replica,
+     * held behind the old home's last write, makes a read under that write's token wait (503 within its wait) instead
+     * of answering the older value, and answers the write once it has applied it.
+     */
+    @Test
+    void aSessionReadInTheNewHomeUnderATokenOfTheOldHomeIsNeverOlderThanItsWrites() throws Exception {
+        String ns = "session-" + Long.toString(System.nanoTime(), 36);
+        KafkaTestCluster clusterA = KafkaTestCluster.sharedRegion("a");
+        KafkaTestCluster clusterB = KafkaTestCluster.sharedRegion("b");
+        try (LogKvNode a = nodeOfA("session-a-1", clusterA);
+             LogKvNode b = nodeOfB("session-b-1", clusterB, a);
+             Mirror forth = mirror(A, B, clusterA, clusterB, ns);
+             Mirror back = mirror(B, A, clusterB, clusterA, ns)) {
+            assertThat(a.putNamespace(ns, "{\"partitions\":1}").statusCode()).isEqualTo(201);
+            forth.start();
+            back.start();
+            HttpResponse<String> first = a.put(ns, "k", "first");
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            String firstToken = first.headers().firstValue("KV-Token").orElseThrow();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                HttpResponse<String> read = readUnder(b, ns, "k", firstToken, 5_000);
+                assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+                assertThat(read.body()).isEqualTo("first");
+            });
+
+            b.bean(LocalReplicas.class).pause(new NamespaceName(ns), 0).get(10, TimeUnit.SECONDS);
+            HttpResponse<String> second = a.put(ns, "k", "second");
+            assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+            String secondToken = second.headers().firstValue("KV-Token").orElseThrow();
+            Promotion.Outcome outcome = new Promotion(MirrorSettings.of(A, B, clusterA.bootstrapServers(), clusterB.bootstrapServers(),
+                    NamespaceSelection.of(List.of(ns))), new NamespaceName(ns), "logkv-writers", Duration.ofSeconds(60),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).promote(false);
+            assertThat(outcome.planned()).isTrue();
+            // The node of b serves the namespace as its home once it names no other home region.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(describe(b, ns).path("homeRegion").asString("")).isEmpty());
+
+            HttpResponse<String> held = readUnder(b, ns, "k", secondToken, 500);
+            assertThat(held.statusCode()).as("a session read the held replica cannot answer: " + held.body()).isEqualTo(503);
+            assertThat(held.body()).contains("not-caught-up");
+
+            b.bean(LocalReplicas.class).resume(new NamespaceName(ns), 0).get(10, TimeUnit.SECONDS);
+            HttpResponse<String> read = readUnder(b, ns, "k", secondToken, 10_000);
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(read.body()).isEqualTo("second");
+        }
+    }
+
+    private static HttpResponse<String> readUnder(LogKvNode node, String ns, String key, String token, long waitMs) {
+        return node.send(HttpRequest.newBuilder(URI.create(node.keyUrl(ns, key) + "?wait_ms=" + waitMs)).header("KV-Token", token));
     }
 
     /**

@@ -6,7 +6,6 @@ import io.logkv.core.LogPosition;
 import io.logkv.core.NodeTime;
 import io.logkv.core.ProblemTypes;
 import io.logkv.core.RecordEnvelope;
-import io.logkv.core.RegionName;
 import io.logkv.materializer.LocalReplicas;
 import io.logkv.materializer.PartitionReplica;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
@@ -109,10 +108,12 @@ public class KeyReads {
         long ingestPosition = consistency != ReadConsistency.EVENTUAL ? token.ingestPositionFor(namespace.name(), partition) : 0;
         return required.thenCompose(position -> {
             if (position < 0) {
-                RegionName home = namespace.settings().home();
-                throw ApiProblem.unavailable(ProblemTypes.NOT_CAUGHT_UP, "Mirror not caught up",
-                        "the token names a position of region '" + home + "' that the mirror has not yet carried into this region; "
-                                + "retry, or allow a longer wait_ms", Duration.ofSeconds(1));
+                throw ApiProblem.unavailable(ProblemTypes.NOT_CAUGHT_UP, "Mirror not caught up", regions.isCopy(namespace)
+                        ? "the token names a position of region '" + namespace.settings().home() + "' that the mirror has not yet"
+                                + " carried into this region; retry, or allow a longer wait_ms"
+                        : "the token names a position of another region's log that was not carried into this region (the"
+                                + " namespace's former home, before its promotion here); retry, or allow a longer wait_ms",
+                        Duration.ofSeconds(1));
             }
             Duration left = wait.minusNanos(time.nanoTime() - started);
             boolean waits = !left.isNegative() && !left.isZero() && (position > 0 && replica.catchUp().applied() < position

@@ -33,6 +33,11 @@ public class HomeRegions {
         this.settings = props.region();
         this.region = settings.regionName();
         this.mirrored = mirrored;
+        if (region != null) {
+            // A region with a name may have been a copy before a promotion made it home: which logs were carried into
+            // its namespaces is learned ahead of the first session read that may need it.
+            mirrored.start();
+        }
     }
 
     /** This node's region; null when it has no name. */
@@ -97,7 +102,7 @@ public class HomeRegions {
     public CompletableFuture<Long> required(ServedNamespace namespace, ConsistencyToken token, int partition, Duration wait) {
         long here = demanded(token, namespace.name(), partition);
         if (!isCopy(namespace)) {
-            return CompletableFuture.completedFuture(here);
+            return region == null ? CompletableFuture.completedFuture(here) : carriedHere(namespace, token, partition, here, wait);
         }
         RegionName home = namespace.settings().home();
         if (token.ingestPositionFor(namespace.name(), partition) > 0) {
@@ -114,5 +119,31 @@ public class HomeRegions {
         }
         return mirrored.covering(home, namespace.name().truthTopic(), partition, atHome, wait)
                 .thenApply(covering -> covering < 0 ? -1L : Math.max(here, covering));
+    }
+
+    /**
+     * On a namespace whose home is this region: the position here covering what the token names of this region and of
+     * each region whose log a mirror carried into this one (a former home, before a promotion made this region home), so
+     * that a session begun in the former home reads here no older than its writes there. -1 when a position the token
+     * names of such a region was not carried here within {@code wait} (the writes of a forced promotion's loss, or
+     * positions of this node's start not yet read).
+     */
+    private CompletableFuture<Long> carriedHere(ServedNamespace namespace, ConsistencyToken token, int partition, long here,
+                                                Duration wait) {
+        String topic = namespace.name().truthTopic();
+        return mirrored.sources(topic, partition, wait).thenCompose(sources -> {
+            if (sources == null) {
+                return CompletableFuture.completedFuture(-1L);
+            }
+            CompletableFuture<Long> required = CompletableFuture.completedFuture(here);
+            for (RegionName source : sources) {
+                long there = source.equals(region) ? 0 : token.positionFor(namespace.name(), source, partition);
+                if (there > 0) {
+                    required = required.thenCombine(mirrored.covering(source, topic, partition, there, wait),
+                            (sofar, covering) -> sofar < 0 || covering < 0 ? -1L : Math.max(sofar, covering));
+                }
+            }
+            return required;
+        });
     }
 }

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -46,6 +47,10 @@ public final class MirroredPositions implements AutoCloseable {
     private final KafkaConnection kafka;
     private final String clientId;
     private final Map<String, MirrorPosition> newest = new ConcurrentHashMap<>();
+    /** The regions whose logs a mirror has carried into each partition of this region, by "topic/partition". */
+    private final Map<String, Set<RegionName>> sources = new ConcurrentHashMap<>();
+    /** Completes once the reader has read the positions topic to the end it had when the reader started (or found none). */
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private final List<Waiter> waiters = new ArrayList<>();
     private volatile Thread reader;
     private volatile boolean closed;
@@ -95,6 +100,28 @@ public final class MirroredPositions implements AutoCloseable {
         return waiter.answer();
     }
 
+    /**
+     * The regions whose logs a mirror has carried into {@code topic}'s {@code partition} in this region: once the
+     * positions written before this node started are read, the regions known then and since; null when they are not
+     * read within {@code wait}.
+     */
+    public CompletableFuture<Set<RegionName>> sources(String topic, int partition, Duration wait) {
+        startReader();
+        String key = topic + '/' + partition;
+        if (loaded.isDone()) {
+            return CompletableFuture.completedFuture(sources.getOrDefault(key, Set.of()));
+        }
+        CompletableFuture<Set<RegionName>> answer = new CompletableFuture<>();
+        loaded.thenRun(() -> answer.complete(sources.getOrDefault(key, Set.of())));
+        Timers.after(wait.isNegative() ? Duration.ZERO : wait, () -> answer.complete(null));
+        return answer;
+    }
+
+    /** Starts reading the positions, ahead of the first question (a node of a named region, which may be promoted). */
+    public void start() {
+        startReader();
+    }
+
     /** The newest position of a mirrored partition, if any mirror has carried it here. */
     public java.util.Optional<MirrorPosition> newest(RegionName source, String topic, int partition) {
         startReader();
@@ -132,14 +159,19 @@ public final class MirroredPositions implements AutoCloseable {
             try (KafkaConsumer<byte[], byte[]> positions = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 consumer = positions;
                 if (positions.partitionsFor(MirrorPosition.TOPIC, Duration.ofSeconds(10)).isEmpty()) {
-                    sleep(1_000); // no mirror has written into this region yet
+                    loaded.complete(null); // no mirror has written into this region yet
+                    sleep(1_000);
                     continue;
                 }
                 positions.assign(List.of(TOPIC_PARTITION));
                 positions.seekToBeginning(List.of(TOPIC_PARTITION));
+                long end = positions.endOffsets(List.of(TOPIC_PARTITION)).get(TOPIC_PARTITION);
                 while (!closed) {
                     for (ConsumerRecord<byte[], byte[]> record : positions.poll(POLL)) {
                         accept(record);
+                    }
+                    if (!loaded.isDone() && positions.position(TOPIC_PARTITION) >= end) {
+                        loaded.complete(null);
                     }
                 }
             } catch (WakeupException e) {
@@ -165,6 +197,8 @@ public final class MirroredPositions implements AutoCloseable {
             return;
         }
         String key = key(position.sourceRegion(), position.topic(), position.partition());
+        sources.computeIfAbsent(position.topic() + '/' + position.partition(), partition -> ConcurrentHashMap.newKeySet())
+                .add(position.sourceRegion());
         if (newest.put(key, position) == null) {
             Gauge.builder("logkv.region.copy.lag", () -> {
                         MirrorPosition now = newest.get(key);
