@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -27,7 +28,9 @@ import tools.jackson.databind.ObjectMapper;
  * Sends requests to the nodes {@link Routes} names and retries what is worth retrying until the request's
  * deadline: a node that could not be reached (the request never left) is skipped for the next; a {@code 503}
  * (overloaded, no owner yet, replica not caught up, outcome unknown) or a {@code 429} (too many reads of the
- * client waiting) is retried after its {@code Retry-After} or a growing pause; a request that was sent but not
+ * client waiting, over quota) is retried after its {@code Retry-After} (seconds or a date, however long), or a
+ * growing pause when it has none or asks for less; a wait that would reach the deadline is not waited: the request
+ * fails at once with the last answer's problem. A request that was sent but not
  * answered is retried only when repeating it is safe (reads, and writes under an {@code Idempotency-Key}, which
  * the client always sends). A {@code 421} naming the namespace's home region ({@code KV-Home-Url}) was not
  * applied: it is sent on to that region at once, and, when regions disagree on the home (a promotion under
@@ -115,11 +118,17 @@ final class Exchanges {
             return;
         }
         if (index >= round.size()) {
-            // Every node of the round tried: pause, then a new round (the topology may have changed meanwhile).
-            Duration wait = last != null && last.retryAfter() != null && last.retryAfter().compareTo(pause) < 0 ? last.retryAfter() : pause;
-            long waitNanos = Math.min(wait.toNanos(), left);
+            // Every node of the round tried: wait what the node asked (at least the pause), then a new round (the
+            // topology may have changed meanwhile).
+            Duration wait = last != null && last.retryAfter() != null && last.retryAfter().compareTo(pause) > 0 ? last.retryAfter() : pause;
+            if (wait.compareTo(Duration.ofNanos(left)) >= 0) {
+                // No attempt could follow the wait within the deadline: the request fails now, with what the nodes said.
+                answer.completeExceptionally(last != null ? last
+                        : new LogKvException(0, "timeout", "no answer within the request's deadline", null, null));
+                return;
+            }
             timer.schedule(() -> attempt(exchange, exchange.nodes().get(), 0, longer(pause), homeHops, last),
-                    waitNanos, TimeUnit.NANOSECONDS);
+                    wait.toNanos(), TimeUnit.NANOSECONDS);
             return;
         }
         if (last != null) {
@@ -207,18 +216,11 @@ final class Exchanges {
                 detail = new String(response.body(), StandardCharsets.UTF_8);
             }
         }
-        Duration retryAfter = response.headers().firstValue(StandardHeaders.RETRY_AFTER).map(Exchanges::seconds).orElse(null);
+        Duration retryAfter = response.headers().firstValue(StandardHeaders.RETRY_AFTER)
+                .map(value -> RetryAfter.parse(value, Instant.now())).orElse(null);
         if (response.statusCode() == 412) {
             return new ConditionFailedException(detail, response.headers().firstValue(StandardHeaders.ETAG).map(LogKvClient::unquoted).orElse(null));
         }
         return new LogKvException(response.statusCode(), type, detail, retryAfter, null);
-    }
-
-    private static Duration seconds(String value) {
-        try {
-            return Duration.ofSeconds(Long.parseLong(value.strip()));
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 }

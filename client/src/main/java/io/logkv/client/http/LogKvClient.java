@@ -91,7 +91,7 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
 
     /** The client's machinery, shared by the client and its sessions. */
     record Engine(HttpClient http, ObjectMapper json, Routes routes, Exchanges exchanges, Duration requestDeadline,
-                  ScheduledExecutorService timer, Credentials credentials) {
+                  ScheduledExecutorService timer, Credentials credentials, Duration watchIdleTimeout) {
 
         /** The deadline of a request made now, as a {@link System#nanoTime()}. */
         long deadline() {
@@ -107,6 +107,7 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
         private Duration attemptTimeout = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(1);
         private Duration topologyRefresh = Duration.ofSeconds(30);
+        private Duration watchIdleTimeout = Duration.ofSeconds(45);
         private MeterRegistry meters = new SimpleMeterRegistry();
         private Credentials credentials = Credentials.NONE;
 
@@ -162,6 +163,17 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
         }
 
         /**
+         * How long a watch's stream may stay silent (no event, not even a node's heartbeat comment) before the client
+         * ends it and resumes after its last change, on the next node (default 45 s: three of the nodes'
+         * {@code logkv.watch.heartbeat} at its default of 15 s; keep it above the nodes' heartbeat). It also bounds the
+         * wait for a watch's answer to begin.
+         */
+        public Builder watchIdleTimeout(Duration timeout) {
+            this.watchIdleTimeout = positive(timeout, "watchIdleTimeout");
+            return this;
+        }
+
+        /**
          * Where the client's meters go: {@code logkv.client.requests} (a timer per operation and outcome),
          * {@code logkv.client.retries} and {@code logkv.client.hops} (answers that took a hop between nodes).
          */
@@ -183,7 +195,7 @@ public final class LogKvClient extends KeyValueOperations implements AutoCloseab
             });
             Routes routes = new Routes(http, json, nodes, topologyRefresh, attemptTimeout, credentials);
             Exchanges exchanges = new Exchanges(http, json, attemptTimeout, meters, timer, credentials);
-            return new LogKvClient(new Engine(http, json, routes, exchanges, requestDeadline, timer, credentials));
+            return new LogKvClient(new Engine(http, json, routes, exchanges, requestDeadline, timer, credentials, watchIdleTimeout));
         }
 
         private static Duration positive(Duration duration, String name) {

@@ -4,6 +4,7 @@ import io.logkv.core.ApiHeaders;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,15 +13,16 @@ import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 
 /**
  * A watch as a {@link Flow.Publisher} of {@link Change}s: one subscriber, fed from the node's server-sent
  * events with backpressure (a subscriber that requests slowly holds the connection back, and a node that
  * drops the slow stream is reconnected to). The stream resumes after its last change whenever it ends
- * (the node's {@code reconnect} or {@code dropped}, a node gone, a network error), on the configured nodes in
- * turn, so the subscriber sees every change once, in log order per partition, until it cancels.
+ * (the node's {@code reconnect} or {@code dropped}, a node gone, a network error) or falls silent for longer than
+ * the client's {@code watchIdleTimeout} (a node heartbeats a quiet stream, so silence means a frozen node or a
+ * partition that closed nothing), on the configured nodes in turn, so the subscriber sees every change once, in log
+ * order per partition, until it cancels.
  */
 final class Watch implements Flow.Publisher<Change> {
 
@@ -58,30 +60,28 @@ final class Watch implements Flow.Publisher<Change> {
                 try {
                     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node + "/v1/namespaces/" + LogKvClient.segment(namespace)
                             + "/watch" + (prefix == null ? "" : "?prefix=" + LogKvClient.segment(prefix))))
-                            .header("Accept", "text/event-stream").GET();
+                            .header("Accept", "text/event-stream").GET()
+                            .timeout(engine.watchIdleTimeout()); // the wait for the answer's head; the lines bound the rest
                     if (resume.id != null) {
                         request.header(resume.isToken ? ApiHeaders.TOKEN : "Last-Event-ID", resume.id);
                     }
-                    HttpResponse<Stream<String>> response = engine.http().send(engine.credentials().applyTo(request).build(),
-                            HttpResponse.BodyHandlers.ofLines());
-                    if (response.statusCode() != 200) {
-                        String body;
-                        try (Stream<String> lines = response.body()) {
-                            body = String.join("\n", lines.toList());
+                    HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = engine.http().send(engine.credentials().applyTo(request).build(),
+                            HttpResponse.BodyHandlers.ofPublisher());
+                    try (EventStreamLines lines = EventStreamLines.of(response.body(), engine.watchIdleTimeout())) {
+                        if (response.statusCode() != 200) {
+                            String body = lines.rest();
+                            if (refusedForGood(response.statusCode())) {
+                                // Asking again, here or on another node, would be refused the same way: the subscriber is told.
+                                publisher.closeExceptionally(new LogKvException(response.statusCode(), problemType(body),
+                                        "the watch of " + namespace + " was refused: " + body, null, null));
+                                return;
+                            }
+                            continue;
                         }
-                        if (refusedForGood(response.statusCode())) {
-                            // Asking again, here or on another node, would be refused the same way: the subscriber is told.
-                            publisher.closeExceptionally(new LogKvException(response.statusCode(), problemType(body),
-                                    "the watch of " + namespace + " was refused: " + body, null, null));
-                            return;
-                        }
-                        continue;
-                    }
-                    try (Stream<String> lines = response.body()) {
                         events(lines, publisher, resume);
                     }
                 } catch (java.io.IOException | RuntimeException failed) {
-                    // the node went away or the stream broke: resume on the next node
+                    // the node went away, the stream broke or fell silent: resume on the next node
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     publisher.close();
@@ -136,12 +136,18 @@ final class Watch implements Flow.Publisher<Change> {
         }
     }
 
-    /** Publishes a stream's changes until it ends, moving {@code resume} past each event taken in. */
-    private void events(Stream<String> lines, SubmissionPublisher<Change> publisher, Resume resume) {
+    /**
+     * Publishes a stream's changes until it ends, moving {@code resume} past each event taken in; a stream silent
+     * for longer than the idle timeout ends with an {@link java.net.http.HttpTimeoutException}.
+     */
+    private void events(EventStreamLines lines, SubmissionPublisher<Change> publisher, Resume resume)
+            throws java.io.IOException, InterruptedException {
         List<String> block = new ArrayList<>();
-        java.util.Iterator<String> it = lines.iterator();
-        while (it.hasNext() && publisher.hasSubscribers()) {
-            String line = it.next();
+        while (publisher.hasSubscribers()) {
+            String line = lines.next();
+            if (line == null) {
+                break;
+            }
             if (!line.isEmpty()) {
                 block.add(line);
                 continue;
