@@ -18,9 +18,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * may hold a lease from the old home, granted when it was home before by the mirror back, long lapsed: left so, it
  * would refuse the new home's writes until the mirror back starts and grants again.
  * <ul>
- *   <li>A planned promotion grants it afresh, as the mirror back's own start would: under the mirror back's
- *   transactional id in the old home (fencing any instance of it), binding the new home's registry first, then
- *   committing the grant in the old home, then writing it into the new home's registry ({@link HomeLeaseGrants}).</li>
+ *   <li>A planned promotion grants it afresh, as the mirror back does once its copy is current (the old home's copy is
+ *   complete at that step): under the mirror back's transactional id in the old home (fencing any instance of it),
+ *   binding the new home's registry first, then committing the grant in the old home, then writing it into the new
+ *   home's registry ({@link HomeLeaseGrants}).</li>
  *   <li>A forced promotion cannot reach the old home to grant anything, and drops the lease from the new home's
  *   registry instead. That is safe: the old home names itself home, so no promotion of it can need the lease until a
  *   planned promotion has made it a copy again, and the mirror back then binds the new home anew.</li>
@@ -55,8 +56,11 @@ final class HomeLeaseHandover {
         try (KafkaProducer<byte[], byte[]> transactions = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             transactions.initTransactions();
             PositionsTopic.Committed committed = new PositionsTopic(oldAdmin, back.targetKafka(), back).readCommitted(back.sourceRegion(), topic);
-            new HomeLeaseGrants(back, topic, () -> registry.updateAndGet(open -> open != null ? open : registryProducer()))
-                    .resume(transactions, committed.lease(), committed.leaseUnreadable(), true);
+            HomeLeaseGrants grants = new HomeLeaseGrants(back, topic, () -> registry.updateAndGet(open -> open != null ? open : registryProducer()));
+            grants.resume(transactions, committed.lease(), committed.leaseUnreadable(), true);
+            // The old home's copy of the new home is complete now (step 3 carried the whole log, and the new home has
+            // written nothing yet): the grant a mirror back gives only a current copy is due at once.
+            grants.grantNow(transactions);
         } catch (MirrorRefusedException e) {
             throw new PromotionRefusedException("the new home's lease cannot be granted: " + e.getMessage());
         } finally {

@@ -3,8 +3,6 @@ package io.logkv.mirror;
 import io.logkv.core.DaemonThreads;
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.MirrorPosition;
-import io.logkv.writer.TruthTopicRequirements;
-import io.logkv.writer.TruthTopics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +35,7 @@ public final class Mirror implements AutoCloseable {
     private final TargetTopics targetTopics;
     private final PositionsTopic positions;
     private final PositionsTopic sourcePositions;
+    private final CopyIncarnations incarnations;
     private final OpenTransactions openTransactions;
     private final RegistryCopies registries;
     private final Map<String, TopicMirror> mirrors = new ConcurrentHashMap<>();
@@ -54,15 +54,16 @@ public final class Mirror implements AutoCloseable {
         this.targetTopics = new TargetTopics(source, target, settings.kafkaTimeout());
         this.positions = new PositionsTopic(target, settings.targetKafka(), settings);
         this.sourcePositions = new PositionsTopic(source, settings.sourceKafka(), settings);
+        this.incarnations = new CopyIncarnations(target, settings.targetKafka(), settings);
         this.openTransactions = new OpenTransactions(target, settings.kafkaTimeout());
         this.registries = new RegistryCopies(settings, target);
     }
 
-    /** Creates the positions topic if needed, starts the selected topics' mirrors, and rescans from then on. */
+    /** Creates the positions and incarnations topics if needed, starts the selected topics' mirrors, and rescans from then on. */
     public void start() {
         // One partition, compacted, replicated like the truth: the positions are as durable as the records.
-        new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
-                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(MirrorPosition.TOPIC, 1);
+        TargetTopics.ownTopics(target, settings.kafkaTimeout()).ensure(MirrorPosition.TOPIC, 1);
+        incarnations.ensure();
         log.info("event=mirror_start source={} target={} namespaces={}", settings.sourceRegion(), settings.targetRegion(),
                 settings.namespaces());
         long intervalMs = settings.rescan().toMillis();
@@ -83,15 +84,26 @@ public final class Mirror implements AutoCloseable {
                     ? "the target region's registry names another home than " + settings.sourceRegion()
                     : "no longer in the source region or not selected");
         }
+        Map<String, Uuid> ids = targetTopics.sourceTopicIds(topics);
         for (String topic : topics) {
             TopicMirror current = mirrors.get(topic);
             if (current == null || current.state().isFinal()) {
-                TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions, sourcePositions, openTransactions,
-                        current == null ? new MirrorMeters(meters, settings, topic) : current.meters(), hooks, registries);
+                TopicMirror mirror = new TopicMirror(settings, topic, targetTopics, positions, sourcePositions, incarnations,
+                        openTransactions, current == null ? new MirrorMeters(meters, settings, topic) : current.meters(), hooks, registries);
                 mirrors.put(topic, mirror);
                 mirror.start();
+            } else if (current.awaitsRegistry() && RegistryCopies.heldInSource(entries, topic)) {
+                // Started while the namespace was being created (its topic first, its entry after): now that the source's
+                // registry holds it, a resume binds the lease and registers the copy.
+                log.info("event=mirror_resume_registered topic={}", topic);
+                current.resumeAgain();
+            } else if (ids.containsKey(topic) && current.copiesAnotherThan(ids.get(topic))) {
+                // Deleted and created again since the mirror resumed: its resume replaces the copy of the old log.
+                log.info("event=mirror_resume_incarnation topic={} source_topic_id={}", topic, ids.get(topic));
+                current.resumeAgain();
             }
         }
+        hooks.beforeRegistryRefresh();
         // Settings changed in the home region since a copy was registered reach the copy at the next rescan.
         registries.refresh(entries, mirrors.keySet());
     }

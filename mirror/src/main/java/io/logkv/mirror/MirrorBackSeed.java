@@ -4,8 +4,6 @@ import io.logkv.core.HomeLease;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.NamespaceName;
 import io.logkv.writer.KafkaUnavailableException;
-import io.logkv.writer.TruthTopicRequirements;
-import io.logkv.writer.TruthTopics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +47,7 @@ final class MirrorBackSeed {
      *                are kept
      */
     void seed(Map<Integer, Long> oldEnds, Map<Integer, Long> newEnds, boolean replace) {
-        new TruthTopics(oldAdmin, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
-                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()).ensure(MirrorPosition.TOPIC, 1);
+        TargetTopics.ownTopics(oldAdmin, settings.kafkaTimeout()).ensure(MirrorPosition.TOPIC, 1);
         PositionsTopic oldPositions = new PositionsTopic(oldAdmin, settings.sourceKafka(), settings);
         PositionsTopic.Committed mirrorBack = oldPositions.readCommitted(settings.targetRegion(), namespace.truthTopic());
         // A forced promotion of the old home, earlier, revoked the new home's lease there: a mirror back grants it again.
@@ -68,6 +65,11 @@ final class MirrorBackSeed {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             revoked.ifPresent(lease -> sent.add(producer.send(PositionsTopic.record(settings.targetRegion(), namespace.truthTopic(),
                     new HomeLease(lease.untilMs(), lease.leaseMs(), lease.maxClockSkewMs(), false)))));
+            if (seedPositions && new CopyIncarnations(oldAdmin, settings.sourceKafka(), settings).exists()) {
+                // The seeded positions are of the new home's topic as it is now; an id recorded by an earlier mirror back
+                // may be of an earlier topic of the same name. Forgotten, the mirror back records the current one.
+                sent.add(producer.send(CopyIncarnations.record(settings.targetRegion(), namespace.truthTopic(), null)));
+            }
             for (Map.Entry<Integer, Long> end : (seedPositions ? newEnds : Map.<Integer, Long>of()).entrySet()) {
                 long oldEnd = oldEnds.getOrDefault(end.getKey(), 0L);
                 sent.add(producer.send(PositionsTopic.record(new MirrorPosition(settings.targetRegion(), namespace.truthTopic(),

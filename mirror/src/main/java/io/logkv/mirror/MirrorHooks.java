@@ -1,6 +1,9 @@
 package io.logkv.mirror;
 
-/** Points inside a topic's mirror loop where a test can hold a mirror still (to make it a zombie) or make it fail. */
+/**
+ * Points inside a topic's mirror loop where a test can hold a mirror still (to make it a zombie) or make it fail, and
+ * inside the rescan, where a test can hold it between its read of the registries and its writes.
+ */
 interface MirrorHooks {
 
     MirrorHooks NONE = topic -> { };
@@ -10,5 +13,9 @@ interface MirrorHooks {
 
     /** Called on the mirror's thread after a commit returned, before the mirror counts it. */
     default void afterCommit(String topic) {
+    }
+
+    /** Called on the rescan's thread after it has read both registries and started mirrors, before it carries settings. */
+    default void beforeRegistryRefresh() {
     }
 }

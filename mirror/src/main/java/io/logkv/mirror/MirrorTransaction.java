@@ -37,17 +37,19 @@ final class MirrorTransaction {
     private final MirrorClients clients;
     private final WrittenPositions written;
     private final HomeLeaseGrants grants;
+    private final CopyCurrency currency;
     private final MirrorMeters meters;
     private final MirrorHooks hooks;
     private final MirrorProgressLog progress;
 
     MirrorTransaction(MirrorSettings settings, String topic, MirrorClients clients, WrittenPositions written, HomeLeaseGrants grants,
-                      MirrorMeters meters, MirrorHooks hooks, MirrorProgressLog progress) {
+                      CopyCurrency currency, MirrorMeters meters, MirrorHooks hooks, MirrorProgressLog progress) {
         this.settings = settings;
         this.topic = topic;
         this.clients = clients;
         this.written = written;
         this.grants = grants;
+        this.currency = currency;
         this.meters = meters;
         this.hooks = hooks;
         this.progress = progress;
@@ -66,7 +68,7 @@ final class MirrorTransaction {
         Set<Integer> caughtUp = caughtUp(consumer, polledAtMs);
         if (records.isEmpty()) {
             Map<Integer, MirrorPosition> quiet = written.quiet(consumer, caughtUp, polledAtMs, Set.of());
-            ProducerRecord<byte[], byte[]> grant = grants.dueGrant();
+            ProducerRecord<byte[], byte[]> grant = grants.dueGrant(currency.completeAsOfMs());
             if (!quiet.isEmpty() || grant != null) {
                 producer.beginTransaction();
                 quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
@@ -130,7 +132,7 @@ final class MirrorTransaction {
         Map<Integer, MirrorPosition> quiet = written.quiet(consumer, caughtUp, polledAtMs, mirrored.keySet());
         quiet.values().forEach(position -> producer.send(PositionsTopic.record(position)));
         mirrored.putAll(quiet);
-        ProducerRecord<byte[], byte[]> grant = grants.dueGrant();
+        ProducerRecord<byte[], byte[]> grant = grants.dueGrant(currency.completeAsOfMs());
         if (grant != null) {
             producer.send(grant);
         }
@@ -152,9 +154,9 @@ final class MirrorTransaction {
 
     /**
      * The partitions the consumer has read to their end, as of its last poll at {@code polledAtMs} (and their lag meters
-     * updated); none when the brokers answered no fetch within {@link #FRESH_ANSWER} before, so that a mirror cut off
-     * from the source's brokers stops saying its copy is current (the positions' caught-up time, and from it the copy's
-     * lag and a promotion's loss, then age).
+     * updated, and the copy's currency); none when the brokers answered no fetch within {@link #FRESH_ANSWER} before, so
+     * that a mirror cut off from the source's brokers stops saying its copy is current (the positions' caught-up time, and
+     * from it the copy's lag and a promotion's loss, then age; and the home lease, no longer renewed).
      */
     private Set<Integer> caughtUp(KafkaConsumer<byte[], byte[]> consumer, long polledAtMs) {
         boolean answered = polledAtMs - clients.lastFetchAnsweredMs(polledAtMs) <= FRESH_ANSWER.toMillis();
@@ -167,6 +169,7 @@ final class MirrorTransaction {
                 }
             });
         }
+        currency.caughtUp(caughtUp, polledAtMs);
         return caughtUp;
     }
 

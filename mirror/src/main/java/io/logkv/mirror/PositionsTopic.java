@@ -4,25 +4,16 @@ import io.logkv.core.HomeLease;
 import io.logkv.core.KafkaConnection;
 import io.logkv.core.MirrorPosition;
 import io.logkv.core.RegionName;
-import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,34 +97,18 @@ final class PositionsTopic {
 
     /** The latest committed position of each (source region, partition) of {@code topic}, and its leases. */
     private Scan scan(String topic) {
-        long end = highWatermark();
         Map<String, MirrorPosition> latest = new HashMap<>();
         Map<RegionName, HomeLease> leases = new HashMap<>();
-        Properties props = kafka.properties();
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "logkv-mirror-positions-" + topic);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(PARTITION));
-            consumer.seekToBeginning(List.of(PARTITION));
-            long deadline = System.nanoTime() + readTimeout.toNanos();
-            while (consumer.position(PARTITION, kafkaTimeout) < end) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaUnavailableException("could not read " + MirrorPosition.TOPIC + " to offset " + end
-                            + " within " + readTimeout.toMillis() + " ms", null);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (HomeLease.isGrantKey(record.key())) {
-                        leaseOf(record, topic).ifPresent(lease -> leases.put(lease.getKey(), lease.getValue()));
-                        continue;
-                    }
-                    MirrorPosition position = record.value() == null ? null : parseOrSkip(record);
-                    if (position != null && position.topic().equals(topic)) {
-                        latest.put(position.sourceRegion() + "/" + position.partition(), position);
-                    }
-                }
+        CommittedRead.readToEnd(admin, kafka, PARTITION, "logkv-mirror-positions-" + topic, kafkaTimeout, readTimeout, record -> {
+            if (HomeLease.isGrantKey(record.key())) {
+                leaseOf(record, topic).ifPresent(lease -> leases.put(lease.getKey(), lease.getValue()));
+                return;
             }
-        }
+            MirrorPosition position = record.value() == null ? null : parseOrSkip(record);
+            if (position != null && position.topic().equals(topic)) {
+                latest.put(position.sourceRegion() + "/" + position.partition(), position);
+            }
+        });
         return new Scan(latest, leases);
     }
 
@@ -162,11 +137,5 @@ final class PositionsTopic {
             log.warn("event=mirror_position_malformed offset={} reason=\"{}\"", record.offset(), e.getMessage());
             return null;
         }
-    }
-
-    private long highWatermark() {
-        return AdminCalls.await(admin.listOffsets(Map.of(PARTITION, OffsetSpec.latest()),
-                new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).partitionResult(PARTITION),
-                "read the end of " + MirrorPosition.TOPIC, kafkaTimeout).offset();
     }
 }

@@ -4,8 +4,6 @@ import io.logkv.core.KafkaConnection;
 import io.logkv.core.NamespaceName;
 import io.logkv.core.NamespaceSettings;
 import io.logkv.writer.NamespaceRegistryTopic;
-import io.logkv.writer.TruthTopicRequirements;
-import io.logkv.writer.TruthTopics;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -47,26 +45,40 @@ final class RegistryCopies {
      * Makes the target registry name the namespace of {@code topic} with the source's settings and the source
      * region as home; does nothing when it already does.
      *
+     * @return whether the target registry names the namespace now: not when the source's registry does not hold it
      * @throws MirrorRefusedException when the target registry holds the namespace with another home
      */
-    void register(String topic) {
+    boolean register(String topic) {
         NamespaceName namespace = NamespaceName.ofTopic(topic);
         if (namespace == null) {
-            return;
+            return false;
         }
-        Optional<NamespaceSettings> current = check(topic);
+        // The source first, the target last: the target's entry is written right after it is read (see refresh).
         Optional<NamespaceSettings> source = latest(sourceRegistry, namespace);
+        Optional<NamespaceSettings> current = check(topic);
         if (source.isEmpty()) {
-            log.warn("event=mirror_registry_missing topic={} reason=\"the source region's registry has no such namespace\"", topic);
-            return;
+            return false;
         }
         NamespaceSettings wanted = source.get().withHome(settings.sourceRegion());
         if (current.isPresent() && current.get().equals(wanted)) {
-            return;
+            return true;
         }
         write(namespace, wanted);
         log.info("event=mirror_namespace_registered namespace={} target={} home={}", namespace, settings.targetRegion(),
                 settings.sourceRegion());
+        return true;
+    }
+
+    /**
+     * Drops the namespace of {@code topic} from the target registry when it is registered there as a copy from the source
+     * (the target's nodes then drop their copy), as a home's registry drops a namespace before its topic is deleted.
+     */
+    void drop(String topic) {
+        NamespaceName namespace = NamespaceName.ofTopic(topic);
+        if (namespace != null && check(topic).isPresent()) {
+            write(namespace, null);
+            log.info("event=mirror_namespace_dropped namespace={} target={}", namespace, settings.targetRegion());
+        }
     }
 
     /**
@@ -121,6 +133,12 @@ final class RegistryCopies {
         }).toList();
     }
 
+    /** Whether {@code entries} hold the namespace of {@code topic} in the source region's registry. */
+    static boolean heldInSource(Entries entries, String topic) {
+        NamespaceName namespace = NamespaceName.ofTopic(topic);
+        return namespace != null && entries.source().containsKey(namespace.value());
+    }
+
     /** Whether the source region's registry holds the namespace of {@code topic} (as its home's or as a copy). */
     boolean holdsInSource(String topic) {
         NamespaceName namespace = NamespaceName.ofTopic(topic);
@@ -139,7 +157,9 @@ final class RegistryCopies {
     /**
      * Carries changes of the source's settings (a default time to live, the choice for writes to copies) to the
      * target registry for every namespace of {@code topics} already registered there with the source as home; a
-     * namespace not registered yet is left to its mirror's start.
+     * namespace not registered yet is left to its mirror's start. {@code entries} only says which namespaces may have
+     * changed: each is read again just before it is written, because a promotion may have rewritten the target's entry
+     * since (naming the target itself home), and an entry written from the older read would take the home back.
      */
     void refresh(Entries entries, Collection<String> topics) {
         Map<String, byte[]> source = entries.source();
@@ -149,12 +169,18 @@ final class RegistryCopies {
             if (namespace == null || !source.containsKey(namespace.value()) || !target.containsKey(namespace.value())) {
                 continue;
             }
-            NamespaceSettings current = decode(namespace, target.get(namespace.value()));
-            if (!settings.sourceRegion().equals(current.home())) {
-                continue; // not a copy from the source: the mirror of this topic refuses it
+            NamespaceSettings seen = decode(namespace, target.get(namespace.value()));
+            if (!settings.sourceRegion().equals(seen.home())
+                    || seen.equals(decode(namespace, source.get(namespace.value())).withHome(settings.sourceRegion()))) {
+                continue; // not a copy from the source (its mirror refuses it), or nothing changed
             }
-            NamespaceSettings wanted = decode(namespace, source.get(namespace.value())).withHome(settings.sourceRegion());
-            if (!current.equals(wanted)) {
+            Optional<NamespaceSettings> home = latest(sourceRegistry, namespace);
+            Optional<NamespaceSettings> current = latest(targetRegistry, namespace);
+            if (home.isEmpty() || current.isEmpty() || !settings.sourceRegion().equals(current.get().home())) {
+                continue; // changed since the rescan read it: deleted, or promoted
+            }
+            NamespaceSettings wanted = home.get().withHome(settings.sourceRegion());
+            if (!current.get().equals(wanted)) {
                 write(namespace, wanted);
                 log.info("event=mirror_namespace_settings_carried namespace={} target={}", namespace, settings.targetRegion());
             }
@@ -192,8 +218,7 @@ final class RegistryCopies {
     }
 
     private void write(NamespaceName namespace, NamespaceSettings wanted) {
-        NamespaceRegistryTopic.ensure(new TruthTopics(target, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
-                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), settings.kafkaTimeout()));
+        NamespaceRegistryTopic.ensure(TargetTopics.ownTopics(target, settings.kafkaTimeout()));
         targetRegistry.write(namespace, wanted);
     }
 }

@@ -1,10 +1,13 @@
 package io.logkv.mirror;
 
+import io.logkv.writer.KafkaUnavailableException;
 import io.logkv.writer.TruthCompaction;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
 import io.logkv.writer.UnsafeTruthTopicException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -14,6 +17,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
@@ -37,10 +41,65 @@ final class TargetTopics {
         this.timeout = timeout;
     }
 
-    /** The source topic's partition count. */
-    int sourcePartitions(String topic) {
+    /**
+     * The topics of the cluster {@code admin} reaches as the mirror creates its own (positions, incarnations, the
+     * registry of a copy): replicated and compacted like a truth topic, records up to 1 MB.
+     */
+    static TruthTopics ownTopics(Admin admin, Duration timeout) {
+        return new TruthTopics(admin, new TruthTopicRequirements(TruthTopicRequirements.MIN_REPLICATION_FACTOR,
+                TruthTopicRequirements.MIN_IN_SYNC_REPLICAS, 1024 * 1024), timeout);
+    }
+
+    /**
+     * The source topic as it is now.
+     *
+     * @param id         its Kafka topic id: another one for a topic of the same name deleted and created again
+     * @param partitions its partition count
+     */
+    record SourceTopic(Uuid id, int partitions) {
+    }
+
+    /** The source topic's id and partition count. */
+    SourceTopic sourceTopic(String topic) {
         TopicDescription description = await(source.describeTopics(List.of(topic)).allTopicNames(), "describe " + topic).get(topic);
-        return description.partitions().size();
+        return new SourceTopic(description.topicId(), description.partitions().size());
+    }
+
+    /** The topic ids of those of {@code topics} the source describes now (a topic deleted meanwhile is left out). */
+    Map<String, Uuid> sourceTopicIds(Collection<String> topics) {
+        Map<String, Uuid> ids = new HashMap<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        source.describeTopics(topics).topicNameValues().forEach((topic, described) -> {
+            try {
+                Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+                ids.put(topic, AdminCalls.await(described, "describe " + topic, left).topicId());
+            } catch (KafkaUnavailableException e) {
+                // gone or unreachable: the next rescan asks again
+            }
+        });
+        return ids;
+    }
+
+    /** The end (high watermark) of each of the source topic's partitions. */
+    Map<Integer, Long> sourceEnds(String topic, int partitions) {
+        return ends(source, topic, partitions);
+    }
+
+    /**
+     * Deletes the target topic and returns once the target cluster no longer describes it (bounded by the timeout), so
+     * that the topic created after it is a new one.
+     */
+    void delete(String topic) throws InterruptedException {
+        TruthTopics topics = ownTopics(target, timeout);
+        topics.delete(topic);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (topics.describe(topic).isPresent()) {
+            if (System.nanoTime() > deadline) {
+                throw new KafkaUnavailableException("topic " + topic + " was still described " + timeout.toMillis()
+                        + " ms after its deletion", null);
+            }
+            Thread.sleep(100);
+        }
     }
 
     /**
@@ -77,10 +136,14 @@ final class TargetTopics {
     }
 
     private boolean holdsRecords(String topic, int partitions) {
+        return ends(target, topic, partitions).values().stream().anyMatch(end -> end > 0);
+    }
+
+    private Map<Integer, Long> ends(Admin admin, String topic, int partitions) {
         Map<TopicPartition, OffsetSpec> latest = java.util.stream.IntStream.range(0, partitions).boxed()
                 .collect(Collectors.toMap(p -> new TopicPartition(topic, p), p -> OffsetSpec.latest()));
-        return await(target.listOffsets(latest).all(), "read the end offsets of " + topic).values().stream()
-                .anyMatch(info -> info.offset() > 0);
+        return await(admin.listOffsets(latest).all(), "read the end offsets of " + topic).entrySet().stream()
+                .collect(Collectors.toMap(entry -> entry.getKey().partition(), entry -> entry.getValue().offset()));
     }
 
     private Map<String, String> config(Admin admin, String topic) {

@@ -4,6 +4,7 @@ import io.logkv.core.DaemonThreads;
 import io.logkv.writer.KafkaUnavailableException;
 import java.time.Duration;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -48,14 +49,19 @@ final class TopicMirror {
     private final MirrorClients clients;
     private final MirrorResumption resumption;
     private final MirrorTransaction transaction;
+    private final CopyCurrency currency = new CopyCurrency();
     private volatile State state = State.STARTING;
     private volatile String problem = "";
     private volatile boolean running = true;
+    /** Set from the rescan: the thread resumes again (fence, checks, registration) after its current transaction. */
+    private volatile boolean resumeAgain;
+    /** Whether the thread is resuming now: what the last resume found is about to change. */
+    private volatile boolean resuming;
     private Thread thread;
 
     TopicMirror(MirrorSettings settings, String topic, TargetTopics targetTopics, PositionsTopic positions,
-                PositionsTopic sourcePositions, OpenTransactions openTransactions, MirrorMeters meters, MirrorHooks hooks,
-                RegistryCopies registries) {
+                PositionsTopic sourcePositions, CopyIncarnations incarnations, OpenTransactions openTransactions, MirrorMeters meters,
+                MirrorHooks hooks, RegistryCopies registries) {
         this.settings = settings;
         this.topic = topic;
         this.meters = meters;
@@ -63,8 +69,8 @@ final class TopicMirror {
         WrittenPositions written = new WrittenPositions(settings, topic);
         HomeLeaseGrants grants = new HomeLeaseGrants(settings, topic, clients::sourceRegistry);
         this.resumption = new MirrorResumption(settings, topic, targetTopics, positions, sourcePositions, openTransactions,
-                registries, clients, written, grants);
-        this.transaction = new MirrorTransaction(settings, topic, clients, written, grants, meters, hooks,
+                registries, new CopyReplacement(settings, topic, targetTopics, incarnations, registries), clients, written, currency, grants);
+        this.transaction = new MirrorTransaction(settings, topic, clients, written, grants, currency, meters, hooks,
                 new MirrorProgressLog(topic, meters));
     }
 
@@ -82,6 +88,32 @@ final class TopicMirror {
 
     State state() {
         return state;
+    }
+
+    /**
+     * Whether the mirror copies without having registered the copy (nor bound the home lease) because the source's
+     * registry did not hold the namespace at its last resume: a namespace being created, whose topic comes first.
+     */
+    boolean awaitsRegistry() {
+        return state == State.MIRRORING && !resuming && !resumeAgain && resumption.awaitsRegistry();
+    }
+
+    /**
+     * Whether the mirror copies another incarnation of its source topic than the one now named {@code current} (the
+     * namespace was deleted and created again since its last resume, and its consumer may read the new log from the old
+     * positions).
+     */
+    boolean copiesAnotherThan(Uuid current) {
+        Uuid copied = resumption.sourceTopicId();
+        return state == State.MIRRORING && !resuming && !resumeAgain && copied != null && !copied.equals(current);
+    }
+
+    /**
+     * Makes the thread resume again after its current transaction: once the source's registry holds the namespace, or
+     * the source topic is another incarnation.
+     */
+    void resumeAgain() {
+        resumeAgain = true;
     }
 
     /** Why the mirror is refused, retrying or fenced; empty otherwise. */
@@ -130,14 +162,22 @@ final class TopicMirror {
         }
     }
 
-    /** Resumes and mirrors until stopped or until a failure, after which it waits out the backoff. */
+    /** Resumes and mirrors until stopped, asked to resume again, or a failure, after which it waits out the backoff. */
     private void attempt() throws InterruptedException {
         try {
+            resuming = true;
+            resumeAgain = false;
             resumption.resume();
             state = State.MIRRORING;
             problem = "";
-            while (running) {
+            resuming = false;
+            while (running && !resumeAgain) {
                 transaction.mirrorOnce();
+                if (resumption.awaitsCatchUp() && currency.completeAsOfMs() >= 0) {
+                    // A new copy has caught up: a resume binds the home's lease and registers it.
+                    resumption.caughtUp();
+                    resumeAgain = true;
+                }
             }
         } catch (ProducerFencedException | MirrorRefusedException e) {
             throw e;

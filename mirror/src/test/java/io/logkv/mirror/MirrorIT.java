@@ -34,11 +34,7 @@ class MirrorIT {
     private final KafkaTestCluster regionB = KafkaTestCluster.sharedRegion("b");
 
     private MirrorSettings settings(String namespace) {
-        return MirrorSettings.of(new RegionName("a"), new RegionName("b"), regionA.bootstrapServers(), regionB.bootstrapServers(),
-                        NamespaceSelection.of(List.of(namespace)))
-                .withRescan(Duration.ofMillis(500))
-                .withMaxPollRecords(50)
-                .withTransactionTimeout(Duration.ofSeconds(10));
+        return CopyRegion.settings(regionA, regionB, namespace);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.logkv.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.logkv.core.HomeLease;
 import io.logkv.core.MirrorHeaders;
 import io.logkv.core.MirrorPosition;
 import io.logkv.testkit.KafkaTestCluster;
@@ -33,7 +34,8 @@ final class TargetLog {
                     .forEach(r -> out.append(r.offset()).append(':').append(MirrorHeaders.sourceOffsetOf(r.headers())).append(' '));
             out.append('\n').append(MirrorPosition.TOPIC).append(' ').append(isolation).append(": ");
             for (ConsumerRecord<byte[], byte[]> r : read(target, new TopicPartition(MirrorPosition.TOPIC, 0), isolation)) {
-                MirrorPosition position = r.value() == null ? null : MirrorPosition.parse(r.key(), r.value());
+                // The home leases the mirror grants share the topic with the positions.
+                MirrorPosition position = r.value() == null || HomeLease.isGrantKey(r.key()) ? null : MirrorPosition.parse(r.key(), r.value());
                 if (position != null && position.topic().equals(topic) && position.partition() == partition) {
                     out.append(r.offset()).append("->").append(position.nextSourceOffset()).append('/')
                             .append(position.lastTargetOffset()).append(' ');
