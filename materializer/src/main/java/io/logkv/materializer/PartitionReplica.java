@@ -69,14 +69,15 @@ public final class PartitionReplica {
 
     /**
      * The live values of keys that start with {@code prefix} and sort after {@code after} (null: from the
-     * first), in key order, at most {@code limit}; expired values are left out. Keys the store holds but
-     * whose values expired count toward nothing, so a page may be shorter than {@code limit} only at the end.
+     * first), in key order, at most {@code limit}, and no more values than fit in {@code maxValueBytes} (but at
+     * least one, so that paging moves on); expired values are left out. Keys the store holds but whose values
+     * expired count toward nothing.
      */
-    public ScannedPage scan(byte[] prefix, byte[] after, int limit, long nowMs) {
+    public ScannedPage scan(byte[] prefix, byte[] after, int limit, long maxValueBytes, long nowMs) {
         return lifecycle.whileOpen(" is closed", () -> {
             long applied = appliedPosition();
             try (PartitionStore.View view = store.view()) {
-                return new ScannedPage(LiveScan.page(view, prefix, after, limit, nowMs), reflected(view, applied));
+                return LiveScan.page(view, prefix, after, limit, maxValueBytes, nowMs, reflected(view, applied));
             }
         });
     }
@@ -87,9 +88,10 @@ public final class PartitionReplica {
 
     /**
      * A page of a scan and the position it reflects exactly: every committed record below it and nothing above,
-     * as for {@link #readPositioned}.
+     * as for {@link #readPositioned}; {@code more} when live keys under the prefix may follow the page's last (it
+     * ended at its limit of keys or of bytes), false when the store holds none.
      */
-    public record ScannedPage(List<ScannedValue> values, long position) {
+    public record ScannedPage(List<ScannedValue> values, long position, boolean more) {
     }
 
     /** The envelope stored for {@code key} (expired or not), or null when the key is absent. */

@@ -142,7 +142,7 @@ public final class PartitionStore implements AutoCloseable {
      * (the iterator's implicit snapshot).
      */
     public List<StoredEntry> scan(byte[] prefix, byte[] after, int limit) {
-        return PrefixScan.page(db, null, prefix, after, limit);
+        return PrefixScan.page(db, null, prefix, after, limit, Long.MAX_VALUE).entries();
     }
 
     /** A view of the store fixed when it is taken, for reads that must agree with each other; close it after use. */
@@ -167,9 +167,9 @@ public final class PartitionStore implements AutoCloseable {
             }
         }
 
-        /** As {@link PartitionStore#scan}, at this view. */
-        List<StoredEntry> scan(byte[] prefix, byte[] after, int limit) {
-            return PrefixScan.page(db, snapshot, prefix, after, limit);
+        /** As {@link PartitionStore#scan}, at this view, the page also bounded by its envelopes' bytes ({@link PrefixScan#page}). */
+        PrefixScan.Page scan(byte[] prefix, byte[] after, int limit, long maxBytes) {
+            return PrefixScan.page(db, snapshot, prefix, after, limit, maxBytes);
         }
 
         /** The position the store was at in this view: the one written with the last batch it holds. */

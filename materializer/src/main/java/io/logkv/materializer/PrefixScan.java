@@ -20,13 +20,19 @@ final class PrefixScan {
     private PrefixScan() {
     }
 
-    /** See {@link PartitionStore#scan}; at {@code snapshot}, or at the store's state now when null. */
-    static List<PartitionStore.StoredEntry> page(RocksDB db, Snapshot snapshot, byte[] prefix, byte[] after, int limit) {
+    /**
+     * See {@link PartitionStore#scan}; at {@code snapshot}, or at the store's state now when null. The page also ends
+     * before an entry that would bring its envelopes' bytes past {@code maxBytes}, unless it would be the page's first:
+     * a page holds at least one entry when the store has one, so paging always moves on.
+     */
+    static Page page(RocksDB db, Snapshot snapshot, byte[] prefix, byte[] after, int limit, long maxBytes) {
         List<PartitionStore.StoredEntry> entries = new ArrayList<>(Math.min(limit, 1024));
         byte[] start = dataKey(after != null && StoreLayout.compare(after, prefix) > 0 ? after : prefix);
+        long bytes = 0;
+        boolean cut = false;
         try (ReadOptions read = new ReadOptions().setFillCache(false).setSnapshot(snapshot);
              RocksIterator it = db.newIterator(read)) {
-            for (it.seek(start); it.isValid() && entries.size() < limit; it.next()) {
+            for (it.seek(start); it.isValid(); it.next()) {
                 byte[] stored = it.key();
                 if (!StoreLayout.startsWith(stored, DATA_PREFIX, prefix)) {
                     break;
@@ -35,10 +41,27 @@ final class PrefixScan {
                 if (after != null && StoreLayout.compare(key, after) <= 0) {
                     continue;
                 }
-                entries.add(new PartitionStore.StoredEntry(key, it.value()));
+                if (entries.size() == limit) {
+                    cut = true;
+                    break;
+                }
+                byte[] envelope = it.value();
+                if (!entries.isEmpty() && bytes + envelope.length > maxBytes) {
+                    cut = true;
+                    break;
+                }
+                bytes += envelope.length;
+                entries.add(new PartitionStore.StoredEntry(key, envelope));
             }
             StoreFiles.checkIterated(it, "a scan of the store");
         }
-        return entries;
+        return new Page(entries, cut);
+    }
+
+    /**
+     * Entries of a page, and whether the store holds more under the prefix after them (the page ended at its
+     * limit of entries or of bytes with another entry to come).
+     */
+    record Page(List<PartitionStore.StoredEntry> entries, boolean more) {
     }
 }

@@ -214,7 +214,7 @@ class PartitionStoreTest {
             PartitionReplica replica = replicaAt100(store, "a");
 
             replica.writing(152);
-            PartitionReplica.ScannedPage before = replica.scan(bytes(""), null, 10, 0);
+            PartitionReplica.ScannedPage before = replica.scan(bytes(""), null, 10, Long.MAX_VALUE, 0);
             assertThat(before.values()).hasSize(1);
             assertThat(before.position()).as("not the batch it did not see").isEqualTo(100);
 
@@ -222,13 +222,51 @@ class PartitionStoreTest {
                 batch.put(bytes("b"), envelope(RecordEnvelope.NO_EXPIRY));
                 batch.commit(152);
             }
-            PartitionReplica.ScannedPage during = replica.scan(bytes(""), null, 10, 0);
+            PartitionReplica.ScannedPage during = replica.scan(bytes(""), null, 10, Long.MAX_VALUE, 0);
             assertThat(during.values()).as("the batch, visible before the position moves").hasSize(2);
             assertThat(during.position()).isEqualTo(152);
 
             replica.applied(152, 1, 0);
             replica.advancedWithoutRecords(160);
-            assertThat(replica.scan(bytes(""), null, 10, 0).position()).as("past markers, not persisted yet").isEqualTo(160);
+            assertThat(replica.scan(bytes(""), null, 10, Long.MAX_VALUE, 0).position()).as("past markers, not persisted yet").isEqualTo(160);
+        }
+    }
+
+    /**
+     * A scan's page holds no more values than its bound in bytes (at least one, whatever its size), expired values
+     * count toward nothing, and paging on from the last key reads every live key once; {@code more} says when a page
+     * ended at a bound with keys to come.
+     */
+    @Test
+    void aScanPageEndsAtItsBoundInBytesAndPagingOnReadsEveryLiveKeyOnce() {
+        try (PartitionStore store = PartitionStore.open(dir.resolve("bounded-scan"), resources)) {
+            PartitionReplica replica = replicaAt100(store, "other");
+            replica.writing(110);
+            try (PartitionStore.Batch batch = store.newBatch()) {
+                for (int i = 0; i < 10; i++) {
+                    // 100 bytes each; key 3 larger than the bound; keys 5 and 6 expired, their 5,000 bytes counting for nothing.
+                    int size = i == 3 ? 1_000 : i == 5 || i == 6 ? 5_000 : 100;
+                    long expiry = i == 5 || i == 6 ? 1 : RecordEnvelope.NO_EXPIRY;
+                    batch.put(bytes("k" + i), new RecordEnvelope(new Version(1, i + 1), expiry, "text/plain", new byte[size]).encode());
+                }
+                batch.commit(110);
+            }
+            replica.applied(110, 10, 0);
+
+            java.util.List<java.util.List<String>> pages = new java.util.ArrayList<>();
+            byte[] after = null;
+            boolean more = true;
+            while (more) {
+                PartitionReplica.ScannedPage page = replica.scan(bytes("k"), after, 1000, 250, 10);
+                java.util.List<String> keys = page.values().stream().map(v -> new String(v.key(), StandardCharsets.UTF_8)).toList();
+                pages.add(keys);
+                more = page.more();
+                after = page.values().get(page.values().size() - 1).key();
+            }
+            assertThat(pages).containsExactly(java.util.List.of("k0", "k1"), java.util.List.of("k2"), java.util.List.of("k3"),
+                    java.util.List.of("k4", "k7"), java.util.List.of("k8", "k9"));
+            assertThat(replica.scan(bytes("k"), null, 3, Long.MAX_VALUE, 10).more()).as("ended at its limit of keys").isTrue();
+            assertThat(replica.scan(bytes("k"), bytes("k7"), 2, Long.MAX_VALUE, 10).more()).as("the last keys, exactly").isFalse();
         }
     }
 

@@ -63,7 +63,8 @@ class RespEndpointIT {
     void everyCommandAnswersAsRedisWouldOnTheSameKeyOperationsAsHttp() throws Exception {
         String kafka = KafkaTestCluster.shared().bootstrapServers();
         try (LogKvNode a = LogKvNode.start("resp-a", kafka, dataDir.resolve("a"), "--logkv.resp.enabled=true", "--logkv.resp.port=0", PARANOID,
-                "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB", "--logkv.compactor.scan-interval=200ms");
+                "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB", "--logkv.compactor.scan-interval=200ms",
+                "--logkv.replicas.max-answer-bytes=10KB");
              LogKvNode b = LogKvNode.start("resp-b", kafka, dataDir.resolve("b"), "--logkv.resp.enabled=true", "--logkv.resp.port=0", PARANOID,
                      "--logkv.limits.max-key-bytes=64", "--logkv.limits.max-value-bytes=4KB")) {
             // Attached once the nodes are up: starting a node sets logging up anew, dropping appenders.
@@ -94,6 +95,15 @@ class RespEndpointIT {
                 assertThat(redis.mget("k1", "missing", "k2")).containsExactly(KeyValue.just("k1", "v1"), KeyValue.empty("missing"),
                         KeyValue.just("k2", "v2"));
                 assertThat(redis.exists("k1", "k2", "missing")).isEqualTo(2);
+                // MGET answers at most max-answer-bytes of values (10 KB here), or an error rather than more.
+                String large = "x".repeat(3_000);
+                for (int i = 0; i < 4; i++) {
+                    assertThat(redis.set("large" + i, large)).isEqualTo("OK");
+                }
+                assertThat(redis.mget("large0", "large1", "large2")).extracting(KeyValue::getValue).containsOnly(large);
+                assertThatThrownBy(() -> redis.mget("large0", "large1", "large2", "large3")).isInstanceOf(RedisCommandExecutionException.class)
+                        .hasMessageStartingWith("TOO-LARGE");
+                assertThat(redis.get("large3")).as("the connection goes on").isEqualTo(large);
                 assertThat(redis.set("k1", "again", SetArgs.Builder.nx())).as("NX on a present key").isNull();
                 assertThat(redis.set("fresh", "1", SetArgs.Builder.nx())).isEqualTo("OK");
                 assertThat(redis.set("absent", "1", SetArgs.Builder.xx())).as("XX on an absent key").isNull();

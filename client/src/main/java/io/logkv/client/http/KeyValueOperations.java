@@ -76,29 +76,54 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
                 });
     }
 
-    /** Many keys at the default consistency, in one request; each key maps to its value or to empty. */
+    /**
+     * Many keys at the default consistency; each key maps to its value or to empty, in the order asked. One request
+     * when their values fit in a node's answer ({@code logkv.replicas.max-answer-bytes}); otherwise the keys a node
+     * left unread are asked for again, at the position already read (the session's token), until every key is read.
+     */
     public Map<String, Optional<KeyValue>> batchGet(String namespace, List<String> keys) {
         return join(batchGetAsync(namespace, keys, defaultConsistency()));
     }
 
     public CompletableFuture<Map<String, Optional<KeyValue>>> batchGetAsync(String namespace, List<String> keys, Consistency consistency) {
+        return batchGetRound(namespace, keys, consistency, null, new java.util.HashMap<>()).thenApply(read -> {
+            Map<String, Optional<KeyValue>> values = new LinkedHashMap<>();
+            for (String key : keys) {
+                values.put(key, read.get(key));
+            }
+            return values;
+        });
+    }
+
+    /**
+     * Reads {@code keys} into {@code read}, then those the node left unread, until none is left; each round after the
+     * first sends the token of the one before ({@code readAt}), so that no key is read older than those already read.
+     */
+    private CompletableFuture<Map<String, Optional<KeyValue>>> batchGetRound(String namespace, List<String> keys, Consistency consistency,
+                                                                           String readAt, Map<String, Optional<KeyValue>> read) {
         LogKvClient.Engine engine = engine();
         byte[] body = engine.json().writeValueAsBytes(Map.of("keys", keys));
         String path = "/v1/namespaces/" + LogKvClient.segment(namespace) + "/batch-get?consistency=" + consistency.parameter();
         return jsonFromAnyNode("batch-get", path, request -> request.header(StandardHeaders.CONTENT_TYPE, "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)))
-                .thenApply(answer -> {
-                    JsonNode items = answer.path("items");
-                    Map<String, Optional<KeyValue>> values = new LinkedHashMap<>();
-                    for (JsonNode item : items) {
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), readAt)
+                .thenCompose(answer -> {
+                    for (JsonNode item : answer.path("items")) {
                         String key = item.path("key").asString();
-                        if (!item.path("found").asBoolean(false)) {
-                            values.put(key, Optional.empty());
-                            continue;
-                        }
-                        values.put(key, Optional.of(valueOf(item)));
+                        read.put(key, item.path("found").asBoolean(false) ? Optional.of(valueOf(item)) : Optional.empty());
                     }
-                    return values;
+                    List<String> unread = new java.util.ArrayList<>();
+                    for (JsonNode key : answer.path("unread")) {
+                        unread.add(key.asString());
+                    }
+                    if (unread.isEmpty()) {
+                        return CompletableFuture.completedFuture(read);
+                    }
+                    if (answer.path("items").isEmpty()) {
+                        // A node answers at least one key of each request; one that did not would make this loop forever.
+                        return CompletableFuture.failedFuture(new LogKvException(0, "bad-answer",
+                                "the node left every key of a batch-get unread", null, null));
+                    }
+                    return batchGetRound(namespace, unread, consistency, answer.path("token").asString(readAt), read);
                 });
     }
 
@@ -114,7 +139,7 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
     public CompletableFuture<ScanPage> scanAsync(String namespace, String prefix, String after, int limit, Consistency consistency) {
         String path = "/v1/namespaces/" + LogKvClient.segment(namespace) + "/keys?limit=" + limit + "&consistency=" + consistency.parameter()
                 + (prefix == null ? "" : "&prefix=" + LogKvClient.segment(prefix)) + (after == null ? "" : "&after=" + LogKvClient.segment(after));
-        return jsonFromAnyNode("scan", path, HttpRequest.Builder::GET)
+        return jsonFromAnyNode("scan", path, HttpRequest.Builder::GET, null)
                 .thenApply(page -> {
                     java.util.List<KeyValue> values = new java.util.ArrayList<>();
                     for (JsonNode item : page.path("items")) {
@@ -125,11 +150,15 @@ public abstract sealed class KeyValueOperations permits LogKvClient, LogKvSessio
                 });
     }
 
-    /** A request any node answers (it reads every partition it needs), its JSON answer, and its token kept. */
+    /**
+     * A request any node answers (it reads every partition it needs), its JSON answer, and its token kept. It carries
+     * the session's token and {@code readAt} (null: none) besides, which the node merges.
+     */
     private CompletableFuture<JsonNode> jsonFromAnyNode(String operation, String path,
-                                                        java.util.function.UnaryOperator<HttpRequest.Builder> method) {
+                                                        java.util.function.UnaryOperator<HttpRequest.Builder> method, String readAt) {
         LogKvClient.Engine engine = engine();
-        String token = token();
+        String session = token();
+        String token = session == null ? readAt : readAt == null ? session : session + ", " + readAt;
         return engine.exchanges().send(operation, true, node -> {
             HttpRequest.Builder request = method.apply(HttpRequest.newBuilder(java.net.URI.create(node + path)));
             return token == null ? request : request.header(ApiHeaders.TOKEN, token);

@@ -1,11 +1,11 @@
 package io.logkv.query.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
 import io.logkv.core.ProblemTypes;
-import io.logkv.core.RecordEnvelope;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -28,6 +28,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,8 +50,13 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * {@code POST /v1/namespaces/{ns}/batch-get}: reads many keys with the consistency options of a single
  * read. Keys are grouped by partition; each group is read from this node's replica or forwarded, as one
- * request, to a node holding one. Either every key is answered at the requested consistency or the
+ * request, to a node holding one. Either every key read is answered at the requested consistency or the
  * whole request fails (503 when a replica cannot catch up in time), never a mix with stale values.
+ *
+ * <p>The values of an answer fit in {@code logkv.replicas.max-answer-bytes}, shared among the partitions in
+ * proportion to their keys (each part answers at least one key, so a client asking again always moves on). The keys
+ * left out are listed in the answer's {@code unread}, in request order, and held in memory no longer than it takes
+ * to see they do not fit.
  */
 @RestController
 public class BatchGetController {
@@ -64,6 +70,7 @@ public class BatchGetController {
     private final KeyRules keyRules;
     private final ReplicaProperties replicaProps;
     private final int maxKeys;
+    private final long maxAnswerBytes;
     private final int maxBodyBytes;
     private final RequestTokens tokens;
     private final QuotaBuckets quotas;
@@ -81,6 +88,7 @@ public class BatchGetController {
         this.keyRules = new KeyRules(props.limits().maxKeyBytes());
         this.replicaProps = props.replicas();
         this.maxKeys = props.replicas().maxBatchKeys();
+        this.maxAnswerBytes = props.replicas().maxAnswerBytes().toBytes();
         // Each key quoted, every byte of it a six-character escape at worst, with its comma; and the object around them.
         this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE - 1, (long) maxKeys * (6L * props.limits().maxKeyBytes() + 3) + 1024);
     }
@@ -89,6 +97,7 @@ public class BatchGetController {
     public CompletableFuture<ResponseEntity<BatchGetResult>> batchGet(@PathVariable String ns,
                                                                       @RequestParam(required = false) String consistency,
                                                                       @RequestParam(name = "wait_ms", required = false) String waitMs,
+                                                                      @RequestParam(name = "value_bytes", required = false) String valueBytes,
                                                                       HttpServletRequest request)
             throws IOException, HttpMediaTypeNotSupportedException {
         ServedNamespace namespace = namespaces.resolve(ns);
@@ -100,6 +109,7 @@ public class BatchGetController {
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(ApiHeaders.FORWARDED_BY) != null;
         chargeFurtherKeys(client, ns, keys.size(), forwarded);
+        long answerBytes = AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_BATCH);
         ForwardedRequest forwardable = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
 
         Map<Integer, List<Integer>> byPartition = new TreeMap<>();
@@ -108,11 +118,14 @@ public class BatchGetController {
         }
         List<CompletableFuture<Part>> parts = new ArrayList<>();
         byPartition.forEach((partition, indexes) -> {
-            Function<Duration, CompletableFuture<Part>> local = left -> readHere(namespace, keys, indexes, level, token, left, forwarded, client);
+            // Keys spread over the partitions as the hash puts them; each part's share is its keys' share of the whole.
+            long share = Math.max(1, (long) Math.ceil((double) answerBytes * indexes.size() / keys.size()));
+            Function<Duration, CompletableFuture<Part>> local = left -> readHere(namespace, keys, indexes, share, level, token, left,
+                    forwarded, client);
             List<String> peers = routing.peersFor(namespace, partition, level, forwarded);
             parts.add(peers.isEmpty() ? local.apply(wait)
-                    : routing.forward(namespace, partition, peers, forwardable.withBody(subBatch(body, indexes)), wait, level,
-                            response -> fromPeer(response, indexes), local));
+                    : routing.forward(namespace, partition, peers, forwardable.withBody(subBatch(body, indexes)).withQuery("value_bytes", share),
+                            wait, level, response -> fromPeer(response, keys, indexes, share), local));
         });
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
             BatchItem[] items = new BatchItem[keys.size()];
@@ -126,11 +139,20 @@ public class BatchGetController {
                 served = served.merge(part.token());
                 lag = Math.max(lag, part.lagMs());
             }
+            List<BatchItem> answered = new ArrayList<>(items.length);
+            List<String> unread = new ArrayList<>();
+            for (int i = 0; i < items.length; i++) {
+                if (items[i] == null) {
+                    unread.add(body.keys().get(i));
+                } else {
+                    answered.add(items[i]);
+                }
+            }
             String encoded = tokens.text(served);
             return ResponseEntity.ok()
                     .header(ApiHeaders.TOKEN, encoded)
                     .header(ApiHeaders.REPLICA_LAG_MS, Long.toString(lag))
-                    .body(new BatchGetResult(List.of(items), encoded));
+                    .body(new BatchGetResult(answered, encoded, unread.isEmpty() ? null : unread));
         });
     }
 
@@ -209,18 +231,29 @@ public class BatchGetController {
         return keys;
     }
 
-    private CompletableFuture<Part> readHere(ServedNamespace namespace, List<byte[]> keys, List<Integer> indexes,
+    /**
+     * Reads the keys at {@code indexes} here. Each value is kept, as its item, only while the part's values fit in
+     * {@code share} (the first one read always): one that does not is let go as soon as it is read, and its key
+     * is left unread (a null item).
+     */
+    private CompletableFuture<Part> readHere(ServedNamespace namespace, List<byte[]> keys, List<Integer> indexes, long share,
                                              ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded,
                                              String client) {
-        List<CompletableFuture<KeyReads.KeyRead>> readsOfKeys = indexes.stream()
-                .map(i -> reads.read(namespace, keys.get(i), level, token, wait, forwarded, client)).toList();
+        AnswerBytes.Budget budget = new AnswerBytes.Budget(share);
+        List<CompletableFuture<Read>> readsOfKeys = indexes.stream()
+                .map(i -> reads.read(namespace, keys.get(i), level, token, wait, forwarded, client).thenApply(read -> {
+                    int size = read.envelope() == null ? 0 : read.envelope().value().length;
+                    BatchItem item = budget.take(size)
+                            ? BatchItem.of(new String(keys.get(i), StandardCharsets.UTF_8), read.envelope()) : null;
+                    return new Read(item, read.token(), read.lagMs());
+                })).toList();
         return CompletableFuture.allOf(readsOfKeys.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<BatchItem> items = new ArrayList<>(indexes.size());
             ConsistencyToken served = token;
             long lag = 0;
-            for (int i = 0; i < indexes.size(); i++) {
-                KeyReads.KeyRead read = readsOfKeys.get(i).join();
-                items.add(BatchItem.of(new String(keys.get(indexes.get(i)), StandardCharsets.UTF_8), read.envelope()));
+            for (CompletableFuture<Read> future : readsOfKeys) {
+                Read read = future.join();
+                items.add(read.item());
                 served = served.merge(read.token());
                 lag = Math.max(lag, read.lagMs());
             }
@@ -228,22 +261,49 @@ public class BatchGetController {
         });
     }
 
+    /** A key read here: its item, or null when its value did not fit; the position and lag it was read at. */
+    private record Read(BatchItem item, ConsistencyToken token, long lagMs) {
+    }
+
     private byte[] subBatch(BatchGetRequest body, List<Integer> indexes) {
         return json.writeValueAsBytes(new BatchGetRequest(indexes.stream().map(body.keys()::get).toList()));
     }
 
-    private Part fromPeer(Peers.PeerResponse response, List<Integer> indexes) {
+    /**
+     * A peer's answer for the keys at {@code indexes}: its items in request order, each key it left unread skipped
+     * (null). A peer that does not know {@code value_bytes} (a node of an earlier version, during a rolling upgrade)
+     * answers every key: its items are cut here to the part's share.
+     */
+    private Part fromPeer(Peers.PeerResponse response, List<byte[]> keys, List<Integer> indexes, long share) {
         if (response.statusCode() != 200) {
             throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.header(HttpHeaders.RETRY_AFTER), json);
         }
         BatchGetResult result = json.readValue(response.body(), BatchGetResult.class);
-        if (result.items() == null || result.items().size() != indexes.size()) {
+        int unread = result.unread() == null ? 0 : result.unread().size();
+        if (result.items() == null || result.items().size() + unread != indexes.size()) {
             throw ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Bad answer from a replica",
                     "a replica answered a batch-get with the wrong number of items", Duration.ofSeconds(1));
         }
+        AnswerBytes.Budget budget = new AnswerBytes.Budget(share);
+        List<BatchItem> items = new ArrayList<>(indexes.size());
+        int next = 0;
+        for (int index : indexes) {
+            BatchItem item = next < result.items().size() ? result.items().get(next) : null;
+            if (item != null && item.key() != null && Arrays.equals(keys.get(index), item.key().getBytes(StandardCharsets.UTF_8))) {
+                next++;
+                items.add(budget.take(item.valueBytes()) ? item : null);
+            } else {
+                items.add(null);
+            }
+        }
+        if (next != result.items().size()) {
+            throw ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Bad answer from a replica",
+                    "a replica answered a batch-get with items of keys it was not asked for", Duration.ofSeconds(1));
+        }
         long lag = response.header(ApiHeaders.REPLICA_LAG_MS).map(Long::parseLong).orElse(0L);
-        return new Part(indexes, result.items(), ConsistencyToken.decodeAll(List.of(result.token())), lag);
+        return new Part(indexes, items, ConsistencyToken.decodeAll(List.of(result.token())), lag);
     }
+
 
     private record Part(List<Integer> indexes, List<BatchItem> items, ConsistencyToken token, long lagMs) {
     }
@@ -257,11 +317,14 @@ public class BatchGetController {
     }
 
     /**
-     * The answer of a batch-get: one item per requested key, in request order.
+     * The answer of a batch-get: one item per requested key, in request order, but for the keys whose values did not
+     * fit in the answer ({@code logkv.replicas.max-answer-bytes}): those are listed in {@code unread}, to be asked for again.
      *
-     * @param items the keys' values
-     * @param token the position the reads were served at, merged with the request's token
+     * @param items  the keys' values
+     * @param token  the position the reads were served at, merged with the request's token
+     * @param unread the keys not read, in request order; absent when every key was
      */
-    public record BatchGetResult(List<BatchItem> items, String token) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BatchGetResult(List<BatchItem> items, String token, List<String> unread) {
     }
 }

@@ -19,6 +19,16 @@ import java.util.Base64;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BatchItem(String key, boolean found, String version, String contentType, String value, String expiresAt) {
 
+    /** The value's length in bytes (0 when not found), from its base64 text, without decoding it. */
+    long valueBytes() {
+        if (value == null) {
+            return 0;
+        }
+        int length = value.length();
+        int padding = length > 0 && value.charAt(length - 1) == '=' ? (length > 1 && value.charAt(length - 2) == '=' ? 2 : 1) : 0;
+        return (long) length / 4 * 3 - padding;
+    }
+
     static BatchItem of(String key, RecordEnvelope envelope) {
         if (envelope == null) {
             return new BatchItem(key, false, null, null, null, null);

@@ -27,9 +27,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.http.HttpHeaders;
@@ -48,7 +46,8 @@ import tools.jackson.databind.ObjectMapper;
  * alone), at the requested consistency (eventual, session with {@code KV-Token}, or strong). A page ends
  * with {@code next}, the continuation: the next page holds the keys that sort after this page's last key,
  * so paging is stable whatever is written meanwhile (a key written behind the continuation is not seen,
- * one ahead of it is).
+ * one ahead of it is). A page's values fit in {@code logkv.replicas.max-answer-bytes}, shared among the partitions
+ * (each gives at least one value, so paging moves on): a page may end before {@code limit} with a continuation.
  */
 @RestController
 public class ScanController {
@@ -63,6 +62,7 @@ public class ScanController {
     private final ObjectMapper json;
     private final ReplicaProperties replicaProps;
     private final int maxLimit;
+    private final long maxAnswerBytes;
     private final int maxPrefixBytes;
     private final RequestTokens tokens;
     /** Expiry of scanned values is judged by its wall clock. */
@@ -79,6 +79,7 @@ public class ScanController {
         this.json = json;
         this.replicaProps = props.replicas();
         this.maxLimit = props.replicas().maxBatchKeys();
+        this.maxAnswerBytes = props.replicas().maxAnswerBytes().toBytes();
         this.maxPrefixBytes = props.limits().maxKeyBytes();
     }
 
@@ -90,6 +91,7 @@ public class ScanController {
                                                             @RequestParam(required = false) String consistency,
                                                             @RequestParam(name = "wait_ms", required = false) String waitMs,
                                                             @RequestParam(required = false) String partition,
+                                                            @RequestParam(name = "value_bytes", required = false) String valueBytes,
                                                             HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         byte[] prefixBytes = prefix == null ? new byte[0] : prefix.getBytes(StandardCharsets.UTF_8);
@@ -104,44 +106,43 @@ public class ScanController {
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(ApiHeaders.FORWARDED_BY) != null;
         int partitions = namespace.settings().partitions();
+        long answerBytes = AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_SCAN);
         if (partition != null) {
             // One partition of a scan another node merges.
             int only = partitionNumber(partition, partitions, forwarded);
-            return readHere(namespace, only, prefixBytes, afterKey, pageSize, level, token, wait, true, client)
-                    .thenApply(part -> answer(part.items(), part.items().size() >= pageSize ? lastKey(part.items()) : null, part.token()));
+            return readHere(namespace, only, prefixBytes, afterKey, pageSize, answerBytes, level, token, wait, true, client)
+                    .thenApply(part -> answer(part.items(), part.more() ? lastKey(part.items()) : null, part.token()));
         }
+        // Keys spread evenly over the partitions, so a page takes about as many values from each.
+        long share = Math.max(1, (answerBytes + partitions - 1) / partitions);
         List<CompletableFuture<Part>> parts = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
             int current = p;
             List<String> peers = routing.peersFor(namespace, p, level, forwarded);
             if (peers.isEmpty()) {
-                parts.add(readHere(namespace, p, prefixBytes, afterKey, pageSize, level, token, wait, forwarded, client));
+                parts.add(readHere(namespace, p, prefixBytes, afterKey, pageSize, share, level, token, wait, forwarded, client));
             } else {
                 ForwardedRequest one = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
-                String query = "?partition=" + p + "&limit=" + pageSize + "&consistency=" + level.name().toLowerCase(java.util.Locale.ROOT)
+                String query = "?partition=" + p + "&limit=" + pageSize + "&value_bytes=" + share
+                        + "&consistency=" + level.name().toLowerCase(java.util.Locale.ROOT)
                         + (prefix == null ? "" : "&prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8))
                         + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8))
                         + (waitMs == null ? "" : "&wait_ms=" + URLEncoder.encode(waitMs, StandardCharsets.UTF_8));
                 ForwardedRequest forPartition = new ForwardedRequest("GET", request.getRequestURI() + query, one.headers(), null,
                         one.forwardedBy());
-                parts.add(routing.forward(namespace, p, peers, forPartition, wait, level, this::fromPeer,
-                        left -> readHere(namespace, current, prefixBytes, afterKey, pageSize, level, token, left, forwarded, client)));
+                parts.add(routing.forward(namespace, p, peers, forPartition, wait, level, response -> fromPeer(response, share),
+                        left -> readHere(namespace, current, prefixBytes, afterKey, pageSize, share, level, token, left, forwarded, client)));
             }
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            List<ScanItem> merged = new ArrayList<>();
+            List<Part> read = parts.stream().map(CompletableFuture::join).toList();
             ConsistencyToken served = token;
-            boolean more = false;
-            for (CompletableFuture<Part> future : parts) {
-                Part part = future.join();
-                merged.addAll(part.items());
+            for (Part part : read) {
                 served = served.merge(part.token());
-                more |= part.items().size() >= pageSize;
             }
-            merged.sort(Comparator.comparing(ScanItem::keyBytes, Arrays::compareUnsigned));
-            more |= merged.size() > pageSize;
-            List<ScanItem> page = merged.size() > pageSize ? merged.subList(0, pageSize) : merged;
-            return answer(page, more && !page.isEmpty() ? lastKey(page) : null, served);
+            ScanPages.Merged page = ScanPages.merge(read.stream().map(part -> new ScanPages.Part<>(part.items(), part.more())).toList(),
+                    ScanItem::keyBytes, pageSize);
+            return answer(page.items(), page.more() ? lastKey(page.items()) : null, served);
         });
     }
 
@@ -152,27 +153,36 @@ public class ScanController {
     }
 
     private CompletableFuture<Part> readHere(ServedNamespace namespace, int partition, byte[] prefix, byte[] after, int limit,
-                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded, String client) {
+                                             long maxValueBytes, ReadConsistency level, ConsistencyToken token, Duration wait,
+                                             boolean forwarded, String client) {
         return reads.readyReplica(namespace, partition, level, token, wait, forwarded, client).thenApply(replica -> {
-            PartitionReplica.ScannedPage found = replica.scan(prefix, after, limit, time.nowMs());
+            PartitionReplica.ScannedPage found = replica.scan(prefix, after, limit, maxValueBytes, time.nowMs());
             List<ScanItem> items = new ArrayList<>(found.values().size());
             for (PartitionReplica.ScannedValue value : found.values()) {
                 items.add(new ScanItem(value.key(), BatchItem.of(new String(value.key(), StandardCharsets.UTF_8), value.envelope())));
             }
-            return new Part(items, token.merge(regions.token(namespace.name(), new LogPosition(partition, found.position()))));
+            return new Part(items, token.merge(regions.token(namespace.name(), new LogPosition(partition, found.position()))), found.more());
         });
     }
 
-    private Part fromPeer(Peers.PeerResponse response) {
+    /**
+     * A peer's page of one partition. A peer that does not know {@code value_bytes} (a node of an earlier version,
+     * during a rolling upgrade) answers up to the limit of keys: its page is cut here to the partition's share.
+     */
+    private Part fromPeer(Peers.PeerResponse response, long share) {
         if (response.statusCode() != 200) {
             throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.header(HttpHeaders.RETRY_AFTER), json);
         }
         ScanPage page = json.readValue(response.body(), ScanPage.class);
         List<ScanItem> items = new ArrayList<>(page.items().size());
+        AnswerBytes.Budget budget = new AnswerBytes.Budget(share);
         for (BatchItem item : page.items()) {
+            if (!budget.take(item.valueBytes())) {
+                return new Part(items, ConsistencyToken.decodeAll(List.of(page.token())), true);
+            }
             items.add(new ScanItem(item.key().getBytes(StandardCharsets.UTF_8), item));
         }
-        return new Part(items, ConsistencyToken.decodeAll(List.of(page.token())));
+        return new Part(items, ConsistencyToken.decodeAll(List.of(page.token())), page.next() != null);
     }
 
     private static String lastKey(List<ScanItem> items) {
@@ -220,8 +230,11 @@ public class ScanController {
         throw ApiProblem.badRequest(ProblemTypes.BAD_SCAN, "partition must be from 0 to " + (partitions - 1));
     }
 
-    /** One partition's keys of a page, and the token of what was read. */
-    private record Part(List<ScanItem> items, ConsistencyToken token) {
+    /**
+     * One partition's keys of a page, the token of what was read, and whether the partition may hold more keys after
+     * the last of them.
+     */
+    private record Part(List<ScanItem> items, ConsistencyToken token, boolean more) {
     }
 
     /** An item with its key's bytes, for merging in byte order. */

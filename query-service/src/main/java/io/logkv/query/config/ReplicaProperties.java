@@ -25,6 +25,9 @@ import org.springframework.util.unit.DataSize;
  * @param hedgeAfter        a forwarded read not answered by then is also sent to the next replica, and
  *                          the first answer wins (a hung replica costs a read this, not the forward timeout)
  * @param maxBatchKeys      keys one batch-get may ask for
+ * @param maxAnswerBytes    the values one batch-get, scan page or {@code MGET} answers at most, in bytes (at least
+ *                          one value, whatever its size): a batch-get lists the keys left out as {@code unread}, a
+ *                          scan page ends early with its continuation, an {@code MGET} beyond it is refused
  * @param forwardBatchReads eventual reads forwarded to one node that travel in one exchange at most (1: each
  *                          read in its own); reads queue for a node only while {@code forwardBatchesInFlight}
  *                          exchanges to it are unanswered, so an idle node forwards each read at once
@@ -53,6 +56,7 @@ public record ReplicaProperties(
         @DefaultValue("2s") Duration forwardTimeout,
         @DefaultValue("200ms") Duration hedgeAfter,
         @DefaultValue("1000") int maxBatchKeys,
+        @DefaultValue("8MB") DataSize maxAnswerBytes,
         @DefaultValue("64") int forwardBatchReads,
         @DefaultValue("2") int forwardBatchesInFlight,
         @DefaultValue("1") int strongLookupsInFlight,

@@ -286,5 +286,11 @@ public class Peers implements AutoCloseable {
         public ForwardedRequest withBody(byte[] newBody) {
             return new ForwardedRequest(method, pathAndQuery, headers, newBody, forwardedBy);
         }
+
+        /** The same request with one more query parameter (its value a number or other text that needs no encoding). */
+        public ForwardedRequest withQuery(String name, Object value) {
+            return new ForwardedRequest(method, pathAndQuery + (pathAndQuery.indexOf('?') < 0 ? '?' : '&') + name + "=" + value, headers,
+                    body, forwardedBy);
+        }
     }
 }

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.ObjectMapper;
 
@@ -48,14 +49,17 @@ final class RespCommands {
 
     private final KeyCalls calls;
     private final SessionCommands sessionCommands;
+    private final long maxAnswerBytes;
 
     /**
      * @param apiKeys the keys {@code AUTH} accepts
      * @param secured whether a connection must authenticate before it touches keys (the node's security mode)
      * @param quotas  the rates per client and namespace, charged as HTTP requests are
+     * @param maxAnswerBytes the values one {@code MGET} answers at most, in bytes (one value always)
      */
     RespCommands(KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys, boolean secured,
-                 ObjectMapper json, QuotaBuckets quotas, Refusals refusals) {
+                 ObjectMapper json, QuotaBuckets quotas, Refusals refusals, long maxAnswerBytes) {
+        this.maxAnswerBytes = maxAnswerBytes;
         this.calls = new KeyCalls(keys, tokens, secured, json, quotas, refusals);
         this.sessionCommands = new SessionCommands(namespaces, tokens, apiKeys, secured);
     }
@@ -104,11 +108,27 @@ final class RespCommands {
                 : answer.problem() != null ? error(answer.problem()) : bulk(answer.body()));
     }
 
+    /**
+     * {@code MGET}: every key's value, or an error. Values beyond {@code maxAnswerBytes} in all make it an error
+     * ({@code -TOO-LARGE}: Redis has no partial answer), and each value past that bound is let go as soon as it is read.
+     */
     private CompletableFuture<RedisMessage> mget(RespSession session, List<byte[]> keyList) {
         List<CompletableFuture<RedisMessage>> each = new ArrayList<>(keyList.size());
+        AtomicLong answerBytes = new AtomicLong();
         for (byte[] key : keyList) {
-            each.add(calls.read(session, "GET", key).thenApply(answer -> answer.absent() ? FullBulkStringRedisMessage.NULL_INSTANCE
-                    : answer.problem() != null ? error(answer.problem()) : bulk(answer.body())));
+            each.add(calls.read(session, "GET", key).thenApply(answer -> {
+                if (answer.absent()) {
+                    return FullBulkStringRedisMessage.NULL_INSTANCE;
+                }
+                if (answer.problem() != null) {
+                    return error(answer.problem());
+                }
+                if (answerBytes.addAndGet(answer.body().length) > maxAnswerBytes && keyList.size() > 1) {
+                    return error("TOO-LARGE the values of these keys pass " + maxAnswerBytes
+                            + " bytes (logkv.replicas.max-answer-bytes): ask for fewer keys at once");
+                }
+                return bulk(answer.body());
+            }));
         }
         return all(each).thenApply(replies -> {
             for (RedisMessage reply : replies) {

@@ -92,7 +92,8 @@ public class RespServer implements SmartLifecycle {
         // A bundle that does not exist (or does not load) stops the node at start, saying which.
         this.tls = settings.tls() ? sslBundles.getObject().getBundle(settings.sslBundle()) : null;
         this.commands = new RespCommands(keys, namespaces, tokens, apiKeys,
-                props.security().mode() == NodeSecurityProperties.SecurityMode.SECURED, json, quotas, refusals);
+                props.security().mode() == NodeSecurityProperties.SecurityMode.SECURED, json, quotas, refusals,
+                props.replicas().maxAnswerBytes().toBytes());
         this.meters = meters;
         this.maxBulkBytes = Math.max(props.limits().maxValueBytes().toBytes(), props.limits().maxKeyBytes());
         this.maxWords = props.replicas().maxBatchKeys() + MAX_WORDS_SLACK;
