@@ -56,6 +56,10 @@ class NodeAuthenticationIT {
             assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
             assertThat(written.headers().firstValue("KV-Owner")).contains(owner.url(""));
             String token = written.headers().firstValue("KV-Token").orElseThrow();
+            // A content type with parameters, as the node's HTTP client sends it on (its MAC covers it as sent).
+            HttpResponse<String> typed = send(other, "PUT", other.keyUrl(ns.value(), "typed"), "typed",
+                    "Authorization", "ApiKey " + SecuredNodes.apiKey("writer"), "Content-Type", "text/plain;charset=utf-8");
+            assertThat(typed.statusCode()).as(typed.body()).isEqualTo(200);
             // A reader may not write, on either node; the node that forwards checks first.
             assertThat(as("reader", other, "PUT", other.keyUrl(ns.value(), "k"), "no").statusCode()).isEqualTo(403);
 
@@ -147,13 +151,23 @@ class NodeAuthenticationIT {
                     "Authorization", "ApiKey " + SecuredNodes.apiKey("root")).statusCode()).isEqualTo(403);
 
             // A request signed with the nodes' secret is served for the caller it names, not for a node.
-            NodeSignatures nodes = new NodeSignatures(new NodeKeys("n1", Map.of("n1", SecuredNodes.NODE_KEY), Duration.ofSeconds(30)));
+            NodeSignatures nodes = new NodeSignatures(new NodeKeys("n1", Map.of("n1", SecuredNodes.NODE_KEY), Duration.ofSeconds(30), 2));
             String path = "/v1/namespaces/" + ns.value() + "/keys/k";
             assertThat(signed(node, nodes, "PUT", path, "by reader", "reader read:sec-*").statusCode()).isEqualTo(403);
             HttpResponse<String> byWriter = signed(node, nodes, "PUT", path, "by writer", "writer write:sec-*");
             assertThat(byWriter.statusCode()).as(byWriter.body()).isEqualTo(200);
+            // The MAC covers a request's condition and tokens: a condition taken off on the way, or a token added, is refused.
+            Map<String, String> condition = Map.of("If-Match", "\"0192f3a1b2c30000a1b2c3d4\"");
+            HttpResponse<String> conditional = signed(node, nodes, "PUT", path, "on a stale version", "writer write:sec-*", condition, condition);
+            assertThat(conditional.statusCode()).as(conditional.body()).isEqualTo(412);
+            HttpResponse<String> stripped = signed(node, nodes, "PUT", path, "condition stripped", "writer write:sec-*", condition, Map.of());
+            assertThat(stripped.statusCode()).as(stripped.body()).isEqualTo(403);
+            assertThat(stripped.body()).contains("/problems/not-a-node");
+            HttpResponse<String> tokenAdded = signed(node, nodes, "GET", path, "", "reader read:sec-*", Map.of(),
+                    Map.of("KV-Token", byWriter.headers().firstValue("KV-Token").orElseThrow()));
+            assertThat(tokenAdded.statusCode()).as(tokenAdded.body()).isEqualTo(403);
             NodeSignatures impostor = new NodeSignatures(new NodeKeys("n1", Map.of("n1", "a guess at the secret, thirty-two bytes"),
-                    Duration.ofSeconds(30)));
+                    Duration.ofSeconds(30), 2));
             HttpResponse<String> guessed = signed(node, impostor, "PUT", path, "guessed", "root write:*");
             assertThat(guessed.statusCode()).isEqualTo(403);
             assertThat(guessed.body()).contains("/problems/not-a-node");
@@ -165,17 +179,29 @@ class NodeAuthenticationIT {
     /** A request as a node sends it: forwarded by "node-t", for {@code caller}, with a MAC by {@code signatures}. */
     private static HttpResponse<String> signed(LogKvNode node, NodeSignatures signatures, String method, String path, String body,
                                                String caller) {
+        return signed(node, signatures, method, path, body, caller, Map.of(), Map.of());
+    }
+
+    /**
+     * As {@link #signed(LogKvNode, NodeSignatures, String, String, String, String)}, the MAC made with {@code covered}
+     * headers besides and the request sent with {@code sent} ones instead (as a request changed on the way).
+     */
+    private static HttpResponse<String> signed(LogKvNode node, NodeSignatures signatures, String method, String path, String body,
+                                               String caller, Map<String, String> covered, Map<String, String> sent) {
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.put(ApiHeaders.FORWARDED_BY, "node-t");
         headers.put(ApiHeaders.CALLER, caller);
-        headers.put(ApiHeaders.NODE_MAC, signatures.sign(method, path, headers::get, body.getBytes(StandardCharsets.UTF_8),
-                System.currentTimeMillis()));
+        headers.putAll(covered);
+        byte[] bytes = method.equals("GET") ? null : body.getBytes(StandardCharsets.UTF_8);
+        headers.put(ApiHeaders.NODE_MAC, signatures.sign(method, path, headers::get, bytes, System.currentTimeMillis()));
+        covered.keySet().forEach(headers::remove);
+        headers.putAll(sent);
         List<String> flat = new ArrayList<>();
         headers.forEach((name, value) -> {
             flat.add(name);
             flat.add(value);
         });
-        return send(node, method, node.url(path), body, flat.toArray(String[]::new));
+        return send(node, method, node.url(path), method.equals("GET") ? null : body, flat.toArray(String[]::new));
     }
 
     private static HttpResponse<String> as(String role, LogKvNode node, String method, String url, String body) {

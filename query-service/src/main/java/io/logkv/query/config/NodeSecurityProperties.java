@@ -84,14 +84,21 @@ public record NodeSecurityProperties(
      * @param signingKeyId  the key this node signs with
      * @param keys          every key a signature is accepted from, by id (each at least 32 bytes)
      * @param maxClockSkew  how far a forwarded request's time may be from this node's clock
+     * @param macVersion    the MAC this node signs with: 2 (the default) also covers the request's conditions,
+     *                      idempotency key, content type and tokens; 1 only while nodes of an earlier version, which
+     *                      accept no other, are still running (a rolling upgrade). Both are always accepted.
      */
     public record NodeKeys(
             @DefaultValue("") String signingKeyId,
             Map<String, String> keys,
-            @DefaultValue("30s") Duration maxClockSkew) {
+            @DefaultValue("30s") Duration maxClockSkew,
+            @DefaultValue("2") int macVersion) {
 
         public NodeKeys {
             keys = keys == null ? Map.of() : Map.copyOf(keys);
+            if (macVersion != 1 && macVersion != 2) {
+                throw new IllegalArgumentException("logkv.security.node.mac-version is 1 or 2, not " + macVersion);
+            }
         }
 
         public boolean configured() {

@@ -100,6 +100,15 @@ public class Peers implements AutoCloseable {
         headers.putAll(request.headers());
         headers.put(ApiHeaders.FORWARDED_BY, nodeId);
         CallerDeadline.send(headers::put, timeout);
+        // The content type as it will be sent (the body's, normalized by the HTTP client; none without a body): the MAC covers it.
+        ContentType contentType = null;
+        if (request.body() != null) {
+            String declared = headers.get(HttpHeaders.CONTENT_TYPE);
+            contentType = declared == null ? ContentType.APPLICATION_OCTET_STREAM : ContentType.parse(declared);
+            headers.put(HttpHeaders.CONTENT_TYPE, contentType.toString());
+        } else {
+            headers.remove(HttpHeaders.CONTENT_TYPE);
+        }
         if (signatures != null) {
             headers.put(ApiHeaders.NODE_MAC, signatures.sign(request.method(), request.pathAndQuery(), headers::get, request.body(),
                     System.currentTimeMillis()));
@@ -110,8 +119,7 @@ public class Peers implements AutoCloseable {
             }
         });
         if (request.body() != null) {
-            String contentType = request.headers().get(HttpHeaders.CONTENT_TYPE);
-            builder.setBody(request.body(), contentType == null ? ContentType.APPLICATION_OCTET_STREAM : ContentType.parse(contentType));
+            builder.setBody(request.body(), contentType);
         }
         CompletableFuture<PeerResponse> answer = new CompletableFuture<>();
         Future<SimpleHttpResponse> exchange = http.execute(builder.build(), new FutureCallback<>() {

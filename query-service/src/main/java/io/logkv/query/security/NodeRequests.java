@@ -70,7 +70,7 @@ public final class NodeRequests extends OncePerRequestFilter {
             return;
         }
         // What can be told without the body is told first: a client's request does not get to make this node buffer it.
-        String early = signatures.headerRefusal(request::getHeader, System.currentTimeMillis());
+        String early = signatures.headerRefusal(name -> allValues(request, name), System.currentTimeMillis());
         if (early == null && !request.getRequestURI().startsWith(NODE_PATHS)) {
             early = "nodes send requests under " + NODE_PATHS + " only";
         }
@@ -95,7 +95,8 @@ public final class NodeRequests extends OncePerRequestFilter {
         }
         String query = request.getQueryString();
         String pathAndQuery = query == null ? request.getRequestURI() : request.getRequestURI() + "?" + query;
-        String refusal = signatures.refusal(request.getMethod(), pathAndQuery, request::getHeader, body, System.currentTimeMillis());
+        String refusal = signatures.refusal(request.getMethod(), pathAndQuery, name -> allValues(request, name), body,
+                System.currentTimeMillis());
         String node = request.getHeader(ApiHeaders.FORWARDED_BY);
         if (refusal == null && node == null) {
             refusal = "a node's request names the node (" + ApiHeaders.FORWARDED_BY + ")";
@@ -184,5 +185,25 @@ public final class NodeRequests extends OncePerRequestFilter {
         public long getContentLengthLong() {
             return body.length;
         }
+    }
+
+    /**
+     * Every value of a header, joined by {@code ", "} as received (null when it has none): a value a client adds to a
+     * node's request, in a header line of its own, is then part of what the MAC must match.
+     */
+    private static String allValues(HttpServletRequest request, String name) {
+        java.util.Enumeration<String> values = request.getHeaders(name);
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        String first = values.nextElement();
+        if (!values.hasMoreElements()) {
+            return first;
+        }
+        StringBuilder all = new StringBuilder(first);
+        while (values.hasMoreElements()) {
+            all.append(", ").append(values.nextElement());
+        }
+        return all.toString();
     }
 }

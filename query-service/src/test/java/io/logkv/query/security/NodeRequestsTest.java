@@ -26,7 +26,7 @@ class NodeRequestsTest {
     private static final int MAX_BODY = 1 << 20;
 
     private final NodeSignatures signatures = new NodeSignatures(new NodeSecurityProperties.NodeKeys("n1", Map.of("n1", SECRET),
-            Duration.ofSeconds(30)));
+            Duration.ofSeconds(30), 2));
     private final NodeRequests filter = new NodeRequests(signatures, new ProblemResponses(JsonMapper.builder().build()), MAX_BODY);
     private final AtomicBoolean bodyRead = new AtomicBoolean();
 
