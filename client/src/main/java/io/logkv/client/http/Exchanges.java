@@ -29,8 +29,8 @@ import tools.jackson.databind.ObjectMapper;
  * deadline: a node that could not be reached (the request never left) is skipped for the next; a {@code 503}
  * (overloaded, no owner yet, replica not caught up, outcome unknown) or a {@code 429} (too many reads of the
  * client waiting, over quota) is retried after its {@code Retry-After} (seconds or a date, however long), or a
- * growing pause when it has none or asks for less; a wait that would reach the deadline is not waited: the request
- * fails at once with the last answer's problem. A request that was sent but not
+ * growing pause when it has none or asks for less, either spread at random ({@link Backoff}); a wait that would reach
+ * the deadline is not waited: the request fails at once with the last answer's problem. A request that was sent but not
  * answered is retried only when repeating it is safe (reads, and writes under an {@code Idempotency-Key}, which
  * the client always sends). A {@code 421} naming the namespace's home region ({@code KV-Home-Url}) was not
  * applied: it is sent on to that region at once, and, when regions disagree on the home (a promotion under
@@ -120,15 +120,16 @@ final class Exchanges {
         if (index >= round.size()) {
             // Every node of the round tried: wait what the node asked (at least the pause), then a new round (the
             // topology may have changed meanwhile).
-            Duration wait = last != null && last.retryAfter() != null && last.retryAfter().compareTo(pause) > 0 ? last.retryAfter() : pause;
-            if (wait.compareTo(Duration.ofNanos(left)) >= 0) {
+            Duration asked = last == null ? null : last.retryAfter();
+            if (Backoff.least(pause, asked).compareTo(Duration.ofNanos(left)) >= 0) {
                 // No attempt could follow the wait within the deadline: the request fails now, with what the nodes said.
                 answer.completeExceptionally(last != null ? last
                         : new LogKvException(0, "timeout", "no answer within the request's deadline", null, null));
                 return;
             }
-            timer.schedule(() -> attempt(exchange, exchange.nodes().get(), 0, longer(pause), homeHops, last),
-                    wait.toNanos(), TimeUnit.NANOSECONDS);
+            // Spread at random (Backoff), and never past the deadline, where the attempt fails with what the nodes said.
+            long wait = Math.min(Backoff.next(pause, asked).toNanos(), left);
+            timer.schedule(() -> attempt(exchange, exchange.nodes().get(), 0, longer(pause), homeHops, last), wait, TimeUnit.NANOSECONDS);
             return;
         }
         if (last != null) {

@@ -22,7 +22,8 @@ import tools.jackson.databind.JsonNode;
  * (the node's {@code reconnect} or {@code dropped}, a node gone, a network error) or falls silent for longer than
  * the client's {@code watchIdleTimeout} (a node heartbeats a quiet stream, so silence means a frozen node or a
  * partition that closed nothing), on the configured nodes in turn, so the subscriber sees every change once, in log
- * order per partition, until it cancels.
+ * order per partition, until it cancels. After a round of nodes that all refused or failed, it waits a pause, or the
+ * longest {@code Retry-After} they asked for, spread at random ({@link Backoff}).
  */
 final class Watch implements Flow.Publisher<Change> {
 
@@ -53,6 +54,8 @@ final class Watch implements Flow.Publisher<Change> {
         Resume resume = new Resume(fromToken);
         // Until the subscriber cancels or the client is closed (its timer is shut down then).
         while (!publisher.isClosed() && publisher.hasSubscribers() && !engine.timer().isShutdown()) {
+            // The longest Retry-After of the round's refusals (an overloaded node, too many watches): waited before the next.
+            Duration asked = null;
             for (String node : engine.routes().any()) {
                 if (!publisher.hasSubscribers()) {
                     break;
@@ -76,6 +79,11 @@ final class Watch implements Flow.Publisher<Change> {
                                         "the watch of " + namespace + " was refused: " + body, null, null));
                                 return;
                             }
+                            Duration retryAfter = response.headers().firstValue(StandardHeaders.RETRY_AFTER)
+                                    .map(value -> RetryAfter.parse(value, Instant.now())).orElse(null);
+                            if (retryAfter != null && (asked == null || retryAfter.compareTo(asked) > 0)) {
+                                asked = retryAfter;
+                            }
                             continue;
                         }
                         events(lines, publisher, resume);
@@ -89,7 +97,7 @@ final class Watch implements Flow.Publisher<Change> {
                 }
             }
             try {
-                TimeUnit.MILLISECONDS.sleep(PAUSE.toMillis());
+                TimeUnit.NANOSECONDS.sleep(Backoff.next(PAUSE, asked).toNanos());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

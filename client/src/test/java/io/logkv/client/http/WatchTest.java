@@ -149,6 +149,40 @@ class WatchTest {
         assertThat(resumedWith).as("asked once, not again and again").hasSize(1);
     }
 
+    @Test
+    void aWatchRefusedWithRetryAfterAsksAgainNoSoonerThanTheNodeSaid() throws Exception {
+        List<Long> asked = new CopyOnWriteArrayList<>();
+        serve((request, out) -> {
+            asked.add(System.nanoTime());
+            resumedWith.add(header(request, "last-event-id"));
+            if (asked.size() == 1) {
+                byte[] body = "{\"type\":\"/problems/overloaded\",\"status\":503}".getBytes(StandardCharsets.UTF_8);
+                try {
+                    out.write(("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nContent-Type: application/problem+json\r\n"
+                            + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(body);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return;
+            }
+            headAndChunk(out, "event: ready\nid: start\ndata: {}\n\nevent: put\nid: after-1\ndata: " + String.format(PUT, 1, 1) + "\n\n");
+            holdOpen();
+        });
+        List<Change> seen = new CopyOnWriteArrayList<>();
+        try (LogKvClient client = LogKvClient.builder().nodes("http://localhost:" + server.getLocalPort()).build()) {
+            client.watch("ns", null, null).subscribe(collector(seen, new CompletableFuture<>()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (seen.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+        assertThat(seen).extracting(Change::key).containsExactly("k1");
+        assertThat(asked).hasSize(2);
+        assertThat(Duration.ofNanos(asked.get(1) - asked.get(0))).as("the node's Retry-After, not the client's half-second pause")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+    }
+
     /** Watches the server's namespace, with an idle timeout of one second, until {@code done} or 15 s have passed. */
     private void watchWithIdleTimeoutOfOneSecond(List<Change> seen, BooleanSupplier done) throws InterruptedException {
         try (LogKvClient client = LogKvClient.builder().nodes("http://localhost:" + server.getLocalPort())
