@@ -111,6 +111,8 @@ public final class ProblemTypes {
 
     /** More reads waiting for a position than a client, namespace or node may hold. */
     public static final String TOO_MANY_WAITING_READS = "too-many-waiting-reads";
+    /** A client or a namespace holds as many change streams on the node as it may (429). */
+    public static final String TOO_MANY_WATCHES = "too-many-watches";
 
     /** A read whose replica did not reach the position asked for within its wait. */
     public static final String NOT_CAUGHT_UP = "not-caught-up";

@@ -3,17 +3,23 @@ package io.logkv.query.api;
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ConsistencyToken;
 import io.logkv.core.ProblemTypes;
+import io.logkv.query.admission.PlacesPerKey;
 import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.keys.RequestTokens;
 import io.logkv.query.problem.ApiProblem;
 import io.logkv.query.region.HomeRegions;
+import io.logkv.query.security.Caller;
 import io.logkv.query.watch.ChangeStreams;
 import io.logkv.query.watch.EventSink;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -41,6 +47,8 @@ public class WatchController {
     private final long maxDurationMs;
     private final RequestTokens tokens;
     private final HomeRegions regions;
+    private final PlacesPerKey clients;
+    private final PlacesPerKey namespaceStreams;
 
     public WatchController(NamespaceResolver namespaces, ChangeStreams streams, RequestTokens tokens, io.logkv.query.config.LogKvProperties props,
                            HomeRegions regions) {
@@ -49,26 +57,72 @@ public class WatchController {
         this.regions = regions;
         this.streams = streams;
         this.maxDurationMs = props.watch().maxDuration().toMillis();
+        this.clients = new PlacesPerKey(props.watch().maxWatchesPerClient());
+        this.namespaceStreams = new PlacesPerKey(props.watch().maxWatchesPerNamespace());
     }
 
     @GetMapping(path = "/v1/namespaces/{ns}/watch", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public SseEmitter watch(@PathVariable String ns, @RequestParam(required = false) String prefix,
                             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
-                            @RequestHeader(name = ApiHeaders.TOKEN, required = false) List<String> tokens) {
+                            @RequestHeader(name = ApiHeaders.TOKEN, required = false) List<String> tokens,
+                            HttpServletRequest request) {
         ServedNamespace namespace = namespaces.resolve(ns);
         Start start = start(namespace, lastEventId, tokens);
+        Runnable release = admit(Caller.clientOf(request), namespace.name().value());
         // A little beyond the stream's own end, so that the stream says goodbye before the container cuts it.
         SseEmitter emitter = new SseEmitter(maxDurationMs + Duration.ofSeconds(30).toMillis());
-        Runnable stop = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), start.from(), start.fromNow(),
-                prefix, sink(emitter, this.tokens));
-        if (stop == null) {
+        Runnable opened;
+        try {
+            opened = streams.open(namespace.name(), regions.region(), namespace.settings().partitions(), start.from(), start.fromNow(),
+                    prefix, sink(emitter, this.tokens));
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
+        if (opened == null) {
+            release.run();
             throw ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Too many watches",
                     "this node serves logkv.watch.max-watches change streams already", Duration.ofSeconds(5));
         }
+        // Completion, timeout and error may each come: the places are given back once.
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                release.run();
+                opened.run();
+            }
+        };
         emitter.onCompletion(stop);
         emitter.onTimeout(stop);
         emitter.onError(error -> stop.run());
         return emitter;
+    }
+
+    /**
+     * Takes a place of the client and one of the namespace for a stream ({@code logkv.watch.max-watches-per-client},
+     * {@code -per-namespace}), so that one client or one namespace cannot hold every stream the node serves.
+     *
+     * @return what gives both back
+     * @throws ApiProblem {@code 429 too-many-watches}, with {@code Retry-After}, when either has none left
+     */
+    private Runnable admit(String clientName, String namespace) {
+        String client = clientName == null ? "unknown" : clientName;
+        if (!clients.take(client)) {
+            throw tooManyWatches("'" + client + "' already holds " + clients.max() + " change streams on this node");
+        }
+        if (!namespaceStreams.take(namespace)) {
+            clients.give(client);
+            throw tooManyWatches(namespace + " already has " + namespaceStreams.max() + " change streams on this node");
+        }
+        return () -> {
+            clients.give(client);
+            namespaceStreams.give(namespace);
+        };
+    }
+
+    private static ApiProblem tooManyWatches(String detail) {
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.TOO_MANY_WATCHES, "Too many watches", detail)
+                .withHeader(HttpHeaders.RETRY_AFTER, "5");
     }
 
     /**

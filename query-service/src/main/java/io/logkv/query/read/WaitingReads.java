@@ -1,12 +1,12 @@
 package io.logkv.query.read;
 
 import io.logkv.core.ProblemTypes;
+import io.logkv.query.admission.PlacesPerKey;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -23,16 +23,14 @@ public class WaitingReads {
 
     private static final Runnable NOTHING = () -> { };
 
-    private final int perClient;
-    private final int perNamespace;
-    private final ConcurrentHashMap<String, Integer> clients = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Integer> namespaces = new ConcurrentHashMap<>();
+    private final PlacesPerKey clients;
+    private final PlacesPerKey namespaces;
     private final Counter clientRefusals;
     private final Counter namespaceRefusals;
 
     public WaitingReads(LogKvProperties props, MeterRegistry meters) {
-        this.perClient = props.replicas().maxWaitingReadsPerClient();
-        this.perNamespace = props.replicas().maxWaitingReadsPerNamespace();
+        this.clients = new PlacesPerKey(props.replicas().maxWaitingReadsPerClient());
+        this.namespaces = new PlacesPerKey(props.replicas().maxWaitingReadsPerNamespace());
         this.clientRefusals = refusals(meters, "client");
         this.namespaceRefusals = refusals(meters, "namespace");
     }
@@ -46,41 +44,24 @@ public class WaitingReads {
      */
     Runnable admit(String clientName, String namespace) {
         String client = clientName == null ? "unknown" : clientName;
-        if (!take(clients, client, perClient)) {
+        if (!clients.take(client)) {
             clientRefusals.increment();
-            throw tooMany("'" + client + "' already has " + perClient + " reads waiting for replicas to catch up");
+            throw tooMany("'" + client + "' already has " + clients.max() + " reads waiting for replicas to catch up");
         }
-        if (!take(namespaces, namespace, perNamespace)) {
-            give(clients, client);
+        if (!namespaces.take(namespace)) {
+            clients.give(client);
             namespaceRefusals.increment();
-            throw tooMany(namespace + " already has " + perNamespace + " reads waiting for replicas to catch up");
+            throw tooMany(namespace + " already has " + namespaces.max() + " reads waiting for replicas to catch up");
         }
         return () -> {
-            give(clients, client);
-            give(namespaces, namespace);
+            clients.give(client);
+            namespaces.give(namespace);
         };
     }
 
     /** Nothing to give back: for reads that do not wait. */
     static Runnable none() {
         return NOTHING;
-    }
-
-    private static boolean take(ConcurrentHashMap<String, Integer> counts, String key, int max) {
-        boolean[] taken = new boolean[1];
-        counts.compute(key, (ignored, count) -> {
-            int current = count == null ? 0 : count;
-            if (current >= max) {
-                return count;
-            }
-            taken[0] = true;
-            return current + 1;
-        });
-        return taken[0];
-    }
-
-    private static void give(ConcurrentHashMap<String, Integer> counts, String key) {
-        counts.computeIfPresent(key, (ignored, count) -> count <= 1 ? null : count - 1);
     }
 
     private static ApiProblem tooMany(String detail) {
