@@ -17,6 +17,11 @@ public final class IngestHeaders {
     public static final String DEAD_LETTER_REASON = "logkv.dead-letter.reason";
     /** On a dead letter: where the record came from ({@code topic-partition@offset}). */
     public static final String DEAD_LETTER_SOURCE = "logkv.dead-letter.source";
+    /**
+     * On a dead letter too large to copy whole (its value past what LogKV accepts): what was left out, which the
+     * record at its source still holds while the ingest topic keeps it.
+     */
+    public static final String DEAD_LETTER_OMITTED = "logkv.dead-letter.omitted";
 
     private IngestHeaders() {
     }

@@ -32,6 +32,11 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  */
 public final class IngestRecords {
 
+    /** A dead letter's reason is cut to this many characters (a malformed record's message can be long). */
+    private static final int MOST_REASON_CHARS = 1024;
+    /** A key longer than this is left out of a dead letter that is too large to copy whole. */
+    private static final int MOST_DEAD_LETTER_KEY_BYTES = 16 * 1024;
+
     private final KeyRules keyRules;
     private final long maxValueBytes;
     private final Function<NamespaceName, NamespaceSettings> settingsOf;
@@ -142,16 +147,52 @@ public final class IngestRecords {
         return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
-    /** The dead letter for an ingest record that was not applied. */
+    /**
+     * The dead letter for an ingest record that was not applied: the record with its reason and source. A record
+     * whose key, value and headers take more than {@link #deadLetterBytes} (a value larger than LogKV accepts, as
+     * large as the ingest topic takes) goes without its value and headers, or its key when that is large too: a copy
+     * with the dead letter's own headers could pass the limit of the records the writer may produce, and a dead
+     * letter that cannot be produced would stop its ingest partition for good. The source says where it is whole.
+     */
     ProducerRecord<byte[], byte[]> deadLetter(IngestSource source, String reason) {
         deadLettered.increment();
-        NamespaceName ns = NamespaceName.ofTopic(source.record().topic());
+        ConsumerRecord<byte[], byte[]> record = source.record();
+        NamespaceName ns = NamespaceName.ofTopic(record.topic());
+        long size = length(record.key()) + length(record.value());
+        for (Header header : record.headers()) {
+            size += header.key().length() + length(header.value());
+        }
+        byte[] key = record.key();
+        byte[] value = record.value();
         List<Header> headers = new ArrayList<>();
-        source.record().headers().forEach(headers::add);
-        headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_REASON, reason.getBytes(StandardCharsets.UTF_8)));
-        headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_SOURCE, (source.record().topic() + "-"
-                + source.record().partition() + "@" + source.record().offset()).getBytes(StandardCharsets.UTF_8)));
-        return new ProducerRecord<>(ns.deadLetterTopic(), null, source.record().key(), source.record().value(), headers);
+        if (size > deadLetterBytes()) {
+            value = null;
+            String omitted = "the value (" + length(record.value()) + " bytes) and " + record.headers().toArray().length + " headers";
+            if (length(key) > MOST_DEAD_LETTER_KEY_BYTES) {
+                key = null;
+                omitted += " and the key (" + length(record.key()) + " bytes)";
+            }
+            headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_OMITTED, omitted.getBytes(StandardCharsets.UTF_8)));
+        } else {
+            record.headers().forEach(headers::add);
+        }
+        String why = reason.length() > MOST_REASON_CHARS ? reason.substring(0, MOST_REASON_CHARS) + "..." : reason;
+        headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_REASON, why.getBytes(StandardCharsets.UTF_8)));
+        headers.add(new RecordHeader(IngestHeaders.DEAD_LETTER_SOURCE, (record.topic() + "-"
+                + record.partition() + "@" + record.offset()).getBytes(StandardCharsets.UTF_8)));
+        return new ProducerRecord<>(ns.deadLetterTopic(), null, key, value, headers);
+    }
+
+    /**
+     * The most a dead letter copies whole: a value LogKV accepts with room for a key and headers, well within the
+     * records the writer produces (the largest value and 64 KiB).
+     */
+    private long deadLetterBytes() {
+        return maxValueBytes + 16 * 1024;
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
     }
 
     /**

@@ -66,6 +66,34 @@ class IngestRecordsTest {
         assertThat(ingest.toWrite(withTtl, 0).request().expiresAtMs()).isEqualTo(NOW_MS + 60_000 + 2_000);
     }
 
+    /**
+     * A dead letter is the record, unchanged, with its reason and source; one whose value is past what LogKV accepts
+     * goes without its value and headers, saying what was left out, so that it stays within what the writer produces.
+     */
+    @Test
+    void aDeadLetterCopiesTheRecordWholeUnlessItsValueIsPastWhatLogKvAccepts() {
+        byte[] key = "user-42".getBytes(StandardCharsets.UTF_8);
+        ConsumerRecord<byte[], byte[]> small = record(KeyPartitioner.partitionOf(key, PARTITIONS), key);
+        small.headers().add(IngestHeaders.IF_NONE_MATCH, "*".getBytes(StandardCharsets.UTF_8));
+        var whole = ingest.deadLetter(new IngestRecords.IngestSource(small, null, 0), "precondition failed: " + "x".repeat(5_000));
+        assertThat(whole.topic()).isEqualTo("logkv.dead-letters.ns");
+        assertThat(whole.value()).isEqualTo(small.value());
+        assertThat(whole.headers().lastHeader(IngestHeaders.IF_NONE_MATCH)).isNotNull();
+        assertThat(whole.headers().lastHeader(IngestHeaders.DEAD_LETTER_OMITTED)).isNull();
+        assertThat(whole.headers().lastHeader(IngestHeaders.DEAD_LETTER_REASON).value()).as("the reason, cut").hasSize(1024 + 3);
+
+        ConsumerRecord<byte[], byte[]> large = new ConsumerRecord<>("logkv.ingest.ns", 0, 9, key, new byte[(1 << 20) + 60_000]);
+        large.headers().add(IngestHeaders.TTL_MS, "1000".getBytes(StandardCharsets.UTF_8));
+        var cut = ingest.deadLetter(new IngestRecords.IngestSource(large, null, 0), "malformed: the value is larger than 1048576 bytes");
+        assertThat(cut.key()).isEqualTo(key);
+        assertThat(cut.value()).isNull();
+        assertThat(cut.headers().lastHeader(IngestHeaders.TTL_MS)).isNull();
+        assertThat(new String(cut.headers().lastHeader(IngestHeaders.DEAD_LETTER_OMITTED).value(), StandardCharsets.UTF_8))
+                .isEqualTo("the value (1108576 bytes) and 1 headers");
+        assertThat(new String(cut.headers().lastHeader(IngestHeaders.DEAD_LETTER_SOURCE).value(), StandardCharsets.UTF_8))
+                .isEqualTo("logkv.ingest.ns-0@9");
+    }
+
     private static ConsumerRecord<byte[], byte[]> record(int partition, byte[] key) {
         return record("ns", partition, key);
     }

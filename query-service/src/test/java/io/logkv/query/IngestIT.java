@@ -124,6 +124,58 @@ class IngestIT {
     }
 
     /**
+     * An ingest record as large as the ingest topic takes (its value past what LogKV accepts) is dead-lettered
+     * without its value: copied whole with the dead letter's headers it would pass the size of the records the writer
+     * may produce, the transaction carrying it would fail every time, and the records after it would never apply.
+     */
+    @Test
+    void anIngestRecordAsLargeAsItsTopicTakesIsDeadLetteredWithoutItsValueAndTheRecordsAfterItApply() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        NamespaceName ns = new NamespaceName("ingest-large-" + Long.toString(System.nanoTime(), 36));
+        try (LogKvNode node = LogKvNode.start("ingest-l", kafka, dataDir.resolve("l"), "--logkv.limits.max-value-bytes=64KB");
+             KafkaProducer<byte[], byte[]> raw = rawProducer(kafka);
+             KafkaProducer<String, IngestWrite> producer = producer(kafka)) {
+            assertThat(node.putNamespace(ns.value(), "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            // The ingest topic takes records of the largest value and 64 KiB (131,072 bytes here): the largest the
+            // broker accepts, found by asking, so that a few bytes more would not fit.
+            java.util.Random random = new java.util.Random(7);
+            int size = 131_072;
+            while (true) {
+                byte[] value = new byte[size];
+                random.nextBytes(value);
+                try {
+                    raw.send(new ProducerRecord<>(ns.ingestTopic(), 0, "big".getBytes(StandardCharsets.UTF_8), value)).get(30, TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+                    size -= 8;
+                }
+            }
+            assertThat(size).as("a value past LogKV's limit").isGreaterThan(64 * 1024);
+            RecordMetadata after = producer.send(new ProducerRecord<>(ns.ingestTopic(), 0, "after", IngestWrite.put("applied".getBytes())))
+                    .get(30, TimeUnit.SECONDS);
+
+            HttpResponse<String> read = node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.keyUrl(ns.value(), "after")
+                    + "?wait_ms=10000")).header("KV-Token", IngestTokens.tokenFor(after)).GET());
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(read.body()).isEqualTo("applied");
+            List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                letters.clear();
+                letters.addAll(read(kafka, List.of(new TopicPartition(LogKvTopics.deadLetters(ns.value()), 0))));
+                return !letters.isEmpty();
+            });
+            ConsumerRecord<byte[], byte[]> letter = letters.get(0);
+            assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("big");
+            assertThat(letter.value()).as("left out").isNull();
+            assertThat(new String(letter.headers().lastHeader(IngestHeaders.DEAD_LETTER_OMITTED).value(), StandardCharsets.UTF_8))
+                    .contains(size + " bytes");
+            assertThat(new String(letter.headers().lastHeader(IngestHeaders.DEAD_LETTER_SOURCE).value(), StandardCharsets.UTF_8))
+                    .isEqualTo(ns.ingestTopic() + "-0@0");
+        }
+    }
+
+    /**
      * A produced write with a time to live expires like an HTTP one: it reads as its value until the expiry it
      * reports (counted from when its partition's writer applied it) and as 404 from then on, while a write
      * produced beside it without a time to live stays.

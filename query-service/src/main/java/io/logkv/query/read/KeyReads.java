@@ -130,9 +130,13 @@ public class KeyReads {
             }
             return caughtUp.whenComplete((done, error) -> release.run()).thenApply(reached -> {
                 if (!reached) {
+                    // Name the position that was not reached: the truth's, or the ingest partition's of a streaming app's token.
+                    String behind = replica.appliedPosition() >= position && ingestPosition > 0
+                            ? "had applied its ingest partition up to " + replica.ingestCatchUp().applied() + " but the read needs "
+                                    + ingestPosition
+                            : "had applied position " + replica.appliedPosition() + " but the read needs " + position;
                     throw ApiProblem.unavailable(ProblemTypes.NOT_CAUGHT_UP, "Replica not caught up",
-                            "the replica of partition " + partition + " had applied position " + replica.appliedPosition()
-                                    + " but the read needs " + position + "; retry, or allow a longer wait_ms",
+                            "the replica of partition " + partition + " " + behind + "; retry, or allow a longer wait_ms",
                             Duration.ofSeconds(1));
                 }
                 return replica;
