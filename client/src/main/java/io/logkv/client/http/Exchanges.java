@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -217,8 +216,7 @@ final class Exchanges {
                 detail = new String(response.body(), StandardCharsets.UTF_8);
             }
         }
-        Duration retryAfter = response.headers().firstValue(StandardHeaders.RETRY_AFTER)
-                .map(value -> RetryAfter.parse(value, Instant.now())).orElse(null);
+        Duration retryAfter = RetryAfter.of(response.headers());
         if (response.statusCode() == 412) {
             return new ConditionFailedException(detail, response.headers().firstValue(StandardHeaders.ETAG).map(LogKvClient::unquoted).orElse(null));
         }

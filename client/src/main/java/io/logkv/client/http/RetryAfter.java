@@ -30,6 +30,11 @@ final class RetryAfter {
     private RetryAfter() {
     }
 
+    /** The wait an answer's {@code Retry-After} asks for, from now, or null when it has none or none that means a time. */
+    static Duration of(java.net.http.HttpHeaders headers) {
+        return headers.firstValue(StandardHeaders.RETRY_AFTER).map(value -> parse(value, Instant.now())).orElse(null);
+    }
+
     /**
      * The wait {@code value} asks for at {@code now}: zero for a date already past, null for a value that is
      * neither seconds nor an HTTP-date (as if the field were absent).

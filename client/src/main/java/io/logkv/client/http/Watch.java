@@ -79,8 +79,7 @@ final class Watch implements Flow.Publisher<Change> {
                                         "the watch of " + namespace + " was refused: " + body, null, null));
                                 return;
                             }
-                            Duration retryAfter = response.headers().firstValue(StandardHeaders.RETRY_AFTER)
-                                    .map(value -> RetryAfter.parse(value, Instant.now())).orElse(null);
+                            Duration retryAfter = RetryAfter.of(response.headers());
                             if (retryAfter != null && (asked == null || retryAfter.compareTo(asked) > 0)) {
                                 asked = retryAfter;
                             }

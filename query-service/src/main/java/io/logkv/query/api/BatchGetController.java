@@ -281,8 +281,7 @@ public class BatchGetController {
         BatchGetResult result = json.readValue(response.body(), BatchGetResult.class);
         int unread = result.unread() == null ? 0 : result.unread().size();
         if (result.items() == null || result.items().size() + unread != indexes.size()) {
-            throw ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Bad answer from a replica",
-                    "a replica answered a batch-get with the wrong number of items", Duration.ofSeconds(1));
+            throw badAnswer("a replica answered a batch-get with the wrong number of items");
         }
         AnswerBytes.Budget budget = new AnswerBytes.Budget(share);
         List<BatchItem> items = new ArrayList<>(indexes.size());
@@ -297,13 +296,17 @@ public class BatchGetController {
             }
         }
         if (next != result.items().size()) {
-            throw ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Bad answer from a replica",
-                    "a replica answered a batch-get with items of keys it was not asked for", Duration.ofSeconds(1));
+            throw badAnswer("a replica answered a batch-get with items of keys it was not asked for");
         }
         long lag = response.header(ApiHeaders.REPLICA_LAG_MS).map(Long::parseLong).orElse(0L);
         return new Part(indexes, items, ConsistencyToken.decodeAll(List.of(result.token())), lag);
     }
 
+
+    /** A peer's answer that does not fit the request: the part tries the partition's next replica. */
+    private static ApiProblem badAnswer(String detail) {
+        return ApiProblem.unavailable(ProblemTypes.REPLICA_UNAVAILABLE, "Bad answer from a replica", detail, Duration.ofSeconds(1));
+    }
 
     private record Part(List<Integer> indexes, List<BatchItem> items, ConsistencyToken token, long lagMs) {
     }

@@ -140,7 +140,7 @@ public class ScanController {
             for (Part part : read) {
                 served = served.merge(part.token());
             }
-            ScanPages.Merged page = ScanPages.merge(read.stream().map(part -> new ScanPages.Part<>(part.items(), part.more())).toList(),
+            ScanPages.Merged<ScanItem> page = ScanPages.merge(read.stream().map(part -> new ScanPages.Part<>(part.items(), part.more())).toList(),
                     ScanItem::keyBytes, pageSize);
             return answer(page.items(), page.more() ? lastKey(page.items()) : null, served);
         });
