@@ -2,7 +2,17 @@ package io.logkv.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.logkv.core.ConsistencyToken;
+import io.logkv.core.LogPosition;
+import io.logkv.core.NamespaceName;
+import io.logkv.query.admission.AnswerMemory;
+import io.logkv.query.resp.RespServer;
 import io.logkv.testkit.KafkaTestCluster;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -16,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -113,6 +125,189 @@ class BoundedAnswersIT {
             HttpResponse<String> notANode = a.send(HttpRequest.newBuilder(URI.create(a.url("/v1/namespaces/" + ns + "/keys?value_bytes=10"))));
             assertThat(notANode.statusCode()).as("value_bytes is for nodes only").isEqualTo(400);
         }
+    }
+
+    /**
+     * Answers of many keys together hold no more than the node's room for them
+     * ({@code logkv.shedding.max-answer-bytes-in-flight}): with two batch-gets holding their grants (waiting on a
+     * token ahead of the log), a third answer gets the room left (its values cut to it, as for its own bound), and
+     * with no room left batch-gets, scans and {@code MGET} are refused at once, {@code 503 overloaded}; every grant is
+     * given back once its answer is sent, however the request ended. A Redis-protocol client that pipelines reads of
+     * large values without reading the replies makes the node stop reading its commands at its pipeline's bound rather
+     * than hold every reply; once it reads, every reply comes, in order.
+     */
+    @Test
+    void answersTogetherHoldNoMoreThanTheNodesRoomAndAClientThatDoesNotReadNoMoreThanItsPipeline() throws Exception {
+        String kafka = KafkaTestCluster.shared().bootstrapServers();
+        int value = 8000;
+        try (LogKvNode node = LogKvNode.start("room", kafka, dataDir.resolve("room"), "--logkv.replicas.copies=1",
+                "--logkv.replicas.max-answer-bytes=64KB", "--logkv.shedding.max-answer-bytes-in-flight=160KB",
+                "--logkv.limits.max-value-bytes=32KB", "--logkv.resp.enabled=true", "--logkv.resp.port=0",
+                "--logkv.resp.max-pipelined=16")) {
+            assertThat(node.putNamespace(ns, "{\"partitions\":1}").statusCode()).isIn(200, 201);
+            List<String> keys = new ArrayList<>();
+            String session = null;
+            for (int i = 0; i < 30; i++) {
+                String key = "m/" + String.format("%02d", i);
+                HttpResponse<String> put = node.put(ns, key, String.valueOf(i % 10).repeat(value));
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                keys.add(key);
+                session = put.headers().firstValue("KV-Token").orElseThrow();
+            }
+            AnswerMemory memory = node.bean(AnswerMemory.class);
+            String ahead = ConsistencyToken.of(new NamespaceName(ns), new LogPosition(0, 1_000_000L)).encode();
+
+            // Two answers wait on a position the log has not reached, each holding its whole bound (64 KiB).
+            List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                waiting.add(batchGetAsync(node, keys.subList(0, 2), ahead, 6000));
+                long held = 64L * 1024 * (i + 1);
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> memory.held() == held);
+            }
+            // 32 KiB left: four of the 8,000-byte values fit, the rest are left for another answer.
+            JsonNode partial = batchGet(node, keys.subList(0, 20), session);
+            assertThat(partial.path("items").size()).isEqualTo(4);
+            assertThat(partial.path("unread").size()).isEqualTo(16);
+            HttpResponse<String> page = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + ns + "/keys?prefix=m/")))
+                    .header("KV-Token", session));
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            assertThat(JSON.readTree(page.body()).path("items").size()).isEqualTo(4);
+            assertThat(JSON.readTree(page.body()).path("next").isString()).isTrue();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(memory.held()).as("answers sent give their room back").isEqualTo(128L * 1024));
+
+            // A third waiting answer takes the rest: nothing more is served until one gives its room back.
+            waiting.add(batchGetAsync(node, keys.subList(0, 2), ahead, 3000));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> memory.held() == 160L * 1024);
+            HttpResponse<String> refusedBatch = node.send(batchGetRequest(node, keys.subList(0, 2), session, 1000));
+            HttpResponse<String> refusedScan = node.send(HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + ns + "/keys"))));
+            for (HttpResponse<String> refused : List.of(refusedBatch, refusedScan)) {
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+                assertThat(refused.body()).contains("overloaded", "max-answer-bytes-in-flight");
+                assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            }
+            List<String> mget = sendResp(node, List.of(List.of("LOGKV.NAMESPACE", ns), List.of("MGET", "m/00", "m/01")));
+            assertThat(mget.get(0)).isEqualTo("+OK");
+            assertThat(mget.get(1)).startsWith("-OVERLOADED ").contains("max-answer-bytes-in-flight");
+            assertThat(node.get(ns, "m/00").statusCode()).as("single keys are still read").isEqualTo(200);
+
+            for (CompletableFuture<HttpResponse<String>> one : waiting) {
+                HttpResponse<String> ended = one.get(30, TimeUnit.SECONDS);
+                assertThat(ended.statusCode()).as(ended.body()).isEqualTo(503);
+                assertThat(ended.body()).contains("not-caught-up");
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> memory.held() == 0);
+            List<String> whole = sendResp(node, List.of(List.of("LOGKV.NAMESPACE", ns), List.of("MGET", "m/00", "m/01", "m/02")));
+            assertThat(whole.get(1)).startsWith("*3\r\n$" + value + "\r\n0000");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> memory.held() == 0);
+            assertThat(batchGet(node, keys, session).path("items").size()).as("64 KiB again: eight values").isEqualTo(8);
+
+            // A client pipelines 6,000 reads of 8,000-byte values (48 MB of replies) and reads nothing for a while.
+            MeterRegistry meters = node.bean(MeterRegistry.class);
+            double before = served(meters);
+            int reads = 6000;
+            StringBuilder commands = new StringBuilder(command(List.of("LOGKV.NAMESPACE", ns)));
+            for (int i = 0; i < reads; i++) {
+                commands.append(command(List.of("GET", keys.get(i % keys.size()))));
+            }
+            try (Socket socket = new Socket()) {
+                socket.setReceiveBufferSize(64 * 1024);
+                socket.connect(new java.net.InetSocketAddress("localhost", node.bean(RespServer.class).port()));
+                CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                    try {
+                        socket.getOutputStream().write(commands.toString().getBytes(StandardCharsets.UTF_8));
+                        socket.getOutputStream().flush();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                Thread.sleep(2000);
+                double early = served(meters) - before;
+                Thread.sleep(1000);
+                double served = served(meters) - before;
+                assertThat(served).as("reads served while their replies are not read: the pipeline and what the sockets buffer")
+                        .isEqualTo(early).isLessThan(reads / 2.0);
+                // Then it reads: every reply comes, in order.
+                InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+                socket.setSoTimeout(30_000);
+                assertThat(readLine(in)).isEqualTo("+OK");
+                for (int i = 0; i < reads; i++) {
+                    assertThat(readLine(in)).as("reply " + i).isEqualTo("$" + value);
+                    byte[] body = in.readNBytes(value + 2);
+                    assertThat(body[0]).as("reply " + i).isEqualTo((byte) ('0' + (i % keys.size()) % 10));
+                }
+                sent.get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static double served(MeterRegistry meters) {
+        return meters.find("logkv.resp.commands").tag("command", "GET").timers().stream().mapToLong(Timer::count).sum();
+    }
+
+    private static String command(List<String> words) {
+        StringBuilder text = new StringBuilder("*" + words.size() + "\r\n");
+        for (String word : words) {
+            text.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word).append("\r\n");
+        }
+        return text.toString();
+    }
+
+    /** Sends the commands on a fresh connection and reads their replies, each as its text. */
+    private static List<String> sendResp(LogKvNode node, List<List<String>> commands) throws IOException {
+        try (Socket socket = new Socket("localhost", node.bean(RespServer.class).port())) {
+            socket.setSoTimeout(20_000);
+            StringBuilder text = new StringBuilder();
+            commands.forEach(words -> text.append(command(words)));
+            socket.getOutputStream().write(text.toString().getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+            List<String> replies = new ArrayList<>();
+            for (int i = 0; i < commands.size(); i++) {
+                replies.add(readReply(in));
+            }
+            return replies;
+        }
+    }
+
+    private static String readReply(InputStream in) throws IOException {
+        String line = readLine(in);
+        if (line.startsWith("$") && !line.equals("$-1")) {
+            int length = Integer.parseInt(line.substring(1));
+            byte[] body = in.readNBytes(length + 2);
+            return line + "\r\n" + new String(body, 0, length, StandardCharsets.UTF_8);
+        }
+        if (line.startsWith("*")) {
+            StringBuilder array = new StringBuilder(line);
+            for (int i = Integer.parseInt(line.substring(1)); i > 0; i--) {
+                array.append("\r\n").append(readReply(in));
+            }
+            return array.toString();
+        }
+        return line;
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c; (c = in.read()) != -1; ) {
+            if (c == '\r') {
+                in.read();
+                return line.toString();
+            }
+            line.append((char) c);
+        }
+        throw new java.io.EOFException("the connection closed after: " + line);
+    }
+
+    private HttpRequest.Builder batchGetRequest(LogKvNode node, List<String> keys, String token, int waitMs) {
+        return HttpRequest.newBuilder(URI.create(node.url("/v1/namespaces/" + ns + "/batch-get?wait_ms=" + waitMs)))
+                .header("Content-Type", "application/json")
+                .header("KV-Token", token)
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("keys", keys))));
+    }
+
+    private CompletableFuture<HttpResponse<String>> batchGetAsync(LogKvNode node, List<String> keys, String token, int waitMs) {
+        return CompletableFuture.supplyAsync(() -> node.send(batchGetRequest(node, keys, token, waitMs)));
     }
 
     private Map<String, String> scanAll(LogKvNode node, String token, List<Integer> pageSizes) {

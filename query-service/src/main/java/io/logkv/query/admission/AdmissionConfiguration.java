@@ -29,6 +29,12 @@ public class AdmissionConfiguration {
         return new Refusals(meters);
     }
 
+    @Bean
+    AnswerMemory answerMemory(LogKvProperties props, Refusals refusals, MeterRegistry meters) {
+        return new AnswerMemory(props.shedding().maxAnswerBytesInFlight().toBytes(), props.limits().maxValueBytes().toBytes(),
+                props.shedding().retryAfter(), refusals, meters);
+    }
+
     /**
      * The checks, for the security chain: shedding first (a request the node has no room for costs it as little as
      * possible), quotas last (once the caller is known and allowed).

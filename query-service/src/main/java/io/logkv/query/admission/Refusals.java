@@ -27,6 +27,7 @@ public final class Refusals {
     private final Map<Scope, Map<Operation, Counter>> overQuota = new EnumMap<>(Scope.class);
     private final Counter overloaded;
     private final Counter overloadedLarge;
+    private final Counter overloadedAnswers;
 
     public Refusals(MeterRegistry meters) {
         for (Scope scope : Scope.values()) {
@@ -39,6 +40,7 @@ public final class Refusals {
         }
         this.overloaded = counter(meters, ProblemTypes.OVERLOADED, "active-requests", "any");
         this.overloadedLarge = counter(meters, ProblemTypes.OVERLOADED, "active-large-requests", "any");
+        this.overloadedAnswers = counter(meters, ProblemTypes.OVERLOADED, "answer-bytes", "read");
     }
 
     /** Counts a request over a rate, and answers it {@code 429 over-quota} with {@code Retry-After}. */
@@ -62,6 +64,11 @@ public final class Refusals {
         overloadedLarge.increment();
     }
 
+    /** Counts a read of many keys refused because the node's answers hold all the bytes they may. */
+    void countOverloadedAnswers() {
+        overloadedAnswers.increment();
+    }
+
     /** The answer to requests with a large body refused because the node works on {@code maxActive} of them already. */
     static ApiProblem overloadedLarge(int maxActive, long largeBytes, Duration retryAfter) {
         return ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Overloaded",
@@ -78,7 +85,7 @@ public final class Refusals {
     private static Counter counter(MeterRegistry meters, String reason, String limit, String operation) {
         return Counter.builder(METER)
                 .description("Requests refused before they were served: over-quota (429, a client's or a namespace's rate used up)"
-                        + " and overloaded (503, the node at logkv.shedding.max-active-requests)")
+                        + " and overloaded (503, the node at logkv.shedding.max-active-requests, max-active-large or max-answer-bytes-in-flight)")
                 .tag("reason", reason)
                 .tag("limit", limit)
                 .tag("operation", operation)

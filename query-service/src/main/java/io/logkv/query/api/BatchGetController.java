@@ -6,6 +6,7 @@ import io.logkv.core.ConsistencyToken;
 import io.logkv.core.KeyPartitioner;
 import io.logkv.core.KeyRules;
 import io.logkv.core.ProblemTypes;
+import io.logkv.query.admission.AnswerMemory;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -75,9 +76,11 @@ public class BatchGetController {
     private final RequestTokens tokens;
     private final QuotaBuckets quotas;
     private final Refusals refusals;
+    private final AnswerMemory answerMemory;
 
     public BatchGetController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, RequestTokens tokens,
-                              LogKvProperties props, QuotaBuckets quotas, Refusals refusals) {
+                              LogKvProperties props, QuotaBuckets quotas, Refusals refusals, AnswerMemory answerMemory) {
+        this.answerMemory = answerMemory;
         this.quotas = quotas;
         this.refusals = refusals;
         this.namespaces = namespaces;
@@ -109,7 +112,8 @@ public class BatchGetController {
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(ApiHeaders.FORWARDED_BY) != null;
         chargeFurtherKeys(client, ns, keys.size(), forwarded);
-        long answerBytes = AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_BATCH);
+        long answerBytes = answerMemory.grant(request, AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_BATCH))
+                .bytes();
         ForwardedRequest forwardable = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
 
         Map<Integer, List<Integer>> byPartition = new TreeMap<>();

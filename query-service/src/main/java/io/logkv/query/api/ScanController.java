@@ -7,6 +7,7 @@ import io.logkv.core.LogPosition;
 import io.logkv.core.NodeTime;
 import io.logkv.core.ProblemTypes;
 import io.logkv.materializer.PartitionReplica;
+import io.logkv.query.admission.AnswerMemory;
 import io.logkv.query.cluster.NamespaceResolver;
 import io.logkv.query.cluster.NamespaceResolver.ServedNamespace;
 import io.logkv.query.config.LogKvProperties;
@@ -67,9 +68,11 @@ public class ScanController {
     private final RequestTokens tokens;
     /** Expiry of scanned values is judged by its wall clock. */
     private final NodeTime time;
+    private final AnswerMemory answerMemory;
 
     public ScanController(NamespaceResolver namespaces, KeyReads reads, ReadRouting routing, ObjectMapper json, RequestTokens tokens,
-                          LogKvProperties props, HomeRegions regions, NodeTime time) {
+                          LogKvProperties props, HomeRegions regions, NodeTime time, AnswerMemory answerMemory) {
+        this.answerMemory = answerMemory;
         this.time = time;
         this.tokens = tokens;
         this.namespaces = namespaces;
@@ -106,7 +109,8 @@ public class ScanController {
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(ApiHeaders.FORWARDED_BY) != null;
         int partitions = namespace.settings().partitions();
-        long answerBytes = AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_SCAN);
+        long answerBytes = answerMemory.grant(request, AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_SCAN))
+                .bytes();
         if (partition != null) {
             // One partition of a scan another node merges.
             int only = partitionNumber(partition, partitions, forwarded);

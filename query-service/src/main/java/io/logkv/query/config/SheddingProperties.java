@@ -18,10 +18,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          {@code maxActiveRequests} too); beyond, {@code 503 overloaded} at once, before the body is
  *                          read: so that megabyte values cannot take every thread and core that small requests need.
  *                          0: no bound of their own
+ * @param maxAnswerBytesInFlight bytes of values that the node's answers of many keys (batch-gets, scan pages,
+ *                          {@code MGET}) hold at once, all together, until they are sent: an answer is granted its
+ *                          bound ({@code logkv.replicas.max-answer-bytes}) or what room is left, at least the largest
+ *                          value ({@code logkv.limits.max-value-bytes}); with less room, {@code 503 overloaded} at
+ *                          once. 0: no bound
  */
 public record SheddingProperties(
         @DefaultValue("256") int maxActiveRequests,
         @DefaultValue("1s") Duration retryAfter,
         @DefaultValue("64KB") DataSize largeBody,
-        @DefaultValue("8") int maxActiveLarge) {
+        @DefaultValue("8") int maxActiveLarge,
+        @DefaultValue("128MB") DataSize maxAnswerBytesInFlight) {
 }

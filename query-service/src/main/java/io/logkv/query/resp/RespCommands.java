@@ -1,6 +1,7 @@
 package io.logkv.query.resp;
 
 import io.logkv.core.ProblemTypes;
+import io.logkv.query.admission.AnswerMemory;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.ObjectMapper;
@@ -50,16 +52,19 @@ final class RespCommands {
     private final KeyCalls calls;
     private final SessionCommands sessionCommands;
     private final long maxAnswerBytes;
+    private final AnswerMemory answerMemory;
 
     /**
      * @param apiKeys the keys {@code AUTH} accepts
      * @param secured whether a connection must authenticate before it touches keys (the node's security mode)
      * @param quotas  the rates per client and namespace, charged as HTTP requests are
      * @param maxAnswerBytes the values one {@code MGET} answers at most, in bytes (one value always)
+     * @param answerMemory   the node's room for answers of many keys, which each {@code MGET} is granted its bytes from
      */
     RespCommands(KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys, boolean secured,
-                 ObjectMapper json, QuotaBuckets quotas, Refusals refusals, long maxAnswerBytes) {
+                 ObjectMapper json, QuotaBuckets quotas, Refusals refusals, long maxAnswerBytes, AnswerMemory answerMemory) {
         this.maxAnswerBytes = maxAnswerBytes;
+        this.answerMemory = answerMemory;
         this.calls = new KeyCalls(keys, tokens, secured, json, quotas, refusals);
         this.sessionCommands = new SessionCommands(namespaces, tokens, apiKeys, secured);
     }
@@ -109,10 +114,20 @@ final class RespCommands {
     }
 
     /**
-     * {@code MGET}: every key's value, or an error. Values beyond {@code maxAnswerBytes} in all make it an error
-     * ({@code -TOO-LARGE}: Redis has no partial answer), and each value past that bound is let go as soon as it is read.
+     * {@code MGET}: every key's value, or an error. Its values are granted room in the node's answer memory before they
+     * are read ({@link AnswerMemory}): {@code maxAnswerBytes}, or less when the node has less room (no room at all
+     * answers {@code -OVERLOADED}). Values beyond the grant make it an error, {@code -TOO-LARGE} when the grant was the
+     * whole bound and {@code -OVERLOADED} when it was less (Redis has no partial answer), and each value past the grant
+     * is let go as soon as it is read. The reply holds its grant until the connection has written it ({@link HeldReply}).
      */
     private CompletableFuture<RedisMessage> mget(RespSession session, List<byte[]> keyList) {
+        AnswerMemory.Grant grant;
+        try {
+            grant = answerMemory.grant(maxAnswerBytes);
+        } catch (ApiProblem refused) {
+            return done(error(refused));
+        }
+        long bound = grant.bytes();
         List<CompletableFuture<RedisMessage>> each = new ArrayList<>(keyList.size());
         AtomicLong answerBytes = new AtomicLong();
         for (byte[] key : keyList) {
@@ -123,21 +138,29 @@ final class RespCommands {
                 if (answer.problem() != null) {
                     return error(answer.problem());
                 }
-                if (answerBytes.addAndGet(answer.body().length) > maxAnswerBytes && keyList.size() > 1) {
-                    return error("TOO-LARGE the values of these keys pass " + maxAnswerBytes
-                            + " bytes (logkv.replicas.max-answer-bytes): ask for fewer keys at once");
+                if (answerBytes.addAndGet(answer.body().length) > bound && keyList.size() > 1) {
+                    return bound < maxAnswerBytes
+                            ? error(ProblemTypes.OVERLOADED.toUpperCase(Locale.ROOT) + " the values of these keys pass the " + bound
+                                    + " bytes this node has room for now (logkv.shedding.max-answer-bytes-in-flight): ask again, or for fewer keys")
+                            : error("TOO-LARGE the values of these keys pass " + maxAnswerBytes
+                                    + " bytes (logkv.replicas.max-answer-bytes): ask for fewer keys at once");
                 }
                 return bulk(answer.body());
             }));
         }
-        return all(each).thenApply(replies -> {
+        return all(each).handle((replies, failure) -> {
+            if (failure != null) {
+                grant.close();
+                throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+            }
             for (RedisMessage reply : replies) {
                 if (reply instanceof ErrorRedisMessage failed) {
                     replies.forEach(io.netty.util.ReferenceCountUtil::release);
+                    grant.close();
                     return new ErrorRedisMessage(failed.content());
                 }
             }
-            return new ArrayRedisMessage(replies);
+            return new HeldReply(new ArrayRedisMessage(replies), grant);
         });
     }
 

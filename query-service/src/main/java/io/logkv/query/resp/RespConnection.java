@@ -94,16 +94,24 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
         String command = RespReplies.text(args.get(0)).toUpperCase(Locale.ROOT);
         List<byte[]> rest = args.subList(1, args.size());
         long started = System.nanoTime();
-        CompletableFuture<RedisMessage> reply;
+        // The command's reply as the command makes it; what is written is that, or an error when it takes too long.
+        CompletableFuture<RedisMessage> own;
         if (command.equals("QUIT")) {
             quitting = true;
-            reply = CompletableFuture.completedFuture(RespReplies.OK);
+            own = CompletableFuture.completedFuture(RespReplies.OK);
         } else if (barrier.isDone()) {
-            reply = start(command, rest);
+            own = start(command, rest);
         } else {
-            reply = barrier.handleAsync((ignored, error) -> null, ctx.executor()).thenCompose(ignored -> start(command, rest));
+            own = barrier.handleAsync((ignored, error) -> null, ctx.executor()).thenCompose(ignored -> start(command, rest));
         }
-        reply = reply.orTimeout(commandTimeoutMs, TimeUnit.MILLISECONDS).exceptionally(RespConnection::failed);
+        CompletableFuture<RedisMessage> reply = own.copy().orTimeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
+                .exceptionally(RespConnection::failed);
+        // A reply holding answer memory that lost to the timeout is never written: its grant goes back when it is made.
+        reply.thenAccept(written -> own.thenAccept(made -> {
+            if (made instanceof HeldReply held && held != written) {
+                held.release();
+            }
+        }));
         if (RespCommands.isBarrier(command)) {
             barrier = reply;
         }
@@ -129,23 +137,41 @@ final class RespConnection extends SimpleChannelInboundHandler<RedisMessage> {
         }
     }
 
-    /** Sends the replies that are ready, in order, up to the first that is not. */
+    /**
+     * Sends the replies that are ready, in order, up to the first that is not, and while the connection takes more:
+     * once its outgoing buffer passes Netty's high water mark (a client slow to read), replies wait in their queue,
+     * and the node stops reading the connection's commands when that queue is full, so that a client that does not
+     * read its replies cannot make the node hold more than its pipeline of them.
+     */
     private void writeReady(ChannelHandlerContext ctx, boolean flush) {
         boolean wrote = false;
-        while (!replies.isEmpty() && replies.peek().isDone()) {
-            ctx.write(replies.poll().join());
+        while (!replies.isEmpty() && replies.peek().isDone() && (ctx.channel().isWritable() || !ctx.channel().isActive())) {
+            RedisMessage next = replies.poll().join();
+            if (next instanceof HeldReply held) {
+                ctx.write(held.message()).addListener(written -> held.release());
+            } else {
+                ctx.write(next);
+            }
             wrote = true;
         }
-        if (wrote && (flush || quitting)) {
+        if (wrote && (flush || quitting || !ctx.channel().isWritable())) {
             ctx.flush();
         }
-        if (!ctx.channel().config().isAutoRead() && replies.size() <= maxPipelined / 2 && !quitting) {
+        if (!ctx.channel().config().isAutoRead() && replies.size() <= maxPipelined / 2 && ctx.channel().isWritable() && !quitting) {
             ctx.channel().config().setAutoRead(true);
         }
         if (quitting && replies.isEmpty()) {
             ctx.flush();
             ctx.close();
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            writeReady(ctx, true);
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override

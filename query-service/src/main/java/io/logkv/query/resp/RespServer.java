@@ -8,6 +8,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.ssl.SslOptions;
+import io.logkv.query.admission.AnswerMemory;
 import io.logkv.query.admission.QuotaBuckets;
 import io.logkv.query.admission.Refusals;
 import io.logkv.query.cluster.NamespaceResolver;
@@ -86,14 +87,14 @@ public class RespServer implements SmartLifecycle {
     private Channel listening;
 
     public RespServer(LogKvProperties props, KeyOperations keys, NamespaceResolver namespaces, RequestTokens tokens, ApiKeys apiKeys,
-                      ObjectMapper json, MeterRegistry meters, QuotaBuckets quotas, Refusals refusals,
+                      ObjectMapper json, MeterRegistry meters, QuotaBuckets quotas, Refusals refusals, AnswerMemory answerMemory,
                       ObjectProvider<SslBundles> sslBundles) {
         this.settings = props.resp();
         // A bundle that does not exist (or does not load) stops the node at start, saying which.
         this.tls = settings.tls() ? sslBundles.getObject().getBundle(settings.sslBundle()) : null;
         this.commands = new RespCommands(keys, namespaces, tokens, apiKeys,
                 props.security().mode() == NodeSecurityProperties.SecurityMode.SECURED, json, quotas, refusals,
-                props.replicas().maxAnswerBytes().toBytes());
+                props.replicas().maxAnswerBytes().toBytes(), answerMemory);
         this.meters = meters;
         this.maxBulkBytes = Math.max(props.limits().maxValueBytes().toBytes(), props.limits().maxKeyBytes());
         this.maxWords = props.replicas().maxBatchKeys() + MAX_WORDS_SLACK;

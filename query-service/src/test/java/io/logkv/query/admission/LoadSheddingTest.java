@@ -24,7 +24,8 @@ class LoadSheddingTest {
     }
 
     private LoadShedding shedding(int maxActive, int maxActiveLarge) {
-        return new LoadShedding(new SheddingProperties(maxActive, Duration.ofSeconds(2), DataSize.ofKilobytes(64), maxActiveLarge),
+        return new LoadShedding(new SheddingProperties(maxActive, Duration.ofSeconds(2), DataSize.ofKilobytes(64), maxActiveLarge,
+                DataSize.ofMegabytes(128)),
                 refusals, JsonMapper.builder().build(), meters);
     }
 
