@@ -44,10 +44,47 @@ final class Watch implements Flow.Publisher<Change> {
     @Override
     public void subscribe(Flow.Subscriber<? super Change> subscriber) {
         SubmissionPublisher<Change> publisher = new SubmissionPublisher<>(Runnable::run, Flow.defaultBufferSize());
-        publisher.subscribe(subscriber);
         Thread reader = new Thread(() -> read(publisher), "logkv-client-watch-" + namespace);
         reader.setDaemon(true);
+        // A cancel wakes the reader wherever it waits (a silent stream, a pause between rounds): it lets the stream go
+        // at once, not when the next line or the idle timeout comes. A cancel before the reader starts leaves no subscriber.
+        publisher.subscribe(new CancelWakes(subscriber, reader));
         reader.start();
+    }
+
+    /** The subscriber, whose subscription's cancel also interrupts the watch's reader thread. */
+    private record CancelWakes(Flow.Subscriber<? super Change> subscriber, Thread reader) implements Flow.Subscriber<Change> {
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                    subscription.request(n);
+                }
+
+                @Override
+                public void cancel() {
+                    subscription.cancel();
+                    reader.interrupt();
+                }
+            });
+        }
+
+        @Override
+        public void onNext(Change change) {
+            subscriber.onNext(change);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            subscriber.onError(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            subscriber.onComplete();
+        }
     }
 
     private void read(SubmissionPublisher<Change> publisher) {

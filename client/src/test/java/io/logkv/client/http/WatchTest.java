@@ -33,6 +33,7 @@ class WatchTest {
 
     private ServerSocket server;
     private final List<String> resumedWith = new CopyOnWriteArrayList<>();
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
@@ -183,6 +184,49 @@ class WatchTest {
                 .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
     }
 
+    @Test
+    void aCancelledWatchLetsItsStreamGoAtOnceNotAtTheIdleTimeout() throws Exception {
+        serve((request, out) -> {
+            resumedWith.add(header(request, "last-event-id"));
+            headAndChunk(out, "event: ready\nid: start\ndata: {}\n\nevent: put\nid: after-1\ndata: " + String.format(PUT, 1, 1) + "\n\n");
+            holdOpen(); // silent from then on, not even a heartbeat
+        });
+        CompletableFuture<Flow.Subscription> subscribed = new CompletableFuture<>();
+        CompletableFuture<Change> first = new CompletableFuture<>();
+        try (LogKvClient client = LogKvClient.builder().nodes("http://localhost:" + server.getLocalPort())
+                .watchIdleTimeout(Duration.ofSeconds(60)).build()) {
+            client.watch("ns", null, null).subscribe(new Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(Flow.Subscription subscription) {
+                    subscribed.complete(subscription);
+                    subscription.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(Change change) {
+                    first.complete(change);
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    first.completeExceptionally(error);
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+            assertThat(first.get(10, TimeUnit.SECONDS).key()).isEqualTo("k1");
+            Socket stream = accepted.get(0);
+            stream.setSoTimeout(5_000);
+            subscribed.join().cancel();
+            // Read from the node's side: the client closes the connection within the socket timeout, or the read fails.
+            assertThat(stream.getInputStream().read()).as("the client let the stream go").isEqualTo(-1);
+            Thread.sleep(300);
+            assertThat(resumedWith).as("and did not ask again").hasSize(1);
+        }
+    }
+
     /** Watches the server's namespace, with an idle timeout of one second, until {@code done} or 15 s have passed. */
     private void watchWithIdleTimeoutOfOneSecond(List<Change> seen, BooleanSupplier done) throws InterruptedException {
         try (LogKvClient client = LogKvClient.builder().nodes("http://localhost:" + server.getLocalPort())
@@ -204,9 +248,10 @@ class WatchTest {
         Thread accepting = new Thread(() -> {
             while (!server.isClosed()) {
                 try {
-                    Socket accepted = server.accept();
+                    Socket connection = server.accept();
+                    accepted.add(connection);
                     Thread answering = new Thread(() -> {
-                        try (Socket socket = accepted) {
+                        try (Socket socket = connection) {
                             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
                             List<String> head = new ArrayList<>();
                             for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
