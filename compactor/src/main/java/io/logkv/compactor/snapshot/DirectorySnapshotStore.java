@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -25,6 +26,9 @@ public final class DirectorySnapshotStore implements SnapshotStore {
 
     private final Path root;
 
+    /** The name a snapshot is assembled under, before it is renamed into place. */
+    private static final String INCOMPLETE = ".incomplete-";
+
     public DirectorySnapshotStore(Path root) {
         this.root = root;
     }
@@ -32,7 +36,7 @@ public final class DirectorySnapshotStore implements SnapshotStore {
     @Override
     public void save(SnapshotManifest manifest, Path directory) {
         Path partitionDir = partitionDirectory(manifest.namespace(), manifest.partition());
-        Path incomplete = partitionDir.resolve(".incomplete-" + UUID.randomUUID());
+        Path incomplete = partitionDir.resolve(INCOMPLETE + UUID.randomUUID());
         try {
             Files.createDirectories(incomplete);
             for (String file : manifest.files().keySet()) {
@@ -92,6 +96,45 @@ public final class DirectorySnapshotStore implements SnapshotStore {
             throw new UncheckedIOException("could not delete snapshot " + snapshot, e);
         }
         PartitionStore.deleteRecursively(snapshot);
+    }
+
+    /** Incomplete saves ({@code .incomplete-*}) and snapshot directories without a manifest, unchanged since {@code before}. */
+    @Override
+    public int deleteAbandoned(NamespaceName namespace, int partition, Instant before) {
+        Path partitionDir = partitionDirectory(namespace, partition);
+        if (!Files.isDirectory(partitionDir)) {
+            return 0;
+        }
+        int deleted = 0;
+        try (Stream<Path> children = Files.list(partitionDir)) {
+            for (Path child : children.filter(Files::isDirectory).toList()) {
+                boolean abandoned = child.getFileName().toString().startsWith(INCOMPLETE)
+                        || !Files.exists(child.resolve(SnapshotManifest.FILE_NAME));
+                if (abandoned && lastChange(child).isBefore(before)) {
+                    PartitionStore.deleteRecursively(child);
+                    deleted++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list " + partitionDir, e);
+        }
+        return deleted;
+    }
+
+    /** The latest change to a directory or to any file in it (a copy under way changes them). */
+    private static Instant lastChange(Path directory) throws IOException {
+        Instant latest = Files.getLastModifiedTime(directory).toInstant();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                try {
+                    Instant changed = Files.getLastModifiedTime(file).toInstant();
+                    latest = changed.isAfter(latest) ? changed : latest;
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // deleted meanwhile
+                }
+            }
+        }
+        return latest;
     }
 
     @Override

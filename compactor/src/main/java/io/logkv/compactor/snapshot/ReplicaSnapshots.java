@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,6 +48,14 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaSnapshots.class);
+    /**
+     * How long files of no manifest in the store stay untouched before they count as left by a node stopped while it
+     * stored or deleted a snapshot: far longer than storing one takes, so that a save under way elsewhere is never taken
+     * for one.
+     */
+    static final Duration ABANDONED_AFTER = Duration.ofHours(24);
+    /** The names of checkpoints being assembled in the work directory. */
+    private static final String WORK_PREFIX = "snapshot-";
 
     private final SnapshotStore store;
     private final LocalReplicas replicas;
@@ -80,8 +89,12 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("logkv-snapshots"));
     }
 
-    /** Starts taking snapshots every {@code interval} (none when it is zero). */
+    /**
+     * Starts taking snapshots every {@code interval} (none when it is zero), once the checkpoints a stopped node left
+     * half assembled in its work directory are deleted (the directory is this node's own).
+     */
     public void start() {
+        deleteLeftWork();
         long interval = settings.interval().toMillis();
         if (interval > 0) {
             scheduler.scheduleWithFixedDelay(this::takeDue, interval, interval, TimeUnit.MILLISECONDS);
@@ -145,6 +158,20 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> takeOwned(only), scheduler);
     }
 
+    private void deleteLeftWork() {
+        if (!Files.isDirectory(settings.workDirectory())) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> children = Files.list(settings.workDirectory())) {
+            for (Path left : children.filter(child -> child.getFileName().toString().startsWith(WORK_PREFIX)).toList()) {
+                PartitionStore.deleteRecursively(left);
+                log.info("event=snapshot_work_deleted path=\"{}\"", left);
+            }
+        } catch (java.io.IOException e) {
+            log.warn("event=snapshot_work_not_listed path=\"{}\"", settings.workDirectory(), e);
+        }
+    }
+
     /** Where snapshots are kept. */
     public String location() {
         return store.location();
@@ -157,7 +184,7 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
      * @throws IllegalStateException when the copy is not of the partition's log now (a replica of a topic deleted since)
      */
     public SnapshotManifest take(PartitionReplica replica) {
-        Path work = settings.workDirectory().resolve("snapshot-" + UUID.randomUUID());
+        Path work = settings.workDirectory().resolve(WORK_PREFIX + UUID.randomUUID());
         try {
             Files.createDirectories(settings.workDirectory());
             long started = System.nanoTime();
@@ -202,6 +229,11 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
         }
         for (SnapshotManifest old : ofThisLog.subList(Math.min(settings.retain(), ofThisLog.size()), ofThisLog.size())) {
             store.delete(old);
+        }
+        int abandoned = store.deleteAbandoned(namespace, partition, Instant.ofEpochMilli(clock.getAsLong()).minus(ABANDONED_AFTER));
+        if (abandoned > 0) {
+            log.info("event=snapshot_abandoned_deleted partition={}-{} count={} reason=\"files of no manifest, unchanged for {}\"",
+                    namespace, partition, abandoned, ABANDONED_AFTER);
         }
     }
 

@@ -5,9 +5,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -80,7 +83,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
 
     @Override
     public List<SnapshotManifest> list(NamespaceName namespace, int partition) {
-        String partitionPrefix = prefix + "/" + namespace.value() + "/" + partition + "/";
+        String partitionPrefix = partitionPrefix(namespace, partition);
         List<SnapshotManifest> found = new ArrayList<>();
         for (S3Object object : s3.listObjectsV2Paginator(list -> list.bucket(bucket).prefix(partitionPrefix)).contents()) {
             if (!object.key().endsWith("/" + SnapshotManifest.FILE_NAME)) {
@@ -123,6 +126,32 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         }
     }
 
+    /** Objects of a snapshot id with no manifest among them, the newest of them stored before {@code before}. */
+    @Override
+    public int deleteAbandoned(NamespaceName namespace, int partition, Instant before) {
+        String partitionPrefix = partitionPrefix(namespace, partition);
+        Map<String, List<S3Object>> byId = new LinkedHashMap<>();
+        for (S3Object object : s3.listObjectsV2Paginator(list -> list.bucket(bucket).prefix(partitionPrefix)).contents()) {
+            String rest = object.key().substring(partitionPrefix.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0) {
+                byId.computeIfAbsent(rest.substring(0, slash), id -> new ArrayList<>()).add(object);
+            }
+        }
+        int deleted = 0;
+        for (List<S3Object> objects : byId.values()) {
+            boolean complete = objects.stream().anyMatch(object -> object.key().endsWith("/" + SnapshotManifest.FILE_NAME));
+            boolean settled = objects.stream().allMatch(object -> object.lastModified().isBefore(before));
+            if (!complete && settled) {
+                for (S3Object object : objects) {
+                    s3.deleteObject(delete -> delete.bucket(bucket).key(object.key()));
+                }
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
     @Override
     public String location() {
         return "s3://" + bucket + "/" + prefix;
@@ -134,6 +163,10 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     }
 
     private String snapshotKey(SnapshotManifest manifest) {
-        return prefix + "/" + manifest.namespace().value() + "/" + manifest.partition() + "/" + manifest.id() + "/";
+        return partitionPrefix(manifest.namespace(), manifest.partition()) + manifest.id() + "/";
+    }
+
+    private String partitionPrefix(NamespaceName namespace, int partition) {
+        return prefix + "/" + namespace.value() + "/" + partition + "/";
     }
 }

@@ -2,6 +2,7 @@ package io.logkv.compactor.snapshot;
 
 import io.logkv.core.NamespaceName;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -22,6 +23,15 @@ public interface SnapshotStore {
 
     /** Removes a snapshot (its manifest first, so that it stops being listed before its files go). */
     void delete(SnapshotManifest manifest);
+
+    /**
+     * Deletes what saves and deletions that never finished left of a partition's snapshots: files of no manifest (a
+     * node stopped while it stored or deleted a snapshot), last changed before {@code before}, so that a save still
+     * under way on another node, whose files are recent, is left alone. Complete snapshots are never touched.
+     *
+     * @return the snapshots' worth of files deleted
+     */
+    int deleteAbandoned(NamespaceName namespace, int partition, Instant before);
 
     /** Where this store is, for logs: a path or a bucket. */
     String location();

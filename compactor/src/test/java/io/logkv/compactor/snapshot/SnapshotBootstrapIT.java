@@ -14,7 +14,6 @@ import io.logkv.testkit.KafkaTestCluster;
 import io.logkv.writer.TruthTopicRequirements;
 import io.logkv.writer.TruthTopics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,11 +28,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
-import org.eclipse.jetty.util.component.AbstractLifeCycle;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,24 +55,9 @@ class SnapshotBootstrapIT {
 
     @Test
     void snapshotPlusTailEqualsAFullReplayFromS3() throws Exception {
-        Properties backend = new Properties();
-        backend.setProperty("jclouds.filesystem.basedir", dir.resolve("s3-data").toString());
-        java.nio.file.Files.createDirectories(dir.resolve("s3-data"));
-        BlobStoreContext context = ContextBuilder.newBuilder("filesystem").overrides(backend)
-                .credentials("identity", "credential").build(BlobStoreContext.class);
-        S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "logkv-access", "logkv-secret").build();
-        proxy.start();
-        try {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> AbstractLifeCycle.STARTED.equals(proxy.getState()));
-            context.getBlobStore().createContainerInLocation(null, "snapshots-bucket");
-            try (S3SnapshotStore store = S3SnapshotStore.connect("http://127.0.0.1:" + proxy.getPort(), "us-east-1",
-                    "snapshots-bucket", "logkv/snapshots", "logkv-access", "logkv-secret", true)) {
-                roundTrip(store);
-            }
-        } finally {
-            proxy.stop();
-            context.close();
+        try (S3TestServer server = S3TestServer.start(dir.resolve("s3-data"));
+             S3SnapshotStore store = server.store("logkv/snapshots")) {
+            roundTrip(store);
         }
     }
 
@@ -313,7 +292,15 @@ class SnapshotBootstrapIT {
         SnapshotManifest taken;
         try (LocalReplicas source = replicas(kafka, "source")) {
             PartitionReplica replica = caughtUp(source, ns, BEFORE);
-            taken = snapshots(store, source).take(replica);
+            // A checkpoint a node stopped while it assembled it: deleted when snapshots start, the rest of the directory kept.
+            Path left = java.nio.file.Files.createDirectories(dir.resolve("work").resolve("snapshot-left-by-a-stopped-node"));
+            java.nio.file.Files.writeString(left.resolve("000001.sst"), "half a checkpoint");
+            Path other = java.nio.file.Files.writeString(dir.resolve("work").resolve("not-a-checkpoint"), "kept");
+            ReplicaSnapshots snapshots = snapshots(store, source);
+            snapshots.start();
+            assertThat(left).doesNotExist();
+            assertThat(other).exists();
+            taken = snapshots.take(replica);
             assertThat(taken.position()).isGreaterThanOrEqualTo(BEFORE);
             assertThat(store.list(ns, 0)).containsExactly(taken);
         }
