@@ -134,11 +134,33 @@ final class ReplicaOpening {
                 return;
             }
             String origin = result.seeded() ? putInPlace(tp, seedDirectory, directory, position, result)
-                    : position > 0 ? "resumed at " + position : "full replay: " + result.detail();
+                    : position > 0 ? resumeWithoutSeed(tp, directory) : "full replay: " + result.detail();
             PartitionReplica replica = held.openStore(tp, origin);
             held.assignAdded(List.of(tp));
             opened.accept(replica);
         }));
+    }
+
+    /**
+     * The origin of a store that no seed replaced, judged again now: it resumes, unless it aged past the maximum
+     * resume age while its seed was sought (seeds wait their turn, and a download may take hours), when it is wiped and
+     * the whole log replayed, as at opening: from its position the log may have lost tombstones of keys it holds.
+     */
+    String resumeWithoutSeed(TopicPartition tp, Path directory) {
+        PartitionStore store = openToResume(tp, directory);
+        if (store == null) {
+            return "store with missing or corrupt files wiped: full replay";
+        }
+        long position = store.persistedPosition();
+        long idleMs = time.nowMs() - store.persistedAppliedAtMs();
+        if (position > 0 && idleMs > settings.maxResumeAge().toMillis()) {
+            log.warn("event=replica_too_old_wiped partition={} idle_hours={} resume_position={} after=seeding", tp, idleMs / 3_600_000,
+                    position);
+            store.destroy();
+            return "too old to resume once no seed came (" + idleMs / 3_600_000 + " h idle): full replay";
+        }
+        store.close();
+        return "resumed at " + position;
     }
 
     /** Replaces the store (if any) by a complete, checked seed; returns the replica's origin. */

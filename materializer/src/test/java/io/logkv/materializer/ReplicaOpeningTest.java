@@ -85,6 +85,25 @@ class ReplicaOpeningTest {
     }
 
     /**
+     * A store far behind waits for a seed (reseeding), and none comes; meanwhile it has aged past the maximum resume
+     * age (seeds wait their turn): it is judged again then, and replays the whole log instead of resuming.
+     */
+    @Test
+    void aStoreThatAgedPastTheMaxResumeAgeWhileASeedWasSoughtIsWipedNotResumed() {
+        open();
+        storeAt(17);
+        time.advance(MAX_RESUME_AGE.minusMinutes(1));
+        assertThat(opening.resumeWithoutSeed(TP, held.storeDirectory(TP))).as("still young enough").isEqualTo("resumed at 17");
+
+        time.advance(Duration.ofMinutes(2));
+        assertThat(opening.resumeWithoutSeed(TP, held.storeDirectory(TP))).startsWith("too old to resume once no seed came (")
+                .endsWith(" h idle): full replay");
+        PartitionReplica replica = held.openStore(TP, "after");
+        assertThat(replica.resumedFrom()).isZero();
+        assertThat(replica.read("k".getBytes(StandardCharsets.UTF_8))).as("the old store's keys are gone").isNull();
+    }
+
+    /**
      * A node stops while it copies a seed whose current-file pointer and manifest arrived before its table files
      * (the order a store's listing may give). The node that starts again finds no half store: the replica opens,
      * and replays the whole log, and what was copied is gone.
