@@ -31,8 +31,7 @@ public class AdmissionConfiguration {
 
     @Bean
     AnswerMemory answerMemory(LogKvProperties props, Refusals refusals, MeterRegistry meters) {
-        return new AnswerMemory(props.shedding().maxAnswerBytesInFlight().toBytes(), props.limits().maxValueBytes().toBytes(),
-                props.shedding().retryAfter(), refusals, meters);
+        return new AnswerMemory(props.shedding().maxAnswerBytesInFlight().toBytes(), refusals, meters);
     }
 
     /**

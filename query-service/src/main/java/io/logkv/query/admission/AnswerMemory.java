@@ -1,14 +1,10 @@
 package io.logkv.query.admission;
 
-import io.logkv.core.ProblemTypes;
-import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,16 +13,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code logkv.replicas.max-answer-bytes}); this bounds their sum, which concurrent requests would otherwise make
  * hundreds of times that.
  *
- * <p>An answer takes a {@link Grant} before it reads: its whole bound when the node has room for it, less when the
- * node has less room (the answer then ends earlier, as a batch-get's {@code unread} or a scan's continuation say),
- * and never less than the largest value ({@code logkv.limits.max-value-bytes}), so that every answer can carry one.
- * When the node has not even that much room the request is refused at once: {@code 503 overloaded} with
- * {@code Retry-After}. The grant is given back once the answer has been sent (or its connection failed), not when it
- * has been built: until then its bytes are still held, encoded.
- *
- * <p>What this bounds: the values taken into answers within their grants. Each part of an answer (a partition it
- * reads) always takes its first value, whatever its share, so an answer may pass its grant by at most one value per
- * partition read; single-key reads are bounded by {@code logkv.shedding.max-active-requests} and the value limit instead.
+ * <p>An answer opens a {@link Grant} and takes each value's bytes from it as the value is read: while the node has
+ * room, the value joins the answer; without room, it is let go and the answer ends there, as it does at its own bound
+ * (a batch-get's {@code unread}, a scan's continuation; {@code MGET}, which has no partial answer, is an error). The
+ * first value of each part of an answer (a partition it reads) is always taken, room or not, so that every answer
+ * moves on: the node may pass the bound by one value per part of the answers in flight. Room is taken only for values
+ * read, so answers of small values, or answers waiting for their replicas, hold next to nothing. The bytes are given
+ * back once the answer has been sent (or its connection failed), not when it has been built: until then they are
+ * still held, encoded.
  */
 public final class AnswerMemory {
 
@@ -34,62 +28,34 @@ public final class AnswerMemory {
     private static final String REQUEST_ATTRIBUTE = AnswerMemory.class.getName() + ".grant";
 
     private final long capacity;
-    private final long leastGrant;
-    private final Duration retryAfter;
     private final AtomicLong held = new AtomicLong();
     private final Refusals refusals;
 
-    /**
-     * @param capacity   bytes all answers may hold at once; 0 or less: no bound (grants are still counted)
-     * @param leastGrant the least an answer is granted (the largest value); less room than this refuses it
-     */
-    public AnswerMemory(long capacity, long leastGrant, Duration retryAfter, Refusals refusals, MeterRegistry meters) {
+    /** @param capacity bytes all answers may hold at once; 0 or less: no bound (what they hold is still counted) */
+    public AnswerMemory(long capacity, Refusals refusals, MeterRegistry meters) {
         this.capacity = capacity <= 0 ? Long.MAX_VALUE : capacity;
-        this.leastGrant = Math.max(1, leastGrant);
-        this.retryAfter = retryAfter;
+        this.refusals = refusals;
         Gauge.builder(HELD_METER, held, AtomicLong::get)
-                .description("Bytes granted to answers of many keys (batch-get, scan, MGET) not sent yet"
+                .description("Bytes of values in answers of many keys (batch-get, scan, MGET) not sent yet"
                         + " (logkv.shedding.max-answer-bytes-in-flight bounds them)")
                 .baseUnit("bytes")
                 .register(meters);
-        this.refusals = refusals;
+    }
+
+    /** An answer's account of the bytes it holds, empty; given back by {@link Grant#close()}. */
+    public Grant open() {
+        return new Grant();
     }
 
     /**
-     * Grants an answer up to {@code wanted} bytes: all of them when the node has room, what room there is when that is
-     * at least the least grant (or {@code wanted}, when smaller).
-     *
-     * @throws ApiProblem {@code 503 overloaded} when the node has less room than that
+     * The account of the answer to {@code request}, opened on first use and given back by {@link #releaseWhenAnswered}
+     * once the answer is sent.
      */
-    public Grant grant(long wanted) {
-        long least = Math.min(wanted, leastGrant);
-        while (true) {
-            long now = held.get();
-            long room = capacity - now;
-            if (room < least) {
-                refusals.countOverloadedAnswers();
-                throw ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Overloaded",
-                        "this node's answers of many keys hold " + now + " bytes of values, with room for " + Math.max(0, room)
-                                + " more (logkv.shedding.max-answer-bytes-in-flight); ask again, or for fewer keys", retryAfter);
-            }
-            long bytes = Math.min(wanted, room);
-            if (held.compareAndSet(now, now + bytes)) {
-                return new Grant(bytes);
-            }
+    public Grant of(HttpServletRequest request) {
+        if (request.getAttribute(REQUEST_ATTRIBUTE) instanceof Grant grant) {
+            return grant;
         }
-    }
-
-    /**
-     * Grants the answer to {@code request}, given back by {@link #releaseWhenAnswered} once the answer is sent.
-     *
-     * @see #grant(long)
-     */
-    public Grant grant(HttpServletRequest request, long wanted) {
-        Grant grant = grant(wanted);
-        Object earlier = request.getAttribute(REQUEST_ATTRIBUTE);
-        if (earlier instanceof Grant previous) {
-            previous.close();
-        }
+        Grant grant = open();
         request.setAttribute(REQUEST_ATTRIBUTE, grant);
         return grant;
     }
@@ -138,24 +104,48 @@ public final class AnswerMemory {
         return held.get();
     }
 
-    /** Bytes granted to one answer, given back once (closing again does nothing). */
+    /** The bytes one answer holds, taken value by value and given back at once when it is closed. */
     public final class Grant implements AutoCloseable {
-        private final long bytes;
-        private final AtomicBoolean released = new AtomicBoolean();
+        private long bytes;
+        private boolean closed;
 
-        private Grant(long bytes) {
-            this.bytes = bytes;
+        private Grant() {
         }
 
-        /** The bytes of values the answer may hold. */
-        public long bytes() {
+        /**
+         * Takes a value's bytes: always when {@code forced} (an answer's first value of a part), otherwise only while
+         * the node holds no more than its bound with them.
+         *
+         * @return whether the value may join the answer; false once the grant is closed (the answer was given up)
+         */
+        public synchronized boolean take(long valueBytes, boolean forced) {
+            if (closed) {
+                return false;
+            }
+            while (true) {
+                long now = held.get();
+                if (!forced && now + valueBytes > capacity) {
+                    refusals.countAnswerCut();
+                    return false;
+                }
+                if (held.compareAndSet(now, now + valueBytes)) {
+                    bytes += valueBytes;
+                    return true;
+                }
+            }
+        }
+
+        /** The bytes this answer holds. */
+        public synchronized long bytes() {
             return bytes;
         }
 
         @Override
-        public void close() {
-            if (released.compareAndSet(false, true)) {
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
                 held.addAndGet(-bytes);
+                bytes = 0;
             }
         }
     }

@@ -27,7 +27,7 @@ public final class Refusals {
     private final Map<Scope, Map<Operation, Counter>> overQuota = new EnumMap<>(Scope.class);
     private final Counter overloaded;
     private final Counter overloadedLarge;
-    private final Counter overloadedAnswers;
+    private final Counter answersCut;
 
     public Refusals(MeterRegistry meters) {
         for (Scope scope : Scope.values()) {
@@ -40,7 +40,10 @@ public final class Refusals {
         }
         this.overloaded = counter(meters, ProblemTypes.OVERLOADED, "active-requests", "any");
         this.overloadedLarge = counter(meters, ProblemTypes.OVERLOADED, "active-large-requests", "any");
-        this.overloadedAnswers = counter(meters, ProblemTypes.OVERLOADED, "answer-bytes", "read");
+        this.answersCut = Counter.builder("logkv.answers.cut")
+                .description("Values left out of answers of many keys because the node's answers held all the bytes they may"
+                        + " (logkv.shedding.max-answer-bytes-in-flight): asked for again, as past an answer's own bound")
+                .register(meters);
     }
 
     /** Counts a request over a rate, and answers it {@code 429 over-quota} with {@code Retry-After}. */
@@ -64,9 +67,9 @@ public final class Refusals {
         overloadedLarge.increment();
     }
 
-    /** Counts a read of many keys refused because the node's answers hold all the bytes they may. */
-    void countOverloadedAnswers() {
-        overloadedAnswers.increment();
+    /** Counts a value left out of an answer of many keys because the node's answers hold all the bytes they may. */
+    void countAnswerCut() {
+        answersCut.increment();
     }
 
     /** The answer to requests with a large body refused because the node works on {@code maxActive} of them already. */
@@ -85,7 +88,7 @@ public final class Refusals {
     private static Counter counter(MeterRegistry meters, String reason, String limit, String operation) {
         return Counter.builder(METER)
                 .description("Requests refused before they were served: over-quota (429, a client's or a namespace's rate used up)"
-                        + " and overloaded (503, the node at logkv.shedding.max-active-requests, max-active-large or max-answer-bytes-in-flight)")
+                        + " and overloaded (503, the node at logkv.shedding.max-active-requests or max-active-large)")
                 .tag("reason", reason)
                 .tag("limit", limit)
                 .tag("operation", operation)

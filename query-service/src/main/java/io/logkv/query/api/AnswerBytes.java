@@ -1,6 +1,7 @@
 package io.logkv.query.api;
 
 import io.logkv.core.ApiHeaders;
+import io.logkv.query.admission.AnswerMemory;
 import io.logkv.query.problem.ApiProblem;
 
 /**
@@ -36,18 +37,23 @@ final class AnswerBytes {
         throw ApiProblem.badRequest(problemType, "value_bytes must be a whole number of bytes, at least 1");
     }
 
-    /** Bytes of values one part of an answer may hold: the first value taken always, any other while it fits. */
+    /**
+     * Bytes of values one part of an answer may hold: the first value taken always, any other while it fits in the
+     * part's share and the node's answers have room for it ({@link AnswerMemory}), whose grant holds them.
+     */
     static final class Budget {
         private final long share;
+        private final AnswerMemory.Grant grant;
         private long taken;
         private boolean any;
 
-        Budget(long share) {
+        Budget(long share, AnswerMemory.Grant grant) {
             this.share = share;
+            this.grant = grant;
         }
 
         synchronized boolean take(long bytes) {
-            if (any && taken + bytes > share) {
+            if (any && taken + bytes > share || !grant.take(bytes, !any)) {
                 return false;
             }
             any = true;

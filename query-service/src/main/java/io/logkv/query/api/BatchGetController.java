@@ -112,8 +112,8 @@ public class BatchGetController {
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(ApiHeaders.FORWARDED_BY) != null;
         chargeFurtherKeys(client, ns, keys.size(), forwarded);
-        long answerBytes = answerMemory.grant(request, AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_BATCH))
-                .bytes();
+        long answerBytes = AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_BATCH);
+        AnswerMemory.Grant grant = answerMemory.of(request);
         ForwardedRequest forwardable = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
 
         Map<Integer, List<Integer>> byPartition = new TreeMap<>();
@@ -124,12 +124,12 @@ public class BatchGetController {
         byPartition.forEach((partition, indexes) -> {
             // Keys spread over the partitions as the hash puts them; each part's share is its keys' share of the whole.
             long share = Math.max(1, (long) Math.ceil((double) answerBytes * indexes.size() / keys.size()));
-            Function<Duration, CompletableFuture<Part>> local = left -> readHere(namespace, keys, indexes, share, level, token, left,
-                    forwarded, client);
+            Function<Duration, CompletableFuture<Part>> local = left -> readHere(namespace, keys, indexes, share, grant, level, token,
+                    left, forwarded, client);
             List<String> peers = routing.peersFor(namespace, partition, level, forwarded);
             parts.add(peers.isEmpty() ? local.apply(wait)
                     : routing.forward(namespace, partition, peers, forwardable.withBody(subBatch(body, indexes)).withQuery("value_bytes", share),
-                            wait, level, response -> fromPeer(response, keys, indexes, share), local));
+                            wait, level, response -> fromPeer(response, keys, indexes, share, grant), local));
         });
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
             BatchItem[] items = new BatchItem[keys.size()];
@@ -237,13 +237,13 @@ public class BatchGetController {
 
     /**
      * Reads the keys at {@code indexes} here. Each value is kept, as its item, only while the part's values fit in
-     * {@code share} (the first one read always): one that does not is let go as soon as it is read, and its key
+     * {@code share} and the node's answers have room for it in {@code grant} (the first one read always): one that does not is let go as soon as it is read, and its key
      * is left unread (a null item).
      */
     private CompletableFuture<Part> readHere(ServedNamespace namespace, List<byte[]> keys, List<Integer> indexes, long share,
-                                             ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded,
+                                             AnswerMemory.Grant grant, ReadConsistency level, ConsistencyToken token, Duration wait, boolean forwarded,
                                              String client) {
-        AnswerBytes.Budget budget = new AnswerBytes.Budget(share);
+        AnswerBytes.Budget budget = new AnswerBytes.Budget(share, grant);
         List<CompletableFuture<Read>> readsOfKeys = indexes.stream()
                 .map(i -> reads.read(namespace, keys.get(i), level, token, wait, forwarded, client).thenApply(read -> {
                     int size = read.envelope() == null ? 0 : read.envelope().value().length;
@@ -278,7 +278,7 @@ public class BatchGetController {
      * (null). A peer that does not know {@code value_bytes} (a node of an earlier version, during a rolling upgrade)
      * answers every key: its items are cut here to the part's share.
      */
-    private Part fromPeer(Peers.PeerResponse response, List<byte[]> keys, List<Integer> indexes, long share) {
+    private Part fromPeer(Peers.PeerResponse response, List<byte[]> keys, List<Integer> indexes, long share, AnswerMemory.Grant grant) {
         if (response.statusCode() != 200) {
             throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.header(HttpHeaders.RETRY_AFTER), json);
         }
@@ -287,7 +287,7 @@ public class BatchGetController {
         if (result.items() == null || result.items().size() + unread != indexes.size()) {
             throw badAnswer("a replica answered a batch-get with the wrong number of items");
         }
-        AnswerBytes.Budget budget = new AnswerBytes.Budget(share);
+        AnswerBytes.Budget budget = new AnswerBytes.Budget(share, grant);
         List<BatchItem> items = new ArrayList<>(indexes.size());
         int next = 0;
         for (int index : indexes) {

@@ -109,12 +109,12 @@ public class ScanController {
         Duration wait = CallerDeadline.bound(request, WaitBound.of(waitMs, replicaProps));
         boolean forwarded = request.getHeader(ApiHeaders.FORWARDED_BY) != null;
         int partitions = namespace.settings().partitions();
-        long answerBytes = answerMemory.grant(request, AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_SCAN))
-                .bytes();
+        long answerBytes = AnswerBytes.bound(valueBytes, forwarded, maxAnswerBytes, ProblemTypes.BAD_SCAN);
+        AnswerMemory.Grant grant = answerMemory.of(request);
         if (partition != null) {
             // One partition of a scan another node merges.
             int only = partitionNumber(partition, partitions, forwarded);
-            return readHere(namespace, only, prefixBytes, afterKey, pageSize, answerBytes, level, token, wait, true, client)
+            return readHere(namespace, only, prefixBytes, afterKey, pageSize, answerBytes, grant, level, token, wait, true, client)
                     .thenApply(part -> answer(part.items(), part.more() ? lastKey(part.items()) : null, part.token()));
         }
         // Keys spread evenly over the partitions, so a page takes about as many values from each.
@@ -124,7 +124,7 @@ public class ScanController {
             int current = p;
             List<String> peers = routing.peersFor(namespace, p, level, forwarded);
             if (peers.isEmpty()) {
-                parts.add(readHere(namespace, p, prefixBytes, afterKey, pageSize, share, level, token, wait, forwarded, client));
+                parts.add(readHere(namespace, p, prefixBytes, afterKey, pageSize, share, grant, level, token, wait, forwarded, client));
             } else {
                 ForwardedRequest one = ForwardedRequest.of(request, null, FORWARDED_HEADERS);
                 String query = "?partition=" + p + "&limit=" + pageSize + "&value_bytes=" + share
@@ -134,8 +134,9 @@ public class ScanController {
                         + (waitMs == null ? "" : "&wait_ms=" + URLEncoder.encode(waitMs, StandardCharsets.UTF_8));
                 ForwardedRequest forPartition = new ForwardedRequest("GET", request.getRequestURI() + query, one.headers(), null,
                         one.forwardedBy());
-                parts.add(routing.forward(namespace, p, peers, forPartition, wait, level, response -> fromPeer(response, share),
-                        left -> readHere(namespace, current, prefixBytes, afterKey, pageSize, share, level, token, left, forwarded, client)));
+                parts.add(routing.forward(namespace, p, peers, forPartition, wait, level, response -> fromPeer(response, share, grant),
+                        left -> readHere(namespace, current, prefixBytes, afterKey, pageSize, share, grant, level, token, left, forwarded,
+                                client)));
             }
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
@@ -156,16 +157,26 @@ public class ScanController {
                 .body(new ScanPage(items.stream().map(ScanItem::item).toList(), next, encoded));
     }
 
+    /**
+     * One partition's page, read here: at most {@code maxValueBytes} of values (the store stops there), and of those
+     * only what the node's answers have room for in {@code grant} (the first value always): a page cut for room ends
+     * at its last value taken, with more to come.
+     */
     private CompletableFuture<Part> readHere(ServedNamespace namespace, int partition, byte[] prefix, byte[] after, int limit,
-                                             long maxValueBytes, ReadConsistency level, ConsistencyToken token, Duration wait,
-                                             boolean forwarded, String client) {
+                                             long maxValueBytes, AnswerMemory.Grant grant, ReadConsistency level, ConsistencyToken token,
+                                             Duration wait, boolean forwarded, String client) {
         return reads.readyReplica(namespace, partition, level, token, wait, forwarded, client).thenApply(replica -> {
             PartitionReplica.ScannedPage found = replica.scan(prefix, after, limit, maxValueBytes, time.nowMs());
             List<ScanItem> items = new ArrayList<>(found.values().size());
+            boolean more = found.more();
             for (PartitionReplica.ScannedValue value : found.values()) {
+                if (!grant.take(value.envelope().value().length, items.isEmpty())) {
+                    more = true;
+                    break;
+                }
                 items.add(new ScanItem(value.key(), BatchItem.of(new String(value.key(), StandardCharsets.UTF_8), value.envelope())));
             }
-            return new Part(items, token.merge(regions.token(namespace.name(), new LogPosition(partition, found.position()))), found.more());
+            return new Part(items, token.merge(regions.token(namespace.name(), new LogPosition(partition, found.position()))), more);
         });
     }
 
@@ -173,13 +184,13 @@ public class ScanController {
      * A peer's page of one partition. A peer that does not know {@code value_bytes} (a node of an earlier version,
      * during a rolling upgrade) answers up to the limit of keys: its page is cut here to the partition's share.
      */
-    private Part fromPeer(Peers.PeerResponse response, long share) {
+    private Part fromPeer(Peers.PeerResponse response, long share, AnswerMemory.Grant grant) {
         if (response.statusCode() != 200) {
             throw ApiProblem.fromPeer(response.statusCode(), response.body(), response.header(HttpHeaders.RETRY_AFTER), json);
         }
         ScanPage page = json.readValue(response.body(), ScanPage.class);
         List<ScanItem> items = new ArrayList<>(page.items().size());
-        AnswerBytes.Budget budget = new AnswerBytes.Budget(share);
+        AnswerBytes.Budget budget = new AnswerBytes.Budget(share, grant);
         for (BatchItem item : page.items()) {
             if (!budget.take(item.valueBytes())) {
                 return new Part(items, ConsistencyToken.decodeAll(List.of(page.token())), true);

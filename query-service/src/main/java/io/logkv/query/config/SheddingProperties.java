@@ -19,10 +19,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          read: so that megabyte values cannot take every thread and core that small requests need.
  *                          0: no bound of their own
  * @param maxAnswerBytesInFlight bytes of values that the node's answers of many keys (batch-gets, scan pages,
- *                          {@code MGET}) hold at once, all together, until they are sent: an answer is granted its
- *                          bound ({@code logkv.replicas.max-answer-bytes}) or what room is left, at least the largest
- *                          value ({@code logkv.limits.max-value-bytes}); with less room, {@code 503 overloaded} at
- *                          once. 0: no bound
+ *                          {@code MGET}) hold at once, all together, from when each is read until its answer is
+ *                          sent: a value with no room left ends its answer there, as at the answer's own bound
+ *                          ({@code logkv.replicas.max-answer-bytes}); the first value of each partition read is
+ *                          always taken. 0: no bound
  */
 public record SheddingProperties(
         @DefaultValue("256") int maxActiveRequests,

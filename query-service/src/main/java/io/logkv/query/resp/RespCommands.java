@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.ObjectMapper;
@@ -114,22 +115,16 @@ final class RespCommands {
     }
 
     /**
-     * {@code MGET}: every key's value, or an error. Its values are granted room in the node's answer memory before they
-     * are read ({@link AnswerMemory}): {@code maxAnswerBytes}, or less when the node has less room (no room at all
-     * answers {@code -OVERLOADED}). Values beyond the grant make it an error, {@code -TOO-LARGE} when the grant was the
-     * whole bound and {@code -OVERLOADED} when it was less (Redis has no partial answer), and each value past the grant
-     * is let go as soon as it is read. The reply holds its grant until the connection has written it ({@link HeldReply}).
+     * {@code MGET}: every key's value, or an error. Values beyond {@code maxAnswerBytes} in all make it an error
+     * ({@code -TOO-LARGE}: Redis has no partial answer), and so do values the node's answers have no room for
+     * ({@code -OVERLOADED}, {@link AnswerMemory}; the first value read always has); each value past either is let go
+     * as soon as it is read. The reply holds its values' room until the connection has written it ({@link HeldReply}).
      */
     private CompletableFuture<RedisMessage> mget(RespSession session, List<byte[]> keyList) {
-        AnswerMemory.Grant grant;
-        try {
-            grant = answerMemory.grant(maxAnswerBytes);
-        } catch (ApiProblem refused) {
-            return done(error(refused));
-        }
-        long bound = grant.bytes();
+        AnswerMemory.Grant grant = answerMemory.open();
         List<CompletableFuture<RedisMessage>> each = new ArrayList<>(keyList.size());
         AtomicLong answerBytes = new AtomicLong();
+        AtomicBoolean first = new AtomicBoolean(true);
         for (byte[] key : keyList) {
             each.add(calls.read(session, "GET", key).thenApply(answer -> {
                 if (answer.absent()) {
@@ -138,12 +133,13 @@ final class RespCommands {
                 if (answer.problem() != null) {
                     return error(answer.problem());
                 }
-                if (answerBytes.addAndGet(answer.body().length) > bound && keyList.size() > 1) {
-                    return bound < maxAnswerBytes
-                            ? error(ProblemTypes.OVERLOADED.toUpperCase(Locale.ROOT) + " the values of these keys pass the " + bound
-                                    + " bytes this node has room for now (logkv.shedding.max-answer-bytes-in-flight): ask again, or for fewer keys")
-                            : error("TOO-LARGE the values of these keys pass " + maxAnswerBytes
-                                    + " bytes (logkv.replicas.max-answer-bytes): ask for fewer keys at once");
+                if (answerBytes.addAndGet(answer.body().length) > maxAnswerBytes && keyList.size() > 1) {
+                    return error("TOO-LARGE the values of these keys pass " + maxAnswerBytes
+                            + " bytes (logkv.replicas.max-answer-bytes): ask for fewer keys at once");
+                }
+                if (!grant.take(answer.body().length, first.getAndSet(false))) {
+                    return error(ProblemTypes.OVERLOADED.toUpperCase(Locale.ROOT) + " this node's answers of many keys hold all the"
+                            + " bytes they may (logkv.shedding.max-answer-bytes-in-flight): ask again, or for fewer keys (retry after 1 s)");
                 }
                 return bulk(answer.body());
             }));

@@ -1,7 +1,6 @@
 package io.logkv.query.admission;
 
 import io.logkv.query.config.SheddingProperties;
-import io.logkv.query.problem.ApiProblem;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -19,7 +18,6 @@ import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AnswerMemoryTest {
 
@@ -28,54 +26,48 @@ class AnswerMemoryTest {
     private final MeterRegistry meters = new SimpleMeterRegistry();
     private final Refusals refusals = new Refusals(meters);
 
-    private AnswerMemory memory(long capacity, long leastGrant) {
-        return new AnswerMemory(capacity, leastGrant, Duration.ofSeconds(1), refusals, meters);
+    private AnswerMemory memory(long capacity) {
+        return new AnswerMemory(capacity, refusals, meters);
     }
 
     @Test
-    void anAnswerGetsItsBoundThenWhatRoomIsLeftThenIsRefusedBelowTheLargestValue() {
-        AnswerMemory memory = memory(20 * MB, MB);
-        AnswerMemory.Grant first = memory.grant(8 * MB);
-        AnswerMemory.Grant second = memory.grant(8 * MB);
-        AnswerMemory.Grant third = memory.grant(8 * MB);
-        assertThat(List.of(first.bytes(), second.bytes(), third.bytes())).containsExactly(8 * MB, 8 * MB, 4 * MB);
-        assertThat(memory.held()).isEqualTo(20 * MB);
-        assertThatThrownBy(() -> memory.grant(8 * MB)).isInstanceOfSatisfying(ApiProblem.class, refused -> {
-            assertThat(refused.status().value()).isEqualTo(503);
-            assertThat(refused.type()).isEqualTo("overloaded");
-            assertThat(refused.headers()).containsKey("Retry-After");
-        });
-        assertThat(meters.get(Refusals.METER).tag("limit", "answer-bytes").counter().count()).isEqualTo(1);
+    void valuesJoinAnAnswerWhileTheNodeHasRoomAndTheFirstOfAPartAlways() {
+        AnswerMemory memory = memory(20 * MB);
+        AnswerMemory.Grant first = memory.open();
+        assertThat(first.take(8 * MB, false)).isTrue();
+        assertThat(first.take(8 * MB, false)).isTrue();
+        AnswerMemory.Grant second = memory.open();
+        assertThat(second.take(8 * MB, false)).as("no room").isFalse();
+        assertThat(second.take(8 * MB, true)).as("a part's first value").isTrue();
+        assertThat(memory.held()).isEqualTo(24 * MB);
+        assertThat(second.take(1, false)).isFalse();
+        assertThat(meters.get("logkv.answers.cut").counter().count()).isEqualTo(2);
 
-        third.close();
-        third.close();
-        assertThat(memory.held()).as("given back once").isEqualTo(16 * MB);
-        AnswerMemory.Grant small = memory.grant(1000);
-        assertThat(small.bytes()).as("an answer that wants less than a value gets what it wants").isEqualTo(1000);
-        AnswerMemory.Grant rest = memory.grant(8 * MB);
-        assertThat(rest.bytes()).isEqualTo(4 * MB - 1000);
-        assertThatThrownBy(() -> memory.grant(1)).isInstanceOf(ApiProblem.class);
-        for (AnswerMemory.Grant grant : List.of(first, second, small, rest)) {
-            grant.close();
-        }
+        first.close();
+        first.close();
+        assertThat(memory.held()).as("given back once").isEqualTo(8 * MB);
+        assertThat(first.take(1, true)).as("an answer already sent or given up takes nothing more").isFalse();
+        assertThat(second.take(MB, false)).isTrue();
+        assertThat(second.bytes()).isEqualTo(9 * MB);
+        second.close();
         assertThat(memory.held()).isZero();
         assertThat(meters.get(AnswerMemory.HELD_METER).gauge().value()).isZero();
     }
 
     @Test
-    void withoutABoundEveryGrantIsWholeAndStillCounted() {
-        AnswerMemory memory = memory(0, MB);
-        AnswerMemory.Grant grant = memory.grant(Long.MAX_VALUE / 4);
-        assertThat(grant.bytes()).isEqualTo(Long.MAX_VALUE / 4);
+    void withoutABoundEveryValueJoinsAndIsStillCounted() {
+        AnswerMemory memory = memory(0);
+        AnswerMemory.Grant grant = memory.open();
+        assertThat(grant.take(Long.MAX_VALUE / 4, false)).isTrue();
         assertThat(memory.held()).isEqualTo(Long.MAX_VALUE / 4);
         grant.close();
         assertThat(memory.held()).isZero();
     }
 
     @Test
-    void concurrentGrantsNeverHoldMoreThanTheBound() throws Exception {
+    void concurrentAnswersNeverHoldMoreThanTheBoundWithoutFirstValues() throws Exception {
         long capacity = 10 * MB;
-        AnswerMemory memory = memory(capacity, MB);
+        AnswerMemory memory = memory(capacity);
         AtomicLong most = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CountDownLatch go = new CountDownLatch(1);
@@ -85,14 +77,14 @@ class AnswerMemoryTest {
                 try {
                     go.await();
                     for (int i = 0; i < 20_000; i++) {
-                        try {
-                            AnswerMemory.Grant grant = memory.grant(3 * MB);
+                        AnswerMemory.Grant grant = memory.open();
+                        while (grant.take(MB, false)) {
                             most.accumulateAndGet(memory.held(), Math::max);
-                            assertThat(grant.bytes()).isBetween(MB, 3 * MB);
-                            grant.close();
-                        } catch (ApiProblem refused) {
-                            // no room: the bound held
+                            if (grant.bytes() == 3 * MB) {
+                                break;
+                            }
                         }
+                        grant.close();
                     }
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
@@ -112,13 +104,16 @@ class AnswerMemoryTest {
 
     @Test
     void aRequestGivesItsGrantBackWhenAnsweredOnItsThreadOrOnceItsAsynchronousAnswerIsSent() throws Exception {
-        AnswerMemory memory = memory(100 * MB, MB);
+        AnswerMemory memory = memory(100 * MB);
         LoadShedding shedding = new LoadShedding(new SheddingProperties(256, Duration.ofSeconds(1), DataSize.ofKilobytes(64), 8,
                 DataSize.ofMegabytes(100)), refusals, JsonMapper.builder().build(), meters);
 
         MockHttpServletRequest onThread = new MockHttpServletRequest("POST", "/v1/namespaces/n/batch-get");
-        shedding.doFilter(onThread, new MockHttpServletResponse(), (request, response) ->
-                memory.grant((MockHttpServletRequest) request, 8 * MB));
+        shedding.doFilter(onThread, new MockHttpServletResponse(), (request, response) -> {
+            AnswerMemory.Grant grant = memory.of((MockHttpServletRequest) request);
+            assertThat(memory.of((MockHttpServletRequest) request)).as("one account per request").isSameAs(grant);
+            grant.take(8 * MB, true);
+        });
         assertThat(memory.held()).as("answered on its thread").isZero();
 
         ConcurrentLinkedQueue<MockAsyncContext> pending = new ConcurrentLinkedQueue<>();
@@ -126,7 +121,7 @@ class AnswerMemoryTest {
             MockHttpServletRequest async = new MockHttpServletRequest("GET", "/v1/namespaces/n/keys");
             async.setAsyncSupported(true);
             shedding.doFilter(async, new MockHttpServletResponse(), (request, response) -> {
-                memory.grant((MockHttpServletRequest) request, 8 * MB);
+                memory.of((MockHttpServletRequest) request).take(8 * MB, true);
                 pending.add((MockAsyncContext) request.startAsync());
             });
         }
@@ -139,7 +134,7 @@ class AnswerMemoryTest {
         MockHttpServletRequest failed = new MockHttpServletRequest("GET", "/v1/namespaces/n/keys");
         try {
             shedding.doFilter(failed, new MockHttpServletResponse(), (request, response) -> {
-                memory.grant((MockHttpServletRequest) request, 8 * MB);
+                memory.of((MockHttpServletRequest) request).take(8 * MB, true);
                 throw new IllegalStateException("a failure after the grant");
             });
         } catch (IllegalStateException expected) {
