@@ -3,12 +3,18 @@ package io.logkv.mirror;
 import io.logkv.writer.KafkaUnavailableException;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 
 /**
  * A step that takes a mirror's transactional id (a promotion's revocation or lease handover) runs again when a mirror
  * instance starting meanwhile takes the id back before the step has committed: each instance's start fences first and
  * only then finds that it must refuse, so the step wins once its own commit falls between two starts.
+ * <p>
+ * Taken back shows in three ways. {@code PRODUCER_FENCED} and {@code INVALID_PRODUCER_EPOCH} are the plain ones. With
+ * transactions version 2, a commit that reaches the coordinator just after it aborted the transaction itself (for
+ * another instance's start, or a timeout) carries the epoch before that abort's bump, passes as a retry, and is answered
+ * {@code INVALID_TXN_STATE} instead: the transaction is aborted all the same, and nothing of the step was committed.
  */
 final class FencingRetry {
 
@@ -42,7 +48,8 @@ final class FencingRetry {
 
     private static boolean fenced(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
+            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException
+                    || cause instanceof InvalidTxnStateException) {
                 return true;
             }
         }
