@@ -21,6 +21,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -120,6 +121,7 @@ final class PartitionTransactions implements PartitionCommits {
         }
         List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
         boolean committing = false;
+        long began = System.nanoTime();
         try {
             producer.beginTransaction();
             for (ProducerRecord<byte[], byte[]> record : records) {
@@ -146,7 +148,7 @@ final class PartitionTransactions implements PartitionCommits {
             closeProducer();
             throw new WriteFailedException("Kafka did not confirm the write in time", e, committing);
         } catch (KafkaException e) {
-            if (fencedIn(e)) {
+            if (fencedIn(e) || committing && abortedForAnotherWriter(e, began)) {
                 log.warn("event=writer_fenced transactional_id={} error={}", transactionalId, e.toString());
                 closeProducer();
                 throw new WriteFailedException("another node has taken over the partition", e, committing, true);
@@ -172,6 +174,26 @@ final class PartitionTransactions implements PartitionCommits {
             }
         }
         return result;
+    }
+
+    /**
+     * Whether a commit failed because another writer's {@code initTransactions()} aborted the transaction. With
+     * transactions version 2 the coordinator's abort bumps the epoch, and a commit that arrives just after it carries the
+     * epoch from before: the coordinator takes it for a retry, finds the transaction aborted, and answers
+     * {@code INVALID_TXN_STATE}, not {@code PRODUCER_FENCED}. The coordinator aborts a transaction on its own only past
+     * the transaction timeout, measured from later than {@code beganNanos}: within it, the abort was another writer's
+     * fence, and fencing back would take the partition from the newer owner.
+     */
+    private boolean abortedForAnotherWriter(KafkaException error, long beganNanos) {
+        if (System.nanoTime() - beganNanos >= settings.transactionTimeout().toNanos()) {
+            return false;
+        }
+        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof InvalidTxnStateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a wrapped cause says another producer took the transactional id. */
