@@ -192,31 +192,15 @@ class WatchTest {
             holdOpen(); // silent from then on, not even a heartbeat
         });
         CompletableFuture<Flow.Subscription> subscribed = new CompletableFuture<>();
-        CompletableFuture<Change> first = new CompletableFuture<>();
+        List<Change> seen = new CopyOnWriteArrayList<>();
         try (LogKvClient client = LogKvClient.builder().nodes("http://localhost:" + server.getLocalPort())
                 .watchIdleTimeout(Duration.ofSeconds(60)).build()) {
-            client.watch("ns", null, null).subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription subscription) {
-                    subscribed.complete(subscription);
-                    subscription.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(Change change) {
-                    first.complete(change);
-                }
-
-                @Override
-                public void onError(Throwable error) {
-                    first.completeExceptionally(error);
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
-            assertThat(first.get(10, TimeUnit.SECONDS).key()).isEqualTo("k1");
+            client.watch("ns", null, null).subscribe(collector(seen, new CompletableFuture<>(), subscribed));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (seen.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(seen).extracting(Change::key).containsExactly("k1");
             Socket stream = accepted.get(0);
             stream.setSoTimeout(5_000);
             subscribed.join().cancel();
@@ -326,9 +310,16 @@ class WatchTest {
     }
 
     private static Flow.Subscriber<Change> collector(List<Change> into, CompletableFuture<Throwable> ended) {
+        return collector(into, ended, new CompletableFuture<>());
+    }
+
+    /** Collects every change into {@code into}, and hands out its subscription through {@code subscribed}. */
+    private static Flow.Subscriber<Change> collector(List<Change> into, CompletableFuture<Throwable> ended,
+                                                     CompletableFuture<Flow.Subscription> subscribed) {
         return new Flow.Subscriber<>() {
             @Override
             public void onSubscribe(Flow.Subscription subscription) {
+                subscribed.complete(subscription);
                 subscription.request(Long.MAX_VALUE);
             }
 

@@ -203,7 +203,12 @@ public final class ReplicaSnapshots implements ReplicaSeeds, AutoCloseable {
             long bytes = manifest.files().values().stream().mapToLong(Long::longValue).sum();
             log.info("event=snapshot_taken partition={}-{} position={} bytes={} seconds={}", replica.namespace(), replica.partition(),
                     manifest.position(), bytes, (System.nanoTime() - started) / 1e9);
-            prune(replica.namespace(), replica.partition(), truth);
+            try {
+                prune(replica.namespace(), replica.partition(), truth);
+            } catch (RuntimeException e) {
+                // The snapshot is stored: what is left is pruned at the next one.
+                log.warn("event=snapshot_prune_failed partition={}-{} error=\"{}\"", replica.namespace(), replica.partition(), e.toString());
+            }
             return manifest;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("could not snapshot " + replica.namespace() + "-" + replica.partition(), e);

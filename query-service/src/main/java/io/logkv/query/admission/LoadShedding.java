@@ -26,13 +26,15 @@ import tools.jackson.databind.ObjectMapper;
  * <p>A request counts from here until its thread is done with it. One that goes asynchronous (a write waiting
  * for its transaction, a read waiting for its replica) holds no thread and leaves its place: those waits have
  * bounds of their own ({@code logkv.writer.max-pending-writes}, {@code logkv.replicas.max-waiting-reads}) and
- * are refused at once beyond them, and each ends by its deadline. Here too, once its thread is done with it, a request
- * gives back the bytes its answer was granted ({@link AnswerMemory}), or has them given back when its answer is sent. The health probes and the actuator are never
- * refused. The first filter of the security chain, which key requests pass through too (ADR 0014).
+ * are refused at once beyond them, and each ends by its deadline. Here too, once its thread is done with it, a
+ * request gives back the bytes its answer was granted ({@link AnswerMemory}), or has them given back when its
+ * answer is sent. The health probes and the actuator are never refused. The first filter of the security chain,
+ * which key requests pass through too (ADR 0014).
  *
  * <p>Requests that declare a large body ({@code logkv.shedding.large-body}, 64 KiB), or send one without declaring
  * its length (chunked), have a bound of their own as well ({@code logkv.shedding.max-active-large}): a few megabyte
- * PUTs cannot take the threads and cores that thousands of small requests share. A large GET answer is not known before the value is read and is not bounded.
+ * PUTs cannot take the threads and cores that thousands of small requests share. A large GET answer is not known
+ * before the value is read and is not bounded.
  */
 public final class LoadShedding implements Filter {
 

@@ -169,8 +169,9 @@ public class ScanController {
             PartitionReplica.ScannedPage found = replica.scan(prefix, after, limit, maxValueBytes, time.nowMs());
             List<ScanItem> items = new ArrayList<>(found.values().size());
             boolean more = found.more();
+            AnswerBytes.Budget budget = new AnswerBytes.Budget(maxValueBytes, grant);
             for (PartitionReplica.ScannedValue value : found.values()) {
-                if (!grant.take(value.envelope().value().length, items.isEmpty())) {
+                if (!budget.take(value.envelope().value().length)) {
                     more = true;
                     break;
                 }
