@@ -3,6 +3,7 @@ package io.logkv.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.logkv.query.admission.AnswerMemory;
+import io.logkv.query.read.ForwardedReadBatch;
 import io.logkv.query.resp.RespServer;
 import io.logkv.testkit.KafkaTestCluster;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -205,6 +206,27 @@ class BoundedAnswersIT {
                 assertThat(mget.get(0)).isEqualTo("+OK");
                 assertThat(mget.get(1)).startsWith("-OVERLOADED ").contains("max-answer-bytes-in-flight");
                 assertThat(node.get(ns, largeKeys.get(0)).statusCode()).as("single keys are still read").isEqualTo(200);
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(onlyTheStuckOne);
+
+                // A batch of single reads forwarded by another node gets the same room: four values, and the two reads
+                // left without room answered 503 on their own, for the sending node to pass on.
+                List<ForwardedReadBatch.Read> forwarded = new ArrayList<>();
+                for (String key : largeKeys.subList(0, 6)) {
+                    String path = java.net.URI.create(node.keyUrl(ns, key)).getRawPath();
+                    forwarded.add(new ForwardedReadBatch.Read(path, new LinkedHashMap<>(Map.of("KV-Token", session))));
+                }
+                HttpResponse<byte[]> batch = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                                node.url(ForwardedReadBatch.PATH))).header("KV-Forwarded-By", "test")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(ForwardedReadBatch.encodeReads(forwarded))).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(batch.statusCode()).isEqualTo(200);
+                List<ForwardedReadBatch.Answer> answered = ForwardedReadBatch.decodeAnswers(batch.body(), forwarded.size());
+                assertThat(answered).filteredOn(answer -> answer.status() == 200).hasSize(4)
+                        .allSatisfy(answer -> assertThat(answer.body()).hasSize(large));
+                assertThat(answered).filteredOn(answer -> answer.status() == 503).hasSize(2).allSatisfy(answer -> {
+                    assertThat(answer.headers()).containsKey("Retry-After");
+                    assertThat(new String(answer.body(), StandardCharsets.UTF_8)).contains("/problems/overloaded", "max-answer-bytes-in-flight");
+                });
                 Awaitility.await().atMost(Duration.ofSeconds(10)).until(onlyTheStuckOne);
             }
             // The stuck client gone, its room comes back and an answer carries its whole bound again.

@@ -72,6 +72,15 @@ public final class Refusals {
         answersCut.increment();
     }
 
+    /**
+     * The answer to a value left out, with no partial answer to end instead (a read of a batch of forwarded reads),
+     * because the node's answers hold all the bytes they may.
+     */
+    public static ApiProblem answerMemoryFull(Duration retryAfter) {
+        return ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Overloaded", "this node's answers hold all the bytes they may"
+                + " (logkv.shedding.max-answer-bytes-in-flight): ask again", retryAfter);
+    }
+
     /** The answer to requests with a large body refused because the node works on {@code maxActive} of them already. */
     static ApiProblem overloadedLarge(int maxActive, long largeBytes, Duration retryAfter) {
         return ApiProblem.unavailable(ProblemTypes.OVERLOADED, "Overloaded",

@@ -2,6 +2,8 @@ package io.logkv.query.api;
 
 import io.logkv.core.ApiHeaders;
 import io.logkv.core.ProblemTypes;
+import io.logkv.query.admission.AnswerMemory;
+import io.logkv.query.admission.Refusals;
 import io.logkv.query.config.LogKvProperties;
 import io.logkv.query.keys.KeyOperations;
 import io.logkv.query.path.KeyPath;
@@ -23,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -35,18 +38,26 @@ import tools.jackson.databind.ObjectMapper;
  * is served exactly as the same read forwarded on its own would be, by {@link KeyOperations}, with its own
  * token, wait and time left; the batch is answered when every read is. Only nodes send these: a request
  * without {@value ApiHeaders#FORWARDED_BY} is refused.
+ *
+ * <p>The values of a batch take room in the node's answers ({@link AnswerMemory}) as each read completes, like a
+ * batch-get's: the first always, the others while there is room; a read with no room left is answered
+ * {@code 503 overloaded} on its own, which the sending node passes on to that read's client.
  */
 @Component
 public class ForwardedReads {
 
     private final KeyOperations operations;
     private final ObjectMapper json;
+    private final AnswerMemory answerMemory;
     private final int maxReads;
+    private final Duration retryAfter;
 
-    public ForwardedReads(KeyOperations operations, ObjectMapper json, LogKvProperties props) {
+    public ForwardedReads(KeyOperations operations, ObjectMapper json, AnswerMemory answerMemory, LogKvProperties props) {
         this.operations = operations;
         this.json = json;
+        this.answerMemory = answerMemory;
         this.maxReads = Math.max(props.replicas().forwardBatchReads(), props.replicas().maxBatchKeys());
+        this.retryAfter = props.shedding().retryAfter();
     }
 
     /** The answer to a batch of forwarded reads; 400 for a body that is not one. */
@@ -71,8 +82,9 @@ public class ForwardedReads {
         }
         List<CompletableFuture<Answer>> answers = new ArrayList<>(reads.size());
         boolean authorize = Caller.current() != null;
+        AnswerBytes.Budget room = new AnswerBytes.Budget(Long.MAX_VALUE, answerMemory.of(request));
         for (Read read : reads) {
-            answers.add(answer(read, forwardedBy, authorize));
+            answers.add(answer(read, forwardedBy, authorize, room));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<Answer> all = new ArrayList<>(answers.size());
@@ -88,7 +100,7 @@ public class ForwardedReads {
      * @param authorize whether each read is authorized for the caller it carries ({@link ApiHeaders#CALLER}): the batch
      *                  itself was authorized for the node that sent it, which reads for many callers
      */
-    private CompletableFuture<Answer> answer(Read read, String forwardedBy, boolean authorize) {
+    private CompletableFuture<Answer> answer(Read read, String forwardedBy, boolean authorize, AnswerBytes.Budget room) {
         String pathAndQuery = read.pathAndQuery();
         int queryStart = pathAndQuery.indexOf('?');
         String path = queryStart < 0 ? pathAndQuery : pathAndQuery.substring(0, queryStart);
@@ -108,8 +120,14 @@ public class ForwardedReads {
         } catch (RuntimeException e) {
             entity = CompletableFuture.failedFuture(e);
         }
-        return entity.handle((answer, error) -> error == null ? of(answer)
-                : of(KeyEndpoint.problem(json, path, FailureProblems.of(error))));
+        return entity.handle((answer, error) -> {
+            if (error != null) {
+                return of(KeyEndpoint.problem(json, path, FailureProblems.of(error)));
+            }
+            Answer served = of(answer);
+            return room.take(served.body().length) ? served
+                    : of(KeyEndpoint.problem(json, path, Refusals.answerMemoryFull(retryAfter)));
+        });
     }
 
     /** 403 unless the read's caller (the sending node itself when it names none) may read the namespace. */
