@@ -26,7 +26,9 @@ import tools.jackson.databind.ObjectMapper;
  * <p>A request counts from here until its thread is done with it. One that goes asynchronous (a write waiting
  * for its transaction, a read waiting for its replica) holds no thread and leaves its place: those waits have
  * bounds of their own ({@code logkv.writer.max-pending-writes}, {@code logkv.replicas.max-waiting-reads}) and
- * are refused at once beyond them, and each ends by its deadline. Here too, once its thread is done with it, a
+ * are refused at once beyond them, and each ends by its deadline. Its answer is then written on a container
+ * thread, which a client that does not read holds up to the connection's timeout, outside this count, as it
+ * holds the thread of any answer written at once. Here too, once its thread is done with it, a
  * request gives back the bytes its answer was granted ({@link AnswerMemory}), or has them given back when its
  * answer is sent. The health probes and the actuator are never refused. The first filter of the security chain,
  * which key requests pass through too (ADR 0014).

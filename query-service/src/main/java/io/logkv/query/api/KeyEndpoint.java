@@ -41,7 +41,9 @@ import tools.jackson.databind.ObjectMapper;
  *
  * <p>An answer known at once (a read whose replica has caught up, a problem with the request) is written
  * on the request's thread. Otherwise the request goes asynchronous, holding no thread while it waits, and
- * the answer is written by whichever thread completes it; the container's async timeout bounds the wait.
+ * the answer is written on a container thread once it is complete ({@code AsyncContext.start}, not a second
+ * dispatch through the filters), never on the node's thread that completed it; the container's async timeout
+ * bounds the wait.
  */
 public final class KeyEndpoint implements Filter {
 
@@ -146,18 +148,44 @@ public final class KeyEndpoint implements Filter {
             }
         });
         CompletableFuture<ResponseEntity<?>> pending = answer;
+        // The thread that completes the answer is the node's own (a partition's commit thread, a replica's applier, the
+        // catch-up timer), and writing can block: a client that does not read its answers fills the socket's buffers,
+        // and the write waits for it up to the connection's timeout. So the answer is written on a container thread, as
+        // a request answered at once is, and a slow reader holds only that. The answer is claimed there, not here: a
+        // timeout or a failed connection that comes while the write waits for its thread answers instead.
         pending.whenComplete((entity, error) -> {
-            if (!answered.compareAndSet(false, true)) {
-                return;
-            }
             try {
-                respond(request, response, pending, start);
-            } catch (IOException | RuntimeException e) {
-                // the client went away; nothing to answer
-            } finally {
-                async.complete();
+                async.start(() -> {
+                    if (answered.compareAndSet(false, true)) {
+                        respondAndComplete(request, response, pending, start, async);
+                    }
+                });
+            } catch (RuntimeException notDispatched) {
+                // The request's cycle ended (its connection failed, or the server is stopping): nobody is left to answer.
+                if (answered.compareAndSet(false, true)) {
+                    completeQuietly(async);
+                }
             }
         });
+    }
+
+    private void respondAndComplete(HttpServletRequest request, HttpServletResponse response, CompletableFuture<ResponseEntity<?>> answer,
+                                    long startNanos, AsyncContext async) {
+        try {
+            respond(request, response, answer, startNanos);
+        } catch (IOException | RuntimeException e) {
+            // the client went away; nothing to answer
+        } finally {
+            completeQuietly(async);
+        }
+    }
+
+    private static void completeQuietly(AsyncContext async) {
+        try {
+            async.complete();
+        } catch (IllegalStateException completed) {
+            // completed already
+        }
     }
 
     /** Writes a completed answer: the entity it holds, or the problem its failure is. */
