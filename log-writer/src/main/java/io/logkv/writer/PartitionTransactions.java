@@ -148,7 +148,8 @@ final class PartitionTransactions implements PartitionCommits {
             closeProducer();
             throw new WriteFailedException("Kafka did not confirm the write in time", e, committing);
         } catch (KafkaException e) {
-            if (fencedIn(e) || committing && abortedForAnotherWriter(e, began)) {
+            if (KafkaErrors.causedBy(e, ProducerFencedException.class, InvalidProducerEpochException.class)
+                    || committing && abortedForAnotherWriter(e, began)) {
                 log.warn("event=writer_fenced transactional_id={} error={}", transactionalId, e.toString());
                 closeProducer();
                 throw new WriteFailedException("another node has taken over the partition", e, committing, true);
@@ -185,25 +186,8 @@ final class PartitionTransactions implements PartitionCommits {
      * fence, and fencing back would take the partition from the newer owner.
      */
     private boolean abortedForAnotherWriter(KafkaException error, long beganNanos) {
-        if (System.nanoTime() - beganNanos >= settings.transactionTimeout().toNanos()) {
-            return false;
-        }
-        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof InvalidTxnStateException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether a wrapped cause says another producer took the transactional id. */
-    private static boolean fencedIn(Throwable error) {
-        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
-                return true;
-            }
-        }
-        return false;
+        return System.nanoTime() - beganNanos < settings.transactionTimeout().toNanos()
+                && KafkaErrors.causedBy(error, InvalidTxnStateException.class);
     }
 
     private Properties producerConfig() {

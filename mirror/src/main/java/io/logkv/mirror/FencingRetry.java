@@ -1,5 +1,6 @@
 package io.logkv.mirror;
 
+import io.logkv.writer.KafkaErrors;
 import io.logkv.writer.KafkaUnavailableException;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -47,12 +48,6 @@ final class FencingRetry {
     }
 
     private static boolean fenced(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException
-                    || cause instanceof InvalidTxnStateException) {
-                return true;
-            }
-        }
-        return false;
+        return KafkaErrors.causedBy(error, ProducerFencedException.class, InvalidProducerEpochException.class, InvalidTxnStateException.class);
     }
 }
